@@ -1,0 +1,7 @@
+#!/usr/bin/env node
+// Entry point of `npx tachiai …` and `npm start`: runs the TypeScript sources through tsx,
+// so a fresh clone needs only `npm install`.
+import { register } from 'tsx/esm/api';
+
+register();
+await import('./cli.ts');

@@ -1,0 +1,107 @@
+// Assembles the HTTP application: security headers, body limits, the access log, every
+// module's routes, the OpenAPI document, the web UI and the one error handler.
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { isUtf8 } from 'node:buffer';
+import express, { type NextFunction, type Request, type Response } from 'express';
+import helmet from 'helmet';
+import type { AppContext } from './context.js';
+import { AppError } from './errors.js';
+import { errorHandler, sendError } from './http/error-handler.js';
+import { mountRoutes, type AnyRoute } from './http/route.js';
+import { buildOpenApi } from './http/openapi.js';
+import { accessLogRecorder } from './access-log/recorder.js';
+import { accessLogRoutes } from './access-log/routes.js';
+import { authRoutes } from './auth/routes.js';
+import { journalRoutes } from './journal/routes.js';
+import { peopleRoutes } from './people/routes.js';
+import { systemRoutes } from './system/routes.js';
+import { VERSION } from './version.js';
+
+const WEB_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../web');
+
+export const allRoutes: AnyRoute[] = [...systemRoutes, ...authRoutes, ...peopleRoutes, ...journalRoutes, ...accessLogRoutes];
+
+export function buildApp(ctx: AppContext, routes: AnyRoute[] = allRoutes): express.Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', ctx.config.trustProxy ?? false);
+  app.set('query parser', 'simple');
+
+  app.use(
+    helmet({
+      contentSecurityPolicy: {
+        useDefaults: false,
+        directives: {
+          defaultSrc: ["'self'"],
+          scriptSrc: ["'self'"],
+          styleSrc: ["'self'"],
+          imgSrc: ["'self'", 'data:', 'blob:'],
+          connectSrc: ["'self'"],
+          fontSrc: ["'self'"],
+          objectSrc: ["'none'"],
+          baseUri: ["'none'"],
+          formAction: ["'self'"],
+          frameAncestors: ["'none'"],
+        },
+      },
+      frameguard: { action: 'deny' },
+      strictTransportSecurity: false, // set by the TLS-terminating proxy, which knows whether HTTPS is in use
+    }),
+  );
+
+  // No CORS unless an origin is configured; then only that exact origin.
+  if (ctx.config.corsOrigin) {
+    const origin = ctx.config.corsOrigin;
+    app.use((req, res, next) => {
+      if (req.get('origin') === origin) {
+        res.set({ 'Access-Control-Allow-Origin': origin, Vary: 'Origin', 'Access-Control-Allow-Headers': 'Authorization, Content-Type', 'Access-Control-Allow-Methods': 'GET, POST, PUT, PATCH, DELETE' });
+        if (req.method === 'OPTIONS') {
+          res.status(204).end();
+          return;
+        }
+      }
+      next();
+    });
+  }
+
+  app.use(['/api', '/verify'], accessLogRecorder(ctx));
+  app.use('/api', (req: Request, res: Response, next: NextFunction) => {
+    res.set('Cache-Control', 'no-store');
+    const hasBody = Number(req.get('content-length') ?? 0) > 0 || req.get('transfer-encoding') !== undefined;
+    if (hasBody && !req.is('application/json')) {
+      sendError(res, new AppError(415, 'unsupported_media_type', 'The request body must be JSON (Content-Type: application/json).'));
+      return;
+    }
+    next();
+  });
+  app.use(
+    '/api',
+    express.json({
+      limit: '1mb',
+      strict: true,
+      verify: (_req, _res, buf) => {
+        if (!isUtf8(buf)) throw Object.assign(new Error('invalid UTF-8'), { type: 'entity.verify.failed', status: 400 });
+      },
+    }),
+  );
+
+  const router = express.Router();
+  mountRoutes(router, ctx, routes);
+  const openApi = buildOpenApi(routes, VERSION);
+  router.get('/api/openapi.json', (_req, res) => {
+    res.json(openApi);
+  });
+  app.use(router);
+
+  app.use('/api', (_req, res) => {
+    sendError(res, new AppError(404, 'not_found', 'No such endpoint.'));
+  });
+
+  app.use(express.static(WEB_ROOT, { index: 'index.html', dotfiles: 'ignore', fallthrough: true, maxAge: 0 }));
+  app.use((_req, res) => {
+    sendError(res, new AppError(404, 'not_found', 'Not found.'));
+  });
+  app.use(errorHandler(ctx.logger));
+  return app;
+}

@@ -1,0 +1,124 @@
+// Accounts belong to people. Setting a password always runs the E3.11 policy; the history of
+// password hashes makes "never reused" (E3.11 h) checkable without keeping any password.
+import type { Knex } from 'knex';
+import { z } from 'zod';
+import type { AppContext } from '../context.js';
+import { ConflictError, ValidationError, type ErrorDetail } from '../errors.js';
+import { appendJournal } from '../journal/journal.js';
+import { passwordPolicyViolations, type PasswordContext } from './password-policy.js';
+import { hashSecret, verifySecret } from './secret-hash.js';
+
+/** E3.11 h: "a password once used cannot be used again" — we check the last 12. */
+export const PASSWORD_HISTORY_DEPTH = 12;
+
+export const usernameSchema = z
+  .string()
+  .trim()
+  .min(3)
+  .max(64)
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._@-]*$/, 'letters, digits and . _ @ - only, starting with a letter or digit');
+
+export const passwordInputSchema = z.string().min(1).max(256);
+
+export function usernameKey(username: string): string {
+  return username.normalize('NFKC').trim().toLowerCase();
+}
+
+export async function passwordContextFor(db: Knex, personId: string, username: string): Promise<PasswordContext> {
+  const person = await db('people as p')
+    .join('organisations as o', 'o.id', 'p.org_id')
+    .where('p.id', personId)
+    .first('p.name', 'p.phone', 'p.birthday', 'o.name as org_name');
+  return {
+    username,
+    personName: person?.name ?? null,
+    orgName: person?.org_name ?? null,
+    phone: person?.phone ?? null,
+    birthday: person?.birthday ?? null,
+  };
+}
+
+function policyError(details: ErrorDetail[]): ValidationError {
+  return new ValidationError(
+    `The password breaks ${details.length} rule${details.length === 1 ? '' : 's'} of the password policy.`,
+    details,
+    'password_policy',
+  );
+}
+
+/** Does the password match one of the account's recent passwords? (checked in parallel) */
+async function isRecentPassword(db: Knex, accountId: string, password: string): Promise<boolean> {
+  const recent = (await db('password_history')
+    .where({ account_id: accountId })
+    .orderBy('id', 'desc')
+    .limit(PASSWORD_HISTORY_DEPTH)
+    .pluck('password_hash')) as string[];
+  const matches = await Promise.all(recent.map((hash) => verifySecret(password, hash)));
+  return matches.some(Boolean);
+}
+
+export interface CreateAccountInput {
+  personId: string;
+  username: string;
+  password: string;
+  actor: string;
+}
+
+export async function createAccount(app: AppContext, trx: Knex, input: CreateAccountInput): Promise<{ id: string; username: string }> {
+  const key = usernameKey(input.username);
+  const violations = passwordPolicyViolations(input.password, await passwordContextFor(trx, input.personId, input.username), 'account.password');
+  if (violations.length > 0) throw policyError(violations);
+  const existing = await trx('accounts').where({ username_key: key }).first('id');
+  if (existing) {
+    throw new ConflictError('username_taken', `The user name "${input.username}" is already in use.`, [
+      { field: 'account.username', code: 'username_taken', message: 'already in use' },
+    ]);
+  }
+  const passwordHash = await hashSecret(input.password, app.config.scryptCost);
+  const [account] = (await trx('accounts')
+    .insert({
+      person_id: input.personId,
+      username: input.username,
+      username_key: key,
+      password_hash: passwordHash,
+      password_changed_at: trx.fn.now(),
+    })
+    .returning(['id'])) as Array<{ id: string }>;
+  await trx('password_history').insert({ account_id: account!.id, password_hash: passwordHash });
+  await appendJournal(trx, {
+    actor: input.actor,
+    action: 'auth.account_created',
+    subject: `account:${account!.id}`,
+    payload: { personId: input.personId, username: input.username },
+  });
+  return { id: account!.id, username: input.username };
+}
+
+/** Sets a new password after the policy and the reuse check. The caller verified the old one. */
+export async function setPassword(
+  app: AppContext,
+  trx: Knex,
+  account: { id: string; personId: string; username: string },
+  newPassword: string,
+  actor: string,
+): Promise<void> {
+  const violations = passwordPolicyViolations(newPassword, await passwordContextFor(trx, account.personId, account.username), 'newPassword');
+  if (await isRecentPassword(trx, account.id, newPassword)) {
+    violations.push({
+      field: 'newPassword',
+      code: 'reused',
+      message: `must differ from your last ${PASSWORD_HISTORY_DEPTH} passwords`,
+    });
+  }
+  if (violations.length > 0) throw policyError(violations);
+  const passwordHash = await hashSecret(newPassword, app.config.scryptCost);
+  await trx('accounts').where({ id: account.id }).update({ password_hash: passwordHash, password_changed_at: trx.fn.now() });
+  await trx('password_history').insert({ account_id: account.id, password_hash: passwordHash });
+  await trx('sessions').where({ account_id: account.id }).whereNull('ended_at').update({ must_change_password: false });
+  await appendJournal(trx, {
+    actor,
+    action: 'auth.password_changed',
+    subject: `account:${account.id}`,
+    payload: { username: account.username },
+  });
+}

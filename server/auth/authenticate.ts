@@ -1,0 +1,157 @@
+// Bearer tokens and server-side sessions. The token (jsonwebtoken, HS256 pinned) only names a
+// session; the session row decides: a logged-out (E3.4) or idle (E3.6, 5 minutes) session is
+// refused at once, on every server sharing the database.
+import crypto from 'node:crypto';
+import type { Request } from 'express';
+import jwt from 'jsonwebtoken';
+import type { AppContext } from '../context.js';
+import { ForbiddenError, UnauthorizedError } from '../errors.js';
+import { appendJournal } from '../journal/journal.js';
+
+export interface Actor {
+  accountId: string;
+  personId: string;
+  username: string;
+  name: string;
+  roles: string[];
+  sessionId: string;
+  mustChangePassword: boolean;
+}
+
+const ISSUER = 'tachiai';
+const AUDIENCE = 'tachiai-api';
+const ALGORITHM = 'HS256';
+export const TOKEN_LIFETIME_SECONDS = 15 * 60;
+/** last_seen_at is written at most this often per session (a hot row under door scanners). */
+const TOUCH_GRANULARITY_SECONDS = 5;
+
+export function issueToken(app: AppContext, accountId: string, sessionId: string): { token: string; expiresAt: Date } {
+  const now = Math.floor(Date.now() / 1000);
+  const token = jwt.sign({ sid: sessionId }, app.secrets.jwtSecret, {
+    algorithm: ALGORITHM,
+    subject: accountId,
+    issuer: ISSUER,
+    audience: AUDIENCE,
+    expiresIn: TOKEN_LIFETIME_SECONDS,
+    jwtid: crypto.randomUUID(),
+  });
+  return { token, expiresAt: new Date((now + TOKEN_LIFETIME_SECONDS) * 1000) };
+}
+
+function readClaims(app: AppContext, token: string): { accountId: string; sessionId: string } {
+  try {
+    const claims = jwt.verify(token, app.secrets.jwtSecret, {
+      algorithms: [ALGORITHM],
+      issuer: ISSUER,
+      audience: AUDIENCE,
+    });
+    if (typeof claims === 'string' || typeof claims.sub !== 'string' || typeof claims.sid !== 'string') {
+      throw new Error('claims');
+    }
+    return { accountId: claims.sub, sessionId: claims.sid };
+  } catch (err) {
+    if (err instanceof jwt.TokenExpiredError) throw new UnauthorizedError('token_expired', 'Your sign-in token has expired. Please sign in again.');
+    throw new UnauthorizedError('invalid_token', 'The sign-in token is not valid.');
+  }
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+interface SessionRow {
+  id: string;
+  account_id: string;
+  ended_at: Date | null;
+  must_change_password: boolean;
+  idle: boolean;
+  stale: boolean;
+  person_id: string;
+  username: string;
+  disabled_at: Date | null;
+  name: string;
+  roles: string[];
+  left_at: Date | null;
+}
+
+/** Resolves the request's actor, or throws 401. Also records it for the access log. */
+export async function authenticate(
+  app: AppContext,
+  req: Request,
+  route: { allowWithExpiredPassword?: boolean },
+): Promise<Actor> {
+  const header = req.get('authorization');
+  const match = header ? /^Bearer ([A-Za-z0-9._~+/=-]{1,4096})$/.exec(header) : null;
+  if (!match) throw new UnauthorizedError('unauthorized', 'Sign-in required.');
+  const { accountId, sessionId } = readClaims(app, match[1]!);
+  if (!UUID.test(sessionId) || !UUID.test(accountId)) throw new UnauthorizedError('invalid_token', 'The sign-in token is not valid.');
+
+  const knex = app.db.knex;
+  const { rows } = await knex.raw(
+    `SELECT s.id, s.account_id, s.ended_at, s.must_change_password,
+            s.last_seen_at < now() - make_interval(secs => ?) AS idle,
+            s.last_seen_at < now() - make_interval(secs => ?) AS stale,
+            a.person_id, a.username, a.disabled_at, p.name, p.roles, p.left_at
+       FROM sessions s
+       JOIN accounts a ON a.id = s.account_id
+       JOIN people p ON p.id = a.person_id
+      WHERE s.id = ? AND s.account_id = ?`,
+    [app.config.sessionIdleSeconds, TOUCH_GRANULARITY_SECONDS, sessionId, accountId],
+  );
+  const session = rows[0] as SessionRow | undefined;
+  if (!session) throw new UnauthorizedError('invalid_token', 'The sign-in token is not valid.');
+  req.res!.locals.accountId = session.account_id;
+  req.res!.locals.username = session.username;
+  if (session.ended_at) throw new UnauthorizedError('session_ended', 'This session has ended. Please sign in again.');
+  if (session.idle) {
+    await endSession(app, session.id, 'idle_timeout');
+    throw new UnauthorizedError('session_expired', 'The session ended after 5 minutes without activity. Please sign in again.');
+  }
+  if (session.disabled_at || session.left_at) {
+    await endSession(app, session.id, 'account_disabled');
+    throw new UnauthorizedError('session_ended', 'This session has ended. Please sign in again.');
+  }
+  if (session.stale) {
+    await knex('sessions')
+      .where({ id: session.id })
+      .whereNull('ended_at')
+      .update({ last_seen_at: knex.fn.now() });
+  }
+  const actor: Actor = {
+    accountId: session.account_id,
+    personId: session.person_id,
+    username: session.username,
+    name: session.name,
+    roles: session.roles,
+    sessionId: session.id,
+    mustChangePassword: session.must_change_password,
+  };
+  if (actor.mustChangePassword && !route.allowWithExpiredPassword) {
+    throw new ForbiddenError('password_change_required', 'Your password has expired. Change it before doing anything else.');
+  }
+  return actor;
+}
+
+/**
+ * Ends a session. An idle session is recorded as ended when it went idle, not when noticed,
+ * so "previous sign-out" (E3.2) shows the real time.
+ */
+export async function endSession(app: AppContext, sessionId: string, reason: 'logout' | 'idle_timeout' | 'account_disabled'): Promise<boolean> {
+  return app.db.knex.transaction(async (trx) => {
+    const endedAt =
+      reason === 'idle_timeout'
+        ? trx.raw('last_seen_at + make_interval(secs => ?)', [app.config.sessionIdleSeconds])
+        : trx.fn.now();
+    const ended = (await trx('sessions')
+      .where({ id: sessionId })
+      .whereNull('ended_at')
+      .update({ ended_at: endedAt, end_reason: reason }, ['account_id', 'ended_at'])) as Array<{ account_id: string; ended_at: Date }>;
+    const row = ended[0];
+    if (!row) return false;
+    await appendJournal(trx, {
+      actor: reason === 'logout' ? row.account_id : 'system:sessions',
+      action: 'auth.session_ended',
+      subject: `session:${sessionId}`,
+      payload: { accountId: row.account_id, reason, endedAt: row.ended_at.toISOString() },
+    });
+    return true;
+  });
+}

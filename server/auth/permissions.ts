@@ -1,0 +1,62 @@
+// Roles (../shared/api.md "Roles") and the permission each route declares.
+// E2.10: only the responsible person and authorised persons (and auditors, read-only) read
+// media records and logs. `auditor` reads everything and changes nothing.
+import { ForbiddenError } from '../errors.js';
+
+export const ROLES = ['admin', 'responsible', 'authorized', 'staff', 'guard', 'auditor', 'visitor'] as const;
+export type Role = (typeof ROLES)[number];
+
+export const PERMISSIONS = [
+  'people:read',
+  'people:write',
+  'orgs:read',
+  'orgs:write',
+  'badges:read',
+  'badges:write',
+  'rooms:read',
+  'rooms:write',
+  'scans:write',
+  'entries:read',
+  'media:read',
+  'media:write',
+  'custody:write',
+  'destructions:read',
+  'destructions:write',
+  'journal:read',
+  'journal:checkpoint',
+  'accesslog:read',
+] as const;
+export type Permission = (typeof PERMISSIONS)[number];
+
+const READS = PERMISSIONS.filter((p) => p.endsWith(':read'));
+
+const ROLE_PERMISSIONS: Record<Role, ReadonlySet<Permission>> = {
+  admin: new Set(PERMISSIONS),
+  responsible: new Set<Permission>([
+    ...READS,
+    'people:write',
+    'orgs:write',
+    'badges:write',
+    'rooms:write',
+    'scans:write',
+    'media:write',
+    'custody:write',
+    'destructions:write',
+    'journal:checkpoint',
+  ]),
+  authorized: new Set<Permission>([...READS, 'scans:write', 'media:write', 'custody:write', 'destructions:write']),
+  staff: new Set<Permission>(['people:read', 'orgs:read', 'rooms:read', 'media:read', 'custody:write']),
+  guard: new Set<Permission>(['people:read', 'orgs:read', 'rooms:read', 'badges:read', 'scans:write', 'entries:read']),
+  auditor: new Set<Permission>(READS),
+  visitor: new Set<Permission>(),
+};
+
+export function rolesAllow(roles: readonly string[], permission: Permission): boolean {
+  return roles.some((role) => ROLE_PERMISSIONS[role as Role]?.has(permission) ?? false);
+}
+
+export function requirePermission(actor: { roles: readonly string[] }, permission: Permission): void {
+  if (!rolesAllow(actor.roles, permission)) {
+    throw new ForbiddenError('forbidden', `Your role does not allow this (${permission} is needed).`);
+  }
+}

@@ -1,0 +1,132 @@
+import { z } from 'zod';
+import { defineRoute, type AnyRoute } from '../http/route.js';
+import { errorSchema } from '../shared/schemas.js';
+import { toRfc3339, toRfc3339OrNull } from '../shared/time.js';
+import { UnauthorizedError } from '../errors.js';
+import { passwordInputSchema, setPassword } from './accounts.js';
+import { endSession, issueToken } from './authenticate.js';
+import { checkCurrentPassword, login } from './login.js';
+import { clientIp } from '../http/client-ip.js';
+
+const userSchema = z.object({ personId: z.string(), name: z.string(), roles: z.array(z.string()) });
+const tokenSchema = z.object({ token: z.string(), expiresAt: z.string() });
+const error = (description: string) => ({ description, schema: errorSchema });
+
+export const authRoutes: AnyRoute[] = [
+  defineRoute({
+    method: 'post',
+    path: '/api/auth/login',
+    summary: 'Sign in (administrators also present their badge, E2.17)',
+    tags: ['auth'],
+    access: 'public',
+    transaction: false, // failure counters must be committed although the answer is an error
+    body: z.strictObject({
+      username: z.string().min(1).max(200),
+      password: z.string().min(1).max(256),
+      badge: z.string().min(1).max(512).optional(),
+    }),
+    responses: {
+      200: {
+        description: 'Signed in',
+        schema: tokenSchema.extend({
+          user: userSchema,
+          previousLoginAt: z.string().nullable(),
+          previousLogoutAt: z.string().nullable(),
+          passwordExpiresAt: z.string(),
+          passwordExpired: z.boolean().describe('When true, only POST /api/auth/password, refresh and logout are allowed'),
+        }),
+      },
+      400: error('Invalid request'),
+      401: error('invalid_credentials, or second_factor_required'),
+      423: error('account_locked'),
+    },
+    handler: async ({ app, body, req, res }) => {
+      res.locals.username = body.username; // the name tried, for the access log (never the password)
+      const result = await login(app, { ...body, sourceIp: clientIp(req) });
+      res.locals.accountId = result.accountId;
+      const tz = app.config.displayTimeZone;
+      return {
+        json: {
+          token: result.token,
+          expiresAt: toRfc3339(result.expiresAt, tz),
+          user: result.user,
+          previousLoginAt: toRfc3339OrNull(result.previousLoginAt, tz),
+          previousLogoutAt: toRfc3339OrNull(result.previousLogoutAt, tz),
+          passwordExpiresAt: toRfc3339(result.passwordExpiresAt, tz),
+          passwordExpired: result.passwordExpired,
+        },
+      };
+    },
+  }),
+  defineRoute({
+    method: 'post',
+    path: '/api/auth/refresh',
+    summary: 'A fresh token for a live session',
+    tags: ['auth'],
+    access: 'signed-in',
+    allowWithExpiredPassword: true,
+    transaction: false,
+    responses: { 200: { description: 'New token', schema: tokenSchema }, 401: error('Session ended or idle') },
+    handler: async ({ app, actor }) => {
+      const { token, expiresAt } = issueToken(app, actor!.accountId, actor!.sessionId);
+      return { json: { token, expiresAt: toRfc3339(expiresAt, app.config.displayTimeZone) } };
+    },
+  }),
+  defineRoute({
+    method: 'post',
+    path: '/api/auth/logout',
+    summary: 'Sign out: the session ends server-side at once (E3.4)',
+    tags: ['auth'],
+    access: 'signed-in',
+    allowWithExpiredPassword: true,
+    transaction: false,
+    responses: { 204: { description: 'Signed out' }, 401: error('Not signed in') },
+    handler: async ({ app, actor }) => {
+      if (!(await endSession(app, actor!.sessionId, 'logout'))) {
+        throw new UnauthorizedError('session_ended', 'This session has already ended.');
+      }
+      return { status: 204 };
+    },
+  }),
+  defineRoute({
+    method: 'post',
+    path: '/api/auth/password',
+    summary: 'Change your password (policy of E3.11)',
+    tags: ['auth'],
+    access: 'signed-in',
+    allowWithExpiredPassword: true,
+    transaction: false, // a wrong current password counts toward the lockout
+    body: z.strictObject({ currentPassword: passwordInputSchema, newPassword: passwordInputSchema }),
+    responses: {
+      204: { description: 'Changed' },
+      400: error('password_policy (one detail per broken rule) or current_password_incorrect'),
+      423: error('account_locked'),
+    },
+    handler: async ({ app, actor, body }) => {
+      const account = await checkCurrentPassword(app, actor!.accountId, body.currentPassword);
+      await app.db.knex.transaction((trx) => setPassword(app, trx, account, body.newPassword, actor!.accountId));
+      return { status: 204 };
+    },
+  }),
+  defineRoute({
+    method: 'get',
+    path: '/api/auth/me',
+    summary: 'The signed-in user',
+    tags: ['auth'],
+    access: 'signed-in',
+    allowWithExpiredPassword: true,
+    responses: {
+      200: {
+        description: 'Current user',
+        schema: z.object({ user: userSchema.extend({ username: z.string() }), mustChangePassword: z.boolean() }),
+      },
+      401: error('Not signed in'),
+    },
+    handler: async ({ actor }) => ({
+      json: {
+        user: { personId: actor!.personId, name: actor!.name, roles: actor!.roles, username: actor!.username },
+        mustChangePassword: actor!.mustChangePassword,
+      },
+    }),
+  }),
+];

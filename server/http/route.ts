@@ -1,0 +1,140 @@
+// The route kernel. A route is declared once — method, path, permission, zod schemas for
+// params/query/body and the responses — and that one declaration drives the validation, the
+// permission check, the transaction and the OpenAPI document (server/http/openapi.ts).
+import type { Request, Response, Router } from 'express';
+import type { Knex } from 'knex';
+import { z } from 'zod';
+import type { AppContext } from '../context.js';
+import { NotFoundError, ValidationError, type ErrorDetail } from '../errors.js';
+import { authenticate, type Actor } from '../auth/authenticate.js';
+import { requirePermission, type Permission } from '../auth/permissions.js';
+import { assertSafeInput } from './input-guard.js';
+
+export type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
+
+export interface ResponseSpec {
+  description: string;
+  schema?: z.ZodType;
+  /** Non-JSON responses (text/html, text/csv, …). */
+  contentType?: string;
+}
+
+export interface Call<B, Q, P> {
+  app: AppContext;
+  /** The request's transaction for writes (one transaction per request), the pool for reads. */
+  db: Knex;
+  body: B;
+  query: Q;
+  params: P;
+  actor: Actor | null;
+  req: Request;
+  res: Response;
+}
+
+export type Reply =
+  | { status?: number; json: unknown; headers?: Record<string, string> }
+  | { status?: number; html: string; headers?: Record<string, string> }
+  | { status?: number; text: string; contentType: string; headers?: Record<string, string> }
+  | { status: 204 }
+  | undefined; // the handler wrote the response itself (streams)
+
+/** `'public'`: no sign-in. `'signed-in'`: any live session. Otherwise a permission. */
+export type Access = 'public' | 'signed-in' | Permission;
+
+export interface RouteDef<
+  B extends z.ZodType = z.ZodType,
+  Q extends z.ZodType = z.ZodType,
+  P extends z.ZodType = z.ZodType,
+> {
+  method: Method;
+  path: string;
+  summary: string;
+  tags: string[];
+  access: Access;
+  body?: B;
+  query?: Q;
+  params?: P;
+  responses: Record<number, ResponseSpec>;
+  /**
+   * Writes run in one transaction by default. A route that must commit something even when it
+   * answers with an error (failed sign-in counters, wrong PINs) sets false and manages its own.
+   */
+  transaction?: boolean;
+  /** Allowed while the session is restricted to changing an expired password. */
+  allowWithExpiredPassword?: boolean;
+  handler: (call: Call<z.output<B>, z.output<Q>, z.output<P>>) => Promise<Reply>;
+}
+
+export type AnyRoute = RouteDef<z.ZodType, z.ZodType, z.ZodType>;
+
+export function defineRoute<
+  B extends z.ZodType = z.ZodUndefined,
+  Q extends z.ZodType = z.ZodUndefined,
+  P extends z.ZodType = z.ZodUndefined,
+>(def: RouteDef<B, Q, P>): AnyRoute {
+  return def as unknown as AnyRoute;
+}
+
+export function zodIssuesToDetails(error: z.ZodError, prefix: string): ErrorDetail[] {
+  return error.issues.map((issue) => ({
+    field: [prefix, ...issue.path.map(String)].filter(Boolean).join('.'),
+    code: issue.code,
+    message: issue.message,
+  }));
+}
+
+function parsePart<T extends z.ZodType>(schema: T | undefined, value: unknown, part: string): z.output<T> {
+  if (!schema) return undefined as z.output<T>;
+  const result = schema.safeParse(value);
+  if (!result.success) {
+    throw new ValidationError(`The request ${part} is not valid.`, zodIssuesToDetails(result.error, part));
+  }
+  return result.data;
+}
+
+const WRITE_METHODS = new Set<Method>(['post', 'put', 'patch', 'delete']);
+
+export function mountRoutes(router: Router, app: AppContext, routes: AnyRoute[]): void {
+  for (const route of routes) {
+    router[route.method](route.path, async (req: Request, res: Response) => {
+      assertSafeInput(req);
+      const actor = route.access === 'public' ? null : await authenticate(app, req, route);
+      if (actor && route.access !== 'public' && route.access !== 'signed-in') {
+        requirePermission(actor, route.access);
+      }
+      // An id that is not even well-formed is simply an id that does not exist.
+      let params: unknown;
+      if (route.params) {
+        const parsed = route.params.safeParse(req.params);
+        if (!parsed.success) throw new NotFoundError();
+        params = parsed.data;
+      }
+      const query = parsePart(route.query, req.query, 'query');
+      if (route.body && req.body === undefined && WRITE_METHODS.has(route.method)) {
+        req.body = {};
+      }
+      const body = parsePart(route.body, req.body, 'body');
+
+      const run = (db: Knex) =>
+        route.handler({ app, db, body, query, params, actor, req, res } as Call<unknown, unknown, unknown>);
+      const useTransaction = route.transaction ?? WRITE_METHODS.has(route.method);
+      const reply = useTransaction ? await app.db.knex.transaction((trx) => run(trx)) : await run(app.db.knex);
+      sendReply(res, reply);
+    });
+  }
+}
+
+function sendReply(res: Response, reply: Reply): void {
+  if (reply === undefined) return;
+  if ('headers' in reply && reply.headers) res.set(reply.headers);
+  const status = reply.status ?? 200;
+  if ('json' in reply) {
+    res.status(status).json(reply.json);
+  } else if ('html' in reply) {
+    res.status(status).type('text/html; charset=utf-8').send(reply.html);
+  } else if ('text' in reply) {
+    res.status(status).type(reply.contentType).send(reply.text);
+  } else {
+    res.status(status).end();
+  }
+}

@@ -1,0 +1,94 @@
+// Signed checkpoints: (chain, seq, head hash, time) signed with the server's Ed25519 key.
+// A copy kept off the server (GET /api/journal/checkpoints/latest, saved by an auditor) later
+// proves that nothing up to that entry was rewritten, even by someone who recomputes hashes.
+import crypto, { type KeyObject } from 'node:crypto';
+import type { Knex } from 'knex';
+import { canonicalJson } from './canonical.js';
+import { journalHead, MAIN_CHAIN } from './journal.js';
+
+export interface SigningKeys {
+  privateKey: KeyObject;
+  publicKey: KeyObject;
+  publicKeyPem: string;
+  keyId: string;
+}
+
+export interface CheckpointRecord {
+  chain: string;
+  seq: number;
+  headHash: string;
+  /** ISO 8601 UTC. */
+  at: string;
+  keyId: string;
+  /** Base64 Ed25519 signature over checkpointMessage(). */
+  signature: string;
+  /** Present on exported checkpoints, so they can be checked with nothing but the file. */
+  publicKeyPem?: string;
+}
+
+export function checkpointMessage(cp: Pick<CheckpointRecord, 'chain' | 'seq' | 'headHash' | 'at' | 'keyId'>): string {
+  return canonicalJson({ at: cp.at, chain: cp.chain, headHash: cp.headHash, keyId: cp.keyId, seq: cp.seq, type: 'tachiai.journal.checkpoint' });
+}
+
+export function verifyCheckpointSignature(cp: CheckpointRecord, keys: SigningKeys, publicKeyPem?: string): boolean {
+  try {
+    const key = publicKeyPem ? crypto.createPublicKey(publicKeyPem) : keys.publicKey;
+    return crypto.verify(null, Buffer.from(checkpointMessage(cp), 'utf8'), key, Buffer.from(cp.signature, 'base64'));
+  } catch {
+    return false;
+  }
+}
+
+const CHECKPOINT_LOCK = [0x7ac41a1, 0x0c4ec] as const;
+
+/**
+ * Signs the current head of the chain, unless the last checkpoint already covers it.
+ * Runs in its own transaction under an advisory lock, so several servers do not duplicate it.
+ */
+export async function createCheckpoint(knex: Knex, keys: SigningKeys, chain = MAIN_CHAIN): Promise<CheckpointRecord | null> {
+  return knex.transaction(async (trx) => {
+    await trx.raw('SELECT pg_advisory_xact_lock(?, ?)', CHECKPOINT_LOCK);
+    const head = await journalHead(trx, chain);
+    if (!head) return null;
+    const last = await trx('journal_checkpoints').where({ chain }).orderBy('seq', 'desc').first('seq');
+    if (last && Number(last.seq) >= head.seq) return null;
+    const { rows } = await trx.raw("SELECT date_trunc('milliseconds', clock_timestamp()) AS now");
+    const at = (rows[0] as { now: Date }).now;
+    const unsigned = { chain, seq: head.seq, headHash: head.hash, at: at.toISOString(), keyId: keys.keyId };
+    const signature = crypto.sign(null, Buffer.from(checkpointMessage(unsigned), 'utf8'), keys.privateKey).toString('base64');
+    await trx('journal_checkpoints').insert({
+      chain,
+      seq: head.seq,
+      head_hash: head.hash,
+      at,
+      key_id: keys.keyId,
+      signature,
+    });
+    return { ...unsigned, signature };
+  });
+}
+
+export async function listCheckpoints(db: Knex, limit: number, beforeId?: number) {
+  const q = db('journal_checkpoints').orderBy('id', 'desc').limit(limit + 1);
+  if (beforeId !== undefined) q.where('id', '<', beforeId);
+  const rows = (await q) as Array<Record<string, unknown>>;
+  return rows.map((c) => ({
+    id: String(c.id),
+    chain: String(c.chain),
+    seq: Number(c.seq),
+    headHash: String(c.head_hash),
+    at: c.at as Date,
+    keyId: String(c.key_id),
+    signature: String(c.signature),
+  }));
+}
+
+/** Periodic checkpoints; the timer never keeps the process alive. */
+export function scheduleCheckpoints(knex: Knex, keys: SigningKeys, minutes: number, onError: (err: unknown) => void): () => void {
+  if (minutes <= 0) return () => undefined;
+  const timer = setInterval(() => {
+    createCheckpoint(knex, keys).catch(onError);
+  }, minutes * 60_000);
+  timer.unref();
+  return () => clearInterval(timer);
+}

@@ -1,0 +1,81 @@
+// Opening the system (database, migrations, secrets, logger) and serving it.
+import http from 'node:http';
+import path from 'node:path';
+import pino, { type Logger } from 'pino';
+import type { Config } from './config.js';
+import type { AppContext } from './context.js';
+import { createDatabase } from '../db/connection.js';
+import { migrateToLatest } from '../db/migrate.js';
+import { loadSecrets } from './secrets.js';
+import { buildApp } from './app.js';
+import { scheduleCheckpoints } from './journal/checkpoints.js';
+import { scheduleAccessLogPurge } from './access-log/retention.js';
+
+export function createLogger(config: Config): Logger {
+  return pino({
+    level: config.logLevel,
+    base: { service: 'tachiai' },
+    redact: { paths: ['password', 'newPassword', 'currentPassword', 'pin', 'badge', 'token', '*.password', '*.pin', '*.token'], censor: '[redacted]' },
+  });
+}
+
+export interface OpenOptions {
+  migrate?: boolean;
+  logger?: Logger;
+}
+
+export async function openContext(config: Config, options: OpenOptions = {}): Promise<AppContext> {
+  const logger = options.logger ?? createLogger(config);
+  const db = await createDatabase({
+    databaseUrl: config.databaseUrl,
+    embeddedDir: config.databaseUrl ? undefined : path.join(config.dataDir),
+  });
+  try {
+    if (options.migrate ?? true) await migrateToLatest(db.knex);
+    return { config, db, secrets: loadSecrets(config), logger };
+  } catch (err) {
+    await db.close();
+    throw err;
+  }
+}
+
+export interface RunningServer {
+  ctx: AppContext;
+  server: http.Server;
+  url: string;
+  stop(): Promise<void>;
+}
+
+export async function serve(ctx: AppContext): Promise<RunningServer> {
+  const app = buildApp(ctx);
+  const server = http.createServer(app);
+  // Slow-client protection: bounded header and request times.
+  server.headersTimeout = 20_000;
+  server.requestTimeout = 60_000;
+  server.keepAliveTimeout = 5_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(ctx.config.port, ctx.config.host, () => resolve());
+  });
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : ctx.config.port;
+  const stopCheckpoints = scheduleCheckpoints(ctx.db.knex, ctx.secrets.signing, ctx.config.checkpointIntervalMinutes, (err) =>
+    ctx.logger.warn({ err: (err as Error).message }, 'checkpoint failed'),
+  );
+  const stopPurge = scheduleAccessLogPurge(ctx);
+  let stopped = false;
+  return {
+    ctx,
+    server,
+    url: `http://${ctx.config.host === '0.0.0.0' ? '127.0.0.1' : ctx.config.host}:${port}`,
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      stopCheckpoints();
+      stopPurge();
+      server.closeIdleConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await ctx.db.close();
+    },
+  };
+}

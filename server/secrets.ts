@@ -1,0 +1,77 @@
+// Server secrets: never constants in code. Each comes from the environment when configured,
+// otherwise it is generated on first start and kept in the data directory (mode 0600).
+// Several servers on one database must share them: configure JWT_SECRET, BADGE_SECRET and
+// SIGNING_KEY identically, or give them the same DATA_DIR/secrets (docs/operations.md).
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Config } from './config.js';
+import type { SigningKeys } from './journal/checkpoints.js';
+
+export interface Secrets {
+  jwtSecret: Buffer;
+  /** MAC key for badge tokens: a copy of the database alone yields no working badge. */
+  badgeKey: Buffer;
+  signing: SigningKeys;
+}
+
+/** Reads a secret file, or creates it atomically (a concurrent creator's file wins). */
+function readOrCreate(file: string, create: () => string): string {
+  try {
+    return fs.readFileSync(file, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+  }
+  fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+  try {
+    fs.writeFileSync(file, create(), { flag: 'wx', mode: 0o600 });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+  }
+  return fs.readFileSync(file, 'utf8');
+}
+
+function randomSecret(): string {
+  return crypto.randomBytes(48).toString('base64url');
+}
+
+function signingKeysFromPem(privatePem: string): SigningKeys {
+  const privateKey = crypto.createPrivateKey(privatePem);
+  if (privateKey.asymmetricKeyType !== 'ed25519') throw new Error('SIGNING_KEY must be an Ed25519 private key (PEM)');
+  const publicKey = crypto.createPublicKey(privateKey);
+  const publicKeyPem = publicKey.export({ type: 'spki', format: 'pem' }).toString();
+  const der = publicKey.export({ type: 'spki', format: 'der' });
+  return {
+    privateKey,
+    publicKey,
+    publicKeyPem,
+    keyId: crypto.createHash('sha256').update(der).digest('hex').slice(0, 16),
+  };
+}
+
+function newEd25519Pem(): string {
+  const { privateKey } = crypto.generateKeyPairSync('ed25519');
+  return privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+}
+
+/**
+ * `persist: false` keeps generated secrets in memory only (tests that run without a data dir).
+ */
+export function loadSecrets(config: Config, options: { persist?: boolean } = {}): Secrets {
+  const persist = options.persist ?? true;
+  const dir = path.join(config.dataDir, 'secrets');
+  const get = (name: string, fromEnv: string | undefined, create: () => string) =>
+    fromEnv ?? (persist ? readOrCreate(path.join(dir, name), create) : create());
+
+  const signingFromEnv = config.signingKey
+    ? config.signingKey.includes('-----BEGIN')
+      ? config.signingKey
+      : fs.readFileSync(config.signingKey, 'utf8')
+    : undefined;
+
+  return {
+    jwtSecret: Buffer.from(get('jwt-secret', config.jwtSecret, randomSecret).trim(), 'utf8'),
+    badgeKey: Buffer.from(get('badge-secret', config.badgeSecret, randomSecret).trim(), 'utf8'),
+    signing: signingKeysFromPem(get('signing-key.pem', signingFromEnv, newEd25519Pem)),
+  };
+}

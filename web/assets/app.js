@@ -1,0 +1,662 @@
+// Tachiai front desk: sign-in, the (for now empty) front-desk shell, and the idle lock.
+// Plain ES module, no framework, no build step. Runs under `script-src 'self'; style-src 'self'`:
+// no inline scripts or styles, no eval; screens are switched with the `hidden` attribute.
+//
+// The sign-in token lives only in this module (never in localStorage or a cookie):
+// closing or reloading the tab ends the sign-in, and the server session is ended too.
+import { t, duration, pickLanguage, POLICY_CODES } from './i18n.js';
+
+const LANG_STORAGE_KEY = 'tachiai.lang';
+const DEFAULT_CONFIG = { displayTimeZone: 'Asia/Tokyo', idleTimeoutSeconds: 300, version: '' };
+/** Refresh the token this long before it expires (while the user is active). */
+const REFRESH_BEFORE_MS = 60_000;
+/** Show the "you will be signed out soon" banner this long before the idle lock. */
+const IDLE_WARNING_MS = 30_000;
+const TICK_MS = 500;
+const SECTIONS = ['door', 'media', 'destruction', 'audit'];
+
+const $ = (id) => /** @type {HTMLElement} */ (document.getElementById(id));
+
+/** The idle timeout from `?idle=SECONDS` (tests); only ever shortens the server's value. */
+function parseIdleOverride(search) {
+  const raw = new URLSearchParams(search).get('idle');
+  if (raw === null || !/^\d+(\.\d+)?$/.test(raw)) return null;
+  const n = Number(raw);
+  return Number.isFinite(n) && n > 0 ? n : null;
+}
+
+function readSavedLanguage() {
+  try {
+    return localStorage.getItem(LANG_STORAGE_KEY);
+  } catch {
+    return null; // storage disabled: fall back to the browser's languages
+  }
+}
+
+const state = {
+  lang: pickLanguage(readSavedLanguage(), navigator.languages?.length ? navigator.languages : [navigator.language]),
+  config: { ...DEFAULT_CONFIG },
+  idleOverride: parseIdleOverride(location.search),
+  /** @type {null | { token: string, expiresAtMs: number, user: { personId: string, name: string, roles: string[] },
+   *   previousLoginAt: string|null, previousLogoutAt: string|null, passwordExpiresAt: string|null, passwordExpired: boolean }} */
+  session: null,
+  screen: 'signin',
+  section: 'door',
+  lastActivity: Date.now(),
+  lastRequest: 0,
+  refreshing: false,
+  busy: false,
+  // Messages are kept as functions of the language so that switching language re-translates them.
+  /** @type {null | ((lang: string) => string)} */ signinNotice: null,
+  /** @type {null | ((lang: string) => string[])} */ signinError: null,
+  /** @type {null | ((lang: string) => string[])} */ passwordError: null,
+  idleWarning: false,
+};
+
+/** Idle timeout in seconds: the server's, or the shorter `?idle=` override. */
+function idleSeconds() {
+  const server = state.config.idleTimeoutSeconds > 0 ? state.config.idleTimeoutSeconds : DEFAULT_CONFIG.idleTimeoutSeconds;
+  return state.idleOverride !== null && state.idleOverride < server ? state.idleOverride : server;
+}
+
+// ---------------------------------------------------------------------------------------------
+// HTTP
+
+/**
+ * Calls the API. Never throws: network failures come back as `{ status: 0 }`.
+ * With `auth`, a 401 ends the sign-in at once (session ended, idle or token expired).
+ */
+async function api(method, path, { body, auth = true } = {}) {
+  const session = state.session;
+  const headers = { Accept: 'application/json' };
+  if (body !== undefined) headers['Content-Type'] = 'application/json';
+  if (auth) {
+    if (!session) return { status: 401, code: 'session_ended', data: null, headers: new Headers() };
+    headers.Authorization = `Bearer ${session.token}`;
+  }
+  let res;
+  try {
+    res = await fetch(path, {
+      method,
+      headers,
+      body: body === undefined ? undefined : JSON.stringify(body),
+      cache: 'no-store',
+      credentials: 'same-origin',
+    });
+  } catch {
+    return { status: 0, code: 'network', data: null, headers: new Headers() };
+  }
+  let data = null;
+  if (res.status !== 204) {
+    const text = await res.text().catch(() => '');
+    if (text) {
+      try {
+        data = JSON.parse(text);
+      } catch {
+        data = null;
+      }
+    }
+  }
+  const result = { status: res.status, code: data?.error?.code ?? null, data, headers: res.headers };
+  if (auth && session === state.session) {
+    state.lastRequest = Date.now();
+    if (res.status === 401 && result.code !== 'invalid_credentials') {
+      const expired = result.code === 'session_expired' || result.code === 'token_expired';
+      endSession(expired ? 'session_expired' : 'session_ended', { tellServer: false });
+    }
+  }
+  return result;
+}
+
+/** Ends the server session of `token`; answers whether the server confirmed it. */
+async function logoutOnServer(token, keepalive = false) {
+  try {
+    const res = await fetch('/api/auth/logout', {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${token}` },
+      cache: 'no-store',
+      keepalive,
+    });
+    // 204: ended now; 401: it had already ended. Either way the token no longer works.
+    return res.status === 204 || res.status === 401;
+  } catch {
+    return false;
+  }
+}
+
+async function loadConfig() {
+  const res = await api('GET', '/api/config', { auth: false });
+  if (res.status === 200 && res.data) {
+    const c = res.data;
+    state.config = {
+      displayTimeZone: validTimeZone(c.displayTimeZone) ? c.displayTimeZone : DEFAULT_CONFIG.displayTimeZone,
+      idleTimeoutSeconds: Number.isFinite(c.idleTimeoutSeconds) && c.idleTimeoutSeconds > 0 ? c.idleTimeoutSeconds : DEFAULT_CONFIG.idleTimeoutSeconds,
+      version: typeof c.version === 'string' ? c.version : '',
+    };
+    render();
+  }
+}
+
+function validTimeZone(tz) {
+  if (typeof tz !== 'string' || !tz) return false;
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Formatting
+
+function formatDateTime(iso) {
+  const date = new Date(iso);
+  if (Number.isNaN(date.getTime())) return String(iso);
+  return new Intl.DateTimeFormat(state.lang, {
+    timeZone: state.config.displayTimeZone,
+    dateStyle: 'medium',
+    timeStyle: 'medium',
+  }).format(date);
+}
+
+function formatDate(iso) {
+  const date = new Date(iso);
+  if (Number.isNaN(date.getTime())) return String(iso);
+  return new Intl.DateTimeFormat(state.lang, { timeZone: state.config.displayTimeZone, dateStyle: 'long' }).format(date);
+}
+
+function roleName(lang, role) {
+  const key = `role.${role}`;
+  const text = t(lang, key);
+  return text === key ? role : text;
+}
+
+/** Message lines for a failed sign-in. */
+function signinErrorLines(res) {
+  const retryAfter = Number(res.headers.get('Retry-After'));
+  switch (res.code) {
+    case 'invalid_credentials':
+    case 'second_factor_required':
+    case 'too_many_requests':
+    case 'database_unavailable':
+      return (lang) => [t(lang, `error.${res.code}`)];
+    case 'account_locked':
+      return retryAfter > 0
+        ? (lang) => [t(lang, 'error.account_locked.minutes', { minutes: Math.max(1, Math.ceil(retryAfter / 60)) })]
+        : (lang) => [t(lang, 'error.account_locked')];
+    default:
+      break;
+  }
+  if (res.status === 0) return (lang) => [t(lang, 'error.network')];
+  if (res.status === 429) return (lang) => [t(lang, 'error.too_many_requests')];
+  if (res.status === 503) return (lang) => [t(lang, 'error.database_unavailable')];
+  if (res.status === 400) {
+    const details = Array.isArray(res.data?.error?.details) ? res.data.error.details : [];
+    return (lang) => [
+      t(lang, 'error.invalid_request'),
+      ...details.map((d) => fieldDetail(lang, d)).filter(Boolean),
+    ];
+  }
+  const code = res.code ?? `HTTP ${res.status}`;
+  return (lang) => [t(lang, 'error.unexpected', { code })];
+}
+
+function fieldDetail(lang, detail) {
+  if (!detail || typeof detail !== 'object') return '';
+  const labels = { username: 'signin.username', password: 'signin.password', badge: 'signin.badge' };
+  const field = typeof detail.field === 'string' ? detail.field : Array.isArray(detail.path) ? detail.path.join('.') : '';
+  const message = typeof detail.message === 'string' ? detail.message : '';
+  if (!field) return message;
+  return t(lang, 'error.field', { field: labels[field] ? t(lang, labels[field]) : field, message });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Rendering
+
+function setText(el, text) {
+  if (el.textContent !== text) el.textContent = text;
+}
+
+/** Fills every element marked with data-i18n / data-i18n-aria-label in the current language. */
+function translateStatic() {
+  const lang = state.lang;
+  document.documentElement.lang = lang;
+  document.title = t(lang, 'app.name');
+  for (const el of document.querySelectorAll('[data-i18n]')) setText(el, t(lang, el.dataset.i18n));
+  for (const el of document.querySelectorAll('[data-i18n-aria-label]')) {
+    el.setAttribute('aria-label', t(lang, el.dataset.i18nAriaLabel));
+  }
+  const sw = $('lang-switch');
+  const other = lang === 'ja' ? 'en' : 'ja';
+  setText(sw, t(lang, 'lang.switch'));
+  sw.lang = other;
+  sw.setAttribute('aria-label', t(lang, 'lang.switch.label'));
+  const rules = $('password-rules');
+  rules.replaceChildren(
+    ...POLICY_CODES.map((code) => {
+      const li = document.createElement('li');
+      li.textContent = t(lang, `policy.${code}`);
+      return li;
+    }),
+  );
+}
+
+function renderMessage(el, lines) {
+  if (!lines || lines.length === 0) {
+    el.hidden = true;
+    el.replaceChildren();
+    return;
+  }
+  el.hidden = false;
+  if (lines.length === 1) {
+    el.replaceChildren(document.createTextNode(lines[0]));
+    return;
+  }
+  const [first, ...rest] = lines;
+  const p = document.createElement('p');
+  p.textContent = first;
+  const ul = document.createElement('ul');
+  for (const line of rest) {
+    const li = document.createElement('li');
+    li.textContent = line;
+    ul.append(li);
+  }
+  el.replaceChildren(p, ul);
+}
+
+function render() {
+  const lang = state.lang;
+  translateStatic();
+
+  const session = state.session;
+  $('signin-screen').hidden = state.screen !== 'signin';
+  $('password-screen').hidden = state.screen !== 'password';
+  $('shell').hidden = state.screen !== 'shell';
+  $('user-area').hidden = !session;
+  $('signout').hidden = !session;
+
+  renderMessage($('signin-notice'), state.signinNotice ? [state.signinNotice(lang)] : null);
+  renderMessage($('signin-error'), state.signinError ? state.signinError(lang) : null);
+  renderMessage($('password-error'), state.passwordError ? state.passwordError(lang) : null);
+
+  if (session) {
+    setText($('current-user'), session.user.name);
+    const roles = $('current-roles');
+    roles.replaceChildren(
+      ...session.user.roles.map((role) => {
+        const li = document.createElement('li');
+        li.className = `role role-${/^[a-z_]+$/.test(role) ? role : 'other'}`;
+        li.textContent = roleName(lang, role);
+        return li;
+      }),
+    );
+    $('password-username').setAttribute('value', session.username ?? '');
+    setText(
+      $('previous-login-at'),
+      session.previousLoginAt ? formatDateTime(session.previousLoginAt) : t(lang, 'shell.previous.none_first'),
+    );
+    setText(
+      $('previous-logout-at'),
+      session.previousLogoutAt
+        ? formatDateTime(session.previousLogoutAt)
+        : t(lang, session.previousLoginAt ? 'shell.previous.none' : 'shell.previous.none_first'),
+    );
+    const expiry = $('password-expiry');
+    const expiresAt = session.passwordExpiresAt ? new Date(session.passwordExpiresAt).getTime() : NaN;
+    const soon = Number.isFinite(expiresAt) && expiresAt - Date.now() < 7 * 24 * 3600 * 1000;
+    expiry.hidden = !soon;
+    setText(expiry, soon ? t(lang, 'shell.password_expires', { date: formatDate(session.passwordExpiresAt) }) : '');
+  }
+
+  const warning = $('idle-warning');
+  warning.hidden = !state.idleWarning;
+  setText(warning, state.idleWarning ? t(lang, 'shell.idle_warning') : '');
+
+  for (const name of SECTIONS) {
+    const tab = $(`tab-${name}`);
+    const selected = name === state.section;
+    tab.setAttribute('aria-selected', String(selected));
+    tab.tabIndex = selected ? 0 : -1;
+    $(`panel-${name}`).hidden = !selected;
+  }
+
+  const version = state.config.version;
+  setText($('footer-version'), version ? t(lang, 'footer.version', { version }) : '');
+  setText($('footer-timezone'), t(lang, 'shell.timezone', { tz: state.config.displayTimeZone }));
+  $('signin-submit').disabled = state.busy;
+  $('password-submit').disabled = state.busy;
+  setText($('signin-submit'), t(lang, state.busy && state.screen === 'signin' ? 'signin.busy' : 'signin.submit'));
+  setText($('password-submit'), t(lang, state.busy && state.screen === 'password' ? 'password.busy' : 'password.submit'));
+}
+
+/** Removes every piece of signed-in data from the page (E3.6: the screen clears). */
+function clearSessionDisplay() {
+  for (const id of ['current-user', 'previous-login-at', 'previous-logout-at', 'password-expiry']) $(id).textContent = '';
+  $('current-roles').replaceChildren();
+  $('password-username').setAttribute('value', '');
+  $('password-form').reset();
+  $('signin-form').reset();
+  state.passwordError = null;
+  state.idleWarning = false;
+  state.section = 'door';
+}
+
+function focusLater(id) {
+  requestAnimationFrame(() => {
+    const el = $(id);
+    el.focus();
+    if (el instanceof HTMLInputElement && el.value) el.select();
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Session
+
+/** Ends the sign-in on this page; optionally tells the server. Shows the sign-in screen. */
+function endSession(reason, { tellServer = true } = {}) {
+  const session = state.session;
+  state.session = null;
+  state.busy = false;
+  clearSessionDisplay();
+  const secs = idleSeconds();
+  switch (reason) {
+    case 'idle':
+      state.signinNotice = (lang) => t(lang, 'notice.idle', { duration: duration(lang, secs) });
+      break;
+    case 'session_expired':
+      state.signinNotice = (lang) => t(lang, 'notice.session_expired');
+      break;
+    case 'session_ended':
+      state.signinNotice = (lang) => t(lang, 'notice.session_ended');
+      break;
+    default:
+      state.signinNotice = null;
+  }
+  state.signinError = null;
+  state.screen = 'signin';
+  render();
+  focusLater('username');
+  if (tellServer && session) void logoutOnServer(session.token, true);
+  return session;
+}
+
+async function signOut() {
+  if (!state.session) return;
+  const session = endSession('signed_out', { tellServer: false });
+  state.signinNotice = (lang) => t(lang, 'notice.signed_out');
+  render();
+  const ok = await logoutOnServer(session.token);
+  if (!ok && !state.session) {
+    const secs = state.config.idleTimeoutSeconds;
+    state.signinNotice = (lang) => t(lang, 'notice.signout_offline', { duration: duration(lang, secs, true) });
+    render();
+  }
+}
+
+function startSession(data, username) {
+  const expiresAtMs = new Date(data.expiresAt).getTime();
+  const passwordExpired =
+    typeof data.passwordExpired === 'boolean'
+      ? data.passwordExpired
+      : Boolean(data.passwordExpiresAt) && new Date(data.passwordExpiresAt).getTime() <= Date.now();
+  state.session = {
+    token: data.token,
+    expiresAtMs: Number.isFinite(expiresAtMs) ? expiresAtMs : Date.now() + 15 * 60_000,
+    user: {
+      personId: String(data.user?.personId ?? ''),
+      name: String(data.user?.name ?? username),
+      roles: Array.isArray(data.user?.roles) ? data.user.roles.map(String) : [],
+    },
+    username,
+    previousLoginAt: data.previousLoginAt ?? null,
+    previousLogoutAt: data.previousLogoutAt ?? null,
+    passwordExpiresAt: data.passwordExpiresAt ?? null,
+    passwordExpired,
+  };
+  const now = Date.now();
+  state.lastActivity = now;
+  state.lastRequest = now;
+  state.signinNotice = null;
+  state.signinError = null;
+  state.section = 'door';
+  state.screen = passwordExpired ? 'password' : 'shell';
+  $('signin-form').reset();
+  render();
+  focusLater(passwordExpired ? 'current-password' : 'previous-title');
+}
+
+async function refreshToken() {
+  const session = state.session;
+  if (!session || state.refreshing) return;
+  state.refreshing = true;
+  try {
+    const res = await api('POST', '/api/auth/refresh');
+    if (res.status === 200 && res.data?.token && session === state.session) {
+      session.token = res.data.token;
+      const ms = new Date(res.data.expiresAt).getTime();
+      if (Number.isFinite(ms)) session.expiresAtMs = ms;
+    }
+  } finally {
+    state.refreshing = false;
+  }
+}
+
+/** Runs twice a second: the idle lock (E3.6), the warning before it, and keeping an active session alive. */
+function tick() {
+  const session = state.session;
+  if (!session) return;
+  const now = Date.now();
+  const idleMs = idleSeconds() * 1000;
+  const idleFor = now - state.lastActivity;
+  if (idleFor >= idleMs) {
+    endSession('idle');
+    return;
+  }
+  if (now >= session.expiresAtMs) {
+    endSession('session_expired', { tellServer: false });
+    return;
+  }
+  const warn = idleMs >= 60_000 && idleMs - idleFor <= IDLE_WARNING_MS;
+  if (warn !== state.idleWarning) {
+    state.idleWarning = warn;
+    render();
+  }
+  // While the user works on the page without calling the API, keep the server session
+  // (which ends after the server's idle time without a request) and the token alive.
+  const activeSinceRequest = state.lastActivity > state.lastRequest;
+  const serverIdleMs = state.config.idleTimeoutSeconds * 1000;
+  if (
+    activeSinceRequest &&
+    (session.expiresAtMs - now <= REFRESH_BEFORE_MS || now - state.lastRequest >= serverIdleMs / 2)
+  ) {
+    void refreshToken();
+  }
+}
+
+function noteActivity() {
+  state.lastActivity = Date.now();
+  if (state.idleWarning) {
+    state.idleWarning = false;
+    render();
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Forms
+
+async function onSignin(event) {
+  event.preventDefault();
+  if (state.busy) return;
+  const username = /** @type {HTMLInputElement} */ ($('username')).value.trim();
+  const password = /** @type {HTMLInputElement} */ ($('password')).value;
+  const badge = /** @type {HTMLInputElement} */ ($('badge')).value.trim();
+  state.signinNotice = null;
+  // Enter in an empty field moves on to the field that is missing, like a paper form.
+  if (!username) {
+    state.signinError = (lang) => [t(lang, 'error.username_required')];
+    render();
+    focusLater('username');
+    return;
+  }
+  if (!password) {
+    state.signinError = (lang) => [t(lang, 'error.password_required')];
+    render();
+    focusLater('password');
+    return;
+  }
+  state.busy = true;
+  state.signinError = null;
+  render();
+  const body = { username, password };
+  if (badge) body.badge = badge;
+  const res = await api('POST', '/api/auth/login', { body, auth: false });
+  state.busy = false;
+  if (res.status === 200 && res.data?.token) {
+    startSession(res.data, username);
+    return;
+  }
+  state.signinError = signinErrorLines(res);
+  render();
+  const badgeInput = /** @type {HTMLInputElement} */ ($('badge'));
+  if (res.code === 'second_factor_required') {
+    badgeInput.value = '';
+    focusLater('badge');
+  } else if (res.code === 'invalid_credentials') {
+    /** @type {HTMLInputElement} */ ($('password')).value = '';
+    badgeInput.value = '';
+    focusLater('password');
+  } else if (res.status === 400) {
+    const field = res.data?.error?.details?.[0]?.field;
+    focusLater(['username', 'password', 'badge'].includes(field) ? field : 'username');
+  } else {
+    focusLater('signin-submit');
+  }
+}
+
+async function onPasswordChange(event) {
+  event.preventDefault();
+  if (state.busy || !state.session) return;
+  const current = /** @type {HTMLInputElement} */ ($('current-password')).value;
+  const next = /** @type {HTMLInputElement} */ ($('new-password')).value;
+  const confirm = /** @type {HTMLInputElement} */ ($('confirm-password')).value;
+  const fail = (key, focus) => {
+    state.passwordError = (lang) => [t(lang, key)];
+    render();
+    focusLater(focus);
+  };
+  if (!current) return fail('password.current_required', 'current-password');
+  if (!next) return fail('password.new_required', 'new-password');
+  if (next !== confirm) return fail('password.mismatch', 'confirm-password');
+
+  state.busy = true;
+  state.passwordError = null;
+  render();
+  const res = await api('POST', '/api/auth/password', { body: { currentPassword: current, newPassword: next } });
+  state.busy = false;
+  if (!state.session) return; // the session ended meanwhile (401): the sign-in screen is showing
+  if (res.status === 204) {
+    state.session.passwordExpired = false;
+    state.session.passwordExpiresAt = null;
+    $('password-form').reset();
+    state.screen = 'shell';
+    render();
+    focusLater('previous-title');
+    return;
+  }
+  const details = Array.isArray(res.data?.error?.details) ? res.data.error.details : [];
+  if (res.code === 'password_policy') {
+    state.passwordError = (lang) => [
+      t(lang, 'password.policy'),
+      ...details.map((d) =>
+        POLICY_CODES.includes(d?.code) ? t(lang, `policy.${d.code}`) : String(d?.message ?? d?.code ?? ''),
+      ),
+    ];
+    render();
+    focusLater('new-password');
+    return;
+  }
+  if (res.code === 'current_password_incorrect' || res.code === 'invalid_credentials') {
+    /** @type {HTMLInputElement} */ ($('current-password')).value = '';
+    return fail('password.current_incorrect', 'current-password');
+  }
+  state.passwordError = signinErrorLines(res);
+  render();
+  if (res.code === 'account_locked') {
+    // Too many wrong current passwords: the account is locked, so end this sign-in too.
+    const lines = state.passwordError;
+    endSession('locked');
+    state.signinError = lines;
+    render();
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Wiring
+
+function switchLanguage() {
+  state.lang = state.lang === 'ja' ? 'en' : 'ja';
+  try {
+    localStorage.setItem(LANG_STORAGE_KEY, state.lang);
+  } catch {
+    // storage disabled: the choice lasts until the tab closes
+  }
+  render();
+}
+
+function selectSection(name, focus) {
+  if (!SECTIONS.includes(name)) return;
+  state.section = name;
+  render();
+  if (focus) $(`tab-${name}`).focus();
+}
+
+function onTabKey(event) {
+  const i = SECTIONS.indexOf(state.section);
+  let next = null;
+  if (event.key === 'ArrowRight' || event.key === 'ArrowDown') next = SECTIONS[(i + 1) % SECTIONS.length];
+  else if (event.key === 'ArrowLeft' || event.key === 'ArrowUp') next = SECTIONS[(i - 1 + SECTIONS.length) % SECTIONS.length];
+  else if (event.key === 'Home') next = SECTIONS[0];
+  else if (event.key === 'End') next = SECTIONS[SECTIONS.length - 1];
+  if (next) {
+    event.preventDefault();
+    selectSection(next, true);
+  }
+}
+
+function onCapsLock(event) {
+  if (typeof event.getModifierState !== 'function') return;
+  $('capslock').hidden = !event.getModifierState('CapsLock');
+}
+
+function init() {
+  $('signin-form').addEventListener('submit', onSignin);
+  $('password-form').addEventListener('submit', onPasswordChange);
+  $('lang-switch').addEventListener('click', switchLanguage);
+  $('signout').addEventListener('click', () => void signOut());
+  for (const name of SECTIONS) $(`tab-${name}`).addEventListener('click', () => selectSection(name, false));
+  document.querySelector('[role="tablist"]').addEventListener('keydown', onTabKey);
+  const password = $('password');
+  password.addEventListener('keydown', onCapsLock);
+  password.addEventListener('keyup', onCapsLock);
+  password.addEventListener('blur', () => ($('capslock').hidden = true));
+
+  for (const type of ['keydown', 'pointerdown', 'pointermove', 'wheel', 'touchstart', 'input']) {
+    window.addEventListener(type, noteActivity, { capture: true, passive: true });
+  }
+  // Timers are throttled in background tabs; check again as soon as the tab is visible.
+  document.addEventListener('visibilitychange', tick);
+  window.addEventListener('focus', tick);
+  // Closing or leaving the page ends the sign-in, on the server too (E3.4).
+  window.addEventListener('pagehide', () => {
+    if (state.session) endSession('session_ended');
+  });
+  setInterval(tick, TICK_MS);
+
+  render();
+  document.documentElement.classList.remove('i18n-pending');
+  focusLater('username');
+  void loadConfig();
+}
+
+init();
