@@ -59,7 +59,7 @@ export const messages = {
     'shell.previous.none': '記録なし',
     'shell.previous.hint': '心当たりのない日時が表示されている場合は、すぐに責任者に連絡してください。',
     'shell.timezone': '表示タイムゾーン: {tz}',
-    'shell.password_expires': 'パスワードの有効期限は {date} です。期限までに変更してください。',
+    'shell.password_expires': 'パスワードの有効期限は{date}です。期限までに変更してください。',
     'shell.idle_warning': 'このまま操作がないと、まもなく自動的にサインアウトします。続ける場合は何かキーを押してください。',
     'shell.later': 'この画面は今後のバージョンで利用できるようになります。',
 

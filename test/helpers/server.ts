@@ -1,0 +1,77 @@
+// A real HTTP server on a random loopback port, over the test file's own database, with an
+// administrator (account + badge) ready to use.
+import crypto from 'node:crypto';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import request from 'supertest';
+import type { Config } from '../../server/config.js';
+import { buildApp } from '../../server/app.js';
+import { createAdmin } from '../../server/people/create-admin.js';
+import { createPerson } from '../../server/people/service.js';
+import { openTestContext, type TestContext } from './db.js';
+
+export const ADMIN_PASSWORD = 'Kx7#mQ2$vL';
+
+export interface TestUser {
+  username: string;
+  password: string;
+  personId: string;
+  name: string;
+}
+
+export interface TestServer {
+  url: string;
+  ctx: TestContext;
+  http: http.Server;
+  admin: TestUser & { badgeToken: string; badgePin: string };
+  /** A person with an account (and no badge) in the admin's organisation. */
+  createUser(opts: { roles: string[]; name?: string; password?: string }): Promise<TestUser>;
+  /** Signs in and returns the bearer token (admins need their badge). */
+  login(user: { username: string; password: string }, badge?: string): Promise<string>;
+  adminToken(): Promise<string>;
+  close(): Promise<void>;
+}
+
+let counter = 0;
+
+export async function startTestServer(overrides: Partial<Config> = {}): Promise<TestServer> {
+  const ctx = await openTestContext(overrides);
+  const app = buildApp(ctx);
+  const server = http.createServer(app);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+
+  const adminName = '管理 太郎';
+  const created = await createAdmin(ctx, { username: 'admin', password: ADMIN_PASSWORD, name: adminName, orgName: '株式会社テスト受託' });
+  const adminOrg = (await ctx.db.knex('people').where({ id: created.personId }).first('org_id')).org_id as string;
+  const admin = { username: 'admin', password: ADMIN_PASSWORD, personId: created.personId, name: adminName, badgeToken: created.badgeToken, badgePin: created.badgePin };
+
+  const login = async (user: { username: string; password: string }, badge?: string) => {
+    const res = await request(url).post('/api/auth/login').send({ username: user.username, password: user.password, ...(badge ? { badge } : {}) });
+    if (res.status !== 200) throw new Error(`login of ${user.username} failed: ${res.status} ${JSON.stringify(res.body)}`);
+    return res.body.token as string;
+  };
+
+  return {
+    url,
+    ctx,
+    http: server,
+    admin,
+    async createUser({ roles, name, password }) {
+      counter += 1;
+      const username = `user${counter}${crypto.randomBytes(3).toString('hex')}`;
+      const pw = password ?? `Qz8!w${crypto.randomBytes(4).toString('hex')}#Rv`;
+      const person = await ctx.db.knex.transaction((trx) =>
+        createPerson(ctx, trx, { name: name ?? `Test Person ${counter}`, orgId: adminOrg, roles, account: { username, password: pw } }, 'test'),
+      );
+      return { username, password: pw, personId: person.id, name: person.name };
+    },
+    login,
+    adminToken: () => login(admin, admin.badgeToken),
+    async close() {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await ctx.dispose();
+    },
+  };
+}
