@@ -164,6 +164,17 @@ class PostgresListener {
 }
 
 // ---------------------------------------------------------------- PGlite
+/**
+ * knex-pglite 0.14 derives the command from knex's method name, so `.delete()` comes back as
+ * 'DEL' and knex returns the raw result instead of the row count PostgreSQL gives. Same answer
+ * on both databases: map it to DELETE.
+ */
+class ClientPGLiteFixed extends (ClientPGLite as unknown as new (config: unknown) => { processResponse(obj: { method?: string }, runner: unknown): unknown }) {
+  override processResponse(obj: { method?: string }, runner: unknown): unknown {
+    return super.processResponse(obj.method === 'del' ? { ...obj, method: 'delete' } : obj, runner);
+  }
+}
+
 async function createEmbedded(embeddedDir: string | undefined): Promise<Database> {
   let lock: DataDirLock | null = null;
   if (embeddedDir) {
@@ -189,7 +200,7 @@ async function createEmbedded(embeddedDir: string | undefined): Promise<Database
     throw err;
   }
   const knex = knexFactory({
-    client: ClientPGLite as unknown as typeof knexFactory.Client,
+    client: ClientPGLiteFixed as unknown as typeof knexFactory.Client,
     connection: { pglite } as unknown as Knex.StaticConnectionConfig,
     acquireConnectionTimeout: 60_000,
   });
