@@ -163,7 +163,7 @@ function formatDateTime(iso) {
 function formatDate(iso) {
   const date = new Date(iso);
   if (Number.isNaN(date.getTime())) return String(iso);
-  return new Intl.DateTimeFormat(state.lang, { timeZone: state.config.displayTimeZone, dateStyle: 'long' }).format(date);
+  return new Intl.DateTimeFormat(state.lang, { timeZone: state.config.displayTimeZone, dateStyle: 'medium' }).format(date);
 }
 
 function roleName(lang, role) {
@@ -291,7 +291,6 @@ function render() {
         return li;
       }),
     );
-    $('password-username').setAttribute('value', session.username ?? '');
     setText(
       $('previous-login-at'),
       session.previousLoginAt ? formatDateTime(session.previousLoginAt) : t(lang, 'shell.previous.none_first'),
@@ -321,6 +320,8 @@ function render() {
     $(`panel-${name}`).hidden = !selected;
   }
 
+  setText($('signin-note-idle'), t(lang, 'signin.note.idle', { duration: duration(lang, idleSeconds()) }));
+
   const version = state.config.version;
   setText($('footer-version'), version ? t(lang, 'footer.version', { version }) : '');
   setText($('footer-timezone'), t(lang, 'shell.timezone', { tz: state.config.displayTimeZone }));
@@ -334,7 +335,6 @@ function render() {
 function clearSessionDisplay() {
   for (const id of ['current-user', 'previous-login-at', 'previous-logout-at', 'password-expiry']) $(id).textContent = '';
   $('current-roles').replaceChildren();
-  $('password-username').setAttribute('value', '');
   $('password-form').reset();
   $('signin-form').reset();
   state.passwordError = null;
@@ -636,6 +636,15 @@ function init() {
   $('signout').addEventListener('click', () => void signOut());
   for (const name of SECTIONS) $(`tab-${name}`).addEventListener('click', () => selectSection(name, false));
   document.querySelector('[role="tablist"]').addEventListener('keydown', onTabKey);
+  // Enter in the user name moves on to the password while that is still empty.
+  $('username').addEventListener('keydown', (event) => {
+    const username = /** @type {HTMLInputElement} */ ($('username'));
+    const pw = /** @type {HTMLInputElement} */ ($('password'));
+    if (event.key === 'Enter' && !event.isComposing && username.value.trim() && !pw.value) {
+      event.preventDefault();
+      pw.focus();
+    }
+  });
   const password = $('password');
   password.addEventListener('keydown', onCapsLock);
   password.addEventListener('keyup', onCapsLock);

@@ -21,6 +21,9 @@ export const messages = {
     'signin.submit': 'サインイン',
     'signin.busy': 'サインインしています…',
     'signin.capslock': 'Caps Lock がオンになっています。',
+    'signin.note.signout': '作業が終わったら、必ずサインアウトしてください。',
+    'signin.note.idle': '{duration}操作がないと、画面が消去され、自動的にサインアウトします。',
+    'signin.note.secret': 'パスワードは他人に教えたり、書き留めたりしないでください。',
 
     'error.username_required': 'ユーザー名を入力してください。',
     'error.password_required': 'パスワードを入力してください。',
@@ -127,6 +130,9 @@ export const messages = {
     'signin.submit': 'Sign in',
     'signin.busy': 'Signing in…',
     'signin.capslock': 'Caps Lock is on.',
+    'signin.note.signout': 'When your work is done, always sign out.',
+    'signin.note.idle': 'After {duration} without activity the screen clears and you are signed out.',
+    'signin.note.secret': 'Never share your password or write it down.',
 
     'error.username_required': 'Enter your user name.',
     'error.password_required': 'Enter your password.',
@@ -199,7 +205,7 @@ export const messages = {
     'password.current': 'Current password',
     'password.new': 'New password',
     'password.confirm': 'New password (again)',
-    'password.rules': 'The new password must',
+    'password.rules': 'Rules for the new password',
     'password.submit': 'Change password',
     'password.busy': 'Changing…',
     'password.mismatch': 'The two new passwords are not the same.',
