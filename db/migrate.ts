@@ -2,13 +2,17 @@
 // vitest and any bundler, on PostgreSQL and on PGlite alike.
 import type { Knex } from 'knex';
 import * as m0001 from './migrations/0001_foundation.js';
+import * as m0002 from './migrations/0002_door.js';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
   down(knex: Knex): Promise<void>;
 }
 
-const migrations: Array<[string, Migration]> = [['0001_foundation', m0001]];
+const migrations: Array<[string, Migration]> = [
+  ['0001_foundation', m0001],
+  ['0002_door', m0002],
+];
 
 const source: Knex.MigrationSource<string> = {
   getMigrations: async () => migrations.map(([name]) => name),

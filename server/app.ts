@@ -16,11 +16,23 @@ import { authRoutes } from './auth/routes.js';
 import { journalRoutes } from './journal/routes.js';
 import { peopleRoutes } from './people/routes.js';
 import { systemRoutes } from './system/routes.js';
+import { badgeRoutes } from './badges/routes.js';
+import { roomRoutes } from './rooms/routes.js';
+import { doorRoutes } from './door/routes.js';
 import { VERSION } from './version.js';
 
 const WEB_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../web');
 
-export const allRoutes: AnyRoute[] = [...systemRoutes, ...authRoutes, ...peopleRoutes, ...journalRoutes, ...accessLogRoutes];
+export const allRoutes: AnyRoute[] = [
+  ...systemRoutes,
+  ...authRoutes,
+  ...peopleRoutes,
+  ...badgeRoutes,
+  ...roomRoutes,
+  ...doorRoutes,
+  ...journalRoutes,
+  ...accessLogRoutes,
+];
 
 export function buildApp(ctx: AppContext, routes: AnyRoute[] = allRoutes): express.Express {
   const app = express();

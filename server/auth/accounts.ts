@@ -122,3 +122,14 @@ export async function setPassword(
     payload: { username: account.username },
   });
 }
+
+/** E1.1: when a person leaves, their account is disabled and every live session ends at once. */
+export async function disableAccountsOfPerson(trx: Knex, personId: string): Promise<number> {
+  const accountIds = (await trx('accounts').where({ person_id: personId }).whereNull('disabled_at').update({ disabled_at: trx.fn.now() }, ['id'])) as Array<{ id: string }>;
+  if (accountIds.length === 0) return 0;
+  const ended = (await trx('sessions')
+    .whereIn('account_id', accountIds.map((a) => a.id))
+    .whereNull('ended_at')
+    .update({ ended_at: trx.fn.now(), end_reason: 'account_disabled' }, ['id'])) as Array<{ id: string }>;
+  return ended.length;
+}

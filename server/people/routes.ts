@@ -4,7 +4,11 @@ import { decodeCursor, encodeCursor, errorSchema, idParams, idSchema, limitQuery
 import { ValidationError } from '../errors.js';
 import { ROLES } from '../auth/permissions.js';
 import { passwordInputSchema, usernameSchema } from '../auth/accounts.js';
-import { createOrg, createPerson, getOrg, getPerson, listOrgs, listPeople, ORG_KINDS, orgJson, personJson } from './service.js';
+import { assertMayGrantRoles, createOrg, createPerson, getOrg, getPerson, listAppointments, listOrgs, listPeople, ORG_KINDS, orgJson, personJson, recordLeave, setRoles } from './service.js';
+import { hasValidConsent, listNdas, listTrainings, ndaJson, recordConsent, recordNda, recordTraining, trainingJson } from './records.js';
+import { acknowledgeNotification, listNotifications, notificationJson } from './notifications.js';
+import { timestampInput } from '../shared/schemas.js';
+import { toRfc3339 } from '../shared/time.js';
 
 const error = (description: string) => ({ description, schema: errorSchema });
 
@@ -104,7 +108,8 @@ export const peopleRoutes: AnyRoute[] = [
       409: error('username_taken'),
     },
     handler: async ({ app, db, body, actor }) => {
-      const row = await createPerson(app, db, body, actor!.accountId);
+      assertMayGrantRoles(actor!.roles, body.roles);
+      const row = await createPerson(app, db, body, actor!.accountId, actor!.personId);
       return { status: 201, json: personJson(row, app.config.displayTimeZone) };
     },
   }),
@@ -131,5 +136,158 @@ export const peopleRoutes: AnyRoute[] = [
     params: idParams,
     responses: { 200: { description: 'Found', schema: personSchema }, 404: error('Unknown id') },
     handler: async ({ app, db, params }) => ({ json: personJson(await getPerson(db, params.id), app.config.displayTimeZone) }),
+  }),
+  defineRoute({
+    method: 'put',
+    path: '/api/people/:id/roles',
+    summary: 'Appoint or dismiss roles (責任者, 担当者, …); the change is kept in the appointment history (E1.1)',
+    tags: ['people'],
+    access: 'people:write',
+    params: idParams,
+    body: z.strictObject({
+      roles: z.array(z.enum(ROLES)).max(ROLES.length).refine((r) => new Set(r).size === r.length, 'roles must not repeat'),
+      note: text(500).optional(),
+    }),
+    responses: { 200: { description: 'Updated', schema: personSchema }, 403: error('Only administrators change the admin role'), 404: error('Unknown id'), 409: error('The person has left') },
+    handler: async ({ app, db, params, body, actor }) => ({
+      json: personJson(await setRoles(db, params.id, body.roles, body.note ?? null, actor!), app.config.displayTimeZone),
+    }),
+  }),
+  defineRoute({
+    method: 'get',
+    path: '/api/people/:id/appointments',
+    summary: 'Appointment history: who appointed or dismissed whom in which role, when (E1.1)',
+    tags: ['people'],
+    access: 'people:read',
+    params: idParams,
+    responses: {
+      200: {
+        description: 'Oldest first',
+        schema: z.object({
+          items: z.array(z.object({ id: z.string(), role: z.string(), change: z.enum(['appointed', 'dismissed']), at: z.string(), note: z.string().nullable(), byPersonId: z.string().nullable(), byName: z.string().nullable(), byActor: z.string() })),
+          nextCursor: z.null(),
+        }),
+      },
+      404: error('Unknown id'),
+    },
+    handler: async ({ app, db, params }) => {
+      const rows = await listAppointments(db, params.id);
+      return {
+        json: {
+          items: rows.map((r) => ({ id: String(r.id), role: r.role, change: r.change, at: toRfc3339(r.at, app.config.displayTimeZone), note: r.note, byPersonId: r.by_person_id, byName: r.by_name, byActor: r.by_actor })),
+          nextCursor: null,
+        },
+      };
+    },
+  }),
+  defineRoute({
+    method: 'post',
+    path: '/api/people/:id/leave',
+    summary: 'Record a resignation or transfer: revokes every badge and room access at once and notifies the depositor (E1.1)',
+    tags: ['people'],
+    access: 'people:write',
+    params: idParams,
+    body: z.strictObject({ reason: z.enum(['resigned', 'transferred']), effectiveAt: timestampInput.optional() }),
+    responses: {
+      200: {
+        description: 'Recorded',
+        schema: z.object({ person: personSchema, revokedBadges: z.number().int(), removedRoomAccess: z.number().int(), endedSessions: z.number().int(), notificationIds: z.array(z.string()) }),
+      },
+      404: error('Unknown id'),
+      409: error('Already left'),
+    },
+    handler: async ({ app, db, params, body, actor }) => {
+      const result = await recordLeave(db, params.id, body, actor!);
+      return { json: { ...result, person: personJson(result.person, app.config.displayTimeZone) } };
+    },
+  }),
+  defineRoute({
+    method: 'post',
+    path: '/api/ndas',
+    summary: 'Record a non-disclosure agreement (秘密保持契約 / 念書) on file (M6.3)',
+    tags: ['people'],
+    access: 'people:write',
+    body: z.strictObject({ personId: idSchema, signedAt: timestampInput, expiresAt: timestampInput.optional(), documentRef: text(500) }),
+    responses: { 201: { description: 'Recorded', schema: z.object({ id: z.string(), personId: z.string(), signedAt: z.string(), expiresAt: z.string().nullable(), documentRef: z.string(), createdAt: z.string() }) }, 404: error('Unknown person') },
+    handler: async ({ app, db, body, actor }) => ({ status: 201, json: ndaJson(await recordNda(db, body, actor!.accountId), app.config.displayTimeZone) }),
+  }),
+  defineRoute({
+    method: 'get',
+    path: '/api/ndas',
+    summary: 'NDAs on file (optionally of one person)',
+    tags: ['people'],
+    access: 'people:read',
+    query: z.strictObject({ personId: idSchema.optional() }),
+    responses: { 200: { description: 'NDAs', schema: z.object({ items: z.array(z.object({ id: z.string(), personId: z.string(), signedAt: z.string(), expiresAt: z.string().nullable(), documentRef: z.string(), createdAt: z.string() })), nextCursor: z.null() }) } },
+    handler: async ({ app, db, query }) => ({ json: { items: (await listNdas(db, query.personId)).map((r) => ndaJson(r, app.config.displayTimeZone)), nextCursor: null } }),
+  }),
+  defineRoute({
+    method: 'post',
+    path: '/api/trainings',
+    summary: 'Record a security training: date, instructor, method, content, participants (E5)',
+    tags: ['people'],
+    access: 'people:write',
+    body: z.strictObject({
+      title: text(300),
+      heldAt: timestampInput,
+      instructor: text(200),
+      method: text(200),
+      content: text(5000),
+      participantIds: z.array(idSchema).min(1).max(1000),
+    }),
+    responses: { 201: { description: 'Recorded', schema: z.object({ id: z.string(), title: z.string(), heldAt: z.string(), instructor: z.string(), method: z.string(), content: z.string(), participantIds: z.array(z.string()), createdAt: z.string() }) }, 404: error('Unknown participant') },
+    handler: async ({ app, db, body, actor }) => ({ status: 201, json: trainingJson(await recordTraining(db, body, actor!.accountId), app.config.displayTimeZone) }),
+  }),
+  defineRoute({
+    method: 'get',
+    path: '/api/trainings',
+    summary: 'Training records, newest first (optionally of one participant)',
+    tags: ['people'],
+    access: 'people:read',
+    query: z.strictObject({ personId: idSchema.optional() }),
+    responses: { 200: { description: 'Trainings', schema: z.object({ items: z.array(z.object({ id: z.string(), title: z.string(), heldAt: z.string(), instructor: z.string(), method: z.string(), content: z.string(), participantIds: z.array(z.string()), createdAt: z.string() })), nextCursor: z.null() }) } },
+    handler: async ({ app, db, query }) => ({ json: { items: (await listTrainings(db, query.personId)).map((r) => trainingJson(r, app.config.displayTimeZone)), nextCursor: null } }),
+  }),
+  defineRoute({
+    method: 'post',
+    path: '/api/orgs/:id/consents',
+    summary: "Record the depositor's written consent for a subcontractor or disposal vendor (E8)",
+    tags: ['people'],
+    access: 'orgs:write',
+    params: idParams,
+    body: z.strictObject({ depositorOrgId: idSchema.optional(), grantedAt: timestampInput, expiresAt: timestampInput.optional(), documentRef: text(500) }),
+    responses: { 201: { description: 'Recorded', schema: z.object({ id: z.string(), orgId: z.string(), validNow: z.boolean() }) }, 404: error('Unknown organisation'), 409: error('Not a subcontractor or disposal vendor') },
+    handler: async ({ db, params, body, actor }) => {
+      const row = await recordConsent(db, params.id, body, actor!.accountId);
+      return { status: 201, json: { id: row.id, orgId: row.org_id, validNow: await hasValidConsent(db, row.org_id) } };
+    },
+  }),
+  defineRoute({
+    method: 'get',
+    path: '/api/notifications',
+    summary: 'Notifications to the depositor (personnel changes, E1.1); open=true lists those not yet acknowledged',
+    tags: ['people'],
+    access: 'people:read',
+    query: z.strictObject({ open: z.enum(['true', 'false']).transform((v) => v === 'true').optional(), limit: limitQuery }),
+    responses: {
+      200: {
+        description: 'Newest first',
+        schema: z.object({ items: z.array(z.object({ id: z.string(), kind: z.string(), depositorOrgId: z.string().nullable(), depositorName: z.string().nullable(), personId: z.string().nullable(), message: z.string(), createdAt: z.string(), acknowledgedAt: z.string().nullable(), acknowledgedBy: z.string().nullable() })), nextCursor: z.null() }),
+      },
+    },
+    handler: async ({ app, db, query }) => ({ json: { items: (await listNotifications(db, query.open, query.limit)).map((r) => notificationJson(r, app.config.displayTimeZone)), nextCursor: null } }),
+  }),
+  defineRoute({
+    method: 'post',
+    path: '/api/notifications/:id/acknowledge',
+    summary: 'Acknowledge a notification (it leaves the front desk list)',
+    tags: ['people'],
+    access: 'people:write',
+    params: idParams,
+    responses: { 200: { description: 'Acknowledged', schema: z.object({ id: z.string(), acknowledgedAt: z.string().nullable() }) }, 404: error('Unknown id'), 409: error('Already acknowledged') },
+    handler: async ({ app, db, params, actor }) => {
+      const row = await acknowledgeNotification(db, params.id, actor!);
+      return { json: notificationJson(row, app.config.displayTimeZone) };
+    },
   }),
 ];

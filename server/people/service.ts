@@ -1,9 +1,12 @@
 // People and the organisations they belong to (E1.1, M6.1: external parties are first-class).
 import type { Knex } from 'knex';
 import type { AppContext } from '../context.js';
-import { NotFoundError } from '../errors.js';
+import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../errors.js';
 import { appendJournal } from '../journal/journal.js';
-import { createAccount } from '../auth/accounts.js';
+import { createAccount, disableAccountsOfPerson } from '../auth/accounts.js';
+import { revokeBadgesOfPerson } from '../badges/service.js';
+import { removeAllRoomAccess } from '../rooms/service.js';
+import { notifyDepositors } from './notifications.js';
 import { toRfc3339, toRfc3339OrNull } from '../shared/time.js';
 
 export const ORG_KINDS = ['depositor', 'contractor', 'subcontractor', 'carrier', 'disposal_vendor', 'visitor_company'] as const;
@@ -103,7 +106,19 @@ export interface CreatePersonInput {
   account?: { username: string; password: string } | undefined;
 }
 
-export async function createPerson(app: AppContext, trx: Knex, input: CreatePersonInput, actor: string): Promise<PersonRow> {
+/** Only administrators may make or unmake administrators (no privilege escalation). */
+export function assertMayGrantRoles(actorRoles: readonly string[] | null, roles: readonly string[]): void {
+  if (actorRoles && roles.includes('admin') && !actorRoles.includes('admin')) {
+    throw new ForbiddenError('forbidden', 'Only an administrator can appoint or dismiss administrators.');
+  }
+}
+
+async function recordAppointments(trx: Knex, personId: string, roles: string[], change: 'appointed' | 'dismissed', actor: string, actorPersonId: string | null, note: string | null) {
+  if (roles.length === 0) return;
+  await trx('appointments').insert(roles.map((role) => ({ person_id: personId, role, change, by_actor: actor, by_person_id: actorPersonId, note })));
+}
+
+export async function createPerson(app: AppContext, trx: Knex, input: CreatePersonInput, actor: string, actorPersonId: string | null = null): Promise<PersonRow> {
   await getOrg(trx, input.orgId);
   const [row] = (await trx('people')
     .insert({
@@ -121,8 +136,81 @@ export async function createPerson(app: AppContext, trx: Knex, input: CreatePers
     subject: `person:${row!.id}`,
     payload: { name: input.name, orgId: input.orgId, roles: input.roles },
   });
+  // E1.1: the appointment history starts with the roles given at registration.
+  await recordAppointments(trx, row!.id, input.roles, 'appointed', actor, actorPersonId, null);
   if (input.account) {
     await createAccount(app, trx, { personId: row!.id, username: input.account.username, password: input.account.password, actor });
   }
   return getPerson(trx, row!.id);
+}
+
+export async function setRoles(trx: Knex, personId: string, roles: string[], note: string | null, actor: { accountId: string; personId: string; roles: string[] }): Promise<PersonRow> {
+  const person = await getPerson(trx, personId);
+  if (person.left_at) throw new ConflictError('person_left', 'This person has left; their roles can no longer change.');
+  const added = roles.filter((r) => !person.roles.includes(r));
+  const removed = person.roles.filter((r) => !roles.includes(r));
+  assertMayGrantRoles(actor.roles, [...added, ...removed]);
+  if (added.length === 0 && removed.length === 0) return person;
+  await trx('people').where({ id: personId }).update({ roles });
+  await recordAppointments(trx, personId, added, 'appointed', actor.accountId, actor.personId, note);
+  await recordAppointments(trx, personId, removed, 'dismissed', actor.accountId, actor.personId, note);
+  await appendJournal(trx, { actor: actor.accountId, action: 'people.roles_changed', subject: `person:${personId}`, payload: { added, removed, roles, note } });
+  return getPerson(trx, personId);
+}
+
+export async function listAppointments(db: Knex, personId: string) {
+  await getPerson(db, personId);
+  return db('appointments as a')
+    .leftJoin('people as p', 'p.id', 'a.by_person_id')
+    .where('a.person_id', personId)
+    .orderBy('a.id', 'asc')
+    .select('a.id', 'a.role', 'a.change', 'a.at', 'a.note', 'a.by_person_id', 'p.name as by_name', 'a.by_actor');
+}
+
+export interface LeaveResult {
+  person: PersonRow;
+  revokedBadges: number;
+  removedRoomAccess: number;
+  endedSessions: number;
+  notificationIds: string[];
+}
+
+/**
+ * E1.1: a resignation or transfer takes effect at once — every badge and room access is revoked,
+ * sign-in ends, and the depositor is notified — all in this one transaction.
+ */
+export async function recordLeave(
+  trx: Knex,
+  personId: string,
+  input: { reason: 'resigned' | 'transferred'; effectiveAt?: Date | undefined },
+  actor: { accountId: string; personId: string | null },
+): Promise<LeaveResult> {
+  const person = await getPerson(trx, personId);
+  if (person.left_at) throw new ConflictError('already_left', `${person.name} was already recorded as having left.`);
+  const { rows } = await trx.raw('SELECT now() AS now');
+  const now = (rows[0] as { now: Date }).now;
+  const effectiveAt = input.effectiveAt ?? now;
+  if (effectiveAt.getTime() > now.getTime() + 60_000) {
+    throw new ValidationError('A leave is recorded when it happens; effectiveAt cannot be in the future.', [
+      { field: 'body.effectiveAt', code: 'in_future', message: 'must not be in the future' },
+    ]);
+  }
+  await trx('people').where({ id: personId }).update({ left_at: effectiveAt, left_reason: input.reason });
+  const revokedBadges = await revokeBadgesOfPerson(trx, personId, 'left', actor.accountId);
+  const removedRoomAccess = await removeAllRoomAccess(trx, personId, actor.accountId);
+  const endedSessions = await disableAccountsOfPerson(trx, personId);
+  await recordAppointments(trx, personId, person.roles, 'dismissed', actor.accountId, actor.personId, input.reason);
+  const label = input.reason === 'resigned' ? '退職 (resigned)' : '異動 (transferred)';
+  const notificationIds = await notifyDepositors(trx, {
+    kind: 'personnel_change',
+    personId,
+    message: `${person.name}（${person.org_name}）: ${label}。入館証 ${revokedBadges} 枚と入室許可 ${removedRoomAccess} 件を取り消しました。 / ${person.name} (${person.org_name}) ${input.reason}; ${revokedBadges} badge(s) and ${removedRoomAccess} room access grant(s) revoked.`,
+  });
+  await appendJournal(trx, {
+    actor: actor.accountId,
+    action: 'people.left',
+    subject: `person:${personId}`,
+    payload: { reason: input.reason, effectiveAt: effectiveAt.toISOString(), revokedBadges, removedRoomAccess, endedSessions, roles: person.roles, notificationIds },
+  });
+  return { person: await getPerson(trx, personId), revokedBadges, removedRoomAccess, endedSessions, notificationIds };
 }

@@ -1,0 +1,202 @@
+import { z } from 'zod';
+import QRCode from 'qrcode';
+import { defineRoute, type AnyRoute } from '../http/route.js';
+import { errorSchema, idParams, idSchema, timestampInput } from '../shared/schemas.js';
+import { toRfc3339, toRfc3339OrNull, zonedParts } from '../shared/time.js';
+import { html, printPage, raw } from '../shared/html.js';
+import { ConflictError, NotFoundError, ValidationError } from '../errors.js';
+import { appendJournal } from '../journal/journal.js';
+import { getPerson } from '../people/service.js';
+import { hasValidConsent } from '../people/records.js';
+import { badgeTokenFor } from './tokens.js';
+import { issueBadge, REVOKE_REASONS } from './service.js';
+
+const error = (description: string) => ({ description, schema: errorSchema });
+
+const badgeSchema = z
+  .object({
+    id: z.string(),
+    personId: z.string(),
+    personName: z.string(),
+    validFrom: z.string(),
+    validUntil: z.string().nullable(),
+    cardUidHint: z.string().nullable(),
+    revokedAt: z.string().nullable(),
+    revokedReason: z.string().nullable(),
+    status: z.enum(['valid', 'revoked', 'expired']),
+    createdAt: z.string(),
+  })
+  .meta({ id: 'Badge' });
+
+interface BadgeListRow {
+  id: string;
+  person_id: string;
+  person_name: string;
+  token_nonce: string;
+  valid_from: Date;
+  valid_until: Date | null;
+  card_uid_hint: string | null;
+  revoked_at: Date | null;
+  revoked_reason: string | null;
+  created_at: Date;
+  now: Date;
+}
+
+function badgeJson(row: BadgeListRow, tz: string) {
+  const status = row.revoked_at ? 'revoked' : row.valid_until && row.valid_until <= row.now ? 'expired' : 'valid';
+  return {
+    id: row.id,
+    personId: row.person_id,
+    personName: row.person_name,
+    validFrom: toRfc3339(row.valid_from, tz),
+    validUntil: toRfc3339OrNull(row.valid_until, tz),
+    cardUidHint: row.card_uid_hint,
+    revokedAt: toRfc3339OrNull(row.revoked_at, tz),
+    revokedReason: row.revoked_reason,
+    status,
+    createdAt: toRfc3339(row.created_at, tz),
+  };
+}
+
+function badgesQuery(db: import('knex').Knex) {
+  return db('badges as b')
+    .join('people as p', 'p.id', 'b.person_id')
+    .select('b.*', 'p.name as person_name', db.raw('now() AS now'))
+    .orderBy('b.created_at', 'desc');
+}
+
+const ROLE_LABELS: Record<string, string> = {
+  admin: '管理者 Administrator',
+  responsible: '責任者 Responsible person',
+  authorized: '権限者 Authorised person',
+  staff: '担当者 Staff',
+  guard: '受付・警備 Front desk',
+  auditor: '監査担当 Auditor',
+  visitor: '来訪者 Visitor',
+};
+
+export const badgeRoutes: AnyRoute[] = [
+  defineRoute({
+    method: 'post',
+    path: '/api/badges',
+    summary: 'Issue a badge (QR token, optional IC card UID, PIN for signatures)',
+    tags: ['badges'],
+    access: 'badges:write',
+    body: z.strictObject({
+      personId: idSchema,
+      validUntil: timestampInput.optional(),
+      cardUid: z.string().trim().regex(/^[0-9A-Fa-f:\s-]{4,64}$/, 'hex digits as the card reader types them').optional(),
+      pin: z.string().regex(/^\d{4,8}$/, '4 to 8 digits'),
+    }),
+    responses: {
+      201: { description: 'Issued; `token` is what the QR code carries (shown here and on the printed card)', schema: badgeSchema.extend({ token: z.string() }) },
+      404: error('Unknown person'),
+      409: error('The person has left, the card UID is on another live badge, or a subcontractor has no consent (E8)'),
+    },
+    handler: async ({ app, db, body, actor }) => {
+      const person = await getPerson(db, body.personId);
+      if (person.left_at) throw new ConflictError('person_left', `${person.name} has left; no badge can be issued.`);
+      // E8: a subcontractor's people get badges only after the depositor's written consent.
+      if (person.org_kind === 'subcontractor' && !(await hasValidConsent(db, person.org_id))) {
+        throw new ConflictError('consent_missing', `${person.org_name} is a subcontractor without the depositor's written consent on file (E8).`);
+      }
+      const { rows } = await db.raw('SELECT now() AS now');
+      if (body.validUntil && body.validUntil <= (rows[0] as { now: Date }).now) {
+        throw new ValidationError('validUntil must be in the future.', [{ field: 'body.validUntil', code: 'in_past', message: 'must be in the future' }]);
+      }
+      const issued = await issueBadge(app, db, { personId: person.id, pin: body.pin, validUntil: body.validUntil ?? null, cardUid: body.cardUid ?? null, actor: actor!.accountId });
+      const row = (await badgesQuery(db).where('b.id', issued.id).first()) as BadgeListRow;
+      return { status: 201, json: { ...badgeJson(row, app.config.displayTimeZone), token: issued.token } };
+    },
+  }),
+  defineRoute({
+    method: 'get',
+    path: '/api/badges',
+    summary: 'Badges, newest first (optionally of one person)',
+    tags: ['badges'],
+    access: 'badges:read',
+    query: z.strictObject({ personId: idSchema.optional() }),
+    responses: { 200: { description: 'Badges', schema: z.object({ items: z.array(badgeSchema), nextCursor: z.null() }) } },
+    handler: async ({ app, db, query }) => {
+      const q = badgesQuery(db).limit(500);
+      if (query.personId) q.where('b.person_id', query.personId);
+      return { json: { items: ((await q) as BadgeListRow[]).map((r) => badgeJson(r, app.config.displayTimeZone)), nextCursor: null } };
+    },
+  }),
+  defineRoute({
+    method: 'get',
+    path: '/api/badges/:id',
+    summary: 'One badge',
+    tags: ['badges'],
+    access: 'badges:read',
+    params: idParams,
+    responses: { 200: { description: 'Found', schema: badgeSchema }, 404: error('Unknown id') },
+    handler: async ({ app, db, params }) => {
+      const row = (await badgesQuery(db).where('b.id', params.id).first()) as BadgeListRow | undefined;
+      if (!row) throw new NotFoundError('badge');
+      return { json: badgeJson(row, app.config.displayTimeZone) };
+    },
+  }),
+  defineRoute({
+    method: 'post',
+    path: '/api/badges/:id/revoke',
+    summary: 'Revoke a badge (lost, returned, left, other)',
+    tags: ['badges'],
+    access: 'badges:write',
+    params: idParams,
+    body: z.strictObject({ reason: z.enum(REVOKE_REASONS) }),
+    responses: { 200: { description: 'Revoked', schema: badgeSchema }, 404: error('Unknown id'), 409: error('Already revoked') },
+    handler: async ({ app, db, params, body, actor }) => {
+      const current = (await db('badges').where({ id: params.id }).forUpdate().first()) as { revoked_at: Date | null; person_id: string } | undefined;
+      if (!current) throw new NotFoundError('badge');
+      if (current.revoked_at) throw new ConflictError('already_revoked', 'This badge is already revoked.');
+      await db('badges').where({ id: params.id }).update({ revoked_at: db.fn.now(), revoked_reason: body.reason });
+      await appendJournal(db, { actor: actor!.accountId, action: 'badges.revoked', subject: `badge:${params.id}`, payload: { personId: current.person_id, reason: body.reason } });
+      return { json: badgeJson((await badgesQuery(db).where('b.id', params.id).first()) as BadgeListRow, app.config.displayTimeZone) };
+    },
+  }),
+  defineRoute({
+    method: 'get',
+    path: '/api/badges/:id/card',
+    summary: 'Printable badge card (credit-card size): name, organisation, role, validity, QR code (E6.3)',
+    tags: ['badges'],
+    access: 'badges:write',
+    params: idParams,
+    responses: { 200: { description: 'HTML page for printing', contentType: 'text/html' }, 404: error('Unknown id'), 409: error('Revoked badges are not printed') },
+    handler: async ({ app, db, params, actor }) => {
+      const row = (await db('badges as b')
+        .join('people as p', 'p.id', 'b.person_id')
+        .join('organisations as o', 'o.id', 'p.org_id')
+        .where('b.id', params.id)
+        .first('b.*', 'p.name as person_name', 'p.roles', 'o.name as org_name')) as (BadgeListRow & { roles: string[]; org_name: string }) | undefined;
+      if (!row) throw new NotFoundError('badge');
+      if (row.revoked_at) throw new ConflictError('badge_revoked', 'This badge is revoked; issue a new one instead of printing it.');
+      const token = badgeTokenFor(row.token_nonce, app.secrets.badgeKey);
+      const svg = await QRCode.toString(token, { type: 'svg', errorCorrectionLevel: 'M', margin: 2 });
+      const tz = app.config.displayTimeZone;
+      const date = (d: Date) => {
+        const p = zonedParts(d, tz);
+        return `${p.year}/${String(p.month).padStart(2, '0')}/${String(p.day).padStart(2, '0')}`;
+      };
+      // Printing a card is recorded: who printed which badge, when.
+      await app.db.knex.transaction((trx) => appendJournal(trx, { actor: actor!.accountId, action: 'badges.card_printed', subject: `badge:${row.id}`, payload: { personId: row.person_id } }));
+      const roles = row.roles.map((r) => ROLE_LABELS[r] ?? r);
+      const body = html`
+<main class="card">
+  <div class="card-head"><span class="brand">立会い Tachiai</span><span class="card-kind">入館証 / ID badge</span></div>
+  <div class="card-body">
+    <div class="photo">写真<br>Photo</div>
+    <div class="who">
+      <div class="name">${row.person_name}</div>
+      <div class="org">${row.org_name}</div>
+      <div class="role">${roles.join(' / ')}</div>
+      <div class="valid">有効期間 Valid: ${date(row.valid_from)} – ${row.valid_until ? date(row.valid_until) : '無期限 no end'}</div>
+    </div>
+    <div class="qr">${raw(svg)}</div>
+  </div>
+  <div class="card-foot">No. ${row.id.slice(0, 8).toUpperCase()}${row.card_uid_hint ? ` · IC …${row.card_uid_hint}` : ''}</div>
+</main>`;
+      return { html: printPage({ lang: 'ja', title: `入館証 — ${row.person_name}`, bodyClass: 'print badge-card', body }) };
+    },
+  }),
+];

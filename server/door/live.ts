@@ -1,0 +1,93 @@
+// The live log: every server LISTENs to the database's entry channel and forwards each scan to
+// its connected front-desk pages as server-sent events. A scan recorded by any server reaches the
+// pages of every server, because the fan-out goes through PostgreSQL, not process memory.
+import type { Request, Response } from 'express';
+import type { AppContext } from '../context.js';
+import { ENTRY_CHANNEL } from './scan.js';
+import { toRfc3339 } from '../shared/time.js';
+
+type Client = (event: Record<string, unknown>) => void;
+
+interface Feed {
+  clients: Set<Client>;
+  ready: Promise<() => Promise<void>> | null;
+}
+
+const feeds = new WeakMap<AppContext['db'], Feed>();
+
+function feedFor(app: AppContext): Feed {
+  let feed = feeds.get(app.db);
+  if (!feed) {
+    feed = { clients: new Set(), ready: null };
+    feeds.set(app.db, feed);
+  }
+  return feed;
+}
+
+async function subscribe(app: AppContext, client: Client): Promise<() => void> {
+  const feed = feedFor(app);
+  feed.clients.add(client);
+  if (!feed.ready) {
+    feed.ready = app.db.listen(ENTRY_CHANNEL, (payload) => {
+      let event: Record<string, unknown>;
+      try {
+        event = JSON.parse(payload) as Record<string, unknown>;
+      } catch {
+        return;
+      }
+      if (typeof event.at === 'string') event.at = toRfc3339(new Date(event.at), app.config.displayTimeZone);
+      for (const c of feed.clients) c(event);
+    });
+    feed.ready.catch(() => {
+      feed.ready = null;
+    });
+  }
+  await feed.ready;
+  return () => {
+    feed.clients.delete(client);
+  };
+}
+
+const HEARTBEAT_MS = 15_000;
+const SESSION_CHECK_MS = 30_000;
+
+/** Streams entries as `event: entry` server-sent events until the client leaves or the session ends. */
+export async function streamEntries(app: AppContext, req: Request, res: Response, sessionId: string, roomId?: string): Promise<void> {
+  res.status(200).set({
+    'Content-Type': 'text/event-stream; charset=utf-8',
+    'Cache-Control': 'no-store',
+    Connection: 'keep-alive',
+    'X-Accel-Buffering': 'no',
+  });
+  res.flushHeaders();
+  res.write('retry: 2000\n: connected\n\n');
+  const unsubscribe = await subscribe(app, (event) => {
+    if (roomId && event.roomId !== roomId) return;
+    res.write(`event: entry\ndata: ${JSON.stringify(event)}\n\n`);
+  });
+  const heartbeat = setInterval(() => res.write(': ping\n\n'), HEARTBEAT_MS);
+  // A stream must not outlive its session (E3.4, E3.6): check it and close when it ended.
+  const sessionCheck = setInterval(async () => {
+    try {
+      const alive = await app.db
+        .knex('sessions')
+        .where({ id: sessionId })
+        .whereNull('ended_at')
+        .andWhereRaw('last_seen_at > now() - make_interval(secs => ?)', [app.config.sessionIdleSeconds])
+        .first('id');
+      if (!alive) close();
+    } catch {
+      /* database briefly unavailable: keep the stream, check again later */
+    }
+  }, SESSION_CHECK_MS);
+  let closed = false;
+  const close = () => {
+    if (closed) return;
+    closed = true;
+    clearInterval(heartbeat);
+    clearInterval(sessionCheck);
+    unsubscribe();
+    res.end();
+  };
+  req.on('close', close);
+}

@@ -1,0 +1,182 @@
+// A scan at the door: gather the facts under a per-person lock, decide, log the entry (denied
+// ones too), move the person in or out, journal it, and announce it to every server's live log
+// with NOTIFY (delivered on commit). The per-person advisory lock serialises concurrent scans of
+// one badge across all servers, so two grants in the same direction cannot happen.
+import type { Knex } from 'knex';
+import type { AppContext } from '../context.js';
+import { appendJournal } from '../journal/journal.js';
+import { NotFoundError } from '../errors.js';
+import { cardUidDigest, looksLikeBadgeToken, tokenDigest } from '../badges/tokens.js';
+import { roomHours, type RoomRow } from '../rooms/service.js';
+import { decideScan, type Direction, type ScanDecision } from './rules.js';
+
+export const ENTRY_CHANNEL = 'tachiai_entries';
+const PERSON_LOCK_NAMESPACE = 0x7ac41a2;
+
+export interface ScanInput {
+  roomId: string;
+  badge: string;
+  direction?: Direction | undefined;
+  recordedBy: string | null;
+}
+
+export interface ScanResult extends ScanDecision {
+  entryId: string;
+  at: Date;
+  roomId: string;
+  person: { id: string; name: string } | null;
+  flags: string[];
+}
+
+interface FactsRow {
+  now: Date;
+  name: string;
+  roles: string[];
+  org_kind: string;
+  inside: boolean;
+  on_access_list: boolean;
+  nda_valid: boolean;
+  trained: boolean;
+  host_inside: boolean;
+}
+
+/** A short hint of what the reader typed, for the guard; never enough to make a badge. */
+function hintOf(presented: string): string {
+  const v = presented.trim();
+  return v.length <= 4 ? '*'.repeat(v.length) : `…${v.slice(-4)}`;
+}
+
+/** The room, the presented badge and the scan's time, read in the first statement. */
+interface OpeningRow extends RoomRow {
+  badge_id: string | null;
+  badge_person_id: string | null;
+  badge_valid_from: Date | null;
+  badge_valid_until: Date | null;
+  badge_revoked_at: Date | null;
+  now: Date;
+}
+
+// The presented badge, found exactly as findPresentedBadge (../badges/service.ts) finds it: by the
+// token's digest, or by the card UID's MAC preferring the live badge, else the latest one.
+const BADGE_BY_TOKEN = 'SELECT id, person_id, valid_from, valid_until, revoked_at FROM badges WHERE token_digest = :digest LIMIT 1';
+const BADGE_BY_CARD =
+  'SELECT id, person_id, valid_from, valid_until, revoked_at FROM badges WHERE card_uid_digest = :digest ORDER BY revoked_at IS NULL DESC, created_at DESC LIMIT 1';
+
+/**
+ * Performance (docs/performance.md): a scan is few round trips, and fewer still while the
+ * journal's chain lock is held, because every scan of every server queues on that lock.
+ *   1. room + badge + per-person lock (the lock is taken in this statement, after the badge is
+ *      read: the same order as before, and the facts are read by the next statement, whose
+ *      snapshot is taken after the lock is granted);
+ *   2. the facts under the lock;
+ *   3. the entry row, the presence change and the NOTIFY in one statement (NOTIFY is delivered on
+ *      commit, so sending it before the journal append changes nothing for listeners);
+ *   4. the journal append (lock, head, insert), then COMMIT.
+ */
+export async function recordScan(app: AppContext, trx: Knex, input: ScanInput): Promise<ScanResult> {
+  const presented = input.badge.trim();
+  const lookup = presented.length === 0 || presented.length > 512 ? null : looksLikeBadgeToken(presented) ? 'token' : 'card';
+  const { rows: opening } = await trx.raw(
+    `SELECT r.*, b.id AS badge_id, b.person_id AS badge_person_id, b.valid_from AS badge_valid_from,
+            b.valid_until AS badge_valid_until, b.revoked_at AS badge_revoked_at,
+            date_trunc('milliseconds', clock_timestamp()) AS now,
+            CASE WHEN b.person_id IS NOT NULL THEN pg_advisory_xact_lock(:ns, hashtext(b.person_id::text)) END AS person_lock
+       FROM rooms r
+       LEFT JOIN LATERAL (${lookup === 'card' ? BADGE_BY_CARD : lookup === 'token' ? BADGE_BY_TOKEN : 'SELECT NULL::uuid AS id, NULL::uuid AS person_id, NULL::timestamptz AS valid_from, NULL::timestamptz AS valid_until, NULL::timestamptz AS revoked_at WHERE false'}) b ON true
+      WHERE r.id = :room`,
+    {
+      ns: PERSON_LOCK_NAMESPACE,
+      room: input.roomId,
+      digest: lookup === 'token' ? tokenDigest(presented) : lookup === 'card' ? cardUidDigest(presented, app.secrets.badgeKey) : null,
+    },
+  );
+  const first = opening[0] as OpeningRow | undefined;
+  if (!first) throw new NotFoundError('room');
+  const room: RoomRow = first;
+  const badge =
+    first.badge_id && first.badge_person_id
+      ? { id: first.badge_id, person_id: first.badge_person_id, valid_from: first.badge_valid_from!, valid_until: first.badge_valid_until, revoked_at: first.badge_revoked_at }
+      : null;
+  let facts: FactsRow | null = null;
+  if (badge) {
+    const { rows } = await trx.raw(
+      `SELECT date_trunc('milliseconds', clock_timestamp()) AS now, p.name, p.roles, o.kind AS org_kind,
+              EXISTS (SELECT 1 FROM presence pr WHERE pr.room_id = :room AND pr.person_id = p.id) AS inside,
+              EXISTS (SELECT 1 FROM room_access ra WHERE ra.room_id = :room AND ra.person_id = p.id) AS on_access_list,
+              EXISTS (SELECT 1 FROM ndas n WHERE n.person_id = p.id AND n.signed_at <= now()
+                        AND (n.expires_at IS NULL OR n.expires_at > now())) AS nda_valid,
+              EXISTS (SELECT 1 FROM training_participants tp JOIN trainings t ON t.id = tp.training_id
+                       WHERE tp.person_id = p.id AND t.held_at <= now() AND t.held_at > now() - interval '12 months') AS trained,
+              EXISTS (SELECT 1 FROM presence pr
+                        JOIN room_access ra ON ra.room_id = pr.room_id AND ra.person_id = pr.person_id
+                        JOIN people hp ON hp.id = pr.person_id
+                        JOIN organisations ho ON ho.id = hp.org_id
+                       WHERE pr.room_id = :room AND pr.person_id <> p.id
+                         AND NOT ('visitor' = ANY (hp.roles)) AND ho.kind <> 'visitor_company') AS host_inside
+         FROM people p JOIN organisations o ON o.id = p.org_id
+        WHERE p.id = :person`,
+      { room: room.id, person: badge.person_id },
+    );
+    facts = rows[0] as FactsRow;
+  }
+  const now = facts?.now ?? first.now;
+  const isVisitor = facts ? facts.roles.includes('visitor') || facts.org_kind === 'visitor_company' : false;
+  const decision = decideScan(
+    {
+      now,
+      timeZone: app.config.displayTimeZone,
+      room: { kind: room.kind, hours: roomHours(room), requiresTraining: room.requires_training },
+      badge: badge ? { revoked: badge.revoked_at !== null, validFrom: badge.valid_from, validUntil: badge.valid_until } : null,
+      person: facts ? { isVisitor, isExternal: facts.org_kind !== 'contractor' } : null,
+      inside: facts?.inside ?? false,
+      onAccessList: facts?.on_access_list ?? false,
+      ndaValid: facts?.nda_valid ?? false,
+      trainedWithinYear: facts?.trained ?? false,
+      hostInside: facts?.host_inside ?? false,
+    },
+    input.direction,
+  );
+
+  const flags: string[] = [];
+  const person = badge && facts ? { id: badge.person_id, name: facts.name } : null;
+  // The live-log message is JSON.stringify of { entryId, roomId, … } as before; the entry id is
+  // only known inside the statement, so the text is assembled around it (ids are digits).
+  const rest = JSON.stringify({ roomId: room.id, roomName: room.name, at: now.toISOString(), direction: decision.direction, decision: decision.decision, reason: decision.reason, person, flags });
+  const presenceChange =
+    decision.decision === 'granted' && badge
+      ? decision.direction === 'in'
+        ? ', moved AS (INSERT INTO presence (room_id, person_id, entered_at, entry_id) SELECT :room, :person, :at, id FROM entry)'
+        : ', moved AS (DELETE FROM presence WHERE room_id = :room AND person_id = :person)'
+      : '';
+  const { rows: written } = await trx.raw(
+    `WITH entry AS (
+       INSERT INTO entries (at, room_id, badge_id, person_id, direction, decision, reason, presented_hint, recorded_by, flags)
+       VALUES (:at, :room, :badge, :person, :direction, :decision, :reason, :hint, :recordedBy, :flags)
+       RETURNING id
+     )${presenceChange}
+     SELECT id, pg_notify(:channel, '{"entryId":"' || id || '",' || :rest) AS notified FROM entry`,
+    {
+      at: now,
+      room: room.id,
+      badge: badge?.id ?? null,
+      person: badge?.person_id ?? null,
+      direction: decision.direction,
+      decision: decision.decision,
+      reason: decision.reason,
+      hint: hintOf(input.badge),
+      recordedBy: input.recordedBy,
+      flags,
+      channel: ENTRY_CHANNEL,
+      rest: rest.slice(1),
+    },
+  );
+  const entryId = String((written[0] as { id: string }).id);
+
+  await appendJournal(trx, {
+    actor: input.recordedBy ?? 'system:door',
+    action: 'door.scan',
+    subject: `entry:${entryId}`,
+    payload: { roomId: room.id, badgeId: badge?.id ?? null, personId: person?.id ?? null, direction: decision.direction, decision: decision.decision, reason: decision.reason, at: now.toISOString() },
+  });
+  return { ...decision, entryId, at: now, roomId: room.id, person, flags };
+}

@@ -1,0 +1,214 @@
+import { z } from 'zod';
+import { defineRoute, type AnyRoute } from '../http/route.js';
+import { errorSchema, idParams, idSchema, text } from '../shared/schemas.js';
+import { toRfc3339 } from '../shared/time.js';
+import { html, printPage } from '../shared/html.js';
+import { zonedParts } from '../shared/time.js';
+import {
+  createRoom,
+  getRoom,
+  grantRoomAccess,
+  listRoomAccess,
+  listRooms,
+  occupants,
+  revokeRoomAccess,
+  ROOM_KINDS,
+  roomHours,
+  updateRoom,
+  type RoomRow,
+} from './service.js';
+
+const error = (description: string) => ({ description, schema: errorSchema });
+const hhmm = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'HH:MM, 00:00–23:59');
+const hoursSchema = z
+  .strictObject({
+    days: z.array(z.number().int().min(1).max(7)).min(1).max(7).refine((d) => new Set(d).size === d.length, 'days must not repeat'),
+    from: hhmm,
+    to: hhmm,
+  })
+  .refine((h) => h.from < h.to, { message: 'from must be before to (hours do not cross midnight)', path: ['to'] })
+  .describe('Opening hours in the site time zone; days are ISO weekdays, 1 = Monday');
+
+const roomSchema = z
+  .object({
+    id: z.string(),
+    name: z.string(),
+    kind: z.enum(ROOM_KINDS),
+    hours: z.object({ days: z.array(z.number()), from: z.string(), to: z.string() }).nullable(),
+    requiresTraining: z.boolean(),
+    inside: z.number().int().optional(),
+    createdAt: z.string(),
+  })
+  .meta({ id: 'Room' });
+
+function roomJson(row: RoomRow & { inside?: string }, tz: string) {
+  return {
+    id: row.id,
+    name: row.name,
+    kind: row.kind,
+    hours: roomHours(row),
+    requiresTraining: row.requires_training,
+    ...(row.inside !== undefined ? { inside: Number(row.inside) } : {}),
+    createdAt: toRfc3339(row.created_at, tz),
+  };
+}
+
+const occupancySchema = z.object({
+  roomId: z.string(),
+  roomName: z.string(),
+  count: z.number().int(),
+  occupants: z.array(
+    z.object({ personId: z.string(), name: z.string(), orgName: z.string(), roles: z.array(z.string()), since: z.string(), entryId: z.string(), heldMedia: z.array(z.object({ id: z.string(), label: z.string() })) }),
+  ),
+});
+
+export const roomRoutes: AnyRoute[] = [
+  defineRoute({
+    method: 'post',
+    path: '/api/rooms',
+    summary: 'Create a room (secure or reception) with optional opening hours',
+    tags: ['rooms'],
+    access: 'rooms:write',
+    body: z.strictObject({ name: text(200), kind: z.enum(ROOM_KINDS), hours: hoursSchema.optional(), requiresTraining: z.boolean().optional() }),
+    responses: { 201: { description: 'Created', schema: roomSchema }, 400: error('Invalid') },
+    handler: async ({ app, db, body, actor }) => ({ status: 201, json: roomJson(await createRoom(db, body, actor!.accountId), app.config.displayTimeZone) }),
+  }),
+  defineRoute({
+    method: 'get',
+    path: '/api/rooms',
+    summary: 'All rooms with how many people are inside',
+    tags: ['rooms'],
+    access: 'rooms:read',
+    responses: { 200: { description: 'Rooms', schema: z.object({ items: z.array(roomSchema), nextCursor: z.null() }) } },
+    handler: async ({ app, db }) => ({ json: { items: (await listRooms(db)).map((r) => roomJson(r, app.config.displayTimeZone)), nextCursor: null } }),
+  }),
+  defineRoute({
+    method: 'get',
+    path: '/api/rooms/:id',
+    summary: 'One room',
+    tags: ['rooms'],
+    access: 'rooms:read',
+    params: idParams,
+    responses: { 200: { description: 'Found', schema: roomSchema }, 404: error('Unknown id') },
+    handler: async ({ app, db, params }) => ({ json: roomJson(await getRoom(db, params.id), app.config.displayTimeZone) }),
+  }),
+  defineRoute({
+    method: 'patch',
+    path: '/api/rooms/:id',
+    summary: 'Change a room’s name, opening hours (null = always open) or training requirement',
+    tags: ['rooms'],
+    access: 'rooms:write',
+    params: idParams,
+    body: z.strictObject({ name: text(200).optional(), hours: hoursSchema.nullable().optional(), requiresTraining: z.boolean().optional() }),
+    responses: { 200: { description: 'Updated', schema: roomSchema }, 404: error('Unknown id') },
+    handler: async ({ app, db, params, body, actor }) => ({ json: roomJson(await updateRoom(db, params.id, body, actor!.accountId), app.config.displayTimeZone) }),
+  }),
+  defineRoute({
+    method: 'post',
+    path: '/api/rooms/:id/access',
+    summary: 'Put a person on the room’s access list (E6.1)',
+    tags: ['rooms'],
+    access: 'rooms:write',
+    params: idParams,
+    body: z.strictObject({ personId: idSchema }),
+    responses: { 201: { description: 'Granted', schema: z.object({ roomId: z.string(), personId: z.string() }) }, 404: error('Unknown room or person'), 409: error('Already on the list, or the person has left') },
+    handler: async ({ db, params, body, actor }) => {
+      await grantRoomAccess(db, params.id, body.personId, actor!.accountId);
+      return { status: 201, json: { roomId: params.id, personId: body.personId } };
+    },
+  }),
+  defineRoute({
+    method: 'delete',
+    path: '/api/rooms/:id/access/:personId',
+    summary: 'Take a person off the room’s access list',
+    tags: ['rooms'],
+    access: 'rooms:write',
+    params: z.object({ id: idSchema, personId: idSchema }),
+    responses: { 204: { description: 'Removed' }, 404: error('Unknown room, or not on the list') },
+    handler: async ({ db, params, actor }) => {
+      await revokeRoomAccess(db, params.id, params.personId, actor!.accountId);
+      return { status: 204 };
+    },
+  }),
+  defineRoute({
+    method: 'get',
+    path: '/api/rooms/:id/access',
+    summary: 'The room’s access list',
+    tags: ['rooms'],
+    access: 'rooms:read',
+    params: idParams,
+    responses: {
+      200: { description: 'Access list', schema: z.object({ items: z.array(z.object({ personId: z.string(), name: z.string(), roles: z.array(z.string()), orgName: z.string(), grantedAt: z.string() })), nextCursor: z.null() }) },
+      404: error('Unknown id'),
+    },
+    handler: async ({ app, db, params }) => {
+      const rows = await listRoomAccess(db, params.id);
+      return { json: { items: rows.map((r) => ({ personId: r.person_id, name: r.name, roles: r.roles, orgName: r.org_name, grantedAt: toRfc3339(r.granted_at, app.config.displayTimeZone) })), nextCursor: null } };
+    },
+  }),
+  defineRoute({
+    method: 'get',
+    path: '/api/rooms/:id/occupancy',
+    summary: 'Who is inside now, since when, holding which media',
+    tags: ['rooms'],
+    access: 'rooms:read',
+    params: idParams,
+    responses: { 200: { description: 'Occupancy', schema: occupancySchema }, 404: error('Unknown id') },
+    handler: async ({ app, db, params }) => {
+      const room = await getRoom(db, params.id);
+      const people = await occupants(db, room.id);
+      return {
+        json: {
+          roomId: room.id,
+          roomName: room.name,
+          count: people.length,
+          occupants: people.map((o) => ({ personId: o.person_id, name: o.name, orgName: o.org_name, roles: o.roles, since: toRfc3339(o.entered_at, app.config.displayTimeZone), entryId: String(o.entry_id), heldMedia: [] })),
+        },
+      };
+    },
+  }),
+  defineRoute({
+    method: 'get',
+    path: '/api/rooms/:id/muster',
+    summary: 'Printable evacuation (muster) list of who is inside now, A4 (E9.1)',
+    tags: ['rooms'],
+    access: 'rooms:read',
+    params: idParams,
+    query: z.strictObject({ lang: z.enum(['ja', 'en']).default('ja') }),
+    responses: { 200: { description: 'HTML page for printing', contentType: 'text/html' }, 404: error('Unknown id') },
+    handler: async ({ app, db, params, query }) => {
+      const room = await getRoom(db, params.id);
+      const people = await occupants(db, room.id);
+      const tz = app.config.displayTimeZone;
+      const { rows } = await db.raw('SELECT now() AS now');
+      const printedAt = (rows[0] as { now: Date }).now;
+      const wall = (d: Date) => {
+        const p = zonedParts(d, tz);
+        return `${p.year}-${String(p.month).padStart(2, '0')}-${String(p.day).padStart(2, '0')} ${String(p.hour).padStart(2, '0')}:${String(p.minute).padStart(2, '0')}`;
+      };
+      const ja = query.lang === 'ja';
+      const body = html`
+<main class="a4 muster">
+  <header>
+    <h1>${ja ? '避難者確認リスト（在室者一覧）' : 'Evacuation list (people inside)'}</h1>
+    <p class="sub">${ja ? 'Evacuation list' : '避難者確認リスト'}</p>
+    <dl class="meta">
+      <dt>${ja ? '部屋' : 'Room'}</dt><dd>${room.name}（${room.kind === 'secure' ? (ja ? 'セキュリティ区画' : 'secure') : ja ? '応接室' : 'reception'}）</dd>
+      <dt>${ja ? '印刷日時' : 'Printed at'}</dt><dd>${wall(printedAt)} (${tz})</dd>
+      <dt>${ja ? '在室人数' : 'People inside'}</dt><dd>${people.length}</dd>
+    </dl>
+  </header>
+  ${
+    people.length === 0
+      ? html`<p class="empty">${ja ? '印刷時点で在室者はいません。' : 'Nobody was inside when this list was printed.'}</p>`
+      : html`<table>
+    <thead><tr><th class="check">✓</th><th>#</th><th>${ja ? '氏名' : 'Name'}</th><th>${ja ? '所属' : 'Organisation'}</th><th>${ja ? '入室時刻' : 'Inside since'}</th></tr></thead>
+    <tbody>${people.map((o, i) => html`<tr><td class="check"><span class="box"></span></td><td>${i + 1}</td><td>${o.name}</td><td>${o.org_name}</td><td>${wall(o.entered_at)}</td></tr>`)}</tbody>
+  </table>`
+  }
+  <footer>${ja ? '避難完了を確認したら ✓ を記入してください。この一覧は印刷時点の入退室記録に基づきます。' : 'Tick each person once they are accounted for. This list reflects the door log at the time of printing.'}</footer>
+</main>`;
+      return { html: printPage({ lang: query.lang, title: `${ja ? '避難者確認リスト' : 'Evacuation list'} — ${room.name}`, bodyClass: 'print', body }) };
+    },
+  }),
+];

@@ -1,0 +1,50 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import request from 'supertest';
+import { startTestServer, type TestServer } from '../helpers/server.js';
+
+let s: TestServer;
+let token: string;
+beforeAll(async () => { s = await startTestServer(); token = await s.adminToken(); });
+afterAll(async () => { await s?.close(); });
+const a = () => ({ authorization: `Bearer ${token}` });
+
+describe('door smoke', () => {
+  it('scan in and out', async () => {
+    const room = await request(s.url).post('/api/rooms').set(a()).send({ name: '第1処理室', kind: 'secure' });
+    expect(room.status, JSON.stringify(room.body)).toBe(201);
+    const org = await request(s.url).get('/api/orgs').set(a());
+    const person = await request(s.url).post('/api/people').set(a()).send({ name: '山田 花子', orgId: org.body.items[0].id, roles: ['staff'] });
+    expect(person.status, JSON.stringify(person.body)).toBe(201);
+    const badge = await request(s.url).post('/api/badges').set(a()).send({ personId: person.body.id, pin: '4321' });
+    expect(badge.status, JSON.stringify(badge.body)).toBe(201);
+    let scan = await request(s.url).post('/api/scans').set(a()).send({ roomId: room.body.id, badge: badge.body.token });
+    expect(scan.body).toMatchObject({ decision: 'denied', reason: 'not_on_access_list' });
+    const acc = await request(s.url).post(`/api/rooms/${room.body.id}/access`).set(a()).send({ personId: person.body.id });
+    expect(acc.status).toBe(201);
+    scan = await request(s.url).post('/api/scans').set(a()).send({ roomId: room.body.id, badge: badge.body.token });
+    expect(scan.status).toBe(201);
+    expect(scan.body).toMatchObject({ decision: 'granted', direction: 'in', person: { name: '山田 花子' } });
+    const occ = await request(s.url).get(`/api/rooms/${room.body.id}/occupancy`).set(a());
+    expect(occ.body.count).toBe(1);
+    const m = await request(s.url).get(`/api/rooms/${room.body.id}/muster`).set(a());
+    expect(m.status).toBe(200);
+    expect(m.text).toContain('山田 花子');
+    const card = await request(s.url).get(`/api/badges/${badge.body.id}/card`).set(a());
+    expect(card.status).toBe(200);
+    scan = await request(s.url).post('/api/scans').set(a()).send({ roomId: room.body.id, badge: badge.body.token });
+    expect(scan.body).toMatchObject({ decision: 'granted', direction: 'out' });
+    const entries = await request(s.url).get('/api/entries?limit=2').set(a());
+    expect(entries.body.items).toHaveLength(2);
+    const csv = await request(s.url).get('/api/entries?format=csv&lang=ja').set(a());
+    expect(csv.text).toContain('入室');
+    const leave = await request(s.url).post(`/api/people/${person.body.id}/leave`).set(a()).send({ reason: 'resigned' });
+    expect(leave.status, JSON.stringify(leave.body)).toBe(200);
+    expect(leave.body).toMatchObject({ revokedBadges: 1, removedRoomAccess: 1 });
+    scan = await request(s.url).post('/api/scans').set(a()).send({ roomId: room.body.id, badge: badge.body.token });
+    expect(scan.body).toMatchObject({ decision: 'denied', reason: 'badge_revoked' });
+    const n = await request(s.url).get('/api/notifications?open=true').set(a());
+    expect(n.body.items.length).toBe(1);
+    const v = await request(s.url).get('/api/journal/verify').set(a());
+    expect(v.body.ok).toBe(true);
+  });
+});
