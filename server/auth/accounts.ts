@@ -8,7 +8,7 @@ import { appendJournal } from '../journal/journal.js';
 import { passwordPolicyViolations, type PasswordContext } from './password-policy.js';
 import { hashSecret, verifySecret } from './secret-hash.js';
 
-/** E3.11 h: "a password once used cannot be used again" — we check the last 12. */
+/** E3.11 h: "a password once used cannot be used again" — the current one and the 12 before it. */
 export const PASSWORD_HISTORY_DEPTH = 12;
 
 export const usernameSchema = z
@@ -51,7 +51,7 @@ async function isRecentPassword(db: Knex, accountId: string, password: string): 
   const recent = (await db('password_history')
     .where({ account_id: accountId })
     .orderBy('id', 'desc')
-    .limit(PASSWORD_HISTORY_DEPTH)
+    .limit(PASSWORD_HISTORY_DEPTH + 1)
     .pluck('password_hash')) as string[];
   const matches = await Promise.all(recent.map((hash) => verifySecret(password, hash)));
   return matches.some(Boolean);
@@ -107,7 +107,7 @@ export async function setPassword(
     violations.push({
       field: 'newPassword',
       code: 'reused',
-      message: `must differ from your last ${PASSWORD_HISTORY_DEPTH} passwords`,
+      message: `must differ from your current password and the ${PASSWORD_HISTORY_DEPTH} before it`,
     });
   }
   if (violations.length > 0) throw policyError(violations);

@@ -44,41 +44,76 @@ function dummyHash(cost: number): Promise<string> {
 const invalidCredentials = () =>
   new UnauthorizedError('invalid_credentials', 'The user name, password or badge is not correct.');
 
-async function lockedFor(db: Knex, key: string): Promise<number | null> {
-  const { rows } = await db.raw(
-    `SELECT ceil(extract(epoch FROM locked_until - now()))::int AS seconds
-       FROM login_throttle WHERE username_key = ? AND locked_until > now()`,
+/**
+ * E3.11 i: takes one attempt for the name *before* its password is checked, in one atomic
+ * statement, and returns the attempt's number since the last success or lock. (Checking the lock
+ * first and counting the failure only afterwards let every request of a parallel burst reach the
+ * password check: 10 sign-ins at once tried 6 to 10 passwords where the limit is 5.) Now at most
+ * loginMaxFailures attempts per lock period are ever checked; the rest get 423 at once.
+ * The `failures` column therefore counts attempts still in flight as well as failed ones; a
+ * success deletes the row, and an attempt that is no failure gives its number back (releaseAttempt).
+ */
+async function takeAttempt(app: AppContext, key: string): Promise<number> {
+  const { rows } = await app.db.knex.raw(
+    `INSERT INTO login_throttle AS t (username_key, failures) VALUES (?, 1)
+     ON CONFLICT (username_key) DO UPDATE
+       SET failures = CASE WHEN t.locked_until > now() THEN t.failures ELSE t.failures + 1 END
+     RETURNING t.failures,
+               CASE WHEN t.locked_until > now() THEN greatest(1, ceil(extract(epoch FROM t.locked_until - now())))::int END AS lock_seconds`,
     [key],
   );
-  const row = rows[0] as { seconds: number } | undefined;
-  return row ? Math.max(1, row.seconds) : null;
+  const row = rows[0] as { failures: number | string; lock_seconds: number | null };
+  if (row.lock_seconds !== null) throw lockedError(row.lock_seconds);
+  const attempt = Number(row.failures);
+  if (attempt > app.config.loginMaxFailures) {
+    // More attempts than allowed are already under way: refuse without checking the password,
+    // and lock now, so that the name cannot stay refused for ever if those attempts never fail
+    // (a success among them deletes the row and so lifts this lock).
+    await app.db.knex.raw(
+      `UPDATE login_throttle SET failures = 0, locked_until = now() + make_interval(mins => ?)
+        WHERE username_key = ? AND (locked_until IS NULL OR locked_until <= now())`,
+      [app.config.loginLockMinutes, key],
+    );
+    throw lockedError(app.config.loginLockMinutes * 60);
+  }
+  return attempt;
 }
 
-/** Counts one failure, in its own transaction; locks the name at the limit. */
-export async function recordLoginFailure(app: AppContext, key: string, accountId: string | null, why: string): Promise<void> {
+function lockedError(seconds: number): LockedError {
+  return new LockedError('account_locked', `Too many failed attempts. Try again in ${Math.ceil(seconds / 60)} minutes.`, seconds);
+}
+
+/** Gives back an attempt that turned out to be no failure (neither counts nor resets). */
+async function releaseAttempt(app: AppContext, key: string): Promise<void> {
+  await app.db.knex('login_throttle')
+    .where({ username_key: key })
+    .andWhere((q) => q.whereNull('locked_until').orWhere('locked_until', '<=', app.db.knex.fn.now()))
+    .update({ failures: app.db.knex.raw('greatest(failures - 1, 0)') });
+}
+
+/**
+ * Records that attempt number `attempt` (from takeAttempt, so already counted) failed; the
+ * attempt that reaches the limit locks the name, in its own transaction.
+ */
+export async function recordLoginFailure(app: AppContext, key: string, attempt: number, accountId: string | null, why: string): Promise<void> {
   await app.db.knex.transaction(async (trx) => {
-    const { rows } = await trx.raw(
-      `INSERT INTO login_throttle (username_key, failures, last_failure_at) VALUES (?, 1, now())
-       ON CONFLICT (username_key) DO UPDATE
-         SET failures = login_throttle.failures + 1, last_failure_at = now()
-       RETURNING failures`,
-      [key],
-    );
-    const failures = Number((rows[0] as { failures: number }).failures);
-    if (failures >= app.config.loginMaxFailures) {
-      await trx.raw(
-        `UPDATE login_throttle SET failures = 0, locked_until = now() + make_interval(mins => ?) WHERE username_key = ?`,
-        [app.config.loginLockMinutes, key],
-      );
-      // Only real accounts are journaled; probes for unknown names stay in the access log.
-      if (accountId) {
-        await appendJournal(trx, {
-          actor: 'system:auth',
-          action: 'auth.account_locked',
-          subject: `account:${accountId}`,
-          payload: { failures, lockMinutes: app.config.loginLockMinutes, lastFailure: why },
-        });
-      }
+    if (attempt < app.config.loginMaxFailures) {
+      await trx('login_throttle').where({ username_key: key }).update({ last_failure_at: trx.fn.now() });
+      return;
+    }
+    const locked = (await trx.raw(
+      `UPDATE login_throttle SET failures = 0, last_failure_at = now(), locked_until = now() + make_interval(mins => ?)
+        WHERE username_key = ? RETURNING username_key`,
+      [app.config.loginLockMinutes, key],
+    )).rows as unknown[];
+    // Only real accounts are journaled; probes for unknown names stay in the access log.
+    if (locked.length > 0 && accountId) {
+      await appendJournal(trx, {
+        actor: 'system:auth',
+        action: 'auth.account_locked',
+        subject: `account:${accountId}`,
+        payload: { failures: attempt, lockMinutes: app.config.loginLockMinutes, lastFailure: why },
+      });
     }
   });
 }
@@ -98,10 +133,7 @@ interface AccountRow {
 export async function login(app: AppContext, input: LoginInput): Promise<LoginResult> {
   const knex = app.db.knex;
   const key = usernameKey(input.username);
-  const lockSeconds = await lockedFor(knex, key);
-  if (lockSeconds !== null) {
-    throw new LockedError('account_locked', `Too many failed sign-ins. Try again in ${Math.ceil(lockSeconds / 60)} minutes.`, lockSeconds);
-  }
+  const attempt = await takeAttempt(app, key); // 423 when locked (E3.11 i)
 
   const account = (await knex('accounts as a')
     .join('people as p', 'p.id', 'a.person_id')
@@ -111,19 +143,22 @@ export async function login(app: AppContext, input: LoginInput): Promise<LoginRe
     | undefined;
 
   const passwordOk = await verifySecret(input.password, account?.password_hash ?? (await dummyHash(app.config.scryptCost)));
-  if (!account || !passwordOk || account.disabled_at || account.left_at) {
-    await recordLoginFailure(app, key, account?.id ?? null, 'password');
+  // Visitors never sign in (api.md "Roles"), even if an account was left over from another role.
+  const maySignIn = account && !account.disabled_at && !account.left_at && account.roles.some((r) => r !== 'visitor');
+  if (!account || !passwordOk || !maySignIn) {
+    await recordLoginFailure(app, key, attempt, account?.id ?? null, 'password');
     throw invalidCredentials();
   }
 
   if (account.roles.includes('admin')) {
     if (!input.badge) {
       // Not a failure: the password was right, the second factor is simply missing (E2.17).
+      await releaseAttempt(app, key);
       throw new UnauthorizedError('second_factor_required', 'Administrators must also present their badge (scan it or tap the IC card).');
     }
     const badge = await findPresentedBadge(app, knex, input.badge);
     if (!badge || badge.person_id !== account.person_id || badgeState(badge, new Date()) !== 'valid') {
-      await recordLoginFailure(app, key, account.id, 'badge');
+      await recordLoginFailure(app, key, attempt, account.id, 'badge');
       throw invalidCredentials();
     }
   }
@@ -178,13 +213,13 @@ export async function login(app: AppContext, input: LoginInput): Promise<LoginRe
 export async function checkCurrentPassword(app: AppContext, accountId: string, password: string): Promise<{ id: string; personId: string; username: string }> {
   const account = await app.db.knex('accounts').where({ id: accountId }).first('id', 'person_id', 'username', 'username_key', 'password_hash');
   if (!account) throw invalidCredentials();
-  const lockSeconds = await lockedFor(app.db.knex, account.username_key);
-  if (lockSeconds !== null) throw new LockedError('account_locked', 'Too many failed attempts. Try again later.', lockSeconds);
+  const attempt = await takeAttempt(app, account.username_key); // E3.11 i, as at sign-in
   if (!(await verifySecret(password, account.password_hash))) {
-    await recordLoginFailure(app, account.username_key, account.id, 'current_password');
+    await recordLoginFailure(app, account.username_key, attempt, account.id, 'current_password');
     throw new AppError(400, 'current_password_incorrect', 'The current password is not correct.', [
       { field: 'currentPassword', code: 'incorrect', message: 'is not correct' },
     ]);
   }
+  await releaseAttempt(app, account.username_key);
   return { id: account.id, personId: account.person_id, username: account.username };
 }

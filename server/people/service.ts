@@ -120,6 +120,12 @@ async function recordAppointments(trx: Knex, personId: string, roles: string[], 
 
 export async function createPerson(app: AppContext, trx: Knex, input: CreatePersonInput, actor: string, actorPersonId: string | null = null): Promise<PersonRow> {
   await getOrg(trx, input.orgId);
+  // Visitors do not sign in (api.md "Roles"): they have a badge, never an account.
+  if (input.account && input.roles.every((r) => r === 'visitor')) {
+    throw new ValidationError('Visitors do not sign in: register them without an account.', [
+      { field: 'body.account', code: 'visitor_no_account', message: 'visitors cannot have an account' },
+    ]);
+  }
   const [row] = (await trx('people')
     .insert({
       name: input.name,

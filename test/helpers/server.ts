@@ -9,6 +9,7 @@ import { buildApp } from '../../server/app.js';
 import { createAdmin } from '../../server/people/create-admin.js';
 import { createPerson } from '../../server/people/service.js';
 import { openTestContext, type TestContext } from './db.js';
+import { passwordPolicyViolations } from '../../server/auth/password-policy.js';
 
 export const ADMIN_PASSWORD = 'Kx7#mQ2$vL';
 
@@ -60,7 +61,11 @@ export async function startTestServer(overrides: Partial<Config> = {}): Promise<
     async createUser({ roles, name, password }) {
       counter += 1;
       const username = `user${counter}${crypto.randomBytes(3).toString('hex')}`;
-      const pw = password ?? `Qz8!w${crypto.randomBytes(4).toString('hex')}#Rv`;
+      // Random hex alone sometimes breaks the policy ("777", "123"): draw until it passes.
+      let pw = password ?? '';
+      while (!password && (pw === '' || passwordPolicyViolations(pw, { username }).length > 0)) {
+        pw = `Qz8!w${crypto.randomBytes(4).toString('hex')}#Rv`;
+      }
       const person = await ctx.db.knex.transaction((trx) =>
         createPerson(ctx, trx, { name: name ?? `Test Person ${counter}`, orgId: adminOrg, roles, account: { username, password: pw } }, 'test'),
       );
