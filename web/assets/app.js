@@ -1,4 +1,5 @@
-// Tachiai front desk: sign-in, the (for now empty) front-desk shell, and the idle lock.
+// Tachiai front desk: sign-in, the front-desk shell, and the idle lock. The door screens
+// (door.js: scanning, live log, occupancy; admin.js: registration forms) are loaded after sign-in.
 // Plain ES module, no framework, no build step. Runs under `script-src 'self'; style-src 'self'`:
 // no inline scripts or styles, no eval; screens are switched with the `hidden` attribute.
 //
@@ -52,6 +53,45 @@ const state = {
   /** @type {null | ((lang: string) => string[])} */ passwordError: null,
   idleWarning: false,
 };
+
+// ---------------------------------------------------------------------------------------------
+// The door screens (door.js), loaded after sign-in.
+
+/** @type {null | { start(): void, stop(): void, render(): void, shown(): void }} */
+let door = null;
+/** @type {null | Promise<unknown>} */
+let doorLoading = null;
+
+/** What the door module may use of this page: API calls, the session, language and settings. */
+const doorHost = {
+  api: (method, path, options) => api(method, path, options),
+  session: () => state.session,
+  lang: () => state.lang,
+  config: () => state.config,
+  /** Is the door panel on screen? */
+  visible: () => Boolean(state.session) && state.screen === 'shell' && state.section === 'door',
+  /** The server refused the session (401 on a request made outside api()). */
+  sessionRefused: (code) =>
+    endSession(code === 'session_expired' || code === 'token_expired' ? 'session_expired' : 'session_ended', { tellServer: false }),
+};
+
+function startDoor() {
+  const panelStatus = $('door-status');
+  doorLoading ??= import('./door.js')
+    .then((m) => {
+      door = m.createDoor(doorHost);
+      panelStatus.dataset.i18n = 'door.loading';
+      render(); // its labels are translated now that its strings are loaded
+    })
+    .catch(() => {
+      doorLoading = null;
+      panelStatus.dataset.i18n = 'door.load_failed';
+      render();
+    });
+  void doorLoading.then(() => {
+    if (door && state.session && state.screen === 'shell') door.start();
+  });
+}
 
 /** Idle timeout in seconds: the server's, or the shorter `?idle=` override. */
 function idleSeconds() {
@@ -329,10 +369,12 @@ function render() {
   $('password-submit').disabled = state.busy;
   setText($('signin-submit'), t(lang, state.busy && state.screen === 'signin' ? 'signin.busy' : 'signin.submit'));
   setText($('password-submit'), t(lang, state.busy && state.screen === 'password' ? 'password.busy' : 'password.submit'));
+  door?.render();
 }
 
 /** Removes every piece of signed-in data from the page (E3.6: the screen clears). */
 function clearSessionDisplay() {
+  door?.stop();
   for (const id of ['current-user', 'previous-login-at', 'previous-logout-at', 'password-expiry']) $(id).textContent = '';
   $('current-roles').replaceChildren();
   $('password-form').reset();
@@ -424,6 +466,7 @@ function startSession(data, username) {
   $('signin-form').reset();
   render();
   focusLater(passwordExpired ? 'current-password' : 'previous-title');
+  if (!passwordExpired) startDoor();
 }
 
 async function refreshToken() {
@@ -562,6 +605,7 @@ async function onPasswordChange(event) {
     state.screen = 'shell';
     render();
     focusLater('previous-title');
+    startDoor();
     return;
   }
   const details = Array.isArray(res.data?.error?.details) ? res.data.error.details : [];
@@ -609,6 +653,7 @@ function selectSection(name, focus) {
   state.section = name;
   render();
   if (focus) $(`tab-${name}`).focus();
+  else if (name === 'door') door?.shown();
 }
 
 function onTabKey(event) {

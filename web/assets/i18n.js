@@ -1,4 +1,6 @@
-// Every string the page shows, in Japanese and English.
+// Every string the page shows, in Japanese and English. The door screens (door.js) and the
+// administration forms (admin.js) are loaded after sign-in and add their own tables with
+// addMessages(), so that the sign-in page stays small.
 // Japanese uses サインイン / サインアウト throughout (never ログイン / ログアウト),
 // and the role names of the depositor's guidelines (責任者, 権限者, 担当者).
 // Placeholders are written {name} and filled in by t().
@@ -113,6 +115,9 @@ export const messages = {
     'policy.reused': '以前に使ったパスワードは使えません。',
 
     'footer.version': 'バージョン {version}',
+
+    'door.loading': '読み込んでいます…',
+    'door.load_failed': '入退室の画面を読み込めませんでした。ページを再読み込みしてください。',
   },
 
   en: {
@@ -226,6 +231,9 @@ export const messages = {
     'policy.reused': 'Do not reuse a password you have used before.',
 
     'footer.version': 'Version {version}',
+
+    'door.loading': 'Loading…',
+    'door.load_failed': 'The door screens could not be loaded. Reload the page.',
   },
 };
 
@@ -236,6 +244,11 @@ export const POLICY_CODES = [
 ];
 
 export const ROLE_CODES = ['admin', 'responsible', 'authorized', 'staff', 'guard', 'auditor', 'visitor'];
+
+/** Adds a feature module's strings: { ja: {...}, en: {...} }. */
+export function addMessages(extra) {
+  for (const lang of LANGS) Object.assign(messages[lang], extra[lang]);
+}
 
 /** Has this language a string for key? */
 export function has(lang, key) {
