@@ -23,6 +23,8 @@ export async function up(knex: Knex): Promise<void> {
     t.uuid('depositor_org_id').references('organisations.id');
     t.uuid('person_id').references('people.id');
     t.text('message').notNullable();
+    // Structured facts behind the message (JSON text), so pages can word it in any language.
+    t.text('details').notNullable().defaultTo('{}');
     t.timestamp('created_at', { useTz: true }).notNullable().defaultTo(knex.fn.now());
     t.timestamp('acknowledged_at', { useTz: true });
     t.uuid('acknowledged_by');

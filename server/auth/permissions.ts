@@ -60,3 +60,8 @@ export function requirePermission(actor: { roles: readonly string[] }, permissio
     throw new ForbiddenError('forbidden', `Your role does not allow this (${permission} is needed).`);
   }
 }
+
+/** Everything the roles allow, for clients that adapt their screens (never a substitute for the server's check). */
+export function permissionsFor(roles: readonly string[]): Permission[] {
+  return PERMISSIONS.filter((p) => rolesAllow(roles, p));
+}

@@ -7,6 +7,7 @@ import { passwordInputSchema, setPassword } from './accounts.js';
 import { endSession, issueToken } from './authenticate.js';
 import { checkCurrentPassword, login } from './login.js';
 import { clientIp } from '../http/client-ip.js';
+import { permissionsFor } from './permissions.js';
 
 const userSchema = z.object({ personId: z.string(), name: z.string(), roles: z.array(z.string()) });
 const tokenSchema = z.object({ token: z.string(), expiresAt: z.string() });
@@ -118,7 +119,7 @@ export const authRoutes: AnyRoute[] = [
     responses: {
       200: {
         description: 'Current user',
-        schema: z.object({ user: userSchema.extend({ username: z.string() }), mustChangePassword: z.boolean() }),
+        schema: z.object({ user: userSchema.extend({ username: z.string() }), mustChangePassword: z.boolean(), permissions: z.array(z.string()) }),
       },
       401: error('Not signed in'),
     },
@@ -126,6 +127,7 @@ export const authRoutes: AnyRoute[] = [
       json: {
         user: { personId: actor!.personId, name: actor!.name, roles: actor!.roles, username: actor!.username },
         mustChangePassword: actor!.mustChangePassword,
+        permissions: permissionsFor(actor!.roles),
       },
     }),
   }),

@@ -5,11 +5,11 @@ import { ConflictError, NotFoundError } from '../errors.js';
 import { appendJournal } from '../journal/journal.js';
 import { toRfc3339, toRfc3339OrNull } from '../shared/time.js';
 
-export async function notifyDepositors(trx: Knex, input: { kind: string; personId: string | null; message: string }): Promise<string[]> {
+export async function notifyDepositors(trx: Knex, input: { kind: string; personId: string | null; message: string; details: Record<string, unknown> }): Promise<string[]> {
   const depositors = (await trx('organisations').where({ kind: 'depositor' }).orderBy('created_at').pluck('id')) as string[];
   const targets: Array<string | null> = depositors.length > 0 ? depositors : [null];
   const rows = (await trx('notifications')
-    .insert(targets.map((depositorOrgId) => ({ kind: input.kind, depositor_org_id: depositorOrgId, person_id: input.personId, message: input.message })))
+    .insert(targets.map((depositorOrgId) => ({ kind: input.kind, depositor_org_id: depositorOrgId, person_id: input.personId, message: input.message, details: JSON.stringify(input.details) })))
     .returning(['id'])) as Array<{ id: string }>;
   return rows.map((r) => r.id);
 }
@@ -21,6 +21,7 @@ interface NotificationRow {
   depositor_name: string | null;
   person_id: string | null;
   message: string;
+  details: string;
   created_at: Date;
   acknowledged_at: Date | null;
   acknowledged_by: string | null;
@@ -34,6 +35,7 @@ export function notificationJson(row: NotificationRow, tz: string) {
     depositorName: row.depositor_name,
     personId: row.person_id,
     message: row.message,
+    details: JSON.parse(row.details) as Record<string, unknown>,
     createdAt: toRfc3339(row.created_at, tz),
     acknowledgedAt: toRfc3339OrNull(row.acknowledged_at, tz),
     acknowledgedBy: row.acknowledged_by,

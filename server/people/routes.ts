@@ -272,7 +272,7 @@ export const peopleRoutes: AnyRoute[] = [
     responses: {
       200: {
         description: 'Newest first',
-        schema: z.object({ items: z.array(z.object({ id: z.string(), kind: z.string(), depositorOrgId: z.string().nullable(), depositorName: z.string().nullable(), personId: z.string().nullable(), message: z.string(), createdAt: z.string(), acknowledgedAt: z.string().nullable(), acknowledgedBy: z.string().nullable() })), nextCursor: z.null() }),
+        schema: z.object({ items: z.array(z.object({ id: z.string(), kind: z.string(), depositorOrgId: z.string().nullable(), depositorName: z.string().nullable(), personId: z.string().nullable(), message: z.string(), details: z.record(z.string(), z.unknown()), createdAt: z.string(), acknowledgedAt: z.string().nullable(), acknowledgedBy: z.string().nullable() })), nextCursor: z.null() }),
       },
     },
     handler: async ({ app, db, query }) => ({ json: { items: (await listNotifications(db, query.open, query.limit)).map((r) => notificationJson(r, app.config.displayTimeZone)), nextCursor: null } }),

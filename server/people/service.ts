@@ -206,11 +206,12 @@ export async function recordLeave(
   const removedRoomAccess = await removeAllRoomAccess(trx, personId, actor.accountId);
   const endedSessions = await disableAccountsOfPerson(trx, personId);
   await recordAppointments(trx, personId, person.roles, 'dismissed', actor.accountId, actor.personId, input.reason);
-  const label = input.reason === 'resigned' ? '退職 (resigned)' : '異動 (transferred)';
+  const label = input.reason === 'resigned' ? '退職' : '異動';
   const notificationIds = await notifyDepositors(trx, {
     kind: 'personnel_change',
     personId,
-    message: `${person.name}（${person.org_name}）: ${label}。入館証 ${revokedBadges} 枚と入室許可 ${removedRoomAccess} 件を取り消しました。 / ${person.name} (${person.org_name}) ${input.reason}; ${revokedBadges} badge(s) and ${removedRoomAccess} room access grant(s) revoked.`,
+    message: `${person.name}（${person.org_name}）が${label}しました。入館証 ${revokedBadges} 枚と入室許可 ${removedRoomAccess} 件を取り消しました。 / ${person.name} (${person.org_name}) has ${input.reason === 'resigned' ? 'resigned' : 'been transferred'}; ${revokedBadges} badge(s) and ${removedRoomAccess} room access grant(s) revoked.`,
+    details: { personName: person.name, orgName: person.org_name, reason: input.reason, effectiveAt: effectiveAt.toISOString(), revokedBadges, removedRoomAccess, roles: person.roles },
   });
   await appendJournal(trx, {
     actor: actor.accountId,
