@@ -28,6 +28,8 @@ export interface DatabaseOptions {
   embeddedDir?: string | undefined;
   /** Max connections in the PostgreSQL pool. */
   poolMax?: number;
+  /** Where knex's own warnings go (instead of the console). */
+  log?: { warn(message: string): void; error(message: string): void } | undefined;
 }
 
 const OID = { INT8: 20, NUMERIC: 1700, DATE: 1082 } as const;
@@ -35,12 +37,12 @@ const identity = (value: string) => value;
 
 export async function createDatabase(options: DatabaseOptions): Promise<Database> {
   return options.databaseUrl
-    ? createPostgres(options.databaseUrl, options.poolMax ?? 10)
+    ? createPostgres(options.databaseUrl, options.poolMax ?? 10, options.log)
     : createEmbedded(options.embeddedDir);
 }
 
 // ---------------------------------------------------------------- PostgreSQL
-function createPostgres(databaseUrl: string, poolMax: number): Database {
+function createPostgres(databaseUrl: string, poolMax: number, log: DatabaseOptions['log']): Database {
   const typeOverrides = new pg.TypeOverrides();
   typeOverrides.setTypeParser(OID.INT8, identity);
   typeOverrides.setTypeParser(OID.NUMERIC, identity);
@@ -51,8 +53,12 @@ function createPostgres(databaseUrl: string, poolMax: number): Database {
     connection: {
       connectionString: databaseUrl,
       types: typeOverrides,
-      // Fail fast when the server is down, so requests get a 503 instead of hanging.
+      // Fail fast when the server is down, so requests get a 503 instead of hanging; a server
+      // that stops answering on an open connection (partition, freeze) is caught by the query
+      // timeout and TCP keepalive.
       connectionTimeoutMillis: 3000,
+      query_timeout: 30_000,
+      keepAlive: true,
       application_name: 'tachiai',
     } as Knex.PgConnectionConfig,
     pool: {
@@ -65,6 +71,9 @@ function createPostgres(databaseUrl: string, poolMax: number): Database {
       },
     },
     acquireConnectionTimeout: 5000,
+    ...(log
+      ? { log: { warn: (m: unknown) => log.warn(String(m)), error: (m: unknown) => log.error(String(m)), deprecate: () => undefined, debug: () => undefined } }
+      : {}),
   });
 
   const listener = new PostgresListener(databaseUrl);

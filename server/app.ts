@@ -5,10 +5,11 @@ import { fileURLToPath } from 'node:url';
 import { isUtf8 } from 'node:buffer';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import helmet from 'helmet';
+import compression from 'compression';
 import type { AppContext } from './context.js';
 import { AppError } from './errors.js';
 import { errorHandler, sendError } from './http/error-handler.js';
-import { mountRoutes, type AnyRoute } from './http/route.js';
+import { defineRoute, mountRoutes, type AnyRoute } from './http/route.js';
 import { buildOpenApi } from './http/openapi.js';
 import { accessLogRecorder } from './access-log/recorder.js';
 import { accessLogRoutes } from './access-log/routes.js';
@@ -85,6 +86,13 @@ export function buildApp(ctx: AppContext, routes: AnyRoute[] = allRoutes): expre
       sendError(res, new AppError(415, 'unsupported_media_type', 'The request body must be JSON (Content-Type: application/json).'));
       return;
     }
+    // Fix: the JSON parser accepts any `charset=utf-*`, so a UTF-16 body used to be decoded and
+    // obeyed although the contract (and the UTF-8 check below) say JSON in UTF-8 only.
+    const charset = /;\s*charset\s*=\s*"?([^";\s]*)/i.exec(req.get('content-type') ?? '')?.[1]?.toLowerCase();
+    if (hasBody && charset !== undefined && charset !== 'utf-8' && charset !== 'utf8') {
+      sendError(res, new AppError(415, 'unsupported_media_type', 'The request body must be JSON in UTF-8.'));
+      return;
+    }
     next();
   });
   app.use(
@@ -98,18 +106,29 @@ export function buildApp(ctx: AppContext, routes: AnyRoute[] = allRoutes): expre
     }),
   );
 
-  const router = express.Router();
-  mountRoutes(router, ctx, routes);
-  const openApi = buildOpenApi(routes, VERSION);
-  router.get('/api/openapi.json', (_req, res) => {
-    res.json(openApi);
+  // Fix: GET /api/openapi.json was mounted outside the route declarations, so the document did
+  // not list it. It is now a declared route like the others (and goes through the same kernel).
+  const openApiRoute = defineRoute({
+    method: 'get',
+    path: '/api/openapi.json',
+    summary: 'This OpenAPI 3.1 document',
+    tags: ['system'],
+    access: 'public',
+    responses: { 200: { description: 'The OpenAPI document', contentType: 'application/json' } },
+    handler: async () => ({ json: openApi }),
   });
+  const mounted = [...routes, openApiRoute];
+  const router = express.Router();
+  mountRoutes(router, ctx, mounted);
+  const openApi = buildOpenApi(mounted, VERSION);
   app.use(router);
 
   app.use('/api', (_req, res) => {
     sendError(res, new AppError(404, 'not_found', 'No such endpoint.'));
   });
 
+  // The front-desk page and its assets are compressed (the page must stay light on a busy desk).
+  app.use(compression());
   app.use(express.static(WEB_ROOT, { index: 'index.html', dotfiles: 'ignore', fallthrough: true, maxAge: 0 }));
   app.use((_req, res) => {
     sendError(res, new AppError(404, 'not_found', 'Not found.'));

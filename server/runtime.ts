@@ -29,6 +29,7 @@ export async function openContext(config: Config, options: OpenOptions = {}): Pr
   const db = await createDatabase({
     databaseUrl: config.databaseUrl,
     embeddedDir: config.databaseUrl ? undefined : path.join(config.dataDir),
+    log: { warn: (m) => logger.warn({ source: 'knex' }, m), error: (m) => logger.error({ source: 'knex' }, m) },
   });
   try {
     if (options.migrate ?? true) await migrateToLatest(db.knex);

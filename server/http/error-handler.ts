@@ -19,7 +19,7 @@ export function isDatabaseUnavailable(err: unknown): boolean {
   if (typeof e.code === 'string' && CONNECTION_ERROR_CODES.has(e.code)) return true;
   if (e.name === 'KnexTimeoutError') return true;
   const message = typeof e.message === 'string' ? e.message : '';
-  return /Connection terminated|connection timeout|Client has encountered a connection error|not queryable/i.test(message);
+  return /Connection terminated|connection timeout|Query read timeout|Client has encountered a connection error|not queryable/i.test(message);
 }
 
 /** PostgreSQL errors that a client's values can cause: answer 4xx, never 500. */
@@ -86,8 +86,10 @@ export function toAppError(err: unknown): AppError | null {
     const fromPg = fromPostgresError(err as { code?: unknown });
     if (fromPg) return fromPg;
     // Other client errors raised by Express itself (e.g. malformed URL encoding).
+    // Fix: the router's "Failed to decode param" is a plain URIError with status 400 but no
+    // `expose`, so `/api/orgs/%E0%A4%A` used to answer 500.
     const status = (err as BodyParserError).status;
-    if (typeof status === 'number' && status >= 400 && status < 500 && (err as BodyParserError).expose) {
+    if (typeof status === 'number' && status >= 400 && status < 500 && ((err as BodyParserError).expose || err instanceof URIError)) {
       return new AppError(status, 'bad_request', 'The request could not be understood.');
     }
   }

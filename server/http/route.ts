@@ -8,7 +8,7 @@ import type { AppContext } from '../context.js';
 import { NotFoundError, ValidationError, type ErrorDetail } from '../errors.js';
 import { authenticate, type Actor } from '../auth/authenticate.js';
 import { requirePermission, type Permission } from '../auth/permissions.js';
-import { assertSafeInput } from './input-guard.js';
+import { assertSafeInput, assertSafeValue } from './input-guard.js';
 
 export type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
 
@@ -92,6 +92,17 @@ function parsePart<T extends z.ZodType>(schema: T | undefined, value: unknown, p
   return result.data;
 }
 
+/** For routes that take no body: nothing, or an empty JSON object, and nothing else. */
+function assertNoBody(body: unknown): void {
+  if (body === undefined) return;
+  const isObject = body !== null && typeof body === 'object' && !Array.isArray(body);
+  if (isObject && Object.keys(body).length === 0) return;
+  const details: ErrorDetail[] = isObject
+    ? Object.keys(body).map((key) => ({ field: `body.${key}`, code: 'unrecognized_keys', message: 'This endpoint takes no request body.' }))
+    : [{ field: 'body', code: 'unexpected_body', message: 'This endpoint takes no request body.' }];
+  throw new ValidationError('This endpoint takes no request body.', details);
+}
+
 const WRITE_METHODS = new Set<Method>(['post', 'put', 'patch', 'delete']);
 
 export function mountRoutes(router: Router, app: AppContext, routes: AnyRoute[]): void {
@@ -103,6 +114,14 @@ export function mountRoutes(router: Router, app: AppContext, routes: AnyRoute[])
         requirePermission(actor, route.access);
       }
       // An id that is not even well-formed is simply an id that does not exist.
+      // (Fix: path parameters used to go through the input guard first, so `/api/orgs/%00`
+      // answered 400 while `/api/orgs/abc` answered 404; both are now 404, after the sign-in
+      // check like every other unknown id.)
+      try {
+        assertSafeValue(req.params, 'params');
+      } catch {
+        throw new NotFoundError();
+      }
       let params: unknown;
       if (route.params) {
         const parsed = route.params.safeParse(req.params);
@@ -113,6 +132,10 @@ export function mountRoutes(router: Router, app: AppContext, routes: AnyRoute[])
       if (route.body && req.body === undefined && WRITE_METHODS.has(route.method)) {
         req.body = {};
       }
+      // Fix: a route without a body schema used to ignore whatever body it was sent, so
+      // `POST /api/auth/logout {"anything":1}` succeeded. A body is now refused unless it is
+      // absent or `{}` — unknown fields are an error everywhere, as with strict schemas.
+      if (!route.body) assertNoBody(req.body);
       const body = parsePart(route.body, req.body, 'body');
 
       const run = (db: Knex) =>
