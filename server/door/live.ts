@@ -60,14 +60,25 @@ export async function streamEntries(app: AppContext, req: Request, res: Response
     'X-Accel-Buffering': 'no',
   });
   res.flushHeaders();
-  res.write('retry: 2000\n: connected\n\n');
-  const unsubscribe = await subscribe(app, (event) => {
+  let closed = false;
+  let unsubscribe: () => void = () => undefined;
+  let heartbeat: NodeJS.Timeout | undefined;
+  let sessionCheck: NodeJS.Timeout | undefined;
+  // Registered before waiting for LISTEN, so a client that leaves meanwhile is still cleaned up.
+  req.on('close', () => close());
+  unsubscribe = await subscribe(app, (event) => {
     if (roomId && event.roomId !== roomId) return;
     res.write(`event: entry\ndata: ${JSON.stringify(event)}\n\n`);
   });
-  const heartbeat = setInterval(() => res.write(': ping\n\n'), HEARTBEAT_MS);
+  if (closed) {
+    unsubscribe();
+    return;
+  }
+  // Only now is the LISTEN in place: from this line on, every scan reaches this client.
+  res.write('retry: 2000\n: connected\n\n');
+  heartbeat = setInterval(() => res.write(': ping\n\n'), HEARTBEAT_MS);
   // A stream must not outlive its session (E3.4, E3.6): check it and close when it ended.
-  const sessionCheck = setInterval(async () => {
+  sessionCheck = setInterval(async () => {
     try {
       const alive = await app.db
         .knex('sessions')
@@ -80,14 +91,12 @@ export async function streamEntries(app: AppContext, req: Request, res: Response
       /* database briefly unavailable: keep the stream, check again later */
     }
   }, SESSION_CHECK_MS);
-  let closed = false;
-  const close = () => {
+  function close() {
     if (closed) return;
     closed = true;
     clearInterval(heartbeat);
     clearInterval(sessionCheck);
     unsubscribe();
     res.end();
-  };
-  req.on('close', close);
+  }
 }
