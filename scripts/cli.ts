@@ -1,13 +1,17 @@
 // The command line (../shared/api.md "Command line"): npx tachiai <command>
 import fs from 'node:fs';
+import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig, type Config } from '../server/config.js';
-import { openContext, serve } from '../server/runtime.js';
 import { DataDirBusyError } from '../db/embedded-lock.js';
-import { verifyJournal } from '../server/journal/verify.js';
-import { createCheckpoint, type CheckpointRecord } from '../server/journal/checkpoints.js';
-import { createAdmin } from '../server/people/create-admin.js';
 import { AppError } from '../server/errors.js';
+import type { VerifyResult } from '../server/journal/verify.js';
+import type { CheckpointRecord } from '../server/journal/checkpoints.js';
+import type { TableProgress } from '../server/backup/backup.js';
+// The modules of each command are imported when that command runs (runtime.ts brings the whole
+// web application): a usage or configuration error answers at once, and each command loads
+// only what it needs.
+const runtime = () => import('../server/runtime.js');
 
 const USAGE = `Usage: npx tachiai <command> [options]
 
@@ -18,17 +22,36 @@ Commands:
                              create an administrator; prints { personId, badgeToken, badgePin }
   verify [--checkpoint FILE] re-check the whole journal; exit 0 and print the head hash if intact,
                              exit 1 naming the first bad entry if not
-  checkpoint                 sign the journal's current head now
+  checkpoint                 sign the journal's current head now; prints it (with the public key)
+                             as JSON, to keep off the server for "verify --checkpoint"
+  backup --out FILE          full logical backup (gzip JSON Lines) of the database to FILE
+  restore --in FILE [--accept-new-keys]
+                             restore a backup into an EMPTY database, then verify the journal
 
 Environment: DATABASE_URL (PostgreSQL; embedded PGlite in DATA_DIR when unset), DATA_DIR (./data),
 PORT, TZ_DISPLAY, JWT_SECRET, BADGE_SECRET, SIGNING_KEY, ACCESS_LOG_RETENTION_MONTHS (≥ 3).`;
+
+const COMMANDS = ['serve', 'migrate', 'create-admin', 'verify', 'checkpoint', 'backup', 'restore'];
+
+/** How long `serve` lets requests under way finish after SIGTERM / SIGINT. */
+const SHUTDOWN_GRACE_MS = 5_000;
+
+/** Misuse of the command line: message, usage, exit 2. */
+class UsageError extends Error {}
 
 /** Exit codes: 0 ok, 1 verification failed / command failed, 2 usage or configuration, 3 database busy or unreachable. */
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   if (!command || command === '--help' || command === '-h' || command === 'help') {
-    console.log(USAGE);
+    // Fix: with no command this is an error: usage goes to stderr (it went to stdout with exit 2).
+    (command ? console.log : console.error)(USAGE);
     return command ? 0 : 2;
+  }
+  // Fix: an unknown command is named as such even when the configuration is also invalid
+  // (the configuration used to be checked first and its error hid the typo).
+  if (!COMMANDS.includes(command)) {
+    console.error(`Unknown command "${command}".\n\n${USAGE}`);
+    return 2;
   }
   let config: Config;
   try {
@@ -43,21 +66,50 @@ async function main(argv: string[]): Promise<number> {
 
   switch (command) {
     case 'serve': {
+      const { openContext, serve } = await runtime();
       const ctx = await openContext(config);
-      const running = await serve(ctx);
+      let running: Awaited<ReturnType<typeof serve>>;
+      try {
+        running = await serve(ctx);
+      } catch (err) {
+        // Fix: close the database (and release the embedded lock) cleanly when the port cannot
+        // be bound, and say which port, instead of a stack trace.
+        await ctx.db.close();
+        if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE' || (err as NodeJS.ErrnoException).code === 'EACCES') {
+          console.error(`Cannot listen on ${config.host}:${config.port}: ${(err as Error).message}. Set PORT to a free port.`);
+          return 2;
+        }
+        throw err;
+      }
       ctx.logger.info({ url: running.url, database: ctx.db.kind }, `Tachiai is serving on ${running.url}`);
+      // Fix: stop() waits for every open connection, and a live entry feed (server-sent events)
+      // stays open until its session ends: SIGTERM hung for minutes (and a container manager
+      // then kills the process with the embedded database open). Requests under way get a
+      // grace period; then the remaining connections are closed. A second signal closes at once.
+      let stopping = false;
       const shutdown = (signal: string) => {
+        if (stopping) {
+          running.server.closeAllConnections();
+          return;
+        }
+        stopping = true;
         ctx.logger.info({ signal }, 'shutting down');
+        const force = setTimeout(() => {
+          ctx.logger.warn('closing the connections still open after the grace period');
+          running.server.closeAllConnections();
+        }, SHUTDOWN_GRACE_MS);
+        force.unref();
         running.stop().then(
           () => process.exit(0),
           () => process.exit(1),
         );
       };
-      process.once('SIGINT', () => shutdown('SIGINT'));
-      process.once('SIGTERM', () => shutdown('SIGTERM'));
+      process.on('SIGINT', () => shutdown('SIGINT'));
+      process.on('SIGTERM', () => shutdown('SIGTERM'));
       return -1; // keep running
     }
     case 'migrate': {
+      const { openContext } = await runtime();
       const ctx = await openContext(config, { migrate: false });
       try {
         const { migrateToLatest } = await import('../db/migrate.js');
@@ -78,6 +130,7 @@ async function main(argv: string[]): Promise<number> {
         console.error('create-admin needs --username, --password and --name');
         return 2;
       }
+      const [{ openContext }, { createAdmin }] = await Promise.all([runtime(), import('../server/people/create-admin.js')]);
       const ctx = await openContext(config);
       try {
         const result = await createAdmin(ctx, { username: values.username, password: values.password, name: values.name, orgName: values.org });
@@ -89,13 +142,19 @@ async function main(argv: string[]): Promise<number> {
     }
     case 'verify': {
       const { values } = parseArgs({ args: rest, options: { checkpoint: { type: 'string' } }, strict: true });
-      let external: CheckpointRecord[] = [];
-      if (values.checkpoint) {
-        const parsed = JSON.parse(fs.readFileSync(values.checkpoint, 'utf8')) as CheckpointRecord | CheckpointRecord[];
-        external = Array.isArray(parsed) ? parsed : [parsed];
-      }
+      // Fix: a missing or malformed checkpoint file is a usage error with a clear message (it
+      // was an uncaught exception), and a file without a checkpoint is not silently "checked".
+      const external = values.checkpoint ? readCheckpointFile(values.checkpoint) : [];
+      // Fix: verify used to create an empty embedded database where there was none (a mistyped
+      // DATA_DIR) and report "OK: 0 entries"; and on a database without the schema it crashed.
+      if (!embeddedDatabaseExists(config, 'nothing to verify')) return 1;
+      const [{ openContext }, { verifyJournal }] = await Promise.all([runtime(), import('../server/journal/verify.js')]);
       const ctx = await openContext(config, { migrate: false });
       try {
+        if (!(await ctx.db.knex.schema.hasTable('journal_entries'))) {
+          console.error('The database has no Tachiai journal (run "tachiai migrate", or check DATABASE_URL): nothing to verify.');
+          return 1;
+        }
         const interactive = process.stderr.isTTY;
         let lastReported = -1;
         const started = Date.now();
@@ -112,20 +171,13 @@ async function main(argv: string[]): Promise<number> {
           },
         });
         if (interactive) process.stderr.write('\n');
-        const seconds = ((Date.now() - started) / 1000).toFixed(1);
-        if (result.ok) {
-          console.log(`OK: ${result.entries} entries verified in ${seconds} s, ${result.checkpoints} signed checkpoint(s) match.`);
-          console.log(`head ${result.headSeq} ${result.head}`);
-          return 0;
-        }
-        const bad = result.firstBadEntry;
-        console.log(`FAILED: first bad entry is ${bad.chain} #${bad.seq} (${bad.reason}): ${bad.message}`);
-        return 1;
+        return printVerifyResult(result, Date.now() - started);
       } finally {
         await ctx.db.close();
       }
     }
     case 'checkpoint': {
+      const [{ openContext }, { createCheckpoint }] = await Promise.all([runtime(), import('../server/journal/checkpoints.js')]);
       const ctx = await openContext(config);
       try {
         const cp = await createCheckpoint(ctx.db.knex, ctx.secrets.signing);
@@ -135,10 +187,95 @@ async function main(argv: string[]): Promise<number> {
         await ctx.db.close();
       }
     }
-    default:
-      console.error(`Unknown command "${command}".\n\n${USAGE}`);
-      return 2;
+    case 'backup': {
+      const { values } = parseArgs({ args: rest, options: { out: { type: 'string' } }, strict: true });
+      if (!values.out) throw new UsageError('backup needs --out FILE');
+      if (!embeddedDatabaseExists(config, 'nothing to back up')) return 1;
+      const [{ openContext }, { createBackup }] = await Promise.all([runtime(), import('../server/backup/backup.js')]);
+      const ctx = await openContext(config, { migrate: false });
+      try {
+        process.stderr.write(`Backing up the ${ctx.db.kind === 'pglite' ? `embedded database in ${config.dataDir}` : 'PostgreSQL database'} to ${path.resolve(values.out)}\n`);
+        const summary = await createBackup(ctx, values.out, { onProgress: reportTable });
+        console.log(
+          `Backup written to ${summary.file}: ${summary.totalRows} rows in ${Object.keys(summary.counts).length} tables, ` +
+            `${summary.bytes} bytes (${summary.contentBytes} uncompressed), sha256 ${summary.sha256}`,
+        );
+        if (summary.journalHead) console.log(`head ${summary.journalHead.seq} ${summary.journalHead.hash}`);
+        return 0;
+      } finally {
+        await ctx.db.close();
+      }
+    }
+    case 'restore': {
+      const { values } = parseArgs({ args: rest, options: { in: { type: 'string' }, 'accept-new-keys': { type: 'boolean' } }, strict: true });
+      if (!values.in) throw new UsageError('restore needs --in FILE');
+      const { restoreBackup } = await import('../server/backup/backup.js');
+      process.stderr.write(`Checking ${path.resolve(values.in)}\n`);
+      const summary = await restoreBackup(config, values.in, {
+        acceptNewKeys: values['accept-new-keys'] ?? false,
+        onChecked: (header, trailer) => {
+          const rows = Object.values(trailer.counts).reduce((a, b) => a + b, 0);
+          process.stderr.write(`  intact: backup of ${header.createdAt} (${header.database.kind}), ${rows} rows in ${header.tables.length} tables, sha256 ${trailer.sha256}\n`);
+        },
+        onTargetReady: (kind) => process.stderr.write(`Restoring into the ${kind === 'postgres' ? 'PostgreSQL database' : `embedded database in ${config.dataDir}`}\n`),
+        onProgress: reportTable,
+      });
+      console.log(`Restored ${summary.totalRows} rows into ${Object.keys(summary.counts).length} tables from ${path.resolve(values.in)} (backup of ${summary.header.createdAt}).`);
+      if (!summary.verify.ok && summary.verify.firstBadEntry.reason === 'checkpoint_signature_invalid' && values['accept-new-keys']) {
+        process.stderr.write(
+          `The journal's checkpoints were signed with key ${summary.header.keys.checkpointKeyIds.join(', ')}, which this server does not have ` +
+            `(--accept-new-keys). Its public key is in the backup's header (keys.signingPublicKeyPem) for checking them offline.\n`,
+        );
+      }
+      return printVerifyResult(summary.verify, null);
+    }
   }
+  return 2; // unreachable: the command was checked against COMMANDS
+}
+
+/** False (with a message) when DATA_DIR holds no embedded database: opening it would create one. */
+function embeddedDatabaseExists(config: Config, consequence: string): boolean {
+  if (config.databaseUrl || fs.existsSync(path.join(config.dataDir, 'pgdata'))) return true;
+  console.error(`There is no embedded database in ${config.dataDir} (set DATA_DIR, or DATABASE_URL for PostgreSQL): ${consequence}.`);
+  return false;
+}
+
+function reportTable(p: TableProgress) {
+  if (p.done) process.stderr.write(`  ${p.table}: ${p.rows} row${p.rows === 1 ? '' : 's'}\n`);
+  else process.stderr.write(`  ${p.table}: ${p.rows} rows so far\n`);
+}
+
+function printVerifyResult(result: VerifyResult, elapsedMs: number | null): number {
+  const seconds = elapsedMs === null ? '' : ` in ${(elapsedMs / 1000).toFixed(1)} s`;
+  if (result.ok) {
+    console.log(`OK: ${result.entries} entries verified${seconds}, ${result.checkpoints} signed checkpoint(s) match.`);
+    console.log(`head ${result.headSeq} ${result.head}`);
+    return 0;
+  }
+  const bad = result.firstBadEntry;
+  console.log(`FAILED: first bad entry is ${bad.chain} #${bad.seq} (${bad.reason}): ${bad.message}`);
+  return 1;
+}
+
+function readCheckpointFile(file: string): CheckpointRecord[] {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(fs.readFileSync(file, 'utf8'));
+  } catch (err) {
+    throw new UsageError(`Cannot read the checkpoint file ${file}: ${(err as Error).message}`);
+  }
+  const list = Array.isArray(parsed) ? parsed : [parsed];
+  const valid = (c: unknown): c is CheckpointRecord => {
+    const r = c as Record<string, unknown> | null;
+    return (
+      !!r && typeof r.chain === 'string' && Number.isInteger(r.seq) && typeof r.headHash === 'string' && typeof r.at === 'string' &&
+      typeof r.keyId === 'string' && typeof r.signature === 'string' && (r.publicKeyPem === undefined || typeof r.publicKeyPem === 'string')
+    );
+  };
+  if (list.length === 0 || !list.every(valid)) {
+    throw new UsageError(`${file} does not hold a checkpoint ({ chain, seq, headHash, at, keyId, signature, publicKeyPem }, as printed by "tachiai checkpoint").`);
+  }
+  return list;
 }
 
 main(process.argv.slice(2)).then(
@@ -150,12 +287,29 @@ main(process.argv.slice(2)).then(
       console.error(err.message);
       process.exit(3);
     }
+    // Fix: option errors (unknown option, missing value) are usage errors, not crashes.
+    const code = (err as { code?: string })?.code;
+    if (err instanceof UsageError || (typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS_'))) {
+      console.error(`${(err as Error).message}\n\n${USAGE}`);
+      process.exit(2);
+    }
+    // Refusals of backup / restore (by name: their module is only loaded by those commands).
+    if (err instanceof Error && (err.name === 'BackupError' || err.name === 'BackupFileError')) {
+      console.error(err.message);
+      process.exit(1);
+    }
     if (err instanceof AppError) {
       console.error(`${err.message}${err.details.length ? '\n' + err.details.map((d) => `  - ${d.field ? d.field + ': ' : ''}${d.message}`).join('\n') : ''}`);
       process.exit(1);
     }
-    const e = err as { code?: string; message?: string };
-    if (e?.code === 'ECONNREFUSED' || e?.code === '3D000' || e?.code === '28P01') {
+    const e = err as { code?: string; message?: string; name?: string };
+    // Fix: more ways of "the server is not there" (unknown host, timeouts, starting up, pool
+    // timeout) are exit 3 with one line, not a stack trace with exit 1.
+    if (
+      ['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'EHOSTUNREACH', 'ECONNRESET', '3D000', '28P01', '28000', '57P03'].includes(e?.code ?? '') ||
+      e?.name === 'KnexTimeoutError' ||
+      /^Connection terminated due to connection timeout|^timeout expired/.test(e?.message ?? '')
+    ) {
       console.error(`Cannot reach the database: ${e.message}`);
       process.exit(3);
     }

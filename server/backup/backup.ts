@@ -1,0 +1,488 @@
+// `tachiai backup --out FILE` / `tachiai restore --in FILE`: a full logical backup of the
+// database, and its restore into an empty database (format: ./format.ts).
+//
+// Backup: the fact that a backup is taken is journaled first (`backup.created`: who, when,
+// where, how much — E2.12/E2.13), in its own transaction, so the backup contains its own
+// record. Then one REPEATABLE READ, READ ONLY transaction reads every table of the public
+// schema (knex's bookkeeping excepted) in foreign-key order, each in primary-key order with
+// keyset batches: one consistent snapshot, constant memory, PostgreSQL and PGlite alike.
+// The file is written aside and moved into place when complete; it is never overwritten.
+//
+// Restore: the file is checked completely (hash, counts) before the database is touched;
+// the target must be empty and at the same migration level as the backup; it is migrated,
+// then every row is inserted in ONE transaction (the journal's append-only triggers allow
+// INSERT), sequences are set, and the journal is verified.
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import zlib from 'node:zlib';
+import type { Knex } from 'knex';
+import type { AppContext } from '../context.js';
+import type { Config } from '../config.js';
+import { createDatabase, type Database } from '../../db/connection.js';
+import { migrateToLatest, pendingMigrations } from '../../db/migrate.js';
+import { loadSecrets, type Secrets } from '../secrets.js';
+import { appendJournal, journalHead } from '../journal/journal.js';
+import { verifyJournal, type VerifyResult } from '../journal/verify.js';
+import { nonEmptyTables, quoteIdent, readSequences, readTables, rows, type ColumnInfo, type TableInfo } from './catalog.js';
+import { BACKUP_FORMAT, BACKUP_VERSION, readBackup, type BackupHeader, type Trailer } from './format.js';
+
+export { BackupFileError } from './format.js';
+
+/** A refusal with a message meant for the operator (exit code 1). */
+export class BackupError extends Error {
+  override name = 'BackupError';
+}
+
+export interface TableProgress {
+  table: string;
+  rows: number;
+  /** True once the table is complete. */
+  done: boolean;
+}
+
+const READ_BATCH = 1000;
+/** Progress reports inside a long table, every this many rows. */
+const PROGRESS_EVERY = 10_000;
+
+/** Session settings that fix the text form of values, on both databases. One per raw(): PGlite. */
+const TEXT_SETTINGS = ["SET LOCAL TimeZone = 'UTC'", "SET LOCAL DateStyle = 'ISO, YMD'", "SET LOCAL IntervalStyle = 'postgres'", 'SET LOCAL extra_float_digits = 3', "SET LOCAL bytea_output = 'hex'"];
+
+async function applyTextSettings(trx: Knex.Transaction): Promise<void> {
+  for (const sql of TEXT_SETTINGS) await trx.raw(sql);
+}
+
+export function badgeKeyFingerprint(badgeKey: Buffer): string {
+  return crypto.createHmac('sha256', badgeKey).update('tachiai:backup:badge-key-fingerprint').digest('hex').slice(0, 32);
+}
+
+async function appliedMigrations(db: Knex): Promise<string[]> {
+  if (!(await db.schema.hasTable('knex_migrations'))) return [];
+  return ((await db('knex_migrations').orderBy('id').select('name')) as Array<{ name: string }>).map((r) => r.name);
+}
+
+function osUser(): string {
+  try {
+    return os.userInfo().username;
+  } catch {
+    return process.env.USER ?? 'unknown';
+  }
+}
+
+// ---------------------------------------------------------------- backup
+
+export interface BackupOptions {
+  onProgress?: (p: TableProgress) => void;
+  /** Who runs it, for the journal (default `cli:backup`). */
+  actor?: string;
+}
+
+export interface BackupSummary {
+  file: string;
+  /** Size of the compressed file. */
+  bytes: number;
+  contentBytes: number;
+  sha256: string;
+  counts: Record<string, number>;
+  totalRows: number;
+  journalHead: BackupHeader['journalHead'];
+}
+
+export async function createBackup(ctx: AppContext, outFile: string, options: BackupOptions = {}): Promise<BackupSummary> {
+  const knex = ctx.db.knex;
+  const file = path.resolve(outFile);
+  const actor = options.actor ?? 'cli:backup';
+  if (fs.existsSync(file)) throw new BackupError(`${file} already exists; a backup never overwrites a file. Choose another name.`);
+  const migrations = await appliedMigrations(knex);
+  if (migrations.length === 0) throw new BackupError('The database has no Tachiai schema yet (run "tachiai migrate" first): there is nothing to back up.');
+
+  // Open the file before journaling, so an unwritable destination fails before any record.
+  const partial = `${file}.partial-${process.pid}`;
+  const fd = fs.openSync(partial, 'wx', 0o600);
+  let fdOpen = true;
+  let keepPartial = false;
+  let journaled = false;
+  try {
+    // Who, when, where, how much: journaled in its own transaction before the snapshot starts.
+    const tables = await readTables(knex);
+    const sizes: Record<string, { rows: number; bytes: number }> = {};
+    for (const t of tables) {
+      const [r] = await rows<{ rows: string; bytes: string }>(knex, `SELECT (SELECT count(*) FROM ${quoteIdent(t.name)})::text AS rows, pg_total_relation_size(?::regclass)::text AS bytes`, [quoteIdent(t.name)]);
+      sizes[t.name] = { rows: Number(r!.rows), bytes: Number(r!.bytes) };
+    }
+    const [dbInfo] = await rows<{ name: string; bytes: string }>(knex, 'SELECT current_database() AS name, pg_database_size(current_database())::text AS bytes');
+    await knex.transaction(async (trx) => {
+      await appendJournal(trx, {
+        actor,
+        action: 'backup.created',
+        subject: `backup:${path.basename(file)}`,
+        payload: {
+          file,
+          host: os.hostname(),
+          osUser: osUser(),
+          database: { kind: ctx.db.kind, name: dbInfo!.name, bytes: Number(dbInfo!.bytes) },
+          tables: sizes,
+          format: BACKUP_FORMAT,
+          version: BACKUP_VERSION,
+        },
+      });
+    });
+    journaled = true;
+
+    let summary: Omit<BackupSummary, 'bytes'> | null = null;
+    await knex.transaction(
+      async (trx) => {
+        await applyTextSettings(trx);
+        const snapshotTables = await readTables(trx);
+        const [now] = await rows<{ now: Date; version: string }>(trx, "SELECT transaction_timestamp() AS now, current_setting('server_version') AS version");
+        const head = await journalHead(trx);
+        const checkpointKeys = ((await trx('journal_checkpoints').distinct('key_id').orderBy('key_id')) as Array<{ key_id: string }>).map((r) => r.key_id);
+        const [badges] = await rows<{ n: string }>(trx, 'SELECT count(*)::text AS n FROM badges');
+        const header: BackupHeader = {
+          format: BACKUP_FORMAT,
+          version: BACKUP_VERSION,
+          createdAt: now!.now.toISOString(),
+          migrations: await appliedMigrations(trx),
+          tables: snapshotTables,
+          sequences: await readSequences(trx),
+          database: { kind: ctx.db.kind, name: dbInfo!.name, serverVersion: now!.version },
+          journalHead: head ? { seq: head.seq, hash: head.hash } : null,
+          keys: {
+            signingKeyId: ctx.secrets.signing.keyId,
+            signingPublicKeyPem: ctx.secrets.signing.publicKeyPem,
+            checkpointKeyIds: checkpointKeys,
+            badgeKeyFingerprint: badgeKeyFingerprint(ctx.secrets.badgeKey),
+            badges: Number(badges!.n),
+          },
+          createdBy: { actor, host: os.hostname(), osUser: osUser() },
+        };
+
+        const hash = crypto.createHash('sha256');
+        const counts: Record<string, number> = {};
+        let contentLines = 0;
+        let contentBytes = 0;
+        const encode = (value: unknown): Buffer => {
+          const buf = Buffer.from(JSON.stringify(value) + '\n', 'utf8');
+          hash.update(buf);
+          contentLines++;
+          contentBytes += buf.length;
+          return buf;
+        };
+
+        async function* content(): AsyncGenerator<Buffer> {
+          yield encode(header);
+          for (const table of snapshotTables) {
+            let n = 0;
+            for await (const batch of readTableBatches(trx, table)) {
+              yield Buffer.concat(batch.map((values) => encode({ table: table.name, values })));
+              const before = n;
+              n += batch.length;
+              if (Math.floor(n / PROGRESS_EVERY) > Math.floor(before / PROGRESS_EVERY)) options.onProgress?.({ table: table.name, rows: n, done: false });
+            }
+            counts[table.name] = n;
+            options.onProgress?.({ table: table.name, rows: n, done: true });
+          }
+          const sha256 = hash.digest('hex');
+          const trailer: Trailer = { trailer: true, counts, contentLines, contentBytes, sha256 };
+          summary = { file, contentBytes, sha256, counts, totalRows: Object.values(counts).reduce((a, b) => a + b, 0), journalHead: header.journalHead };
+          yield Buffer.from(JSON.stringify(trailer) + '\n', 'utf8');
+        }
+
+        await pipeline(Readable.from(content()), zlib.createGzip({ level: 6 }), fs.createWriteStream('', { fd, autoClose: false }));
+      },
+      { isolationLevel: 'repeatable read', readOnly: true },
+    );
+    fs.fsyncSync(fd);
+    fdOpen = false;
+    fs.closeSync(fd);
+    // Into place without ever replacing a file that appeared meanwhile.
+    try {
+      fs.linkSync(partial, file);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'EEXIST') {
+        keepPartial = true;
+        throw new BackupError(`${file} appeared while the backup ran; the complete backup is left in ${partial}.`);
+      }
+      throw err;
+    }
+    fs.rmSync(partial, { force: true });
+    return { ...summary!, bytes: fs.statSync(file).size };
+  } catch (err) {
+    if (fdOpen) fs.closeSync(fd);
+    if (!keepPartial) fs.rmSync(partial, { force: true });
+    // The journal says a backup was started: say that it did not complete.
+    if (journaled) {
+      await knex
+        .transaction((trx) => appendJournal(trx, { actor, action: 'backup.failed', subject: `backup:${path.basename(file)}`, payload: { file, error: String((err as Error).message ?? err).slice(0, 500) } }))
+        .catch(() => undefined);
+    }
+    throw err;
+  }
+}
+
+/** A table's rows as text values, in primary-key order, a batch at a time. */
+async function* readTableBatches(trx: Knex.Transaction, table: TableInfo): AsyncGenerator<Array<Array<string | null>>> {
+  const select = table.columns.map((c, i) => `${quoteIdent(c.name)}::text AS c${i}`).join(', ');
+  const toValues = (row: Record<string, string | null>) => table.columns.map((_, i) => row[`c${i}`] ?? null);
+  const from = quoteIdent(table.name);
+  if (table.primaryKey.length > 0) {
+    const pkIndex = table.primaryKey.map((name) => table.columns.findIndex((c) => c.name === name));
+    const pkList = table.primaryKey.map(quoteIdent).join(', ');
+    const pkCasts = pkIndex.map((i) => `?::${table.columns[i]!.type}`).join(', ');
+    let after: Array<string | null> | null = null;
+    for (;;) {
+      const where: string = after ? `WHERE (${pkList}) > (${pkCasts})` : '';
+      const batch: Array<Record<string, string | null>> = await rows<Record<string, string | null>>(trx, `SELECT ${select} FROM ${from} ${where} ORDER BY ${pkList} LIMIT ${READ_BATCH}`, after ?? []);
+      if (batch.length === 0) return;
+      const values = batch.map(toValues);
+      yield values;
+      if (batch.length < READ_BATCH) return;
+      const last: Array<string | null> = values[values.length - 1]!;
+      after = pkIndex.map((i) => last[i]!);
+    }
+  }
+  // No primary key: a cursor over all columns in text order (still one row set, constant memory).
+  const cursor = `tachiai_backup_${crypto.randomBytes(4).toString('hex')}`;
+  await trx.raw(`DECLARE ${cursor} NO SCROLL CURSOR FOR SELECT ${select} FROM ${from} ORDER BY ${table.columns.map((_, i) => i + 1).join(', ')}`);
+  try {
+    for (;;) {
+      const batch = await rows<Record<string, string | null>>(trx, `FETCH ${READ_BATCH} FROM ${cursor}`);
+      if (batch.length === 0) return;
+      yield batch.map(toValues);
+    }
+  } finally {
+    await trx.raw(`CLOSE ${cursor}`);
+  }
+}
+
+// ---------------------------------------------------------------- restore
+
+export interface RestoreOptions {
+  onProgress?: (p: TableProgress) => void;
+  /** Called once the file has been checked completely. */
+  onChecked?: (header: BackupHeader, trailer: Trailer) => void;
+  /** Called when the target has passed its checks and been migrated, before rows go in. */
+  onTargetReady?: (kind: Database['kind']) => void;
+  /**
+   * Restore although the target's signing / badge keys differ from the backup's: checkpoints
+   * signed with the old key then fail `verify`, and card UIDs must be registered again.
+   */
+  acceptNewKeys?: boolean;
+}
+
+export interface RestoreSummary {
+  header: BackupHeader;
+  counts: Record<string, number>;
+  totalRows: number;
+  database: Database['kind'];
+  verify: VerifyResult;
+}
+
+export async function restoreBackup(config: Config, inFile: string, options: RestoreOptions = {}): Promise<RestoreSummary> {
+  const file = path.resolve(inFile);
+  if (!fs.existsSync(file)) throw new BackupError(`${file} does not exist.`);
+
+  // 1. The whole file, before the database is touched.
+  let header: BackupHeader | null = null;
+  for await (const item of readBackup(file)) {
+    if (item.kind === 'header') header = item.header;
+    else if (item.kind === 'trailer') options.onChecked?.(header!, item.trailer);
+  }
+  if (!header) throw new BackupError(`${file} has no header.`);
+
+  // 2. Keys (before the target is opened, so a refusal leaves it untouched): checkpoints are
+  //    checked with the signing key, card UIDs matched with the badge key.
+  const problems = keyProblems(header, peekSecrets(config));
+  if (problems.length > 0 && !options.acceptNewKeys) {
+    throw new BackupError(
+      `The target's keys are not the ones the backup needs:\n${problems.map((p) => `  - ${p}`).join('\n')}\n` +
+        `Copy the "secrets" directory of the original data directory into ${path.join(config.dataDir, 'secrets')} ` +
+        `(or set SIGNING_KEY / BADGE_SECRET to the original values) and run restore again. ` +
+        `To restore with new keys anyway, add --accept-new-keys (then "verify" fails on the old checkpoints). Nothing was restored.`,
+    );
+  }
+
+  // 3. The target: the same database the other commands open (lock included, for PGlite).
+  const db = await createDatabase({ databaseUrl: config.databaseUrl, embeddedDir: config.databaseUrl ? undefined : config.dataDir });
+  try {
+    const knex = db.knex;
+    const occupied = await nonEmptyTables(knex);
+    if (occupied.length > 0) {
+      throw new BackupError(
+        `The target database is not empty (rows in ${occupied.join(', ')}). A restore only goes into an empty database: ` +
+          `use a new DATA_DIR, or a newly created PostgreSQL database in DATABASE_URL. Nothing was restored.`,
+      );
+    }
+    const known = [...(await appliedMigrations(knex)), ...(await pendingMigrations(knex))];
+    if (known.join('\n') !== header.migrations.join('\n')) {
+      // Rows are restored into the schema they were read from: data migrations written since
+      // would not run on them. An older backup goes through the version that made it.
+      const older = header.migrations.length < known.length && header.migrations.every((m, i) => known[i] === m);
+      throw new BackupError(
+        older
+          ? `The backup was made at migration ${header.migrations.at(-1) ?? '(none)'}, this Tachiai is at ${known.at(-1)}. ` +
+              `Restore it with the Tachiai version that made it, then upgrade (which migrates). Nothing was restored.`
+          : `The backup was made by another Tachiai version (migrations ${header.migrations.join(', ')}; this version has ${known.join(', ')}). ` +
+              `Restore it with that version. Nothing was restored.`,
+      );
+    }
+
+    const secrets = loadSecrets(config);
+
+    // 4. Schema, then every row in one transaction.
+    await migrateToLatest(knex);
+    const target = await readTables(knex);
+    const mismatch = schemaMismatch(header.tables, target);
+    if (mismatch) throw new BackupError(`The target's schema differs from the backup's: ${mismatch}. Nothing was restored.`);
+
+    options.onTargetReady?.(db.kind);
+    const counts: Record<string, number> = {};
+    await knex.transaction(async (trx) => {
+      await applyTextSettings(trx);
+      // Tables in the header's order; a table without rows has no lines, so it is reported
+      // (with 0) when a later table's first row, or the end, arrives.
+      let next = 0;
+      let table: TableInfo | null = null;
+      let pending: Array<Array<string | null>> = [];
+      let n = 0;
+      const finishTablesBefore = async (index: number) => {
+        if (table && pending.length) await insertRows(trx, table, pending);
+        pending = [];
+        if (table) {
+          counts[table.name] = n;
+          options.onProgress?.({ table: table.name, rows: n, done: true });
+          table = null;
+        }
+        for (; next < index; next++) {
+          const empty = header!.tables[next]!.name;
+          counts[empty] = 0;
+          options.onProgress?.({ table: empty, rows: 0, done: true });
+        }
+      };
+      // Column names and types come from the target's catalog (checked equal to the header's
+      // above), never from the file into the SQL text.
+      const targetByName = new Map(target.map((t) => [t.name, t]));
+      const firstHeader = JSON.stringify(header);
+      for await (const item of readBackup(file)) {
+        if (item.kind === 'header' && JSON.stringify(item.header) !== firstHeader) throw new BackupError(`${file} changed while it was being restored. Nothing was restored.`);
+        if (item.kind !== 'row') continue;
+        if (item.table.name !== table?.name) {
+          // (This second read has its own header objects: tables are matched by name.)
+          await finishTablesBefore(header.tables.findIndex((t) => t.name === item.table.name));
+          const there: TableInfo = targetByName.get(item.table.name)!;
+          const columns: ColumnInfo[] = item.table.columns.map((c): ColumnInfo => there.columns.find((tc) => tc.name === c.name)!);
+          table = { name: there.name, primaryKey: there.primaryKey, columns };
+          next++;
+          n = 0;
+        }
+        pending.push(item.values);
+        n++;
+        if (pending.length >= insertBatchSize(table)) {
+          await insertRows(trx, table, pending);
+          pending = [];
+        }
+        if (n % PROGRESS_EVERY === 0) options.onProgress?.({ table: table.name, rows: n, done: false });
+      }
+      await finishTablesBefore(header.tables.length);
+      await restoreSequences(trx, header, target);
+    });
+
+    // 5. The proof: the journal verifies with this server's key.
+    const verify = await verifyJournal(knex, secrets.signing);
+    return { header, counts, totalRows: Object.values(counts).reduce((a, b) => a + b, 0), database: db.kind, verify };
+  } finally {
+    await db.close();
+  }
+}
+
+/**
+ * The keys the target would use, without creating any file (loadSecrets with persist would
+ * generate missing ones, and loadSecrets without persist ignores existing ones). The file
+ * names are those of ../secrets.ts.
+ */
+function peekSecrets(config: Config): { secrets: Secrets; missing: Set<'signing' | 'badge'> } {
+  const dir = path.join(config.dataDir, 'secrets');
+  const missing = new Set<'signing' | 'badge'>();
+  const signingFile = path.join(dir, 'signing-key.pem');
+  const badgeFile = path.join(dir, 'badge-secret');
+  let signingKey = config.signingKey;
+  if (!signingKey) {
+    if (fs.existsSync(signingFile)) signingKey = signingFile;
+    else missing.add('signing');
+  }
+  let badgeSecret = config.badgeSecret;
+  if (!badgeSecret) {
+    if (fs.existsSync(badgeFile)) badgeSecret = fs.readFileSync(badgeFile, 'utf8');
+    else missing.add('badge');
+  }
+  // The JWT secret plays no part in the check; a placeholder keeps loadSecrets from inventing one.
+  const secrets = loadSecrets({ ...config, signingKey, badgeSecret, jwtSecret: config.jwtSecret ?? 'placeholder-for-the-key-check-only' }, { persist: false });
+  return { secrets, missing };
+}
+
+function keyProblems(header: BackupHeader, present: { secrets: Secrets; missing: Set<'signing' | 'badge'> }): string[] {
+  const problems: string[] = [];
+  const foreign = header.keys.checkpointKeyIds.filter((id) => id !== present.secrets.signing.keyId);
+  if (foreign.length > 0) {
+    problems.push(
+      `the journal's signed checkpoints need signing key ${foreign.join(', ')}; ` +
+        (present.missing.has('signing') ? 'the target has no signing key yet' : `the target has ${present.secrets.signing.keyId}`),
+    );
+  }
+  if (header.keys.badges > 0 && header.keys.badgeKeyFingerprint !== badgeKeyFingerprint(present.secrets.badgeKey)) {
+    problems.push(`the ${header.keys.badges} badge(s) need the original badge key; the target ${present.missing.has('badge') ? 'has none yet' : 'has another one'}`);
+  }
+  return problems;
+}
+
+function schemaMismatch(backup: TableInfo[], target: TableInfo[]): string | null {
+  const byName = new Map(target.map((t) => [t.name, t]));
+  for (const t of backup) {
+    const there = byName.get(t.name);
+    if (!there) return `table ${t.name} does not exist`;
+    const columns = new Map(there.columns.map((c) => [c.name, c.type]));
+    for (const c of t.columns) {
+      if (!columns.has(c.name)) return `column ${t.name}.${c.name} does not exist`;
+      if (columns.get(c.name) !== c.type) return `column ${t.name}.${c.name} is ${columns.get(c.name)}, the backup has ${c.type}`;
+    }
+    const extra = there.columns.filter((c) => !t.columns.some((b) => b.name === c.name));
+    if (extra.length) return `table ${t.name} has columns the backup lacks (${extra.map((c) => c.name).join(', ')})`;
+  }
+  const missing = target.filter((t) => !backup.some((b) => b.name === t.name));
+  if (missing.length) return `tables ${missing.map((t) => t.name).join(', ')} are not in the backup`;
+  return null;
+}
+
+/** Rows per INSERT: well below PostgreSQL's 65 535 bind parameters. */
+function insertBatchSize(table: TableInfo): number {
+  return Math.max(1, Math.min(500, Math.floor(30_000 / table.columns.length)));
+}
+
+async function insertRows(trx: Knex.Transaction, table: TableInfo, batch: Array<Array<string | null>>): Promise<void> {
+  const columns = table.columns.map((c) => quoteIdent(c.name)).join(', ');
+  const tuple = `(${table.columns.map((c) => `?::${c.type}`).join(', ')})`;
+  const overriding = table.columns.some((c) => c.identity === 'a') ? ' OVERRIDING SYSTEM VALUE' : '';
+  await trx.raw(`INSERT INTO ${quoteIdent(table.name)} (${columns})${overriding} VALUES ${batch.map(() => tuple).join(', ')}`, batch.flat());
+}
+
+/** Sequences as they were, and never behind the ids restored into their columns. */
+async function restoreSequences(trx: Knex.Transaction, header: BackupHeader, target: TableInfo[]): Promise<void> {
+  const existing = new Set((await readSequences(trx)).map((s) => s.name));
+  for (const s of header.sequences) {
+    if (s.lastValue !== null && existing.has(s.name)) await trx.raw('SELECT setval(?::regclass, ?::bigint, true)', [quoteIdent(s.name), s.lastValue]);
+  }
+  for (const t of target) {
+    for (const c of t.columns) {
+      const [owned] = await rows<{ seq: string | null }>(trx, 'SELECT pg_get_serial_sequence(?, ?) AS seq', [quoteIdent(t.name), c.name]);
+      if (!owned?.seq) continue;
+      await trx.raw(
+        `SELECT setval(?::regclass, m) FROM (SELECT max(${quoteIdent(c.name)})::bigint AS m FROM ${quoteIdent(t.name)}) AS restored
+          WHERE m IS NOT NULL AND m > (SELECT CASE WHEN is_called THEN last_value ELSE 0 END FROM ${owned.seq})`,
+        [owned.seq],
+      );
+    }
+  }
+}

@@ -1,0 +1,176 @@
+// The backup file: gzip-compressed JSON Lines.
+//
+//   line 1      header   { format: "tachiai-backup", version: 1, createdAt, migrations, tables, … }
+//   lines 2…n   rows     { table, values: [text | null, …] }   table by table, in the header's
+//                        order (foreign-key dependency order), each table in primary-key order
+//   last line   trailer  { trailer: true, counts: { table: rows }, contentLines, contentBytes, sha256 }
+//
+// Every value is PostgreSQL's own text form of the column (`col::text`), read back with a cast
+// to the column's type (`?::type`): timestamps keep their microseconds, bigints all their
+// digits, arrays their quoting, and text (the journal's payload) its exact bytes.
+// `sha256` is over the raw bytes of the header and row lines, each with its "\n": a truncated
+// or altered file is refused before anything is written. (It detects damage, not forgery: the
+// journal's hash chain and signed checkpoints are what prove the records themselves.)
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import zlib from 'node:zlib';
+import type { SequenceInfo, TableInfo } from './catalog.js';
+
+export const BACKUP_FORMAT = 'tachiai-backup';
+export const BACKUP_VERSION = 1;
+
+export interface BackupHeader {
+  format: typeof BACKUP_FORMAT;
+  version: typeof BACKUP_VERSION;
+  /** ISO 8601 UTC: the start of the snapshot the rows come from. */
+  createdAt: string;
+  /** Names of the migrations applied to the database, in order. */
+  migrations: string[];
+  /** In insertion order. */
+  tables: TableInfo[];
+  sequences: SequenceInfo[];
+  database: { kind: string; name: string; serverVersion: string };
+  /** The main chain's head in the snapshot: `verify` after a restore prints the same. */
+  journalHead: { seq: number; hash: string } | null;
+  /** What a restore target must have to keep checkpoints and badges working (no secrets here). */
+  keys: {
+    signingKeyId: string;
+    signingPublicKeyPem: string;
+    /** Key ids of the signed checkpoints in the backup. */
+    checkpointKeyIds: string[];
+    /** HMAC of a fixed text under the badge key: tells whether two keys are equal, reveals nothing. */
+    badgeKeyFingerprint: string;
+    badges: number;
+  };
+  createdBy: { actor: string; host: string; osUser: string };
+}
+
+export interface RowLine {
+  table: string;
+  values: Array<string | null>;
+}
+
+export interface Trailer {
+  trailer: true;
+  counts: Record<string, number>;
+  contentLines: number;
+  contentBytes: number;
+  sha256: string;
+}
+
+export class BackupFileError extends Error {
+  override name = 'BackupFileError';
+  constructor(
+    readonly file: string,
+    detail: string,
+  ) {
+    super(`The backup file ${file} is damaged or incomplete: ${detail}. Nothing was restored.`);
+  }
+}
+
+export type BackupItem = { kind: 'header'; header: BackupHeader } | { kind: 'row'; table: TableInfo; values: Array<string | null> } | { kind: 'trailer'; trailer: Trailer };
+
+/** Raw lines (without "\n") of the decompressed file; throws when the last line is unterminated. */
+async function* rawLines(file: string): AsyncGenerator<Buffer> {
+  const input = fs.createReadStream(file);
+  const gunzip = zlib.createGunzip();
+  input.on('error', (err) => gunzip.destroy(err));
+  input.pipe(gunzip);
+  let pending: Buffer[] = [];
+  try {
+    for await (const chunk of gunzip as AsyncIterable<Buffer>) {
+      let start = 0;
+      for (;;) {
+        const nl = chunk.indexOf(0x0a, start);
+        if (nl < 0) break;
+        const piece = chunk.subarray(start, nl);
+        yield pending.length ? Buffer.concat([...pending, piece]) : piece;
+        pending = [];
+        start = nl + 1;
+      }
+      if (start < chunk.length) pending.push(chunk.subarray(start));
+    }
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    if (e.code === 'ENOENT' || e.code === 'EACCES' || e.code === 'EISDIR') throw err;
+    throw new BackupFileError(file, `it cannot be decompressed (${e.message})`);
+  } finally {
+    input.destroy();
+  }
+  if (pending.length) throw new BackupFileError(file, 'the last line is cut off (the file was truncated)');
+}
+
+/**
+ * Reads a backup file item by item, checking as it goes: the header first, rows of known
+ * tables in the header's order with the right number of values, the trailer last with
+ * matching counts and hash. Every problem throws BackupFileError; the trailer item is only
+ * produced once the whole file has been proven intact.
+ */
+export async function* readBackup(file: string): AsyncGenerator<BackupItem> {
+  const hash = crypto.createHash('sha256');
+  let header: BackupHeader | null = null;
+  let tableIndex = new Map<string, number>();
+  const counts = new Map<string, number>();
+  let current = -1;
+  let contentLines = 0;
+  let contentBytes = 0;
+  let trailer: Trailer | null = null;
+  let lineNo = 0;
+
+  for await (const line of rawLines(file)) {
+    lineNo++;
+    if (trailer) throw new BackupFileError(file, `there is data after the trailer (line ${lineNo})`);
+    let value: unknown;
+    try {
+      value = JSON.parse(line.toString('utf8'));
+    } catch {
+      throw new BackupFileError(file, `line ${lineNo} is not JSON`);
+    }
+    if (!header) {
+      const h = value as Partial<BackupHeader>;
+      if (h?.format !== BACKUP_FORMAT) throw new BackupFileError(file, 'it is not a Tachiai backup (no header)');
+      if (h.version !== BACKUP_VERSION) throw new BackupFileError(file, `format version ${String(h.version)} is not supported (this Tachiai reads version ${BACKUP_VERSION})`);
+      if (!Array.isArray(h.tables) || !Array.isArray(h.migrations) || !Array.isArray(h.sequences) || !h.keys) throw new BackupFileError(file, 'the header is incomplete');
+      header = h as BackupHeader;
+      tableIndex = new Map(header.tables.map((t, i) => [t.name, i]));
+      hash.update(line).update('\n');
+      contentLines++;
+      contentBytes += line.length + 1;
+      yield { kind: 'header', header };
+      continue;
+    }
+    const obj = value as Partial<RowLine> & Partial<Trailer>;
+    if (obj?.trailer === true) {
+      trailer = obj as Trailer;
+      continue;
+    }
+    const index = typeof obj?.table === 'string' ? tableIndex.get(obj.table) : undefined;
+    if (index === undefined || !Array.isArray(obj.values)) throw new BackupFileError(file, `line ${lineNo} is not a row of a table named in the header`);
+    if (index < current) throw new BackupFileError(file, `line ${lineNo}: rows of ${obj.table} appear after those of a later table`);
+    current = index;
+    const table = header.tables[index]!;
+    if (obj.values.length !== table.columns.length || !obj.values.every((v) => v === null || typeof v === 'string')) {
+      throw new BackupFileError(file, `line ${lineNo}: a row of ${table.name} does not have its ${table.columns.length} values`);
+    }
+    counts.set(table.name, (counts.get(table.name) ?? 0) + 1);
+    hash.update(line).update('\n');
+    contentLines++;
+    contentBytes += line.length + 1;
+    yield { kind: 'row', table, values: obj.values };
+  }
+
+  if (!header) throw new BackupFileError(file, 'it is empty');
+  if (!trailer) throw new BackupFileError(file, 'the trailer is missing (the file was truncated)');
+  const digest = hash.digest('hex');
+  if (trailer.contentLines !== contentLines || trailer.contentBytes !== contentBytes) {
+    throw new BackupFileError(file, `the trailer announces ${trailer.contentLines} lines, the file has ${contentLines}`);
+  }
+  for (const t of header.tables) {
+    const expected = trailer.counts?.[t.name];
+    if (expected !== (counts.get(t.name) ?? 0)) {
+      throw new BackupFileError(file, `the trailer announces ${String(expected)} rows of ${t.name}, the file has ${counts.get(t.name) ?? 0}`);
+    }
+  }
+  if (trailer.sha256 !== digest) throw new BackupFileError(file, 'its SHA-256 does not match the trailer (the content was altered)');
+  yield { kind: 'trailer', trailer };
+}
