@@ -143,7 +143,7 @@ describe('login answer (E3.2)', () => {
 
     const me = await api().get('/api/auth/me').set(bearer(token));
     expect(me.status).toBe(200);
-    expect(me.body).toEqual({ user: { personId: user.personId, name: user.name, roles: ['staff'], username: user.username }, mustChangePassword: false });
+    expect(me.body).toEqual({ user: { personId: user.personId, name: user.name, roles: ['staff'], username: user.username }, mustChangePassword: false, permissions: ['people:read', 'orgs:read', 'rooms:read', 'media:read', 'custody:write'] });
   });
 
   it('E3.2: the next sign-in reports the previous session’s sign-in and sign-out times exactly', async () => {
