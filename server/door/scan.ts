@@ -63,6 +63,15 @@ const BADGE_BY_CARD =
   'SELECT id, person_id, valid_from, valid_until, revoked_at FROM badges WHERE card_uid_digest = :digest ORDER BY revoked_at IS NULL DESC, created_at DESC LIMIT 1';
 
 /**
+ * On PostgreSQL, a named statement: node-postgres parses it once per pooled connection and the
+ * server can then reuse its plan (planning the facts query costs more than running it). Each name
+ * always carries the same SQL text.
+ */
+function prepared(app: AppContext, raw: Knex.Raw, name: string): Knex.Raw {
+  return app.db.kind === 'postgres' ? raw.options({ name: `tachiai_scan_${name}` }) : raw;
+}
+
+/**
  * Performance (docs/performance.md): a scan is few round trips, and fewer still while the
  * journal's chain lock is held, because every scan of every server queues on that lock.
  *   1. room + badge + per-person lock (the lock is taken in this statement, after the badge is
@@ -76,7 +85,7 @@ const BADGE_BY_CARD =
 export async function recordScan(app: AppContext, trx: Knex, input: ScanInput): Promise<ScanResult> {
   const presented = input.badge.trim();
   const lookup = presented.length === 0 || presented.length > 512 ? null : looksLikeBadgeToken(presented) ? 'token' : 'card';
-  const { rows: opening } = await trx.raw(
+  const { rows: opening } = await prepared(app, trx.raw(
     `SELECT r.*, b.id AS badge_id, b.person_id AS badge_person_id, b.valid_from AS badge_valid_from,
             b.valid_until AS badge_valid_until, b.revoked_at AS badge_revoked_at,
             date_trunc('milliseconds', clock_timestamp()) AS now,
@@ -89,7 +98,7 @@ export async function recordScan(app: AppContext, trx: Knex, input: ScanInput): 
       room: input.roomId,
       digest: lookup === 'token' ? tokenDigest(presented) : lookup === 'card' ? cardUidDigest(presented, app.secrets.badgeKey) : null,
     },
-  );
+  ), `open_${lookup ?? 'none'}`);
   const first = opening[0] as OpeningRow | undefined;
   if (!first) throw new NotFoundError('room');
   const room: RoomRow = first;
@@ -99,7 +108,7 @@ export async function recordScan(app: AppContext, trx: Knex, input: ScanInput): 
       : null;
   let facts: FactsRow | null = null;
   if (badge) {
-    const { rows } = await trx.raw(
+    const { rows } = await prepared(app, trx.raw(
       `SELECT date_trunc('milliseconds', clock_timestamp()) AS now, p.name, p.roles, o.kind AS org_kind,
               EXISTS (SELECT 1 FROM presence pr WHERE pr.room_id = :room AND pr.person_id = p.id) AS inside,
               EXISTS (SELECT 1 FROM room_access ra WHERE ra.room_id = :room AND ra.person_id = p.id) AS on_access_list,
@@ -116,7 +125,7 @@ export async function recordScan(app: AppContext, trx: Knex, input: ScanInput): 
          FROM people p JOIN organisations o ON o.id = p.org_id
         WHERE p.id = :person`,
       { room: room.id, person: badge.person_id },
-    );
+    ), 'facts');
     facts = rows[0] as FactsRow;
   }
   const now = facts?.now ?? first.now;
@@ -145,10 +154,11 @@ export async function recordScan(app: AppContext, trx: Knex, input: ScanInput): 
   const presenceChange =
     decision.decision === 'granted' && badge
       ? decision.direction === 'in'
-        ? ', moved AS (INSERT INTO presence (room_id, person_id, entered_at, entry_id) SELECT :room, :person, :at, id FROM entry)'
+        ? ', moved AS (INSERT INTO presence (room_id, person_id, entered_at, entry_id) SELECT CAST(:room AS uuid), CAST(:person AS uuid), CAST(:at AS timestamptz), id FROM entry)'
         : ', moved AS (DELETE FROM presence WHERE room_id = :room AND person_id = :person)'
       : '';
-  const { rows: written } = await trx.raw(
+  const presenceVariant = presenceChange === '' ? 'none' : decision.direction;
+  const { rows: written } = await prepared(app, trx.raw(
     `WITH entry AS (
        INSERT INTO entries (at, room_id, badge_id, person_id, direction, decision, reason, presented_hint, recorded_by, flags)
        VALUES (:at, :room, :badge, :person, :direction, :decision, :reason, :hint, :recordedBy, :flags)
@@ -169,7 +179,7 @@ export async function recordScan(app: AppContext, trx: Knex, input: ScanInput): 
       channel: ENTRY_CHANNEL,
       rest: rest.slice(1),
     },
-  );
+  ), `write_${presenceVariant}`);
   const entryId = String((written[0] as { id: string }).id);
 
   await appendJournal(trx, {
