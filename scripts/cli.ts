@@ -22,6 +22,8 @@ Commands:
                              create an administrator; prints { personId, badgeToken, badgePin }
   verify [--checkpoint FILE] re-check the whole journal; exit 0 and print the head hash if intact,
                              exit 1 naming the first bad entry if not
+  seed-demo                  a small demo site (people, rooms, badges with PINs) to try every flow;
+                             prints the demo accounts and badges as JSON
   checkpoint                 sign the journal's current head now; prints it (with the public key)
                              as JSON, to keep off the server for "verify --checkpoint"
   backup --out FILE          full logical backup (gzip JSON Lines) of the database to FILE
@@ -31,7 +33,7 @@ Commands:
 Environment: DATABASE_URL (PostgreSQL; embedded PGlite in DATA_DIR when unset), DATA_DIR (./data),
 PORT, TZ_DISPLAY, JWT_SECRET, BADGE_SECRET, SIGNING_KEY, ACCESS_LOG_RETENTION_MONTHS (≥ 3).`;
 
-const COMMANDS = ['serve', 'migrate', 'create-admin', 'verify', 'checkpoint', 'backup', 'restore'];
+const COMMANDS = ['serve', 'migrate', 'create-admin', 'seed-demo', 'verify', 'checkpoint', 'backup', 'restore'];
 
 /** How long `serve` lets requests under way finish after SIGTERM / SIGINT. */
 const SHUTDOWN_GRACE_MS = 5_000;
@@ -172,6 +174,19 @@ async function main(argv: string[]): Promise<number> {
         });
         if (interactive) process.stderr.write('\n');
         return printVerifyResult(result, Date.now() - started);
+      } finally {
+        await ctx.db.close();
+      }
+    }
+    case 'seed-demo': {
+      const [{ openContext }, { seedDemo }] = await Promise.all([runtime(), import('../server/demo/seed.js')]);
+      const ctx = await openContext(config);
+      try {
+        process.stderr.write('Creating the demo site…\n');
+        const site = await seedDemo(ctx);
+        console.log(JSON.stringify(site, null, 2));
+        process.stderr.write(`Created ${site.rooms.length} rooms and ${site.people.length} people with badges. Sign in with the accounts above.\n`);
+        return 0;
       } finally {
         await ctx.db.close();
       }

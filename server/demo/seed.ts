@@ -1,0 +1,87 @@
+// `tachiai seed-demo`: a small, realistic demo site to try every flow — a depositor, the
+// contractor's responsible person, authorised person, staff and guard, a subcontractor with
+// consent, a visitor with an NDA, a secure processing room and a reception room with hours,
+// access lists, a training, and a badge (with PIN) for everyone. Everything goes through the
+// same functions as the API, so it is all journaled. Runs once: a second run is refused.
+import type { AppContext } from '../context.js';
+import { ConflictError } from '../errors.js';
+import { createOrg, createPerson } from '../people/service.js';
+import { recordConsent, recordNda, recordTraining } from '../people/records.js';
+import { issueBadge } from '../badges/service.js';
+import { createRoom, grantRoomAccess } from '../rooms/service.js';
+
+export interface DemoPerson {
+  name: string;
+  roles: string[];
+  organisation: string;
+  username: string | null;
+  password: string | null;
+  badgeToken: string;
+  badgePin: string;
+}
+
+export interface DemoSite {
+  rooms: Array<{ id: string; name: string; kind: string }>;
+  people: DemoPerson[];
+}
+
+const DEMO_MARKER = '【デモ】';
+const DEMO_PASSWORD = 'Demo#Tachiai-2026';
+
+export async function seedDemo(ctx: AppContext): Promise<DemoSite> {
+  const actor = 'cli:seed-demo';
+  return ctx.db.knex.transaction(async (trx) => {
+    if (await trx('organisations').where('name', 'like', `${DEMO_MARKER}%`).first('id')) {
+      throw new ConflictError('demo_exists', 'The demo site is already in this database.');
+    }
+    const depositor = await createOrg(trx, { name: `${DEMO_MARKER}株式会社みらい銀行`, kind: 'depositor' }, actor);
+    const contractor = await createOrg(trx, { name: `${DEMO_MARKER}株式会社データ処理センター`, kind: 'contractor' }, actor);
+    const sub = await createOrg(trx, { name: `${DEMO_MARKER}有限会社入力サービス`, kind: 'subcontractor' }, actor);
+    const guests = await createOrg(trx, { name: `${DEMO_MARKER}来訪者`, kind: 'visitor_company' }, actor);
+    await recordConsent(trx, sub.id, { depositorOrgId: depositor.id, grantedAt: new Date(Date.now() - 30 * 86400_000), documentRef: '再委託承諾書 2026-001' }, actor);
+
+    const secure = await createRoom(trx, { name: '第1データ処理室', kind: 'secure', requiresTraining: true }, actor);
+    const reception = await createRoom(trx, { name: '応接室A', kind: 'reception', hours: { days: [1, 2, 3, 4, 5], from: '08:30', to: '19:00' } }, actor);
+
+    const specs: Array<{ name: string; roles: string[]; org: { id: string; name: string }; account: boolean; rooms: string[]; pin: string }> = [
+      { name: '佐藤 健一', roles: ['responsible'], org: contractor, account: true, rooms: [secure.id, reception.id], pin: '246810' },
+      { name: '鈴木 真理子', roles: ['authorized'], org: contractor, account: true, rooms: [secure.id, reception.id], pin: '135791' },
+      { name: '高橋 翔', roles: ['staff'], org: contractor, account: true, rooms: [secure.id], pin: '482915' },
+      { name: '田中 美咲', roles: ['guard'], org: contractor, account: true, rooms: [reception.id], pin: '730164' },
+      { name: '伊藤 大輔', roles: ['staff'], org: sub, account: false, rooms: [secure.id], pin: '615283' },
+      { name: '渡辺 さくら', roles: ['visitor'], org: guests, account: false, rooms: [secure.id, reception.id], pin: '904172' },
+    ];
+    const people: DemoPerson[] = [];
+    const ids: string[] = [];
+    for (const [i, spec] of specs.entries()) {
+      const username = spec.account ? `demo${i + 1}` : null;
+      const person = await createPerson(
+        ctx,
+        trx,
+        { name: spec.name, orgId: spec.org.id, roles: spec.roles, ...(username ? { account: { username, password: DEMO_PASSWORD } } : {}) },
+        actor,
+      );
+      ids.push(person.id);
+      for (const roomId of spec.rooms) await grantRoomAccess(trx, roomId, person.id, actor);
+      const badge = await issueBadge(ctx, trx, { personId: person.id, pin: spec.pin, actor });
+      people.push({ name: spec.name, roles: spec.roles, organisation: spec.org.name, username, password: username ? DEMO_PASSWORD : null, badgeToken: badge.token, badgePin: spec.pin });
+    }
+    // The subcontractor's worker and the visitor have NDAs on file (M6.3).
+    for (const personId of [ids[4]!, ids[5]!]) {
+      await recordNda(trx, { personId, signedAt: new Date(Date.now() - 7 * 86400_000), documentRef: '秘密保持契約書 (デモ)' }, actor);
+    }
+    await recordTraining(
+      trx,
+      {
+        title: '預託情報保護要領 教育研修',
+        heldAt: new Date(Date.now() - 60 * 86400_000),
+        instructor: '佐藤 健一',
+        method: '集合研修',
+        content: '要領の内容、監視の周知、ウイルス対策、ソフトウェアの導入禁止、懲戒規定',
+        participantIds: ids.slice(0, 5),
+      },
+      actor,
+    );
+    return { rooms: [secure, reception].map((r) => ({ id: r.id, name: r.name, kind: r.kind })), people };
+  });
+}
