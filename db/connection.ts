@@ -7,8 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import knexFactory, { type Knex } from 'knex';
 import pg from 'pg';
-import { PGlite, types as pgliteTypes } from '@electric-sql/pglite';
-import ClientPGLite from 'knex-pglite';
+import type { PGlite } from '@electric-sql/pglite';
 import { acquireDataDirLock, type DataDirLock } from './embedded-lock.js';
 
 export type DatabaseKind = 'postgres' | 'pglite';
@@ -173,18 +172,21 @@ class PostgresListener {
 }
 
 // ---------------------------------------------------------------- PGlite
-/**
- * knex-pglite 0.14 derives the command from knex's method name, so `.delete()` comes back as
- * 'DEL' and knex returns the raw result instead of the row count PostgreSQL gives. Same answer
- * on both databases: map it to DELETE.
- */
-class ClientPGLiteFixed extends (ClientPGLite as unknown as new (config: unknown) => { processResponse(obj: { method?: string }, runner: unknown): unknown }) {
-  override processResponse(obj: { method?: string }, runner: unknown): unknown {
-    return super.processResponse(obj.method === 'del' ? { ...obj, method: 'delete' } : obj, runner);
-  }
-}
-
 async function createEmbedded(embeddedDir: string | undefined): Promise<Database> {
+  // Loaded only when the embedded database is used: a server on PostgreSQL never pays its
+  // memory (about 45 MB measured).
+  const [{ PGlite, types: pgliteTypes }, { default: ClientPGLite }] = await Promise.all([import('@electric-sql/pglite'), import('knex-pglite')]);
+  /**
+   * knex-pglite 0.14 derives the command from knex's method name, so `.delete()` comes back as
+   * 'DEL' and knex returns the raw result instead of the row count PostgreSQL gives. Same answer
+   * on both databases: map it to DELETE.
+   */
+  class ClientPGLiteFixed extends (ClientPGLite as unknown as new (config: unknown) => { processResponse(obj: { method?: string }, runner: unknown): unknown }) {
+    override processResponse(obj: { method?: string }, runner: unknown): unknown {
+      return super.processResponse(obj.method === 'del' ? { ...obj, method: 'delete' } : obj, runner);
+    }
+  }
+
   let lock: DataDirLock | null = null;
   if (embeddedDir) {
     fs.mkdirSync(embeddedDir, { recursive: true, mode: 0o700 });

@@ -10,6 +10,7 @@ import { loadSecrets } from './secrets.js';
 import { buildApp } from './app.js';
 import { scheduleCheckpoints } from './journal/checkpoints.js';
 import { scheduleAccessLogPurge } from './access-log/retention.js';
+import { closeAccessLog } from './access-log/recorder.js';
 
 export function createLogger(config: Config): Logger {
   return pino({
@@ -76,6 +77,7 @@ export async function serve(ctx: AppContext): Promise<RunningServer> {
       stopPurge();
       server.closeIdleConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
+      await closeAccessLog(ctx.db);
       await ctx.db.close();
     },
   };

