@@ -1,10 +1,10 @@
 import { z } from 'zod';
 import { defineRoute, type AnyRoute } from '../http/route.js';
-import { decodeCursor, encodeCursor, errorSchema, idSchema, limitQuery, timestampInput } from '../shared/schemas.js';
+import { decodeCursor, encodeCursor, errorSchema, idSchema, limitQuery, text, timestampInput } from '../shared/schemas.js';
 import { toRfc3339 } from '../shared/time.js';
 import { ValidationError } from '../errors.js';
 import { CSV_BOM, csvLine } from '../shared/csv.js';
-import { recordScan } from './scan.js';
+import { recordManualExit, recordScan } from './scan.js';
 import { DENY_REASONS } from './rules.js';
 import { afterCursor, ENTRY_CSV_HEADERS, entriesQuery, entryCsvCells, entryJson, type EntryRow } from './entries.js';
 import { streamEntries } from './live.js';
@@ -140,6 +140,24 @@ export const doorRoutes: AnyRoute[] = [
     handler: async ({ app, req, res, query, actor }) => {
       await streamEntries(app, req, res, actor!.sessionId, query.roomId);
       return undefined;
+    },
+  }),
+  defineRoute({
+    method: 'post',
+    path: '/api/rooms/:id/occupancy/:personId/exit',
+    summary: 'Record that someone left without a valid scan (badge revoked or lost inside, reader down); flagged manual_exit',
+    tags: ['door'],
+    access: 'scans:write',
+    params: z.object({ id: idSchema, personId: idSchema }),
+    body: z.strictObject({ note: text(500).describe('Why the exit is recorded by hand') }),
+    responses: {
+      201: { description: 'Exit recorded', schema: z.object({ entryId: z.string(), at: z.string(), person: z.object({ id: z.string(), name: z.string() }), flags: z.array(z.string()) }) },
+      404: { description: 'Unknown room', schema: errorSchema },
+      409: { description: 'The person is not inside this room (not_inside)', schema: errorSchema },
+    },
+    handler: async ({ app, db, params, body, actor }) => {
+      const r = await recordManualExit(db, { roomId: params.id, personId: params.personId, note: body.note, recordedBy: actor!.accountId });
+      return { status: 201, json: { entryId: r.entryId, at: toRfc3339(r.at, app.config.displayTimeZone), person: r.person, flags: ['manual_exit'] } };
     },
   }),
 ];

@@ -5,9 +5,10 @@
 import type { Knex } from 'knex';
 import type { AppContext } from '../context.js';
 import { appendJournal } from '../journal/journal.js';
-import { NotFoundError } from '../errors.js';
+import { ConflictError, NotFoundError } from '../errors.js';
 import { cardUidDigest, looksLikeBadgeToken, tokenDigest } from '../badges/tokens.js';
-import { roomHours, type RoomRow } from '../rooms/service.js';
+import { getRoom, roomHours, type RoomRow } from '../rooms/service.js';
+import { getPerson } from '../people/service.js';
 import { decideScan, type Direction, type ScanDecision } from './rules.js';
 
 export const ENTRY_CHANNEL = 'tachiai_entries';
@@ -189,4 +190,45 @@ export async function recordScan(app: AppContext, trx: Knex, input: ScanInput): 
     payload: { roomId: room.id, badgeId: badge?.id ?? null, personId: person?.id ?? null, direction: decision.direction, decision: decision.decision, reason: decision.reason, at: now.toISOString() },
   });
   return { ...decision, entryId, at: now, roomId: room.id, person, flags };
+}
+
+export interface ManualExitResult {
+  entryId: string;
+  at: Date;
+  person: { id: string; name: string };
+}
+
+/**
+ * A guard records that someone left a room without a valid scan — a badge revoked or lost while
+ * they were inside, or a reader out of order — so occupancy and the muster list stay true.
+ * Logged as an ordinary granted exit flagged `manual_exit`, with who recorded it and why.
+ */
+export async function recordManualExit(trx: Knex, input: { roomId: string; personId: string; note: string; recordedBy: string }): Promise<ManualExitResult> {
+  await trx.raw('SELECT pg_advisory_xact_lock(?, hashtext(?))', [PERSON_LOCK_NAMESPACE, input.personId]);
+  const room = await getRoom(trx, input.roomId);
+  await getPerson(trx, input.personId); // unknown person: 404, like any unknown id
+  const inside = (await trx('presence as pr')
+    .join('people as p', 'p.id', 'pr.person_id')
+    .where({ 'pr.room_id': room.id, 'pr.person_id': input.personId })
+    .first('p.name')) as { name: string } | undefined;
+  if (!inside) throw new ConflictError('not_inside', 'This person is not inside this room according to the door log.');
+  const { rows } = await trx.raw("SELECT date_trunc('milliseconds', clock_timestamp()) AS now");
+  const now = (rows[0] as { now: Date }).now;
+  const [entry] = (await trx('entries')
+    .insert({ at: now, room_id: room.id, person_id: input.personId, direction: 'out', decision: 'granted', recorded_by: input.recordedBy, flags: ['manual_exit'] })
+    .returning(['id'])) as Array<{ id: string }>;
+  const entryId = String(entry!.id);
+  await trx('presence').where({ room_id: room.id, person_id: input.personId }).delete();
+  const person = { id: input.personId, name: inside.name };
+  await appendJournal(trx, {
+    actor: input.recordedBy,
+    action: 'door.manual_exit',
+    subject: `entry:${entryId}`,
+    payload: { roomId: room.id, personId: input.personId, note: input.note, at: now.toISOString() },
+  });
+  await trx.raw('SELECT pg_notify(?, ?)', [
+    ENTRY_CHANNEL,
+    JSON.stringify({ entryId, roomId: room.id, roomName: room.name, at: now.toISOString(), direction: 'out', decision: 'granted', reason: null, person, flags: ['manual_exit'] }),
+  ]);
+  return { entryId, at: now, person };
 }
