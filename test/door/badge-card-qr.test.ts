@@ -8,6 +8,7 @@ import request from 'supertest';
 import type { Browser } from 'playwright-core';
 import { launchBrowser, screenshot } from '../helpers/browser.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
+import { ok } from '../helpers/api.js';
 
 const run = promisify(execFile);
 
@@ -26,10 +27,6 @@ function auth(t = token) {
   return { authorization: `Bearer ${t}` };
 }
 
-async function ok(res: request.Response, status: number) {
-  expect(res.status, JSON.stringify(res.body)).toBe(status);
-  return res.body;
-}
 
 beforeAll(async () => {
   [s, browser] = await Promise.all([startTestServer({ scryptCost: 1024 }), launchBrowser()]);

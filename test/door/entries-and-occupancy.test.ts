@@ -8,6 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import request from 'supertest';
 import { startTestServer, type TestServer } from '../helpers/server.js';
+import { ok } from '../helpers/api.js';
 import { openSibling, usingPostgres } from '../helpers/db.js';
 import { buildApp } from '../../server/app.js';
 import type { AppContext } from '../../server/context.js';
@@ -31,10 +32,6 @@ function auth(t = token) {
   return { authorization: `Bearer ${t}` };
 }
 
-async function ok(res: request.Response, status: number) {
-  expect(res.status, JSON.stringify(res.body)).toBe(status);
-  return res.body;
-}
 
 let n = 0;
 async function newRoom(name?: string, kind: 'secure' | 'reception' = 'secure'): Promise<string> {

@@ -5,6 +5,7 @@ import crypto from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import request from 'supertest';
 import { startTestServer, type TestServer, type TestUser } from '../helpers/server.js';
+import { ok, DAY, iso } from '../helpers/api.js';
 import { checkBadgePin } from '../../server/badges/service.js';
 
 let s: TestServer;
@@ -37,13 +38,7 @@ function auth(t = token) {
   return { authorization: `Bearer ${t}` };
 }
 
-const DAY = 86_400_000;
-const iso = (msFromNow: number) => new Date(Date.now() + msFromNow).toISOString();
 
-async function ok(res: request.Response, status: number) {
-  expect(res.status, JSON.stringify(res.body)).toBe(status);
-  return res.body;
-}
 
 async function newOrg(kind: string, name = `${kind} ${crypto.randomBytes(2).toString('hex')}`): Promise<string> {
   return (await ok(await request(s.url).post('/api/orgs').set(auth()).send({ name, kind }), 201)).id;
