@@ -20,6 +20,13 @@ import { systemRoutes } from './system/routes.js';
 import { badgeRoutes } from './badges/routes.js';
 import { roomRoutes } from './rooms/routes.js';
 import { doorRoutes } from './door/routes.js';
+import { mediaRoutes } from './media/routes.js';
+import { custodyRoutes } from './custody/routes.js';
+import { recordRoutes } from './signatures/routes.js';
+import { handoverRoutes } from './handovers/routes.js';
+import { transferRoutes } from './transfers/routes.js';
+import { approvalRoutes } from './approvals/routes.js';
+import { inspectionRoutes } from './inspections/routes.js';
 import { VERSION } from './version.js';
 
 const WEB_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../web');
@@ -31,6 +38,13 @@ export const allRoutes: AnyRoute[] = [
   ...badgeRoutes,
   ...roomRoutes,
   ...doorRoutes,
+  ...mediaRoutes,
+  ...custodyRoutes,
+  ...recordRoutes,
+  ...handoverRoutes,
+  ...transferRoutes,
+  ...approvalRoutes,
+  ...inspectionRoutes,
   ...journalRoutes,
   ...accessLogRoutes,
 ];

@@ -10,6 +10,7 @@ import { loadSecrets } from './secrets.js';
 import { buildApp } from './app.js';
 import { scheduleCheckpoints } from './journal/checkpoints.js';
 import { scheduleAccessLogPurge } from './access-log/retention.js';
+import { scheduleAfterHoursAlerts } from './custody/service.js';
 import { closeAccessLog } from './access-log/recorder.js';
 
 export function createLogger(config: Config): Logger {
@@ -65,6 +66,7 @@ export async function serve(ctx: AppContext): Promise<RunningServer> {
     ctx.logger.warn({ err: (err as Error).message }, 'checkpoint failed'),
   );
   const stopPurge = scheduleAccessLogPurge(ctx);
+  const stopAlerts = scheduleAfterHoursAlerts(ctx);
   let stopped = false;
   return {
     ctx,
@@ -75,6 +77,7 @@ export async function serve(ctx: AppContext): Promise<RunningServer> {
       stopped = true;
       stopCheckpoints();
       stopPurge();
+      stopAlerts();
       server.closeIdleConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await closeAccessLog(ctx.db);

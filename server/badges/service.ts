@@ -151,3 +151,14 @@ export async function checkBadgePin(app: AppContext, presented: string, pin: str
   if (badge.pin_failures > 0) await knex('badges').where({ id: badge.id }).update({ pin_failures: 0 });
   return { ok: true, badge };
 }
+
+/** Is this badge still live (not revoked, within its validity) at the database's now? */
+export async function badgeIsLive(db: Knex, badgeId: string): Promise<boolean> {
+  const row = await db('badges')
+    .where({ id: badgeId })
+    .whereNull('revoked_at')
+    .where('valid_from', '<=', db.fn.now())
+    .where((q) => q.whereNull('valid_until').orWhere('valid_until', '>', db.fn.now()))
+    .first('id');
+  return row !== undefined;
+}

@@ -9,6 +9,7 @@ import { ConflictError, NotFoundError } from '../errors.js';
 import { cardUidDigest, looksLikeBadgeToken, tokenDigest } from '../badges/tokens.js';
 import { getRoom, roomHours, type RoomRow } from '../rooms/service.js';
 import { getPerson } from '../people/service.js';
+import { HELD_MEDIA_COUNT_SQL } from '../media/service.js';
 import { decideScan, type Direction, type ScanDecision } from './rules.js';
 
 export const ENTRY_CHANNEL = 'tachiai_entries';
@@ -39,6 +40,7 @@ interface FactsRow {
   nda_valid: boolean;
   trained: boolean;
   host_inside: boolean;
+  held_media: string;
 }
 
 /** A short hint of what the reader typed, for the guard; never enough to make a badge. */
@@ -122,7 +124,8 @@ export async function recordScan(app: AppContext, trx: Knex, input: ScanInput): 
                         JOIN people hp ON hp.id = pr.person_id
                         JOIN organisations ho ON ho.id = hp.org_id
                        WHERE pr.room_id = :room AND pr.person_id <> p.id
-                         AND NOT ('visitor' = ANY (hp.roles)) AND ho.kind <> 'visitor_company') AS host_inside
+                         AND NOT ('visitor' = ANY (hp.roles)) AND ho.kind <> 'visitor_company') AS host_inside,
+              ${HELD_MEDIA_COUNT_SQL} AS held_media
          FROM people p JOIN organisations o ON o.id = p.org_id
         WHERE p.id = :person`,
       { room: room.id, person: badge.person_id },
@@ -148,6 +151,8 @@ export async function recordScan(app: AppContext, trx: Knex, input: ScanInput): 
   );
 
   const flags: string[] = [];
+  // E6.5 clean desk: leaving is allowed while holding checked-out media, but flagged.
+  if (decision.decision === 'granted' && decision.direction === 'out' && facts && Number(facts.held_media) > 0) flags.push('holding_media');
   const person = badge && facts ? { id: badge.person_id, name: facts.name } : null;
   // The live-log message is JSON.stringify of { entryId, roomId, … } as before; the entry id is
   // only known inside the statement, so the text is assembled around it (ids are digits).

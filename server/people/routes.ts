@@ -4,7 +4,7 @@ import { decodeCursor, encodeCursor, errorSchema, idParams, idSchema, limitQuery
 import { ValidationError } from '../errors.js';
 import { ROLES } from '../auth/permissions.js';
 import { passwordInputSchema, usernameSchema } from '../auth/accounts.js';
-import { assertMayGrantRoles, createOrg, createPerson, getOrg, getPerson, listAppointments, listOrgs, listPeople, ORG_KINDS, orgJson, personJson, recordLeave, setRoles } from './service.js';
+import { assertMayGrantRoles, createOrg, createPerson, getOrg, getPerson, listAppointments, listOrgs, listPeople, ORG_KINDS, orgJson, personJson, recordLeave, setOrgApproval, setRoles } from './service.js';
 import { hasValidConsent, listNdas, listTrainings, ndaJson, recordConsent, recordNda, recordTraining, trainingJson } from './records.js';
 import { acknowledgeNotification, listNotifications, notificationJson } from './notifications.js';
 import { timestampInput } from '../shared/schemas.js';
@@ -12,7 +12,9 @@ import { toRfc3339 } from '../shared/time.js';
 
 const error = (description: string) => ({ description, schema: errorSchema });
 
-const orgSchema = z.object({ id: z.string(), name: z.string(), kind: z.enum(ORG_KINDS), createdAt: z.string() }).meta({ id: 'Organisation' });
+const orgSchema = z
+  .object({ id: z.string(), name: z.string(), kind: z.enum(ORG_KINDS), approvedAt: z.string().nullable(), approvalNote: z.string().nullable(), createdAt: z.string() })
+  .meta({ id: 'Organisation' });
 const personSchema = z
   .object({
     id: z.string(),
@@ -85,6 +87,19 @@ export const peopleRoutes: AnyRoute[] = [
     params: idParams,
     responses: { 200: { description: 'Found', schema: orgSchema }, 404: error('Unknown id') },
     handler: async ({ app, db, params }) => ({ json: orgJson(await getOrg(db, params.id), app.config.displayTimeZone) }),
+  }),
+  defineRoute({
+    method: 'post',
+    path: '/api/orgs/:id/approval',
+    summary: 'Put an organisation on the approved list (trustworthy carrier or vendor, E1.3), or take it off',
+    tags: ['people'],
+    access: 'orgs:write',
+    params: idParams,
+    body: z.strictObject({ approved: z.boolean(), note: text(500).optional() }),
+    responses: { 200: { description: 'Updated', schema: orgSchema }, 404: error('Unknown id'), 409: error('Already in that state') },
+    handler: async ({ app, db, params, body, actor }) => ({
+      json: orgJson(await setOrgApproval(db, params.id, body.approved, body.note ?? null, actor!.accountId), app.config.displayTimeZone),
+    }),
   }),
   defineRoute({
     method: 'post',

@@ -12,15 +12,33 @@ import { toRfc3339, toRfc3339OrNull } from '../shared/time.js';
 export const ORG_KINDS = ['depositor', 'contractor', 'subcontractor', 'carrier', 'disposal_vendor', 'visitor_company'] as const;
 export type OrgKind = (typeof ORG_KINDS)[number];
 
-interface OrgRow {
+export interface OrgRow {
   id: string;
   name: string;
   kind: OrgKind;
   created_at: Date;
+  /** E1.3: on the approved list (carriers, disposal vendors) since, by whom, why. */
+  approved_at: Date | null;
+  approved_by: string | null;
+  approval_note: string | null;
 }
 
 export function orgJson(row: OrgRow, tz: string) {
-  return { id: row.id, name: row.name, kind: row.kind, createdAt: toRfc3339(row.created_at, tz) };
+  return { id: row.id, name: row.name, kind: row.kind, approvedAt: toRfc3339OrNull(row.approved_at, tz), approvalNote: row.approval_note, createdAt: toRfc3339(row.created_at, tz) };
+}
+
+/** E1.3: puts an organisation on the approved list (a trustworthy carrier / vendor), or takes it off. */
+export async function setOrgApproval(trx: Knex, id: string, approved: boolean, note: string | null, actor: string): Promise<OrgRow> {
+  const org = await getOrg(trx, id);
+  if (approved === (org.approved_at !== null)) {
+    throw new ConflictError(approved ? 'already_approved' : 'not_approved', approved ? `${org.name} is already approved.` : `${org.name} is not on the approved list.`);
+  }
+  const [row] = (await trx('organisations')
+    .where({ id })
+    .update(approved ? { approved_at: trx.fn.now(), approved_by: actor, approval_note: note } : { approved_at: null, approved_by: null, approval_note: note })
+    .returning('*')) as OrgRow[];
+  await appendJournal(trx, { actor, action: approved ? 'orgs.approved' : 'orgs.approval_withdrawn', subject: `org:${id}`, payload: { note } });
+  return row!;
 }
 
 export async function createOrg(trx: Knex, input: { name: string; kind: OrgKind }, actor: string): Promise<OrgRow> {

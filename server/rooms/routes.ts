@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { mediaHeldBy } from '../media/service.js';
 import { defineRoute, type AnyRoute } from '../http/route.js';
 import { errorSchema, idParams, idSchema, text } from '../shared/schemas.js';
 import { toRfc3339 } from '../shared/time.js';
@@ -157,12 +158,13 @@ export const roomRoutes: AnyRoute[] = [
     handler: async ({ app, db, params }) => {
       const room = await getRoom(db, params.id);
       const people = await occupants(db, room.id);
+      const held = await mediaHeldBy(db, people.map((o) => o.person_id));
       return {
         json: {
           roomId: room.id,
           roomName: room.name,
           count: people.length,
-          occupants: people.map((o) => ({ personId: o.person_id, name: o.name, orgName: o.org_name, roles: o.roles, since: toRfc3339(o.entered_at, app.config.displayTimeZone), entryId: String(o.entry_id), heldMedia: [] })),
+          occupants: people.map((o) => ({ personId: o.person_id, name: o.name, orgName: o.org_name, roles: o.roles, since: toRfc3339(o.entered_at, app.config.displayTimeZone), entryId: String(o.entry_id), heldMedia: held.get(o.person_id) ?? [] })),
         },
       };
     },

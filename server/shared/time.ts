@@ -48,3 +48,10 @@ export function toRfc3339(date: Date, timeZone: string): string {
 export function toRfc3339OrNull(date: Date | null | undefined, timeZone: string): string | null {
   return date ? toRfc3339(date, timeZone) : null;
 }
+
+/** 'YYYY-MM-DD HH:MM' on the site's wall clock, for printed pages. */
+export function wallClock(date: Date, timeZone: string, withSeconds = false): string {
+  const p = zonedParts(date, timeZone);
+  const base = `${p.year}-${pad(p.month)}-${pad(p.day)} ${pad(p.hour)}:${pad(p.minute)}`;
+  return withSeconds ? `${base}:${pad(p.second)}` : base;
+}

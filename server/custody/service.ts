@@ -1,0 +1,200 @@
+// Checkout and check-in (E1.2, E6.5): media leave a locked location only to a person inside its
+// room, and come back into a location of that room; the holder confirms each with badge + PIN.
+// Several media scanned in one go share one signed record, one signature and one receipt.
+import type { Knex } from 'knex';
+import type { AppContext } from '../context.js';
+import { ConflictError, ValidationError } from '../errors.js';
+import { appendJournal } from '../journal/journal.js';
+import { getPerson } from '../people/service.js';
+import { findPresentedBadge } from '../badges/service.js';
+import { assertPresent, newRecordId, recordSigned, verifySigners, type StoredRecord } from '../signatures/service.js';
+import { getLocation, lockMedia, moveMedium, type MediumRow } from '../media/service.js';
+import { withinHours } from '../door/rules.js';
+import { roomHours, type RoomRow } from '../rooms/service.js';
+import { zonedParts } from '../shared/time.js';
+
+export interface CheckoutInput {
+  mediaIds: string[];
+  personId: string;
+  badge: string;
+  pin: string;
+  drawnSignature?: string | undefined;
+  actor: string;
+}
+
+/** All media of one checkout or check-in come from one room: one presence check, one receipt. */
+function oneRoom(media: MediumRow[]): string {
+  const rooms = new Set(media.map((m) => m.room_id));
+  if (rooms.size > 1) {
+    throw new ValidationError('These media belong to different rooms; record one checkout per room.', [
+      { field: 'body.mediaIds', code: 'different_rooms', message: [...new Set(media.map((m) => m.room_name))].join(', ') },
+    ]);
+  }
+  return media[0]!.room_id;
+}
+
+const mediaContent = (media: MediumRow[]) => media.map((m) => ({ id: m.id, label: m.label, kind: m.kind, depositorOrgId: m.depositor_org_id }));
+
+export async function checkOut(app: AppContext, input: CheckoutInput): Promise<{ record: StoredRecord; mediaIds: string[] }> {
+  const [signer] = await verifySigners(app, [{ personId: input.personId, badge: input.badge, pin: input.pin, drawnImage: input.drawnSignature, meaning: 'received', field: 'body' }]);
+  return app.db.knex.transaction(async (trx) => {
+    const media = await lockMedia(trx, input.mediaIds);
+    media.forEach((m, i) => assertMayDoCheckout(m, i));
+    const person = await getPerson(trx, input.personId);
+    if (person.left_at) throw new ConflictError('person_left', `${person.name} has left.`);
+    const roomId = oneRoom(media);
+    // E1.2: only to a person inside the room of the medium's location, per the door's log.
+    await assertPresent(trx, roomId, [{ personId: input.personId, role: 'holder', field: 'body.personId' }]);
+    const record = await recordSigned(app, trx, {
+      kind: 'checkout',
+      id: newRecordId(),
+      content: { media: mediaContent(media), holder: { personId: person.id, name: person.name }, fromLocations: media.map((m) => m.location_id) },
+      roomId,
+      place: null,
+      createdBy: input.actor,
+      signers: [signer!],
+    });
+    for (const [i, medium] of media.entries()) {
+      await moveMedium(trx, medium, { action: 'checkout', to: 'checked_out', holderPersonId: person.id, recordId: record.id, actor: input.actor, at: record.at, field: `body.mediaIds.${i}` });
+    }
+    return { record, mediaIds: media.map((m) => m.id) };
+  });
+}
+
+function assertMayDoCheckout(m: MediumRow, i: number) {
+  if (m.status !== 'stored') {
+    // The message names the current status (moveMedium would say the same; checked here first
+    // so that a refusal comes before the presence check).
+    const words = m.status.replace(/_/g, ' ');
+    throw new ConflictError(`medium_${m.status}`, `Medium ${m.label} is ${words}${m.holder_name ? ` (held by ${m.holder_name})` : ''} and cannot be checked out.`, [
+      { field: `body.mediaIds.${i}`, code: `medium_${m.status}`, message: m.label },
+    ]);
+  }
+}
+
+export interface CheckinInput {
+  mediaIds: string[];
+  locationId: string;
+  badge: string;
+  pin: string;
+  drawnSignature?: string | undefined;
+  actor: string;
+}
+
+export async function checkIn(app: AppContext, input: CheckinInput): Promise<{ record: StoredRecord; mediaIds: string[] }> {
+  // The holder signs: the badge says who they are (and must be theirs, with their PIN).
+  const badge = await findPresentedBadge(app, app.db.knex, input.badge);
+  const holderId = badge?.person_id ?? '00000000-0000-4000-8000-000000000000';
+  const [signer] = await verifySigners(app, [{ personId: holderId, badge: input.badge, pin: input.pin, drawnImage: input.drawnSignature, meaning: 'returned', field: 'body' }]);
+  return app.db.knex.transaction(async (trx) => {
+    const location = await getLocation(trx, input.locationId);
+    const media = await lockMedia(trx, input.mediaIds);
+    for (const [i, m] of media.entries()) {
+      if (m.status !== 'checked_out') {
+        throw new ConflictError(`medium_${m.status}`, `Medium ${m.label} is ${m.status.replace(/_/g, ' ')} and cannot be checked in.`, [{ field: `body.mediaIds.${i}`, code: `medium_${m.status}`, message: m.label }]);
+      }
+      if (m.holder_person_id !== holderId) {
+        throw new ConflictError('not_holder', `Medium ${m.label} is held by ${m.holder_name}; only the holder returns it with their badge and PIN.`, [{ field: `body.mediaIds.${i}`, code: 'not_holder', message: m.label }]);
+      }
+      // Check-in into a location of the medium's own room.
+      if (m.room_id !== location.room_id) {
+        throw new ConflictError('wrong_room', `Medium ${m.label} belongs in ${m.room_name}, not in ${location.room_name}.`, [{ field: 'body.locationId', code: 'wrong_room', message: m.room_name }]);
+      }
+    }
+    const holder = await getPerson(trx, holderId);
+    await assertPresent(trx, location.room_id, [{ personId: holderId, role: 'holder', field: 'body.badge' }]);
+    const record = await recordSigned(app, trx, {
+      kind: 'checkin',
+      id: newRecordId(),
+      content: { media: mediaContent(media), holder: { personId: holder.id, name: holder.name }, location: { id: location.id, name: location.name } },
+      roomId: location.room_id,
+      place: null,
+      createdBy: input.actor,
+      signers: [signer!],
+    });
+    for (const [i, medium] of media.entries()) {
+      await moveMedium(trx, medium, { action: 'checkin', to: 'stored', locationId: location.id, recordId: record.id, actor: input.actor, at: record.at, field: `body.mediaIds.${i}` });
+    }
+    await resolveAlerts(trx, media.map((m) => m.id), record.at);
+    return { record, mediaIds: media.map((m) => m.id) };
+  });
+}
+
+// ---- After-hours alerts (E1.2) -----------------------------------------------------------
+
+/** The site-local calendar day of an instant, YYYY-MM-DD. */
+export function siteDay(now: Date, timeZone: string): string {
+  const p = zonedParts(now, timeZone);
+  return `${p.year}-${String(p.month).padStart(2, '0')}-${String(p.day).padStart(2, '0')}`;
+}
+
+/**
+ * Raises one alert per medium per day for every medium still checked out while its room is
+ * outside its hours, and journals each new alert. Idempotent (a unique key per medium and day),
+ * so every server may run it: the database decides which one records each alert.
+ */
+export async function raiseAfterHoursAlerts(app: AppContext): Promise<number> {
+  return app.db.knex.transaction(async (trx) => {
+    const { rows } = await trx.raw("SELECT date_trunc('milliseconds', clock_timestamp()) AS now");
+    const now = (rows[0] as { now: Date }).now;
+    const held = (await trx('media as m')
+      .join('locations as l', 'l.id', 'm.home_location_id')
+      .join('rooms as r', 'r.id', 'l.room_id')
+      .where('m.status', 'checked_out')
+      .whereNotNull('r.hours_days')
+      .select('r.*', 'r.id as room_id', 'm.id as medium_id', 'm.label', 'm.holder_person_id')) as Array<RoomRow & { medium_id: string; label: string; holder_person_id: string; room_id: string }>;
+    const day = siteDay(now, app.config.displayTimeZone);
+    let raised = 0;
+    for (const m of held) {
+      if (withinHours(roomHours(m), now, app.config.displayTimeZone)) continue;
+      const inserted = (await trx('custody_alerts')
+        .insert({ medium_id: m.medium_id, day, room_id: m.room_id, holder_person_id: m.holder_person_id, raised_at: now })
+        .onConflict(['medium_id', 'day'])
+        .ignore()
+        .returning(['id'])) as Array<{ id: string }>;
+      if (inserted.length === 0) continue;
+      raised += 1;
+      await appendJournal(trx, {
+        actor: 'system:custody',
+        action: 'custody.after_hours_alert',
+        subject: `medium:${m.medium_id}`,
+        payload: { label: m.label, day, roomId: m.room_id, holderPersonId: m.holder_person_id },
+      });
+    }
+    return raised;
+  });
+}
+
+async function resolveAlerts(trx: Knex, mediumIds: string[], at: Date): Promise<void> {
+  await trx('custody_alerts').whereIn('medium_id', mediumIds).whereNull('resolved_at').update({ resolved_at: at });
+}
+
+export async function openAlerts(db: Knex) {
+  return (await db('custody_alerts as a')
+    .join('media as m', 'm.id', 'a.medium_id')
+    .join('rooms as r', 'r.id', 'a.room_id')
+    .leftJoin('people as h', 'h.id', 'm.holder_person_id')
+    .whereNull('a.resolved_at')
+    .where('m.status', 'checked_out')
+    .orderBy([{ column: 'a.raised_at', order: 'desc' }, { column: 'a.id', order: 'desc' }])
+    .limit(500)
+    .select('a.id', 'a.day', 'a.raised_at', 'm.id as medium_id', 'm.label', 'r.id as room_id', 'r.name as room_name', 'h.id as holder_id', 'h.name as holder_name')) as Array<{
+    id: string;
+    day: string;
+    raised_at: Date;
+    medium_id: string;
+    label: string;
+    room_id: string;
+    room_name: string;
+    holder_id: string | null;
+    holder_name: string | null;
+  }>;
+}
+
+export function scheduleAfterHoursAlerts(app: AppContext, everyMs = 60_000): () => void {
+  const run = () => raiseAfterHoursAlerts(app).catch((err: unknown) => app.logger.warn({ err: (err as Error).message }, 'after-hours alert check failed'));
+  void run();
+  const timer = setInterval(run, everyMs);
+  timer.unref();
+  return () => clearInterval(timer);
+}
