@@ -10,6 +10,7 @@ import { findPresentedBadge } from '../badges/service.js';
 import { assertPresent, newRecordId, recordSigned, verifySigners, type StoredRecord } from '../signatures/service.js';
 import { getLocation, lockMedia, moveMedium, type MediumRow } from '../media/service.js';
 import { withinHours } from '../door/rules.js';
+import { statusWords } from '../media/rules.js';
 import { roomHours, type RoomRow } from '../rooms/service.js';
 import { zonedParts } from '../shared/time.js';
 
@@ -65,7 +66,7 @@ function assertMayDoCheckout(m: MediumRow, i: number) {
   if (m.status !== 'stored') {
     // The message names the current status (moveMedium would say the same; checked here first
     // so that a refusal comes before the presence check).
-    const words = m.status.replace(/_/g, ' ');
+    const words = statusWords(m.status);
     throw new ConflictError(`medium_${m.status}`, `Medium ${m.label} is ${words}${m.holder_name ? ` (held by ${m.holder_name})` : ''} and cannot be checked out.`, [
       { field: `body.mediaIds.${i}`, code: `medium_${m.status}`, message: m.label },
     ]);
@@ -91,7 +92,7 @@ export async function checkIn(app: AppContext, input: CheckinInput): Promise<{ r
     const media = await lockMedia(trx, input.mediaIds);
     for (const [i, m] of media.entries()) {
       if (m.status !== 'checked_out') {
-        throw new ConflictError(`medium_${m.status}`, `Medium ${m.label} is ${m.status.replace(/_/g, ' ')} and cannot be checked in.`, [{ field: `body.mediaIds.${i}`, code: `medium_${m.status}`, message: m.label }]);
+        throw new ConflictError(`medium_${m.status}`, `Medium ${m.label} is ${statusWords(m.status)} and cannot be checked in.`, [{ field: `body.mediaIds.${i}`, code: `medium_${m.status}`, message: m.label }]);
       }
       if (m.holder_person_id !== holderId) {
         throw new ConflictError('not_holder', `Medium ${m.label} is held by ${m.holder_name}; only the holder returns it with their badge and PIN.`, [{ field: `body.mediaIds.${i}`, code: 'not_holder', message: m.label }]);

@@ -10,7 +10,7 @@ import { getPerson } from '../people/service.js';
 import { placeViolations, witnessViolations } from '../signatures/rules.js';
 import { assertPresent, newRecordId, recordSigned, verifySigners, type SignerInput, type StoredRecord } from '../signatures/service.js';
 import { lockMedia, moveMedium, registerMedium, type MediumRow, type NewMedium } from '../media/service.js';
-import type { MediaKind } from '../media/rules.js';
+import { statusWords, type MediaKind } from '../media/rules.js';
 
 export type HandoverDirection = 'from_depositor' | 'to_depositor' | 'internal';
 
@@ -152,7 +152,7 @@ function assertHandoverMedium(direction: HandoverDirection, m: MediumRow, from: 
   const fromId = from.id;
   if (direction === 'from_depositor') {
     if (m.status !== 'returned_to_depositor') {
-      throw new ConflictError(`medium_${m.status}`, `Medium ${m.label} is ${m.status.replace(/_/g, ' ')}; only media the depositor holds can be received from it.`, [{ field, code: `medium_${m.status}`, message: m.label }]);
+      throw new ConflictError(`medium_${m.status}`, `Medium ${m.label} is ${statusWords(m.status)}; only media the depositor holds can be received from it.`, [{ field, code: `medium_${m.status}`, message: m.label }]);
     }
     if (m.depositor_org_id !== from.org_id) {
       throw new ConflictError('other_depositor', `Medium ${m.label} belongs to ${m.depositor_name}, not to ${from.name}'s organisation.`, [{ field, code: 'other_depositor', message: m.label }]);
@@ -160,7 +160,7 @@ function assertHandoverMedium(direction: HandoverDirection, m: MediumRow, from: 
     return;
   }
   if (m.status !== 'checked_out') {
-    throw new ConflictError(`medium_${m.status}`, `Medium ${m.label} is ${m.status.replace(/_/g, ' ')}; check it out to the giver before handing it over.`, [{ field, code: `medium_${m.status}`, message: m.label }]);
+    throw new ConflictError(`medium_${m.status}`, `Medium ${m.label} is ${statusWords(m.status)}; check it out to the giver before handing it over.`, [{ field, code: `medium_${m.status}`, message: m.label }]);
   }
   if (m.holder_person_id !== fromId) {
     throw new ConflictError('not_holder', `Medium ${m.label} is held by ${m.holder_name}, not by the giver.`, [{ field, code: 'not_holder', message: m.label }]);

@@ -54,6 +54,9 @@ const ACTION_WORDS: Record<CustodyAction, string> = {
   copy: 'copied',
 };
 
+/** The status in words, for messages ("is checked out", "is returned to the depositor"). */
+export const statusWords = (status: MediaStatus): string => STATUS_WORDS[status];
+
 export function mayDo(action: CustodyAction, current: MediaStatus): boolean {
   return (ACTIONS[action].from as readonly MediaStatus[]).includes(current);
 }

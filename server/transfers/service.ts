@@ -55,12 +55,13 @@ export async function sendTransfer(app: AppContext, input: TransferInput): Promi
   const escort = input.escortPersonId ? await getPerson(db, input.escortPersonId) : null;
   const details: ErrorDetail[] = [...placeViolations(input, false), ...transferMethodViolations(input, escort?.roles ?? null)];
   if (escort?.left_at) details.push({ field: 'body.escortPersonId', code: 'person_left', message: `${escort.name} has left.` });
+  let notApproved: ConflictError | null = null;
   if (input.carrierOrgId) {
     const carrier = await getOrg(db, input.carrierOrgId);
     if (carrier.kind !== 'carrier') details.push({ field: 'body.carrierOrgId', code: 'not_a_carrier', message: `${carrier.name} is not a carrier.` });
     else if (!carrier.approved_at) {
       // E1.3: only a carrier on the approved list.
-      throw new ConflictError('carrier_not_approved', `${carrier.name} is not on the approved carrier list (E1.3).`, [{ field: 'body.carrierOrgId', code: 'carrier_not_approved', message: carrier.name }]);
+      notApproved = new ConflictError('carrier_not_approved', `${carrier.name} is not on the approved carrier list (E1.3).`, [{ field: 'body.carrierOrgId', code: 'carrier_not_approved', message: carrier.name }]);
     }
   }
   const witnesses = [];
@@ -70,6 +71,7 @@ export async function sendTransfer(app: AppContext, input: TransferInput): Promi
   }
   details.push(...witnessViolations(witnesses, escort ? [{ personId: escort.id, role: 'escort' }] : [], ['responsible']));
   if (details.length > 0) throw new ValidationError('The transfer is not valid.', details);
+  if (notApproved) throw notApproved;
 
   const signers = await verifySigners(app, input.witnesses.map((w, i) => ({ ...w, drawnImage: w.drawnSignature, meaning: 'witnessed transfer' as const, field: `body.witnesses.${i}` })));
   return db.transaction(async (trx) => {
@@ -148,6 +150,8 @@ export interface ReceiptInput {
  */
 export async function receiveTransfer(app: AppContext, input: ReceiptInput): Promise<{ record: StoredRecord; mediaIds: string[] }> {
   const db = app.db.knex;
+  // An unknown transfer is a 404 whatever the body says.
+  if (!(await db('transfers').where({ id: input.transferId }).first('id'))) throw new NotFoundError('transfer');
   const details: ErrorDetail[] = [];
   if (input.outcome === 'stored' && !input.locationId) details.push({ field: 'body.locationId', code: 'location_required', message: 'Say where the media are stored.' });
   if (input.outcome === 'stored' && !input.signer) details.push({ field: 'body.signer', code: 'signer_required', message: 'Storing media on site is signed by the receiver (badge + PIN).' });

@@ -122,6 +122,8 @@ function compareObject(where: string, json: Json | undefined, schema: z.ZodType,
   // `.nullable()` documents as anyOf [object, null]: compare against the object branch.
   const union = (resolved?.anyOf ?? resolved?.oneOf) as Json[] | undefined;
   if (union) resolved = union.map(deref).find((u) => u?.type === 'object');
+  // An array of objects (unwrap() of a zod array is its element): compare against its items.
+  if (resolved?.type === 'array') resolved = deref(resolved.items as Json | undefined);
   if (!resolved) {
     problems.push(`${where}: no schema`);
     return;
