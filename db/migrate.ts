@@ -4,6 +4,7 @@ import type { Knex } from 'knex';
 import * as m0001 from './migrations/0001_foundation.js';
 import * as m0002 from './migrations/0002_door.js';
 import * as m0003 from './migrations/0003_custody.js';
+import * as m0004 from './migrations/0004_destruction.js';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -14,6 +15,7 @@ const migrations: Array<[string, Migration]> = [
   ['0001_foundation', m0001],
   ['0002_door', m0002],
   ['0003_custody', m0003],
+  ['0004_destruction', m0004],
 ];
 
 const source: Knex.MigrationSource<string> = {

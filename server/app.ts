@@ -27,6 +27,7 @@ import { handoverRoutes } from './handovers/routes.js';
 import { transferRoutes } from './transfers/routes.js';
 import { approvalRoutes } from './approvals/routes.js';
 import { inspectionRoutes } from './inspections/routes.js';
+import { destructionRoutes } from './destructions/routes.js';
 import { VERSION } from './version.js';
 
 const WEB_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../web');
@@ -45,6 +46,7 @@ export const allRoutes: AnyRoute[] = [
   ...transferRoutes,
   ...approvalRoutes,
   ...inspectionRoutes,
+  ...destructionRoutes,
   ...journalRoutes,
   ...accessLogRoutes,
 ];

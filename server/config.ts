@@ -27,6 +27,8 @@ const envSchema = z.object({
   CHECKPOINT_INTERVAL_MINUTES: intFromEnv(0, 7 * 24 * 60).default(60),
   CORS_ORIGIN: z.string().min(1).optional(),
   TRUST_PROXY: z.string().min(1).optional(),
+  // The address people reach the site at, for the QR code on printed certificates (public check).
+  PUBLIC_URL: z.url({ protocol: /^https?$/ }).optional(),
   SCRYPT_COST: intFromEnv(1024, 1 << 20).default(1 << 15),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
@@ -49,6 +51,8 @@ export interface Config {
   checkpointIntervalMinutes: number;
   corsOrigin: string | undefined;
   trustProxy: string | undefined;
+  /** Base URL printed in certificate QR codes; the request's own address when not set. */
+  publicUrl: string | undefined;
   scryptCost: number;
   logLevel: z.infer<typeof envSchema>['LOG_LEVEL'];
 }
@@ -90,6 +94,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     checkpointIntervalMinutes: e.CHECKPOINT_INTERVAL_MINUTES,
     corsOrigin: e.CORS_ORIGIN,
     trustProxy: e.TRUST_PROXY,
+    publicUrl: e.PUBLIC_URL?.replace(/\/+$/, ''),
     scryptCost: e.SCRYPT_COST,
     logLevel: e.LOG_LEVEL,
     ...overrides,

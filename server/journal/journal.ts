@@ -155,3 +155,34 @@ export async function* walkChain(db: Knex, chain: string, batchSize = 2000, unti
     after = Number(rows[rows.length - 1]!.seq);
   }
 }
+
+export interface EntryCheck {
+  entry: JournalEntry;
+  payload: Record<string, unknown>;
+  /** Its content hashes to its stored hash, and it links to its neighbours in the chain. */
+  intact: boolean;
+}
+
+/**
+ * Finds the latest entry with this action and subject and checks it locally (its own hash, the
+ * previous entry's hash it names, the next entry naming it) — enough for a public certificate
+ * check, without walking the whole journal. null when there is no such entry.
+ */
+export async function findJournalEntry(db: Knex, action: string, subject: string): Promise<EntryCheck | null> {
+  const row = (await db('journal_entries').where({ action, subject }).orderBy([{ column: 'chain' }, { column: 'seq', order: 'desc' }]).first()) as JournalRow | undefined;
+  if (!row) return null;
+  const entry = rowToEntry(row);
+  let payload: Record<string, unknown> = {};
+  let intact = true;
+  try {
+    payload = JSON.parse(entry.payload) as Record<string, unknown>;
+    intact = canonicalJson(payload) === entry.payload && entryHash({ ...entry, payloadValue: payload }) === entry.hash;
+  } catch {
+    intact = false;
+  }
+  const prev = (await db('journal_entries').where({ chain: entry.chain, seq: entry.seq - 1 }).first('hash')) as { hash: string } | undefined;
+  if (entry.seq === 1 ? entry.prevHash !== GENESIS_HASH : prev?.hash !== entry.prevHash) intact = false;
+  const next = (await db('journal_entries').where({ chain: entry.chain, seq: entry.seq + 1 }).first('prev_hash')) as { prev_hash: string } | undefined;
+  if (next && next.prev_hash !== entry.hash) intact = false;
+  return { entry, payload, intact };
+}

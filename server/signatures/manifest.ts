@@ -19,6 +19,7 @@ export const MEANINGS = {
   'received transfer': { ja: '搬送品受領', en: 'received transfer' },
   inspected: { ja: '点検実施', en: 'inspected' },
   'witnessed destruction': { ja: '廃棄立会い', en: 'witnessed destruction' },
+  'present at printing': { ja: '出力立会い', en: 'present at printing' },
 } as const;
 export type Meaning = keyof typeof MEANINGS;
 

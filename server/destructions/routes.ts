@@ -1,0 +1,347 @@
+// Destruction events, their certificates (printed with an authorised person present, E2.14),
+// lists and CSV for the depositor, a depositor-facing summary, and the public check page.
+import { z } from 'zod';
+import type { Request } from 'express';
+import { defineRoute, type AnyRoute } from '../http/route.js';
+import { decodeCursor, encodeCursor, errorSchema, idParams, idSchema, limitQuery, text, timestampInput } from '../shared/schemas.js';
+import { toRfc3339, wallClock } from '../shared/time.js';
+import { html, printPage } from '../shared/html.js';
+import { CSV_BOM, csvLine } from '../shared/csv.js';
+import { NotFoundError, ValidationError } from '../errors.js';
+import type { AppContext } from '../context.js';
+import { getOrg } from '../people/service.js';
+import { signerInput, recordSummarySchema } from '../signatures/schemas.js';
+import { getSignedRecord } from '../signatures/service.js';
+import { recordJson } from '../signatures/routes.js';
+import { CATEGORIES, CATEGORY_WORDS, CERTIFICATE_NO, DESTRUCTION_METHODS, TECHNIQUE_WORDS } from './rules.js';
+import { checkCertificate, destroyedMedia, filteredDestructions, getDestruction, getPrint, recordDestruction, recordPrint, type DestroyedMediumRow, type DestructionRow } from './service.js';
+import { renderCertificate } from './certificate.js';
+
+const error = (description: string) => ({ description, schema: errorSchema });
+
+const destructionSchema = z
+  .object({
+    id: z.string(),
+    certificateNo: z.string(),
+    method: z.enum(DESTRUCTION_METHODS),
+    category: z.enum(CATEGORIES),
+    standard: z.string().nullable(),
+    securityLevel: z.string().nullable(),
+    technique: z.string().nullable(),
+    tool: z.string().nullable(),
+    toolVersion: z.string().nullable(),
+    verified: z.boolean().nullable(),
+    verificationMethod: z.string().nullable(),
+    destinationAfter: z.string().nullable(),
+    vendorOrgId: z.string().nullable(),
+    vendorName: z.string().nullable(),
+    performedById: z.string(),
+    performerName: z.string(),
+    roomId: z.string().nullable(),
+    place: z.string().nullable(),
+    presenceVerified: z.boolean(),
+    performedAt: z.string(),
+    depositorNames: z.array(z.string()),
+    mediaIds: z.array(z.string()),
+    note: z.string().nullable(),
+    certificateUrl: z.string(),
+    record: recordSummarySchema.optional(),
+  })
+  .meta({ id: 'Destruction' });
+
+function destructionJson(d: DestructionRow, media: DestroyedMediumRow[], tz: string) {
+  return {
+    id: d.id,
+    certificateNo: d.certificate_no,
+    method: d.method,
+    category: d.category,
+    standard: d.standard,
+    securityLevel: d.security_level,
+    technique: d.technique,
+    tool: d.tool,
+    toolVersion: d.tool_version,
+    verified: d.verified,
+    verificationMethod: d.verification_method,
+    destinationAfter: d.destination_after,
+    vendorOrgId: d.vendor_org_id,
+    vendorName: d.vendor_name,
+    performedById: d.performed_by_person_id,
+    performerName: d.performer_name,
+    roomId: d.room_id,
+    place: d.place,
+    presenceVerified: d.room_id !== null,
+    performedAt: toRfc3339(d.performed_at, tz),
+    depositorNames: d.depositor_names,
+    mediaIds: media.filter((m) => m.destruction_id === d.id).map((m) => m.id),
+    note: d.note,
+    certificateUrl: `/api/destructions/${d.id}/certificate`,
+  };
+}
+
+/** The address of the public check page, for the QR code (PUBLIC_URL, else this request's host). */
+function verifyUrl(app: AppContext, req: Request, number: string): string {
+  const base = app.config.publicUrl ?? `${req.protocol}://${req.get('host') ?? 'localhost'}`;
+  return `${base}/verify/${encodeURIComponent(number)}`;
+}
+
+const listQuery = z.strictObject({
+  from: timestampInput.optional(),
+  to: timestampInput.optional(),
+  depositorOrgId: idSchema.optional(),
+  method: z.enum(DESTRUCTION_METHODS).optional(),
+  format: z.enum(['json', 'csv']).default('json'),
+  lang: z.enum(['ja', 'en']).default('en'),
+  limit: limitQuery,
+  cursor: z.string().max(200).optional(),
+});
+
+const CSV_HEADERS = {
+  en: ['certificate_no', 'performed_at', 'depositor', 'label', 'kind', 'manufacturer', 'model', 'serial_no', 'method', 'category', 'standard', 'security_level', 'tool', 'verified', 'vendor', 'performed_by', 'place', 'witnesses'],
+  ja: ['証明書番号', '実施日時', '預託者', '管理番号', '種別', '製造元', '型番', '製造番号', '方法', '区分', '基準', '等級', 'ツール', '検証', '委託先', '実施者', '場所', '立会人'],
+};
+
+export const destructionRoutes: AnyRoute[] = [
+  defineRoute({
+    method: 'post',
+    path: '/api/destructions',
+    summary: 'Record a destruction witnessed on the spot (E7.1–E7.4); allocates the certificate number',
+    tags: ['destructions'],
+    access: 'destructions:write',
+    transaction: false, // witnesses' PINs are checked first (wrong ones count), then one transaction
+    body: z.strictObject({
+      mediaIds: z.array(idSchema).min(1).max(200),
+      method: z.enum(DESTRUCTION_METHODS),
+      category: z.enum(CATEGORIES).optional().describe('NIST SP 800-88 category; stated for wipes (clear or purge), derived otherwise'),
+      standard: text(200).optional().describe('e.g. "NIST SP 800-88 Rev. 2 Purge", "DIN 66399"'),
+      securityLevel: z.string().trim().max(8).optional().describe('DIN 66399 / ISO/IEC 21964 level, e.g. P-4 (required for shred)'),
+      technique: text(200).optional(),
+      tool: text(200).optional(),
+      toolVersion: text(100).optional(),
+      pattern: text(200).optional().describe('Wipe pattern, e.g. "1 pass zeros", "ATA Secure Erase"'),
+      verified: z.boolean().optional(),
+      verificationMethod: text(200).optional(),
+      destinationAfter: text(200).optional().describe('e.g. the recycling vendor'),
+      vendorOrgId: idSchema.optional(),
+      performedById: idSchema,
+      performerTitle: text(100).optional(),
+      performerContact: text(200).optional(),
+      witnesses: z.array(signerInput).min(1).max(10),
+      roomId: idSchema.optional(),
+      place: text(200).optional(),
+      performedAt: timestampInput.optional(),
+      note: text(1000).optional(),
+      mediaDetails: z.array(z.strictObject({ mediumId: idSchema, backedUp: z.boolean(), backupLocation: text(200).optional() })).max(200).optional(),
+    }),
+    responses: {
+      201: { description: 'Recorded; the certificate number is allocated', schema: destructionSchema },
+      400: error('Invalid (method details, witnesses, room and place, vendor) or a badge / PIN did not verify; nothing recorded'),
+      404: error('Unknown medium, person, organisation or room'),
+      409: error('A medium is destroyed already or away on a transfer (its status is named), or someone is not inside the room'),
+      423: error('A PIN is locked'),
+    },
+    handler: async ({ app, body, actor }) => {
+      const done = await recordDestruction(app, { ...body, actor: actor!.accountId });
+      const db = app.db.knex;
+      const row = await getDestruction(db, done.id);
+      return { status: 201, json: { ...destructionJson(row, await destroyedMedia(db, [row.id]), app.config.displayTimeZone), record: recordJson(done.record, app.config.displayTimeZone, false) } };
+    },
+  }),
+  defineRoute({
+    method: 'get',
+    path: '/api/destructions',
+    summary: 'Destructions, newest first, by period, depositor or method; format=csv gives one row per medium (UTF-8 with BOM)',
+    tags: ['destructions'],
+    access: 'destructions:read',
+    query: listQuery,
+    responses: {
+      200: { description: 'Destructions (JSON) or CSV', schema: z.object({ items: z.array(destructionSchema), nextCursor: z.string().nullable() }) },
+      400: error('Invalid filter or cursor'),
+    },
+    handler: async ({ app, db, query }) => {
+      const tz = app.config.displayTimeZone;
+      if (query.format === 'csv') {
+        const rows = (await filteredDestructions(db, query).limit(100_000)) as DestructionRow[];
+        const media = await destroyedMedia(db, rows.map((r) => r.id));
+        const sigs = new Map<string, string>();
+        for (const r of rows) {
+          const rec = await getSignedRecord(db, r.record_id);
+          sigs.set(r.id, (rec?.signatures ?? []).map((s) => s.manifest.signerName).join(' / '));
+        }
+        let out = CSV_BOM + csvLine(CSV_HEADERS[query.lang]);
+        for (const r of rows) {
+          for (const m of media.filter((x) => x.destruction_id === r.id)) {
+            if (query.depositorOrgId && m.depositor_org_id !== query.depositorOrgId) continue;
+            out += csvLine([
+              r.certificate_no,
+              toRfc3339(r.performed_at, tz),
+              m.depositor_name,
+              m.label,
+              m.kind,
+              m.manufacturer ?? '',
+              m.model ?? '',
+              m.serial_no ?? '',
+              r.method,
+              r.category,
+              r.standard ?? '',
+              r.security_level ?? '',
+              r.tool ?? '',
+              r.verified === null ? '' : String(r.verified),
+              r.vendor_name ?? '',
+              r.performer_name,
+              r.room_name ?? r.place ?? '',
+              sigs.get(r.id) ?? '',
+            ]);
+          }
+        }
+        return { text: out, contentType: 'text/csv; charset=utf-8', headers: { 'Content-Disposition': 'attachment; filename="destructions.csv"' } };
+      }
+      const after = decodeCursor(query.cursor, z.tuple([z.iso.datetime({ offset: true }), idSchema]));
+      if (query.cursor && !after) throw new ValidationError('The cursor is not valid.', [{ field: 'query.cursor', code: 'invalid_cursor', message: 'not a cursor from this list' }]);
+      const q = filteredDestructions(db, query).limit(query.limit + 1);
+      if (after) q.whereRaw('(d.performed_at, d.id) < (?::timestamptz, ?::uuid)', after as [string, string]);
+      const rows = (await q) as DestructionRow[];
+      const page = rows.slice(0, query.limit);
+      const media = await destroyedMedia(db, page.map((r) => r.id));
+      const last = page[page.length - 1];
+      return {
+        json: {
+          items: page.map((r) => destructionJson(r, media, tz)),
+          nextCursor: rows.length > query.limit && last ? encodeCursor([last.performed_at.toISOString(), last.id]) : null,
+        },
+      };
+    },
+  }),
+  defineRoute({
+    method: 'get',
+    path: '/api/destructions/summary',
+    summary: 'A depositor-facing summary of everything destroyed for it in a period (printable A4)',
+    tags: ['destructions'],
+    access: 'destructions:read',
+    query: z.strictObject({ depositorOrgId: idSchema, from: timestampInput, to: timestampInput }),
+    responses: { 200: { description: 'HTML page for printing', contentType: 'text/html' }, 400: error('Invalid period'), 404: error('Unknown depositor') },
+    handler: async ({ app, db, query }) => {
+      if (query.to <= query.from) throw new ValidationError('The period ends before it starts.', [{ field: 'query.to', code: 'before_from', message: 'to must be after from' }]);
+      const tz = app.config.displayTimeZone;
+      const depositor = await getOrg(db, query.depositorOrgId);
+      const rows = (await filteredDestructions(db, query).limit(10_000)) as DestructionRow[];
+      const media = (await destroyedMedia(db, rows.map((r) => r.id))).filter((m) => m.depositor_org_id === depositor.id);
+      const byId = new Map(rows.map((r) => [r.id, r]));
+      const body = html`
+<main class="a4 summary">
+  <header>
+    <h1>廃棄実施報告 <span class="en">Destruction summary</span></h1>
+    <p class="sub">${depositor.name} 御中 · ${wallClock(query.from, tz)} – ${wallClock(query.to, tz)}</p>
+  </header>
+  <dl class="meta"><dt>証明書 Certificates</dt><dd>${new Set(media.map((m) => m.destruction_id)).size}</dd><dt>媒体 Media destroyed</dt><dd>${media.length}</dd></dl>
+  ${media.length === 0
+    ? html`<p class="empty">この期間に廃棄された媒体はありません。 Nothing was destroyed for this depositor in this period.</p>`
+    : html`<table class="media"><thead><tr><th>証明書番号 Certificate</th><th>実施日時 Performed</th><th>管理番号 Label</th><th>種別 Kind</th><th>方法 Method</th><th>区分 Category</th></tr></thead>
+  <tbody>${media.map((m) => {
+    const d = byId.get(m.destruction_id)!;
+    return html`<tr><td>${d.certificate_no}</td><td>${wallClock(d.performed_at, tz)}</td><td>${m.label}</td><td>${m.kind}</td><td>${TECHNIQUE_WORDS[d.method].ja} ${TECHNIQUE_WORDS[d.method].en}</td><td>${CATEGORY_WORDS[d.category].en}</td></tr>`;
+  })}</tbody></table>`}
+</main>`;
+      return { html: printPage({ lang: 'ja', title: `廃棄実施報告 — ${depositor.name}`, bodyClass: 'print', body }) };
+    },
+  }),
+  defineRoute({
+    method: 'get',
+    path: '/api/destructions/:id',
+    summary: 'One destruction with its signatures',
+    tags: ['destructions'],
+    access: 'destructions:read',
+    params: idParams,
+    responses: { 200: { description: 'Found', schema: destructionSchema }, 404: error('Unknown id') },
+    handler: async ({ app, db, params }) => {
+      const row = await getDestruction(db, params.id);
+      const record = await getSignedRecord(db, row.record_id);
+      return { json: { ...destructionJson(row, await destroyedMedia(db, [row.id]), app.config.displayTimeZone), record: recordJson(record!, app.config.displayTimeZone, false) } };
+    },
+  }),
+  defineRoute({
+    method: 'post',
+    path: '/api/destructions/:id/prints',
+    summary: 'Record a print of the certificate with the authorised person present (E2.14); returns the print number',
+    tags: ['destructions'],
+    access: 'destructions:write',
+    transaction: false,
+    params: idParams,
+    body: z.strictObject({ present: signerInput.describe('The responsible or authorised person present, signing with badge + PIN') }),
+    responses: {
+      201: { description: 'Recorded; open certificateUrl to print', schema: z.object({ printNo: z.number(), reprint: z.boolean(), certificateUrl: z.string() }) },
+      400: error('Not an authorised person, or the badge / PIN did not verify'),
+      404: error('Unknown destruction'),
+      423: error('The PIN is locked'),
+    },
+    handler: async ({ app, params, body, actor }) => {
+      const { printNo } = await recordPrint(app, { destructionId: params.id, present: body.present, actor: actor!.accountId, actorPersonId: actor!.personId });
+      return { status: 201, json: { printNo, reprint: printNo > 1, certificateUrl: `/api/destructions/${params.id}/certificate?print=${printNo}` } };
+    },
+  }),
+  defineRoute({
+    method: 'get',
+    path: '/api/destructions/:id/certificate',
+    summary: 'The certificate (廃棄証明書 / Certificate of Destruction) as one A4 page; ?print=N renders recorded print N (later prints say Reprint)',
+    tags: ['destructions'],
+    access: 'destructions:read',
+    params: idParams,
+    query: z.strictObject({ print: z.coerce.number().int().min(1).max(100_000).optional() }),
+    responses: { 200: { description: 'HTML page for printing', contentType: 'text/html' }, 404: error('Unknown destruction or print') },
+    handler: async ({ app, db, params, query, req }) => {
+      const d = await getDestruction(db, params.id);
+      const record = await getSignedRecord(db, d.record_id);
+      const printRow = query.print ? await getPrint(db, d.id, query.print) : undefined;
+      if (query.print && !printRow) throw new NotFoundError('print', 'No such print of this certificate: record the print first (POST …/prints).');
+      const page = await renderCertificate({
+        destruction: d,
+        media: await destroyedMedia(db, [d.id]),
+        record: record!,
+        verifyUrl: verifyUrl(app, req, d.certificate_no),
+        tz: app.config.displayTimeZone,
+        print: printRow ? { printNo: printRow.print_no, printedAt: printRow.printed_at, printedBy: printRow.printed_by_name, presentName: printRow.present_name } : null,
+      });
+      return { html: page };
+    },
+  }),
+  defineRoute({
+    method: 'get',
+    path: '/verify/:certificateNo',
+    summary: 'Public check of a certificate (no sign-in): valid, not found, or does not match the journal',
+    tags: ['destructions'],
+    access: 'public',
+    params: z.object({ certificateNo: z.string().max(40) }),
+    responses: { 200: { description: 'HTML page: valid', contentType: 'text/html' }, 404: { description: 'HTML page: not found', contentType: 'text/html' }, 409: { description: 'HTML page: does not match the journal', contentType: 'text/html' } },
+    handler: async ({ app, db, params }) => {
+      const tz = app.config.displayTimeZone;
+      // A malformed number is simply one that does not exist (answered with the same page).
+      const check = CERTIFICATE_NO.test(params.certificateNo) ? await checkCertificate(db, params.certificateNo) : ({ status: 'not_found' } as const);
+      const verdict = {
+        valid: { cls: 'valid', ja: '有効な証明書です', en: 'This certificate is valid: it matches the tamper-evident journal.' },
+        not_found: { cls: 'notfound', ja: 'この番号の証明書はありません', en: 'No certificate has this number.' },
+        mismatch: { cls: 'mismatch', ja: '記録と一致しません', en: 'This certificate does NOT match the journal. Do not rely on it; contact the issuer.' },
+      }[check.status];
+      let facts = html``;
+      if (check.status === 'valid') {
+        const d = check.destruction;
+        const media = await destroyedMedia(db, [d.id]);
+        facts = html`<dl class="meta">
+          <dt>証明書番号 Certificate No.</dt><dd>${d.certificate_no}</dd>
+          <dt>預託者 Depositor</dt><dd>${d.depositor_names.join('、')}</dd>
+          <dt>実施日時 Performed at</dt><dd>${wallClock(d.performed_at, tz)}</dd>
+          <dt>方法 Method</dt><dd>${TECHNIQUE_WORDS[d.method].ja} / ${TECHNIQUE_WORDS[d.method].en} · ${CATEGORY_WORDS[d.category].en}</dd>
+          <dt>媒体 Media</dt><dd>${media.map((m) => m.label).join('、')}</dd>
+          <dt>立会人 Witnesses</dt><dd>${check.record.signatures.map((s) => s.manifest.signerName).join('、')}</dd>
+          <dt>記録ハッシュ Record SHA-256</dt><dd><code>${check.record.contentHash}</code></dd>
+        </dl>`;
+      }
+      const body = html`
+<main class="a4 verify">
+  <h1>廃棄証明書の確認 <span class="en">Certificate check</span></h1>
+  <p class="verdict ${verdict.cls}" data-status="${check.status}"><strong>${verdict.ja}</strong><br>${verdict.en}</p>
+  ${facts}
+</main>`;
+      const status = check.status === 'valid' ? 200 : check.status === 'not_found' ? 404 : 409;
+      return { status, html: printPage({ lang: 'ja', title: `廃棄証明書の確認 ${params.certificateNo}`, bodyClass: 'print', body }) };
+    },
+  }),
+];

@@ -1,0 +1,371 @@
+// Destruction events (E7.1–E7.4): one event destroys one or many media, all-or-nothing, in
+// front of witnesses who sign with badge + PIN (at least one responsible or authorised person,
+// E7.4), with the custody issue's presence rule. The certificate number is allocated in the same
+// transaction from a per-year counter row: numbers have no gaps, even under concurrency.
+import type { Knex } from 'knex';
+import type { AppContext } from '../context.js';
+import { NotFoundError, ValidationError, type ErrorDetail } from '../errors.js';
+import { appendJournal, findJournalEntry } from '../journal/journal.js';
+import { getOrg, getPerson } from '../people/service.js';
+import { hasValidConsent } from '../people/records.js';
+import { placeViolations, witnessViolations } from '../signatures/rules.js';
+import { assertPresent, getSignedRecord, newRecordId, recordSigned, verifySigners, type SignerInput, type StoredRecord } from '../signatures/service.js';
+import { recordHash } from '../signatures/manifest.js';
+import { lockMedia, moveMedium, type MediumRow } from '../media/service.js';
+import { assertMayDo } from '../media/rules.js';
+import { zonedParts } from '../shared/time.js';
+import { categoryOf, certificateNo, methodViolations, type Category, type DestructionMethod } from './rules.js';
+
+/** E7.4: disposal in the presence of the responsible or an authorised person. */
+export const DESTRUCTION_WITNESS_ROLES = ['responsible', 'authorized'] as const;
+
+export interface DestructionInput {
+  mediaIds: string[];
+  method: DestructionMethod;
+  category?: Category | undefined;
+  standard?: string | undefined;
+  securityLevel?: string | undefined;
+  technique?: string | undefined;
+  tool?: string | undefined;
+  toolVersion?: string | undefined;
+  pattern?: string | undefined;
+  verified?: boolean | undefined;
+  verificationMethod?: string | undefined;
+  destinationAfter?: string | undefined;
+  vendorOrgId?: string | undefined;
+  performedById: string;
+  performerTitle?: string | undefined;
+  performerContact?: string | undefined;
+  witnesses: Array<SignerInput & { drawnSignature?: string | undefined }>;
+  roomId?: string | undefined;
+  place?: string | undefined;
+  performedAt?: Date | undefined;
+  note?: string | undefined;
+  mediaDetails?: Array<{ mediumId: string; backedUp: boolean; backupLocation?: string | undefined }> | undefined;
+  actor: string;
+}
+
+export async function recordDestruction(app: AppContext, input: DestructionInput): Promise<{ id: string; certificateNo: string; record: StoredRecord }> {
+  const db = app.db.knex;
+  const performer = await getPerson(db, input.performedById);
+  const details: ErrorDetail[] = [...placeViolations(input, true), ...methodViolations(input)];
+  if (performer.left_at) details.push({ field: 'body.performedById', code: 'person_left', message: `${performer.name} has left.` });
+  if (input.vendorOrgId) {
+    const vendor = await getOrg(db, input.vendorOrgId);
+    if (vendor.kind === 'subcontractor') {
+      // E8: a subcontractor only with the depositor's written consent on file.
+      if (!(await hasValidConsent(db, vendor.id))) {
+        details.push({ field: 'body.vendorOrgId', code: 'consent_missing', message: `${vendor.name} is a subcontractor without the depositor's written consent on file (E8).` });
+      }
+    } else if (vendor.kind !== 'disposal_vendor') {
+      details.push({ field: 'body.vendorOrgId', code: 'not_a_vendor', message: `${vendor.name} is not a disposal vendor.` });
+    }
+  }
+  for (const d of input.mediaDetails ?? []) {
+    if (!input.mediaIds.includes(d.mediumId)) details.push({ field: 'body.mediaDetails', code: 'unknown_medium', message: `${d.mediumId} is not among mediaIds.` });
+  }
+  const witnesses = [];
+  for (const [i, w] of input.witnesses.entries()) {
+    const person = await getPerson(db, w.personId);
+    witnesses.push({ personId: person.id, roles: person.roles, field: `body.witnesses.${i}` });
+  }
+  details.push(...witnessViolations(witnesses, [{ personId: performer.id, role: 'performer (performedById)' }], DESTRUCTION_WITNESS_ROLES));
+  if (details.length > 0) throw new ValidationError('The destruction is not valid.', details);
+
+  const signers = await verifySigners(app, input.witnesses.map((w, i) => ({ ...w, drawnImage: w.drawnSignature, meaning: 'witnessed destruction' as const, field: `body.witnesses.${i}` })));
+
+  return db.transaction(async (trx) => {
+    const media = await lockMedia(trx, input.mediaIds);
+    // Only stored or checked-out media; a destroyed one never changes again; in transit: away.
+    media.forEach((m, i) => assertMayDo('destroy', m, `body.mediaIds.${i}`));
+    if (input.roomId) {
+      await assertPresent(trx, input.roomId, [
+        { personId: performer.id, role: 'performer', field: 'body.performedById' },
+        ...input.witnesses.map((w, i) => ({ personId: w.personId, role: 'witness', field: `body.witnesses.${i}` })),
+      ]);
+    }
+    const { rows } = await trx.raw("SELECT date_trunc('milliseconds', clock_timestamp()) AS now");
+    const now = (rows[0] as { now: Date }).now;
+    const performedAt = input.performedAt ?? now;
+    if (performedAt.getTime() > now.getTime() + 60_000) {
+      throw new ValidationError('A destruction is recorded when it has happened, not before.', [{ field: 'body.performedAt', code: 'in_future', message: 'must not be in the future' }]);
+    }
+    const year = zonedParts(now, app.config.displayTimeZone).year;
+    const number = certificateNo(year, await nextCertificateSeq(trx, year));
+    const id = newRecordId();
+    const category = categoryOf(input.method, input.category);
+    const vendor = input.vendorOrgId ? await getOrg(trx, input.vendorOrgId) : null;
+    const backup = new Map((input.mediaDetails ?? []).map((d) => [d.mediumId, d]));
+    const record = await recordSigned(app, trx, {
+      kind: 'destruction',
+      id,
+      content: {
+        certificateNo: number,
+        method: input.method,
+        category,
+        standard: input.standard ?? null,
+        securityLevel: input.securityLevel ?? null,
+        technique: input.technique ?? null,
+        tool: input.tool ?? null,
+        toolVersion: input.toolVersion ?? null,
+        pattern: input.pattern ?? null,
+        verified: input.verified ?? null,
+        verificationMethod: input.verificationMethod ?? null,
+        destinationAfter: input.destinationAfter ?? null,
+        vendor: vendor ? { id: vendor.id, name: vendor.name } : null,
+        performer: { personId: performer.id, name: performer.name, org: performer.org_name, title: input.performerTitle ?? null, contact: input.performerContact ?? null },
+        performedAt: performedAt.toISOString(),
+        media: media.map((m) => mediumFacts(m, backup.get(m.id))),
+        note: input.note ?? null,
+      },
+      roomId: input.roomId ?? null,
+      place: input.place ?? null,
+      createdBy: input.actor,
+      signers,
+    });
+    await trx('destructions').insert({
+      id,
+      record_id: record.id,
+      certificate_no: number,
+      method: input.method,
+      category,
+      standard: input.standard ?? null,
+      security_level: input.securityLevel ?? null,
+      technique: input.technique ?? null,
+      tool: input.tool ?? null,
+      tool_version: input.toolVersion ?? null,
+      pattern: input.pattern ?? null,
+      verified: input.verified ?? null,
+      verification_method: input.verificationMethod ?? null,
+      destination_after: input.destinationAfter ?? null,
+      vendor_org_id: vendor?.id ?? null,
+      performed_by_person_id: performer.id,
+      performer_title: input.performerTitle ?? null,
+      performer_contact: input.performerContact ?? null,
+      room_id: input.roomId ?? null,
+      place: input.place ?? null,
+      performed_at: performedAt,
+      note: input.note ?? null,
+      created_by: input.actor,
+      created_at: record.at,
+    });
+    await trx('destruction_media').insert(
+      media.map((m, i) => ({ destruction_id: id, medium_id: m.id, position: i + 1, backed_up: backup.get(m.id)?.backedUp ?? null, backup_location: backup.get(m.id)?.backupLocation ?? null })),
+    );
+    for (const [i, medium] of media.entries()) {
+      await moveMedium(trx, medium, { action: 'destroy', to: 'destroyed', recordId: record.id, actor: input.actor, at: record.at, details: { destructionId: id, certificateNo: number }, field: `body.mediaIds.${i}` });
+    }
+    // The public check compares the certificate with this entry (GET /verify/:certificateNo).
+    await appendJournal(trx, {
+      actor: input.actor,
+      action: 'destructions.recorded',
+      subject: `destruction:${id}`,
+      payload: { certificateNo: number, recordId: record.id, contentHash: record.contentHash, method: input.method, category, mediaIds: media.map((m) => m.id), performedAt: performedAt.toISOString() },
+    });
+    return { id, certificateNo: number, record };
+  });
+}
+
+function mediumFacts(m: MediumRow, backup: { backedUp: boolean; backupLocation?: string | undefined } | undefined) {
+  return {
+    id: m.id,
+    label: m.label,
+    kind: m.kind,
+    manufacturer: m.manufacturer,
+    model: m.model,
+    serialNo: m.serial_no,
+    classification: m.classification,
+    depositor: { id: m.depositor_org_id, name: m.depositor_name },
+    source: m.source_medium_id ? `copy of ${m.source_medium_id}` : 'original',
+    backedUp: backup?.backedUp ?? null,
+    backupLocation: backup?.backupLocation ?? null,
+  };
+}
+
+/** The next number of the year, under the counter row's lock (released at commit or rollback). */
+async function nextCertificateSeq(trx: Knex, year: number): Promise<number> {
+  await trx('certificate_counters').insert({ year, last: 0 }).onConflict('year').ignore();
+  const [row] = (await trx('certificate_counters').where({ year }).increment('last', 1).returning(['last'])) as Array<{ last: number }>;
+  return Number(row!.last);
+}
+
+// ---- Reading ---------------------------------------------------------------------------
+
+export interface DestructionRow {
+  id: string;
+  record_id: string;
+  certificate_no: string;
+  method: DestructionMethod;
+  category: Category;
+  standard: string | null;
+  security_level: string | null;
+  technique: string | null;
+  tool: string | null;
+  tool_version: string | null;
+  pattern: string | null;
+  verified: boolean | null;
+  verification_method: string | null;
+  destination_after: string | null;
+  vendor_org_id: string | null;
+  vendor_name: string | null;
+  performed_by_person_id: string;
+  performer_name: string;
+  performer_org: string;
+  performer_title: string | null;
+  performer_contact: string | null;
+  room_id: string | null;
+  room_name: string | null;
+  place: string | null;
+  performed_at: Date;
+  note: string | null;
+  created_at: Date;
+  depositor_ids: string[];
+  depositor_names: string[];
+  media_count: string;
+}
+
+export function destructionsQuery(db: Knex) {
+  return db('destructions as d')
+    .join('people as p', 'p.id', 'd.performed_by_person_id')
+    .join('organisations as po', 'po.id', 'p.org_id')
+    .leftJoin('organisations as v', 'v.id', 'd.vendor_org_id')
+    .leftJoin('rooms as r', 'r.id', 'd.room_id')
+    .select(
+      'd.*',
+      'p.name as performer_name',
+      'po.name as performer_org',
+      'v.name as vendor_name',
+      'r.name as room_name',
+      db.raw(`ARRAY(SELECT DISTINCT m.depositor_org_id::text FROM destruction_media dm JOIN media m ON m.id = dm.medium_id WHERE dm.destruction_id = d.id) AS depositor_ids`),
+      db.raw(`ARRAY(SELECT DISTINCT o.name FROM destruction_media dm JOIN media m ON m.id = dm.medium_id JOIN organisations o ON o.id = m.depositor_org_id WHERE dm.destruction_id = d.id) AS depositor_names`),
+      db.raw('(SELECT count(*) FROM destruction_media dm WHERE dm.destruction_id = d.id) AS media_count'),
+    );
+}
+
+export async function getDestruction(db: Knex, id: string): Promise<DestructionRow> {
+  const row = (await destructionsQuery(db).where('d.id', id).first()) as DestructionRow | undefined;
+  if (!row) throw new NotFoundError('destruction');
+  return row;
+}
+
+export interface DestroyedMediumRow {
+  destruction_id: string;
+  position: number;
+  backed_up: boolean | null;
+  backup_location: string | null;
+  id: string;
+  label: string;
+  kind: string;
+  manufacturer: string | null;
+  model: string | null;
+  serial_no: string | null;
+  classification: string;
+  source_medium_id: string | null;
+  depositor_org_id: string;
+  depositor_name: string;
+}
+
+export async function destroyedMedia(db: Knex, destructionIds: string[]): Promise<DestroyedMediumRow[]> {
+  if (destructionIds.length === 0) return [];
+  return (await db('destruction_media as dm')
+    .join('media as m', 'm.id', 'dm.medium_id')
+    .join('organisations as o', 'o.id', 'm.depositor_org_id')
+    .whereIn('dm.destruction_id', destructionIds)
+    .orderBy([{ column: 'dm.destruction_id' }, { column: 'dm.position' }])
+    .select('dm.destruction_id', 'dm.position', 'dm.backed_up', 'dm.backup_location', 'm.id', 'm.label', 'm.kind', 'm.manufacturer', 'm.model', 'm.serial_no', 'm.classification', 'm.source_medium_id', 'm.depositor_org_id', 'o.name as depositor_name')) as DestroyedMediumRow[];
+}
+
+export interface DestructionFilter {
+  from?: Date | undefined;
+  to?: Date | undefined;
+  depositorOrgId?: string | undefined;
+  method?: DestructionMethod | undefined;
+}
+
+export function filteredDestructions(db: Knex, f: DestructionFilter) {
+  const q = destructionsQuery(db).orderBy([{ column: 'd.performed_at', order: 'desc' }, { column: 'd.id', order: 'desc' }]);
+  if (f.from) q.where('d.performed_at', '>=', f.from);
+  if (f.to) q.where('d.performed_at', '<', f.to);
+  if (f.method) q.where('d.method', f.method);
+  if (f.depositorOrgId) {
+    q.whereExists(db('destruction_media as x').join('media as xm', 'xm.id', 'x.medium_id').whereRaw('x.destruction_id = d.id').where('xm.depositor_org_id', f.depositorOrgId));
+  }
+  return q;
+}
+
+// ---- Printing (E2.14) ------------------------------------------------------------------
+
+/**
+ * Records a print of the certificate: who printed it and the authorised person present, who
+ * confirms with badge + PIN. Returns the print number (1 = original; later ones are reprints).
+ */
+export async function recordPrint(app: AppContext, input: { destructionId: string; present: SignerInput; actor: string; actorPersonId: string }): Promise<{ printNo: number; record: StoredRecord }> {
+  const db = app.db.knex;
+  const destruction = await getDestruction(db, input.destructionId);
+  const present = await getPerson(db, input.present.personId);
+  if (!present.roles.some((r) => r === 'responsible' || r === 'authorized')) {
+    throw new ValidationError('Printing needs an authorised person present (E2.14).', [
+      { field: 'body.present.personId', code: 'not_authorized', message: `${present.name} is neither a responsible nor an authorised person.` },
+    ]);
+  }
+  const signers = await verifySigners(app, [{ ...input.present, meaning: 'present at printing', field: 'body.present' }]);
+  return db.transaction(async (trx) => {
+    // Print numbers per certificate, without gaps: the destruction row is the lock.
+    await trx('destructions').where({ id: destruction.id }).forUpdate().first('id');
+    const { rows } = await trx.raw('SELECT coalesce(max(print_no), 0) + 1 AS next FROM certificate_prints WHERE destruction_id = ?', [destruction.id]);
+    const printNo = Number((rows[0] as { next: string | number }).next);
+    const record = await recordSigned(app, trx, {
+      kind: 'certificate_print',
+      id: newRecordId(),
+      content: { destructionId: destruction.id, certificateNo: destruction.certificate_no, printNo, printedBy: input.actor, present: { personId: present.id, name: present.name } },
+      roomId: null,
+      place: null,
+      createdBy: input.actor,
+      signers,
+    });
+    await trx('certificate_prints').insert({ destruction_id: destruction.id, print_no: printNo, printed_by: input.actor, printed_by_person_id: input.actorPersonId, present_person_id: present.id, record_id: record.id, printed_at: record.at });
+    await appendJournal(trx, {
+      actor: input.actor,
+      action: 'destructions.certificate_printed',
+      subject: `destruction:${destruction.id}`,
+      payload: { certificateNo: destruction.certificate_no, printNo, presentPersonId: present.id },
+    });
+    return { printNo, record };
+  });
+}
+
+export async function getPrint(db: Knex, destructionId: string, printNo: number) {
+  return (await db('certificate_prints as c')
+    .join('people as p', 'p.id', 'c.present_person_id')
+    .join('people as b', 'b.id', 'c.printed_by_person_id')
+    .where({ 'c.destruction_id': destructionId, 'c.print_no': printNo })
+    .first('c.*', 'p.name as present_name', 'b.name as printed_by_name')) as { print_no: number; printed_by_name: string; printed_at: Date; present_name: string } | undefined;
+}
+
+// ---- The public check --------------------------------------------------------------------
+
+export type CertificateCheck =
+  | { status: 'valid'; destruction: DestructionRow; record: StoredRecord }
+  | { status: 'not_found' }
+  | { status: 'mismatch'; destruction: DestructionRow };
+
+/**
+ * GET /verify/:certificateNo: the certificate's record hashes to what was signed, and the
+ * journal entry written with it is intact and names the same certificate and hash.
+ */
+export async function checkCertificate(db: Knex, number: string): Promise<CertificateCheck> {
+  const row = (await destructionsQuery(db).where('d.certificate_no', number).first()) as DestructionRow | undefined;
+  if (!row) return { status: 'not_found' };
+  const record = await getSignedRecord(db, row.record_id);
+  const journal = await findJournalEntry(db, 'destructions.recorded', `destruction:${row.id}`);
+  const ok =
+    record !== null &&
+    recordHash(record.content) === record.contentHash &&
+    journal !== null &&
+    journal.intact &&
+    journal.payload.certificateNo === number &&
+    journal.payload.contentHash === record.contentHash &&
+    (JSON.parse(record.content) as { certificateNo?: string }).certificateNo === number;
+  return ok ? { status: 'valid', destruction: row, record: record! } : { status: 'mismatch', destruction: row };
+}
+
