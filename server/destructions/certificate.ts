@@ -94,6 +94,7 @@ export async function renderCertificate(opts: {
   <h2>立会人による確認 Validation by witnesses</h2>
   ${signatureRows(record, tz)}
   <footer class="cert-foot">
+    <div class="seal"><span>責任者印<br>Seal</span></div>
     <div>記録ハッシュ Record SHA-256: <code>${record.contentHash}</code></div>
     <div>確認 Check: <code>${opts.verifyUrl}</code></div>
     ${print ? html`<div>出力 Printed ${wallClock(print.printedAt, tz)} · 出力者 by ${print.printedBy} · 立会い権限者 authorised person present: ${print.presentName}${reprint ? html` · <strong>再発行 / Reprint No. ${print.printNo}</strong>` : ''}</div>` : ''}

@@ -1,0 +1,124 @@
+// The printed certificate in real Chromium: `chromium --headless --print-to-pdf` gives exactly one
+// A4 page, converted to PNG with pdftoppm so a person can look at it; and the QR code on the page,
+// decoded by zbarimg, opens the public check page, which says the certificate is valid.
+import { execFile } from 'node:child_process';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import request from 'supertest';
+import type { Browser } from 'playwright-core';
+import { launchBrowser, screenshot, SCREENSHOT_DIR } from '../helpers/browser.js';
+import { startTestServer, type TestServer } from '../helpers/server.js';
+import { custodySite, type CustodySite } from '../helpers/custody.js';
+
+const run = promisify(execFile);
+const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+
+let s: TestServer;
+let site: CustodySite;
+let browser: Browser;
+let destruction: { id: string; certificateNo: string; certificateUrl: string };
+let printUrl = '';
+
+beforeAll(async () => {
+  [s, browser] = await Promise.all([startTestServer({ scryptCost: 1024 }), launchBrowser()]);
+  site = await custodySite(s);
+  const performer = await site.person('廃棄 実施者', ['staff']);
+  const responsible = await site.person('田中 責任', ['responsible']);
+  const authorized = await site.person('木村 権限', ['authorized']);
+  for (const p of [performer, responsible, authorized]) await site.enter(p);
+  const vendor = (await site.ok('post', '/api/orgs', { name: '株式会社セキュア廃棄', kind: 'disposal_vendor' }, 201)).id;
+  const media = [];
+  for (const [label, kind, make] of [
+    ['HDD-2026-0041', 'hdd', { manufacturer: 'Seagate', model: 'ST4000NM000A', serialNo: 'ZC1A2B3C' }],
+    ['HDD-2026-0042', 'hdd', { manufacturer: 'WD', model: 'WD40EFPX', serialNo: 'WX12D3456789' }],
+    ['SSD-2026-0007', 'ssd', { manufacturer: 'Samsung', model: 'MZ-77E1T0', serialNo: 'S6PTNL0T123456' }],
+  ] as const) {
+    media.push(await site.ok('post', '/api/media', { label, kind, depositorOrgId: site.depositorOrgId, locationId: site.cabinetId, ...make }, 201));
+  }
+  destruction = await site.ok(
+    'post',
+    '/api/destructions',
+    {
+      mediaIds: media.map((m) => m.id),
+      method: 'physical',
+      securityLevel: 'H-5',
+      standard: 'NIST SP 800-88 Rev. 2 Destroy',
+      technique: '穿孔後破砕 drilled then crushed',
+      tool: 'HDD Punch PD-5',
+      toolVersion: 'rev.3',
+      verified: true,
+      verificationMethod: '目視確認 visual inspection',
+      destinationAfter: '金属リサイクル業者 metal recycler',
+      vendorOrgId: vendor,
+      performedById: performer.id,
+      performerTitle: '情報管理課 主任',
+      performerContact: '03-1234-5678',
+      witnesses: [site.signer(responsible), site.signer(authorized)],
+      roomId: site.roomId,
+      mediaDetails: media.map((m) => ({ mediumId: m.id, backedUp: false })),
+    },
+    201,
+  );
+  const print = await site.ok('post', `/api/destructions/${destruction.id}/prints`, { present: site.signer(authorized) }, 201);
+  printUrl = print.certificateUrl;
+});
+afterAll(async () => {
+  await browser?.close();
+  await s?.close();
+});
+
+describe('the printed certificate', () => {
+  it('chromium --headless --print-to-pdf gives exactly one A4 page; pdftoppm makes it an image', async () => {
+    const page = await site.call('get', printUrl);
+    expect(page.status).toBe(200);
+    // The page as served, with its stylesheet taken from the repository (the CLI cannot send the
+    // sign-in header, so it prints a saved copy of the page).
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'tachiai-cert-'));
+    try {
+      const htmlFile = path.join(dir, 'certificate.html');
+      await writeFile(htmlFile, page.text.replace('href="/assets/print.css"', `href="file://${path.join(REPO, 'web/assets/print.css')}"`));
+      const pdf = path.join(dir, 'certificate.pdf');
+      await run(CHROMIUM, ['--headless', '--no-sandbox', '--disable-gpu', '--no-pdf-header-footer', `--print-to-pdf=${pdf}`, `file://${htmlFile}`], { timeout: 60_000 });
+      const info = (await run('/usr/bin/pdfinfo', [pdf])).stdout;
+      expect(info).toMatch(/^Pages:\s+1$/m);
+      const size = /^Page size:\s+([\d.]+) x ([\d.]+) pts/m.exec(info)!;
+      expect(Math.abs(Number(size[1]) - 595.28)).toBeLessThan(2); // A4: 210 × 297 mm
+      expect(Math.abs(Number(size[2]) - 841.89)).toBeLessThan(2);
+      const out = path.join(SCREENSHOT_DIR, 'certificate-pdf');
+      await run('/usr/bin/pdftoppm', ['-png', '-r', '90', '-singlefile', pdf, out]);
+      expect((await readFile(`${out}.png`)).length).toBeGreaterThan(10_000);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('its QR code (zbarimg) opens the public check page, which says valid', async () => {
+    const page = await browser.newPage({ viewport: { width: 900, height: 1300 } });
+    try {
+      await page.setExtraHTTPHeaders({ authorization: `Bearer ${await s.adminToken()}` });
+      expect((await page.goto(`${s.url}${printUrl}`))?.status()).toBe(200);
+      await page.evaluate(() => document.fonts.ready);
+      expect(await page.evaluate(() => document.fonts.check('12pt "Noto Sans CJK JP"', '廃棄証明書'))).toBe(true);
+      await screenshot(page, 'certificate-page');
+      const qr = path.join(SCREENSHOT_DIR, 'certificate-qr.png');
+      await page.locator('.cert-qr svg').screenshot({ path: qr });
+      const decoded = (await run('/usr/bin/zbarimg', ['--raw', '-q', qr])).stdout.trim();
+      expect(decoded).toBe(`${s.url}/verify/${destruction.certificateNo}`);
+      const check = await request(decoded).get('');
+      expect(check.status).toBe(200);
+      expect(check.text).toContain('data-status="valid"');
+      expect(check.text).toContain(destruction.certificateNo);
+      const publicPage = await browser.newPage();
+      await publicPage.goto(decoded);
+      await screenshot(publicPage, 'certificate-verify');
+      await publicPage.close();
+    } finally {
+      await page.close();
+    }
+  });
+});
