@@ -22,7 +22,7 @@ Commands:
                              create an administrator; prints { personId, badgeToken, badgePin }
   verify [--checkpoint FILE] re-check the whole journal; exit 0 and print the head hash if intact,
                              exit 1 naming the first bad entry if not
-  seed-demo                  a small demo site (people, rooms, badges with PINs) to try every flow;
+  seed-demo                  a small demo site (people, rooms, badges with PINs, cabinets, media) to try every flow;
                              prints the demo accounts and badges as JSON
   checkpoint                 sign the journal's current head now; prints it (with the public key)
                              as JSON, to keep off the server for "verify --checkpoint"
@@ -185,7 +185,7 @@ async function main(argv: string[]): Promise<number> {
         process.stderr.write('Creating the demo site…\n');
         const site = await seedDemo(ctx);
         console.log(JSON.stringify(site, null, 2));
-        process.stderr.write(`Created ${site.rooms.length} rooms and ${site.people.length} people with badges. Sign in with the accounts above.\n`);
+        process.stderr.write(`Created ${site.rooms.length} rooms, ${site.people.length} people with badges, ${site.locations.length} storage locations and ${site.media.length} media. Sign in with the accounts above.\n`);
         return 0;
       } finally {
         await ctx.db.close();

@@ -1,14 +1,17 @@
 // `tachiai seed-demo`: a small, realistic demo site to try every flow — a depositor, the
 // contractor's responsible person, authorised person, staff and guard, a subcontractor with
 // consent, a visitor with an NDA, a secure processing room and a reception room with hours,
-// access lists, a training, and a badge (with PIN) for everyone. Everything goes through the
+// access lists, a training, a badge (with PIN) for everyone, the depositor's contact, an approved
+// carrier, a disposal vendor, a cabinet and a safe in the secure room, and entrusted media in them. Everything goes through the
 // same functions as the API, so it is all journaled. Runs once: a second run is refused.
 import type { AppContext } from '../context.js';
 import { ConflictError } from '../errors.js';
-import { createOrg, createPerson } from '../people/service.js';
+import { createOrg, createPerson, setOrgApproval } from '../people/service.js';
 import { recordConsent, recordNda, recordTraining } from '../people/records.js';
 import { issueBadge } from '../badges/service.js';
 import { createRoom, grantRoomAccess } from '../rooms/service.js';
+import { createLocation, registerMedium } from '../media/service.js';
+import type { MediaKind } from '../media/rules.js';
 
 export interface DemoPerson {
   name: string;
@@ -23,6 +26,8 @@ export interface DemoPerson {
 export interface DemoSite {
   rooms: Array<{ id: string; name: string; kind: string }>;
   people: DemoPerson[];
+  locations: Array<{ id: string; name: string; kind: string }>;
+  media: Array<{ id: string; label: string; kind: string; location: string }>;
 }
 
 const DEMO_MARKER = '【デモ】';
@@ -50,6 +55,7 @@ export async function seedDemo(ctx: AppContext): Promise<DemoSite> {
       { name: '田中 美咲', roles: ['guard'], org: contractor, account: true, rooms: [reception.id], pin: '730164' },
       { name: '伊藤 大輔', roles: ['staff'], org: sub, account: false, rooms: [secure.id], pin: '615283' },
       { name: '渡辺 さくら', roles: ['visitor'], org: guests, account: false, rooms: [secure.id, reception.id], pin: '904172' },
+      { name: '山口 直樹', roles: ['staff'], org: depositor, account: false, rooms: [secure.id, reception.id], pin: '528361' },
     ];
     const people: DemoPerson[] = [];
     const ids: string[] = [];
@@ -66,8 +72,8 @@ export async function seedDemo(ctx: AppContext): Promise<DemoSite> {
       const badge = await issueBadge(ctx, trx, { personId: person.id, pin: spec.pin, actor });
       people.push({ name: spec.name, roles: spec.roles, organisation: spec.org.name, username, password: username ? DEMO_PASSWORD : null, badgeToken: badge.token, badgePin: spec.pin });
     }
-    // The subcontractor's worker and the visitor have NDAs on file (M6.3).
-    for (const personId of [ids[4]!, ids[5]!]) {
+    // The subcontractor's worker, the visitor and the depositor's contact have NDAs on file (M6.3).
+    for (const personId of [ids[4]!, ids[5]!, ids[6]!]) {
       await recordNda(trx, { personId, signedAt: new Date(Date.now() - 7 * 86400_000), documentRef: '秘密保持契約書 (デモ)' }, actor);
     }
     await recordTraining(
@@ -78,10 +84,40 @@ export async function seedDemo(ctx: AppContext): Promise<DemoSite> {
         instructor: '佐藤 健一',
         method: '集合研修',
         content: '要領の内容、監視の周知、ウイルス対策、ソフトウェアの導入禁止、懲戒規定',
-        participantIds: ids.slice(0, 5),
+        participantIds: [...ids.slice(0, 5), ids[6]!],
       },
       actor,
     );
-    return { rooms: [secure, reception].map((r) => ({ id: r.id, name: r.name, kind: r.kind })), people };
+
+    // Custody: an approved carrier (E1.3), a disposal vendor (E7.1), locked storage (E1.2) and media.
+    const carrier = await createOrg(trx, { name: `${DEMO_MARKER}安全輸送株式会社`, kind: 'carrier' }, actor);
+    await setOrgApproval(trx, carrier.id, true, '運送業者評価 2026年度 (デモ)', actor);
+    await createOrg(trx, { name: `${DEMO_MARKER}株式会社セキュア廃棄`, kind: 'disposal_vendor' }, actor);
+    const cabinet = await createLocation(trx, { name: '施錠キャビネットA', kind: 'cabinet', roomId: secure.id }, actor);
+    const safe = await createLocation(trx, { name: '耐火金庫1', kind: 'safe', roomId: secure.id }, actor);
+    const { rows } = await trx.raw("SELECT date_trunc('milliseconds', clock_timestamp()) AS now");
+    const at = (rows[0] as { now: Date }).now;
+    const mediaSpecs: Array<{ label: string; kind: MediaKind; location: typeof cabinet; description: string; manufacturer?: string; model?: string; serialNo?: string }> = [
+      { label: 'MB-2026-001', kind: 'paper', location: cabinet, description: '顧客申込書 2026年10月分 一式' },
+      { label: 'MB-2026-002', kind: 'paper', location: cabinet, description: '口座振替依頼書 控え' },
+      { label: 'MB-2026-003', kind: 'usb', location: safe, description: '入力データ 10月分', manufacturer: 'I-O DATA', model: 'ED-HB3', serialNo: 'IOD2026A0031' },
+      { label: 'MB-2026-004', kind: 'hdd', location: safe, description: '旧システム データ移行元', manufacturer: 'Seagate', model: 'ST2000DM008', serialNo: 'ZFL3A1B2' },
+      { label: 'MB-2026-005', kind: 'tape', location: safe, description: '月次バックアップ LTO-8', manufacturer: 'FUJIFILM', model: 'LTO8 Ultrium', serialNo: 'FJ8L000512' },
+    ];
+    const media = [];
+    for (const m of mediaSpecs) {
+      const row = await registerMedium(
+        trx,
+        { label: m.label, kind: m.kind, depositorOrgId: depositor.id, locationId: m.location.id, description: m.description, classification: 'top_secret', manufacturer: m.manufacturer, model: m.model, serialNo: m.serialNo },
+        { action: 'registered', recordId: null, actor, at },
+      );
+      media.push({ id: row.id, label: row.label, kind: row.kind, location: m.location.name });
+    }
+    return {
+      rooms: [secure, reception].map((r) => ({ id: r.id, name: r.name, kind: r.kind })),
+      people,
+      locations: [cabinet, safe].map((l) => ({ id: l.id, name: l.name, kind: l.kind })),
+      media,
+    };
   });
 }

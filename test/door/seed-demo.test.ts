@@ -29,6 +29,24 @@ describe('seed-demo', () => {
     expect((await verifyJournal(s.ctx.db.knex, s.ctx.secrets.signing)).ok).toBe(true);
   });
 
+  it('has locked storage with media that the demo people can check out and return (E1.2)', async () => {
+    expect(site.locations.map((l) => l.kind).sort()).toEqual(['cabinet', 'safe']);
+    expect(site.media.length).toBeGreaterThanOrEqual(5);
+    const staff = site.people.find((p) => p.roles.includes('staff') && p.username)!;
+    const token = await s.login({ username: staff.username!, password: staff.password! });
+    const auth = { authorization: `Bearer ${token}` };
+    const secure = site.rooms.find((r) => r.kind === 'secure')!;
+    const me = (await request(s.url).get('/api/auth/me').set(auth)).body;
+    const admin = { authorization: `Bearer ${await s.adminToken()}` };
+    expect((await request(s.url).post('/api/scans').set(admin).send({ roomId: secure.id, badge: staff.badgeToken, direction: 'in' })).body.decision).toBe('granted');
+    const medium = site.media[0]!;
+    const out = await request(s.url).post(`/api/media/${medium.id}/checkout`).set(auth).send({ personId: me.user.personId, badge: staff.badgeToken, pin: staff.badgePin });
+    expect(out.status, JSON.stringify(out.body)).toBe(201);
+    const locations = (await request(s.url).get('/api/locations').set(auth)).body.items;
+    const back = await request(s.url).post(`/api/media/${medium.id}/checkin`).set(auth).send({ locationId: locations[0].id, badge: staff.badgeToken, pin: staff.badgePin });
+    expect(back.status, JSON.stringify(back.body)).toBe(201);
+  });
+
   it('refuses to run twice', async () => {
     await expect(seedDemo(s.ctx)).rejects.toThrow(/already/);
   });
