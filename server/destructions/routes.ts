@@ -310,8 +310,15 @@ export const destructionRoutes: AnyRoute[] = [
     tags: ['destructions'],
     access: 'public',
     params: z.object({ certificateNo: z.string().max(40) }),
-    responses: { 200: { description: 'HTML page: valid', contentType: 'text/html' }, 404: { description: 'HTML page: not found', contentType: 'text/html' }, 409: { description: 'HTML page: does not match the journal', contentType: 'text/html' } },
-    handler: async ({ app, db, params }) => {
+    query: z.strictObject({ format: z.enum(['html', 'json']).default('html') }),
+    responses: {
+      200: {
+        description:
+          'The verdict — valid, not_found or mismatch (does not match the journal) — as a page for people (default) or, with format=json, as JSON. The check itself always succeeds; the verdict is its answer.',
+        schema: z.object({ certificateNo: z.string(), status: z.enum(['valid', 'not_found', 'mismatch']) }),
+      },
+    },
+    handler: async ({ app, db, params, query }) => {
       const tz = app.config.displayTimeZone;
       // A malformed number is simply one that does not exist (answered with the same page).
       const check = CERTIFICATE_NO.test(params.certificateNo) ? await checkCertificate(db, params.certificateNo) : ({ status: 'not_found' } as const);
@@ -320,6 +327,7 @@ export const destructionRoutes: AnyRoute[] = [
         not_found: { cls: 'notfound', ja: 'この番号の証明書はありません', en: 'No certificate has this number.' },
         mismatch: { cls: 'mismatch', ja: '記録と一致しません', en: 'This certificate does NOT match the journal. Do not rely on it; contact the issuer.' },
       }[check.status];
+      if (query.format === 'json') return { json: { certificateNo: params.certificateNo, status: check.status } };
       let facts = html``;
       if (check.status === 'valid') {
         const d = check.destruction;
@@ -340,8 +348,7 @@ export const destructionRoutes: AnyRoute[] = [
   <p class="verdict ${verdict.cls}" data-status="${check.status}"><strong>${verdict.ja}</strong><br>${verdict.en}</p>
   ${facts}
 </main>`;
-      const status = check.status === 'valid' ? 200 : check.status === 'not_found' ? 404 : 409;
-      return { status, html: printPage({ lang: 'ja', title: `廃棄証明書の確認 ${params.certificateNo}`, bodyClass: 'print', body }) };
+      return { html: printPage({ lang: 'ja', title: `廃棄証明書の確認 ${params.certificateNo}`, bodyClass: 'print', body }) };
     },
   }),
 ];

@@ -303,10 +303,12 @@ describe('the public check (GET /verify/:certificateNo)', () => {
     expect(ok.status).toBe(200);
     expect(ok.text).toContain('data-status="valid"');
     expect(ok.text).toContain('D-PUB-1');
+    expect((await request(s.url).get(`/verify/${d.certificateNo}?format=json`)).body).toEqual({ certificateNo: d.certificateNo, status: 'valid' });
+    expect((await request(s.url).get('/verify/2099-000001?format=json')).body).toEqual({ certificateNo: '2099-000001', status: 'not_found' });
     expect(ok.text).not.toContain(performer.badge);
     expect(ok.text).not.toContain(m.id);
     const missing = await request(s.url).get('/verify/2099-000001');
-    expect(missing.status).toBe(404);
+    expect(missing.status).toBe(200);
     expect(missing.text).toContain('data-status="not_found"');
     expect((await request(s.url).get('/verify/%3Cscript%3E')).text).toContain('data-status="not_found"');
   });
@@ -323,7 +325,8 @@ describe('the public check (GET /verify/:certificateNo)', () => {
       await trx('journal_entries').where({ chain: entry.chain, seq: entry.seq }).update({ payload: JSON.stringify(payload) });
     });
     const res = await request(s.url).get(`/verify/${d.certificateNo}`);
-    expect(res.status).toBe(409);
+    expect(res.status).toBe(200);
+    expect((await request(s.url).get(`/verify/${d.certificateNo}?format=json`)).body).toEqual({ certificateNo: d.certificateNo, status: 'mismatch' });
     expect(res.text).toContain('data-status="mismatch"');
     expect(res.text).toContain('does NOT match');
     expect(res.text).not.toContain('D-TAMPER-1');
