@@ -1,5 +1,6 @@
 // Tachiai front desk: sign-in, the front-desk shell, and the idle lock. The door screens
-// (door.js: scanning, live log, occupancy; admin.js: registration forms) are loaded after sign-in.
+// (door.js: scanning, live log, occupancy; admin.js: registration forms) are loaded after sign-in;
+// the media screens (media.js: custody, handovers, inspections) when the media tab is first opened.
 // Plain ES module, no framework, no build step. Runs under `script-src 'self'; style-src 'self'`:
 // no inline scripts or styles, no eval; screens are switched with the `hidden` attribute.
 //
@@ -93,6 +94,71 @@ function startDoor() {
   });
 }
 
+// ---------------------------------------------------------------------------------------------
+// The media screens (media.js), loaded when the media tab is first opened; and the count of
+// after-hours alerts (media still checked out after their room's hours) on the media tab.
+
+/** @type {null | { start(): void, stop(): void, render(): void, shown(): void }} */
+let media = null;
+/** @type {null | Promise<unknown>} */
+let mediaLoading = null;
+let alertTimer = 0;
+/** Roles that may read media records (server/auth/permissions.ts: media:read). */
+const MEDIA_READERS = ['admin', 'responsible', 'authorized', 'staff', 'auditor'];
+const ALERT_POLL_MS = 60_000;
+
+const mediaHost = {
+  ...doorHost,
+  visible: () => Boolean(state.session) && state.screen === 'shell' && state.section === 'media',
+  /** The media screens loaded alerts themselves: update the tab's count. */
+  alerts: (items) => showAlertCount(items),
+};
+
+function startMedia() {
+  if (!state.session || state.screen !== 'shell') return;
+  mediaLoading ??= import('./media.js')
+    .then((m) => {
+      media = m.createMedia(mediaHost);
+      render();
+    })
+    .catch(() => {
+      mediaLoading = null;
+      $('media-status').dataset.i18n = 'media.load_failed';
+      $('media-status').hidden = false;
+      render();
+    });
+  void mediaLoading.then(() => {
+    if (media && state.session && state.screen === 'shell') {
+      media.start();
+      if (state.section === 'media') media.shown();
+    }
+  });
+}
+
+function canReadMedia() {
+  return Boolean(state.session?.user.roles.some((r) => MEDIA_READERS.includes(r)));
+}
+
+function showAlertCount(items) {
+  const badge = $('tab-media-alerts');
+  const n = Array.isArray(items) ? items.length : 0;
+  badge.hidden = n === 0;
+  setText(badge, n ? String(n) : '');
+  if (n) badge.setAttribute('aria-label', t(state.lang, 'section.media.alerts', { n }));
+  else badge.removeAttribute('aria-label');
+}
+
+/** The after-hours alerts, for the count on the media tab (the media screens list them). */
+async function pollAlerts() {
+  clearTimeout(alertTimer);
+  const session = state.session;
+  if (!session || !canReadMedia()) return;
+  const res = await api('GET', '/api/custody/alerts', { background: true });
+  if (session !== state.session) return;
+  if (res.status === 200) showAlertCount(res.data?.items);
+  alertTimer = setTimeout(() => void pollAlerts(), ALERT_POLL_MS);
+}
+
 /** Idle timeout in seconds: the server's, or the shorter `?idle=` override. */
 function idleSeconds() {
   const server = state.config.idleTimeoutSeconds > 0 ? state.config.idleTimeoutSeconds : DEFAULT_CONFIG.idleTimeoutSeconds;
@@ -105,8 +171,9 @@ function idleSeconds() {
 /**
  * Calls the API. Never throws: network failures come back as `{ status: 0 }`.
  * With `auth`, a 401 ends the sign-in at once (session ended, idle or token expired).
+ * `background` requests (polling) do not count as the user's work for the token refresh.
  */
-async function api(method, path, { body, auth = true } = {}) {
+async function api(method, path, { body, auth = true, background = false } = {}) {
   const session = state.session;
   const headers = { Accept: 'application/json' };
   if (body !== undefined) headers['Content-Type'] = 'application/json';
@@ -139,7 +206,7 @@ async function api(method, path, { body, auth = true } = {}) {
   }
   const result = { status: res.status, code: data?.error?.code ?? null, data, headers: res.headers };
   if (auth && session === state.session) {
-    state.lastRequest = Date.now();
+    if (!background) state.lastRequest = Date.now();
     if (res.status === 401 && result.code !== 'invalid_credentials') {
       const expired = result.code === 'session_expired' || result.code === 'token_expired';
       endSession(expired ? 'session_expired' : 'session_ended', { tellServer: false });
@@ -370,11 +437,17 @@ function render() {
   setText($('signin-submit'), t(lang, state.busy && state.screen === 'signin' ? 'signin.busy' : 'signin.submit'));
   setText($('password-submit'), t(lang, state.busy && state.screen === 'password' ? 'password.busy' : 'password.submit'));
   door?.render();
+  media?.render();
+  const alerts = $('tab-media-alerts');
+  if (!alerts.hidden) alerts.setAttribute('aria-label', t(lang, 'section.media.alerts', { n: Number(alerts.textContent) }));
 }
 
 /** Removes every piece of signed-in data from the page (E3.6: the screen clears). */
 function clearSessionDisplay() {
   door?.stop();
+  media?.stop();
+  clearTimeout(alertTimer);
+  showAlertCount([]);
   for (const id of ['current-user', 'previous-login-at', 'previous-logout-at', 'password-expiry']) $(id).textContent = '';
   $('current-roles').replaceChildren();
   $('password-form').reset();
@@ -466,7 +539,10 @@ function startSession(data, username) {
   $('signin-form').reset();
   render();
   focusLater(passwordExpired ? 'current-password' : 'previous-title');
-  if (!passwordExpired) startDoor();
+  if (!passwordExpired) {
+    startDoor();
+    void pollAlerts();
+  }
 }
 
 async function refreshToken() {
@@ -606,6 +682,7 @@ async function onPasswordChange(event) {
     render();
     focusLater('previous-title');
     startDoor();
+    void pollAlerts();
     return;
   }
   const details = Array.isArray(res.data?.error?.details) ? res.data.error.details : [];
@@ -654,6 +731,12 @@ function selectSection(name, focus) {
   render();
   if (focus) $(`tab-${name}`).focus();
   else if (name === 'door') door?.shown();
+  if (name === 'media') {
+    if (media) {
+      media.start();
+      if (!focus) media.shown();
+    } else startMedia();
+  }
 }
 
 function onTabKey(event) {
