@@ -102,6 +102,8 @@ export async function up(knex: Knex): Promise<void> {
     t.index(['holder_person_id']);
     t.index(['depositor_org_id']);
   });
+  // The front desk finds media by the label typed, whatever its case.
+  await knex.raw('CREATE INDEX media_label_lower_index ON media (lower(label))');
   // One status at a time, and the facts that go with it (E1.2: stored means in a location).
   await knex.raw(
     `ALTER TABLE media ADD CONSTRAINT media_status_facts_check CHECK (
@@ -143,6 +145,7 @@ export async function up(knex: Knex): Promise<void> {
   await knex.schema.createTable('handover_media', (t) => {
     t.uuid('handover_id').notNullable().references('handovers.id');
     t.uuid('medium_id').notNullable().references('media.id');
+    t.smallint('position').notNullable();
     t.primary(['handover_id', 'medium_id']);
     t.index(['medium_id']);
   });
@@ -169,6 +172,7 @@ export async function up(knex: Knex): Promise<void> {
   await knex.schema.createTable('transfer_media', (t) => {
     t.uuid('transfer_id').notNullable().references('transfers.id');
     t.uuid('medium_id').notNullable().references('media.id');
+    t.smallint('position').notNullable();
     t.primary(['transfer_id', 'medium_id']);
     t.index(['medium_id']);
   });

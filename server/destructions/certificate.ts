@@ -10,18 +10,8 @@ import { presenceLine, signatureRows } from '../signatures/routes.js';
 import type { StoredRecord } from '../signatures/service.js';
 import { CATEGORY_WORDS, TECHNIQUE_WORDS } from './rules.js';
 import type { DestroyedMediumRow, DestructionRow } from './service.js';
+import { CLASSIFICATION_WORDS, KIND_WORDS, type MediaKind } from '../media/rules.js';
 
-const KIND_WORDS: Record<string, string> = {
-  paper: '紙 Paper',
-  usb: 'USBメモリ USB flash',
-  hdd: 'HDD',
-  ssd: 'SSD',
-  optical: '光ディスク Optical disc',
-  tape: '磁気テープ Tape',
-  other: 'その他 Other',
-};
-
-const CLASSIFICATION_WORDS: Record<string, string> = { top_secret: '極秘 Top secret', secret: '秘 Secret', confidential: '社外秘 Confidential' };
 
 export interface CertificatePrint {
   printNo: number;
@@ -83,7 +73,7 @@ export async function renderCertificate(opts: {
     <thead><tr><th>#</th><th>管理番号 Property no.</th><th>種別 Type</th><th>製造元・型番 Make / model</th><th>製造番号 Serial no.</th><th>出所 Source</th><th>機密区分 Class</th><th>バックアップ Backup</th></tr></thead>
     <tbody>${media.map(
       (m) => html`<tr>
-      <td>${m.position}</td><td>${m.label}</td><td>${KIND_WORDS[m.kind] ?? m.kind}</td>
+      <td>${m.position}</td><td>${m.label}</td><td>${KIND_WORDS[m.kind as MediaKind] ?? m.kind}</td>
       <td>${[m.manufacturer, m.model].filter(Boolean).join(' ') || '—'}</td><td>${m.serial_no ?? '—'}</td>
       <td>${m.source_medium_id ? '複製 Copy' : '原本 Original'}（${m.depositor_name}）</td>
       <td>${CLASSIFICATION_WORDS[m.classification] ?? m.classification}</td>

@@ -19,7 +19,7 @@ function handoversQuery(db: Knex) {
   return db('handovers as h')
     .join('people as f', 'f.id', 'h.from_person_id')
     .join('people as t', 't.id', 'h.to_person_id')
-    .select('h.*', 'f.name as from_name', 't.name as to_name', db.raw('ARRAY(SELECT hm.medium_id::text FROM handover_media hm WHERE hm.handover_id = h.id ORDER BY hm.medium_id) AS media_ids'));
+    .select('h.*', 'f.name as from_name', 't.name as to_name', db.raw('ARRAY(SELECT hm.medium_id::text FROM handover_media hm WHERE hm.handover_id = h.id ORDER BY hm.position) AS media_ids'));
 }
 
 export async function getHandover(db: Knex, id: string): Promise<HandoverRow | null> {

@@ -136,7 +136,7 @@ export async function recordHandover(app: AppContext, input: HandoverInput): Pro
       const created = await registerMedium(trx, { ...m, depositorOrgId: from.org_id }, { action: 'received_from_depositor', recordId: record.id, actor: input.actor, at: record.at, details: stepDetails });
       mediaIds.push(created.id);
     }
-    if (mediaIds.length > 0) await trx('handover_media').insert(mediaIds.map((medium_id) => ({ handover_id: id, medium_id })));
+    if (mediaIds.length > 0) await trx('handover_media').insert(mediaIds.map((medium_id, i) => ({ handover_id: id, medium_id, position: i + 1 })));
     await appendJournal(trx, {
       actor: input.actor,
       action: 'handovers.recorded',

@@ -11,7 +11,7 @@ import { signaturesOf, signatureJson } from '../signatures/service.js';
 import { signatureSchema } from '../signatures/schemas.js';
 import { MEANINGS } from '../signatures/manifest.js';
 import { receiptUrl } from '../signatures/routes.js';
-import { CLASSIFICATIONS, LOCATION_KINDS, MEDIA_KINDS, MEDIA_STATUSES, mediumCode } from './rules.js';
+import { CLASSIFICATION_WORDS, CLASSIFICATIONS, KIND_WORDS, LOCATION_KINDS, MEDIA_KINDS, MEDIA_STATUSES, mediumCode, STATUS_PRINT_WORDS } from './rules.js';
 import { createLocation, custodySteps, getLocation, getMedium, listLocations, listMedia, locationJson, mediumJson, registerMedium } from './service.js';
 
 const error = (description: string) => ({ description, schema: errorSchema });
@@ -237,9 +237,9 @@ export const mediaRoutes: AnyRoute[] = [
     <p class="sub">${m.label} · ${m.depositor_name} · 印刷 Printed ${wallClock((rows[0] as { now: Date }).now, tz)}</p>
   </header>
   <dl class="meta">
-    <dt>媒体 Label</dt><dd>${m.label}（${m.kind}）</dd>
+    <dt>媒体 Label</dt><dd>${m.label}（${KIND_WORDS[m.kind]}）</dd>
     <dt>預託者 Depositor</dt><dd>${m.depositor_name}</dd>
-    <dt>現在の状態 Status</dt><dd>${m.status}${m.holder_name ? ` — ${m.holder_name}` : ''}${m.location_name ? ` — ${m.location_name}` : ''}</dd>
+    <dt>現在の状態 Status</dt><dd>${STATUS_PRINT_WORDS[m.status]}${m.holder_name ? ` — ${m.holder_name}` : ''}${m.location_name ? ` — ${m.location_name}` : ''}</dd>
     <dt>保管場所 Home</dt><dd>${m.room_name} / ${m.home_location_name}</dd>
   </dl>
   <table class="steps">
@@ -276,7 +276,7 @@ export const mediaRoutes: AnyRoute[] = [
   <div class="what">
     <div class="label-text">${m.label}</div>
     <div>${m.depositor_name}</div>
-    <div>${m.kind} · ${m.classification === 'top_secret' ? '極秘 Top secret' : m.classification}</div>
+    <div>${KIND_WORDS[m.kind]} · ${CLASSIFICATION_WORDS[m.classification] ?? m.classification}</div>
     <div>${m.room_name} / ${m.home_location_name}</div>
   </div>
 </main>`;

@@ -10,6 +10,25 @@ export type MediaStatus = (typeof MEDIA_STATUSES)[number];
 
 export const CLASSIFICATIONS = ['top_secret', 'secret', 'confidential'] as const;
 
+/** Words for printed pages (Japanese / English together). */
+export const KIND_WORDS: Record<MediaKind, string> = {
+  paper: '紙 Paper',
+  usb: 'USBメモリ USB flash',
+  hdd: 'HDD',
+  ssd: 'SSD',
+  optical: '光ディスク Optical disc',
+  tape: '磁気テープ Tape',
+  other: 'その他 Other',
+};
+export const STATUS_PRINT_WORDS: Record<MediaStatus, string> = {
+  stored: '保管中 Stored',
+  checked_out: '持出し中 Checked out',
+  in_transit: '搬送中 In transit',
+  returned_to_depositor: '預託者へ返却済み Returned to the depositor',
+  destroyed: '廃棄済み Destroyed',
+};
+export const CLASSIFICATION_WORDS: Record<string, string> = { top_secret: '極秘 Top secret', secret: '秘 Secret', confidential: '社外秘 Confidential' };
+
 export const LOCATION_KINDS = ['cabinet', 'safe', 'vault'] as const;
 
 /**

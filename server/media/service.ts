@@ -300,7 +300,8 @@ export async function listMedia(db: Knex, filter: MediaFilter, limit: number, af
   if (filter.roomId) q.where('hl.room_id', filter.roomId);
   if (filter.holderPersonId) q.where('m.holder_person_id', filter.holderPersonId);
   if (filter.depositorOrgId) q.where('m.depositor_org_id', filter.depositorOrgId);
-  if (filter.label) q.where('m.label', filter.label);
+  // Labels are typed at the desk: matched without regard to case.
+  if (filter.label) q.whereRaw('lower(m.label) = lower(?)', [filter.label]);
   if (after) q.whereRaw('(m.created_at, m.id) < (?::timestamptz, ?::uuid)', after);
   return (await q) as MediumRow[];
 }

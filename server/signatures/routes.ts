@@ -11,6 +11,10 @@ import { MEANINGS, signatureMessage } from './manifest.js';
 import { getSignedRecord, signatureJson, type StoredRecord } from './service.js';
 import { recordSchema } from './schemas.js';
 import { getRoom } from '../rooms/service.js';
+import { KIND_WORDS, type MediaKind } from '../media/rules.js';
+
+const METHOD_WORDS: Record<string, string> = { hand_carry: '手持ち搬送 Hand carry', carrier: '運送業者 Carrier', post: '郵送 Post' };
+const OUTCOME_WORDS: Record<string, string> = { returned_to_depositor: '預託者へ返却 Returned to the depositor', stored: '保管 Stored on site', held: '搬送先で保持 Held at the destination' };
 
 const error = (description: string) => ({ description, schema: errorSchema });
 
@@ -140,7 +144,9 @@ export const recordRoutes: AnyRoute[] = [
         ['保持者 Holder', party('holder')],
         ['保管場所 Location', (content.location as { name?: string } | null | undefined)?.name ?? null],
         ['搬送先 Destination', (content.destination as string | undefined) ?? null],
-        ['方法 Method', (content.method as string | undefined) ?? null],
+        ['方法 Method', content.method ? (METHOD_WORDS[content.method as string] ?? (content.method as string)) : null],
+        ['結果 Outcome', content.outcome ? (OUTCOME_WORDS[content.outcome as string] ?? (content.outcome as string)) : null],
+        ['受領者 Received by', (content.receivedByName as string | undefined) ?? null],
         ['同行者 Escort', party('escort')],
         ['備考 Note', (content.note as string | null | undefined) ?? null],
       ];
@@ -154,7 +160,7 @@ export const recordRoutes: AnyRoute[] = [
   ${presenceLine(record, room?.name ?? null, (content.place as string | null) ?? null)}
   ${media.length > 0
     ? html`<table class="media"><thead><tr><th>#</th><th>媒体 Label</th><th>種別 Kind</th><th>ID</th></tr></thead>
-    <tbody>${media.map((m, i) => html`<tr><td>${i + 1}</td><td>${m.label}</td><td>${m.kind ?? ''}</td><td class="mono">${m.id ?? '（新規 new）'}</td></tr>`)}</tbody></table>`
+    <tbody>${media.map((m, i) => html`<tr><td>${i + 1}</td><td>${m.label}</td><td>${m.kind ? (KIND_WORDS[m.kind as MediaKind] ?? m.kind) : ''}</td><td class="mono">${m.id ?? '（新規 new）'}</td></tr>`)}</tbody></table>`
     : ''}
   <h2>署名 Signatures</h2>
   ${signatureRows(record, tz)}

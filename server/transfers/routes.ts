@@ -51,7 +51,7 @@ interface TransferRow {
 }
 
 const transfersQuery = (db: Knex) =>
-  db('transfers as t').select('t.*', db.raw('ARRAY(SELECT tm.medium_id::text FROM transfer_media tm WHERE tm.transfer_id = t.id ORDER BY tm.medium_id) AS media_ids'));
+  db('transfers as t').select('t.*', db.raw('ARRAY(SELECT tm.medium_id::text FROM transfer_media tm WHERE tm.transfer_id = t.id ORDER BY tm.position) AS media_ids'));
 
 function rowJson(r: TransferRow, tz: string) {
   return {

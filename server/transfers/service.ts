@@ -114,7 +114,7 @@ export async function sendTransfer(app: AppContext, input: TransferInput): Promi
       created_by: input.actor,
       sent_at: record.at,
     });
-    await trx('transfer_media').insert(media.map((m) => ({ transfer_id: id, medium_id: m.id })));
+    await trx('transfer_media').insert(media.map((m, i) => ({ transfer_id: id, medium_id: m.id, position: i + 1 })));
     for (const [i, medium] of media.entries()) {
       await moveMedium(trx, medium, { action: 'transfer_send', to: 'in_transit', transferId: id, recordId: record.id, actor: input.actor, at: record.at, details: { transferId: id, destination: input.destination, method: input.method }, field: `body.mediaIds.${i}` });
     }
@@ -171,7 +171,7 @@ export async function receiveTransfer(app: AppContext, input: ReceiptInput): Pro
     const transfer = (await trx('transfers').where({ id: input.transferId }).forUpdate().first()) as { id: string; status: string; destination: string } | undefined;
     if (!transfer) throw new NotFoundError('transfer');
     if (transfer.status !== 'in_transit') throw new ConflictError('transfer_received', 'This transfer was already received.');
-    const ids = (await trx('transfer_media').where({ transfer_id: transfer.id }).orderBy('medium_id').pluck('medium_id')) as string[];
+    const ids = (await trx('transfer_media').where({ transfer_id: transfer.id }).orderBy('position').pluck('medium_id')) as string[];
     const media = await lockMedia(trx, ids);
     if (location) {
       for (const m of media) {

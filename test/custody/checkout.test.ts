@@ -44,6 +44,8 @@ describe('media and locations', () => {
     await site.medium('PAPER-02', { kind: 'paper' });
     const byLabel = await site.ok('get', '/api/media?label=PAPER-01', undefined, 200);
     expect(byLabel.items.map((m: { label: string }) => m.label)).toEqual(['PAPER-01']);
+    // Typed at the desk in any case.
+    expect((await site.ok('get', '/api/media?label=paper-01', undefined, 200)).items.map((m: { label: string }) => m.label)).toEqual(['PAPER-01']);
     const page1 = await site.ok('get', '/api/media?limit=1', undefined, 200);
     expect(page1.nextCursor).toBeTruthy();
     const page2 = await site.ok('get', `/api/media?limit=1&cursor=${page1.nextCursor}`, undefined, 200);
