@@ -17,7 +17,20 @@ export interface Database {
   readonly kind: DatabaseKind;
   /** Subscribe to a NOTIFY channel. Resolves to an unsubscribe function. */
   listen(channel: string, handler: (payload: string) => void): Promise<() => Promise<void>>;
+  /** Work to finish (and timers to stop) before the pool closes, e.g. the journal intake. */
+  onClose(stop: () => Promise<void>): void;
   close(): Promise<void>;
+}
+
+/** The close hooks of a database, run once, before its pool is destroyed. */
+function closeHooks() {
+  const hooks: Array<() => Promise<void>> = [];
+  return {
+    add: (stop: () => Promise<void>) => void hooks.push(stop),
+    run: async () => {
+      for (const stop of hooks.splice(0)) await stop().catch(() => undefined);
+    },
+  };
 }
 
 export interface DatabaseOptions {
@@ -76,11 +89,14 @@ function createPostgres(databaseUrl: string, poolMax: number, log: DatabaseOptio
   });
 
   const listener = new PostgresListener(databaseUrl);
+  const hooks = closeHooks();
   return {
     knex,
     kind: 'postgres',
     listen: (channel, handler) => listener.listen(channel, handler),
+    onClose: hooks.add,
     async close() {
+      await hooks.run();
       await listener.close();
       await knex.destroy();
     },
@@ -215,9 +231,11 @@ async function createEmbedded(embeddedDir: string | undefined): Promise<Database
     connection: { pglite } as unknown as Knex.StaticConnectionConfig,
     acquireConnectionTimeout: 60_000,
   });
+  const hooks = closeHooks();
   return {
     knex,
     kind: 'pglite',
+    onClose: hooks.add,
     async listen(channel, handler) {
       const unlisten = await pglite.listen(channel, handler);
       return async () => {
@@ -225,6 +243,7 @@ async function createEmbedded(embeddedDir: string | undefined): Promise<Database
       };
     },
     async close() {
+      await hooks.run();
       await knex.destroy();
       if (!pglite.closed) await pglite.close().catch(() => undefined);
       lock?.release();

@@ -5,6 +5,7 @@ import * as m0001 from './migrations/0001_foundation.js';
 import * as m0002 from './migrations/0002_door.js';
 import * as m0003 from './migrations/0003_custody.js';
 import * as m0004 from './migrations/0004_destruction.js';
+import * as m0005 from './migrations/0005_journal_intake.js';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -16,6 +17,7 @@ const migrations: Array<[string, Migration]> = [
   ['0002_door', m0002],
   ['0003_custody', m0003],
   ['0004_destruction', m0004],
+  ['0005_journal_intake', m0005],
 ];
 
 const source: Knex.MigrationSource<string> = {

@@ -4,7 +4,9 @@
 // one badge across all servers, so two grants in the same direction cannot happen.
 import type { Knex } from 'knex';
 import type { AppContext } from '../context.js';
-import { appendJournal } from '../journal/journal.js';
+import { appendJournal, MAIN_CHAIN } from '../journal/journal.js';
+import { canonicalJson } from '../journal/canonical.js';
+import { kickIntake } from '../journal/intake.js';
 import { ConflictError, NotFoundError } from '../errors.js';
 import { cardUidDigest, looksLikeBadgeToken, tokenDigest } from '../badges/tokens.js';
 import { getRoom, roomHours, type RoomRow } from '../rooms/service.js';
@@ -75,15 +77,15 @@ function prepared(app: AppContext, raw: Knex.Raw, name: string): Knex.Raw {
 }
 
 /**
- * Performance (docs/performance.md): a scan is few round trips, and fewer still while the
- * journal's chain lock is held, because every scan of every server queues on that lock.
+ * Performance (docs/performance.md): a scan is three statements and takes no lock that other
+ * people's scans wait for:
  *   1. room + badge + per-person lock (the lock is taken in this statement, after the badge is
- *      read: the same order as before, and the facts are read by the next statement, whose
- *      snapshot is taken after the lock is granted);
+ *      read, and the facts are read by the next statement, whose snapshot is taken after the lock
+ *      is granted);
  *   2. the facts under the lock;
- *   3. the entry row, the presence change and the NOTIFY in one statement (NOTIFY is delivered on
- *      commit, so sending it before the journal append changes nothing for listeners);
- *   4. the journal append (lock, head, insert), then COMMIT.
+ *   3. the entry row, the presence change and the journal event with its live-log line (into the
+ *      journal's intake) in one statement; then COMMIT. The intake chainer puts the event into the
+ *      hash chain and sends the NOTIFY, a batch at a time.
  */
 export async function recordScan(app: AppContext, trx: Knex, input: ScanInput): Promise<ScanResult> {
   const presented = input.badge.trim();
@@ -164,13 +166,18 @@ export async function recordScan(app: AppContext, trx: Knex, input: ScanInput): 
         : ', moved AS (DELETE FROM presence WHERE room_id = :room AND person_id = :person)'
       : '';
   const presenceVariant = presenceChange === '' ? 'none' : decision.direction;
+  const journalPayload = canonicalJson({ roomId: room.id, badgeId: badge?.id ?? null, personId: person?.id ?? null, direction: decision.direction, decision: decision.decision, reason: decision.reason, at: now.toISOString() });
   const { rows: written } = await prepared(app, trx.raw(
     `WITH entry AS (
        INSERT INTO entries (at, room_id, badge_id, person_id, direction, decision, reason, presented_hint, recorded_by, flags)
        VALUES (:at, :room, :badge, :person, :direction, :decision, :reason, :hint, :recordedBy, :flags)
        RETURNING id
-     )${presenceChange}
-     SELECT id, pg_notify(:channel, '{"entryId":"' || id || '",' || :rest) AS notified FROM entry`,
+     )${presenceChange},
+     journaled AS (
+       INSERT INTO journal_intake (chain, at, actor, action, subject, payload, notify_channel, notify_payload)
+       SELECT :chain, :at, :actor, 'door.scan', 'entry:' || id, :payload, :channel, '{"entryId":"' || id || '",' || :rest FROM entry
+     )
+     SELECT id FROM entry`,
     {
       at: now,
       room: room.id,
@@ -182,19 +189,25 @@ export async function recordScan(app: AppContext, trx: Knex, input: ScanInput): 
       hint: hintOf(input.badge),
       recordedBy: input.recordedBy,
       flags,
+      chain: MAIN_CHAIN,
+      actor: input.recordedBy ?? 'system:door',
+      payload: journalPayload,
       channel: ENTRY_CHANNEL,
       rest: rest.slice(1),
     },
   ), `write_${presenceVariant}`);
   const entryId = String((written[0] as { id: string }).id);
-
-  await appendJournal(trx, {
-    actor: input.recordedBy ?? 'system:door',
-    action: 'door.scan',
-    subject: `entry:${entryId}`,
-    payload: { roomId: room.id, badgeId: badge?.id ?? null, personId: person?.id ?? null, direction: decision.direction, decision: decision.decision, reason: decision.reason, at: now.toISOString() },
-  });
+  // The journal event (and the live-log line it carries) is in the intake, in this transaction;
+  // once it commits, this server's chainer moves it into the chain (server/journal/intake.ts).
+  afterCommit(trx, () => kickIntake(app.db));
   return { ...decision, entryId, at: now, roomId: room.id, person, flags };
+}
+
+/** Runs `then` once the transaction has committed (at once when not in a transaction). */
+function afterCommit(trx: Knex, then: () => void): void {
+  const done = (trx as Knex.Transaction).executionPromise as Promise<unknown> | undefined;
+  if (done) done.then(then, () => undefined);
+  else then();
 }
 
 export interface ManualExitResult {

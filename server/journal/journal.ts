@@ -17,6 +17,9 @@ export const GENESIS_HASH = '0'.repeat(64);
 /** First key of the two-key advisory lock: a namespace for the journal's locks. */
 const LOCK_NAMESPACE = 0x7ac41a1;
 
+/** The chain's lock (one binding: the chain), shared by appendJournal and the intake chainer. */
+export const journalLockSql = () => `SELECT pg_advisory_xact_lock(${LOCK_NAMESPACE}, hashtext(?))`;
+
 export interface JournalEvent {
   /** Who did it: an account / person id, or `system:<job>` / `cli:<command>`. */
   actor: string;
@@ -66,7 +69,7 @@ export async function appendJournal(trx: Knex, event: JournalEvent): Promise<Jou
   }
   const chain = event.chain ?? MAIN_CHAIN;
   const payload = canonicalJson(event.payload);
-  await trx.raw('SELECT pg_advisory_xact_lock(?, hashtext(?))', [LOCK_NAMESPACE, chain]);
+  await trx.raw(journalLockSql(), [chain]);
   const { rows } = await trx.raw(
     `SELECT last.seq, last.hash,
             greatest(last.at, date_trunc('milliseconds', clock_timestamp())) AS now
