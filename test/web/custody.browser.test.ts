@@ -6,10 +6,12 @@
 // monthly inspection with its discrepancies, after-hours alerts, the list with its empty state,
 // and the page on a phone-sized screen. Data is set up through the API as the administrator.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
-import { launchBrowser, screenshot } from '../helpers/browser.js';
-import { startTestServer, type TestServer, type TestUser } from '../helpers/server.js';
-import { custodySite, type CustodySite, type SitePerson } from '../helpers/custody.js';
+import type { Browser, Page } from 'playwright-core';
+import { screenshot } from '../helpers/browser.js';
+import { activeTestId, answerTo, openWatchedPage, popupOf, popupText, scanMedium as scan, sign, signIn, text, withPage } from '../helpers/page.js';
+import { startDeskWorld, type DeskWorld } from '../helpers/desk.js';
+import type { TestServer, TestUser } from '../helpers/server.js';
+import type { CustodySite, SitePerson } from '../helpers/custody.js';
 
 let server: TestServer;
 let browser: Browser;
@@ -20,86 +22,37 @@ let receiver: SitePerson;
 let responsible: SitePerson;
 let witness: SitePerson;
 
+let world: DeskWorld;
+
 beforeAll(async () => {
-  [server, browser] = await Promise.all([startTestServer({ scryptCost: 1024 }), launchBrowser()]);
-  site = await custodySite(server);
   // The person at the front desk who records (an authorized person, 権限者), and the people of the site.
-  desk = await server.createUser({ roles: ['authorized'], name: '受付 権限', password: 'Gk7#vQ2$mX9p' });
-  giver = await site.person('佐藤 花子', ['staff']);
-  receiver = await site.person('鈴木 一郎', ['staff']);
-  responsible = await site.person('田中 責任', ['responsible']);
-  witness = await site.person('山本 立会', ['staff']);
-  for (const p of [giver, receiver, responsible, witness]) await site.enter(p);
+  world = await startDeskWorld();
+  ({ server, browser, site, desk } = world);
+  [giver, receiver, responsible, witness] = await world.inside([['佐藤 花子', ['staff']], ['鈴木 一郎', ['staff']], ['田中 責任', ['responsible']], ['山本 立会', ['staff']]]);
 });
 
-afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-});
+afterAll(() => world?.close());
 
-interface Watched {
-  context: BrowserContext;
-  page: Page;
-  errors: string[];
-  cspViolations: (p?: Page) => Promise<string[]>;
-}
-
-async function openPage(locale = 'ja-JP', viewport = { width: 1280, height: 900 }): Promise<Watched> {
-  const context = await browser.newContext({ locale, viewport });
-  await context.addInitScript(() => {
-    const w = window as unknown as { __csp: string[] };
-    w.__csp = [];
-    document.addEventListener('securitypolicyviolation', (e) => {
-      w.__csp.push(`${e.violatedDirective} ${e.blockedURI} ${e.sourceFile}:${e.lineNumber}`);
-    });
-  });
-  const page = await context.newPage();
-  const errors: string[] = [];
-  page.on('console', (m) => {
-    // A refused request (400/409) is logged by the browser; the page shows it in words.
-    if (m.type() === 'error' && !/status of (400|409|423)/.test(m.text())) errors.push(m.text());
-  });
-  page.on('pageerror', (e) => errors.push(`pageerror: ${e.message}`));
-  await page.goto(server.url);
-  await page.waitForSelector('html:not(.i18n-pending)');
-  return { context, page, errors, cspViolations: (p = page) => p.evaluate(() => (window as unknown as { __csp: string[] }).__csp) };
-}
-
-const activeTestId = (page: Page) => page.evaluate(() => document.activeElement?.getAttribute('data-testid') ?? null);
-const text = (page: Page, testId: string) => page.getByTestId(testId).innerText();
+const openPage = (locale = 'ja-JP', viewport?: { width: number; height: number }) =>
+  // A refused request (400/409/423) is logged by the browser; the page shows it in words.
+  openWatchedPage(browser, server.url, { locale, ...(viewport ? { viewport } : {}), ignore: /status of (400|409|423)/ });
 const loaded = (page: Page) => page.evaluate(() => performance.getEntriesByType('resource').map((e) => new URL(e.name).pathname));
 
-async function signIn(page: Page, user: { username: string; password: string }) {
-  await expect.poll(() => activeTestId(page)).toBe('username');
-  await page.keyboard.type(user.username);
-  await page.keyboard.press('Tab');
-  await page.keyboard.type(user.password);
-  const answer = page.waitForResponse((r) => r.url().endsWith('/api/auth/login'));
-  await page.keyboard.press('Enter');
-  expect((await answer).status()).toBe(200);
-  await page.getByTestId('door-desk').waitFor();
+/** Signed in at the media desk, these media scanned, the form of an action open. */
+async function openAction(page: Page, codes: string[], action: string) {
+  await signIn(page, desk);
+  await openMedia(page);
+  for (const code of codes) await scan(page, code);
+  await page.getByTestId(`action-${action}`).click();
+  const form = page.getByTestId(`form-${action}`);
+  await form.waitFor();
+  return form;
 }
 
 async function openMedia(page: Page) {
   await page.getByTestId('nav-media').click();
   await page.getByTestId('media-desk').waitFor();
   await expect.poll(() => page.getByTestId('media-basket').isVisible()).toBe(true);
-}
-
-/** What a USB reader does with a medium's QR code (or a person typing a label): keys, then Enter. */
-async function scan(page: Page, code: string) {
-  const answer = page.waitForResponse((r) => r.url().includes('/api/media') && r.request().method() === 'GET' && !r.url().includes('/custody'));
-  await page.keyboard.type(code, { delay: 1 });
-  await page.keyboard.press('Enter');
-  expect((await answer).status()).toBe(200);
-}
-
-/** One signer row: choose the person, scan the badge (Enter), type the PIN (Enter: next signer or submit). */
-async function sign(page: Page, row: Locator, p: SitePerson) {
-  await row.getByTestId('signer-person').selectOption(p.id);
-  await row.getByTestId('signer-person').press('Enter'); // Enter moves on to the badge
-  expect(await activeTestId(page)).toBe('signer-badge');
-  await page.keyboard.type(p.badge, { delay: 1 });
 }
 
 async function medium(id: string) {
@@ -114,8 +67,7 @@ async function heldByGiver(label: string, locationId?: string) {
 
 describe('custody at the front desk', () => {
   it('the media tab loads only when opened, and says how to begin when nothing is registered', async () => {
-    const w = await openPage('ja-JP');
-    try {
+    await withPage(() => openPage('ja-JP'), async (w) => {
       const { page } = w;
       await signIn(page, desk);
       expect(await loaded(page)).not.toContain('/assets/media.js'); // the door page stays light
@@ -149,11 +101,7 @@ describe('custody at the front desk', () => {
       await med.getByTestId('reg-medium-submit').click();
       await expect.poll(() => text(page, 'reg-medium-status')).toContain('媒体「USB-REG-1」を登録しました。');
       // Its label prints with the QR code the front desk scans.
-      const popupPromise = page.waitForEvent('popup');
-      await page.getByTestId('reg-print-label').click();
-      const label = await popupPromise;
-      await label.waitForURL(/^blob:/);
-      await label.waitForLoadState('load');
+      const label = await popupOf(page, () => page.getByTestId('reg-print-label').click());
       expect(await label.locator('.label-text').innerText()).toBe('USB-REG-1');
       expect(await label.locator('.qr svg').count()).toBe(1);
       await screenshot(label, 'custody-label');
@@ -169,37 +117,28 @@ describe('custody at the front desk', () => {
       await page.getByTestId('media-tab-list').click();
       await expect.poll(() => page.getByTestId('media-row').count()).toBe(1);
       expect(await page.getByTestId('media-row').innerText()).toContain('キャビネットZ');
-      expect(await w.cspViolations()).toEqual([]);
-      expect(w.errors).toEqual([]);
-    } finally {
-      await w.context.close();
-    }
+    });
   });
 
   it('a guard (front desk, door only) is told that media records are not theirs to see; nothing is asked of the API', async () => {
     const guard = await server.createUser({ roles: ['guard'], name: '警備 一郎', password: 'Gk7#vQ2$mX9q' });
-    const w = await openPage('ja-JP');
-    try {
+    await withPage(() => openPage('ja-JP'), async (w) => {
       const { page } = w;
       const calls: string[] = [];
       page.on('request', (r) => {
-        if (/\/api\/(media|custody|locations|inspections)/.test(r.url())) calls.push(r.url());
+      if (/\/api\/(media|custody|locations|inspections)/.test(r.url())) calls.push(r.url());
       });
       await signIn(page, guard);
       await page.getByTestId('nav-media').click();
       await expect.poll(() => text(page, 'media-root')).toContain('媒体の記録を見る権限がありません。');
       expect(calls).toEqual([]);
-      expect(w.errors).toEqual([]);
-    } finally {
-      await w.context.close();
-    }
+    });
   });
 
   it('checkout and check-in of two media scanned in one go: the holder signs once, one receipt', async () => {
     const a = await site.medium('USB-001');
     const b = await site.medium('USB-002');
-    const w = await openPage('ja-JP');
-    try {
+    await withPage(() => openPage('ja-JP'), async (w) => {
       const { page } = w;
       await signIn(page, desk);
       await openMedia(page);
@@ -255,19 +194,11 @@ describe('custody at the front desk', () => {
       await screenshot(page, 'custody-checkout-done-ja');
 
       // One receipt for both media, opened with the bearer token in a new tab.
-      const popupPromise = page.waitForEvent('popup');
-      await page.getByTestId('media-receipt').click();
-      const popup = await popupPromise;
-      await popup.waitForURL(/^blob:/);
-      await popup.waitForLoadState('load');
-      const receipt = await popup.locator('body').innerText();
+      const receipt = await popupText(w, () => page.getByTestId('media-receipt').click());
       expect(receipt).toContain('持出し受領書');
       expect(receipt).toContain('USB-001');
       expect(receipt).toContain('USB-002');
       expect(receipt).toContain('佐藤 花子');
-      expect(await w.cspViolations(popup)).toEqual([]);
-      await popup.close();
-      await page.bringToFront();
 
       // Check-in: the same two, back into the cabinet, the holder signs again.
       await expect.poll(() => activeTestId(page)).toBe('media-scan');
@@ -289,19 +220,13 @@ describe('custody at the front desk', () => {
       expect((await checkin).status()).toBe(201);
       await expect.poll(() => text(page, 'media-result-text')).toBe('返却を記録しました（2件、保管場所: キャビネットA）。');
       for (const m of [a, b]) expect(await medium(m.id)).toMatchObject({ status: 'stored', locationId: site.cabinetId, holder: null });
-
-      expect(await w.cspViolations()).toEqual([]);
-      expect(w.errors).toEqual([]);
-    } finally {
-      await w.context.close();
-    }
+    });
   });
 
   it('a handover with two witnesses signing on the same screen, one responsible, one with a drawn signature; the receipt prints', async () => {
     const c = await heldByGiver('HDD-101');
     const d = await heldByGiver('HDD-102');
-    const w = await openPage('ja-JP');
-    try {
+    await withPage(() => openPage('ja-JP'), async (w) => {
       const { page } = w;
       await signIn(page, desk);
       await openMedia(page);
@@ -345,9 +270,7 @@ describe('custody at the front desk', () => {
       await form.getByTestId('f-note').fill('案件A 分析用');
       await screenshot(page, 'custody-handover-form-ja');
 
-      const answer = page.waitForResponse((r) => r.url().endsWith('/api/handovers'));
-      await witnesses.nth(1).getByTestId('signer-pin').press('Enter');
-      const res = await answer;
+      const res = await answerTo(page, '/api/handovers', () => witnesses.nth(1).getByTestId('signer-pin').press('Enter'));
       const sent = res.request().postDataJSON();
       expect(sent).toMatchObject({ mediaIds: [c.id, d.id], fromPersonId: giver.id, toPersonId: receiver.id, roomId: site.roomId, note: '案件A 分析用' });
       expect(sent.witnesses[0].drawnSignature).toBeUndefined();
@@ -355,8 +278,8 @@ describe('custody at the front desk', () => {
       expect(res.status()).toBe(201);
       const body = await res.json();
       expect(body.record.signatures.map((s: { signerName: string; meaning: string; hasDrawnImage: boolean }) => [s.signerName, s.meaning, s.hasDrawnImage])).toEqual([
-        ['田中 責任', 'witnessed handover', false],
-        ['山本 立会', 'witnessed handover', true],
+      ['田中 責任', 'witnessed handover', false],
+      ['山本 立会', 'witnessed handover', true],
       ]);
       await expect.poll(() => text(page, 'media-result-text')).toBe('受け渡しを記録しました（2件、佐藤 花子 → 鈴木 一郎、立会人2名が署名）。');
       const result = await text(page, 'media-result');
@@ -372,11 +295,7 @@ describe('custody at the front desk', () => {
       expect(await step.innerText()).toContain('手書きサインあり');
       await screenshot(page, 'custody-handover-done-ja');
 
-      const popupPromise = page.waitForEvent('popup');
-      await page.getByTestId('media-receipt').click();
-      const popup = await popupPromise;
-      await popup.waitForURL(/^blob:/);
-      await popup.waitForLoadState('load');
+      const popup = await popupOf(page, () => page.getByTestId('media-receipt').click());
       const receipt = await popup.locator('body').innerText();
       expect(receipt).toContain('受け渡し記録');
       expect(receipt).toContain('田中 責任');
@@ -388,34 +307,19 @@ describe('custody at the front desk', () => {
       expect(await w.cspViolations(popup)).toEqual([]);
       await popup.close();
       // The whole chain of custody of the medium, printable.
-      const chainPopup = page.waitForEvent('popup');
-      await page.getByTestId('print-custody').click();
-      const chain = await chainPopup;
-      await chain.waitForURL(/^blob:/);
-      await chain.waitForLoadState('load');
+      const chain = await popupOf(page, () => page.getByTestId('print-custody').click());
       expect(await chain.locator('body').innerText()).toContain('管理履歴');
       await screenshot(chain, 'custody-chain-print');
       await chain.close();
-
-      expect(await w.cspViolations()).toEqual([]);
-      expect(w.errors).toEqual([]);
-    } finally {
-      await w.context.close();
-    }
+    });
   });
 
   it('a witness who types a wrong PIN is named in a clear refusal, and nothing is recorded; so is a witness not inside', async () => {
     const e = await heldByGiver('USB-201');
     const stepsBefore = (await site.ok('get', `/api/media/${e.id}/custody`, undefined, 200)).steps.length;
-    const w = await openPage('ja-JP');
-    try {
+    await withPage(() => openPage('ja-JP'), async (w) => {
       const { page } = w;
-      await signIn(page, desk);
-      await openMedia(page);
-      await scan(page, e.code);
-      await page.getByTestId('action-handover').click();
-      const form = page.getByTestId('form-handover');
-      await form.waitFor();
+      const form = await openAction(page, [e.code], 'handover');
       await form.getByTestId('f-to').selectOption(receiver.id);
       const witnesses = form.getByTestId('witness');
       await sign(page, witnesses.nth(0), responsible);
@@ -425,9 +329,7 @@ describe('custody at the front desk', () => {
       await sign(page, witnesses.nth(1), witness);
       await page.keyboard.press('Enter');
       await page.keyboard.type('0000'); // not their PIN
-      const answer = page.waitForResponse((r) => r.url().endsWith('/api/handovers'));
-      await page.keyboard.press('Enter');
-      const res = await answer;
+      const res = await answerTo(page, '/api/handovers', () => page.keyboard.press('Enter'));
       expect(res.status()).toBe(400);
       expect((await res.json()).error).toMatchObject({ code: 'signature_invalid', details: [{ field: 'body.witnesses.1.pin', code: 'wrong_pin' }] });
 
@@ -459,9 +361,7 @@ describe('custody at the front desk', () => {
       // Witness 2 has left the room meanwhile: the door log decides, and the page names them.
       await site.leave(witness);
       await witnesses.nth(1).getByTestId('signer-pin').fill(witness.pin);
-      const again = page.waitForResponse((r) => r.url().endsWith('/api/handovers'));
-      await witnesses.nth(1).getByTestId('signer-pin').press('Enter');
-      expect((await again).status()).toBe(409);
+      expect((await answerTo(page, '/api/handovers', () => witnesses.nth(1).getByTestId('signer-pin').press('Enter'))).status()).toBe(409);
       await expect.poll(() => alert.innerText()).toContain('在室が確認できない人がいるため、何も記録されていません。');
       expect(await alert.innerText()).toContain('立会人 2: 入退室記録では 第1処理室 に在室していません（山本 立会）');
       expect(await medium(e.id)).toMatchObject({ holder: { id: giver.id } });
@@ -469,30 +369,17 @@ describe('custody at the front desk', () => {
 
       // Back inside, with the right PIN: recorded.
       await witnesses.nth(1).getByTestId('signer-pin').fill(witness.pin);
-      const ok = page.waitForResponse((r) => r.url().endsWith('/api/handovers'));
-      await witnesses.nth(1).getByTestId('signer-pin').press('Enter');
-      expect((await ok).status()).toBe(201);
+      expect((await answerTo(page, '/api/handovers', () => witnesses.nth(1).getByTestId('signer-pin').press('Enter'))).status()).toBe(201);
       await expect.poll(() => text(page, 'media-result-text')).toContain('受け渡しを記録しました（1件');
       expect(await medium(e.id)).toMatchObject({ holder: { id: receiver.id } });
-
-      expect(await w.cspViolations()).toEqual([]);
-      expect(w.errors).toEqual([]);
-    } finally {
-      await w.context.close();
-    }
+    });
   });
 
   it('a transfer off site: the method decides what must be given; witnessed, the media are in transit', async () => {
     const t = await site.medium('HDD-401', { kind: 'hdd' });
-    const w = await openPage('ja-JP');
-    try {
+    await withPage(() => openPage('ja-JP'), async (w) => {
       const { page } = w;
-      await signIn(page, desk);
-      await openMedia(page);
-      await scan(page, t.code);
-      await page.getByTestId('action-transfer').click();
-      const form = page.getByTestId('form-transfer');
-      await form.waitFor();
+      const form = await openAction(page, [t.code], 'transfer');
       await expect.poll(() => activeTestId(page)).toBe('f-destination');
       await page.keyboard.type('株式会社預託元 本社');
       // By carrier: the carrier and the tracking number are asked for, before anything is sent.
@@ -510,9 +397,7 @@ describe('custody at the front desk', () => {
       // Hand carried instead, by 鈴木 一郎, witnessed by the responsible person.
       await form.getByTestId('f-method-hand_carry').check();
       await form.getByTestId('f-escort').selectOption(receiver.id);
-      const answer = page.waitForResponse((r) => r.url().endsWith('/api/transfers'));
-      await form.getByTestId('form-submit').click();
-      const res = await answer;
+      const res = await answerTo(page, '/api/transfers', () => form.getByTestId('form-submit').click());
       expect(res.status()).toBe(201);
       expect(res.request().postDataJSON()).toMatchObject({ mediaIds: [t.id], destination: '株式会社預託元 本社', method: 'hand_carry', escortPersonId: receiver.id });
       await expect.poll(() => text(page, 'media-result-text')).toBe('搬出を記録しました（1件、搬送先: 株式会社預託元 本社）。');
@@ -532,27 +417,20 @@ describe('custody at the front desk', () => {
       await sign(page, arrival.getByTestId('signer'), responsible);
       await page.keyboard.press('Enter');
       await page.keyboard.type(responsible.pin);
-      const received = page.waitForResponse((r) => r.url().endsWith('/receipt') && r.request().method() === 'POST');
-      await page.keyboard.press('Enter');
-      const back = await received;
+      const back = await answerTo(page, '/receipt', () => page.keyboard.press('Enter'));
       expect(back.status()).toBe(201);
       expect(back.request().postDataJSON()).toMatchObject({ outcome: 'stored', receivedByName: '田中 責任', locationId: site.cabinetId, signer: { personId: responsible.id } });
       await expect.poll(() => text(page, 'media-result-text')).toBe('搬送先での受領を記録しました（1件、受領者: 田中 責任、自社の保管場所に保管する）。');
       expect(await medium(t.id)).toMatchObject({ status: 'stored', locationId: site.cabinetId });
       await expect.poll(() => text(page, 'detail-status')).toBe('保管中');
-      expect(await w.cspViolations()).toEqual([]);
-      expect(w.errors).toEqual([]);
-    } finally {
-      await w.context.close();
-    }
+    });
   });
 
   it('the monthly inspection: scan what is there, the inspector signs, the discrepancies are shown', async () => {
     const f = await site.medium('TAPE-301', { locationId: site.safeId, kind: 'tape' });
     await site.medium('TAPE-302', { locationId: site.safeId, kind: 'tape' });
     const stray = await site.medium('USB-309'); // registered in the cabinet, found in the safe
-    const w = await openPage('ja-JP');
-    try {
+    await withPage(() => openPage('ja-JP'), async (w) => {
       const { page } = w;
       await signIn(page, desk);
       await openMedia(page);
@@ -581,9 +459,7 @@ describe('custody at the front desk', () => {
       await sign(page, form.getByTestId('signer'), responsible);
       await page.keyboard.press('Enter');
       await page.keyboard.type(responsible.pin);
-      const answer = page.waitForResponse((r) => r.url().endsWith('/api/inspections') && r.request().method() === 'POST');
-      await page.keyboard.press('Enter');
-      const res = await answer;
+      const res = await answerTo(page, '/api/inspections', () => page.keyboard.press('Enter'));
       expect(res.status()).toBe(201);
       expect(res.request().postDataJSON().foundMediaIds.sort()).toEqual([f.id, stray.id].sort());
       await expect.poll(() => text(page, 'inspect-result-counts')).toBe('予定 2件・確認 1件・不足 1件・想定外 1件');
@@ -592,12 +468,7 @@ describe('custody at the front desk', () => {
       await screenshot(page, 'custody-inspection-ja');
       // Done this month: no longer marked as due.
       expect(await where.locator(`option[value="${site.safeId}"]`).innerText()).toBe('金庫1（第1処理室）');
-
-      expect(await w.cspViolations()).toEqual([]);
-      expect(w.errors).toEqual([]);
-    } finally {
-      await w.context.close();
-    }
+    });
   });
 
   it('after-hours alerts on the media tab, the list with its status filter, and a phone-sized screen', async () => {
@@ -612,8 +483,7 @@ describe('custody at the front desk', () => {
     const patched = await site.call('patch', `/api/rooms/${site.otherRoomId}`, { hours: { days, from: '08:30', to: '19:00' } });
     expect(patched.status, JSON.stringify(patched.body)).toBe(200);
 
-    const w = await openPage('ja-JP');
-    try {
+    await withPage(() => openPage('ja-JP'), async (w) => {
       const { page } = w;
       await signIn(page, desk);
       // The count shows on the media tab while the door screen is open.
@@ -633,8 +503,8 @@ describe('custody at the front desk', () => {
       await expect.poll(() => page.getByTestId('media-row').count()).toBeGreaterThan(5);
       await page.getByTestId('media-list-status').selectOption('checked_out');
       const checkedOut = async () => {
-        const rows = await page.getByTestId('media-row').allInnerTexts();
-        return rows.length > 0 && rows.every((r) => r.includes('持出し中')) && rows.some((r) => r.includes('USB-901') && r.includes('残業 次郎'));
+      const rows = await page.getByTestId('media-row').allInnerTexts();
+      return rows.length > 0 && rows.every((r) => r.includes('持出し中')) && rows.some((r) => r.includes('USB-901') && r.includes('残業 次郎'));
       };
       await expect.poll(checkedOut).toBe(true);
       await screenshot(page, 'custody-list-ja');
@@ -656,11 +526,6 @@ describe('custody at the front desk', () => {
       await page.getByTestId('signin-screen').waitFor();
       expect(await page.getByTestId('media-root').innerHTML()).toBe('');
       expect(await page.getByTestId('nav-media-alerts').isVisible()).toBe(false);
-
-      expect(await w.cspViolations()).toEqual([]);
-      expect(w.errors).toEqual([]);
-    } finally {
-      await w.context.close();
-    }
+    });
   });
 });

@@ -5,8 +5,9 @@
 // and the page's weight and speed. Data is set up through the API as the administrator.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import request from 'supertest';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { launchBrowser, screenshot } from '../helpers/browser.js';
+import { activeTestId, openWatchedPage, popupOf, signIn, text, withPage } from '../helpers/page.js';
 import { startTestServer, type TestServer, type TestUser } from '../helpers/server.js';
 
 let server: TestServer;
@@ -55,47 +56,24 @@ afterAll(async () => {
   await server?.close();
 });
 
-interface Watched {
-  context: BrowserContext;
-  page: Page;
-  errors: string[];
-  cspViolations: (p?: Page) => Promise<string[]>;
-}
-
-/** A fresh browser context with a watched page: console errors, exceptions, CSP violations (popups too). */
-async function openPage(locale: string, viewport = { width: 1280, height: 900 }): Promise<Watched> {
-  const context = await browser.newContext({ locale, viewport });
-  await context.addInitScript(() => {
-    const w = window as unknown as { __csp: string[]; __tones: string[] };
-    w.__csp = [];
-    document.addEventListener('securitypolicyviolation', (e) => {
-      w.__csp.push(`${e.violatedDirective} ${e.blockedURI} ${e.sourceFile}:${e.lineNumber}`);
-    });
-    // Records the notes the page plays (Web Audio), e.g. "sine:880".
-    w.__tones = [];
-    if (typeof OscillatorNode !== 'undefined') {
-      const start = OscillatorNode.prototype.start;
-      OscillatorNode.prototype.start = function (this: OscillatorNode, ...args: [number?]) {
-        w.__tones.push(`${this.type}:${this.frequency.value}`);
-        return start.apply(this, args);
-      };
-    }
+/** A fresh browser context with a watched page that also records the notes it plays (Web Audio), e.g. "sine:880". */
+const openPage = (locale: string, viewport?: { width: number; height: number }, ignore?: RegExp) =>
+  openWatchedPage(browser, server.url, {
+    locale,
+    ...(viewport ? { viewport } : {}),
+    ...(ignore ? { ignore } : {}),
+    init: () => {
+      const w = window as unknown as { __tones: string[] };
+      w.__tones = [];
+      if (typeof OscillatorNode !== 'undefined') {
+        const start = OscillatorNode.prototype.start;
+        OscillatorNode.prototype.start = function (this: OscillatorNode, ...args: [number?]) {
+          w.__tones.push(`${this.type}:${this.frequency.value}`);
+          return start.apply(this, args);
+        };
+      }
+    },
   });
-  const page = await context.newPage();
-  const errors: string[] = [];
-  page.on('console', (m) => {
-    if (m.type() === 'error') errors.push(m.text());
-  });
-  page.on('pageerror', (e) => errors.push(`pageerror: ${e.message}`));
-  await page.goto(server.url);
-  await page.waitForSelector('html:not(.i18n-pending)');
-  return {
-    context,
-    page,
-    errors,
-    cspViolations: (p = page) => p.evaluate(() => (window as unknown as { __csp: string[] }).__csp),
-  };
-}
 
 /** The notes played since the last call. */
 const tones = (page: Page) =>
@@ -103,23 +81,6 @@ const tones = (page: Page) =>
     const w = window as unknown as { __tones: string[] };
     return w.__tones.splice(0);
   });
-const activeTestId = (page: Page) => page.evaluate(() => document.activeElement?.getAttribute('data-testid') ?? null);
-const text = (page: Page, testId: string) => page.getByTestId(testId).innerText();
-
-/** Signs in with the keyboard only, then waits until the door screens are ready. */
-async function signIn(page: Page, user: { username: string; password: string }, badge?: string) {
-  await expect.poll(() => activeTestId(page)).toBe('username');
-  await page.keyboard.type(user.username);
-  await page.keyboard.press('Tab');
-  await page.keyboard.type(user.password);
-  await page.keyboard.press('Tab');
-  if (badge) await page.keyboard.type(badge, { delay: 2 });
-  const answer = page.waitForResponse((r) => r.url().endsWith('/api/auth/login'));
-  await page.keyboard.press('Enter');
-  expect((await answer).status()).toBe(200);
-  await page.getByTestId('door-desk').waitFor();
-}
-
 /** What a USB badge reader does: types the token quickly, then Enter. */
 async function readBadge(page: Page, badge: string) {
   const answer = page.waitForResponse((r) => r.url().endsWith('/api/scans') && r.request().method() === 'POST');
@@ -138,8 +99,7 @@ async function chooseScanRoom(page: Page, roomId: string) {
 describe('door: scanning at the front desk', () => {
   it('(a) a badge read into the focused scan input, without a click, shows 入室許可 and the name', async () => {
     const p = await personWithBadge('山田 花子', { rooms: [rooms.secure] });
-    const w = await openPage('ja-JP', { width: 1280, height: 800 });
-    try {
+    await withPage(() => openPage('ja-JP', { width: 1280, height: 800 }), async (w) => {
       const { page } = w;
       await signIn(page, guard);
       // After sign-in the scan input has the focus: the reader needs no click.
@@ -191,19 +151,13 @@ describe('door: scanning at the front desk', () => {
       await signIn(page, guard);
       await expect.poll(() => page.getByTestId('scan-room').inputValue()).toBe(rooms.secure);
       await expect.poll(() => activeTestId(page)).toBe('scan-input');
-
-      expect(await w.cspViolations()).toEqual([]);
-      expect(w.errors).toEqual([]);
-    } finally {
-      await w.context.close();
-    }
+    });
   });
 
   it('(b) a revoked badge is denied with its reason in words; so are unknown badges and wrong directions', async () => {
     const revoked = await personWithBadge('佐藤 次郎', { rooms: [rooms.secure], revoked: true });
     const outsider = await personWithBadge('高橋 三郎');
-    const w = await openPage('ja-JP');
-    try {
+    await withPage(() => openPage('ja-JP'), async (w) => {
       const { page } = w;
       await signIn(page, guard);
       await chooseScanRoom(page, rooms.secure);
@@ -249,12 +203,46 @@ describe('door: scanning at the front desk', () => {
       expect(await text(page, 'scan-verdict')).toBe('Denied');
       expect(await text(page, 'scan-reason')).toBe('Already inside (no exit recorded)');
       expect(await text(page, 'log-body')).toContain('This badge has been revoked');
+    });
+  });
 
-      expect(await w.cspViolations()).toEqual([]);
-      expect(w.errors).toEqual([]);
-    } finally {
-      await w.context.close();
-    }
+  it('(g) someone leaving while holding a checked-out medium: the exit is recorded with an amber clean-desk warning, marked in the log (E6.5)', async () => {
+    const holder = await personWithBadge('中村 保持', { rooms: [rooms.secure] });
+    const other = await personWithBadge('小林 手ぶら', { rooms: [rooms.secure] });
+    for (const p of [holder, other]) await post('/api/scans', { roomId: rooms.secure, badge: p.token, direction: 'in' });
+    const depositor = await post('/api/orgs', { name: '株式会社預託元', kind: 'depositor' });
+    const cabinet = await post('/api/locations', { name: 'キャビネットA', kind: 'cabinet', roomId: rooms.secure });
+    const m = await post('/api/media', { label: 'USB-CD-1', kind: 'usb', depositorOrgId: depositor.id, locationId: cabinet.id });
+    await post('/api/custody/checkouts', { mediaIds: [m.id], personId: holder.id, badge: holder.token, pin: '482913' });
+    await withPage(() => openPage('ja-JP'), async (w) => {
+      const { page } = w;
+      await signIn(page, guard);
+      await chooseScanRoom(page, rooms.secure);
+      // Empty-handed: a plain exit, no warning.
+      await readBadge(page, other.token);
+      await expect.poll(() => text(page, 'scan-verdict')).toBe('退室');
+      expect(await page.getByTestId('scan-flag').isVisible()).toBe(false);
+      // Holding the medium: the exit is recorded (granted) and the warning shows under the decision.
+      const scan = await readBadge(page, holder.token);
+      expect(scan).toMatchObject({ decision: 'granted', direction: 'out', flags: ['holding_media'] });
+      await expect.poll(() => text(page, 'scan-person')).toBe('中村 保持');
+      expect(await text(page, 'scan-verdict')).toBe('退室');
+      expect(await text(page, 'scan-flag')).toBe('持出し中の媒体を持ったまま退室しました（クリーンデスク違反の可能性）');
+      // The line in the live log is marked; so it is after a reload (from the entry list).
+      const row = page.locator(`[data-testid="log-row"][data-entry-id="${scan.entryId}"]`);
+      await row.waitFor();
+      expect(await row.getAttribute('data-flags')).toBe('holding_media');
+      expect(await row.getByTestId('log-flag').innerText()).toBe('媒体を持ったまま退室');
+      expect(await page.locator('[data-testid="log-row"][data-flags]').count()).toBe(1);
+      await screenshot(page, 'door-clean-desk-ja');
+      await page.getByTestId('lang-switch').click();
+      expect(await text(page, 'scan-flag')).toBe('Left the room while holding checked-out media (clean desk)');
+      await page.getByTestId('lang-switch').click();
+      await page.reload();
+      await page.waitForSelector('html:not(.i18n-pending)');
+      await signIn(page, guard);
+      await page.locator(`[data-testid="log-row"][data-entry-id="${scan.entryId}"] [data-testid="log-flag"]`).waitFor();
+    });
   });
 });
 
@@ -315,8 +303,7 @@ describe('door: live log and occupancy', () => {
 
   it('(d) the occupancy board shows who is inside and since when, and the evacuation list opens', async () => {
     const p = await personWithBadge('小林 七海', { rooms: [rooms.secure] });
-    const w = await openPage('ja-JP');
-    try {
+    await withPage(() => openPage('ja-JP'), async (w) => {
       const { page } = w;
       await signIn(page, guard);
       await chooseScanRoom(page, rooms.secure);
@@ -338,11 +325,7 @@ describe('door: live log and occupancy', () => {
       await page.setViewportSize({ width: 1280, height: 900 });
 
       // The evacuation list: fetched with the token, opened in a new tab, styled by /assets/print.css.
-      const popupPromise = page.waitForEvent('popup');
-      await card.getByTestId('muster-button').click();
-      const popup = await popupPromise;
-      await popup.waitForURL(/^blob:/);
-      await popup.waitForLoadState('load');
+      const popup = await popupOf(page, () => card.getByTestId('muster-button').click());
       const body = await popup.locator('body').innerText();
       expect(body).toContain('避難者確認リスト');
       expect(body).toContain('第1処理室');
@@ -358,19 +341,14 @@ describe('door: live log and occupancy', () => {
       // Back on the front desk, the scan input has the focus again.
       await page.bringToFront();
       await expect.poll(() => activeTestId(page)).toBe('scan-input');
-
-      expect(await w.cspViolations()).toEqual([]);
-      expect(w.errors).toEqual([]);
-    } finally {
-      await w.context.close();
-    }
+    });
   });
 });
 
 describe('door: registration forms', () => {
   it('(e) an admin registers an organisation and a person, issues a badge, adds them to the access list, then scans in', async () => {
-    const w = await openPage('ja-JP');
-    try {
+    // A form refused (400) is logged by the browser; the page shows it in words.
+    await withPage(() => openPage('ja-JP', undefined, /status of 400/), async (w) => {
       const { page } = w;
       await signIn(page, server.admin, server.admin.badgeToken);
       await page.getByTestId('door-tab-admin').click();
@@ -424,16 +402,12 @@ describe('door: registration forms', () => {
       expect(await page.content()).not.toContain(badge.token);
 
       // Its printable card opens in a new tab, 85.6 × 54 mm, with the QR code.
-      const popupPromise = page.waitForEvent('popup');
-      await page.getByTestId('admin-badge-print').click();
-      const card = await popupPromise;
-      await card.waitForURL(/^blob:/);
-      await card.waitForLoadState('load');
+      const card = await popupOf(page, () => page.getByTestId('admin-badge-print').click());
       expect(await card.locator('.name').innerText()).toBe('鈴木 一郎');
       expect(await card.locator('.qr svg').count()).toBe(1);
       const size = await card.evaluate(() => {
-        const r = document.querySelector('.card')!.getBoundingClientRect();
-        return { w: r.width, h: r.height };
+      const r = document.querySelector('.card')!.getBoundingClientRect();
+      return { w: r.width, h: r.height };
       });
       expect(Math.abs(size.w - (85.6 / 25.4) * 96)).toBeLessThan(2);
       expect(Math.abs(size.h - (54 / 25.4) * 96)).toBeLessThan(2);
@@ -458,18 +432,12 @@ describe('door: registration forms', () => {
       expect(scan).toMatchObject({ decision: 'granted', person: { name: '鈴木 一郎' } });
       await expect.poll(() => text(page, 'scan-verdict')).toBe('入室許可');
       expect(await text(page, 'scan-person')).toBe('鈴木 一郎');
-
-      expect(await w.cspViolations()).toEqual([]);
-      expect(w.errors.filter((e) => !/status of 400/.test(e))).toEqual([]);
-    } finally {
-      await w.context.close();
-    }
+    });
   });
 
   it('an admin records an NDA, a training and a leave, and acknowledges the notice to the depositor', async () => {
     const leaver = await personWithBadge('加藤 八重', { rooms: [rooms.secure] });
-    const w = await openPage('ja-JP');
-    try {
+    await withPage(() => openPage('ja-JP'), async (w) => {
       const { page } = w;
       await signIn(page, server.admin, server.admin.badgeToken);
       await page.getByTestId('door-tab-admin').click();
@@ -497,7 +465,7 @@ describe('door: registration forms', () => {
       await page.getByTestId('admin-leave-confirm').check();
       await page.getByTestId('admin-leave-submit').click();
       await expect.poll(() => text(page, 'admin-leave-status')).toBe(
-        '加藤 八重さんの退職を登録しました。入館証1枚と入室許可1件を取り消し、預託元への通知を作成しました。',
+      '加藤 八重さんの退職を登録しました。入館証1枚と入室許可1件を取り消し、預託元への通知を作成しました。',
       );
 
       await page.getByTestId('admin-tab-notifications').click();
@@ -515,7 +483,7 @@ describe('door: registration forms', () => {
       expect(await text(page, 'admin-tab-leave')).toBe('Record a leave');
       await page.getByTestId('admin-tab-leave').click();
       expect(await text(page, 'admin-leave-status')).toBe(
-        'The resignation of 加藤 八重 is recorded: 1 badge(s) and 1 room access grant(s) revoked, and a notice to the depositor created.',
+      'The resignation of 加藤 八重 is recorded: 1 badge(s) and 1 room access grant(s) revoked, and a notice to the depositor created.',
       );
       expect(await page.locator('label[for="f-leave-effectiveAt"]').innerText()).toBe('Effective at (optional)');
       await screenshot(page, 'door-admin-en');
@@ -524,25 +492,19 @@ describe('door: registration forms', () => {
       await page.getByTestId('door-tab-desk').click();
       await chooseScanRoom(page, rooms.secure);
       expect(await readBadge(page, leaver.token)).toMatchObject({ decision: 'denied', reason: 'badge_revoked' });
-
-      expect(await w.cspViolations()).toEqual([]);
-      expect(w.errors).toEqual([]);
-    } finally {
-      await w.context.close();
-    }
+    });
   });
 });
 
 describe('door: speed and weight', () => {
   it('(f) the front-desk page weighs under 150 KB and is interactive in well under a second', async () => {
-    const w = await openPage('ja-JP');
-    try {
+    await withPage(() => openPage('ja-JP'), async (w) => {
       const { page } = w;
       const domContentLoaded = () =>
-        page.evaluate(() => {
-          const nav = performance.getEntriesByType('navigation')[0] as PerformanceNavigationTiming;
-          return nav.domContentLoadedEventEnd - nav.startTime;
-        });
+      page.evaluate(() => {
+        const nav = performance.getEntriesByType('navigation')[0] as PerformanceNavigationTiming;
+        return nav.domContentLoadedEventEnd - nav.startTime;
+      });
       const firstLoad = await domContentLoaded();
       expect(firstLoad).toBeGreaterThan(0);
       expect(firstLoad).toBeLessThan(3000); // a fresh browser context also starts its renderer (checked below without)
@@ -552,20 +514,20 @@ describe('door: speed and weight', () => {
       // From the sign-in answer to a ready scan screen: door.js loaded, rooms, occupancy, log, stream.
       await page.waitForFunction(() => document.activeElement?.id === 'scan-input' && document.querySelector('[data-testid="occupancy-room"]'));
       const ready = await page.evaluate(() => {
-        const login = (performance.getEntriesByType('resource') as PerformanceResourceTiming[]).find((e) => e.name.endsWith('/api/auth/login'))!;
-        return performance.now() - login.responseEnd;
+      const login = (performance.getEntriesByType('resource') as PerformanceResourceTiming[]).find((e) => e.name.endsWith('/api/auth/login'))!;
+      return performance.now() - login.responseEnd;
       });
       expect(ready).toBeLessThan(2000);
       await expect.poll(() => page.getByTestId('live-status').getAttribute('data-state')).toBe('live');
       const weight = await page.evaluate(() => {
-        const entries = [...performance.getEntriesByType('navigation'), ...performance.getEntriesByType('resource')] as PerformanceResourceTiming[];
-        const own = entries.filter((e) => !new URL(e.name).pathname.startsWith('/api/'));
-        return {
-          files: own.map((e) => new URL(e.name).pathname),
-          assets: own.reduce((n, e) => n + e.transferSize, 0),
-          total: entries.reduce((n, e) => n + e.transferSize, 0),
-          decoded: entries.reduce((n, e) => n + e.decodedBodySize, 0),
-        };
+      const entries = [...performance.getEntriesByType('navigation'), ...performance.getEntriesByType('resource')] as PerformanceResourceTiming[];
+      const own = entries.filter((e) => !new URL(e.name).pathname.startsWith('/api/'));
+      return {
+        files: own.map((e) => new URL(e.name).pathname),
+        assets: own.reduce((n, e) => n + e.transferSize, 0),
+        total: entries.reduce((n, e) => n + e.transferSize, 0),
+        decoded: entries.reduce((n, e) => n + e.decodedBodySize, 0),
+      };
       });
       expect(weight.files).toEqual(expect.arrayContaining(['/', '/assets/app.js', '/assets/i18n.js', '/assets/door.js', '/assets/style.css']));
       expect(weight.files).not.toContain('/assets/admin.js'); // loaded only with the registration forms
@@ -582,13 +544,8 @@ describe('door: speed and weight', () => {
       expect(dcl).toBeGreaterThan(0);
       expect(dcl).toBeLessThan(1000);
       console.log(
-        `door page: ${weight.total} B in all (${weight.assets} B page and assets); DOMContentLoaded ${Math.round(dcl)} ms (first load ${Math.round(firstLoad)} ms); scan screen ready ${Math.round(ready)} ms after sign-in`,
+      `door page: ${weight.total} B in all (${weight.assets} B page and assets); DOMContentLoaded ${Math.round(dcl)} ms (first load ${Math.round(firstLoad)} ms); scan screen ready ${Math.round(ready)} ms after sign-in`,
       );
-
-      expect(await w.cspViolations()).toEqual([]);
-      expect(w.errors).toEqual([]);
-    } finally {
-      await w.context.close();
-    }
+    });
   });
 });

@@ -1,6 +1,7 @@
 // Tachiai front desk: sign-in, the front-desk shell, and the idle lock. The door screens
 // (door.js: scanning, live log, occupancy; admin.js: registration forms) are loaded after sign-in;
-// the media screens (media.js: custody, handovers, inspections) when the media tab is first opened.
+// the media screens (media.js: custody, handovers, inspections) and the destruction screens
+// (destruction.js: witnessed destructions, certificates) when their tab is first opened.
 // Plain ES module, no framework, no build step. Runs under `script-src 'self'; style-src 'self'`:
 // no inline scripts or styles, no eval; screens are switched with the `hidden` attribute.
 //
@@ -95,45 +96,63 @@ function startDoor() {
 }
 
 // ---------------------------------------------------------------------------------------------
-// The media screens (media.js), loaded when the media tab is first opened; and the count of
-// after-hours alerts (media still checked out after their room's hours) on the media tab.
+// The screens loaded when their tab is first opened — media (media.js) and destruction
+// (destruction.js) — and the count of after-hours alerts (media still checked out after their
+// room's hours) on the media tab.
 
-/** @type {null | { start(): void, stop(): void, render(): void, shown(): void }} */
-let media = null;
-/** @type {null | Promise<unknown>} */
-let mediaLoading = null;
+/** @typedef {{ start(): void, stop(): void, render(): void, shown(): void }} Screen */
+
+/**
+ * A screen module loaded on first use: `load` imports it and answers its create function; the
+ * status line says so when it cannot be loaded.
+ */
+function lazyScreen(section, load, host, statusId, failKey) {
+  const screen = { /** @type {null | Screen} */ api: null, /** @type {null | Promise<unknown>} */ loading: null };
+  screen.open = (focusTab = false) => {
+    if (!state.session || state.screen !== 'shell') return;
+    if (screen.api) {
+      screen.api.start();
+      if (!focusTab) screen.api.shown();
+      return;
+    }
+    screen.loading ??= load()
+      .then((create) => {
+        screen.api = create(host);
+        render();
+      })
+      .catch(() => {
+        screen.loading = null;
+        $(statusId).dataset.i18n = failKey;
+        $(statusId).hidden = false;
+        render();
+      });
+    void screen.loading.then(() => {
+      if (screen.api && state.session && state.screen === 'shell') {
+        screen.api.start();
+        if (state.section === section) screen.api.shown();
+      }
+    });
+  };
+  return screen;
+}
+
+const sectionHost = (section) => ({
+  ...doorHost,
+  visible: () => Boolean(state.session) && state.screen === 'shell' && state.section === section,
+});
+
 let alertTimer = 0;
 /** Roles that may read media records (server/auth/permissions.ts: media:read). */
 const MEDIA_READERS = ['admin', 'responsible', 'authorized', 'staff', 'auditor'];
 const ALERT_POLL_MS = 60_000;
 
-const mediaHost = {
-  ...doorHost,
-  visible: () => Boolean(state.session) && state.screen === 'shell' && state.section === 'media',
+const media = lazyScreen('media', () => import('./media.js').then((m) => m.createMedia), {
+  ...sectionHost('media'),
   /** The media screens loaded alerts themselves: update the tab's count. */
   alerts: (items) => showAlertCount(items),
-};
-
-function startMedia() {
-  if (!state.session || state.screen !== 'shell') return;
-  mediaLoading ??= import('./media.js')
-    .then((m) => {
-      media = m.createMedia(mediaHost);
-      render();
-    })
-    .catch(() => {
-      mediaLoading = null;
-      $('media-status').dataset.i18n = 'media.load_failed';
-      $('media-status').hidden = false;
-      render();
-    });
-  void mediaLoading.then(() => {
-    if (media && state.session && state.screen === 'shell') {
-      media.start();
-      if (state.section === 'media') media.shown();
-    }
-  });
-}
+}, 'media-status', 'media.load_failed');
+const destruction = lazyScreen('destruction', () => import('./destruction.js').then((m) => m.createDestruction), sectionHost('destruction'), 'destruction-status', 'destruction.load_failed');
+const LAZY = { media, destruction };
 
 function canReadMedia() {
   return Boolean(state.session?.user.roles.some((r) => MEDIA_READERS.includes(r)));
@@ -437,7 +456,8 @@ function render() {
   setText($('signin-submit'), t(lang, state.busy && state.screen === 'signin' ? 'signin.busy' : 'signin.submit'));
   setText($('password-submit'), t(lang, state.busy && state.screen === 'password' ? 'password.busy' : 'password.submit'));
   door?.render();
-  media?.render();
+  media.api?.render();
+  destruction.api?.render();
   const alerts = $('tab-media-alerts');
   if (!alerts.hidden) alerts.setAttribute('aria-label', t(lang, 'section.media.alerts', { n: Number(alerts.textContent) }));
 }
@@ -445,7 +465,8 @@ function render() {
 /** Removes every piece of signed-in data from the page (E3.6: the screen clears). */
 function clearSessionDisplay() {
   door?.stop();
-  media?.stop();
+  media.api?.stop();
+  destruction.api?.stop();
   clearTimeout(alertTimer);
   showAlertCount([]);
   for (const id of ['current-user', 'previous-login-at', 'previous-logout-at', 'password-expiry']) $(id).textContent = '';
@@ -731,12 +752,7 @@ function selectSection(name, focus) {
   render();
   if (focus) $(`tab-${name}`).focus();
   else if (name === 'door') door?.shown();
-  if (name === 'media') {
-    if (media) {
-      media.start();
-      if (!focus) media.shown();
-    } else startMedia();
-  }
+  LAZY[name]?.open(focus);
 }
 
 function onTabKey(event) {

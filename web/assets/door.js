@@ -37,6 +37,8 @@ addMessages({
     'door.error.database_unavailable': 'データベースが応答していないため、記録されていません。少し待ってから、もう一度読み取ってください。',
     'door.error.other': '記録できませんでした（{code}）。もう一度読み取ってください。',
     'door.sound': '音で知らせる',
+    'door.flag.holding_media': '持出し中の媒体を持ったまま退室しました（クリーンデスク違反の可能性）',
+    'door.log.flag.holding_media': '媒体を持ったまま退室',
 
     'reason.unknown_badge': '登録されていない入館証です',
     'reason.badge_revoked': '失効した入館証です',
@@ -112,6 +114,8 @@ addMessages({
     'door.error.database_unavailable': 'The database is not answering, so nothing was recorded. Wait a moment and scan again.',
     'door.error.other': 'Not recorded ({code}). Scan again.',
     'door.sound': 'Sound cue',
+    'door.flag.holding_media': 'Left the room while holding checked-out media (clean desk)',
+    'door.log.flag.holding_media': 'Left holding media',
 
     'reason.unknown_badge': 'This badge is not registered',
     'reason.badge_revoked': 'This badge has been revoked',
@@ -166,6 +170,8 @@ const LOG_SIZE = 50;
 const RESULT_MS = 5000;
 const BACKOFF_MIN_MS = 1000;
 const BACKOFF_MAX_MS = 30_000;
+/** Flags of an entry that the desk warns about (E6.5 clean desk). */
+const WARN_FLAGS = ['holding_media'];
 const REASONS = [
   'unknown_badge', 'badge_revoked', 'badge_expired', 'not_on_access_list', 'outside_hours',
   'already_inside', 'not_inside', 'nda_missing', 'training_missing', 'escort_required',
@@ -211,9 +217,10 @@ function storageSet(key, value) {
  * Fetches a printable page (muster list, badge card) with the bearer token and opens it in a new
  * tab from a Blob URL. The window is opened at once, within the click, so pop-up blockers allow it.
  * The page's stylesheet link is made absolute: a blob: document cannot resolve "/assets/…".
+ * With `print`, the page opens the browser's print dialog once loaded (autoprint.js).
  * Answers null on success, or an error message key and parameters.
  */
-export async function openPrintable(host, path) {
+export async function openPrintable(host, path, { print = false } = {}) {
   const session = host.session();
   if (!session) return null;
   const lang = host.lang();
@@ -246,6 +253,7 @@ export async function openPrintable(host, path) {
   }
   const doc = new DOMParser().parseFromString(await res.text(), 'text/html');
   for (const link of doc.querySelectorAll('link[href]')) link.setAttribute('href', /** @type {HTMLLinkElement} */ (link).href);
+  if (print) doc.head.append(el('script', { attrs: { src: new URL('/assets/autoprint.js', location.href).href } }));
   const url = URL.createObjectURL(new Blob([`<!doctype html>\n${doc.documentElement.outerHTML}`], { type: 'text/html;charset=utf-8' }));
   setTimeout(() => URL.revokeObjectURL(url), 120_000);
   if (win && !win.closed) {
@@ -328,6 +336,7 @@ export function createDoor(host) {
       direction: e.direction === 'out' ? 'out' : 'in',
       decision: e.decision === 'granted' ? 'granted' : 'denied',
       reason: e.reason ?? null,
+      flags: Array.isArray(e.flags) ? e.flags.filter((f) => WARN_FLAGS.includes(f)) : [],
     };
   }
 
@@ -386,7 +395,7 @@ export function createDoor(host) {
     scanInput.value = '';
     // Nothing of the session stays on the page (E3.6).
     for (const id of ['log-body', 'occupancy-rooms', 'scan-room', 'log-room']) $(id).replaceChildren();
-    for (const id of ['scan-verdict', 'scan-person', 'scan-reason', 'scan-meta', 'door-notice']) $(id).textContent = '';
+    for (const id of ['scan-verdict', 'scan-person', 'scan-reason', 'scan-meta', 'scan-flag', 'door-notice']) $(id).textContent = '';
     $('door-admin').replaceChildren();
     admin = null;
     adminLoading = null;
@@ -625,12 +634,13 @@ export function createDoor(host) {
     if (result.state !== 'pending') {
       cue(result.state === 'granted' ? 'granted' : 'denied');
       const my = s;
+      // A warning stays twice as long.
       my.resultTimer = setTimeout(() => {
         if (s === my && my.result === result) {
           my.result = null;
           renderResult();
         }
-      }, RESULT_MS);
+      }, result.flags?.length ? 2 * RESULT_MS : RESULT_MS);
     }
   }
 
@@ -662,6 +672,7 @@ export function createDoor(host) {
           direction: entry.direction,
           name: d.person?.name ?? '',
           reason: d.reason ?? null,
+          flags: entry.flags,
           roomName: room.name,
           at: d.at,
         });
@@ -865,6 +876,9 @@ export function createDoor(host) {
     $('scan-reason').hidden = !reason;
     $('scan-meta').textContent = meta;
     $('scan-meta').hidden = !meta;
+    const flags = (r?.flags ?? []).map((f) => t(l, `door.flag.${f}`)).join(' ');
+    $('scan-flag').textContent = flags;
+    $('scan-flag').hidden = !flags;
   }
 
   function renderLiveStatus() {
@@ -880,7 +894,7 @@ export function createDoor(host) {
     const rows = s.entries.map((e) =>
       el(
         'tr',
-        { cls: `log-row log-${e.decision}${e.id === s.fresh ? ' log-fresh' : ''}`, attrs: { 'data-testid': 'log-row', 'data-entry-id': e.id } },
+        { cls: `log-row log-${e.decision}${e.flags.length ? ' log-flagged' : ''}${e.id === s.fresh ? ' log-fresh' : ''}`, attrs: { 'data-testid': 'log-row', 'data-entry-id': e.id, 'data-flags': e.flags.join(' ') || undefined } },
         el('td', { cls: 'log-time', text: formatTime(e.at) }),
         el(
           'td',
@@ -891,7 +905,7 @@ export function createDoor(host) {
         el('td', { text: e.roomName }),
         el('td', { cls: `log-dir log-dir-${e.direction}`, text: t(l, `door.direction.${e.direction}`) }),
         el('td', {}, el('span', { cls: `pill pill-${e.decision}`, text: t(l, `door.decision.${e.decision}`) })),
-        el('td', { cls: 'log-reason', text: e.reason ? reasonText(e.reason) : '' }),
+        el('td', { cls: 'log-reason', text: e.reason ? reasonText(e.reason) : '' }, ...e.flags.map((f) => el('span', { cls: 'pill pill-warn', text: t(l, `door.log.flag.${f}`), attrs: { 'data-testid': 'log-flag' } }))),
       ),
     );
     $('log-body').replaceChildren(...rows);

@@ -8,139 +8,64 @@
 // typing while the focus is elsewhere (on a button, on the page) lands in the scan input too.
 // Badge inputs are password fields (the token never shows; a Japanese IME cannot turn it into
 // kana); Enter after a badge moves to its PIN, Enter after a PIN to the next signer or submits.
-import { t, has, addMessages } from './i18n.js';
+import { has } from './i18n.js';
 import { el, openPrintable } from './door.js';
-import { MEDIA_MESSAGES } from './media-messages.js';
-
-addMessages(MEDIA_MESSAGES);
+import { createIntake } from './intake.js';
+import { createSigning } from './signing.js';
+import { STATUSES, KINDS, MEDIUM_CODE, activePeople, deskState, fill, listReady, lookUp, onHit, findMedium as findMediumOf, formatTime as formatTimeOf, getList as getListOf, loadCss, loadInside, paintNote, resultBox, scanCard, scanField, scannerFocus, screenFrame, table, translate as translateNode } from './screen.js';
 
 const READERS = ['admin', 'responsible', 'authorized', 'staff', 'auditor'];
 const WRITERS = ['admin', 'responsible', 'authorized', 'staff'];
 const REGISTRARS = ['admin', 'responsible', 'authorized'];
-const STATUSES = ['stored', 'checked_out', 'in_transit', 'returned_to_depositor', 'destroyed'];
-const KINDS = ['paper', 'usb', 'hdd', 'ssd', 'optical', 'tape', 'other'];
 const LOCATION_KINDS = ['cabinet', 'safe', 'vault'];
 const METHODS = ['hand_carry', 'carrier', 'post'];
 const OUTCOMES = ['returned_to_depositor', 'stored', 'held'];
 const ACTIONS = ['checkout', 'checkin', 'handover', 'transfer'];
-const VIEWS = ['desk', 'inspect', 'list', 'register'];
-const SIGNATURE_CODES = ['wrong_pin', 'unknown_badge', 'badge_not_of_person', 'badge_revoked', 'badge_expired', 'pin_locked'];
-const MEDIUM_CODE = /^tm1_([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/i;
-const BADGE_CODE = /^tb1_/;
-const PIN_FORMAT = /^\d{4,8}$/;
+const VIEWS = ['desk', 'receive', 'inspect', 'list', 'approvals', 'register'];
+/** Who sees a view: receiving is a custody step; approvals and registration change media records. */
+const VIEW_ROLES = { receive: WRITERS, approvals: REGISTRARS, register: REGISTRARS };
 const ALERT_POLL_MS = 60_000;
 const LIST_PAGE = 50;
 
 const $ = (id) => /** @type {HTMLElement} */ (document.getElementById(id));
 
-let cssLoading = null;
-/** The screens' stylesheet, loaded once with the module (a <link>: allowed by style-src 'self'). */
-function loadCss() {
-  cssLoading ??= new Promise((resolve) => {
-    const link = document.createElement('link');
-    link.rel = 'stylesheet';
-    link.href = '/assets/media.css';
-    link.addEventListener('load', () => resolve(true));
-    link.addEventListener('error', () => resolve(false));
-    document.head.append(link);
-  });
-  return cssLoading;
-}
-
-/**
- * A signature drawn with a finger, pen or mouse (pointer events), kept as a PNG data URL.
- * Optional: the signature that counts is the badge + PIN.
- */
-function signaturePad() {
-  const canvas = /** @type {HTMLCanvasElement} */ (el('canvas', { cls: 'sig-canvas', attrs: { width: 600, height: 160, role: 'img', 'data-testid': 'signer-canvas' } }));
-  const ctx = /** @type {CanvasRenderingContext2D} */ (canvas.getContext('2d'));
-  let drawn = false;
-  let last = null;
-  const pen = () => {
-    ctx.lineWidth = 3.2;
-    ctx.lineCap = 'round';
-    ctx.lineJoin = 'round';
-    ctx.strokeStyle = '#111';
-    ctx.fillStyle = '#111';
-  };
-  pen();
-  const pos = (e) => {
-    const r = canvas.getBoundingClientRect();
-    return [((e.clientX - r.left) * canvas.width) / r.width, ((e.clientY - r.top) * canvas.height) / r.height];
-  };
-  canvas.addEventListener('pointerdown', (e) => {
-    e.preventDefault();
-    canvas.setPointerCapture(e.pointerId);
-    last = pos(e);
-    ctx.beginPath();
-    ctx.arc(last[0], last[1], 1.6, 0, Math.PI * 2);
-    ctx.fill();
-    drawn = true;
-  });
-  canvas.addEventListener('pointermove', (e) => {
-    if (!last) return;
-    const events = typeof e.getCoalescedEvents === 'function' && e.getCoalescedEvents().length ? e.getCoalescedEvents() : [e];
-    ctx.beginPath();
-    ctx.moveTo(last[0], last[1]);
-    for (const ev of events) {
-      const p = pos(ev);
-      ctx.lineTo(p[0], p[1]);
-      last = p;
-    }
-    ctx.stroke();
-  });
-  for (const type of ['pointerup', 'pointercancel', 'lostpointercapture']) canvas.addEventListener(type, () => (last = null));
-  return {
-    canvas,
-    clear() {
-      ctx.clearRect(0, 0, canvas.width, canvas.height);
-      pen();
-      drawn = false;
-    },
-    value: () => (drawn ? canvas.toDataURL('image/png') : undefined),
-  };
-}
-
 /** Creates the media screens; app.js calls start() when shown after sign-in, stop() when it ends, render() on change. */
 export function createMedia(host) {
-  const root = $('media-root');
-  const status = $('media-status');
   // The sub-views sit beside the panel title, as on the door panel.
-  const views = el('div', { cls: 'subtabs', attrs: { id: 'media-views', role: 'tablist', 'data-m-aria': 'media.views', hidden: true } });
-  const head = el('div', { cls: 'door-head media-head' });
-  $('media-title').before(head);
-  head.append($('media-title'), views);
+  const frame = screenFrame('media', host, (view, focusTab) => selectView(view, focusTab));
+  const { root, tx } = frame;
+  const lang = () => host.lang();
 
   /** Per-session state; null while nobody is signed in. */
   let s = null;
-  let uid = 0;
-  const lang = () => host.lang();
-  const tx = (key, params) => t(lang(), key, params);
   const roles = () => s?.session.user.roles ?? [];
   const can = (list) => roles().some((r) => list.includes(r));
+  const allowed = (view) => !VIEW_ROLES[view] || can(VIEW_ROLES[view]);
 
   // ------------------------------------------------------------------ words
 
-  const statusWord = (st) => (STATUSES.includes(st) ? tx(`media.status.${st}`) : String(st));
-  const kindWord = (k) => (KINDS.includes(k) ? tx(`media.kind.${k}`) : String(k));
-  const roleWords = (list) => list.map((r) => (has('en', `role.${r}`) ? tx(`role.${r}`) : r)).join('・');
-  const personLabel = (p) => tx('media.person.option', { name: p.name, roles: [roleWords(p.roles ?? []), p.orgKind === 'depositor' ? p.orgName : ''].filter(Boolean).join('・') });
-  const personName = (id) => s?.people.find((p) => p.id === id)?.name ?? '';
-  const roomName = (id) => s?.rooms.find((r) => r.id === id)?.name ?? '';
   const location = (id) => s?.locations.find((l) => l.id === id) ?? null;
   const shortId = (id) => String(id).slice(0, 8).toUpperCase();
+  const formatTime = (iso, withDate = true) => formatTimeOf(host, iso, withDate);
 
-  function formatTime(iso, withDate = true) {
-    const d = new Date(iso);
-    if (Number.isNaN(d.getTime())) return String(iso ?? '');
-    return new Intl.DateTimeFormat(lang(), {
-      timeZone: host.config().displayTimeZone,
-      ...(withDate ? { year: 'numeric', month: 'numeric', day: 'numeric' } : {}),
-      hour: '2-digit',
-      minute: '2-digit',
-      hourCycle: 'h23',
-    }).format(d);
-  }
+  // Signer rows, people pickers, the room-or-place choice and errors in words (signing.js).
+  const sg = createSigning({ host, state: () => s, onMediumCode: (form, value) => void (form.kind === 'inspection' ? inspectScan(value) : scan(value)) });
+  const { statusWord, kindWord, personName, button, field, select, fillPeople, signerRow, renderSigners, addWitness, witnessesBox, whereControl, whereBody, signerBody, explain, paintErrors, showErrors, readyToSend, send, newForm, recordLines, signedLine } = sg;
+  // Receiving from the depositor, copies and transmissions (intake.js).
+  const intake = createIntake({
+    host,
+    tx,
+    sg,
+    data: () => ({ people: s?.people ?? [], rooms: s?.rooms ?? [], locations: s?.locations ?? [] }),
+    loadOccupancy: (roomId) => loadOccupancy(roomId),
+    translate: (node) => translate(node),
+    formatTime: (iso) => formatTime(iso),
+    changed: () => {
+      if (!s) return;
+      s.list.items = null;
+      s.list.any = true;
+    },
+  });
 
   /** Where a medium is now, in words: "キャビネットA に保管" / "held by 佐藤 花子" / the status. */
   function whereNow(m) {
@@ -150,13 +75,7 @@ export function createMedia(host) {
   }
 
   /** Labels built here carry data-m keys (and data-m-aria); re-translated on every render. */
-  function translate(node = root) {
-    for (const n of node.querySelectorAll('[data-m]')) n.textContent = tx(/** @type {HTMLElement} */ (n).dataset.m);
-    for (const n of node.querySelectorAll('[data-m-aria]')) n.setAttribute('aria-label', tx(/** @type {HTMLElement} */ (n).dataset.mAria));
-    for (const n of node.querySelectorAll('[data-m-ph]')) n.setAttribute('placeholder', tx(/** @type {HTMLElement} */ (n).dataset.mPh));
-  }
-
-  const button = (key, attrs = {}, cls = 'button button-small') => el('button', { cls, attrs: { type: 'button', 'data-m': key, ...attrs } });
+  const translate = (node = root) => translateNode(node, tx);
 
   // ------------------------------------------------------------------ lifecycle
 
@@ -165,47 +84,34 @@ export function createMedia(host) {
     if (!session) return;
     if (s?.session === session) return;
     stop();
-    s = {
-      session,
-      view: 'desk',
-      people: [],
-      rooms: [],
+    s = deskState(session, {
       locations: [],
-      orgs: [],
       due: new Set(),
-      occupancy: new Map(),
       basket: [],
       current: null,
-      scanNote: null,
-      scanSeq: 0,
-      form: null,
-      result: null,
       alerts: [],
       alertTimer: 0,
       list: { status: '', items: null, nextCursor: null, any: null },
       inspect: { locationId: '', sheet: null, found: new Set(), unexpected: [], note: null, result: null, form: null },
       reg: { status: {}, errors: {} },
-      ready: false,
-    };
+    });
+    intake.reset();
     const my = s;
-    status.hidden = false;
-    root.hidden = true;
+    frame.loading();
     if (!can(READERS)) {
-      void loadCss().then(() => {
+      void loadCss('/assets/media.css').then(() => {
         if (s !== my) return;
-        status.hidden = true;
-        root.hidden = false;
-        root.replaceChildren(el('div', { cls: 'empty' }, el('p', { attrs: { 'data-m': 'media.forbidden' } })));
+        frame.ready();
+        frame.forbidden('media.forbidden');
         translate();
       });
       return;
     }
     build();
-    void Promise.all([loadCss(), loadPeople(), loadRooms(), loadLocations(), loadOrgs(), loadAlerts()]).then(() => {
+    void Promise.all([loadCss('/assets/media.css'), loadPeople(), loadRooms(), loadLocations(), loadOrgs(), loadAlerts()]).then(() => {
       if (s !== my) return;
       s.ready = true;
-      status.hidden = true;
-      root.hidden = false;
+      frame.ready();
       render();
       refocus();
     });
@@ -215,10 +121,8 @@ export function createMedia(host) {
     if (!s) return;
     clearTimeout(s.alertTimer);
     s = null;
-    // Nothing of the session stays on the page (E3.6).
-    root.replaceChildren();
-    views.replaceChildren();
-    views.hidden = true;
+    intake.stop();
+    frame.clear();
   }
 
   /** The media tab was opened. */
@@ -231,38 +135,19 @@ export function createMedia(host) {
 
   // ------------------------------------------------------------------ data
 
-  async function getList(path, options) {
-    const res = await host.api('GET', path, options);
-    return res.status === 200 && Array.isArray(res.data?.items) ? res.data.items : null;
-  }
+  const getList = (path, options) => getListOf(host, path, options);
 
-  async function loadPeople() {
-    const my = s;
-    const items = await getList('/api/people?limit=500');
-    if (s === my && items) s.people = items.filter((p) => !p.leftAt).sort((a, b) => a.name.localeCompare(b.name, 'ja'));
-  }
-  async function loadRooms() {
-    const my = s;
-    const items = await getList('/api/rooms');
-    if (s === my && items) s.rooms = items;
-  }
+  const state = () => s;
+  const loadPeople = () => fill(state, 'people', () => activePeople(host));
+  const loadRooms = () => fill(state, 'rooms', () => getList('/api/rooms'));
+  const loadOrgs = () => fill(state, 'orgs', () => getList('/api/orgs?limit=500'));
+  const loadOccupancy = (roomId) => loadInside(host, state, roomId);
   async function loadLocations() {
     const my = s;
     const [items, due] = await Promise.all([getList('/api/locations'), host.api('GET', '/api/inspections/due')]);
     if (s !== my) return;
     if (items) s.locations = items;
     if (due.status === 200) s.due = new Set((due.data?.items ?? []).map((l) => l.id));
-  }
-  async function loadOrgs() {
-    const my = s;
-    const items = await getList('/api/orgs?limit=500');
-    if (s === my && items) s.orgs = items;
-  }
-  async function loadOccupancy(roomId) {
-    if (!s || !roomId) return;
-    const my = s;
-    const res = await host.api('GET', `/api/rooms/${encodeURIComponent(roomId)}/occupancy`);
-    if (s === my && res.status === 200) s.occupancy.set(roomId, new Set((res.data?.occupants ?? []).map((o) => o.personId)));
   }
 
   async function loadAlerts() {
@@ -286,23 +171,7 @@ export function createMedia(host) {
     return res.status === 200 ? res.data : null;
   }
 
-  /** A scanned QR code (tm1_…) or a typed label → the medium, or a message key. */
-  async function findMedium(text) {
-    const code = MEDIUM_CODE.exec(text);
-    if (code) {
-      const res = await host.api('GET', `/api/media/${encodeURIComponent(code[1].toLowerCase())}`);
-      if (res.status === 200) return { medium: res.data };
-      if (res.status === 404) return { key: 'media.scan.unknown_code' };
-      return { key: 'media.scan.failed', params: { code: res.code ?? `HTTP ${res.status}` }, status: res.status };
-    }
-    if (BADGE_CODE.test(text)) return { key: 'media.scan.badge' };
-    const res = await host.api('GET', `/api/media?${new URLSearchParams({ label: text.slice(0, 80), limit: '1' })}`);
-    if (res.status === 200) {
-      const m = res.data?.items?.[0];
-      return m ? { medium: m } : { key: 'media.scan.unknown_label', params: { label: text } };
-    }
-    return { key: 'media.scan.failed', params: { code: res.code ?? `HTTP ${res.status}` }, status: res.status };
-  }
+  const findMedium = (text) => findMediumOf(host, text);
 
   /** Opens a medium below the basket: its facts and its chain of custody. */
   async function openMedium(id) {
@@ -324,47 +193,21 @@ export function createMedia(host) {
   // ------------------------------------------------------------------ building
 
   function build() {
-    views.replaceChildren(
-      ...VIEWS.filter((v) => v !== 'register' || can(REGISTRARS)).map((v) =>
-        el('button', { cls: 'subtab', attrs: { type: 'button', role: 'tab', id: `media-tab-${v}`, 'aria-controls': `media-${v}`, 'data-view': v, 'data-testid': `media-tab-${v}`, 'data-m': `media.view.${v}` } }),
-      ),
-    );
-    views.hidden = false;
+    frame.tabs(VIEWS.filter(allowed));
     const readonly = can(WRITERS) ? [] : [el('p', { cls: 'notice media-readonly', attrs: { 'data-m': 'media.readonly' } })];
     root.replaceChildren(
       ...readonly,
       el('section', { cls: 'alert media-alerts', attrs: { id: 'media-alerts', 'data-testid': 'media-alerts', 'aria-live': 'polite', hidden: true } }),
       buildDesk(),
-      el('div', { cls: 'media-view', attrs: { id: 'media-inspect', role: 'tabpanel', 'aria-labelledby': 'media-tab-inspect', 'data-testid': 'media-inspect', hidden: true } }),
-      el('div', { cls: 'media-view', attrs: { id: 'media-list', role: 'tabpanel', 'aria-labelledby': 'media-tab-list', 'data-testid': 'media-list', hidden: true } }),
-      el('div', { cls: 'media-view', attrs: { id: 'media-register', role: 'tabpanel', 'aria-labelledby': 'media-tab-register', 'data-testid': 'media-register', hidden: true } }),
+      ...VIEWS.filter((v) => v !== 'desk' && allowed(v)).map(frame.panel),
     );
   }
 
   function buildDesk() {
-    const input = el('input', {
-      attrs: { id: 'media-scan', type: 'text', autocomplete: 'off', autocapitalize: 'off', spellcheck: 'false', maxlength: 200, 'aria-describedby': 'media-scan-hint', 'data-testid': 'media-scan' },
-    });
-    input.addEventListener('keydown', (event) => {
-      if (event.isComposing || event.key !== 'Enter') return;
-      event.preventDefault();
-      const value = /** @type {HTMLInputElement} */ (input).value;
-      /** @type {HTMLInputElement} */ (input).value = '';
-      void scan(value);
-    });
-    input.addEventListener('blur', (event) => {
-      if (!event.relatedTarget) refocus();
-    });
     return el(
       'div',
       { cls: 'media-view media-desk', attrs: { id: 'media-desk', role: 'tabpanel', 'aria-labelledby': 'media-tab-desk', 'data-testid': 'media-desk' } },
-      el(
-        'section',
-        { cls: 'scan-card media-scan' },
-        el('div', { cls: 'scan-field' }, el('label', { attrs: { for: 'media-scan', 'data-m': 'media.scan.label' } }), input),
-        el('p', { cls: 'media-scan-note', attrs: { id: 'media-scan-note', role: 'status', 'data-testid': 'media-scan-note' } }),
-        el('p', { cls: 'field-hint', attrs: { id: 'media-scan-hint', 'data-m': 'media.scan.hint' } }),
-      ),
+      scanCard({ id: 'media-scan', labelKey: 'media.scan.label', hintKey: 'media.scan.hint', onScan: (v) => void scan(v), refocus }),
       el('section', { cls: 'basket', attrs: { id: 'media-basket', 'aria-labelledby': 'media-basket-title', 'data-testid': 'media-basket' } }),
       el('section', { cls: 'action-card', attrs: { id: 'media-action', 'data-testid': 'media-action', hidden: true } }),
       el('section', { cls: 'notice action-result', attrs: { id: 'media-result', role: 'status', tabindex: '-1', 'data-testid': 'media-result', hidden: true } }),
@@ -375,15 +218,9 @@ export function createMedia(host) {
   // ------------------------------------------------------------------ scanning
 
   async function scan(raw) {
-    if (!s) return;
-    const text = raw.trim();
-    if (!text) return;
     const my = s;
-    const seq = ++my.scanSeq;
-    my.scanNote = { state: 'pending', key: 'media.scan.pending' };
-    renderScanNote();
-    const found = await findMedium(text);
-    if (s !== my || seq !== my.scanSeq) return;
+    const found = await lookUp(host, state, raw, renderScanNote);
+    if (!found || !my) return;
     if (!found.medium) {
       my.scanNote = { state: 'error', key: found.key, params: found.params };
       renderScanNote();
@@ -414,35 +251,12 @@ export function createMedia(host) {
     return null;
   }
 
-  const isField = (node) =>
-    node instanceof HTMLSelectElement ||
-    node instanceof HTMLTextAreaElement ||
-    (node instanceof HTMLInputElement && !['checkbox', 'radio', 'button', 'submit'].includes(node.type));
-
-  /** Puts the focus back on the scan input unless the user is working in another field or a form. */
-  function refocus() {
-    setTimeout(() => {
-      const input = scanInput();
-      if (!input || document.activeElement === input) return;
-      const active = document.activeElement;
-      if (isField(active) || document.querySelector('dialog[open]')) return;
-      if (active && active !== document.body && (s?.form?.node.contains(active) || s?.inspect.form?.node.contains(active) || active.closest('[role="tablist"]'))) return;
-      input.focus({ preventScroll: true });
-    }, 0);
-  }
-
-  /**
-   * A reader typing while the focus is not in a field (on a button, a tab, the page): the keys go
-   * to the scan input. Arrow keys, Tab, Enter and Space keep their usual meaning.
-   */
-  function onDocumentKey(event) {
-    if (!s || event.isComposing || event.ctrlKey || event.altKey || event.metaKey) return;
-    if (event.key.length !== 1 || event.key === ' ') return;
-    const input = scanInput();
-    if (!input || isField(document.activeElement) || document.activeElement?.closest?.('canvas, details summary')) return;
-    if (s.form && s.form.node.contains(document.activeElement)) return;
-    input.focus({ preventScroll: true });
-  }
+  /** Back to the scan input unless the user works in another field or a form (signing.js). */
+  const refocus = scannerFocus({
+    input: scanInput,
+    busy: (active) => Boolean(s?.form?.node.contains(active) || s?.inspect.form?.node.contains(active)),
+    keysBusy: (active) => Boolean(s?.form?.node.contains(active)),
+  });
 
   // ------------------------------------------------------------------ basket and actions
 
@@ -520,145 +334,6 @@ export function createMedia(host) {
 
   // ------------------------------------------------------------------ forms (check out, check in, hand over, transfer)
 
-  /** A labelled field; its error line is filled by setError(). */
-  function field(form, name, labelKey, control, { hintKey, cls } = {}) {
-    const id = `mf-${++uid}`;
-    control.id = id;
-    control.setAttribute('name', name);
-    control.setAttribute('data-testid', `f-${name}`);
-    const error = el('p', { cls: 'field-error', attrs: { id: `${id}-error`, 'data-testid': `f-${name}-error`, hidden: true } });
-    const hint = hintKey ? el('p', { cls: 'field-hint', attrs: { id: `${id}-hint`, 'data-m': hintKey } }) : null;
-    control.setAttribute('aria-describedby', [hint ? `${id}-hint` : '', `${id}-error`].filter(Boolean).join(' '));
-    const wrap = el('div', { cls: `field${cls ? ` ${cls}` : ''}`, attrs: { 'data-f': name } }, el('label', { attrs: { for: id, 'data-m': labelKey } }), control, ...(hint ? [hint] : []), error);
-    form.fields[name] = { wrap, control, error, labelKey };
-    return wrap;
-  }
-
-  function select(options = []) {
-    return el('select', {}, ...options);
-  }
-
-  /** Fills a person select: people inside the room first (door log), then everybody else. */
-  function fillPeople(sel, roomId, filter = () => true) {
-    const current = sel.value;
-    const people = (s?.people ?? []).filter(filter);
-    const inside = roomId ? s.occupancy.get(roomId) : null;
-    const option = (p) => el('option', { text: personLabel(p), attrs: { value: p.id } });
-    const children = [el('option', { text: tx('media.choose'), attrs: { value: '' } })];
-    if (inside && inside.size) {
-      const inRoom = people.filter((p) => inside.has(p.id));
-      const others = people.filter((p) => !inside.has(p.id));
-      if (inRoom.length) children.push(el('optgroup', { attrs: { label: tx('media.people.inside', { room: roomName(roomId) }) } }, ...inRoom.map(option)));
-      if (others.length) children.push(el('optgroup', { attrs: { label: tx('media.people.others') } }, ...others.map(option)));
-    } else children.push(...people.map(option));
-    sel.replaceChildren(...children);
-    if (people.some((p) => p.id === current)) sel.value = current;
-  }
-
-  /**
-   * One signer: who (a person select, except for a check-in where the badge says who), their
-   * badge, their PIN, and an optional drawn signature.
-   */
-  function signerRow(form, kind, { person = true } = {}) {
-    const row = { kind, person: null, badge: null, pin: null, pad: signaturePad(), node: null, title: null, error: null, remove: null };
-    const rid = `ms-${++uid}`;
-    row.title = el('h4', { cls: 'signer-title', attrs: { id: `${rid}-title` } });
-    if (person) {
-      row.person = /** @type {HTMLSelectElement} */ (el('select', { attrs: { id: `${rid}-person`, 'data-testid': 'signer-person', 'aria-describedby': `${rid}-error` } }));
-      row.person.addEventListener('keydown', (e) => {
-        if (e.key === 'Enter' && row.person.value) {
-          e.preventDefault();
-          row.badge.focus();
-        }
-      });
-    }
-    row.badge = /** @type {HTMLInputElement} */ (
-      el('input', { attrs: { id: `${rid}-badge`, type: 'password', autocomplete: 'one-time-code', autocapitalize: 'off', spellcheck: 'false', maxlength: 512, 'data-testid': 'signer-badge', 'aria-describedby': `${rid}-badge-hint ${rid}-error` } })
-    );
-    row.pin = /** @type {HTMLInputElement} */ (el('input', { attrs: { id: `${rid}-pin`, type: 'password', inputmode: 'numeric', autocomplete: 'off', maxlength: 8, 'data-testid': 'signer-pin', 'aria-describedby': `${rid}-error` } }));
-    row.badge.addEventListener('keydown', (e) => {
-      if (e.key === 'Enter' && !e.isComposing) {
-        e.preventDefault();
-        const value = row.badge.value.trim();
-        // A medium's QR code read into a badge field: it is a medium, not a signature.
-        if (MEDIUM_CODE.test(value)) {
-          row.badge.value = '';
-          if (form.kind === 'inspection') void inspectScan(value);
-          else void scan(value);
-          return;
-        }
-        if (value) row.pin.focus();
-      }
-    });
-    row.pin.addEventListener('keydown', (e) => {
-      if (e.key !== 'Enter' || e.isComposing) return;
-      e.preventDefault();
-      const i = form.signers.indexOf(row);
-      const next = form.signers[i + 1];
-      if (next) (next.person ?? next.badge).focus();
-      else form.node.requestSubmit();
-    });
-    row.error = el('p', { cls: 'field-error signer-error', attrs: { id: `${rid}-error`, 'data-testid': 'signer-error', hidden: true } });
-    const clear = button('media.f.drawn.clear', { 'data-testid': 'signer-canvas-clear' });
-    clear.addEventListener('click', () => row.pad.clear());
-    row.drawnLabel = el('span', { cls: 'visually-hidden' });
-    const cells = [
-      ...(person ? [el('div', { cls: 'field' }, el('label', { attrs: { for: `${rid}-person`, 'data-m': 'media.f.name' } }), row.person)] : []),
-      el('div', { cls: 'field' }, el('label', { attrs: { for: `${rid}-badge`, 'data-m': 'media.f.badge' } }), row.badge, el('p', { cls: 'field-hint', attrs: { id: `${rid}-badge-hint`, 'data-m': 'media.f.badge.hint' } })),
-      el('div', { cls: 'field field-pin' }, el('label', { attrs: { for: `${rid}-pin`, 'data-m': 'media.f.pin' } }), row.pin),
-    ];
-    row.remove = kind === 'witness' ? el('button', { cls: 'button button-small button-danger signer-remove', attrs: { type: 'button', 'data-testid': 'signer-remove' } }) : null;
-    row.remove?.addEventListener('click', () => {
-      form.signers = form.signers.filter((r) => r !== row);
-      row.node.remove();
-      renderSigners(form);
-      (form.signers[form.signers.length - 1]?.pin ?? form.node.querySelector('button'))?.focus();
-    });
-    row.node = el(
-      'fieldset',
-      { cls: 'signer', attrs: { 'aria-labelledby': `${rid}-title`, 'data-testid': kind === 'witness' ? 'witness' : 'signer', 'data-kind': kind } },
-      el('div', { cls: 'signer-head' }, row.title, ...(row.remove ? [row.remove] : [])),
-      el('div', { cls: 'signer-fields' }, ...cells),
-      row.error,
-      el(
-        'details',
-        { cls: 'signer-drawn' },
-        el('summary', { attrs: { 'data-m': 'media.f.drawn', 'data-testid': 'signer-drawn' } }),
-        el('div', { cls: 'sig-pad' }, row.pad.canvas, el('div', { cls: 'sig-tools' }, el('p', { cls: 'field-hint', attrs: { 'data-m': 'media.f.drawn.hint' } }), clear)),
-      ),
-    );
-    return row;
-  }
-
-  function whoOfRow(form, row) {
-    if (row.kind === 'witness') return tx('media.who.witness', { n: form.signers.indexOf(row) + 1 });
-    return tx(`media.who.${row.kind}`);
-  }
-
-  function renderSigners(form) {
-    for (const row of form.signers) {
-      const who = whoOfRow(form, row);
-      row.title.textContent = who;
-      row.pad.canvas.setAttribute('aria-label', tx('media.f.drawn.label', { who }));
-      if (row.remove) {
-        row.remove.textContent = tx('media.witness.remove');
-        row.remove.setAttribute('aria-label', tx('media.witness.remove.label', { n: form.signers.indexOf(row) + 1 }));
-        row.remove.hidden = form.signers.length < 2;
-      }
-      if (row.person) fillPeople(row.person, form.roomId());
-    }
-  }
-
-  function addWitness(form, focus = true) {
-    const row = signerRow(form, 'witness');
-    form.signers.push(row);
-    form.signersBox.append(row.node);
-    renderSigners(form);
-    translate(row.node);
-    if (focus) row.person?.focus();
-    return row;
-  }
-
   /** The room of the basket's media (one room for a checkout or check-in). */
   const basketRoom = () => s?.basket[0]?.roomId ?? '';
 
@@ -675,29 +350,21 @@ export function createMedia(host) {
     renderResult();
     const box = $('media-action');
     const node = /** @type {HTMLFormElement} */ (el('form', { cls: 'form action-form', attrs: { novalidate: true, 'data-testid': `form-${kind}`, 'aria-labelledby': 'media-action-title' } }));
-    const form = {
-      kind,
-      node,
-      fields: {},
-      signers: [],
-      signersBox: null,
-      busy: false,
-      error: null,
+    const form = newForm(kind, node, {
+      submitKey: `media.submit.${kind}`,
       media: el('p', { cls: 'action-media', attrs: { 'data-testid': 'action-media' } }),
       /** The media the form acts on: the basket, or the one medium that arrived. */
       list: () => target ?? s?.basket ?? [],
       roomId: () => (target ? target[0].roomId : basketRoom()),
-    };
+    });
     s.form = form;
-    const summary = el('div', { cls: 'alert form-alert', attrs: { role: 'alert', 'data-testid': 'form-error', tabindex: '-1', hidden: true } });
-    form.summary = summary;
-    const submit = el('button', { cls: 'button button-primary', attrs: { type: 'submit', 'data-testid': 'form-submit', 'data-m': `media.submit.${kind}` } });
+    const { summary, submit } = form;
     const cancel = button('media.form.cancel', { 'data-testid': 'form-cancel' }, 'button button-secondary');
     cancel.addEventListener('click', () => closeForm());
-    form.submit = submit;
     const parts = [];
     const holder = s.basket[0]?.holder ?? null;
 
+    if (kind === 'checkout' || kind === 'checkin') form.signerField = /^(|badge|pin|personId|drawnSignature)$/;
     if (kind === 'checkout') {
       const row = signerRow(form, 'holder');
       form.signers.push(row);
@@ -719,11 +386,13 @@ export function createMedia(host) {
       form.fillParties();
       const row = signerRow(form, 'receiver');
       form.signers.push(row);
+      form.signerField = /^signer/;
+      form.needs = () => ['received', ...({ stored: ['location'], held: ['holder'] }[outcomeValue(form)] ?? [])];
       parts.push(
         el('fieldset', { cls: 'field', attrs: { 'data-f': 'outcome' } }, el('legend', { attrs: { id: 'mf-outcome-label', 'data-m': 'media.f.outcome' } }), outcome),
         field(form, 'received', 'media.f.receivedBy', el('input', { attrs: { type: 'text', maxlength: 200, autocomplete: 'off' } }), { hintKey: 'media.f.receivedBy.hint' }),
         field(form, 'location', 'media.f.location', loc, { cls: 'when-stored' }),
-        field(form, 'holder', 'media.f.holder', holderSel, { cls: 'when-held' }),
+        field(form, 'holder', 'media.f.holder', holderSel, { cls: 'when-held', person: true }),
         el('div', { cls: 'when-stored' }, row.node),
         field(form, 'note', 'media.f.note', el('textarea', { attrs: { rows: 2, maxlength: 1000 } })),
       );
@@ -744,16 +413,18 @@ export function createMedia(host) {
       };
       form.fillParties();
       parts.push(field(form, 'location', 'media.f.location', sel));
+      form.needs = () => ['location'];
       const row = signerRow(form, 'returner', { person: false });
       form.signers.push(row);
       parts.push(row.node);
     } else {
       // Handover and transfer: parties, place, witnesses.
-      const where = whereControl(form, kind === 'transfer');
+      const where = whereControl(form, { optional: kind === 'transfer', rooms: s.rooms, defaultRoom: basketRoom, onChange: () => void refreshPresence(form) });
       if (kind === 'handover') {
         const from = select();
         const to = select();
-        parts.push(el('div', { cls: 'form-row' }, field(form, 'from', 'media.f.from', from), field(form, 'to', 'media.f.to', to)));
+        parts.push(el('div', { cls: 'form-row' }, field(form, 'from', 'media.f.from', from, { who: 'media.who.from', person: true }), field(form, 'to', 'media.f.to', to, { who: 'media.who.to', person: true })));
+        form.needs = () => ['from', 'to'];
         form.fillParties = () => {
           fillPeople(/** @type {HTMLSelectElement} */ (from), form.roomId());
           fillPeople(/** @type {HTMLSelectElement} */ (to), form.roomId());
@@ -784,9 +455,10 @@ export function createMedia(host) {
           field(form, 'destination', 'media.f.destination', dest, { hintKey: 'media.f.destination.hint' }),
           el('fieldset', { cls: 'field', attrs: { 'data-f': 'method' } }, el('legend', { attrs: { id: 'mf-method-label', 'data-m': 'media.f.method' } }), method),
           el('div', { cls: 'form-row' }, field(form, 'carrier', 'media.f.carrier', carrier, { cls: 'when-carrier' }), field(form, 'tracking', 'media.f.tracking', tracking, { cls: 'when-carrier' })),
-          field(form, 'escort', 'media.f.escort', escort, { cls: 'when-escort' }),
+          field(form, 'escort', 'media.f.escort', escort, { cls: 'when-escort', who: 'media.who.escort', person: true }),
           where,
         );
+        form.needs = () => ['destination', ...(methodValue(form) === 'carrier' ? ['carrier', 'tracking'] : ['escort'])];
         const applyMethod = () => {
           const m = methodValue(form);
           for (const n of node.querySelectorAll('.when-carrier')) /** @type {HTMLElement} */ (n).hidden = m !== 'carrier';
@@ -795,11 +467,7 @@ export function createMedia(host) {
         method.addEventListener('change', applyMethod);
         form.applyMethod = applyMethod;
       }
-      form.signersBox = el('div', { cls: 'signers', attrs: { 'data-testid': 'witnesses' } });
-      parts.push(form.signersBox);
-      const add = button('media.witness.add', { 'data-testid': 'witness-add' });
-      add.addEventListener('click', () => addWitness(form));
-      parts.push(el('p', { cls: 'witness-add' }, add));
+      parts.push(...witnessesBox(form));
       parts.push(field(form, 'note', 'media.f.note', el('textarea', { attrs: { rows: 2, maxlength: 1000 } })));
     }
 
@@ -822,10 +490,6 @@ export function createMedia(host) {
         closeForm();
       }
     });
-    node.addEventListener('change', (e) => {
-      const target = /** @type {HTMLElement} */ (e.target);
-      if (target.getAttribute('name') === 'room') void refreshPresence(form);
-    });
     box.replaceChildren(node);
     box.hidden = false;
     renderFormMedia();
@@ -838,51 +502,6 @@ export function createMedia(host) {
       node.querySelector('[data-f="to"] select') ?? node.querySelector('[data-f="destination"] input') ?? node.querySelector('[data-f="received"] input') ?? form.signers[0]?.person ?? form.signers[0]?.badge;
     /** @type {HTMLElement | null} */ (first)?.focus();
     box.scrollIntoView({ block: 'nearest' });
-  }
-
-  /** Room (presence checked by the door log) or a named place (not verified); optional for transfers. */
-  function whereControl(form, optional) {
-    const rooms = select(s.rooms.map((r) => el('option', { text: r.name, attrs: { value: r.id } })));
-    rooms.setAttribute('name', 'room');
-    rooms.setAttribute('data-testid', 'f-room');
-    rooms.setAttribute('aria-labelledby', 'mf-where-room-label');
-    /** @type {HTMLSelectElement} */ (rooms).value = basketRoom();
-    const place = el('input', { attrs: { type: 'text', name: 'place', maxlength: 200, autocomplete: 'off', 'data-testid': 'f-place', 'aria-labelledby': 'mf-where-place-label', 'data-m-ph': 'media.f.place.hint' } });
-    const choices = [...(optional ? ['none'] : []), 'room', 'place'];
-    const radio = (v) => el('input', { attrs: { type: 'radio', name: 'where', value: v, checked: v === (optional ? 'none' : 'room'), 'data-testid': `f-where-${v}` } });
-    const error = el('p', { cls: 'field-error', attrs: { 'data-testid': 'f-where-error', hidden: true } });
-    const box = el(
-      'fieldset',
-      { cls: 'field where', attrs: { 'data-f': 'where' } },
-      el('legend', { attrs: { 'data-m': 'media.f.where' } }),
-      ...choices.map((v) =>
-        el(
-          'div',
-          { cls: 'where-choice' },
-          el('label', { cls: 'check', attrs: { id: `mf-where-${v}-label` } }, radio(v), el('span', { attrs: { 'data-m': `media.f.where.${v}` } })),
-          ...(v === 'room' ? [rooms] : v === 'place' ? [place] : []),
-        ),
-      ),
-      error,
-    );
-    form.fields.where = { wrap: box, control: rooms, error, labelKey: 'media.f.where' };
-    form.where = () => /** @type {HTMLInputElement | null} */ (box.querySelector('input[name="where"]:checked'))?.value ?? 'room';
-    form.roomId = () => (form.where() === 'room' ? /** @type {HTMLSelectElement} */ (rooms).value : basketRoom());
-    form.roomSelect = rooms;
-    form.placeInput = place;
-    const sync = () => {
-      /** @type {HTMLSelectElement} */ (rooms).disabled = form.where() !== 'room';
-      /** @type {HTMLInputElement} */ (place).disabled = form.where() !== 'place';
-    };
-    box.addEventListener('change', (e) => {
-      sync();
-      if (/** @type {HTMLInputElement} */ (e.target).name === 'where') {
-        if (form.where() === 'place') place.focus();
-        void refreshPresence(form);
-      }
-    });
-    sync();
-    return box;
   }
 
   const outcomeValue = (form) => /** @type {HTMLInputElement | null} */ (form.node.querySelector('input[name="outcome"]:checked'))?.value ?? 'returned_to_depositor';
@@ -913,227 +532,15 @@ export function createMedia(host) {
     if (refocusAfter) refocus();
   }
 
-  // ---- errors in words
-
-  /** "立会人 2" / "受け手" … for a field named in an API error, and the person's name when known. */
-  function whoOfField(form, fieldPath) {
-    const f = String(fieldPath ?? '').replace(/^body\.?/, '');
-    const w = /^witnesses\.(\d+)/.exec(f);
-    if (w) {
-      const row = form.signers[Number(w[1])];
-      return { who: tx('media.who.witness', { n: Number(w[1]) + 1 }), name: row?.person ? personName(row.person.value) : '', row };
-    }
-    if (/^signer/.test(f)) {
-      const row = form.signers[0];
-      return { who: tx('media.who.receiver'), name: row?.person ? personName(row.person.value) : '', row };
-    }
-    if (/^inspector/.test(f)) {
-      const row = form.signers[0];
-      return { who: tx('media.who.inspector'), name: row?.person ? personName(row.person.value) : '', row };
-    }
-    if (form.kind === 'checkout' && (f === '' || /^(badge|pin|personId|drawnSignature)$/.test(f))) {
-      const row = form.signers[0];
-      return { who: tx('media.who.holder'), name: row?.person ? personName(row.person.value) : '', row };
-    }
-    if (form.kind === 'checkin' && (f === '' || /^(badge|pin|drawnSignature)$/.test(f))) return { who: tx('media.who.returner'), name: '', row: form.signers[0] };
-    const named = { fromPersonId: ['from', 'media.who.from'], toPersonId: ['to', 'media.who.to'], escortPersonId: ['escort', 'media.who.escort'], holderPersonId: ['holder', 'media.f.holder'] }[f];
-    if (named) {
-      const ctl = form.fields[named[0]]?.control;
-      return { who: tx(named[1]), name: ctl ? personName(/** @type {HTMLSelectElement} */ (ctl).value) : '', fieldName: named[0] };
-    }
-    const plain = { carrierOrgId: 'carrier', trackingNo: 'tracking', destination: 'destination', locationId: 'location', roomId: 'where', place: 'where', note: 'note', receivedByName: 'received' }[f.split('.')[0]];
-    if (plain) return { who: form.fields[plain] ? tx(form.fields[plain].labelKey) : '', name: '', fieldName: plain };
-    const m = /^(mediaIds|foundMediaIds)\.(\d+)/.exec(f);
-    if (m) return { who: '', name: '', medium: form.mediaSent?.[Number(m[2])] ?? null };
-    return { who: '', name: '' };
-  }
-
-  /** What went wrong with one detail, in words. */
-  function detailWhat(form, d, target) {
-    const code = String(d?.code ?? '');
-    if (SIGNATURE_CODES.includes(code)) return tx(`media.err.${code}`);
-    if (code === 'not_present') return tx('media.err.not_present', { room: roomName(form.sentRoomId) || '' });
-    if (code.startsWith('medium_')) return tx('media.err.medium_status', { label: target.medium?.label ?? d.message, status: statusWord(code.slice(7)) });
-    if (code === 'not_holder') return tx('media.err.not_holder', { label: target.medium?.label ?? d.message, holder: target.medium?.holder?.name ?? '' });
-    if (has('en', `media.err.${code}`)) return tx(`media.err.${code}`, { label: target.medium?.label ?? d.message, holder: '' });
-    const path = String(d?.field ?? '');
-    if (/\.pin$/.test(path) || path === 'body.pin') return tx('media.err.pin_format');
-    if (code === 'too_small' || code === 'invalid_type') return tx('media.err.required');
-    return String(d?.message ?? code);
-  }
-
-  /**
-   * What went wrong, kept as data so that it is worded again on a language switch: the headline
-   * (what happened as a whole) and one item per problem — a server detail, or a local check.
-   */
-  function explain(res) {
-    const details = Array.isArray(res.data?.error?.details) ? res.data.error.details : [];
-    let head = ['media.fail.other', { code: res.code ?? `HTTP ${res.status}` }];
-    if (res.status === 0) head = ['media.fail.network', {}];
-    else if (res.code === 'signature_invalid') head = ['media.fail.signature', {}];
-    else if (res.status === 423) head = ['media.fail.locked', { minutes: Math.max(1, Math.ceil(Number(res.headers.get('Retry-After') || 60) / 60)) }];
-    else if (res.code === 'not_present') head = ['media.fail.not_present', {}];
-    else if (res.status === 400 || res.status === 413) head = ['media.fail.invalid', {}];
-    else if (res.status === 409) head = ['media.fail.conflict', {}];
-    else if (res.status === 403) head = ['media.fail.forbidden', {}];
-    else if (res.status === 404) head = ['media.fail.not_found', {}];
-    else if (res.status === 503) head = ['media.fail.database_unavailable', {}];
-    const fallback = details.length === 0 && res.status === 409 && res.data?.error?.message ? String(res.data.error.message) : '';
-    return { head, items: details.map((d) => ({ detail: d, code: String(d?.code ?? '') })), fallback };
-  }
-
-  /** The words of one item now: who it is about, what is wrong, the line for the alert. */
-  function wordItem(form, item) {
-    let target;
-    let what;
-    if (item.detail) {
-      target = whoOfField(form, item.detail.field);
-      what = detailWhat(form, item.detail, target);
-    } else {
-      target = { ...item.target };
-      if (target.row) {
-        target.who = whoOfRow(form, target.row);
-        target.name = target.row.person ? personName(target.row.person.value) : '';
-      } else if (target.fieldName) target.who = tx(form.fields[target.fieldName]?.labelKey ?? '');
-      what = tx(item.key, item.params);
-    }
-    let line = what;
-    if (target.who) line = target.name ? tx('media.err.field.named', { who: target.who, what, name: target.name }) : tx('media.err.field', { who: target.who, what });
-    return { target, what, line };
-  }
-
-  /** Writes the form's errors (the alert, and the message at each row or field) in the page language. */
-  function paintErrors(form) {
-    const src = form.errors;
-    for (const f of Object.values(form.fields)) {
-      f.error.hidden = true;
-      f.error.textContent = '';
-      f.wrap.classList.remove('field-invalid');
-    }
-    for (const row of form.signers) {
-      row.error.hidden = true;
-      row.error.textContent = '';
-      row.node.classList.remove('signer-invalid');
-    }
-    if (!src) {
-      form.summary.hidden = true;
-      form.summary.replaceChildren();
-      return;
-    }
-    const worded = src.items.map((item) => ({ item, ...wordItem(form, item) }));
-    const lines = [...worded.map((w) => w.line), ...(src.fallback ? [src.fallback] : [])];
-    form.summary.replaceChildren(el('p', { text: tx(src.head[0], src.head[1]) }), ...(lines.length ? [el('ul', {}, ...lines.map((l) => el('li', { text: l })))] : []));
-    form.summary.hidden = false;
-    for (const { target, what } of worded) {
-      if (target.row) {
-        const row = target.row;
-        row.error.textContent = [row.error.textContent, what].filter(Boolean).join(' ');
-        row.error.hidden = false;
-        row.node.classList.add('signer-invalid');
-      } else if (target.fieldName && form.fields[target.fieldName]) {
-        const f = form.fields[target.fieldName];
-        f.error.textContent = [f.error.textContent, what].filter(Boolean).join(' ');
-        f.error.hidden = false;
-        f.wrap.classList.add('field-invalid');
-      }
-    }
-  }
-
-  function clearErrors(form) {
-    form.errors = null;
-    paintErrors(form);
-    for (const f of Object.values(form.fields)) f.control.removeAttribute('aria-invalid');
-    for (const row of form.signers) for (const c of [row.person, row.badge, row.pin]) c?.removeAttribute('aria-invalid');
-  }
-
-  /** Shows the errors; marks the controls, clears a wrong PIN or badge, and answers where the focus goes. */
-  function showErrors(form, errors) {
-    form.errors = errors;
-    paintErrors(form);
-    let focus = null;
-    for (const item of errors.items) {
-      const target = item.detail ? whoOfField(form, item.detail.field) : item.target;
-      const code = item.code;
-      if (target.row) {
-        const row = target.row;
-        const ctl = ['wrong_pin', 'pin_format', 'pin_locked'].includes(code) ? row.pin : code === 'person' ? row.person : SIGNATURE_CODES.includes(code) || code === 'badge' ? row.badge : (row.person ?? row.badge);
-        ctl?.setAttribute('aria-invalid', 'true');
-        if (code === 'wrong_pin') row.pin.value = '';
-        if (['unknown_badge', 'badge_not_of_person', 'badge_revoked', 'badge_expired'].includes(code)) row.badge.value = '';
-        focus ??= ctl;
-      } else if (target.fieldName && form.fields[target.fieldName]) {
-        const f = form.fields[target.fieldName];
-        f.control.setAttribute('aria-invalid', 'true');
-        focus ??= f.control;
-      }
-    }
-    return focus;
-  }
-
-  /** What the form says before anything is sent: people chosen, badges scanned, PINs typed. */
-  function localCheck(form) {
-    const items = [];
-    const need = (name, key = 'media.err.choose') => {
-      const f = form.fields[name];
-      if (f && !/** @type {HTMLInputElement} */ (f.control).value.trim()) items.push({ target: { fieldName: name }, key, params: {}, code: 'required' });
-    };
-    if (form.kind === 'checkin') need('location');
-    if (form.kind === 'receipt') {
-      need('received', 'media.err.required');
-      if (outcomeValue(form) === 'stored') need('location');
-      if (outcomeValue(form) === 'held') need('holder');
-    }
-    if (form.kind === 'handover') {
-      need('from');
-      need('to');
-    }
-    if (form.kind === 'transfer') {
-      need('destination', 'media.err.required');
-      if (methodValue(form) === 'carrier') {
-        need('carrier');
-        need('tracking', 'media.err.required');
-      } else need('escort');
-    }
-    if (form.where && form.where() === 'place' && !/** @type {HTMLInputElement} */ (form.placeInput).value.trim()) {
-      items.push({ target: { fieldName: 'where' }, key: 'media.err.required', params: {}, code: 'required' });
-    }
-    for (const row of form.signers) {
-      if (row.node.closest('[hidden]')) continue;
-      if (row.person && !row.person.value) items.push({ target: { row }, key: 'media.err.choose', params: {}, code: 'person' });
-      if (!row.badge.value.trim()) items.push({ target: { row }, key: 'media.err.badge_missing', params: {}, code: 'badge' });
-      if (!PIN_FORMAT.test(row.pin.value)) items.push({ target: { row }, key: 'media.err.pin_format', params: {}, code: 'pin_format' });
-    }
-    return items.length ? { head: ['media.fail.local', {}], items, fallback: '' } : null;
-  }
-
-  function signerBody(row) {
-    const body = { badge: row.badge.value.trim(), pin: row.pin.value };
-    if (row.person) body.personId = row.person.value;
-    const drawn = row.pad.value();
-    if (drawn) body.drawnSignature = drawn;
-    return body;
-  }
-
   async function submitForm(form) {
-    if (!s || form.busy || s.form !== form) return;
-    clearErrors(form);
-    const local = localCheck(form);
-    if (local) {
-      /** @type {HTMLElement | null} */ (showErrors(form, local))?.focus();
-      return;
-    }
+    if (!s || form.busy || s.form !== form || !readyToSend(form)) return;
     const mediaIds = form.list().map((m) => m.id);
     form.mediaSent = [...form.list()];
     form.sentRoomId = form.roomId();
     let path = '';
     let body = {};
     const v = (name) => /** @type {HTMLInputElement} */ (form.fields[name]?.control)?.value?.trim() ?? '';
-    const where = () => {
-      const w = form.where?.() ?? 'none';
-      if (w === 'room') return { roomId: /** @type {HTMLSelectElement} */ (form.roomSelect).value };
-      if (w === 'place') return { place: /** @type {HTMLInputElement} */ (form.placeInput).value.trim() };
-      return {};
-    };
+    const where = () => whereBody(form);
     const note = () => (v('note') ? { note: v('note') } : {});
     if (form.kind === 'checkout') {
       path = '/api/custody/checkouts';
@@ -1169,25 +576,7 @@ export function createMedia(host) {
         ...note(),
       };
     }
-    form.busy = true;
-    form.submit.disabled = true;
-    form.submit.dataset.m = 'media.form.busy';
-    form.submit.textContent = tx('media.form.busy');
-    const res = await host.api('POST', path, { body });
-    if (!s || s.form !== form) return;
-    form.busy = false;
-    form.submit.disabled = false;
-    form.submit.dataset.m = `media.submit.${form.kind}`;
-    form.submit.textContent = tx(form.submit.dataset.m);
-    if (res.status === 201 && res.data) {
-      done(form, body, res.data);
-      return;
-    }
-    if (res.status === 401) return;
-    const focus = showErrors(form, explain(res));
-    if (focus) /** @type {HTMLElement} */ (focus).focus();
-    else form.summary.focus();
-    form.summary.scrollIntoView({ block: 'nearest' });
+    await send(form, path, body, { current: () => s?.form === form, done: (data) => done(form, body, data) });
   }
 
   /** Recorded: the result with its receipt, the basket emptied, the media reloaded. */
@@ -1217,32 +606,21 @@ export function createMedia(host) {
   }
 
   function renderResult() {
-    const box = document.getElementById('media-result');
-    if (!s || !box) return;
-    const r = s.result;
-    box.hidden = !r;
-    if (!r) {
-      box.replaceChildren();
-      return;
-    }
+    const r = s?.result;
+    const box = resultBox('media-result', r);
+    if (!box) return;
     const print = el('button', {
       cls: 'button button-primary',
       text: tx('media.receipt'),
       attrs: { type: 'button', 'data-receipt': r.record.receiptUrl, 'data-testid': 'media-receipt', 'aria-label': tx('media.receipt.label', { id: shortId(r.record.id) }) },
     });
-    const presence = r.record.presenceVerified
-      ? tx('media.presence.verified', { room: roomName(r.roomId) })
-      : tx('media.presence.unverified', { place: r.place ?? '—' });
     box.replaceChildren(
       el(
         'div',
         { cls: 'result-text' },
         el('p', { cls: 'result-title', text: tx(r.text[0], r.text[1]), attrs: { 'data-testid': 'media-result-text' } }),
         el('p', { cls: 'result-meta', text: `${tx('media.done.record', { id: shortId(r.record.id), time: formatTime(r.record.at) })}・${r.labels.join('、')}` }),
-        el('p', { cls: `result-presence${r.record.presenceVerified ? '' : ' warn'}`, text: presence }),
-        ...(r.record.signatures?.length
-          ? [el('ul', { cls: 'result-signers' }, ...r.record.signatures.map((g) => el('li', { text: tx('media.chain.signed', { name: g.signerName, roles: roleWords(g.signerRoles), meaning: lang() === 'ja' ? g.meaningJa : g.meaning }) })))]
-          : []),
+        ...recordLines(r.record, r),
       ),
       print,
     );
@@ -1322,7 +700,7 @@ export function createMedia(host) {
                 el(
                   'li',
                   { attrs: { 'data-testid': 'step-signature' } },
-                  tx('media.chain.signed', { name: g.signerName, roles: roleWords(g.signerRoles), meaning: lang() === 'ja' ? g.meaningJa : g.meaning }),
+                  signedLine(g),
                   ' ',
                   el('span', { cls: 'step-signed-at', text: formatTime(g.signedAt) }),
                   ...(g.hasDrawnImage ? [' ', el('span', { cls: 'pill pill-drawn', text: tx('media.chain.drawn') })] : []),
@@ -1415,24 +793,17 @@ export function createMedia(host) {
     filter.replaceChildren(el('option', { text: tx('media.list.all'), attrs: { value: '' } }), ...STATUSES.map((st) => el('option', { text: statusWord(st), attrs: { value: st } })));
     filter.value = l.status;
     const body = $('media-list-body');
-    if (l.items === null) {
-      body.replaceChildren(el('p', { cls: 'empty-inline', text: tx('media.chain.loading') }));
-      return;
-    }
-    if (l.items.length === 0) {
-      body.replaceChildren(
-        l.status && l.any !== false
-          ? el('p', { cls: 'empty-inline', text: tx('media.list.none', { status: statusWord(l.status) }), attrs: { 'data-testid': 'media-list-empty' } })
-          : el(
-              'div',
-              { cls: 'empty', attrs: { 'data-testid': 'media-list-empty' } },
-              el('p', { text: tx('media.list.empty') }),
-              el('p', { cls: 'empty-later', text: tx(can(REGISTRARS) ? 'media.list.empty.register' : 'media.list.empty.other') }),
-              ...(can(REGISTRARS) ? [el('button', { cls: 'button button-primary', text: tx('media.view.register'), attrs: { type: 'button', 'data-goto': 'register' } })] : []),
-            ),
-      );
-      return;
-    }
+    const empty = () =>
+      l.status && l.any !== false
+        ? el('p', { cls: 'empty-inline', text: tx('media.list.none', { status: statusWord(l.status) }), attrs: { 'data-testid': 'media-list-empty' } })
+        : el(
+            'div',
+            { cls: 'empty', attrs: { 'data-testid': 'media-list-empty' } },
+            el('p', { text: tx('media.list.empty') }),
+            el('p', { cls: 'empty-later', text: tx(can(REGISTRARS) ? 'media.list.empty.register' : 'media.list.empty.other') }),
+            ...(can(REGISTRARS) ? [el('button', { cls: 'button button-primary', text: tx('media.view.register'), attrs: { type: 'button', 'data-goto': 'register' } })] : []),
+          );
+    if (!listReady(body, l.items, tx, empty)) return;
     const rows = l.items.map((m) =>
       el(
         'tr',
@@ -1445,19 +816,7 @@ export function createMedia(host) {
         el('td', { cls: 'log-time', text: formatTime(m.statusChangedAt) }),
       ),
     );
-    body.replaceChildren(
-      el(
-        'div',
-        { cls: 'table-wrap' },
-        el(
-          'table',
-          { cls: 'log-table media-table' },
-          el('thead', {}, el('tr', {}, ...['label', 'kind', 'depositor', 'status', 'where', 'since'].map((k) => el('th', { text: tx(`media.list.${k}`), attrs: { scope: 'col' } })))),
-          el('tbody', {}, ...rows),
-        ),
-      ),
-      ...(l.nextCursor ? [el('p', {}, el('button', { cls: 'button button-small', text: tx('media.list.more'), attrs: { type: 'button', 'data-more': '' } }))] : []),
-    );
+    body.replaceChildren(...table('media-table', ['label', 'kind', 'depositor', 'status', 'where', 'since'].map((k) => tx(`media.list.${k}`)), rows, l.nextCursor ? tx('media.list.more') : ''));
   }
 
   // ------------------------------------------------------------------ monthly inspection
@@ -1573,26 +932,12 @@ export function createMedia(host) {
   }
 
   function buildInspectForm() {
-    const input = /** @type {HTMLInputElement} */ (el('input', { attrs: { id: 'inspect-scan', type: 'text', autocomplete: 'off', autocapitalize: 'off', spellcheck: 'false', maxlength: 200, 'data-testid': 'inspect-scan' } }));
-    input.addEventListener('keydown', (e) => {
-      if (e.isComposing || e.key !== 'Enter') return;
-      e.preventDefault();
-      const value = input.value;
-      input.value = '';
-      void inspectScan(value);
-    });
-    input.addEventListener('blur', (event) => {
-      if (!event.relatedTarget) refocus();
-    });
-    const signerForm = /** @type {any} */ ({ kind: 'inspection', fields: {}, signers: [], node: null, roomId: () => s?.inspect.sheet?.location.roomId ?? '' });
+    const input = scanField({ id: 'inspect-scan', labelKey: 'media.inspect.scan', onScan: (v) => void inspectScan(v), refocus });
     const node = /** @type {HTMLFormElement} */ (el('form', { cls: 'form inspect-form', attrs: { novalidate: true, 'data-testid': 'inspect-form' } }));
-    signerForm.node = node;
+    const signerForm = newForm('inspection', node, { alertId: 'inspect-error', submitKey: 'media.inspect.submit', submitId: 'inspect-submit', signerField: /^inspector/, roomId: () => s?.inspect.sheet?.location.roomId ?? '' });
     const row = signerRow(signerForm, 'inspector');
     signerForm.signers.push(row);
-    const summary = el('div', { cls: 'alert form-alert', attrs: { role: 'alert', tabindex: '-1', 'data-testid': 'inspect-error', hidden: true } });
-    signerForm.summary = summary;
-    const submit = el('button', { cls: 'button button-primary', attrs: { type: 'submit', 'data-testid': 'inspect-submit', 'data-m': 'media.inspect.submit' } });
-    signerForm.submit = submit;
+    const { summary, submit } = signerForm;
     const f = {
       node: el('div', { cls: 'inspect' }),
       title: el('h3', { attrs: { 'data-testid': 'inspect-title' } }),
@@ -1605,7 +950,7 @@ export function createMedia(host) {
       signerForm,
       scanCard: null,
     };
-    f.scanCard = el('section', { cls: 'scan-card inspect-scan' }, el('div', { cls: 'scan-field' }, el('label', { attrs: { for: 'inspect-scan', 'data-m': 'media.inspect.scan' } }), input), f.note);
+    f.scanCard = el('section', { cls: 'scan-card inspect-scan' }, input.node, f.note);
     f.unexpectedBox = el('div', { cls: 'inspect-unexpected' }, el('h4', { attrs: { 'data-m': 'media.inspect.unexpected' } }), f.unexpectedList);
     node.append(summary, row.node, el('div', { cls: 'form-actions' }, submit));
     node.addEventListener('submit', (e) => {
@@ -1661,14 +1006,8 @@ export function createMedia(host) {
   }
 
   async function submitInspection(form) {
-    if (!s || form.busy) return;
+    if (!s || form.busy || !readyToSend(form)) return;
     const ins = s.inspect;
-    clearErrors(form);
-    const local = localCheck(form);
-    if (local) {
-      /** @type {HTMLElement | null} */ (showErrors(form, local))?.focus();
-      return;
-    }
     form.sentRoomId = ins.sheet.location.roomId;
     const foundMediaIds = [...ins.found];
     form.mediaSent = foundMediaIds.map((id) => ins.sheet.expected.find((m) => m.id === id) ?? ins.unexpected.find((m) => m.id === id) ?? { id, label: shortId(id) });
@@ -1813,22 +1152,16 @@ export function createMedia(host) {
   // ------------------------------------------------------------------ views and rendering
 
   function selectView(view, focusTab = false) {
-    if (!s || !VIEWS.includes(view) || (view === 'register' && !can(REGISTRARS))) return;
+    if (!s || !VIEWS.includes(view) || !allowed(view)) return;
     s.view = view;
     render();
     if (focusTab) document.getElementById(`media-tab-${view}`)?.focus();
     if (view === 'list') void loadList(false);
-    if (view === 'inspect' || view === 'register') void loadLocations().then(() => s && render());
+    if (['inspect', 'register', 'receive', 'approvals'].includes(view)) void loadLocations().then(() => s && render());
     refocus();
   }
 
-  function renderScanNote() {
-    const note = document.getElementById('media-scan-note');
-    if (!s || !note) return;
-    const n = s.scanNote;
-    note.dataset.state = n?.state ?? '';
-    note.textContent = n ? tx(n.key, n.params) : '';
-  }
+  const renderScanNote = () => s && paintNote('media-scan-note', s.scanNote, tx);
 
   function render() {
     if (!s) return;
@@ -1836,14 +1169,7 @@ export function createMedia(host) {
       translate();
       return;
     }
-    for (const v of VIEWS) {
-      const tab = document.getElementById(`media-tab-${v}`);
-      const selected = s.view === v;
-      tab?.setAttribute('aria-selected', String(selected));
-      if (tab) tab.tabIndex = selected ? 0 : -1;
-      const panel = document.getElementById(`media-${v}`);
-      if (panel) panel.hidden = !selected;
-    }
+    frame.show(s.view);
     renderAlerts();
     if (s.view === 'desk') {
       renderScanNote();
@@ -1858,29 +1184,16 @@ export function createMedia(host) {
       }
     } else if (s.view === 'inspect') renderInspect();
     else if (s.view === 'list') renderList();
+    else if (s.view === 'receive') intake.renderReceive($('media-receive'));
+    else if (s.view === 'approvals') intake.renderApprovals($('media-approvals'));
     else renderRegister();
-    translate();
-    translate(views);
+    frame.translate(tx);
   }
 
   // ------------------------------------------------------------------ wiring
 
-  views.addEventListener('click', (event) => {
-    const tab = /** @type {HTMLElement} */ (event.target).closest('[data-view]');
-    if (tab) selectView(tab.dataset.view ?? 'desk');
-  });
-  views.addEventListener('keydown', (event) => {
-    if (!s || !['ArrowLeft', 'ArrowRight', 'Home', 'End'].includes(event.key)) return;
-    event.preventDefault();
-    const list = VIEWS.filter((v) => v !== 'register' || can(REGISTRARS));
-    const i = list.indexOf(s.view);
-    const next = event.key === 'Home' ? 0 : event.key === 'End' ? list.length - 1 : (i + (event.key === 'ArrowRight' ? 1 : -1) + list.length) % list.length;
-    selectView(list[next], true);
-  });
-  root.addEventListener('click', (event) => {
+  onHit(root, (hit, target) => {
     if (!s) return;
-    const target = /** @type {HTMLElement} */ (event.target);
-    const hit = (attr) => /** @type {HTMLElement | null} */ (target.closest(`[${attr}]`));
     let b;
     if ((b = hit('data-action'))) openForm(b.dataset.action ?? '');
     else if ((b = hit('data-remove'))) {
@@ -1917,8 +1230,6 @@ export function createMedia(host) {
     // A click on plain text returns to the scan input (not inside a form being filled in).
     if (!target.closest('select, textarea, input, a[href], button, summary, canvas, form')) refocus();
   });
-  document.addEventListener('keydown', onDocumentKey, true);
-  window.addEventListener('focus', () => refocus());
 
   return { start, stop, render, shown };
 }
