@@ -91,7 +91,7 @@ export async function makeCopies(trx: Knex, sourceId: string, approvalId: string
   const { rows } = await trx.raw("SELECT date_trunc('milliseconds', clock_timestamp()) AS now");
   const at = (rows[0] as { now: Date }).now;
   const made: MediumRow[] = [];
-  for (const copy of copies) {
+  for (const [i, copy] of copies.entries()) {
     const input: NewMedium = {
       label: copy.label,
       kind: copy.kind ?? source!.kind,
@@ -102,7 +102,7 @@ export async function makeCopies(trx: Knex, sourceId: string, approvalId: string
       sourceMediumId: source!.id,
       copyApprovalId: approval.id,
     };
-    made.push(await registerMedium(trx, input, { action: 'copied', recordId: null, actor, at, details: { sourceMediumId: source!.id, copyApprovalId: approval.id } }));
+    made.push(await registerMedium(trx, input, { action: 'copied', recordId: null, actor, at, details: { sourceMediumId: source!.id, copyApprovalId: approval.id }, field: `body.copies.${i}.label` }));
   }
   await trx('copy_approvals').where({ id: approval.id }).increment('used', copies.length);
   await noteCustodyStep(trx, source!, { action: 'copy_made', actor, at, details: { copyApprovalId: approval.id, copies: made.map((m) => ({ id: m.id, label: m.label })) } });

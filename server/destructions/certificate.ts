@@ -45,7 +45,8 @@ export async function renderCertificate(opts: {
     ['実施日時 Performed at', wallClock(d.performed_at, tz)],
   ];
   const body = html`
-<main class="a4 certificate">
+${print ? '' : html`<p class="print-refusal">プレビューは印刷できません。権限者の立会いのもと「証明書を印刷」から印刷してください（E2.14）。<br>A preview does not print: use "Print certificate" with an authorised person present (E2.14).</p>`}
+<main class="a4 certificate${print ? '' : ' preview'}">
   <header class="cert-head">
     <div>
       <h1>廃棄証明書 <span class="en">Certificate of Destruction</span></h1>

@@ -7,7 +7,7 @@ import { decodeCursor, encodeCursor, errorSchema, idParams, idSchema, limitQuery
 import { toRfc3339, wallClock } from '../shared/time.js';
 import { html, printPage } from '../shared/html.js';
 import { CSV_BOM, csvLine } from '../shared/csv.js';
-import { NotFoundError, ValidationError } from '../errors.js';
+import { ConflictError, NotFoundError, ValidationError } from '../errors.js';
 import type { AppContext } from '../context.js';
 import { getOrg } from '../people/service.js';
 import { signerInput, recordSummarySchema } from '../signatures/schemas.js';
@@ -18,6 +18,9 @@ import { checkCertificate, destroyedMedia, filteredDestructions, getDestruction,
 import { renderCertificate } from './certificate.js';
 
 const error = (description: string) => ({ description, schema: errorSchema });
+
+/** How long after recording a print its page may be opened (by who recorded it). */
+const PRINT_WINDOW_SECONDS = 600;
 
 const destructionSchema = z
   .object({
@@ -43,6 +46,7 @@ const destructionSchema = z
     performedAt: z.string(),
     depositorNames: z.array(z.string()),
     mediaIds: z.array(z.string()),
+    media: z.array(z.object({ id: z.string(), label: z.string(), kind: z.string() })),
     note: z.string().nullable(),
     certificateUrl: z.string(),
     record: recordSummarySchema.optional(),
@@ -73,6 +77,7 @@ function destructionJson(d: DestructionRow, media: DestroyedMediumRow[], tz: str
     performedAt: toRfc3339(d.performed_at, tz),
     depositorNames: d.depositor_names,
     mediaIds: media.filter((m) => m.destruction_id === d.id).map((m) => m.id),
+    media: media.filter((m) => m.destruction_id === d.id).map((m) => ({ id: m.id, label: m.label, kind: m.kind })),
     note: d.note,
     certificateUrl: `/api/destructions/${d.id}/certificate`,
   };
@@ -286,12 +291,17 @@ export const destructionRoutes: AnyRoute[] = [
     access: 'destructions:read',
     params: idParams,
     query: z.strictObject({ print: z.coerce.number().int().min(1).max(100_000).optional() }),
-    responses: { 200: { description: 'HTML page for printing', contentType: 'text/html' }, 404: error('Unknown destruction or print') },
-    handler: async ({ app, db, params, query, req }) => {
+    responses: { 200: { description: 'HTML page for printing (without print: an on-screen preview that does not print)', contentType: 'text/html' }, 404: error('Unknown destruction or print'), 409: error('The print was recorded by someone else or too long ago') },
+    handler: async ({ app, db, params, query, req, actor }) => {
       const d = await getDestruction(db, params.id);
       const record = await getSignedRecord(db, d.record_id);
       const printRow = query.print ? await getPrint(db, d.id, query.print) : undefined;
       if (query.print && !printRow) throw new NotFoundError('print', 'No such print of this certificate: record the print first (POST …/prints).');
+      // E2.14: a recorded print is printed once, by who recorded it, right away; printing again
+      // is a reprint, recorded with the authorised person present.
+      if (printRow && (printRow.printed_by !== actor!.accountId || printRow.age_seconds > PRINT_WINDOW_SECONDS)) {
+        throw new ConflictError('print_closed', 'This print was recorded by someone else or more than 10 minutes ago. To print again, record a reprint with an authorised person present.');
+      }
       const page = await renderCertificate({
         destruction: d,
         media: await destroyedMedia(db, [d.id]),

@@ -339,7 +339,9 @@ export async function getPrint(db: Knex, destructionId: string, printNo: number)
     .join('people as p', 'p.id', 'c.present_person_id')
     .join('people as b', 'b.id', 'c.printed_by_person_id')
     .where({ 'c.destruction_id': destructionId, 'c.print_no': printNo })
-    .first('c.*', 'p.name as present_name', 'b.name as printed_by_name')) as { print_no: number; printed_by_name: string; printed_at: Date; present_name: string } | undefined;
+    .first('c.*', 'p.name as present_name', 'b.name as printed_by_name', db.raw('extract(epoch FROM now() - c.printed_at)::int AS age_seconds'))) as
+    | { print_no: number; printed_by: string; printed_by_name: string; printed_at: Date; present_name: string; age_seconds: number }
+    | undefined;
 }
 
 // ---- The public check --------------------------------------------------------------------

@@ -132,8 +132,8 @@ export async function recordHandover(app: AppContext, input: HandoverInput): Pro
       }
       mediaIds.push(medium.id);
     }
-    for (const m of input.newMedia) {
-      const created = await registerMedium(trx, { ...m, depositorOrgId: from.org_id }, { action: 'received_from_depositor', recordId: record.id, actor: input.actor, at: record.at, details: stepDetails });
+    for (const [i, m] of input.newMedia.entries()) {
+      const created = await registerMedium(trx, { ...m, depositorOrgId: from.org_id }, { action: 'received_from_depositor', recordId: record.id, actor: input.actor, at: record.at, details: stepDetails, field: `body.newMedia.${i}.label` });
       mediaIds.push(created.id);
     }
     if (mediaIds.length > 0) await trx('handover_media').insert(mediaIds.map((medium_id, i) => ({ handover_id: id, medium_id, position: i + 1 })));

@@ -174,7 +174,7 @@ export interface NewMedium {
 export async function registerMedium(
   trx: Knex,
   input: NewMedium,
-  step: { action: 'registered' | 'received_from_depositor' | 'copied'; recordId: string | null; actor: string; at: Date; details?: Record<string, unknown> },
+  step: { action: 'registered' | 'received_from_depositor' | 'copied'; recordId: string | null; actor: string; at: Date; details?: Record<string, unknown>; field?: string },
 ): Promise<MediumRow> {
   const org = await getOrg(trx, input.depositorOrgId);
   if (org.kind !== 'depositor') {
@@ -202,7 +202,7 @@ export async function registerMedium(
     .ignore()
     .returning(['id'])) as Array<{ id: string }>;
   if (inserted.length === 0) {
-    throw new ConflictError('label_taken', `A medium labelled ${input.label} already exists.`, [{ field: 'body.label', code: 'label_taken', message: input.label }]);
+    throw new ConflictError('label_taken', `A medium labelled ${input.label} already exists.`, [{ field: step.field ?? 'body.label', code: 'label_taken', message: input.label }]);
   }
   const id = inserted[0]!.id;
   await trx('custody_steps').insert({

@@ -171,6 +171,7 @@ describe('handovers', () => {
     // A label already used makes the whole handover fail: no half-registered media.
     const dup = await handover({ fromPersonId: depositorPerson.id, toPersonId: receiver.id, roomId: site.roomId, witnesses: [site.signer(responsible)], newMedia: [{ label: 'DEP-003', kind: 'usb', locationId: site.cabinetId }, { label: 'DEP-001', kind: 'usb', locationId: site.cabinetId }] });
     expect(dup.status).toBe(409);
+    expect(dup.body.error.details).toEqual([{ field: 'body.newMedia.1.label', code: 'label_taken', message: 'DEP-001' }]);
     expect((await site.ok('get', '/api/media?label=DEP-003', undefined, 200)).items).toHaveLength(0);
 
     // Back to the depositor: checked out, then handed over → returned_to_depositor.

@@ -205,6 +205,13 @@ describe('printing the certificate (E2.14)', () => {
     const reprint = await site.call('get', second.certificateUrl);
     expect(reprint.text).toContain('再発行 / Reprint No. 2');
     expect((await site.call('get', `${d.certificateUrl}?print=9`)).status).toBe(404);
+    // The preview does not print; a recorded print opens only for who recorded it.
+    expect(preview.text).toContain('class="a4 certificate preview"');
+    expect(preview.text).toContain('A preview does not print');
+    const other = await s.createUser({ roles: ['responsible'] });
+    const closed = await site.call('get', second.certificateUrl, undefined, await s.login(other));
+    expect(closed.status).toBe(409);
+    expect(closed.body.error.code).toBe('print_closed');
     const journal = await s.ctx.db.knex('journal_entries').where({ action: 'destructions.certificate_printed', subject: `destruction:${d.id}` }).count<{ count: string }[]>('* as count');
     expect(Number(journal[0]!.count)).toBe(2);
   });
@@ -268,6 +275,7 @@ describe('lists, CSV and the depositor summary', () => {
     const wipes = await site.ok('get', '/api/destructions?method=wipe', undefined, 200);
     expect(wipes.items.length).toBeGreaterThanOrEqual(1);
     expect(wipes.items.every((d: { method: string }) => d.method === 'wipe')).toBe(true);
+    expect(wipes.items.at(-1).media).toEqual([expect.objectContaining({ label: 'D-SSD-1', kind: 'ssd' })]);
     const otherDepositor = (await site.ok('post', '/api/orgs', { name: '別預託株式会社', kind: 'depositor' }, 201)).id;
     expect((await site.ok('get', `/api/destructions?depositorOrgId=${otherDepositor}`, undefined, 200)).items).toEqual([]);
     const future = encodeURIComponent(new Date(Date.now() + 86_400_000).toISOString());
