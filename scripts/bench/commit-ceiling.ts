@@ -14,7 +14,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs, promisify } from 'node:util';
 import pg from 'pg';
-import { table } from './lib.js';
+import { table, adminQuery } from './lib.js';
 
 const execFileP = promisify(execFile);
 const { values: opt } = parseArgs({ options: { seconds: { type: 'string', default: '8' } }, strict: true });
@@ -26,15 +26,7 @@ const u = new URL(adminUrl);
 const conn = ['-h', u.hostname || '127.0.0.1', '-p', u.port || '5432', '-U', decodeURIComponent(u.username || 'postgres')];
 const env = { ...process.env, ...(u.password ? { PGPASSWORD: decodeURIComponent(u.password) } : {}) };
 
-const admin = async (sql: string) => {
-  const c = new pg.Client({ connectionString: adminUrl });
-  await c.connect();
-  try {
-    await c.query(sql);
-  } finally {
-    await c.end();
-  }
-};
+const admin = (sql: string) => adminQuery(adminUrl, sql);
 
 const VARIANTS: Array<[string, string]> = [
   ['plain', 'BEGIN;\nINSERT INTO t (v) VALUES (1);\nEND;\n'],

@@ -1,8 +1,9 @@
 // Small helpers for the benchmarks: HTTP over a keep-alive agent, percentiles, RSS sampling of a
-// child process, formatting. No dependencies beyond node: and the project's own.
+// child process, formatting. No dependencies beyond node:, pg and the project's own.
 import fs from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
+import pg from 'pg';
 
 export interface HttpResult {
   status: number;
@@ -142,5 +143,16 @@ export function processCpuMs(pid: number): number | null {
     return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS_PER_SECOND;
   } catch {
     return null;
+  }
+}
+
+/** Runs one statement on its own connection (CREATE / DROP DATABASE for the scratch databases). */
+export async function adminQuery(connectionString: string, sql: string): Promise<void> {
+  const c = new pg.Client({ connectionString });
+  await c.connect();
+  try {
+    await c.query(sql);
+  } finally {
+    await c.end();
   }
 }

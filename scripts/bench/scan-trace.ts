@@ -21,7 +21,7 @@ import { loadSecrets } from '../../server/secrets.js';
 import { buildApp } from '../../server/app.js';
 import { flushAccessLog } from '../../server/access-log/recorder.js';
 import { seedDoor } from './seed.js';
-import { httpRequest, stats, table } from './lib.js';
+import { httpRequest, stats, table, adminQuery } from './lib.js';
 
 const { values: opt } = parseArgs({
   options: {
@@ -37,15 +37,7 @@ const adminUrl = process.env.DATABASE_URL || 'postgres://postgres@127.0.0.1:5432
 const name = `tachiai_bench_trace_${crypto.randomBytes(4).toString('hex')}`;
 const url = new URL(adminUrl);
 url.pathname = `/${name}`;
-const admin = async (sql: string) => {
-  const c = new pg.Client({ connectionString: adminUrl });
-  await c.connect();
-  try {
-    await c.query(sql);
-  } finally {
-    await c.end();
-  }
-};
+const admin = (sql: string) => adminQuery(adminUrl, sql);
 
 interface Q {
   sql: string;

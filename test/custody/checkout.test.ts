@@ -133,6 +133,12 @@ describe('checkout and check-in', () => {
     expect(back.record.signatures).toHaveLength(1);
     const duplicate = await site.call('post', '/api/custody/checkouts', { mediaIds: [a.id, a.id], personId: holder.id, badge: holder.badge, pin: holder.pin });
     expect(duplicate.status).toBe(400);
+    // One checkout covers one room (one presence check, one receipt).
+    const elsewhere = await site.medium('TAPE-OTHER', { kind: 'tape', locationId: site.otherRoomCabinetId });
+    const twoRooms = await site.call('post', '/api/custody/checkouts', { mediaIds: [a.id, elsewhere.id], personId: holder.id, badge: holder.badge, pin: holder.pin });
+    expect(twoRooms.status).toBe(400);
+    expect(twoRooms.body.error.details[0].code).toBe('different_rooms');
+    expect((await site.ok('get', `/api/media/${a.id}`, undefined, 200)).status).toBe('stored');
   });
 
   it('20 concurrent checkouts of one medium: exactly one succeeds, the others are told it is checked out', async () => {

@@ -41,6 +41,9 @@ describe('transfers', () => {
     expect(notCarrier.body.error.details.map((d: { code: string }) => d.code)).toContain('not_a_carrier');
     const approved = await site.ok('post', `/api/orgs/${carrierId}/approval`, { approved: true, note: '2026年度 評価済み' }, 200);
     expect(approved.approvedAt).toBeTruthy();
+    const twice = await site.call('post', `/api/orgs/${carrierId}/approval`, { approved: true });
+    expect(twice.status).toBe(409);
+    expect(twice.body.error.code).toBe('already_approved');
     const sent = await transfer({ ...base, carrierOrgId: carrierId, trackingNo: 'YM-1234-5678' });
     expect(sent.status, JSON.stringify(sent.body)).toBe(201);
     expect(sent.body).toMatchObject({ status: 'in_transit', method: 'carrier', trackingNo: 'YM-1234-5678', mediaIds: [m.id] });
@@ -107,6 +110,21 @@ describe('transfers', () => {
     expect(chain.steps[2].record.presenceVerified).toBe(false);
     const listed = await site.ok('get', '/api/transfers?status=received', undefined, 200);
     expect(listed.items.map((t: { id: string }) => t.id)).toContain(sent.id);
+  });
+});
+
+describe('transfer receipts held at the destination', () => {
+  it('name the holder, whose signature (if any) is theirs; the medium is then held by them', async () => {
+    const m = await site.medium('TR-HELD');
+    const sent = await site.ok('post', '/api/transfers', { mediaIds: [m.id], destination: '株式会社セキュア廃棄 工場', method: 'hand_carry', escortPersonId: staff.id, witnesses: [site.signer(responsible)] }, 201);
+    const noHolder = await site.call('post', `/api/transfers/${sent.id}/receipt`, { outcome: 'held', receivedByName: '工場 受付' });
+    expect(noHolder.status).toBe(400);
+    expect(noHolder.body.error.details.map((d: { code: string }) => d.code)).toContain('holder_required');
+    const otherSigner = await site.call('post', `/api/transfers/${sent.id}/receipt`, { outcome: 'held', receivedByName: '工場 受付', holderPersonId: witness.id, signer: site.signer(staff) });
+    expect(otherSigner.body.error.details.map((d: { code: string }) => d.code)).toContain('signer_not_holder');
+    expect((await site.ok('get', `/api/media/${m.id}`, undefined, 200)).status).toBe('in_transit');
+    await site.ok('post', `/api/transfers/${sent.id}/receipt`, { outcome: 'held', receivedByName: '工場 受付', holderPersonId: witness.id, signer: site.signer(witness) }, 201);
+    expect(await site.ok('get', `/api/media/${m.id}`, undefined, 200)).toMatchObject({ status: 'checked_out', holder: { id: witness.id } });
   });
 });
 

@@ -110,6 +110,17 @@ describe('witnesses and presence (E7.4)', () => {
     expect(ok.body.record.signatures[0]).toMatchObject({ signerName: '木村 権限', meaning: 'witnessed destruction', meaningJa: '廃棄立会い' });
   });
 
+  it('is recorded after it happened, by someone who has not left', async () => {
+    const m = await site.medium('D-WHEN-1', { kind: 'paper' });
+    const future = await destroy(shred([m.id], { performedAt: new Date(Date.now() + 3_600_000).toISOString() }));
+    expect(future.status).toBe(400);
+    expect(future.body.error.details[0].code).toBe('in_future');
+    const gone = await site.person('退職 予定', ['staff']);
+    await site.ok('post', `/api/people/${gone.id}/leave`, { reason: 'resigned' }, 200);
+    expect(codes(await destroy(shred([m.id], { performedById: gone.id })))).toContain('person_left');
+    expect((await site.ok('get', `/api/media/${m.id}`, undefined, 200)).status).toBe('stored');
+  });
+
   it('a wrong PIN: 400, nothing recorded, no certificate number used', async () => {
     const m = await site.medium('D-PIN-1', { kind: 'paper' });
     const before = (await site.ok('get', '/api/destructions?limit=1', undefined, 200)).items[0]?.certificateNo;
