@@ -6,6 +6,7 @@ import * as m0002 from './migrations/0002_door.js';
 import * as m0003 from './migrations/0003_custody.js';
 import * as m0004 from './migrations/0004_destruction.js';
 import * as m0005 from './migrations/0005_journal_intake.js';
+import * as m0006 from './migrations/0006_door_throughput.js';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -18,6 +19,7 @@ const migrations: Array<[string, Migration]> = [
   ['0003_custody', m0003],
   ['0004_destruction', m0004],
   ['0005_journal_intake', m0005],
+  ['0006_door_throughput', m0006],
 ];
 
 const source: Knex.MigrationSource<string> = {

@@ -53,7 +53,8 @@ const USAGE = `Usage: npm run bench:door -- [options]
   --cpu-prof DIR         run the server with --cpu-prof, profiles written to DIR
 
 Environment: DATABASE_URL (admin connection; default postgres://postgres@127.0.0.1:5432/postgres),
-PGBENCH (path of pgbench; default /usr/lib/postgresql/15/bin/pgbench, else pgbench on PATH).`;
+PGBENCH (path of pgbench; default /usr/lib/postgresql/15/bin/pgbench, else pgbench on PATH),
+BENCH_NODE_ARGS (V8 flags for the server; default those of npm start), BENCH_DEBUG=1 (PostgreSQL CPU by backend kind).`;
 
 const { values: opt } = parseArgs({
   options: {
@@ -192,7 +193,7 @@ interface PhaseResult {
   errorSamples: string[];
   rssPeakKb: number;
   /** CPU ms per scan: the server process, and the PostgreSQL backends of the bench database. */
-  cpu?: { server: number; pg: number };
+  cpu?: { server: number; pg: number; client: number };
 }
 
 interface ScanTarget {
@@ -380,7 +381,8 @@ async function main(): Promise<void> {
   const port = await freePort();
   // The same V8 flags as `npm start` (package.json): a smaller young generation keeps the RSS
   // down under load at no measurable cost in throughput (docs/performance.md).
-  const nodeArgs = ['--max-semi-space-size=4', ...(opt['cpu-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(opt['cpu-prof'])}`] : [])];
+  // The V8 flags of `npm start` (package.json), unless BENCH_NODE_ARGS says otherwise.
+  const nodeArgs = [...(process.env.BENCH_NODE_ARGS ?? '--max-semi-space-size=4 --heap-growing-percent=50').split(' ').filter(Boolean), ...(opt['cpu-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(opt['cpu-prof'])}`] : [])];
   const child = spawn(process.execPath, [...nodeArgs, path.join(ROOT, 'scripts/tachiai.mjs'), 'serve'], {
     cwd: ROOT,
     env: { ...process.env, ...secretsEnv, DATABASE_URL: benchUrl, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', DATA_DIR: dataDir },
@@ -426,18 +428,28 @@ async function main(): Promise<void> {
   // (when PostgreSQL runs on this machine): per scan, it is much less sensitive to other load
   // on the machine than throughput and latency are.
   const cpuSnapshot = async () => {
-    const r = await db.knex.raw('SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()');
+    const r = await db.knex.raw("SELECT pid, backend_type || ':' || coalesce(nullif(application_name, ''), '-') AS kind FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()");
     const backends = new Map<number, number>();
-    for (const { pid } of r.rows as Array<{ pid: number }>) {
+    const kinds = new Map<number, string>();
+    for (const { pid, kind } of r.rows as Array<{ pid: number; kind: string }>) {
       const t = processCpuMs(pid);
       if (t !== null) backends.set(pid, t);
+      kinds.set(pid, kind);
     }
-    return { server: processCpuMs(child.pid!) ?? NaN, backends };
+    const own = process.cpuUsage();
+    return { server: processCpuMs(child.pid!) ?? NaN, backends, kinds, client: (own.user + own.system) / 1000 };
   };
   const cpuPerScan = (a: Awaited<ReturnType<typeof cpuSnapshot>>, b: Awaited<ReturnType<typeof cpuSnapshot>>, scans: number) => {
     let pgMs = 0;
-    for (const [pid, t] of b.backends) pgMs += t - (a.backends.get(pid) ?? 0);
-    return { server: (b.server - a.server) / Math.max(1, scans), pg: b.backends.size ? pgMs / Math.max(1, scans) : NaN };
+    const byKind = new Map<string, number>();
+    for (const [pid, t] of b.backends) {
+      const spent = t - (a.backends.get(pid) ?? 0);
+      pgMs += spent;
+      const kind = b.kinds.get(pid) ?? '?';
+      byKind.set(kind, (byKind.get(kind) ?? 0) + spent);
+    }
+    if (process.env.BENCH_DEBUG) log(`  PostgreSQL CPU by backend: ${[...byKind].map(([k, v]) => `${k} ${(v / Math.max(1, scans)).toFixed(2)} ms`).join(', ')}`);
+    return { server: (b.server - a.server) / Math.max(1, scans), pg: b.backends.size ? pgMs / Math.max(1, scans) : NaN, client: (b.client - a.client) / Math.max(1, scans) };
   };
 
   log('warm-up: 4 clients for 3 s (not counted)');
@@ -531,7 +543,7 @@ async function main(): Promise<void> {
   console.log('Scans (POST /api/scans, over HTTP, guard token):');
   console.log(
     table(
-      ['phase', 'scans', 'scans/s', 'p50', 'p95', 'p99', 'max', 'errors', 'granted/denied', 'RSS peak', 'CPU/scan server+PG'],
+      ['phase', 'scans', 'scans/s', 'p50', 'p95', 'p99', 'max', 'errors', 'granted/denied', 'RSS peak', 'CPU/scan server+PG', 'client CPU/scan'],
       [closed, open].map((r) => [
         r.name,
         String(r.ok),
@@ -544,6 +556,7 @@ async function main(): Promise<void> {
         `${r.granted}/${r.denied}`,
         mb(r.rssPeakKb),
         r.cpu ? `${r.cpu.server.toFixed(2)} + ${Number.isFinite(r.cpu.pg) ? r.cpu.pg.toFixed(2) : 'n/a'} ms` : 'n/a',
+        r.cpu ? `${r.cpu.client.toFixed(2)} ms` : 'n/a',
       ]),
     ),
   );

@@ -7,6 +7,7 @@
 import type { NextFunction, Request, Response } from 'express';
 import type { AppContext } from '../context.js';
 import { clientIp } from '../http/client-ip.js';
+import { preparedStatement } from '../shared/sql.js';
 
 const pending = new Set<Promise<unknown>>();
 const FLUSH_AFTER_MS = 20;
@@ -24,10 +25,17 @@ function flushBatch(batch: Batch): void {
   batch.timer = null;
   if (batch.rows.length === 0) return;
   const rows = batch.rows.splice(0, batch.rows.length);
-  const insert = batch.app.db
-    .knex('access_log')
-    .insert(rows)
-    .then(
+  // One statement text whatever the number of rows (a prepared statement on PostgreSQL).
+  const insert = preparedStatement(
+    batch.app.db,
+    batch.app.db.knex.raw(
+      `INSERT INTO access_log (at, account_id, username, method, path, status, source_ip, duration_ms)
+       SELECT at, account_id, username, method, path, status, source_ip, duration_ms
+         FROM json_to_recordset(?::json) AS r(at timestamptz, account_id uuid, username text, method text, path text, status int, source_ip text, duration_ms int)`,
+      [JSON.stringify(rows)],
+    ),
+    'access_log_write',
+  ).then(
       () => undefined,
       (err: unknown) => batch.app.logger.warn({ err: (err as Error).message, rows: rows.length }, 'access log write failed'),
     )

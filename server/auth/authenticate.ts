@@ -7,6 +7,8 @@ import jwt from 'jsonwebtoken';
 import type { AppContext } from '../context.js';
 import { ForbiddenError, UnauthorizedError } from '../errors.js';
 import { appendJournal } from '../journal/journal.js';
+import { coalesce } from '../shared/coalesce.js';
+import { preparedStatement } from '../shared/sql.js';
 
 export interface Actor {
   accountId: string;
@@ -84,6 +86,42 @@ interface SessionRow {
   left_at: Date | null;
 }
 
+/** Live sessions in one lookup, with last_seen_at moved on for the ones due a touch. */
+async function lookupSessions(app: AppContext, sessionIds: string[]): Promise<Array<SessionRow | null>> {
+  const knex = app.db.knex;
+  const distinct = [...new Set(sessionIds)];
+  const { rows } = await preparedStatement(app.db, knex.raw(
+    `SELECT s.id, s.account_id, s.ended_at, s.must_change_password,
+            s.last_seen_at < now() - make_interval(secs => ?) AS idle,
+            s.last_seen_at < now() - make_interval(secs => ?) AS stale,
+            a.person_id, a.username, a.disabled_at, p.name, p.roles, p.left_at
+       FROM sessions s
+       JOIN accounts a ON a.id = s.account_id
+       JOIN people p ON p.id = a.person_id
+      WHERE s.id = ANY (string_to_array(?, ',')::uuid[])`,
+    [app.config.sessionIdleSeconds, TOUCH_GRANULARITY_SECONDS, distinct.join(',')],
+  ), 'session_lookup');
+  const byId = new Map((rows as SessionRow[]).map((row) => [row.id, row]));
+  const due = (rows as SessionRow[]).filter((s) => s.stale && !s.idle && !s.ended_at && !s.disabled_at && !s.left_at).map((s) => s.id);
+  if (due.length > 0) {
+    await knex.raw('UPDATE sessions SET last_seen_at = now() WHERE id = ANY (string_to_array(?, \',\')::uuid[]) AND ended_at IS NULL', [due.join(',')]);
+  }
+  return sessionIds.map((id) => byId.get(id) ?? null);
+}
+
+// One lookup for all the requests that arrive together (server/shared/coalesce.ts): a door with
+// several readers sends many requests with the same guard's token at once. Each request's lookup
+// still starts after the request arrived, so a session ended anywhere is refused at once.
+const sessionLookups = new WeakMap<AppContext['db'], (sessionId: string) => Promise<SessionRow | null>>();
+function lookupSession(app: AppContext, sessionId: string): Promise<SessionRow | null> {
+  let lookup = sessionLookups.get(app.db);
+  if (!lookup) {
+    lookup = coalesce<string, SessionRow | null>((ids) => lookupSessions(app, ids), { maxBatch: 200, maxInFlight: 2 });
+    sessionLookups.set(app.db, lookup);
+  }
+  return lookup(sessionId);
+}
+
 /** Resolves the request's actor, or throws 401. Also records it for the access log. */
 export async function authenticate(
   app: AppContext,
@@ -96,20 +134,8 @@ export async function authenticate(
   const { accountId, sessionId } = readClaims(app, match[1]!);
   if (!UUID.test(sessionId) || !UUID.test(accountId)) throw new UnauthorizedError('invalid_token', 'The sign-in token is not valid.');
 
-  const knex = app.db.knex;
-  const { rows } = await knex.raw(
-    `SELECT s.id, s.account_id, s.ended_at, s.must_change_password,
-            s.last_seen_at < now() - make_interval(secs => ?) AS idle,
-            s.last_seen_at < now() - make_interval(secs => ?) AS stale,
-            a.person_id, a.username, a.disabled_at, p.name, p.roles, p.left_at
-       FROM sessions s
-       JOIN accounts a ON a.id = s.account_id
-       JOIN people p ON p.id = a.person_id
-      WHERE s.id = ? AND s.account_id = ?`,
-    [app.config.sessionIdleSeconds, TOUCH_GRANULARITY_SECONDS, sessionId, accountId],
-  );
-  const session = rows[0] as SessionRow | undefined;
-  if (!session) throw new UnauthorizedError('invalid_token', 'The sign-in token is not valid.');
+  const session = await lookupSession(app, sessionId);
+  if (!session || session.account_id !== accountId) throw new UnauthorizedError('invalid_token', 'The sign-in token is not valid.');
   req.res!.locals.accountId = session.account_id;
   req.res!.locals.username = session.username;
   if (session.ended_at) throw new UnauthorizedError('session_ended', 'This session has ended. Please sign in again.');
@@ -120,12 +146,6 @@ export async function authenticate(
   if (session.disabled_at || session.left_at) {
     await endSession(app, session.id, 'account_disabled');
     throw new UnauthorizedError('session_ended', 'This session has ended. Please sign in again.');
-  }
-  if (session.stale) {
-    await knex('sessions')
-      .where({ id: session.id })
-      .whereNull('ended_at')
-      .update({ last_seen_at: knex.fn.now() });
   }
   const actor: Actor = {
     accountId: session.account_id,

@@ -68,8 +68,11 @@ export const doorRoutes: AnyRoute[] = [
       201: { description: 'Scan recorded (granted or denied)', schema: scanResultSchema },
       404: { description: 'Unknown room', schema: errorSchema },
     },
-    handler: async ({ app, db, body, actor }) => {
-      const r = await recordScan(app, db, { ...body, recordedBy: actor!.accountId });
+    // Not in the request's transaction: scans arriving together are written together, each batch
+    // in its own statement and commit (server/door/scan.ts).
+    transaction: false,
+    handler: async ({ app, body, actor }) => {
+      const r = await recordScan(app, { ...body, recordedBy: actor!.accountId });
       return {
         status: 201,
         json: {

@@ -1,7 +1,18 @@
-// A scan at the door: gather the facts under a per-person lock, decide, log the entry (denied
-// ones too), move the person in or out, journal it, and announce it to every server's live log
-// with NOTIFY (delivered on commit). The per-person advisory lock serialises concurrent scans of
-// one badge across all servers, so two grants in the same direction cannot happen.
+// A scan at the door: read the facts, decide (rules.ts), and write the entry (denied ones too),
+// the presence change and the journal event with its live-log line — the write being guarded so
+// that two scans of one badge can never both move the person the same way, on any number of
+// servers sharing the database.
+//
+// Performance (docs/performance.md): scans that arrive together are served together
+// (server/shared/coalesce.ts). A batch is two statements whatever its size: one reads the facts
+// of every scan, one writes every decision (and commits). Between the two nothing is locked; the
+// write checks instead that the presence it changes is still the one the decision saw:
+//   - entering inserts the presence row with ON CONFLICT DO NOTHING (the key is room + person),
+//   - leaving deletes it and must find it,
+// and a scan whose check fails wrote nothing and is read and decided again. Denied scans change
+// nothing but the log and are written as decided. Within a batch each badge appears once per round
+// (a second scan of the same badge waits for the next round), so no statement moves one person
+// twice; across batches and servers the unique key and the row lock decide (E6.1 anti-passback).
 import type { Knex } from 'knex';
 import type { AppContext } from '../context.js';
 import { appendJournal, MAIN_CHAIN } from '../journal/journal.js';
@@ -12,10 +23,13 @@ import { cardUidDigest, looksLikeBadgeToken, tokenDigest } from '../badges/token
 import { getRoom, roomHours, type RoomRow } from '../rooms/service.js';
 import { getPerson } from '../people/service.js';
 import { HELD_MEDIA_COUNT_SQL } from '../media/service.js';
+import { coalesce } from '../shared/coalesce.js';
+import { preparedStatement } from '../shared/sql.js';
 import { decideScan, type Direction, type ScanDecision } from './rules.js';
 
 export const ENTRY_CHANNEL = 'tachiai_entries';
-const PERSON_LOCK_NAMESPACE = 0x7ac41a2;
+/** Rounds of read-decide-write within one batch before a scan is refused as too contended. */
+const MAX_ROUNDS = 50;
 
 export interface ScanInput {
   roomId: string;
@@ -32,11 +46,19 @@ export interface ScanResult extends ScanDecision {
   flags: string[];
 }
 
-interface FactsRow {
+/** One row of the batch read: the room, the presented badge and its holder's facts. */
+interface FactsRow extends RoomRow {
+  ord: number;
+  room_found: boolean;
   now: Date;
-  name: string;
-  roles: string[];
-  org_kind: string;
+  badge_id: string | null;
+  badge_person_id: string | null;
+  badge_valid_from: Date | null;
+  badge_valid_until: Date | null;
+  badge_revoked_at: Date | null;
+  person_name: string | null;
+  roles: string[] | null;
+  org_kind: string | null;
   inside: boolean;
   on_access_list: boolean;
   nda_valid: boolean;
@@ -51,163 +73,230 @@ function hintOf(presented: string): string {
   return v.length <= 4 ? '*'.repeat(v.length) : `…${v.slice(-4)}`;
 }
 
-/** The room, the presented badge and the scan's time, read in the first statement. */
-interface OpeningRow extends RoomRow {
-  badge_id: string | null;
-  badge_person_id: string | null;
-  badge_valid_from: Date | null;
-  badge_valid_until: Date | null;
-  badge_revoked_at: Date | null;
-  now: Date;
-}
-
 // The presented badge, found exactly as findPresentedBadge (../badges/service.ts) finds it: by the
-// token's digest, or by the card UID's MAC preferring the live badge, else the latest one.
-const BADGE_BY_TOKEN = 'SELECT id, person_id, valid_from, valid_until, revoked_at FROM badges WHERE token_digest = :digest LIMIT 1';
-const BADGE_BY_CARD =
-  'SELECT id, person_id, valid_from, valid_until, revoked_at FROM badges WHERE card_uid_digest = :digest ORDER BY revoked_at IS NULL DESC, created_at DESC LIMIT 1';
+// token's digest, or by the card UID's MAC preferring the live badge, else the latest one. One of
+// the two digests is null, and a null digest matches nothing.
+//
+// Each scan's facts are read by a subquery of its own (LATERAL … OFFSET 0 keeps it apart), which
+// PostgreSQL plans for one row: index lookups only, whatever the batch size. Planned for the whole
+// batch instead, the checks become hash joins over whole tables.
+const READ_FACTS_SQL = `
+SELECT s.ord, f.*, f.id IS NOT NULL AS room_found
+  FROM json_to_recordset(?::json) AS s(ord int, room uuid, token_digest text, card_digest text)
+  LEFT JOIN LATERAL (
+    SELECT r.*, date_trunc('milliseconds', clock_timestamp()) AS now,
+           b.id AS badge_id, b.person_id AS badge_person_id, b.valid_from AS badge_valid_from,
+           b.valid_until AS badge_valid_until, b.revoked_at AS badge_revoked_at,
+           p.name AS person_name, p.roles, o.kind AS org_kind,
+           EXISTS (SELECT 1 FROM presence pr WHERE pr.room_id = r.id AND pr.person_id = p.id) AS inside,
+           EXISTS (SELECT 1 FROM room_access ra WHERE ra.room_id = r.id AND ra.person_id = p.id) AS on_access_list,
+           EXISTS (SELECT 1 FROM ndas n WHERE n.person_id = p.id AND n.signed_at <= now()
+                     AND (n.expires_at IS NULL OR n.expires_at > now())) AS nda_valid,
+           EXISTS (SELECT 1 FROM training_participants tp JOIN trainings t ON t.id = tp.training_id
+                    WHERE tp.person_id = p.id AND t.held_at <= now() AND t.held_at > now() - interval '12 months') AS trained,
+           EXISTS (SELECT 1 FROM presence pr
+                     JOIN room_access ra ON ra.room_id = pr.room_id AND ra.person_id = pr.person_id
+                     JOIN people hp ON hp.id = pr.person_id
+                     JOIN organisations ho ON ho.id = hp.org_id
+                    WHERE pr.room_id = r.id AND pr.person_id <> p.id
+                      AND NOT ('visitor' = ANY (hp.roles)) AND ho.kind <> 'visitor_company') AS host_inside,
+           ${HELD_MEDIA_COUNT_SQL} AS held_media
+      FROM rooms r
+      LEFT JOIN LATERAL (
+        (SELECT id, person_id, valid_from, valid_until, revoked_at FROM badges WHERE token_digest = s.token_digest LIMIT 1)
+        UNION ALL
+        (SELECT id, person_id, valid_from, valid_until, revoked_at FROM badges WHERE card_uid_digest = s.card_digest
+          ORDER BY revoked_at IS NULL DESC, created_at DESC LIMIT 1)
+        LIMIT 1
+      ) b ON true
+      LEFT JOIN people p ON p.id = b.person_id
+      LEFT JOIN organisations o ON o.id = p.org_id
+     WHERE r.id = s.room
+    OFFSET 0
+  ) f ON true
+ ORDER BY s.ord`;
 
-/**
- * On PostgreSQL, a named statement: node-postgres parses it once per pooled connection and the
- * server can then reuse its plan (planning the facts query costs more than running it). Each name
- * always carries the same SQL text.
- */
-function prepared(app: AppContext, raw: Knex.Raw, name: string): Knex.Raw {
-  return app.db.kind === 'postgres' ? raw.options({ name: `tachiai_scan_${name}` }) : raw;
+// Every decided scan of a round in one statement. `change` says what the decision does to
+// presence; only the rows whose change happened (or that change nothing) get their entry and
+// journal event. Entry ids come from the entries' own sequence, so presence can point at them.
+const WRITE_SQL = `
+WITH s AS MATERIALIZED (
+  SELECT s.*, nextval('entries_id_seq') AS id
+    FROM json_to_recordset(?::json) AS s(ord int, at timestamptz, room uuid, badge uuid, person uuid,
+         direction text, decision text, reason text, hint text, recorded_by uuid, flags text,
+         change text, actor text, payload text, rest text)
+),
+came_in AS (
+  INSERT INTO presence (room_id, person_id, entered_at, entry_id)
+  SELECT room, person, at, id FROM s WHERE change = 'in'
+  ON CONFLICT DO NOTHING
+  RETURNING entry_id
+),
+went_out AS (
+  DELETE FROM presence pr USING s
+   WHERE s.change = 'out' AND pr.room_id = s.room AND pr.person_id = s.person
+  RETURNING s.id
+),
+done AS MATERIALIZED (
+  SELECT * FROM s
+   WHERE change = 'none' OR id IN (SELECT entry_id FROM came_in) OR id IN (SELECT id FROM went_out)
+),
+logged AS (
+  INSERT INTO entries (id, at, room_id, badge_id, person_id, direction, decision, reason, presented_hint, recorded_by, flags)
+  SELECT id, at, room, badge, person, direction, decision, reason, hint, recorded_by, string_to_array(flags, ',') FROM done
+),
+journaled AS (
+  INSERT INTO journal_intake (chain, at, actor, action, subject, payload, notify_channel, notify_payload)
+  SELECT ?, at, actor, 'door.scan', 'entry:' || id, payload, ?, '{"entryId":"' || id || '",' || rest FROM done ORDER BY id
+)
+SELECT ord, id FROM done`;
+
+interface PendingScan {
+  index: number;
+  input: ScanInput;
+  /** What identifies the badge within a batch (its digest), or a unique key when nothing was presented. */
+  key: string;
+  tokenDigest: string | null;
+  cardDigest: string | null;
 }
 
-/**
- * Performance (docs/performance.md): a scan is three statements and takes no lock that other
- * people's scans wait for:
- *   1. room + badge + per-person lock (the lock is taken in this statement, after the badge is
- *      read, and the facts are read by the next statement, whose snapshot is taken after the lock
- *      is granted);
- *   2. the facts under the lock;
- *   3. the entry row, the presence change and the journal event with its live-log line (into the
- *      journal's intake) in one statement; then COMMIT. The intake chainer puts the event into the
- *      hash chain and sends the NOTIFY, a batch at a time.
- */
-export async function recordScan(app: AppContext, trx: Knex, input: ScanInput): Promise<ScanResult> {
+function pendingScan(app: AppContext, input: ScanInput, index: number): PendingScan {
   const presented = input.badge.trim();
   const lookup = presented.length === 0 || presented.length > 512 ? null : looksLikeBadgeToken(presented) ? 'token' : 'card';
-  const { rows: opening } = await prepared(app, trx.raw(
-    `SELECT r.*, b.id AS badge_id, b.person_id AS badge_person_id, b.valid_from AS badge_valid_from,
-            b.valid_until AS badge_valid_until, b.revoked_at AS badge_revoked_at,
-            date_trunc('milliseconds', clock_timestamp()) AS now,
-            CASE WHEN b.person_id IS NOT NULL THEN pg_advisory_xact_lock(:ns, hashtext(b.person_id::text)) END AS person_lock
-       FROM rooms r
-       LEFT JOIN LATERAL (${lookup === 'card' ? BADGE_BY_CARD : lookup === 'token' ? BADGE_BY_TOKEN : 'SELECT NULL::uuid AS id, NULL::uuid AS person_id, NULL::timestamptz AS valid_from, NULL::timestamptz AS valid_until, NULL::timestamptz AS revoked_at WHERE false'}) b ON true
-      WHERE r.id = :room`,
-    {
-      ns: PERSON_LOCK_NAMESPACE,
-      room: input.roomId,
-      digest: lookup === 'token' ? tokenDigest(presented) : lookup === 'card' ? cardUidDigest(presented, app.secrets.badgeKey) : null,
-    },
-  ), `open_${lookup ?? 'none'}`);
-  const first = opening[0] as OpeningRow | undefined;
-  if (!first) throw new NotFoundError('room');
-  const room: RoomRow = first;
-  const badge =
-    first.badge_id && first.badge_person_id
-      ? { id: first.badge_id, person_id: first.badge_person_id, valid_from: first.badge_valid_from!, valid_until: first.badge_valid_until, revoked_at: first.badge_revoked_at }
-      : null;
-  let facts: FactsRow | null = null;
-  if (badge) {
-    const { rows } = await prepared(app, trx.raw(
-      `SELECT date_trunc('milliseconds', clock_timestamp()) AS now, p.name, p.roles, o.kind AS org_kind,
-              EXISTS (SELECT 1 FROM presence pr WHERE pr.room_id = :room AND pr.person_id = p.id) AS inside,
-              EXISTS (SELECT 1 FROM room_access ra WHERE ra.room_id = :room AND ra.person_id = p.id) AS on_access_list,
-              EXISTS (SELECT 1 FROM ndas n WHERE n.person_id = p.id AND n.signed_at <= now()
-                        AND (n.expires_at IS NULL OR n.expires_at > now())) AS nda_valid,
-              EXISTS (SELECT 1 FROM training_participants tp JOIN trainings t ON t.id = tp.training_id
-                       WHERE tp.person_id = p.id AND t.held_at <= now() AND t.held_at > now() - interval '12 months') AS trained,
-              EXISTS (SELECT 1 FROM presence pr
-                        JOIN room_access ra ON ra.room_id = pr.room_id AND ra.person_id = pr.person_id
-                        JOIN people hp ON hp.id = pr.person_id
-                        JOIN organisations ho ON ho.id = hp.org_id
-                       WHERE pr.room_id = :room AND pr.person_id <> p.id
-                         AND NOT ('visitor' = ANY (hp.roles)) AND ho.kind <> 'visitor_company') AS host_inside,
-              ${HELD_MEDIA_COUNT_SQL} AS held_media
-         FROM people p JOIN organisations o ON o.id = p.org_id
-        WHERE p.id = :person`,
-      { room: room.id, person: badge.person_id },
-    ), 'facts');
-    facts = rows[0] as FactsRow;
-  }
-  const now = facts?.now ?? first.now;
-  const isVisitor = facts ? facts.roles.includes('visitor') || facts.org_kind === 'visitor_company' : false;
+  const token = lookup === 'token' ? tokenDigest(presented) : null;
+  const card = lookup === 'card' ? cardUidDigest(presented, app.secrets.badgeKey) : null;
+  return { index, input, key: token ?? card ?? `none:${index}`, tokenDigest: token, cardDigest: card };
+}
+
+interface DecidedScan {
+  scan: PendingScan;
+  result: Omit<ScanResult, 'entryId'>;
+  change: 'in' | 'out' | 'none';
+  row: Record<string, unknown>;
+}
+
+function decide(app: AppContext, scan: PendingScan, f: FactsRow): DecidedScan {
+  const hasBadge = f.badge_id !== null && f.badge_person_id !== null && f.person_name !== null;
+  const isVisitor = hasBadge ? (f.roles ?? []).includes('visitor') || f.org_kind === 'visitor_company' : false;
   const decision = decideScan(
     {
-      now,
+      now: f.now,
       timeZone: app.config.displayTimeZone,
-      room: { kind: room.kind, hours: roomHours(room), requiresTraining: room.requires_training },
-      badge: badge ? { revoked: badge.revoked_at !== null, validFrom: badge.valid_from, validUntil: badge.valid_until } : null,
-      person: facts ? { isVisitor, isExternal: facts.org_kind !== 'contractor' } : null,
-      inside: facts?.inside ?? false,
-      onAccessList: facts?.on_access_list ?? false,
-      ndaValid: facts?.nda_valid ?? false,
-      trainedWithinYear: facts?.trained ?? false,
-      hostInside: facts?.host_inside ?? false,
+      room: { kind: f.kind, hours: roomHours(f), requiresTraining: f.requires_training },
+      badge: hasBadge ? { revoked: f.badge_revoked_at !== null, validFrom: f.badge_valid_from!, validUntil: f.badge_valid_until } : null,
+      person: hasBadge ? { isVisitor, isExternal: f.org_kind !== 'contractor' } : null,
+      inside: f.inside,
+      onAccessList: f.on_access_list,
+      ndaValid: f.nda_valid,
+      trainedWithinYear: f.trained,
+      hostInside: f.host_inside,
     },
-    input.direction,
+    scan.input.direction,
   );
-
   const flags: string[] = [];
   // E6.5 clean desk: leaving is allowed while holding checked-out media, but flagged.
-  if (decision.decision === 'granted' && decision.direction === 'out' && facts && Number(facts.held_media) > 0) flags.push('holding_media');
-  const person = badge && facts ? { id: badge.person_id, name: facts.name } : null;
-  // The live-log message is JSON.stringify of { entryId, roomId, … } as before; the entry id is
-  // only known inside the statement, so the text is assembled around it (ids are digits).
-  const rest = JSON.stringify({ roomId: room.id, roomName: room.name, at: now.toISOString(), direction: decision.direction, decision: decision.decision, reason: decision.reason, person, flags });
-  const presenceChange =
-    decision.decision === 'granted' && badge
-      ? decision.direction === 'in'
-        ? ', moved AS (INSERT INTO presence (room_id, person_id, entered_at, entry_id) SELECT CAST(:room AS uuid), CAST(:person AS uuid), CAST(:at AS timestamptz), id FROM entry)'
-        : ', moved AS (DELETE FROM presence WHERE room_id = :room AND person_id = :person)'
-      : '';
-  const presenceVariant = presenceChange === '' ? 'none' : decision.direction;
-  const journalPayload = canonicalJson({ roomId: room.id, badgeId: badge?.id ?? null, personId: person?.id ?? null, direction: decision.direction, decision: decision.decision, reason: decision.reason, at: now.toISOString() });
-  const { rows: written } = await prepared(app, trx.raw(
-    `WITH entry AS (
-       INSERT INTO entries (at, room_id, badge_id, person_id, direction, decision, reason, presented_hint, recorded_by, flags)
-       VALUES (:at, :room, :badge, :person, :direction, :decision, :reason, :hint, :recordedBy, :flags)
-       RETURNING id
-     )${presenceChange},
-     journaled AS (
-       INSERT INTO journal_intake (chain, at, actor, action, subject, payload, notify_channel, notify_payload)
-       SELECT :chain, :at, :actor, 'door.scan', 'entry:' || id, :payload, :channel, '{"entryId":"' || id || '",' || :rest FROM entry
-     )
-     SELECT id FROM entry`,
-    {
-      at: now,
-      room: room.id,
-      badge: badge?.id ?? null,
-      person: badge?.person_id ?? null,
+  if (decision.decision === 'granted' && decision.direction === 'out' && hasBadge && Number(f.held_media) > 0) flags.push('holding_media');
+  const person = hasBadge ? { id: f.badge_person_id!, name: f.person_name! } : null;
+  const at = f.now.toISOString();
+  const change = decision.decision === 'granted' && person ? decision.direction : 'none';
+  // The live-log message is JSON.stringify of { entryId, roomId, … }; the entry id is only known
+  // inside the statement, so the text is assembled around it there (ids are digits).
+  const rest = JSON.stringify({ roomId: f.id, roomName: f.name, at, direction: decision.direction, decision: decision.decision, reason: decision.reason, person, flags });
+  const payload = canonicalJson({ roomId: f.id, badgeId: hasBadge ? f.badge_id : null, personId: person?.id ?? null, direction: decision.direction, decision: decision.decision, reason: decision.reason, at });
+  return {
+    scan,
+    change,
+    result: { ...decision, at: f.now, roomId: f.id, person, flags },
+    row: {
+      ord: scan.index,
+      at,
+      room: f.id,
+      badge: hasBadge ? f.badge_id : null,
+      person: person?.id ?? null,
       direction: decision.direction,
       decision: decision.decision,
       reason: decision.reason,
-      hint: hintOf(input.badge),
-      recordedBy: input.recordedBy,
-      flags,
-      chain: MAIN_CHAIN,
-      actor: input.recordedBy ?? 'system:door',
-      payload: journalPayload,
-      channel: ENTRY_CHANNEL,
+      hint: hintOf(scan.input.badge),
+      recorded_by: scan.input.recordedBy,
+      flags: flags.join(','),
+      change,
+      actor: scan.input.recordedBy ?? 'system:door',
+      payload,
       rest: rest.slice(1),
     },
-  ), `write_${presenceVariant}`);
-  const entryId = String((written[0] as { id: string }).id);
-  // The journal event (and the live-log line it carries) is in the intake, in this transaction;
-  // once it commits, this server's chainer moves it into the chain (server/journal/intake.ts).
-  afterCommit(trx, () => kickIntake(app.db));
-  return { ...decision, entryId, at: now, roomId: room.id, person, flags };
+  };
 }
 
-/** Runs `then` once the transaction has committed (at once when not in a transaction). */
-function afterCommit(trx: Knex, then: () => void): void {
-  const done = (trx as Knex.Transaction).executionPromise as Promise<unknown> | undefined;
-  if (done) done.then(then, () => undefined);
-  else then();
+/** Reads, decides and writes a batch of scans; the scans whose write check failed go round again. */
+async function runScans(app: AppContext, inputs: ScanInput[]): Promise<Array<ScanResult | Error>> {
+  const knex = app.db.knex;
+  const results: Array<ScanResult | Error | undefined> = new Array(inputs.length);
+  let todo = inputs.map((input, i) => pendingScan(app, input, i));
+  let wrote = false;
+  try {
+    for (let round = 1; todo.length > 0; round += 1) {
+      if (round > MAX_ROUNDS) {
+        for (const scan of todo) results[scan.index] = new ConflictError('door_busy', 'This badge is being scanned at several doors at once. Please scan again.');
+        break;
+      }
+      const seen = new Set<string>();
+      const now: PendingScan[] = [];
+      const later: PendingScan[] = [];
+      for (const scan of todo) {
+        if (seen.has(scan.key)) later.push(scan);
+        else {
+          seen.add(scan.key);
+          now.push(scan);
+        }
+      }
+      const { rows } = await preparedStatement(
+        app.db,
+        knex.raw(READ_FACTS_SQL, [JSON.stringify(now.map((scan) => ({ ord: scan.index, room: scan.input.roomId, token_digest: scan.tokenDigest, card_digest: scan.cardDigest })))]),
+        'scan_read',
+      );
+      const factsByIndex = new Map((rows as FactsRow[]).map((row) => [row.ord, row]));
+      const decided: DecidedScan[] = [];
+      for (const scan of now) {
+        const facts = factsByIndex.get(scan.index);
+        if (!facts || !facts.room_found) results[scan.index] = new NotFoundError('room');
+        else decided.push(decide(app, scan, facts));
+      }
+      const retry: PendingScan[] = [];
+      if (decided.length > 0) {
+        const { rows: written } = await preparedStatement(app.db, knex.raw(WRITE_SQL, [JSON.stringify(decided.map((d) => d.row)), MAIN_CHAIN, ENTRY_CHANNEL]), 'scan_write');
+        const entryIds = new Map((written as Array<{ ord: number; id: string }>).map((w) => [w.ord, String(w.id)]));
+        for (const d of decided) {
+          const entryId = entryIds.get(d.scan.index);
+          if (entryId === undefined) retry.push(d.scan);
+          else {
+            wrote = true;
+            results[d.scan.index] = { ...d.result, entryId };
+          }
+        }
+      }
+      todo = [...retry, ...later];
+    }
+  } finally {
+    // The journal events (and live-log lines) are in the intake, committed with their entries;
+    // this server's chainer moves them into the chain (server/journal/intake.ts).
+    if (wrote) kickIntake(app.db);
+  }
+  return results.map((r) => r ?? new Error('scan without a result'));
+}
+
+const scanQueues = new WeakMap<AppContext['db'], (input: ScanInput) => Promise<ScanResult>>();
+
+/**
+ * Records a scan at a door and answers the decision. Not part of a caller's transaction: each
+ * batch commits its own statement, with every entry, presence change and journal event in it.
+ */
+export function recordScan(app: AppContext, input: ScanInput): Promise<ScanResult> {
+  let queue = scanQueues.get(app.db);
+  if (!queue) {
+    queue = coalesce<ScanInput, ScanResult>((inputs) => runScans(app, inputs), { maxBatch: 100, maxInFlight: 2 });
+    scanQueues.set(app.db, queue);
+  }
+  return queue(input);
 }
 
 export interface ManualExitResult {
@@ -222,22 +311,19 @@ export interface ManualExitResult {
  * Logged as an ordinary granted exit flagged `manual_exit`, with who recorded it and why.
  */
 export async function recordManualExit(trx: Knex, input: { roomId: string; personId: string; note: string; recordedBy: string }): Promise<ManualExitResult> {
-  await trx.raw('SELECT pg_advisory_xact_lock(?, hashtext(?))', [PERSON_LOCK_NAMESPACE, input.personId]);
   const room = await getRoom(trx, input.roomId);
-  await getPerson(trx, input.personId); // unknown person: 404, like any unknown id
-  const inside = (await trx('presence as pr')
-    .join('people as p', 'p.id', 'pr.person_id')
-    .where({ 'pr.room_id': room.id, 'pr.person_id': input.personId })
-    .first('p.name')) as { name: string } | undefined;
-  if (!inside) throw new ConflictError('not_inside', 'This person is not inside this room according to the door log.');
+  const found = await getPerson(trx, input.personId); // unknown person: 404, like any unknown id
+  // Removing the presence row is the check (as for a scan, E6.1): a scan leaving at the same
+  // moment either removed it first (then this is 409) or waits and then finds it gone.
+  const removed = (await trx('presence').where({ room_id: room.id, person_id: input.personId }).delete().returning(['entry_id'])) as unknown[];
+  if (removed.length === 0) throw new ConflictError('not_inside', 'This person is not inside this room according to the door log.');
   const { rows } = await trx.raw("SELECT date_trunc('milliseconds', clock_timestamp()) AS now");
   const now = (rows[0] as { now: Date }).now;
   const [entry] = (await trx('entries')
     .insert({ at: now, room_id: room.id, person_id: input.personId, direction: 'out', decision: 'granted', recorded_by: input.recordedBy, flags: ['manual_exit'] })
     .returning(['id'])) as Array<{ id: string }>;
   const entryId = String(entry!.id);
-  await trx('presence').where({ room_id: room.id, person_id: input.personId }).delete();
-  const person = { id: input.personId, name: inside.name };
+  const person = { id: input.personId, name: found.name };
   await appendJournal(trx, {
     actor: input.recordedBy,
     action: 'door.manual_exit',
