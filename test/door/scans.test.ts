@@ -5,12 +5,16 @@
 // Clauses: E6.1 (access lists), E6.2 (entry log), E5 (training), M6.2 (visitors escorted),
 // M6.3 (NDA), E1.1 (revocation).
 import crypto from 'node:crypto';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import request from 'supertest';
 import { drainIntake } from '../../server/journal/intake.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { ok, DAY, iso } from '../helpers/api.js';
-import { usingPostgres } from '../helpers/db.js';
+import { openSibling, usingPostgres } from '../helpers/db.js';
+import { buildApp } from '../../server/app.js';
+import { closeAccessLog } from '../../server/access-log/recorder.js';
 
 let s: TestServer;
 let token: string;
@@ -600,6 +604,76 @@ describe('concurrency (E6.1 anti-passback)', () => {
     expect(results.map((r) => r.body.decision)).toEqual(Array(5).fill('granted'));
     const occ = await ok(await request(s.url).get(`/api/rooms/${room}/occupancy`).set(auth()), 200);
     expect(occ.count).toBe(5);
+  });
+});
+
+describe('two servers on one database (E6.1 anti-passback across servers)', () => {
+  // Each server batches its own scans (server/door/scan.ts); only the database's check on the
+  // presence row keeps two servers from both letting the same person in. On PGlite there is one
+  // server by construction.
+  async function withSecondServer<T>(run: (url: string) => Promise<T>): Promise<T> {
+    const sibling = await openSibling(s.ctx);
+    const server = http.createServer(buildApp(sibling));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+    try {
+      return await run(`http://127.0.0.1:${(server.address() as AddressInfo).port}`);
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+      await closeAccessLog(sibling.db);
+      await sibling.db.close();
+    }
+  }
+
+  it.runIf(usingPostgres)('5 people, each scanning in 10 times on each of two servers at once: exactly one grant each, the rest already_inside', async () => {
+    const room = await newRoom();
+    const people = await Promise.all(Array.from({ length: 5 }, () => enrolled(room)));
+    await withSecondServer(async (other) => {
+      const results = await Promise.all(
+        people.flatMap(({ badge }) =>
+          Array.from({ length: 20 }, (_, i) => request(i % 2 ? other : s.url).post('/api/scans').set(auth()).send({ roomId: room, badge: badge.token, direction: 'in' })),
+        ),
+      );
+      expect(results.map((r) => r.status)).toEqual(Array(100).fill(201));
+      expect(new Set(results.filter((r) => r.body.decision === 'denied').map((r) => r.body.reason))).toEqual(new Set(['already_inside']));
+    });
+    for (const { personId } of people) {
+      const rows = (await s.ctx.db.knex('entries').where({ room_id: room, person_id: personId })) as Array<{ decision: string }>;
+      expect(rows).toHaveLength(20);
+      expect(rows.filter((r) => r.decision === 'granted'), `grants of ${personId}`).toHaveLength(1);
+      expect(await presence(room, personId)).toBe(true);
+    }
+  });
+
+  it.runIf(usingPostgres)('20 toggling scans spread over two servers: grants alternate in/out by entry id, presence matches', async () => {
+    const room = await newRoom();
+    const { personId, badge } = await enrolled(room);
+    await withSecondServer(async (other) => {
+      const results = await Promise.all(Array.from({ length: 20 }, (_, i) => request(i % 2 ? other : s.url).post('/api/scans').set(auth()).send({ roomId: room, badge: badge.token })));
+      expect(results.map((r) => r.status)).toEqual(Array(20).fill(201));
+    });
+    const grants = (await s.ctx.db.knex('entries').where({ room_id: room, decision: 'granted' }).orderBy('id')) as Array<{ id: string; direction: string }>;
+    expect(grants).toHaveLength(20);
+    grants.forEach((g, i) => expect(g.direction, `grant #${i} (entry ${g.id})`).toBe(i % 2 === 0 ? 'in' : 'out'));
+    expect(await presence(room, personId)).toBe(false);
+  });
+
+  it('a manual exit racing the person\'s own scan out: exactly one exit is recorded', async () => {
+    const room = await newRoom();
+    const { personId, badge } = await enrolled(room);
+    await scan(room, badge.token, 'in');
+    const [manual, scanned] = await Promise.all([
+      request(s.url).post(`/api/rooms/${room}/occupancy/${personId}/exit`).set(auth()).send({ note: '読み取り機の故障' }),
+      request(s.url).post('/api/scans').set(auth()).send({ roomId: room, badge: badge.token, direction: 'out' }),
+    ]);
+    const exits = (await s.ctx.db.knex('entries').where({ room_id: room, person_id: personId, direction: 'out', decision: 'granted' })) as unknown[];
+    expect(exits).toHaveLength(1);
+    if (manual.status === 201) expect(scanned.body).toMatchObject({ decision: 'denied', reason: 'not_inside' });
+    else {
+      expect(manual.status).toBe(409);
+      expect(manual.body.error.code).toBe('not_inside');
+      expect(scanned.body).toMatchObject({ decision: 'granted', direction: 'out' });
+    }
+    expect(await presence(room, personId)).toBe(false);
   });
 });
 
