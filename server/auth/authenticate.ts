@@ -52,18 +52,42 @@ export function issueToken(app: AppContext, accountId: string, sessionId: string
   return { token, expiresAt: new Date((now + TOKEN_LIFETIME_SECONDS) * 1000) };
 }
 
+// Tokens whose signature has been checked, per key: a door's readers send every scan with the
+// same guard's token, and the HMAC need not be computed again for the same bytes. Only the
+// signature's result is remembered: the expiry is checked on every use, and the session row (the
+// one that can end at any moment, on any server) is still read on every request.
+interface VerifiedClaims {
+  accountId: string;
+  sessionId: string;
+  expiresAtMs: number;
+}
+const verifiedTokens = new WeakMap<KeyObject, Map<string, VerifiedClaims>>();
+const MAX_VERIFIED_TOKENS = 1000;
+
 function readClaims(app: AppContext, token: string): { accountId: string; sessionId: string } {
+  const key = jwtKey(app);
+  let verified = verifiedTokens.get(key);
+  if (!verified) {
+    verified = new Map();
+    verifiedTokens.set(key, verified);
+  }
+  const known = verified.get(token);
+  if (known && Date.now() < known.expiresAtMs) return known;
   try {
-    const claims = jwt.verify(token, jwtKey(app), {
+    const claims = jwt.verify(token, key, {
       algorithms: [ALGORITHM],
       issuer: ISSUER,
       audience: AUDIENCE,
     });
-    if (typeof claims === 'string' || typeof claims.sub !== 'string' || typeof claims.sid !== 'string') {
+    if (typeof claims === 'string' || typeof claims.sub !== 'string' || typeof claims.sid !== 'string' || typeof claims.exp !== 'number') {
       throw new Error('claims');
     }
-    return { accountId: claims.sub, sessionId: claims.sid };
+    const result = { accountId: claims.sub, sessionId: claims.sid, expiresAtMs: claims.exp * 1000 };
+    if (verified.size >= MAX_VERIFIED_TOKENS) verified.clear();
+    verified.set(token, result);
+    return result;
   } catch (err) {
+    verified.delete(token);
     if (err instanceof jwt.TokenExpiredError) throw new UnauthorizedError('token_expired', 'Your sign-in token has expired. Please sign in again.');
     throw new UnauthorizedError('invalid_token', 'The sign-in token is not valid.');
   }

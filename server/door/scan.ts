@@ -47,7 +47,7 @@ export interface ScanResult extends ScanDecision {
 }
 
 /** One row of the batch read: the room, the presented badge and its holder's facts. */
-interface FactsRow extends RoomRow {
+interface FactsRow extends Omit<RoomRow, 'created_at'> {
   ord: number;
   room_found: boolean;
   now: Date;
@@ -84,7 +84,8 @@ const READ_FACTS_SQL = `
 SELECT s.ord, f.*, f.id IS NOT NULL AS room_found
   FROM json_to_recordset(?::json) AS s(ord int, room uuid, token_digest text, card_digest text)
   LEFT JOIN LATERAL (
-    SELECT r.*, date_trunc('milliseconds', clock_timestamp()) AS now,
+    SELECT r.id, r.name, r.kind, r.hours_days, r.hours_from, r.hours_to, r.requires_training,
+           date_trunc('milliseconds', clock_timestamp()) AS now,
            b.id AS badge_id, b.person_id AS badge_person_id, b.valid_from AS badge_valid_from,
            b.valid_until AS badge_valid_until, b.revoked_at AS badge_revoked_at,
            p.name AS person_name, p.roles, o.kind AS org_kind,

@@ -27,7 +27,7 @@ export interface RoomRow {
   created_at: Date;
 }
 
-export function roomHours(row: RoomRow): OpeningHours | null {
+export function roomHours(row: Pick<RoomRow, 'hours_days' | 'hours_from' | 'hours_to'>): OpeningHours | null {
   return row.hours_days && row.hours_from && row.hours_to ? { days: row.hours_days.map(Number), from: row.hours_from, to: row.hours_to } : null;
 }
 

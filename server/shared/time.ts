@@ -21,8 +21,7 @@ function formatterFor(timeZone: string): Intl.DateTimeFormat {
   return f;
 }
 
-/** Wall-clock parts of an instant in a time zone. */
-export function zonedParts(date: Date, timeZone: string) {
+function partsFromIntl(date: Date, timeZone: string) {
   const parts = Object.fromEntries(formatterFor(timeZone).formatToParts(date).map((p) => [p.type, p.value]));
   return {
     year: Number(parts.year),
@@ -31,6 +30,47 @@ export function zonedParts(date: Date, timeZone: string) {
     hour: Number(parts.hour),
     minute: Number(parts.minute),
     second: Number(parts.second),
+  };
+}
+
+// A zone's UTC offset changes only at its transitions, which since 1900 fall on quarter hours of
+// UTC: the offset found for the start of a quarter hour holds for all of it. Asking Intl once per
+// quarter hour instead of once per timestamp keeps formatting off the busy paths (every scan's
+// answer carries a time).
+const QUARTER_HOUR_MS = 15 * 60_000;
+const SINCE_1900_MS = Date.UTC(1900, 0, 1);
+const offsets = new Map<string, Map<number, number>>();
+
+function offsetMs(date: Date, timeZone: string): number {
+  let byQuarter = offsets.get(timeZone);
+  if (!byQuarter) {
+    byQuarter = new Map();
+    offsets.set(timeZone, byQuarter);
+  }
+  const quarter = Math.floor(date.getTime() / QUARTER_HOUR_MS);
+  let offset = byQuarter.get(quarter);
+  if (offset === undefined) {
+    const start = new Date(quarter * QUARTER_HOUR_MS);
+    const p = partsFromIntl(start, timeZone);
+    offset = Date.UTC(p.year, p.month - 1, p.day, p.hour, p.minute, p.second) - start.getTime();
+    if (byQuarter.size >= 10_000) byQuarter.clear();
+    byQuarter.set(quarter, offset);
+  }
+  return offset;
+}
+
+/** Wall-clock parts of an instant in a time zone. */
+export function zonedParts(date: Date, timeZone: string) {
+  const t = date.getTime();
+  if (!Number.isFinite(t) || t < SINCE_1900_MS) return partsFromIntl(date, timeZone);
+  const wall = new Date(t + offsetMs(date, timeZone));
+  return {
+    year: wall.getUTCFullYear(),
+    month: wall.getUTCMonth() + 1,
+    day: wall.getUTCDate(),
+    hour: wall.getUTCHours(),
+    minute: wall.getUTCMinutes(),
+    second: wall.getUTCSeconds(),
   };
 }
 

@@ -10,7 +10,7 @@
 import crypto from 'node:crypto';
 import jwt from 'jsonwebtoken';
 import request from 'supertest';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { allRoutes } from '../../server/app.js';
 import { issueBadge } from '../../server/badges/service.js';
 import { loadConfig } from '../../server/config.js';
@@ -424,6 +424,24 @@ describe('tokens and sessions (E3.4, E3.6)', () => {
       const res = await api().get('/api/auth/me').set(bearer(forged));
       expect(res.status, kind).toBe(401);
       expect(res.body.error.code, kind).toBe(kind === 'expired' ? 'token_expired' : 'invalid_token');
+    }
+  });
+
+  it('a token accepted once is still refused after its expiry (the verified-signature cache keeps no token alive)', async () => {
+    const user = await newUser(['staff']);
+    const payload = claimsOf(await signIn(user));
+    const nowSeconds = Math.floor(Date.now() / 1000);
+    const shortLived = jwt.sign({ ...payload, iat: nowSeconds, exp: nowSeconds + 60 }, s.ctx.secrets.jwtSecret, { algorithm: 'HS256' });
+    expect((await api().get('/api/auth/me').set(bearer(shortLived))).status).toBe(200);
+    expect((await api().get('/api/auth/me').set(bearer(shortLived))).status).toBe(200);
+    const realNow = Date.now.bind(Date);
+    const clock = vi.spyOn(Date, 'now').mockImplementation(() => realNow() + 61_000);
+    try {
+      const late = await api().get('/api/auth/me').set(bearer(shortLived));
+      expect(late.status).toBe(401);
+      expect(late.body.error.code).toBe('token_expired');
+    } finally {
+      clock.mockRestore();
     }
   });
 
