@@ -140,7 +140,7 @@ const sessionLookups = new WeakMap<AppContext['db'], (sessionId: string) => Prom
 function lookupSession(app: AppContext, sessionId: string): Promise<SessionRow | null> {
   let lookup = sessionLookups.get(app.db);
   if (!lookup) {
-    lookup = coalesce<string, SessionRow | null>((ids) => lookupSessions(app, ids), { maxBatch: 200, maxInFlight: 2 });
+    lookup = coalesce<string, SessionRow | null>((ids) => lookupSessions(app, ids), { maxBatch: 200, maxInFlight: 1 });
     sessionLookups.set(app.db, lookup);
   }
   return lookup(sessionId);

@@ -294,7 +294,7 @@ const scanQueues = new WeakMap<AppContext['db'], (input: ScanInput) => Promise<S
 export function recordScan(app: AppContext, input: ScanInput): Promise<ScanResult> {
   let queue = scanQueues.get(app.db);
   if (!queue) {
-    queue = coalesce<ScanInput, ScanResult>((inputs) => runScans(app, inputs), { maxBatch: 100, maxInFlight: 2 });
+    queue = coalesce<ScanInput, ScanResult>((inputs) => runScans(app, inputs), { maxBatch: 100, maxInFlight: 1 });
     scanQueues.set(app.db, queue);
   }
   return queue(input);

@@ -19,7 +19,7 @@ const SWEEP_MS = 1000;
  * chained in the same transaction (at 200 scans/s, one chaining per scan would cost more than the
  * scans). The live log shows a scan this much later; the guard's answer does not wait for it.
  */
-const GATHER_MS = 15;
+const GATHER_MS = 25;
 
 /** The row to insert into journal_intake (the caller inserts it in its own statement or transaction). */
 export function intakeRow(event: JournalEvent, at: Date, notify?: { channel: string; payload: string }) {
@@ -131,7 +131,13 @@ class IntakeChainer {
     db.onClose(() => this.stop());
   }
 
-  /** Chains soon; calls made while a batch runs make one more batch afterwards. */
+  /**
+   * Chains soon: after GATHER_MS, so that one transaction takes what arrives meanwhile. A kick
+   * while a chaining runs asks for one more, again GATHER_MS after it ends, so a busy door is
+   * chained in a few transactions per second rather than one after another without pause
+   * (each costs a transaction and several round trips, docs/performance.md). A full batch means
+   * a backlog, which is chained at once.
+   */
   kick(): void {
     if (this.stopped) return;
     if (this.running) {
@@ -142,24 +148,22 @@ class IntakeChainer {
     this.gathering = setTimeout(() => {
       this.gathering = null;
       if (this.stopped || this.running) return;
-      this.running = this.loop().finally(() => {
+      this.again = false;
+      this.running = this.chainAll().finally(() => {
         this.running = null;
+        if (this.again) this.kick();
       });
     }, GATHER_MS);
   }
 
-  private async loop(): Promise<void> {
-    do {
-      this.again = false;
-      try {
-        while (!this.stopped && (await chainIntake(this.db.knex)) === BATCH) {
-          // a full batch: more may be waiting
-        }
-      } catch {
-        // The database is away or closing: the sweep retries; nothing is lost (rows stay in the intake).
-        return;
+  private async chainAll(): Promise<void> {
+    try {
+      while (!this.stopped && (await chainIntake(this.db.knex)) === BATCH) {
+        // a full batch: more may be waiting
       }
-    } while (this.again && !this.stopped);
+    } catch {
+      // The database is away or closing: the sweep retries; nothing is lost (rows stay in the intake).
+    }
   }
 
   async stop(): Promise<void> {
