@@ -95,41 +95,60 @@ function readClaims(app: AppContext, token: string): { accountId: string; sessio
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-interface SessionRow {
+/** A session as the checks below need it (read by lookupSessions, or by a caller's own statement). */
+export interface SessionRow {
   id: string;
   account_id: string;
-  ended_at: Date | null;
+  /** Only tested for presence: a Date, or its text when the row came back as JSON. */
+  ended_at: Date | string | null;
   must_change_password: boolean;
   idle: boolean;
   stale: boolean;
   person_id: string;
   username: string;
-  disabled_at: Date | null;
+  disabled_at: Date | string | null;
   name: string;
   roles: string[];
-  left_at: Date | null;
+  left_at: Date | string | null;
 }
 
-/** Live sessions in one lookup, with last_seen_at moved on for the ones due a touch. */
-async function lookupSessions(app: AppContext, sessionIds: string[]): Promise<Array<SessionRow | null>> {
-  const knex = app.db.knex;
-  const distinct = [...new Set(sessionIds)];
-  const { rows } = await preparedStatement(app.db, knex.raw(
-    `SELECT s.id, s.account_id, s.ended_at, s.must_change_password,
+/**
+ * The session lookup as a SQL fragment, for a statement that reads sessions together with its own
+ * rows (the door's scans): the rows of the sessions whose ids `idsSql` selects. It takes the two
+ * bindings of sessionLookupBindings, in that order, where the fragment stands.
+ */
+export function sessionRowsSql(idsSql: string): string {
+  return `SELECT s.id, s.account_id, s.ended_at, s.must_change_password,
             s.last_seen_at < now() - make_interval(secs => ?) AS idle,
             s.last_seen_at < now() - make_interval(secs => ?) AS stale,
             a.person_id, a.username, a.disabled_at, p.name, p.roles, p.left_at
        FROM sessions s
        JOIN accounts a ON a.id = s.account_id
        JOIN people p ON p.id = a.person_id
-      WHERE s.id = ANY (string_to_array(?, ',')::uuid[])`,
-    [app.config.sessionIdleSeconds, TOUCH_GRANULARITY_SECONDS, distinct.join(',')],
-  ), 'session_lookup');
+      WHERE s.id IN (${idsSql})`;
+}
+
+export function sessionLookupBindings(app: AppContext): [number, number] {
+  return [app.config.sessionIdleSeconds, TOUCH_GRANULARITY_SECONDS];
+}
+
+/** Moves last_seen_at on for the live sessions that are due a touch (at most every few seconds). */
+export async function touchSessions(app: AppContext, sessions: Iterable<SessionRow>): Promise<void> {
+  const due = [...new Set([...sessions].filter((s) => s.stale && !s.idle && !s.ended_at && !s.disabled_at && !s.left_at).map((s) => s.id))];
+  if (due.length === 0) return;
+  await app.db.knex.raw("UPDATE sessions SET last_seen_at = now() WHERE id = ANY (string_to_array(?, ',')::uuid[]) AND ended_at IS NULL", [due.join(',')]);
+}
+
+/** Live sessions in one lookup, with last_seen_at moved on for the ones due a touch. */
+async function lookupSessions(app: AppContext, sessionIds: string[]): Promise<Array<SessionRow | null>> {
+  const distinct = [...new Set(sessionIds)];
+  const { rows } = await preparedStatement(
+    app.db,
+    app.db.knex.raw(sessionRowsSql("SELECT unnest(string_to_array(?, ',')::uuid[])"), [...sessionLookupBindings(app), distinct.join(',')]),
+    'session_lookup',
+  );
   const byId = new Map((rows as SessionRow[]).map((row) => [row.id, row]));
-  const due = (rows as SessionRow[]).filter((s) => s.stale && !s.idle && !s.ended_at && !s.disabled_at && !s.left_at).map((s) => s.id);
-  if (due.length > 0) {
-    await knex.raw('UPDATE sessions SET last_seen_at = now() WHERE id = ANY (string_to_array(?, \',\')::uuid[]) AND ended_at IS NULL', [due.join(',')]);
-  }
+  await touchSessions(app, rows as SessionRow[]);
   return sessionIds.map((id) => byId.get(id) ?? null);
 }
 
@@ -146,20 +165,36 @@ function lookupSession(app: AppContext, sessionId: string): Promise<SessionRow |
   return lookup(sessionId);
 }
 
-/** Resolves the request's actor, or throws 401. Also records it for the access log. */
-export async function authenticate(
-  app: AppContext,
-  req: Request,
-  route: { allowWithExpiredPassword?: boolean },
-): Promise<Actor> {
+export interface SessionClaims {
+  accountId: string;
+  sessionId: string;
+}
+
+/** The bearer token's claims (signature, issuer, audience, expiry), or 401. No database read. */
+export function sessionClaims(app: AppContext, req: Request): SessionClaims {
   const header = req.get('authorization');
   const match = header ? /^Bearer ([A-Za-z0-9._~+/=-]{1,4096})$/.exec(header) : null;
   if (!match) throw new UnauthorizedError('unauthorized', 'Sign-in required.');
   const { accountId, sessionId } = readClaims(app, match[1]!);
   if (!UUID.test(sessionId) || !UUID.test(accountId)) throw new UnauthorizedError('invalid_token', 'The sign-in token is not valid.');
+  return { accountId, sessionId };
+}
 
-  const session = await lookupSession(app, sessionId);
-  if (!session || session.account_id !== accountId) throw new UnauthorizedError('invalid_token', 'The sign-in token is not valid.');
+/**
+ * The request's actor from its session row, or 401/403: an unknown, ended, idle (E3.6) or
+ * disabled session is refused (and ended when idle or disabled). Also records the account for the
+ * access log.
+ */
+export async function actorFromSession(
+  app: AppContext,
+  req: Request,
+  route: { allowWithExpiredPassword?: boolean },
+  claims: SessionClaims,
+  session: SessionRow | null,
+): Promise<Actor> {
+  if (!session || session.id !== claims.sessionId || session.account_id !== claims.accountId) {
+    throw new UnauthorizedError('invalid_token', 'The sign-in token is not valid.');
+  }
   req.res!.locals.accountId = session.account_id;
   req.res!.locals.username = session.username;
   if (session.ended_at) throw new UnauthorizedError('session_ended', 'This session has ended. Please sign in again.');
@@ -184,6 +219,12 @@ export async function authenticate(
     throw new ForbiddenError('password_change_required', 'Your password has expired. Change it before doing anything else.');
   }
   return actor;
+}
+
+/** Resolves the request's actor, or throws 401. Also records it for the access log. */
+export async function authenticate(app: AppContext, req: Request, route: { allowWithExpiredPassword?: boolean }): Promise<Actor> {
+  const claims = sessionClaims(app, req);
+  return actorFromSession(app, req, route, claims, await lookupSession(app, claims.sessionId));
 }
 
 /**

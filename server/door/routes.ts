@@ -68,11 +68,13 @@ export const doorRoutes: AnyRoute[] = [
       201: { description: 'Scan recorded (granted or denied)', schema: scanResultSchema },
       404: { description: 'Unknown room', schema: errorSchema },
     },
-    // Not in the request's transaction: scans arriving together are written together, each batch
-    // in its own statement and commit (server/door/scan.ts).
+    // Not in the request's transaction: scans arriving together are read together and written
+    // together, each batch in its own statement and commit; the session is read in the scans'
+    // own statement (server/door/scan.ts).
     transaction: false,
-    handler: async ({ app, body, actor }) => {
-      const r = await recordScan(app, { ...body, recordedBy: actor!.accountId });
+    sessionInHandler: true,
+    handler: async ({ app, body, session }) => {
+      const r = await recordScan(app, { ...body, session: session! });
       return {
         status: 201,
         json: {

@@ -24,6 +24,8 @@ import { getRoom, roomHours, type RoomRow } from '../rooms/service.js';
 import { getPerson } from '../people/service.js';
 import { HELD_MEDIA_COUNT_SQL } from '../media/service.js';
 import { coalesce } from '../shared/coalesce.js';
+import { sessionLookupBindings, sessionRowsSql, touchSessions, type Actor, type SessionRow } from '../auth/authenticate.js';
+import type { DeferredSession } from '../http/route.js';
 import { preparedStatement } from '../shared/sql.js';
 import { decideScan, type Direction, type ScanDecision } from './rules.js';
 
@@ -35,7 +37,8 @@ export interface ScanInput {
   roomId: string;
   badge: string;
   direction?: Direction | undefined;
-  recordedBy: string | null;
+  /** Who scans: their session is read with the scan's facts and must pass before anything is written. */
+  session: DeferredSession;
 }
 
 export interface ScanResult extends ScanDecision {
@@ -49,6 +52,8 @@ export interface ScanResult extends ScanDecision {
 /** One row of the batch read: the room, the presented badge and its holder's facts. */
 interface FactsRow extends Omit<RoomRow, 'created_at'> {
   ord: number;
+  /** The scanning guard's session row (auth's lookup), as JSON. */
+  session: SessionRow | null;
   room_found: boolean;
   now: Date;
   badge_id: string | null;
@@ -81,8 +86,13 @@ function hintOf(presented: string): string {
 // PostgreSQL plans for one row: index lookups only, whatever the batch size. Planned for the whole
 // batch instead, the checks become hash joins over whole tables.
 const READ_FACTS_SQL = `
-SELECT s.ord, f.*, f.id IS NOT NULL AS room_found
-  FROM json_to_recordset(?::json) AS s(ord int, room uuid, token_digest text, card_digest text)
+WITH s AS MATERIALIZED (
+  SELECT * FROM json_to_recordset(?::json) AS s(ord int, room uuid, token_digest text, card_digest text, session uuid)
+),
+sess AS MATERIALIZED (${sessionRowsSql('SELECT session FROM s')})
+SELECT s.ord, f.*, f.id IS NOT NULL AS room_found, to_jsonb(sess) AS session
+  FROM s
+  LEFT JOIN sess ON sess.id = s.session
   LEFT JOIN LATERAL (
     SELECT r.id, r.name, r.kind, r.hours_days, r.hours_from, r.hours_to, r.requires_training,
            date_trunc('milliseconds', clock_timestamp()) AS now,
@@ -176,7 +186,7 @@ interface DecidedScan {
   row: Record<string, unknown>;
 }
 
-function decide(app: AppContext, scan: PendingScan, f: FactsRow): DecidedScan {
+function decide(app: AppContext, scan: PendingScan, f: FactsRow, actor: Actor): DecidedScan {
   const hasBadge = f.badge_id !== null && f.badge_person_id !== null && f.person_name !== null;
   const isVisitor = hasBadge ? (f.roles ?? []).includes('visitor') || f.org_kind === 'visitor_company' : false;
   const decision = decideScan(
@@ -218,10 +228,10 @@ function decide(app: AppContext, scan: PendingScan, f: FactsRow): DecidedScan {
       decision: decision.decision,
       reason: decision.reason,
       hint: hintOf(scan.input.badge),
-      recorded_by: scan.input.recordedBy,
+      recorded_by: actor.accountId,
       flags: flags.join(','),
       change,
-      actor: scan.input.recordedBy ?? 'system:door',
+      actor: actor.accountId,
       payload,
       rest: rest.slice(1),
     },
@@ -252,16 +262,30 @@ async function runScans(app: AppContext, inputs: ScanInput[]): Promise<Array<Sca
       }
       const { rows } = await preparedStatement(
         app.db,
-        knex.raw(READ_FACTS_SQL, [JSON.stringify(now.map((scan) => ({ ord: scan.index, room: scan.input.roomId, token_digest: scan.tokenDigest, card_digest: scan.cardDigest })))]),
+        knex.raw(READ_FACTS_SQL, [
+          JSON.stringify(now.map((scan) => ({ ord: scan.index, room: scan.input.roomId, token_digest: scan.tokenDigest, card_digest: scan.cardDigest, session: scan.input.session.sessionId }))),
+          ...sessionLookupBindings(app),
+        ]),
         'scan_read',
       );
       const factsByIndex = new Map((rows as FactsRow[]).map((row) => [row.ord, row]));
       const decided: DecidedScan[] = [];
+      const sessions: SessionRow[] = [];
       for (const scan of now) {
         const facts = factsByIndex.get(scan.index);
+        // Who scans is settled first (401/403, nothing written), then the room (404).
+        let actor: Actor;
+        try {
+          actor = await scan.input.session.authorize(facts?.session ?? null);
+        } catch (err) {
+          results[scan.index] = err instanceof Error ? err : new Error(String(err));
+          continue;
+        }
+        if (facts?.session) sessions.push(facts.session);
         if (!facts || !facts.room_found) results[scan.index] = new NotFoundError('room');
-        else decided.push(decide(app, scan, facts));
+        else decided.push(decide(app, scan, facts, actor));
       }
+      await touchSessions(app, sessions);
       const retry: PendingScan[] = [];
       if (decided.length > 0) {
         const { rows: written } = await preparedStatement(app.db, knex.raw(WRITE_SQL, [JSON.stringify(decided.map((d) => d.row)), MAIN_CHAIN, ENTRY_CHANNEL]), 'scan_write');

@@ -5,6 +5,7 @@
 // Clauses: E6.1 (access lists), E6.2 (entry log), E5 (training), M6.2 (visitors escorted),
 // M6.3 (NDA), E1.1 (revocation).
 import crypto from 'node:crypto';
+import jwt from 'jsonwebtoken';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -524,6 +525,62 @@ describe('who may scan, and bad input', () => {
       expect(res.body.error.code).toBe('forbidden');
     }
     expect((await request(s.url).post('/api/scans').send({ roomId: room, badge: badge.token })).status).toBe(401);
+  });
+
+  // POST /api/scans reads the guard's session in the scans' own statement (sessionInHandler in
+  // server/http/route.ts): every outcome of the ordinary sign-in check must hold there too, and
+  // come before 400/404, with nothing written.
+  it('the scan route checks the session as every route does: ended, idle, disabled, expired password, wrong role; 401/403 before 400/404; nothing written', async () => {
+    const room = await newRoom();
+    const { badge } = await enrolled(room);
+    const entries = async () => Number((await s.ctx.db.knex('entries').where({ room_id: room }).count({ n: '*' }))[0]!.n);
+    const tryScan = (t: string, body: Record<string, unknown> = { roomId: room, badge: badge.token }) => request(s.url).post('/api/scans').set(auth(t)).send(body);
+    const sessionOf = async (t: string) => JSON.parse(Buffer.from(t.split('.')[1]!, 'base64url').toString()).sid as string;
+
+    const loggedOut = await s.login(await withAccount(['guard']));
+    expect((await request(s.url).post('/api/auth/logout').set(auth(loggedOut))).status).toBe(204);
+    for (const body of [{ roomId: room, badge: badge.token }, { roomId: room }, { roomId: crypto.randomUUID(), badge: badge.token }]) {
+      const res = await tryScan(loggedOut, body);
+      expect(res.status, JSON.stringify(body)).toBe(401);
+      expect(res.body.error.code).toBe('session_ended');
+    }
+
+    const idle = await s.login(await withAccount(['guard']));
+    await s.ctx.db.knex('sessions').where({ id: await sessionOf(idle) }).update({ last_seen_at: s.ctx.db.knex.raw("now() - interval '10 minutes'") });
+    const idleRes = await tryScan(idle);
+    expect(idleRes.status).toBe(401);
+    expect(idleRes.body.error.code).toBe('session_expired');
+    expect((await s.ctx.db.knex('sessions').where({ id: await sessionOf(idle) }).first()).end_reason).toBe('idle_timeout');
+
+    const disabledUser = await withAccount(['guard']);
+    const disabled = await s.login(disabledUser);
+    await s.ctx.db.knex('accounts').where({ person_id: disabledUser.personId }).update({ disabled_at: s.ctx.db.knex.fn.now() });
+    expect((await tryScan(disabled)).status).toBe(401);
+
+    const expiredUser = await withAccount(['guard']);
+    await s.ctx.db.knex('accounts').where({ person_id: expiredUser.personId }).update({ password_changed_at: s.ctx.db.knex.raw("now() - interval '31 days'") });
+    const expired = await s.login(expiredUser);
+    const expiredRes = await tryScan(expired);
+    expect(expiredRes.status).toBe(403);
+    expect(expiredRes.body.error.code).toBe('password_change_required');
+
+    const auditor = await s.login(await withAccount(['auditor']));
+    for (const body of [{ roomId: room, badge: badge.token }, { roomId: room, badge: badge.token, direction: 'sideways' }, { roomId: crypto.randomUUID(), badge: badge.token }]) {
+      const res = await tryScan(auditor, body);
+      expect(res.status, JSON.stringify(body)).toBe(403);
+      expect(res.body.error.code).toBe('forbidden');
+    }
+    const forged = jwt.sign({ sid: crypto.randomUUID() }, crypto.randomBytes(32), { algorithm: 'HS256', subject: crypto.randomUUID(), issuer: 'tachiai', audience: 'tachiai-api', expiresIn: 60 });
+    expect((await tryScan(forged)).status).toBe(401);
+
+    expect(await entries()).toBe(0);
+    // and the same guard's live token still scans, recorded under its account
+    const guard = await withAccount(['guard']);
+    const live = await s.login(guard);
+    expect((await tryScan(live)).body).toMatchObject({ decision: 'granted' });
+    const account = await s.ctx.db.knex('accounts').where({ person_id: guard.personId }).first('id');
+    expect((await s.ctx.db.knex('entries').where({ room_id: room }).first()).recorded_by).toBe(account.id);
+    expect(await entries()).toBe(1);
   });
 
   it('unknown room id → 404; missing badge → 400; direction "sideways" → 400; malformed room id → 400; extra field → 400', async () => {
