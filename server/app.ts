@@ -54,6 +54,9 @@ export const allRoutes: AnyRoute[] = [
 export function buildApp(ctx: AppContext, routes: AnyRoute[] = allRoutes): express.Express {
   const app = express();
   app.disable('x-powered-by');
+  // No ETag on API answers: they are Cache-Control: no-store, and hashing every body cost a
+  // measurable share of a busy door's CPU. Static files keep serve-static's own ETags.
+  app.set('etag', false);
   app.set('trust proxy', ctx.config.trustProxy ?? false);
   app.set('query parser', 'simple');
 

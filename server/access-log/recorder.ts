@@ -10,7 +10,7 @@ import { clientIp } from '../http/client-ip.js';
 import { preparedStatement } from '../shared/sql.js';
 
 const pending = new Set<Promise<unknown>>();
-const FLUSH_AFTER_MS = 20;
+const FLUSH_AFTER_MS = 50;
 const MAX_BATCH = 500;
 
 interface Batch {

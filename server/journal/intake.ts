@@ -19,7 +19,7 @@ const SWEEP_MS = 1000;
  * chained in the same transaction (at 200 scans/s, one chaining per scan would cost more than the
  * scans). The live log shows a scan this much later; the guard's answer does not wait for it.
  */
-const GATHER_MS = 25;
+const GATHER_MS = 50;
 
 /** The row to insert into journal_intake (the caller inserts it in its own statement or transaction). */
 export function intakeRow(event: JournalEvent, at: Date, notify?: { channel: string; payload: string }) {
