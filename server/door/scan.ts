@@ -74,8 +74,9 @@ interface FactsRow extends Omit<RoomRow, 'created_at'> {
 
 /** A short hint of what the reader typed, for the guard; never enough to make a badge. */
 function hintOf(presented: string): string {
-  const v = presented.trim();
-  return v.length <= 4 ? '*'.repeat(v.length) : `…${v.slice(-4)}`;
+  // By characters, not UTF-16 units: half an emoji is not text PostgreSQL accepts.
+  const chars = Array.from(presented.trim());
+  return chars.length <= 4 ? '*'.repeat(chars.length) : `…${chars.slice(-4).join('')}`;
 }
 
 // The presented badge, found exactly as findPresentedBadge (../badges/service.ts) finds it: by the
@@ -288,9 +289,27 @@ async function runScans(app: AppContext, inputs: ScanInput[]): Promise<Array<Sca
       await touchSessions(app, sessions);
       const retry: PendingScan[] = [];
       if (decided.length > 0) {
-        const { rows: written } = await preparedStatement(app.db, knex.raw(WRITE_SQL, [JSON.stringify(decided.map((d) => d.row)), MAIN_CHAIN, ENTRY_CHANNEL]), 'scan_write');
-        const entryIds = new Map((written as Array<{ ord: number; id: string }>).map((w) => [w.ord, String(w.id)]));
+        const entryIds = new Map<number, string>();
+        const write = async (rows: DecidedScan[]) => {
+          const { rows: written } = await preparedStatement(app.db, knex.raw(WRITE_SQL, [JSON.stringify(rows.map((d) => d.row)), MAIN_CHAIN, ENTRY_CHANNEL]), 'scan_write');
+          for (const w of written as Array<{ ord: number; id: string }>) entryIds.set(w.ord, String(w.id));
+        };
+        try {
+          await write(decided);
+        } catch (err) {
+          // One statement for the batch must not let one scan's failure fail the others': each is
+          // written alone (a statement that failed wrote nothing), and only its own error stays.
+          if (decided.length === 1) throw err;
+          for (const d of decided) {
+            try {
+              await write([d]);
+            } catch (own) {
+              results[d.scan.index] = own instanceof Error ? own : new Error(String(own));
+            }
+          }
+        }
         for (const d of decided) {
+          if (results[d.scan.index]) continue;
           const entryId = entryIds.get(d.scan.index);
           if (entryId === undefined) retry.push(d.scan);
           else {

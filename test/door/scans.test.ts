@@ -583,6 +583,21 @@ describe('who may scan, and bad input', () => {
     expect(await entries()).toBe(1);
   });
 
+  it('a reader typing an emoji: the hint keeps whole characters, and the scans sent with it are not harmed', async () => {
+    const room = await newRoom();
+    const { badge } = await enrolled(room);
+    const [odd, normal] = await Promise.all([
+      request(s.url).post('/api/scans').set(auth()).send({ roomId: room, badge: 'x😀abc' }),
+      request(s.url).post('/api/scans').set(auth()).send({ roomId: room, badge: badge.token }),
+    ]);
+    expect(odd.status).toBe(201);
+    expect(odd.body).toMatchObject({ decision: 'denied', reason: 'unknown_badge' });
+    expect(normal.status).toBe(201);
+    expect(normal.body).toMatchObject({ decision: 'granted' });
+    const row = await s.ctx.db.knex('entries').where({ id: odd.body.entryId }).first('presented_hint');
+    expect(row.presented_hint).toBe('…😀abc');
+  });
+
   it('unknown room id → 404; missing badge → 400; direction "sideways" → 400; malformed room id → 400; extra field → 400', async () => {
     const room = await newRoom();
     const { badge } = await enrolled(room);
