@@ -87,8 +87,9 @@ try {
     const text = typeof first === 'string' ? first : first?.text ?? '';
     const values = (typeof first === 'string' ? args[1] : first?.values) as unknown[] | undefined;
     if (!recording || typeof text !== 'string') return original.apply(this, args);
-    const isJournalLock = /^SELECT pg_advisory_xact_lock/.test(text) && Array.isArray(values) && values[1] === 'main';
-    const label = isJournalLock ? '[journal chain lock] ' : /^SELECT pg_advisory_xact_lock/.test(text) ? '[person lock] ' : '';
+    // The chain's lock (appendJournal, and the intake chainer that chains the scans' events).
+    const isJournalLock = /^SELECT pg_advisory_xact_lock/.test(text) && Array.isArray(values) && values.includes('main');
+    const label = isJournalLock ? '[journal chain lock] ' : /^SELECT pg_advisory_xact_lock/.test(text) ? '[advisory lock] ' : '';
     const e: Q = { sql: label + text, start: performance.now(), end: NaN };
     log.push(e);
     const client = this;
