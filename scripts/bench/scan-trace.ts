@@ -181,7 +181,7 @@ try {
   }
   const l = stats(latencies);
   const h = stats(holds);
-  console.log(`\njournal chain lock held (granted -> COMMIT answered): mean ${h.mean.toFixed(2)} ms, p50 ${h.p50.toFixed(2)}, p95 ${h.p95.toFixed(2)} ms over ${h.count} transactions; ceiling 1000/mean = ${(1000 / h.mean).toFixed(0)} scans/s`);
+  console.log(`\njournal chain lock held (granted -> COMMIT answered): mean ${h.mean.toFixed(2)} ms, p50 ${h.p50.toFixed(2)}, p95 ${h.p95.toFixed(2)} ms over ${h.count} transactions; at most ${(1000 / h.mean).toFixed(0)} such transactions/s (each chains every scan waiting in the intake)`);
   console.log(`${clients} clients for ${seconds} s in-process: ${(n / seconds).toFixed(1)} scans/s, p50 ${l.p50.toFixed(1)} ms, p99 ${l.p99.toFixed(1)} ms`);
   console.log(
     table(
