@@ -16,7 +16,6 @@
 import type { Knex } from 'knex';
 import type { AppContext } from '../context.js';
 import { appendJournal, MAIN_CHAIN } from '../journal/journal.js';
-import { canonicalJson } from '../journal/canonical.js';
 import { kickIntake } from '../journal/intake.js';
 import { ConflictError, NotFoundError } from '../errors.js';
 import { cardUidDigest, looksLikeBadgeToken, tokenDigest } from '../badges/tokens.js';
@@ -180,6 +179,16 @@ function pendingScan(app: AppContext, input: ScanInput, index: number): PendingS
   return { index, input, key: token ?? card ?? `none:${index}`, tokenDigest: token, cardDigest: card };
 }
 
+/**
+ * A scan's journal payload in canonical form (RFC 8785, as canonicalJson writes it), assembled
+ * directly: its values are strings or null, its keys are written in sorted order. The busiest
+ * writer skips the general serialiser; test/unit/door-payload.test.ts holds them equal.
+ */
+export function scanJournalPayload(p: { roomId: string; badgeId: string | null; personId: string | null; direction: string; decision: string; reason: string | null; at: string }): string {
+  const s = JSON.stringify;
+  return `{"at":${s(p.at)},"badgeId":${s(p.badgeId)},"decision":${s(p.decision)},"direction":${s(p.direction)},"personId":${s(p.personId)},"reason":${s(p.reason)},"roomId":${s(p.roomId)}}`;
+}
+
 interface DecidedScan {
   scan: PendingScan;
   result: Omit<ScanResult, 'entryId'>;
@@ -214,7 +223,7 @@ function decide(app: AppContext, scan: PendingScan, f: FactsRow, actor: Actor): 
   // The live-log message is JSON.stringify of { entryId, roomId, … }; the entry id is only known
   // inside the statement, so the text is assembled around it there (ids are digits).
   const rest = JSON.stringify({ roomId: f.id, roomName: f.name, at, direction: decision.direction, decision: decision.decision, reason: decision.reason, person, flags });
-  const payload = canonicalJson({ roomId: f.id, badgeId: hasBadge ? f.badge_id : null, personId: person?.id ?? null, direction: decision.direction, decision: decision.decision, reason: decision.reason, at });
+  const payload = scanJournalPayload({ roomId: f.id, badgeId: hasBadge ? f.badge_id : null, personId: person?.id ?? null, direction: decision.direction, decision: decision.decision, reason: decision.reason, at });
   return {
     scan,
     change,

@@ -10,7 +10,7 @@
 import type { Knex } from 'knex';
 import type { Database } from '../../db/connection.js';
 import { canonicalJson } from './canonical.js';
-import { entryHash, GENESIS_HASH, MAIN_CHAIN, journalLockSql, type JournalEvent } from './journal.js';
+import { entryHashOfCanonical, GENESIS_HASH, MAIN_CHAIN, journalLockSql, type JournalEvent } from './journal.js';
 
 const BATCH = 500;
 const SWEEP_MS = 1000;
@@ -86,7 +86,7 @@ export async function chainIntake(knex: Knex, limit = BATCH): Promise<number> {
     const entries = rows.map((row) => {
       seq += 1;
       const entry = { chain: MAIN_CHAIN, seq, at, actor: row.actor, action: row.action, subject: row.subject, payload: row.payload, prevHash };
-      const hash = entryHash({ ...entry, payloadValue: JSON.parse(row.payload) });
+      const hash = entryHashOfCanonical(entry);
       const stored = { chain: MAIN_CHAIN, seq, at, actor: row.actor, action: row.action, subject: row.subject, payload: row.payload, prev_hash: prevHash, hash };
       prevHash = hash;
       return stored;

@@ -60,6 +60,18 @@ export function entryHash(e: Omit<JournalEntry, 'hash'> & { payloadValue?: unkno
 }
 
 /**
+ * entryHash for an entry whose payload text is already canonical, as the intake's payloads are
+ * (written by canonicalJson): the same bytes, assembled around that text instead of parsing and
+ * re-serialising it. The keys are written in their canonical (sorted) order.
+ */
+export function entryHashOfCanonical(e: Omit<JournalEntry, 'hash'>): string {
+  const s = JSON.stringify;
+  return sha256Hex(
+    `{"action":${s(e.action)},"actor":${s(e.actor)},"at":${s(e.at.toISOString())},"chain":${s(e.chain)},"payload":${e.payload},"prevHash":${s(e.prevHash)},"seq":${s(e.seq)},"subject":${s(e.subject)}}`,
+  );
+}
+
+/**
  * Appends one entry. Must be called with the transaction that makes the change it records:
  * the advisory lock is held until that transaction ends, so the next writer sees this entry.
  */
