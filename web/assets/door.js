@@ -75,6 +75,18 @@ addMessages({
     'door.occupancy.since': '{time}から',
     'door.occupancy.muster': '避難者リストを印刷',
     'door.occupancy.muster.label': '{room}の避難者リストを印刷',
+    'door.exit.button': '退室を記録',
+    'door.exit.button.label': '{name}さんの退室を記録',
+    'door.exit.reason': '理由（例: 入館証の紛失、読み取り機の故障）',
+    'door.exit.submit': '退室を記録する',
+    'door.exit.cancel': '取り消す',
+    'door.exit.done': '{name}さんの退室を記録しました。',
+    'door.exit.not_inside': 'この方はすでに退室しています。',
+    'door.exit.required': '理由を入力してください。',
+    'door.exit.invalid': 'この理由は記録できません。入力し直してください。',
+    'door.exit.badge': '入館証が読み取られたため、入力欄を消去しました。理由を入力してください。',
+    'door.exit.failed': '退室を記録できませんでした（{code}）。もう一度お試しください。',
+    'door.log.flag.manual_exit': '手動で記録した退室',
 
     'door.norooms.title': 'まだ部屋が登録されていません。',
     'door.norooms.admin': '「登録・管理」で部屋を登録すると、入館証の読み取りを始められます。',
@@ -152,6 +164,18 @@ addMessages({
     'door.occupancy.since': 'since {time}',
     'door.occupancy.muster': 'Print evacuation list',
     'door.occupancy.muster.label': 'Print the evacuation list of {room}',
+    'door.exit.button': 'Record exit',
+    'door.exit.button.label': 'Record exit of {name}',
+    'door.exit.reason': 'Reason (e.g. lost badge, reader out of order)',
+    'door.exit.submit': 'Record the exit',
+    'door.exit.cancel': 'Cancel',
+    'door.exit.done': 'Exit of {name} recorded.',
+    'door.exit.not_inside': 'This person is no longer inside.',
+    'door.exit.required': 'Enter the reason.',
+    'door.exit.invalid': 'This reason cannot be recorded. Type it again.',
+    'door.exit.badge': 'A badge was read, so the field was cleared. Type the reason.',
+    'door.exit.failed': 'The exit could not be recorded ({code}). Try again.',
+    'door.log.flag.manual_exit': 'Exit recorded by hand',
 
     'door.norooms.title': 'No rooms have been registered yet.',
     'door.norooms.admin': 'Register a room under “Registration” to start scanning badges.',
@@ -172,12 +196,15 @@ const BACKOFF_MIN_MS = 1000;
 const BACKOFF_MAX_MS = 30_000;
 /** Flags of an entry that the desk warns about (E6.5 clean desk). */
 const WARN_FLAGS = ['holding_media'];
+/** Flags the log shows for information: an exit recorded by hand. */
+const INFO_FLAGS = ['manual_exit'];
 const REASONS = [
   'unknown_badge', 'badge_revoked', 'badge_expired', 'not_on_access_list', 'outside_hours',
   'already_inside', 'not_inside', 'nda_missing', 'training_missing', 'escort_required',
 ];
 
 // What each role may do, as the server's permissions (server/auth/permissions.ts) allow it.
+// `scan` (scans:write) also records an exit by hand.
 const CAN = {
   scan: ['admin', 'responsible', 'authorized', 'guard'],
   log: ['admin', 'responsible', 'authorized', 'guard', 'auditor'],
@@ -336,7 +363,7 @@ export function createDoor(host) {
       direction: e.direction === 'out' ? 'out' : 'in',
       decision: e.decision === 'granted' ? 'granted' : 'denied',
       reason: e.reason ?? null,
-      flags: Array.isArray(e.flags) ? e.flags.filter((f) => WARN_FLAGS.includes(f)) : [],
+      flags: Array.isArray(e.flags) ? e.flags.filter((f) => WARN_FLAGS.includes(f) || INFO_FLAGS.includes(f)) : [],
     };
   }
 
@@ -360,6 +387,8 @@ export function createDoor(host) {
       occupancy: new Map(),
       orgOf: new Map(),
       occupancyTimers: new Map(),
+      /** The open manual-exit form: { roomId, personId, note, error?, busy? } */
+      exit: null,
       result: null,
       resultTimer: 0,
       scanSeq: 0,
@@ -388,6 +417,7 @@ export function createDoor(host) {
     s.stream?.abort();
     clearTimeout(s.retryTimer);
     clearTimeout(s.resultTimer);
+    clearTimeout(s.noticeTimer);
     for (const timer of s.occupancyTimers.values()) clearTimeout(timer);
     s = null;
     optionsKey = '';
@@ -474,6 +504,9 @@ export function createDoor(host) {
     if (s !== my) return;
     if (res.status === 200 && res.data) {
       my.occupancy.set(roomId, res.data);
+      const x = my.exit;
+      // The person of the open manual-exit form has left meanwhile.
+      if (x?.roomId === roomId && !x.busy && !res.data.occupants?.some((o) => o.personId === x.personId)) closeExit({ key: 'door.exit.not_inside', ok: true });
       let learned = false;
       for (const o of res.data.occupants ?? []) {
         if (o.orgName && !my.orgOf.has(o.personId)) {
@@ -672,7 +705,7 @@ export function createDoor(host) {
           direction: entry.direction,
           name: d.person?.name ?? '',
           reason: d.reason ?? null,
-          flags: entry.flags,
+          flags: entry.flags.filter((f) => WARN_FLAGS.includes(f)),
           roomName: room.name,
           at: d.at,
         });
@@ -691,17 +724,22 @@ export function createDoor(host) {
     refocus();
   }
 
-  /** A message above the front-desk view (a printable page that could not be opened). */
+  /** A message above the front-desk view: an error, or (ok) a confirmation that goes away by itself. */
   function showNotice(notice) {
     if (!s) return;
+    clearTimeout(s.noticeTimer);
     s.notice = notice;
     renderNotice();
+    const my = s;
+    if (notice?.ok) my.noticeTimer = setTimeout(() => my.notice === notice && showNotice(null), 2 * RESULT_MS);
   }
 
   function renderNotice() {
     const box = $('door-notice');
-    box.hidden = !s?.notice;
-    box.textContent = s?.notice ? t(lang(), s.notice.key, s.notice.params) : '';
+    const n = s?.notice;
+    box.hidden = !n;
+    box.className = `${n?.ok ? 'notice' : 'alert'} door-notice`;
+    box.textContent = n ? t(lang(), n.key, n.params) : '';
   }
 
   // ------------------------------------------------------------------ focus
@@ -714,7 +752,8 @@ export function createDoor(host) {
   /** Puts the focus back on the scan input unless the user is working in another field. */
   function refocus() {
     setTimeout(() => {
-      if (!scanReady() || document.activeElement === scanInput) return;
+      // The manual-exit form keeps the focus while it is open (closing it calls this again).
+      if (!scanReady() || s.exit || document.activeElement === scanInput) return;
       const active = document.activeElement;
       const busyElsewhere =
         active instanceof HTMLSelectElement ||
@@ -894,7 +933,7 @@ export function createDoor(host) {
     const rows = s.entries.map((e) =>
       el(
         'tr',
-        { cls: `log-row log-${e.decision}${e.flags.length ? ' log-flagged' : ''}${e.id === s.fresh ? ' log-fresh' : ''}`, attrs: { 'data-testid': 'log-row', 'data-entry-id': e.id, 'data-flags': e.flags.join(' ') || undefined } },
+        { cls: `log-row log-${e.decision}${e.flags.some((f) => WARN_FLAGS.includes(f)) ? ' log-flagged' : ''}${e.id === s.fresh ? ' log-fresh' : ''}`, attrs: { 'data-testid': 'log-row', 'data-entry-id': e.id, 'data-flags': e.flags.join(' ') || undefined } },
         el('td', { cls: 'log-time', text: formatTime(e.at) }),
         el(
           'td',
@@ -905,7 +944,7 @@ export function createDoor(host) {
         el('td', { text: e.roomName }),
         el('td', { cls: `log-dir log-dir-${e.direction}`, text: t(l, `door.direction.${e.direction}`) }),
         el('td', {}, el('span', { cls: `pill pill-${e.decision}`, text: t(l, `door.decision.${e.decision}`) })),
-        el('td', { cls: 'log-reason', text: e.reason ? reasonText(e.reason) : '' }, ...e.flags.map((f) => el('span', { cls: 'pill pill-warn', text: t(l, `door.log.flag.${f}`), attrs: { 'data-testid': 'log-flag' } }))),
+        el('td', { cls: 'log-reason', text: e.reason ? reasonText(e.reason) : '' }, ...e.flags.map((f) => el('span', { cls: `pill pill-${WARN_FLAGS.includes(f) ? 'warn' : 'info'}`, text: t(l, `door.log.flag.${f}`), attrs: { 'data-testid': 'log-flag' } }))),
       ),
     );
     $('log-body').replaceChildren(...rows);
@@ -917,6 +956,11 @@ export function createDoor(host) {
   function renderOccupancy() {
     if (!s) return;
     const l = lang();
+    const x = s.exit;
+    // The board is rebuilt on every change: the open form keeps its focus and caret.
+    const active = /** @type {HTMLInputElement} */ (document.activeElement);
+    const form = x && /** @type {HTMLFormElement} */ (active?.closest('.exit-form'));
+    const kept = form ? [[...form.elements].indexOf(active), active.selectionStart, active.selectionEnd] : null;
     const cards = s.rooms.map((room) => {
       const occ = s.occupancy.get(room.id);
       const people = occ?.occupants ?? [];
@@ -925,15 +969,22 @@ export function createDoor(host) {
         ? el(
             'ul',
             { cls: 'occupants' },
-            ...people.map((p) =>
-              el(
+            ...people.map((p) => {
+              const open = x?.roomId === room.id && x.personId === p.personId;
+              return el(
                 'li',
                 { attrs: { 'data-testid': 'occupant', 'data-person-id': p.personId } },
                 el('span', { cls: 'occupant-name', text: p.name }),
                 el('span', { cls: 'occupant-org', text: p.orgName }),
-                el('span', { cls: 'occupant-since', text: t(l, 'door.occupancy.since', { time: formatTime(p.since) }) }),
-              ),
-            ),
+                el(
+                  'span',
+                  { cls: 'occupant-end' },
+                  el('span', { cls: 'occupant-since', text: t(l, 'door.occupancy.since', { time: formatTime(p.since) }) }),
+                  open ? '' : exitButton(l, room, p),
+                ),
+                open ? exitForm(l, x) : '',
+              );
+            }),
           )
         : el('p', { cls: 'occupants-none', text: t(l, 'door.occupancy.none') });
       const muster = el('button', {
@@ -956,6 +1007,78 @@ export function createDoor(host) {
       );
     });
     $('occupancy-rooms').replaceChildren(...cards);
+    const node = kept && /** @type {HTMLInputElement} */ (/** @type {HTMLFormElement} */ ($('occupancy-rooms').querySelector('.exit-form'))?.elements[kept[0]]);
+    node?.focus({ preventScroll: true });
+    if (node?.type === 'text') node.setSelectionRange(kept[1], kept[2]);
+  }
+
+  /** Record an exit by hand (scans:write): for someone whose badge was revoked or lost inside, or when the reader is down. */
+  function exitButton(l, room, p) {
+    if (!can('scan')) return '';
+    const label = t(l, 'door.exit.button.label', { name: p.name });
+    return el('button', { cls: 'button button-small occupant-exit', text: t(l, 'door.exit.button'), attrs: { type: 'button', 'data-exit': p.personId, 'data-room': room.id, 'data-testid': 'exit-button', 'aria-label': label } });
+  }
+
+  /** The form, inline in the occupant's row: the reason, then Enter to record or Escape. */
+  function exitForm(l, x) {
+    const input = /** @type {HTMLInputElement} */ (
+      el('input', { attrs: { id: 'exit-note', type: 'text', required: true, maxlength: 500, autocomplete: 'off', 'data-testid': 'exit-note', 'aria-invalid': Boolean(x.error) && 'true', 'aria-describedby': x.error && 'exit-error' } })
+    );
+    input.value = x.note;
+    const button = (key, kbd, cls, attrs) => el('button', { cls: `button ${cls}`, attrs }, el('span', { text: t(l, key) }), el('kbd', { text: kbd }));
+    return el(
+      'form',
+      { cls: 'exit-form', attrs: { novalidate: true, 'data-testid': 'exit-form' } },
+      el('label', { text: t(l, 'door.exit.reason'), attrs: { for: 'exit-note' } }),
+      input,
+      x.error ? el('p', { cls: 'field-error', text: t(l, x.error), attrs: { id: 'exit-error', 'data-testid': 'exit-error' } }) : '',
+      el(
+        'div',
+        { cls: 'exit-actions' },
+        button('door.exit.submit', 'Enter', 'button-primary', { type: 'submit', 'aria-keyshortcuts': 'Enter', 'data-testid': 'exit-submit' }),
+        button('door.exit.cancel', 'Esc', 'button-small', { type: 'button', 'aria-keyshortcuts': 'Escape', 'data-exit-cancel': '', 'data-testid': 'exit-cancel' }),
+      ),
+    );
+  }
+
+  function exitError(key) {
+    s.exit.error = key;
+    renderOccupancy();
+    $('exit-note').focus();
+  }
+
+  /** Closes the form, with a message if any; the focus goes back to the scan input. */
+  function closeExit(notice) {
+    s.exit = null;
+    renderOccupancy();
+    if (notice) showNotice(notice);
+    refocus();
+  }
+
+  async function submitExit() {
+    const x = s?.exit;
+    if (!x || x.busy) return;
+    const note = x.note.trim();
+    // A badge that the USB reader typed here is neither sent nor left on screen.
+    const badge = /tb1_[\w-]{20}/.test(note);
+    if (badge) x.note = '';
+    if (badge || !note) return exitError(badge ? 'door.exit.badge' : 'door.exit.required');
+    const my = s;
+    x.busy = true;
+    const res = await host.api('POST', `/api/rooms/${encodeURIComponent(x.roomId)}/occupancy/${encodeURIComponent(x.personId)}/exit`, { body: { note } });
+    x.busy = false;
+    if (s !== my || res.status === 401) return;
+    const mine = my.exit === x;
+    if (res.status === 400 && mine) return exitError('door.exit.invalid');
+    const code = res.code ?? `HTTP ${res.status}`;
+    const done = res.status === 201 || code === 'not_inside';
+    if (res.status === 201) addEntry(normalise({ ...res.data, roomId: x.roomId, direction: 'out', decision: 'granted' }));
+    if (done || res.status === 404) void loadOccupancy(x.roomId);
+    const key = res.status === 201 ? 'door.exit.done' : done ? 'door.exit.not_inside' : res.status === 0 ? 'error.network' : res.status === 503 ? 'error.database_unavailable' : 'door.exit.failed';
+    const notice = { key, ok: done, params: { name: res.data?.person?.name, code } };
+    // Network or database trouble: the form stays open with what was typed, for another try.
+    if (mine && (done || res.status === 403 || res.status === 404)) closeExit(notice);
+    else showNotice(notice);
   }
 
   // ------------------------------------------------------------------ wiring
@@ -985,8 +1108,39 @@ export function createDoor(host) {
     storageSet(SOUND_KEY, soundBox.checked ? 'on' : 'off');
     refocus();
   });
-  $('occupancy-rooms').addEventListener('click', async (event) => {
-    const button = /** @type {HTMLElement} */ (event.target).closest('[data-muster]');
+  const board = $('occupancy-rooms');
+  board.addEventListener('submit', (event) => {
+    event.preventDefault();
+    void submitExit();
+  });
+  board.addEventListener('input', (event) => {
+    const input = /** @type {HTMLInputElement} */ (event.target);
+    if (!s?.exit || input.id !== 'exit-note') return;
+    s.exit.note = input.value;
+    // Typing clears the message at the field (without a redraw, which would end an IME composition).
+    if (s.exit.error) {
+      s.exit.error = null;
+      input.removeAttribute('aria-invalid');
+      $('exit-error').remove();
+    }
+  });
+  board.addEventListener('keydown', (event) => {
+    if (event.key === 'Escape' && !event.isComposing && s?.exit) {
+      event.preventDefault();
+      closeExit();
+    }
+  });
+  board.addEventListener('click', async (event) => {
+    const target = /** @type {HTMLElement} */ (event.target);
+    const exit = /** @type {HTMLElement} */ (target.closest('[data-exit]'));
+    if (exit && s) {
+      showNotice(null);
+      s.exit = { roomId: exit.dataset.room, personId: exit.dataset.exit, note: '' };
+      renderOccupancy();
+      $('exit-note').focus();
+    }
+    if (target.closest('[data-exit-cancel]') && s) closeExit();
+    const button = target.closest('[data-muster]');
     if (!button || !s) return;
     showNotice(null);
     const error = await openPrintable(host, `/api/rooms/${encodeURIComponent(button.getAttribute('data-muster'))}/muster?lang=${lang()}`);
@@ -997,7 +1151,7 @@ export function createDoor(host) {
   // A click anywhere on the front-desk view, other than into a field, returns to the scan input.
   $('panel-door').addEventListener('click', (event) => {
     if (!s || s.view !== 'desk') return;
-    if (/** @type {HTMLElement} */ (event.target).closest('select, textarea, input:not([type="checkbox"]), a[href], [data-muster]')) return;
+    if (/** @type {HTMLElement} */ (event.target).closest('select, textarea, input:not([type="checkbox"]), a[href], [data-muster], [data-exit], .exit-form')) return;
     refocus();
   });
   // Focus lost to nowhere (a click on plain text), or back from the printable tab.
