@@ -529,3 +529,28 @@ describe('custody at the front desk', () => {
     });
   });
 });
+
+describe('pickers on a large site', () => {
+  // Listing people is paged (500 at most per page, newest first); a picker that read one page lost
+  // everyone registered before the newest 500. Runs last: it adds many people to the site.
+  it('with more than one page of people, the handover picker still offers someone registered before the newest 500', async () => {
+    const knex = server.ctx.db.knex;
+    const orgId = (await knex('people').where({ id: receiver.id }).first('org_id')).org_id as string;
+    await knex('people').insert(Array.from({ length: 520 }, (_, i) => ({ name: `大量 登録${String(i).padStart(3, '0')}`, org_id: orgId, roles: ['staff'] })));
+    expect(Number((await knex('people').count({ n: '*' }))[0]!.n)).toBeGreaterThan(520);
+    const c = await heldByGiver('HDD-PAGED');
+    await withPage(() => openPage('ja-JP'), async (w) => {
+      const { page } = w;
+      await signIn(page, desk);
+      await openMedia(page);
+      await scan(page, c.code);
+      await page.getByTestId('action-handover').click();
+      const form = page.getByTestId('form-handover');
+      await form.waitFor();
+      const picker = form.getByTestId('f-to');
+      await expect.poll(() => picker.locator('option').count()).toBeGreaterThan(520);
+      expect(await picker.locator(`option[value="${receiver.id}"]`).count()).toBe(1);
+      expect(await picker.locator('option', { hasText: '大量 登録519' }).count()).toBe(1);
+    });
+  });
+});

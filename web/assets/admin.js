@@ -6,6 +6,7 @@
 // page's language switch re-translates them without losing what was typed. Validation messages
 // come from the API's error details and are shown next to the field they name.
 import { t, has, addMessages, ROLE_CODES, POLICY_CODES } from './i18n.js';
+import { getAll } from './screen.js';
 
 addMessages({
   ja: {
@@ -557,9 +558,9 @@ export function createAdmin(host, door) {
 
   async function loadList(path, key) {
     const my = a;
-    const res = await api('GET', path);
-    if (a !== my || !a || res.status !== 200) return;
-    a[key] = Array.isArray(res.data?.items) ? res.data.items : [];
+    const items = await getAll({ api }, path);
+    if (a !== my || !a || !items) return;
+    a[key] = items;
   }
   const loadPeople = () => loadList('/api/people?limit=500', 'people').then(fillSources);
   const loadOrgs = () => loadList('/api/orgs?limit=500', 'orgs').then(fillSources);

@@ -12,7 +12,7 @@
 import { addMessages } from './i18n.js';
 import { el, openPrintable } from './door.js';
 import { createSigning } from './signing.js';
-import { activePeople, deskState, fill, listReady, lookUp, onHit, formatTime as formatTimeOf, getList, loadCss, loadInside, paintNote, resultBox, scanCard, scannerFocus, screenFrame, table, translate as translateNode } from './screen.js';
+import { activePeople, getAll, deskState, fill, listReady, lookUp, onHit, formatTime as formatTimeOf, getList, loadCss, loadInside, paintNote, resultBox, scanCard, scannerFocus, screenFrame, table, translate as translateNode } from './screen.js';
 import { DESTRUCTION_MESSAGES } from './destruction-messages.js';
 
 addMessages(DESTRUCTION_MESSAGES);
@@ -83,7 +83,7 @@ export function createDestruction(host) {
     frame.loading();
     const state = () => s;
     const loads = can(READERS)
-      ? [fill(state, 'people', () => activePeople(host)), fill(state, 'rooms', () => getList(host, '/api/rooms')), fill(state, 'orgs', () => getList(host, '/api/orgs?limit=500'))]
+      ? [fill(state, 'people', () => activePeople(host)), fill(state, 'rooms', () => getList(host, '/api/rooms')), fill(state, 'orgs', () => getAll(host, '/api/orgs?limit=500'))]
       : [];
     void Promise.all([...CSS.map(loadCss), ...loads]).then(() => {
       if (s !== my) return;

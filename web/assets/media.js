@@ -12,7 +12,7 @@ import { has } from './i18n.js';
 import { el, openPrintable } from './door.js';
 import { createIntake } from './intake.js';
 import { createSigning } from './signing.js';
-import { STATUSES, KINDS, MEDIUM_CODE, activePeople, deskState, fill, listReady, lookUp, onHit, findMedium as findMediumOf, formatTime as formatTimeOf, getList as getListOf, loadCss, loadInside, paintNote, resultBox, scanCard, scanField, scannerFocus, screenFrame, table, translate as translateNode } from './screen.js';
+import { STATUSES, KINDS, MEDIUM_CODE, activePeople, getAll, deskState, fill, listReady, lookUp, onHit, findMedium as findMediumOf, formatTime as formatTimeOf, getList as getListOf, loadCss, loadInside, paintNote, resultBox, scanCard, scanField, scannerFocus, screenFrame, table, translate as translateNode } from './screen.js';
 
 const READERS = ['admin', 'responsible', 'authorized', 'staff', 'auditor'];
 const WRITERS = ['admin', 'responsible', 'authorized', 'staff'];
@@ -140,7 +140,7 @@ export function createMedia(host) {
   const state = () => s;
   const loadPeople = () => fill(state, 'people', () => activePeople(host));
   const loadRooms = () => fill(state, 'rooms', () => getList('/api/rooms'));
-  const loadOrgs = () => fill(state, 'orgs', () => getList('/api/orgs?limit=500'));
+  const loadOrgs = () => fill(state, 'orgs', () => getAll(host, '/api/orgs?limit=500'));
   const loadOccupancy = (roomId) => loadInside(host, state, roomId);
   async function loadLocations() {
     const my = s;

@@ -248,8 +248,25 @@ export async function fill(state, key, load) {
 }
 
 /** Active people, by name (Japanese order). */
+/**
+ * Every item of a paged list, page after page (nextCursor), or null when a page cannot be read.
+ * Pickers need all of them: a site with more than one page of people must find everyone.
+ */
+export async function getAll(host, path, maxPages = 40) {
+  const items = [];
+  let cursor = null;
+  for (let page = 0; page < maxPages; page += 1) {
+    const res = await host.api('GET', cursor ? `${path}${path.includes('?') ? '&' : '?'}cursor=${encodeURIComponent(cursor)}` : path);
+    if (res.status !== 200 || !Array.isArray(res.data?.items)) return null;
+    items.push(...res.data.items);
+    cursor = res.data.nextCursor;
+    if (!cursor) break;
+  }
+  return items;
+}
+
 export async function activePeople(host) {
-  const items = await getList(host, '/api/people?limit=500');
+  const items = await getAll(host, '/api/people?limit=500');
   return items ? items.filter((p) => !p.leftAt).sort((a, b) => a.name.localeCompare(b.name, 'ja')) : null;
 }
 
