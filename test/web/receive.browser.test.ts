@@ -60,6 +60,9 @@ describe('media received from the depositor', () => {
       await page.keyboard.type('RCV-001');
       await row1.getByTestId('row-kind').selectOption('hdd');
       expect(await row1.getByTestId('row-locationId').inputValue()).toBe(site.cabinetId);
+      // E1.2: top secret unless the depositor says otherwise; the choice is the depositor's terms.
+      expect(await row1.getByTestId('row-classification').inputValue()).toBe('top_secret');
+      expect(await row1.getByTestId('row-classification').locator('option').allInnerTexts()).toEqual(['極秘', '秘', '社外秘']);
       await row1.getByTestId('row-description').fill('顧客データ 2026年10月分');
       await row1.getByTestId('row-manufacturer').fill('Seagate');
       await row1.getByTestId('row-model').fill('ST1000DM010');
@@ -71,6 +74,7 @@ describe('media received from the depositor', () => {
       await page.keyboard.type('USB-TAKEN');
       expect(await rows.nth(1).getByTestId('row-kind').inputValue()).toBe('hdd');
       await rows.nth(1).getByTestId('row-kind').selectOption('usb');
+      await rows.nth(1).getByTestId('row-classification').selectOption('secret');
 
       // The witness, the responsible person, signs on the same screen.
       await sign(page, form.getByTestId('witness'), responsible);
@@ -94,16 +98,16 @@ describe('media received from the depositor', () => {
       toPersonId: receiver.id,
       roomId: site.roomId,
       newMedia: [
-        { label: 'RCV-001', kind: 'hdd', locationId: site.cabinetId, description: '顧客データ 2026年10月分', manufacturer: 'Seagate', model: 'ST1000DM010', serialNo: 'ZA1234XY' },
-        { label: 'RCV-002', kind: 'usb', locationId: site.cabinetId },
+        { label: 'RCV-001', kind: 'hdd', locationId: site.cabinetId, classification: 'top_secret', description: '顧客データ 2026年10月分', manufacturer: 'Seagate', model: 'ST1000DM010', serialNo: 'ZA1234XY' },
+        { label: 'RCV-002', kind: 'usb', locationId: site.cabinetId, classification: 'secret' },
       ],
       });
       expect((await res.json()).direction).toBe('from_depositor');
       await expect.poll(() => text(page, 'receive-result-text')).toBe('預託者から受領しました（2件、預託 太郎 → 鈴木 一郎、立会人1名が署名）。');
       expect(await text(page, 'receive-result')).toContain('在室確認済み（第1処理室）');
       const m1 = await byLabel('RCV-001');
-      expect(m1).toMatchObject({ status: 'stored', depositorOrgId: site.depositorOrgId, locationId: site.cabinetId, kind: 'hdd', manufacturer: 'Seagate', serialNo: 'ZA1234XY' });
-      expect(await byLabel('RCV-002')).toMatchObject({ status: 'stored', kind: 'usb' });
+      expect(m1).toMatchObject({ status: 'stored', depositorOrgId: site.depositorOrgId, locationId: site.cabinetId, kind: 'hdd', classification: 'top_secret', manufacturer: 'Seagate', serialNo: 'ZA1234XY' });
+      expect(await byLabel('RCV-002')).toMatchObject({ status: 'stored', kind: 'usb', classification: 'secret' });
       const steps = (await site.ok('get', `/api/media/${m1.id}/custody`, undefined, 200)).steps;
       expect(steps.map((s: { action: string }) => s.action)).toEqual(['received_from_depositor']);
       await screenshot(page, 'receive-done-ja');

@@ -10,6 +10,8 @@ import { el } from './door.js';
 import { KINDS, findMedium, getList } from './screen.js';
 
 const DETAILS = ['manufacturer', 'model', 'serialNo'];
+/** E1.2: what the depositor entrusts is top secret unless they say otherwise (the API's default too). */
+const CLASSIFICATIONS = ['top_secret', 'secret', 'confidential'];
 
 /**
  * ctx: { host, tx, sg (createSigning of the media screens), data() → { people, rooms, locations },
@@ -42,16 +44,18 @@ export function createIntake(ctx) {
   // ------------------------------------------------------------------ rows of media typed in
 
   /**
-   * Rows of media typed in (label, kind, location, description; with `details` also maker, model,
-   * serial number), as fields of the form named like the API's: `${prefix}.N.label` …, so that an
+   * Rows of media typed in (label, kind, location, description; with `details` also the
+   * classification, maker, model, serial number), as fields of the form named like the API's: `${prefix}.N.label` …, so that an
    * error names the row and marks the cell.
    */
   function mediaRows(form, { prefix, details = false, kind = '', location = () => '' }) {
-    const cols = ['label', 'kind', 'locationId', 'description', ...(details ? DETAILS : [])];
+    const cols = ['label', 'kind', 'locationId', ...(details ? ['classification'] : []), 'description', ...(details ? DETAILS : [])];
     const list = el('ol', { cls: 'media-rows', attrs: { 'data-testid': `${prefix}-rows` } });
     const rows = [];
     const make = (col) =>
-      col === 'kind'
+      col === 'classification'
+        ? select(CLASSIFICATIONS.map((c) => el('option', { attrs: { value: c, 'data-m': `classification.${c}` } })))
+        : col === 'kind'
         ? select([el('option', { text: tx('media.choose'), attrs: { value: '' } }), ...KINDS.map((k) => el('option', { attrs: { value: k, 'data-m': `media.kind.${k}` } }))])
         : col === 'locationId'
           ? select()
@@ -93,6 +97,7 @@ export function createIntake(ctx) {
       row.node = el('li', { cls: 'media-row', attrs: { 'data-testid': `${prefix}-row` } }, el('div', { cls: 'signer-head' }, row.title, row.remove), el('div', { cls: `row-cells${details ? ' row-cells-details' : ''}` }, ...wraps));
       fillLocations(row);
       /** @type {HTMLSelectElement} */ (row.controls.kind).value = prev ? prev.controls.kind.value : kind;
+      if (row.controls.classification) /** @type {HTMLSelectElement} */ (row.controls.classification).value = prev ? prev.controls.classification.value : CLASSIFICATIONS[0];
       /** @type {HTMLSelectElement} */ (row.controls.locationId).value = prev ? prev.controls.locationId.value : location();
       row.remove.addEventListener('click', () => {
         rows.splice(rows.indexOf(row), 1);
