@@ -67,6 +67,7 @@ export const doorRoutes: AnyRoute[] = [
     responses: {
       201: { description: 'Scan recorded (granted or denied)', schema: scanResultSchema },
       404: { description: 'Unknown room', schema: errorSchema },
+      409: { description: 'door_busy: the same badge kept being scanned elsewhere while this scan was decided (50 tries); nothing recorded, scan again', schema: errorSchema },
     },
     // Not in the request's transaction: scans arriving together are read together and written
     // together, each batch in its own statement and commit; the session is read in the scans'

@@ -192,7 +192,7 @@ export function scanJournalPayload(p: { roomId: string; badgeId: string | null; 
 interface DecidedScan {
   scan: PendingScan;
   result: Omit<ScanResult, 'entryId'>;
-  change: 'in' | 'out' | 'none';
+  /** The statement's row; its `change` ('in' | 'out' | 'none') is what the write must find possible. */
   row: Record<string, unknown>;
 }
 
@@ -226,7 +226,6 @@ function decide(app: AppContext, scan: PendingScan, f: FactsRow, actor: Actor): 
   const payload = scanJournalPayload({ roomId: f.id, badgeId: hasBadge ? f.badge_id : null, personId: person?.id ?? null, direction: decision.direction, decision: decision.decision, reason: decision.reason, at });
   return {
     scan,
-    change,
     result: { ...decision, at: f.now, roomId: f.id, person, flags },
     row: {
       ord: scan.index,
@@ -248,6 +247,8 @@ function decide(app: AppContext, scan: PendingScan, f: FactsRow, actor: Actor): 
   };
 }
 
+const asError = (err: unknown): Error => (err instanceof Error ? err : new Error(String(err)));
+
 /** Reads, decides and writes a batch of scans; the scans whose write check failed go round again. */
 async function runScans(app: AppContext, inputs: ScanInput[]): Promise<Array<ScanResult | Error>> {
   const knex = app.db.knex;
@@ -255,6 +256,8 @@ async function runScans(app: AppContext, inputs: ScanInput[]): Promise<Array<Sca
   let todo = inputs.map((input, i) => pendingScan(app, input, i));
   let wrote = false;
   try {
+    // A statement that fails (the database away, say) fails only the scans not yet answered:
+    // those written in an earlier round are committed and keep their answer.
     for (let round = 1; todo.length > 0; round += 1) {
       if (round > MAX_ROUNDS) {
         for (const scan of todo) results[scan.index] = new ConflictError('door_busy', 'This badge is being scanned at several doors at once. Please scan again.');
@@ -270,14 +273,20 @@ async function runScans(app: AppContext, inputs: ScanInput[]): Promise<Array<Sca
           now.push(scan);
         }
       }
-      const { rows } = await preparedStatement(
-        app.db,
-        knex.raw(READ_FACTS_SQL, [
+      let rows: unknown[];
+      try {
+        ({ rows } = await preparedStatement(
+          app.db,
+          knex.raw(READ_FACTS_SQL, [
           JSON.stringify(now.map((scan) => ({ ord: scan.index, room: scan.input.roomId, token_digest: scan.tokenDigest, card_digest: scan.cardDigest, session: scan.input.session.sessionId }))),
-          ...sessionLookupBindings(app),
-        ]),
-        'scan_read',
-      );
+            ...sessionLookupBindings(app),
+          ]),
+          'scan_read',
+        ));
+      } catch (err) {
+        for (const scan of todo) results[scan.index] = asError(err);
+        break;
+      }
       const factsByIndex = new Map((rows as FactsRow[]).map((row) => [row.ord, row]));
       const decided: DecidedScan[] = [];
       const sessions: SessionRow[] = [];
@@ -288,14 +297,15 @@ async function runScans(app: AppContext, inputs: ScanInput[]): Promise<Array<Sca
         try {
           actor = await scan.input.session.authorize(facts?.session ?? null);
         } catch (err) {
-          results[scan.index] = err instanceof Error ? err : new Error(String(err));
+          results[scan.index] = asError(err);
           continue;
         }
         if (facts?.session) sessions.push(facts.session);
         if (!facts || !facts.room_found) results[scan.index] = new NotFoundError('room');
         else decided.push(decide(app, scan, facts, actor));
       }
-      await touchSessions(app, sessions);
+      // Only moves last_seen_at on (every few seconds per session); a failure loses no scan.
+      await touchSessions(app, sessions).catch(() => undefined);
       const retry: PendingScan[] = [];
       if (decided.length > 0) {
         const entryIds = new Map<number, string>();
@@ -308,12 +318,12 @@ async function runScans(app: AppContext, inputs: ScanInput[]): Promise<Array<Sca
         } catch (err) {
           // One statement for the batch must not let one scan's failure fail the others': each is
           // written alone (a statement that failed wrote nothing), and only its own error stays.
-          if (decided.length === 1) throw err;
-          for (const d of decided) {
+          if (decided.length === 1) results[decided[0]!.scan.index] = asError(err);
+          else for (const d of decided) {
             try {
               await write([d]);
             } catch (own) {
-              results[d.scan.index] = own instanceof Error ? own : new Error(String(own));
+              results[d.scan.index] = asError(own);
             }
           }
         }
