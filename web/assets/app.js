@@ -478,8 +478,18 @@ function clearSessionDisplay() {
   state.section = 'door';
 }
 
-function focusLater(id) {
+/** A focus that no longer counts: nothing, the page itself, or an element hidden since (the sign-in
+ *  form's field after signing in, until Chromium's focus fixup at the next rendering update). */
+function focusIsFree() {
+  const active = document.activeElement;
+  return !active || active === document.body || !active.isConnected || active.getClientRects().length === 0;
+}
+
+/** Focuses an element at the next frame; with `unlessTaken`, only if nothing visible holds the focus by
+ *  then (the door's scan input may have taken it first: it keeps the focus for the badge reader). */
+function focusLater(id, { unlessTaken = false } = {}) {
   requestAnimationFrame(() => {
+    if (unlessTaken && !focusIsFree()) return;
     const el = $(id);
     el.focus();
     if (el instanceof HTMLInputElement && el.value) el.select();
@@ -559,7 +569,7 @@ function startSession(data, username) {
   state.screen = passwordExpired ? 'password' : 'shell';
   $('signin-form').reset();
   render();
-  focusLater(passwordExpired ? 'current-password' : 'previous-title');
+  focusLater(passwordExpired ? 'current-password' : 'previous-title', { unlessTaken: !passwordExpired });
   if (!passwordExpired) {
     startDoor();
     void pollAlerts();
@@ -701,7 +711,7 @@ async function onPasswordChange(event) {
     $('password-form').reset();
     state.screen = 'shell';
     render();
-    focusLater('previous-title');
+    focusLater('previous-title', { unlessTaken: true });
     startDoor();
     void pollAlerts();
     return;

@@ -755,10 +755,13 @@ export function createDoor(host) {
       // The manual-exit form keeps the focus while it is open (closing it calls this again).
       if (!scanReady() || s.exit || document.activeElement === scanInput) return;
       const active = document.activeElement;
-      const busyElsewhere =
+      // A field hidden since it took the focus (the sign-in form's, just after signing in) is not
+      // someone working: Chromium keeps it as activeElement until its next rendering update.
+      const field =
         active instanceof HTMLSelectElement ||
         active instanceof HTMLTextAreaElement ||
         (active instanceof HTMLInputElement && active.type !== 'checkbox');
+      const busyElsewhere = field && active.isConnected && active.getClientRects().length > 0;
       if (busyElsewhere || document.querySelector('dialog[open]')) return;
       scanInput.focus({ preventScroll: true });
     }, 0);
