@@ -7,7 +7,7 @@ import type { AppContext } from './context.js';
 import { createDatabase } from '../db/connection.js';
 import { migrateToLatest } from '../db/migrate.js';
 import { loadSecrets } from './secrets.js';
-import { buildApp } from './app.js';
+import { buildRequestListener } from './app.js';
 import { scheduleCheckpoints } from './journal/checkpoints.js';
 import { scheduleAccessLogPurge } from './access-log/retention.js';
 import { scheduleAfterHoursAlerts } from './custody/service.js';
@@ -50,8 +50,7 @@ export interface RunningServer {
 }
 
 export async function serve(ctx: AppContext): Promise<RunningServer> {
-  const app = buildApp(ctx);
-  const server = http.createServer(app);
+  const server = http.createServer(buildRequestListener(ctx));
   // Slow-client protection: bounded header and request times.
   server.headersTimeout = 20_000;
   server.requestTimeout = 60_000;

@@ -32,7 +32,7 @@ import { migrateToLatest } from '../../db/migrate.js';
 import { loadSecrets } from '../../server/secrets.js';
 import { verifyJournal } from '../../server/journal/verify.js';
 import { seedDoor, type Seeded } from './seed.js';
-import { freePort, httpRequest, mb, ms, processCpuMs, readMemory, RssSampler, sleep, stats, table, type Stats } from './lib.js';
+import { freePort, httpRequest, LeanHttpPool, mb, ms, processCpuMs, readMemory, RssSampler, sleep, stats, table, type Stats } from './lib.js';
 
 const execFileP = promisify(execFile);
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -202,9 +202,10 @@ interface ScanTarget {
   people: Seeded['people'];
 }
 
-function scanOnce(t: ScanTarget, agent: http.Agent, tally: { granted: number; denied: number; errors: number; ok: number; samples: string[] }) {
+function scanOnce(t: ScanTarget, pool: LeanHttpPool, tally: { granted: number; denied: number; errors: number; ok: number; samples: string[] }) {
   const person = t.people[Math.floor(Math.random() * t.people.length)]!;
-  return httpRequest(agent, t.port, 'POST', '/api/scans', { token: t.token, body: { roomId: person.roomId, badge: person.token } }).then(
+  const head = `Authorization: Bearer ${t.token}\r\nContent-Type: application/json\r\nAccept: application/json\r\n`;
+  return pool.request('POST', '/api/scans', head, JSON.stringify({ roomId: person.roomId, badge: person.token })).then(
     (res) => {
       if (res.status === 201) {
         tally.ok += 1;
@@ -223,7 +224,7 @@ function scanOnce(t: ScanTarget, agent: http.Agent, tally: { granted: number; de
 }
 
 async function closedLoop(name: string, t: ScanTarget, clients: number, seconds: number, rss: RssSampler | null): Promise<PhaseResult> {
-  const agent = new http.Agent({ keepAlive: true, maxSockets: clients });
+  const pool = new LeanHttpPool(t.port, clients);
   const tally = { granted: 0, denied: 0, errors: 0, ok: 0, samples: [] as string[] };
   const latencies: number[] = [];
   rss?.phase();
@@ -235,19 +236,19 @@ async function closedLoop(name: string, t: ScanTarget, clients: number, seconds:
       while (performance.now() < end) {
         const s = performance.now();
         sent += 1;
-        await scanOnce(t, agent, tally);
+        await scanOnce(t, pool, tally);
         latencies.push(performance.now() - s);
       }
     }),
   );
   const elapsed = (performance.now() - start) / 1000;
-  agent.destroy();
+  pool.destroy();
   return { name, sent, ok: tally.ok, errors: tally.errors, granted: tally.granted, denied: tally.denied, seconds: elapsed, latency: stats(latencies), errorSamples: tally.samples, rssPeakKb: rss?.phase() ?? 0 };
 }
 
 async function openLoop(name: string, t: ScanTarget, rate: number, seconds: number, rss: RssSampler): Promise<PhaseResult> {
   // Enough sockets that the client never queues at 200/s unless the server stalls for long.
-  const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
+  const pool = new LeanHttpPool(t.port, 256);
   const tally = { granted: 0, denied: 0, errors: 0, ok: 0, samples: [] as string[] };
   const latencies: number[] = [];
   const total = Math.round(rate * seconds);
@@ -262,13 +263,13 @@ async function openLoop(name: string, t: ScanTarget, rate: number, seconds: numb
     while (next < total && start + next * interval <= now) {
       const scheduled = start + next * interval;
       next += 1;
-      inflight.push(scanOnce(t, agent, tally).then(() => void latencies.push(performance.now() - scheduled)));
+      inflight.push(scanOnce(t, pool, tally).then(() => void latencies.push(performance.now() - scheduled)));
     }
     if (next < total) await sleep(Math.max(0, Math.min(5, start + next * interval - performance.now())));
   }
   await Promise.all(inflight);
   const elapsed = (performance.now() - start) / 1000;
-  agent.destroy();
+  pool.destroy();
   return { name, sent: total, ok: tally.ok, errors: tally.errors, granted: tally.granted, denied: tally.denied, seconds: elapsed, latency: stats(latencies), errorSamples: tally.samples, rssPeakKb: rss.phase() };
 }
 

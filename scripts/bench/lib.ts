@@ -41,6 +41,143 @@ export function httpRequest(
   });
 }
 
+/**
+ * A lean HTTP/1.1 client for the load phases: raw keep-alive sockets on loopback, one request at a
+ * time per socket, each request written as one string, each answer read by its Content-Length.
+ * It costs a fraction of node:http's CPU per request. That matters here: the load generator shares
+ * the machine's CPUs with the server and PostgreSQL, and pgbench, which the scans are compared
+ * with, drives PostgreSQL from a client written in C.
+ */
+export class LeanHttpPool {
+  private readonly idle: LeanConnection[] = [];
+  private readonly waiting: Array<{ send: (c: LeanConnection) => void; deadline: number; fail: (err: Error) => void }> = [];
+  private readonly all = new Set<LeanConnection>();
+  private readonly sweeper: NodeJS.Timeout;
+
+  constructor(
+    private readonly port: number,
+    private readonly maxSockets: number,
+  ) {
+    // One timer for every deadline (a timer per request would cost more than the request).
+    this.sweeper = setInterval(() => this.sweep(), 50);
+    this.sweeper.unref();
+  }
+
+  /** `head` holds the request's own header lines, each ending in CRLF (no Host or Content-Length). */
+  request(method: string, path: string, head: string, body: string, timeoutMs = 10_000): Promise<HttpResult> {
+    const deadline = performance.now() + timeoutMs;
+    const text = `${method} ${path} HTTP/1.1\r\nHost: 127.0.0.1:${this.port}\r\n${head}Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`;
+    return new Promise<HttpResult>((resolve, reject) => {
+      const send = (c: LeanConnection) =>
+        c.send(text, deadline, (err, res) => {
+          if (c.open) this.release(c);
+          if (err) reject(err);
+          else resolve(res!);
+        });
+      let c = this.idle.pop();
+      while (c && !c.open) c = this.idle.pop(); // closed by the server while idle
+      c ??= this.all.size < this.maxSockets ? this.open() : undefined;
+      if (c) send(c);
+      else this.waiting.push({ send, deadline, fail: reject });
+    });
+  }
+
+  destroy(): void {
+    clearInterval(this.sweeper);
+    for (const c of this.all) c.close(new Error('pool destroyed'));
+    for (const w of this.waiting.splice(0)) w.fail(new Error('pool destroyed'));
+  }
+
+  private open(): LeanConnection {
+    const c = new LeanConnection(this.port, () => this.all.delete(c));
+    this.all.add(c);
+    return c;
+  }
+
+  private release(c: LeanConnection): void {
+    const next = this.waiting.shift();
+    if (next) next.send(c);
+    else this.idle.push(c);
+  }
+
+  private sweep(): void {
+    const now = performance.now();
+    for (const c of this.all) if (c.deadline !== 0 && c.deadline < now) c.close(new Error('timeout after the deadline'));
+    while (this.waiting.length > 0 && this.waiting[0]!.deadline < now) this.waiting.shift()!.fail(new Error('timeout while queued'));
+  }
+}
+
+class LeanConnection {
+  open = true;
+  deadline = 0;
+  private readonly socket: net.Socket;
+  private buffered: Buffer | null = null;
+  private done: ((err: Error | null, res?: HttpResult) => void) | null = null;
+
+  constructor(
+    port: number,
+    private readonly onClosed: () => void,
+  ) {
+    this.socket = net.connect({ host: '127.0.0.1', port, noDelay: true });
+    this.socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    this.socket.on('error', (err) => this.close(err));
+    this.socket.on('close', () => this.close(new Error('connection closed by the server')));
+  }
+
+  send(text: string, deadline: number, done: (err: Error | null, res?: HttpResult) => void): void {
+    this.deadline = deadline;
+    this.done = done;
+    this.socket.write(text);
+  }
+
+  close(err: Error): void {
+    if (!this.open) return;
+    this.open = false;
+    this.socket.destroy();
+    this.onClosed();
+    this.finish(err);
+  }
+
+  private finish(err: Error | null, res?: HttpResult): void {
+    const done = this.done;
+    this.done = null;
+    this.deadline = 0;
+    done?.(err, res);
+  }
+
+  private onData(chunk: Buffer): void {
+    const buf = this.buffered ? Buffer.concat([this.buffered, chunk]) : chunk;
+    const headEnd = buf.indexOf('\r\n\r\n');
+    if (headEnd < 0) {
+      this.buffered = buf;
+      return;
+    }
+    const head = buf.toString('latin1', 0, headEnd);
+    const length = /\r\ncontent-length: *(\d+)/i.exec(head);
+    if (!head.startsWith('HTTP/1.1 ') || !length) {
+      this.close(new Error(`unexpected answer: ${head.slice(0, 80)}`));
+      return;
+    }
+    const end = headEnd + 4 + Number(length[1]);
+    if (buf.length < end) {
+      this.buffered = buf;
+      return;
+    }
+    if (buf.length > end) {
+      this.close(new Error('more bytes than the answer announced'));
+      return;
+    }
+    this.buffered = null;
+    const res = { status: Number(head.slice(9, 12)), body: buf.toString('utf8', headEnd + 4, end) };
+    if (/\r\nconnection: *close/i.test(head)) {
+      this.open = false;
+      this.socket.destroy();
+      this.onClosed();
+    }
+    this.finish(null, res);
+  }
+}
+
 /** A free TCP port on loopback (there is a small race until the server binds it). */
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {

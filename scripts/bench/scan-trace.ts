@@ -18,7 +18,7 @@ import type { AppContext } from '../../server/context.js';
 import { createDatabase } from '../../db/connection.js';
 import { migrateToLatest } from '../../db/migrate.js';
 import { loadSecrets } from '../../server/secrets.js';
-import { buildApp } from '../../server/app.js';
+import { buildRequestListener } from '../../server/app.js';
 import { flushAccessLog } from '../../server/access-log/recorder.js';
 import { seedDoor } from './seed.js';
 import { httpRequest, stats, table, adminQuery } from './lib.js';
@@ -66,7 +66,7 @@ let server: http.Server | null = null;
 try {
   await migrateToLatest(db.knex);
   const seeded = await seedDoor(ctx, { people: 1000, rooms: 4, entries: Number(opt.entries) }, (m) => console.log(m));
-  server = http.createServer(buildApp(ctx));
+  server = http.createServer(buildRequestListener(ctx));
   await new Promise<void>((resolve) => server!.listen(0, '127.0.0.1', () => resolve()));
   const port = (server.address() as AddressInfo).port;
   const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });

@@ -81,6 +81,12 @@ export interface RouteDef<
    * so 401 and 403 still come before 400 and 404, as for every other route.
    */
   sessionInHandler?: boolean;
+  /**
+   * Served by the fast lane (server/http/fast-lane.ts) when the request's path is exactly this
+   * route's: the same pipeline and kernel without Express's router walk. For the busiest route
+   * only; its path must have no parameters.
+   */
+  fastLane?: boolean;
   handler: (call: Call<z.output<B>, z.output<Q>, z.output<P>>) => Promise<Reply>;
 }
 
@@ -153,47 +159,50 @@ function parseRequest(route: AnyRoute, req: Request): { params: unknown; query: 
   return { params, query, body };
 }
 
-export function mountRoutes(router: Router, app: AppContext, routes: AnyRoute[]): void {
-  for (const route of routes) {
-    router[route.method](route.path, async (req: Request, res: Response) => {
-      assertSafeInput(req);
-      const access = route.access;
-      let actor: Actor | null = null;
-      let session: DeferredSession | null = null;
-      if (access !== 'public' && route.sessionInHandler) {
-        const claims = sessionClaims(app, req);
-        session = {
-          sessionId: claims.sessionId,
-          authorize: async (row) => {
-            const who = await actorFromSession(app, req, route, claims, row);
-            if (access !== 'signed-in') requirePermission(who, access);
-            return who;
-          },
-        };
-      } else if (access !== 'public') {
-        actor = await authenticate(app, req, route);
-        if (access !== 'signed-in') requirePermission(actor, access);
+/** The request handler of one route: authentication, validation, the transaction, the handler, the answer. */
+export function routeHandler(app: AppContext, route: AnyRoute): (req: Request, res: Response) => Promise<void> {
+  return async (req: Request, res: Response) => {
+    assertSafeInput(req);
+    const access = route.access;
+    let actor: Actor | null = null;
+    let session: DeferredSession | null = null;
+    if (access !== 'public' && route.sessionInHandler) {
+      const claims = sessionClaims(app, req);
+      session = {
+        sessionId: claims.sessionId,
+        authorize: async (row) => {
+          const who = await actorFromSession(app, req, route, claims, row);
+          if (access !== 'signed-in') requirePermission(who, access);
+          return who;
+        },
+      };
+    } else if (access !== 'public') {
+      actor = await authenticate(app, req, route);
+      if (access !== 'signed-in') requirePermission(actor, access);
+    }
+    let parsed: { params: unknown; query: unknown; body: unknown };
+    try {
+      parsed = parseRequest(route, req);
+    } catch (err) {
+      // Who is asking is settled before what they asked: 401/403 come before 400/404.
+      if (session) {
+        const who = await authenticate(app, req, route);
+        if (access !== 'public' && access !== 'signed-in') requirePermission(who, access);
       }
-      let parsed: { params: unknown; query: unknown; body: unknown };
-      try {
-        parsed = parseRequest(route, req);
-      } catch (err) {
-        // Who is asking is settled before what they asked: 401/403 come before 400/404.
-        if (session) {
-          const who = await authenticate(app, req, route);
-          if (access !== 'public' && access !== 'signed-in') requirePermission(who, access);
-        }
-        throw err;
-      }
-      const { params, query, body } = parsed;
+      throw err;
+    }
+    const { params, query, body } = parsed;
 
-      const run = (db: Knex) =>
-        route.handler({ app, db, body, query, params, actor, session, req, res } as Call<unknown, unknown, unknown>);
-      const useTransaction = route.transaction ?? WRITE_METHODS.has(route.method);
-      const reply = useTransaction ? await app.db.knex.transaction((trx) => run(trx)) : await run(app.db.knex);
-      sendReply(res, reply);
-    });
-  }
+    const run = (db: Knex) =>
+      route.handler({ app, db, body, query, params, actor, session, req, res } as Call<unknown, unknown, unknown>);
+    const useTransaction = route.transaction ?? WRITE_METHODS.has(route.method);
+    const reply = useTransaction ? await app.db.knex.transaction((trx) => run(trx)) : await run(app.db.knex);
+    sendReply(res, reply);
+  };
+}
+
+export function mountRoutes(router: Router, app: AppContext, routes: AnyRoute[]): void {
+  for (const route of routes) router[route.method](route.path, routeHandler(app, route));
 }
 
 function sendReply(res: Response, reply: Reply): void {

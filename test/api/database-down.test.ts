@@ -10,7 +10,7 @@ import net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import request from 'supertest';
-import { buildApp } from '../../server/app.js';
+import { buildRequestListener } from '../../server/app.js';
 import { createAdmin } from '../../server/people/create-admin.js';
 import { createTestDatabase, openTestContext, usingPostgres, type TestContext, type TestDatabase } from '../helpers/db.js';
 import { ADMIN_PASSWORD, startTestServer, type TestServer } from '../helpers/server.js';
@@ -119,7 +119,7 @@ if (!usingPostgres) {
       proxied.port = String(proxy.port);
 
       ctx = await openTestContext({ databaseUrl: proxied.toString() }, testDb);
-      server = http.createServer(buildApp(ctx));
+      server = http.createServer(buildRequestListener(ctx));
       await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
       url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
       ({ badgeToken } = await createAdmin(ctx, { username: 'admin', password: ADMIN_PASSWORD, name: '管理 太郎', orgName: '株式会社テスト受託' }));

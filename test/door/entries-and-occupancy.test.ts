@@ -10,7 +10,7 @@ import request from 'supertest';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { ok } from '../helpers/api.js';
 import { openSibling, usingPostgres } from '../helpers/db.js';
-import { buildApp } from '../../server/app.js';
+import { buildRequestListener } from '../../server/app.js';
 import type { AppContext } from '../../server/context.js';
 
 let s: TestServer;
@@ -483,7 +483,7 @@ describe('the live log: GET /api/entries/live (server-sent events)', () => {
     let second: { url: string; close(): Promise<void> } | null = null;
     if (usingPostgres) {
       const sib: AppContext = await openSibling(s.ctx);
-      const server2 = http.createServer(buildApp(sib));
+      const server2 = http.createServer(buildRequestListener(sib));
       await new Promise<void>((resolve) => server2.listen(0, '127.0.0.1', () => resolve()));
       second = {
         url: `http://127.0.0.1:${(server2.address() as AddressInfo).port}`,

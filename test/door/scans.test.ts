@@ -14,7 +14,7 @@ import { drainIntake } from '../../server/journal/intake.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { ok, DAY, iso } from '../helpers/api.js';
 import { openSibling, usingPostgres } from '../helpers/db.js';
-import { buildApp } from '../../server/app.js';
+import { buildRequestListener } from '../../server/app.js';
 import { closeAccessLog } from '../../server/access-log/recorder.js';
 
 let s: TestServer;
@@ -685,7 +685,7 @@ describe('two servers on one database (E6.1 anti-passback across servers)', () =
   // server by construction.
   async function withSecondServer<T>(run: (url: string) => Promise<T>): Promise<T> {
     const sibling = await openSibling(s.ctx);
-    const server = http.createServer(buildApp(sibling));
+    const server = http.createServer(buildRequestListener(sibling));
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
     try {
       return await run(`http://127.0.0.1:${(server.address() as AddressInfo).port}`);

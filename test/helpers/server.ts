@@ -5,7 +5,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import request from 'supertest';
 import type { Config } from '../../server/config.js';
-import { buildApp } from '../../server/app.js';
+import { buildRequestListener } from '../../server/app.js';
 import { closeAccessLog } from '../../server/access-log/recorder.js';
 import { createAdmin } from '../../server/people/create-admin.js';
 import { createPerson } from '../../server/people/service.js';
@@ -38,8 +38,7 @@ let counter = 0;
 
 export async function startTestServer(overrides: Partial<Config> = {}): Promise<TestServer> {
   const ctx = await openTestContext(overrides);
-  const app = buildApp(ctx);
-  const server = http.createServer(app);
+  const server = http.createServer(buildRequestListener(ctx));
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
