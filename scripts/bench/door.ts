@@ -54,7 +54,8 @@ const USAGE = `Usage: npm run bench:door -- [options]
 
 Environment: DATABASE_URL (admin connection; default postgres://postgres@127.0.0.1:5432/postgres),
 PGBENCH (path of pgbench; default /usr/lib/postgresql/15/bin/pgbench, else pgbench on PATH),
-BENCH_NODE_ARGS (V8 flags for the server; default those of npm start), BENCH_DEBUG=1 (PostgreSQL CPU by backend kind).`;
+BENCH_NODE_ARGS (V8 flags for the server; default those of npm start), BENCH_DEBUG=1 (PostgreSQL CPU by backend kind),
+BENCH_SERVER_LOG=FILE (all of the server's output, e.g. with --trace-gc).`;
 
 const { values: opt } = parseArgs({
   options: {
@@ -393,7 +394,10 @@ async function main(): Promise<void> {
   state.childExited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   let serverLines = 0;
   const serverOutput: string[] = [];
+  // BENCH_SERVER_LOG=FILE keeps all the server's output (e.g. with --trace-gc in BENCH_NODE_ARGS).
+  const serverLog = process.env.BENCH_SERVER_LOG ? fs.createWriteStream(process.env.BENCH_SERVER_LOG) : null;
   const onOutput = (chunk: Buffer) => {
+    serverLog?.write(chunk);
     for (const line of chunk.toString('utf8').split('\n')) {
       if (!line.trim()) continue;
       serverOutput.push(line);

@@ -39,22 +39,28 @@ export function coalesce<I, O>(run: (inputs: I[]) => Promise<Array<O | Error>>, 
       } catch (err) {
         pending = Promise.reject(err);
       }
-      pending
-        .then(
-          (results) => {
-            batch.forEach((call, i) => {
-              const result = results[i];
-              if (result instanceof Error) call.reject(result);
-              else if (i >= results.length) call.reject(new Error('coalesce: no result for this call'));
-              else call.resolve(result as O);
-            });
-          },
-          (err: unknown) => batch.forEach((call) => call.reject(err)),
-        )
-        .finally(() => {
-          inFlight -= 1;
-          schedule();
-        });
+      // The next batch (the calls that arrived meanwhile) is sent before this one's callers are
+      // answered: their answers (HTTP responses) are then written while the database works on it,
+      // instead of the database waiting for them.
+      const finished = (): void => {
+        inFlight -= 1;
+        start();
+      };
+      pending.then(
+        (results) => {
+          finished();
+          batch.forEach((call, i) => {
+            const result = results[i];
+            if (result instanceof Error) call.reject(result);
+            else if (i >= results.length) call.reject(new Error('coalesce: no result for this call'));
+            else call.resolve(result as O);
+          });
+        },
+        (err: unknown) => {
+          finished();
+          batch.forEach((call) => call.reject(err));
+        },
+      );
     }
   };
 

@@ -37,6 +37,22 @@ describe('coalesce', () => {
     expect(seen).toEqual([[1], [2, 3]]);
   });
 
+  it('the next batch is sent before the finished batch\'s callers are answered (their answers overlap the database\'s work)', async () => {
+    const gate = deferred<void>();
+    const events: string[] = [];
+    const run = coalesce<number, number>(async (xs) => {
+      events.push(`run ${xs.join(',')}`);
+      if (xs[0] === 1) await gate.promise;
+      return xs;
+    }, { maxBatch: 10, maxInFlight: 1 });
+    const first = run(1).then(() => void events.push('answered 1'));
+    await new Promise((r) => setImmediate(r));
+    const second = run(2).then(() => void events.push('answered 2'));
+    gate.resolve();
+    await Promise.all([first, second]);
+    expect(events).toEqual(['run 1', 'run 2', 'answered 1', 'answered 2']);
+  });
+
   it('at most maxBatch calls per batch and maxInFlight batches at once', async () => {
     let inFlight = 0;
     let most = 0;
