@@ -10,7 +10,7 @@ import compression from 'compression';
 import type { AppContext } from './context.js';
 import { AppError } from './errors.js';
 import { errorHandler, sendError } from './http/error-handler.js';
-import { defineRoute, mountRoutes, routeHandler, type AnyRoute } from './http/route.js';
+import { asFastRoute, defineRoute, mountRoutes, type AnyRoute } from './http/route.js';
 import { fastLane } from './http/fast-lane.js';
 import { buildOpenApi } from './http/openapi.js';
 import { accessLogRecorder } from './access-log/recorder.js';
@@ -189,8 +189,29 @@ function buildHttp(ctx: AppContext, routes: AnyRoute[]) {
   app.use((_req, res) => {
     sendError(res, new AppError(404, 'not_found', 'Not found.'));
   });
-  const onError = errorHandler(ctx.logger);
-  app.use(onError);
-  const fast = fastLane(app, pipeline, onError, mounted.filter((route) => route.fastLane).map((route) => ({ route, handle: routeHandler(ctx, route) })));
+  app.use(errorHandler(ctx.logger));
+  const fast = fastLane(ctx, {
+    routes: mounted.map(asFastRoute).filter((route) => route !== null),
+    securityHeaders: headersSetBy(pipeline.securityHeaders),
+    cors: pipeline.cors !== null,
+    trustProxy: app.get('trust proxy fn') as (address: string, hop: number) => boolean,
+  });
   return { app, fast };
+}
+
+/** The headers a middleware that only sets headers (helmet) gives every answer, recorded once. */
+function headersSetBy(middleware: express.RequestHandler): Array<[string, string]> {
+  const headers = new Map<string, [string, string]>();
+  const recorder = {
+    setHeader: (name: string, value: unknown) => void headers.set(name.toLowerCase(), [name, String(value)]),
+    removeHeader: (name: string) => void headers.delete(name.toLowerCase()),
+    getHeader: (name: string) => headers.get(name.toLowerCase())?.[1],
+  };
+  let finished = false;
+  void middleware({} as Request, recorder as unknown as Response, (err?: unknown) => {
+    if (err) throw err;
+    finished = true;
+  });
+  if (!finished || headers.size === 0) throw new Error('the security headers could not be recorded');
+  return [...headers.values()];
 }

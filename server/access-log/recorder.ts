@@ -4,7 +4,9 @@
 // requests instead of one each: a busy door would otherwise pay a second commit per scan).
 // Reads of the access log first flush this process's pending rows, so a client always finds its
 // own previous request.
+import type http from 'node:http';
 import type { NextFunction, Request, Response } from 'express';
+import type { AccessIdentity } from '../auth/authenticate.js';
 import type { AppContext } from '../context.js';
 import { clientIp } from '../http/client-ip.js';
 import { preparedStatement } from '../shared/sql.js';
@@ -74,37 +76,53 @@ export async function closeAccessLog(db: AppContext['db']): Promise<void> {
 
 const MAX_PATH = 512;
 
-function safePath(req: Request): string {
-  // originalUrl keeps the mount path; drop the query string (it may carry badge values).
-  const raw = req.originalUrl.split('?')[0] ?? '/';
+/** A request path as the access log keeps it: no query string (it may carry badge values), no control characters. */
+export function loggablePath(url: string): string {
+  const raw = url.split('?')[0] ?? '/';
   return raw.replace(/[\u0000-\u001f\u007f]/g, '').slice(0, MAX_PATH) || '/';
+}
+
+export interface WatchedRequest {
+  method: string;
+  /** From loggablePath. */
+  path: string;
+  sourceIp: string | null;
+  /** Filled in when the session is known (authenticate). */
+  identity: AccessIdentity;
+}
+
+/** Records the request once its answer is sent, or as 499 when the client left before (E2.15). */
+export function watchRequest(app: AppContext, res: http.ServerResponse, request: WatchedRequest): void {
+  const startedAt = new Date();
+  const start = process.hrtime.bigint();
+  let written = false;
+  const write = () => {
+    if (written) return;
+    written = true;
+    const durationMs = Number((process.hrtime.bigint() - start) / 1_000_000n);
+    const { identity } = request;
+    const accountId = typeof identity.accountId === 'string' ? identity.accountId : null;
+    const username = typeof identity.username === 'string' ? identity.username.slice(0, 200) : null;
+    enqueue(app, {
+      at: startedAt,
+      account_id: accountId,
+      username: username?.replace(/\u0000/g, '') ?? null,
+      method: request.method.slice(0, 16),
+      path: request.path,
+      // A request the client abandoned before an answer is recorded as 499 (closed).
+      status: res.writableFinished ? res.statusCode : 499,
+      source_ip: request.sourceIp,
+      duration_ms: Math.min(durationMs, 2_147_483_647),
+    });
+  };
+  res.on('finish', write);
+  res.on('close', write);
 }
 
 export function accessLogRecorder(app: AppContext) {
   return (req: Request, res: Response, next: NextFunction): void => {
-    const startedAt = new Date();
-    const start = process.hrtime.bigint();
-    let written = false;
-    const write = () => {
-      if (written) return;
-      written = true;
-      const durationMs = Number((process.hrtime.bigint() - start) / 1_000_000n);
-      const accountId = typeof res.locals.accountId === 'string' ? res.locals.accountId : null;
-      const username = typeof res.locals.username === 'string' ? res.locals.username.slice(0, 200) : null;
-      enqueue(app, {
-        at: startedAt,
-        account_id: accountId,
-        username: username?.replace(/\u0000/g, '') ?? null,
-        method: req.method.slice(0, 16),
-        path: safePath(req),
-        // A request the client abandoned before an answer is recorded as 499 (closed).
-        status: res.writableFinished ? res.statusCode : 499,
-        source_ip: clientIp(req),
-        duration_ms: Math.min(durationMs, 2_147_483_647),
-      });
-    };
-    res.on('finish', write);
-    res.on('close', write);
+    // originalUrl keeps the mount path.
+    watchRequest(app, res, { method: req.method, path: loggablePath(req.originalUrl), sourceIp: clientIp(req), identity: res.locals as AccessIdentity });
     next();
   };
 }

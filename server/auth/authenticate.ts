@@ -2,7 +2,6 @@
 // session; the session row decides: a logged-out (E3.4) or idle (E3.6, 5 minutes) session is
 // refused at once, on every server sharing the database.
 import crypto, { type KeyObject } from 'node:crypto';
-import type { Request } from 'express';
 import jwt from 'jsonwebtoken';
 import type { AppContext } from '../context.js';
 import { ForbiddenError, UnauthorizedError } from '../errors.js';
@@ -170,9 +169,14 @@ export interface SessionClaims {
   sessionId: string;
 }
 
+/** Who the access log names for a request: filled in as soon as the session is known (E2.15). */
+export interface AccessIdentity {
+  accountId?: string;
+  username?: string;
+}
+
 /** The bearer token's claims (signature, issuer, audience, expiry), or 401. No database read. */
-export function sessionClaims(app: AppContext, req: Request): SessionClaims {
-  const header = req.get('authorization');
+export function sessionClaims(app: AppContext, header: string | undefined): SessionClaims {
   const match = header ? /^Bearer ([A-Za-z0-9._~+/=-]{1,4096})$/.exec(header) : null;
   if (!match) throw new UnauthorizedError('unauthorized', 'Sign-in required.');
   const { accountId, sessionId } = readClaims(app, match[1]!);
@@ -187,7 +191,7 @@ export function sessionClaims(app: AppContext, req: Request): SessionClaims {
  */
 export async function actorFromSession(
   app: AppContext,
-  req: Request,
+  identity: AccessIdentity,
   route: { allowWithExpiredPassword?: boolean },
   claims: SessionClaims,
   session: SessionRow | null,
@@ -195,8 +199,8 @@ export async function actorFromSession(
   if (!session || session.id !== claims.sessionId || session.account_id !== claims.accountId) {
     throw new UnauthorizedError('invalid_token', 'The sign-in token is not valid.');
   }
-  req.res!.locals.accountId = session.account_id;
-  req.res!.locals.username = session.username;
+  identity.accountId = session.account_id;
+  identity.username = session.username;
   if (session.ended_at) throw new UnauthorizedError('session_ended', 'This session has ended. Please sign in again.');
   if (session.idle) {
     await endSession(app, session.id, 'idle_timeout');
@@ -221,10 +225,15 @@ export async function actorFromSession(
   return actor;
 }
 
-/** Resolves the request's actor, or throws 401. Also records it for the access log. */
-export async function authenticate(app: AppContext, req: Request, route: { allowWithExpiredPassword?: boolean }): Promise<Actor> {
-  const claims = sessionClaims(app, req);
-  return actorFromSession(app, req, route, claims, await lookupSession(app, claims.sessionId));
+/** Resolves the request's actor from its Authorization header, or throws 401. Also records it for the access log. */
+export async function authenticate(
+  app: AppContext,
+  authorization: string | undefined,
+  identity: AccessIdentity,
+  route: { allowWithExpiredPassword?: boolean },
+): Promise<Actor> {
+  const claims = sessionClaims(app, authorization);
+  return actorFromSession(app, identity, route, claims, await lookupSession(app, claims.sessionId));
 }
 
 /**

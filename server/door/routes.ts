@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { defineRoute, type AnyRoute } from '../http/route.js';
+import { defineFastRoute, defineRoute, type AnyRoute } from '../http/route.js';
 import { decodeCursor, encodeCursor, errorSchema, idSchema, limitQuery, text, timestampInput } from '../shared/schemas.js';
 import { toRfc3339 } from '../shared/time.js';
 import { ValidationError } from '../errors.js';
@@ -53,7 +53,8 @@ const entriesQuerySchema = z.strictObject({
 const cursorShape = z.tuple([z.iso.datetime({ offset: true }), z.string().regex(/^\d{1,19}$/)]);
 
 export const doorRoutes: AnyRoute[] = [
-  defineRoute({
+  // The busiest request of all: served straight from node:http when it is plain (server/http/fast-lane.ts).
+  defineFastRoute({
     method: 'post',
     path: '/api/scans',
     summary: 'A badge scanned at a room door: granted or denied with a reason; every scan is logged (E6.1, E6.2)',
@@ -74,8 +75,6 @@ export const doorRoutes: AnyRoute[] = [
     // own statement (server/door/scan.ts).
     transaction: false,
     sessionInHandler: true,
-    // The busiest request of all: served without Express's router walk (server/http/fast-lane.ts).
-    fastLane: true,
     handler: async ({ app, body, session }) => {
       const r = await recordScan(app, { ...body, session: session! });
       return {

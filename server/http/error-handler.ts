@@ -56,7 +56,8 @@ interface BodyParserError {
   expose?: boolean;
 }
 
-function fromBodyParserError(err: BodyParserError): AppError | null {
+/** The answer to a body that could not be read or parsed, by body-parser's error types (also used by the fast lane). */
+export function fromBodyParserError(err: BodyParserError): AppError | null {
   switch (err.type) {
     case 'entity.parse.failed':
       return new ValidationError('The request body is not valid JSON.', [], 'malformed_json');
@@ -98,24 +99,33 @@ export function toAppError(err: unknown): AppError | null {
 
 export function sendError(res: Response, error: AppError): void {
   res.set(error.headers);
-  res.status(error.status).json({ error: { code: error.code, message: error.message, details: error.details } });
+  res.status(error.status).json(errorBody(error));
+}
+
+/** The error to answer for `err`, logged as it deserves: server-side failures, never a client's mistakes. */
+export function answerForError(err: unknown, logger: Logger, request: { method: string; path: string }): AppError {
+  const known = toAppError(err);
+  if (known) {
+    if (known.status >= 500) logger.warn({ code: known.code, path: request.path }, known.message);
+    return known;
+  }
+  logger.error({ err, method: request.method, path: request.path }, 'unexpected error');
+  return new AppError(500, 'internal_error', 'Something went wrong on our side. It has been logged.');
+}
+
+/** The contract's error body. */
+export function errorBody(error: AppError) {
+  return { error: { code: error.code, message: error.message, details: error.details } };
 }
 
 export function errorHandler(logger: Logger) {
   // Express recognises error handlers by their four parameters.
   return (err: unknown, req: Request, res: Response, _next: NextFunction): void => {
-    const known = toAppError(err);
     if (res.headersSent) {
       logger.error({ err, path: req.path }, 'error after the response started');
       res.end();
       return;
     }
-    if (known) {
-      if (known.status >= 500) logger.warn({ code: known.code, path: req.path }, known.message);
-      sendError(res, known);
-      return;
-    }
-    logger.error({ err, method: req.method, path: req.path }, 'unexpected error');
-    sendError(res, new AppError(500, 'internal_error', 'Something went wrong on our side. It has been logged.'));
+    sendError(res, answerForError(err, logger, req));
   };
 }

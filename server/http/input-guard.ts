@@ -2,7 +2,6 @@
 // NUL characters and lone UTF-16 surrogates in strings or keys, prototype-pollution keys,
 // and nesting deeper than any real request needs. The walk is iterative, so a maliciously
 // deep document cannot overflow the stack.
-import type { Request } from 'express';
 import { ValidationError } from '../errors.js';
 
 export const MAX_DEPTH = 16;
@@ -55,7 +54,7 @@ export function assertSafeValue(root: unknown, rootName: string): void {
 }
 
 /** Query and body. Path parameters are checked by the route kernel, where a bad one is a 404. */
-export function assertSafeInput(req: Request): void {
-  assertSafeValue(req.query, 'query');
-  if (req.body !== undefined) assertSafeValue(req.body, 'body');
+export function assertSafeInput(query: unknown, body: unknown): void {
+  assertSafeValue(query, 'query');
+  if (body !== undefined) assertSafeValue(body, 'body');
 }

@@ -6,7 +6,7 @@ import type { Knex } from 'knex';
 import { z } from 'zod';
 import type { AppContext } from '../context.js';
 import { NotFoundError, ValidationError, type ErrorDetail } from '../errors.js';
-import { actorFromSession, authenticate, sessionClaims, type Actor, type SessionRow } from '../auth/authenticate.js';
+import { actorFromSession, authenticate, sessionClaims, type AccessIdentity, type Actor, type SessionRow } from '../auth/authenticate.js';
 import { requirePermission, type Permission } from '../auth/permissions.js';
 import { assertSafeInput, assertSafeValue } from './input-guard.js';
 
@@ -19,7 +19,8 @@ export interface ResponseSpec {
   contentType?: string;
 }
 
-export interface Call<B, Q, P> {
+/** What a handler receives, whichever way the request came (Express or the fast lane). */
+export interface LeanCall<B, Q, P> {
   app: AppContext;
   /** The request's transaction for writes (one transaction per request), the pool for reads. */
   db: Knex;
@@ -29,8 +30,23 @@ export interface Call<B, Q, P> {
   actor: Actor | null;
   /** Routes with `sessionInHandler` only: the session to check (actor is then null). */
   session: DeferredSession | null;
+}
+
+/** What a handler of a route served by Express receives: also the request and response (streams, CSV). */
+export interface Call<B, Q, P> extends LeanCall<B, Q, P> {
   req: Request;
   res: Response;
+}
+
+/** The parts of a request the kernel reads, taken from Express's request or from node:http's. */
+export interface RequestView {
+  authorization: string | undefined;
+  params: unknown;
+  query: unknown;
+  /** undefined when the request had no body. */
+  body: unknown;
+  /** Who is asking, for the access log (filled in by authentication). */
+  identity: AccessIdentity;
 }
 
 /**
@@ -42,6 +58,9 @@ export interface DeferredSession {
   sessionId: string;
   authorize(row: SessionRow | null): Promise<Actor>;
 }
+
+/** The answers a fast-lane handler can give (JSON or nothing). */
+export type LeanReply = { status?: number; json: unknown; headers?: Record<string, string> } | { status: 204 };
 
 export type Reply =
   | { status?: number; json: unknown; headers?: Record<string, string> }
@@ -82,12 +101,19 @@ export interface RouteDef<
    */
   sessionInHandler?: boolean;
   /**
-   * Served by the fast lane (server/http/fast-lane.ts) when the request's path is exactly this
-   * route's: the same pipeline and kernel without Express's router walk. For the busiest route
-   * only; its path must have no parameters.
+   * Served by the fast lane (server/http/fast-lane.ts) when the request is plain (exact path, a
+   * small JSON body): the same kernel straight from node:http. For the busiest route only; its path
+   * has no parameters, and its handler sees no Express request or response and answers JSON.
    */
   fastLane?: boolean;
   handler: (call: Call<z.output<B>, z.output<Q>, z.output<P>>) => Promise<Reply>;
+}
+
+/** A route for the fast lane: its handler needs neither Express's request nor its response. */
+export interface FastRouteDef<B extends z.ZodType = z.ZodType, Q extends z.ZodType = z.ZodType, P extends z.ZodType = z.ZodType>
+  extends Omit<RouteDef<B, Q, P>, 'handler' | 'fastLane'> {
+  fastLane: true;
+  handler: (call: LeanCall<z.output<B>, z.output<Q>, z.output<P>>) => Promise<LeanReply>;
 }
 
 export type AnyRoute = RouteDef<z.ZodType, z.ZodType, z.ZodType>;
@@ -98,6 +124,20 @@ export function defineRoute<
   P extends z.ZodType = z.ZodUndefined,
 >(def: RouteDef<B, Q, P>): AnyRoute {
   return def as unknown as AnyRoute;
+}
+
+/** A route served by the fast lane when the request allows (server/http/fast-lane.ts), else by Express. */
+export function defineFastRoute<
+  B extends z.ZodType = z.ZodUndefined,
+  Q extends z.ZodType = z.ZodUndefined,
+  P extends z.ZodType = z.ZodUndefined,
+>(def: Omit<FastRouteDef<B, Q, P>, 'fastLane'>): AnyRoute {
+  return { ...def, fastLane: true } as unknown as AnyRoute;
+}
+
+/** A fast-lane route's declaration as the fast lane uses it. */
+export function asFastRoute(route: AnyRoute): FastRouteDef | null {
+  return route.fastLane ? (route as unknown as FastRouteDef) : null;
 }
 
 export function zodIssuesToDetails(error: z.ZodError, prefix: string): ErrorDetail[] {
@@ -131,7 +171,7 @@ function assertNoBody(body: unknown): void {
 const WRITE_METHODS = new Set<Method>(['post', 'put', 'patch', 'delete']);
 
 /** Path parameters, query and body, validated; throws 404 (bad ids) or 400. */
-function parseRequest(route: AnyRoute, req: Request): { params: unknown; query: unknown; body: unknown } {
+function parseRequest(route: AnyRoute, req: RequestView): { params: unknown; query: unknown; body: unknown } {
   // An id that is not even well-formed is simply an id that does not exist.
   // (Fix: path parameters used to go through the input guard first, so `/api/orgs/%00`
   // answered 400 while `/api/orgs/abc` answered 404; both are now 404, after the sign-in
@@ -148,56 +188,65 @@ function parseRequest(route: AnyRoute, req: Request): { params: unknown; query: 
     params = parsed.data;
   }
   const query = parsePart(route.query, req.query, 'query');
-  if (route.body && req.body === undefined && WRITE_METHODS.has(route.method)) {
-    req.body = {};
-  }
+  const sent = route.body && req.body === undefined && WRITE_METHODS.has(route.method) ? {} : req.body;
   // Fix: a route without a body schema used to ignore whatever body it was sent, so
   // `POST /api/auth/logout {"anything":1}` succeeded. A body is now refused unless it is
   // absent or `{}` — unknown fields are an error everywhere, as with strict schemas.
-  if (!route.body) assertNoBody(req.body);
-  const body = parsePart(route.body, req.body, 'body');
+  if (!route.body) assertNoBody(sent);
+  const body = parsePart(route.body, sent, 'body');
   return { params, query, body };
 }
 
-/** The request handler of one route: authentication, validation, the transaction, the handler, the answer. */
+/**
+ * One request through the kernel: input guard, who is asking (401/403 before 400/404), the
+ * validated parts, the transaction, the handler. `http` is Express's request and response, for
+ * the handlers that use them; the fast lane has none (its routes' handlers take a LeanCall).
+ */
+export async function runRoute(app: AppContext, route: AnyRoute, req: RequestView, http: { req: Request; res: Response } | null): Promise<Reply> {
+  assertSafeInput(req.query, req.body);
+  const access = route.access;
+  let actor: Actor | null = null;
+  let session: DeferredSession | null = null;
+  if (access !== 'public' && route.sessionInHandler) {
+    const claims = sessionClaims(app, req.authorization);
+    session = {
+      sessionId: claims.sessionId,
+      authorize: async (row) => {
+        const who = await actorFromSession(app, req.identity, route, claims, row);
+        if (access !== 'signed-in') requirePermission(who, access);
+        return who;
+      },
+    };
+  } else if (access !== 'public') {
+    actor = await authenticate(app, req.authorization, req.identity, route);
+    if (access !== 'signed-in') requirePermission(actor, access);
+  }
+  let parsed: { params: unknown; query: unknown; body: unknown };
+  try {
+    parsed = parseRequest(route, req);
+  } catch (err) {
+    // Who is asking is settled before what they asked: 401/403 come before 400/404.
+    if (session) {
+      const who = await authenticate(app, req.authorization, req.identity, route);
+      if (access !== 'public' && access !== 'signed-in') requirePermission(who, access);
+    }
+    throw err;
+  }
+  const { params, query, body } = parsed;
+
+  const run = (db: Knex) => {
+    const call: LeanCall<unknown, unknown, unknown> = { app, db, body, query, params, actor, session };
+    return route.handler((http ? { ...call, ...http } : call) as Call<unknown, unknown, unknown>);
+  };
+  const useTransaction = route.transaction ?? WRITE_METHODS.has(route.method);
+  return useTransaction ? await app.db.knex.transaction((trx) => run(trx)) : await run(app.db.knex);
+}
+
+/** The Express handler of one route. */
 export function routeHandler(app: AppContext, route: AnyRoute): (req: Request, res: Response) => Promise<void> {
   return async (req: Request, res: Response) => {
-    assertSafeInput(req);
-    const access = route.access;
-    let actor: Actor | null = null;
-    let session: DeferredSession | null = null;
-    if (access !== 'public' && route.sessionInHandler) {
-      const claims = sessionClaims(app, req);
-      session = {
-        sessionId: claims.sessionId,
-        authorize: async (row) => {
-          const who = await actorFromSession(app, req, route, claims, row);
-          if (access !== 'signed-in') requirePermission(who, access);
-          return who;
-        },
-      };
-    } else if (access !== 'public') {
-      actor = await authenticate(app, req, route);
-      if (access !== 'signed-in') requirePermission(actor, access);
-    }
-    let parsed: { params: unknown; query: unknown; body: unknown };
-    try {
-      parsed = parseRequest(route, req);
-    } catch (err) {
-      // Who is asking is settled before what they asked: 401/403 come before 400/404.
-      if (session) {
-        const who = await authenticate(app, req, route);
-        if (access !== 'public' && access !== 'signed-in') requirePermission(who, access);
-      }
-      throw err;
-    }
-    const { params, query, body } = parsed;
-
-    const run = (db: Knex) =>
-      route.handler({ app, db, body, query, params, actor, session, req, res } as Call<unknown, unknown, unknown>);
-    const useTransaction = route.transaction ?? WRITE_METHODS.has(route.method);
-    const reply = useTransaction ? await app.db.knex.transaction((trx) => run(trx)) : await run(app.db.knex);
-    sendReply(res, reply);
+    const view: RequestView = { authorization: req.get('authorization'), params: req.params, query: req.query, body: req.body, identity: res.locals as AccessIdentity };
+    sendReply(res, await runRoute(app, route, view, { req, res }));
   };
 }
 

@@ -123,10 +123,20 @@ const cases: Array<{ name: string; lane: Lane; request: (badge: string) => Sent;
   { name: 'a forged token', lane: 'fast', status: 401, request: (badge) => ({ headers: json('eyJhbGciOiJIUzI1NiJ9.e30.bad'), body: scan(badge) }) },
   { name: 'an auditor (no scans:write)', lane: 'fast', status: 403, request: (badge) => ({ headers: json(auditorToken), body: scan(badge) }) },
   { name: 'no token and a bad body: 401 first', lane: 'fast', status: 401, request: () => ({ headers: { 'content-type': 'application/json' }, body: '{}' }) },
-  { name: 'text/plain', lane: 'fast', status: 415, request: (badge) => ({ headers: { ...json(), 'content-type': 'text/plain' }, body: scan(badge) }) },
-  { name: 'UTF-16 declared', lane: 'fast', status: 415, request: (badge) => ({ headers: { ...json(), 'content-type': 'application/json; charset=utf-16' }, body: scan(badge) }) },
-  { name: 'a body over 1 MB', lane: 'fast', status: 413, request: () => ({ headers: json(), body: JSON.stringify({ roomId, badge: 'x'.repeat(1_100_000) }) }) },
-  { name: 'no body', lane: 'fast', status: 400, request: () => ({ headers: json() }) },
+  { name: 'text/plain (Express)', lane: 'express', status: 415, request: (badge) => ({ headers: { ...json(), 'content-type': 'text/plain' }, body: scan(badge) }) },
+  { name: 'UTF-16 declared (Express)', lane: 'express', status: 415, request: (badge) => ({ headers: { ...json(), 'content-type': 'application/json; charset=utf-16' }, body: scan(badge) }) },
+  { name: 'a body over 1 MB (Express)', lane: 'express', status: 413, request: () => ({ headers: json(), body: JSON.stringify({ roomId, badge: 'x'.repeat(1_100_000) }) }) },
+  { name: 'no body (Express)', lane: 'express', status: 400, request: () => ({ headers: json() }) },
+  { name: 'only a byte order mark (an empty body is {})', lane: 'fast', status: 400, request: () => ({ headers: json(), body: '\uFEFF' }) },
+  { name: 'only white space', lane: 'fast', status: 400, request: () => ({ headers: json(), body: ' \n\t ' }) },
+  { name: 'an array', lane: 'fast', status: 400, request: () => ({ headers: json(), body: '[1,2]' }) },
+  { name: 'JSON with a trailing comma', lane: 'fast', status: 400, request: (badge) => ({ headers: json(), body: `{"roomId":"${roomId}","badge":"${badge}",}` }) },
+  { name: 'a badge of 600 characters', lane: 'fast', status: 400, request: () => ({ headers: json(), body: scan('x'.repeat(600)) }) },
+  { name: 'a body just over 16 KiB (Express)', lane: 'express', status: 400, request: () => ({ headers: json(), body: JSON.stringify({ roomId, badge: 'y'.repeat(17_000) }) }) },
+  { name: 'charset=utf8 without the dash (Express)', lane: 'express', status: 415, request: (badge) => ({ headers: { ...json(), 'content-type': 'application/json; charset=utf8' }, body: scan(badge) }) },
+  { name: 'upper-case content type', lane: 'fast', status: 201, request: (badge) => ({ headers: { ...json(), 'content-type': 'APPLICATION/JSON; CHARSET=UTF-8' }, body: scan(badge, { direction: 'in' }) }) },
+  { name: 'a content type with another parameter (Express)', lane: 'express', status: 201, request: (badge) => ({ headers: { ...json(), 'content-type': 'application/json; charset=utf-8; x=1' }, body: scan(badge, { direction: 'out' }) }) },
+  { name: 'a gzip content encoding (Express)', lane: 'express', status: 400, request: (badge) => ({ headers: { ...json(), 'content-encoding': 'gzip' }, body: scan(badge) }) },
   { name: 'a query string (Express)', lane: 'express', status: 201, request: (badge) => ({ path: '/api/scans?x=1', headers: json(), body: scan(badge, { direction: 'out' }) }) },
   { name: 'a trailing slash (Express)', lane: 'express', status: 201, request: (badge) => ({ path: '/api/scans/', headers: json(), body: scan(badge) }) },
 ];
@@ -178,22 +188,46 @@ describe('POST /api/scans: the fast lane answers exactly as Express', () => {
     expect(rows[2]).toMatchObject({ account_id: null, status: 401 });
   });
 
-  it('with CORS configured, the allowed origin gets the same CORS headers on both lanes', async () => {
+  it('with CORS configured: a request with an Origin goes to Express (CORS headers), one without takes the fast lane; answers alike', async () => {
     const cors = await startTestServer({ scryptCost: 1024, corsOrigin: 'https://desk.example.jp' });
     const corsFast = await laneServer(buildRequestListener(cors.ctx));
     const corsPlain = await laneServer(buildApp(cors.ctx));
     try {
-      const headers = { 'content-type': 'application/json', origin: 'https://desk.example.jp' };
-      const a = await send(corsFast.url, { headers, body: '{}' });
-      const b = await send(corsPlain.url, { headers, body: '{}' });
-      expect(a.status).toBe(401);
-      expect(a.headers['access-control-allow-origin']).toBe('https://desk.example.jp');
-      expect(comparable(a.headers)).toEqual(comparable(b.headers));
-      expect(a.body).toBe(b.body);
-      expect(corsFast.lanes).toEqual(['fast']);
+      const variants: Array<Record<string, string>> = [{ 'content-type': 'application/json', origin: 'https://desk.example.jp' }, { 'content-type': 'application/json' }];
+      for (const headers of variants) {
+        const a = await send(corsFast.url, { headers, body: '{}' });
+        const b = await send(corsPlain.url, { headers, body: '{}' });
+        expect(a.status).toBe(401);
+        expect(a.headers['access-control-allow-origin']).toBe('origin' in headers ? 'https://desk.example.jp' : undefined);
+        expect(comparable(a.headers)).toEqual(comparable(b.headers));
+        expect(a.body).toBe(b.body);
+      }
+      expect(corsFast.lanes).toEqual(['express', 'fast']);
     } finally {
       for (const l of [corsFast, corsPlain]) await new Promise((resolve) => l.server.close(resolve));
       await cors.close();
+    }
+  });
+
+  it('behind a trusted proxy (TRUST_PROXY), both lanes log the same client address from X-Forwarded-For', async () => {
+    const proxied = await startTestServer({ scryptCost: 1024, trustProxy: 'loopback' });
+    const pFast = await laneServer(buildRequestListener(proxied.ctx));
+    const pPlain = await laneServer(buildApp(proxied.ctx));
+    try {
+      const since = new Date();
+      const headers = { 'content-type': 'application/json', 'x-forwarded-for': '203.0.113.7' };
+      await send(pFast.url, { headers, body: '{}' });
+      await send(pPlain.url, { headers, body: '{}' });
+      await flushAccessLog();
+      const rows = (await proxied.ctx.db.knex('access_log').where('at', '>=', since).andWhere({ path: '/api/scans' }).orderBy('id').select('source_ip', 'status')) as Array<Record<string, unknown>>;
+      expect(rows).toEqual([
+        { source_ip: '203.0.113.7', status: 401 },
+        { source_ip: '203.0.113.7', status: 401 },
+      ]);
+      expect(pFast.lanes).toEqual(['fast']);
+    } finally {
+      for (const l of [pFast, pPlain]) await new Promise((resolve) => l.server.close(resolve));
+      await proxied.close();
     }
   });
 });
