@@ -66,19 +66,26 @@ export function fastLane(app: AppContext, options: FastLaneOptions): FastLane {
     return n >= 1 && n <= FAST_LANE_MAX_BODY;
   };
 
+  // The headers of every answer, flattened once: [name, value, name, value, …].
+  const fixedHeaders = [...options.securityHeaders, ['Cache-Control', 'no-store'] as [string, string]];
+  const fixedFlat = fixedHeaders.flat();
+
   /** Writes a JSON answer (or an empty 204) with the headers the Express pipeline gives it. */
   const answer = (res: http.ServerResponse, status: number, body: unknown, headers: Record<string, string> | undefined): void => {
-    const fields = new Map<string, [string, string]>();
-    for (const [name, value] of options.securityHeaders) fields.set(name.toLowerCase(), [name, value]);
-    fields.set('cache-control', ['Cache-Control', 'no-store']);
-    if (headers) for (const [name, value] of Object.entries(headers)) fields.set(name.toLowerCase(), [name, value]);
-    let text: string | undefined;
-    if (status !== 204) {
-      text = JSON.stringify(body);
-      fields.set('content-type', ['Content-Type', 'application/json; charset=utf-8']);
-      fields.set('content-length', ['Content-Length', String(Buffer.byteLength(text))]);
+    let fields = fixedFlat;
+    if (headers) {
+      // A header of the answer's own replaces a fixed one of the same name, as res.set does.
+      const own = new Map(Object.entries(headers).map(([name, value]) => [name.toLowerCase(), [name, value]] as const));
+      fields = fixedHeaders.filter(([name]) => !own.has(name.toLowerCase())).flat();
+      for (const [name, value] of own.values()) fields.push(name, value);
     }
-    res.writeHead(status, [...fields.values()].flat());
+    if (status === 204) {
+      res.writeHead(status, fields);
+      res.end();
+      return;
+    }
+    const text = JSON.stringify(body);
+    res.writeHead(status, [...fields, 'Content-Type', 'application/json; charset=utf-8', 'Content-Length', String(Buffer.byteLength(text))]);
     res.end(text);
   };
 

@@ -168,12 +168,15 @@ if (!usingPostgres) {
         ['POST (a write)', () => request(url).post('/api/orgs').set(auth).send({ name: '停止中 株式会社', kind: 'depositor' })],
         ['sign-in', () => login()],
         ['journal verification', () => request(url).get('/api/journal/verify').set(auth)],
+        // A badge scan takes the fast lane (server/http/fast-lane.ts): the same 503 and Retry-After.
+        ['a badge scan', () => request(url).post('/api/scans').set(auth).send({ roomId: '00000000-0000-4000-8000-000000000000', badge: 'tb1_any' })],
       ];
       for (const [what, send] of checks) {
         const res = await timed(what, () => send().timeout(MAX_ANSWER_MS + 1000));
         expect(res.status, `${what}: ${res.text}`).toBe(503);
         errorShape(res.body);
         expect(res.body.error.code, what).toBe('database_unavailable');
+        expect(res.headers['retry-after'], what).toBe('5');
         expect(res.text, what).not.toMatch(/ECONNREFUSED|ECONNRESET|Knex|pool|\bat |127\.0\.0\.1|node_modules|\.ts:/);
       }
       // Several at once, as a busy front desk would send them: all 503, none hangs.
