@@ -108,11 +108,14 @@ export function fastLane(app: AppContext, options: FastLaneOptions): FastLane {
         return;
       }
       const view = { authorization: req.headers.authorization, params: {}, query: {}, body, identity };
-      runRoute(app, route as unknown as AnyRoute, view, null).then((reply) => {
-        const r = reply as LeanReply;
-        if ('json' in r) answer(res, r.status ?? 200, r.json, r.headers);
-        else answer(res, 204, undefined, undefined);
-      }, fail);
+      // An answer that cannot be written (say, a value JSON cannot hold) is an error like any other.
+      runRoute(app, route as unknown as AnyRoute, view, null)
+        .then((reply) => {
+          const r = reply as LeanReply;
+          if ('json' in r) answer(res, r.status ?? 200, r.json, r.headers);
+          else answer(res, 204, undefined, undefined);
+        })
+        .catch(fail);
     });
   };
 
