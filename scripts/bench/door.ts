@@ -310,6 +310,22 @@ async function entryQueries(name: string, port: number, token: string, count: nu
   return { name, latency: stats(latencies), errors, avgItems: items / Math.max(1, count - errors) };
 }
 
+/**
+ * Writes out the dirty pages a bulk load left behind, so that neither the scans nor pgbench run
+ * beside a spread checkpoint started by someone else's WAL (the seed's gigabyte of entries would
+ * otherwise trigger one a minute later, in the middle of pgbench, with full-page writes after it).
+ */
+async function checkpoint(when: string): Promise<void> {
+  const started = Date.now();
+  try {
+    await adminQuery('CHECKPOINT');
+    log(`  CHECKPOINT ${when}: ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  } catch (err) {
+    // Needs superuser or pg_checkpoint; without it the run goes on, only a little less even.
+    log(`  CHECKPOINT ${when} not allowed (${(err as Error).message}); figures may include a checkpoint's writes`);
+  }
+}
+
 // ---------------------------------------------------------------- 5. pgbench
 function pgbenchPath(): string {
   if (process.env.PGBENCH) return process.env.PGBENCH;
@@ -332,6 +348,7 @@ async function runPgbench(): Promise<{ tps: number; latencyMs: number; output: s
   state.databases.add(pgbenchDbName);
   log(`pgbench -i -s 10 into ${pgbenchDbName}`);
   await execFileP(bin, [...args, '-i', '-s', '10', '-q', pgbenchDbName], { env, timeout: 180_000, maxBuffer: 16 << 20 });
+  await checkpoint('after pgbench -i');
   log(`pgbench -c 8 -j 2 -T ${P.pgbenchSeconds} (TPC-B)`);
   const { stdout } = await execFileP(bin, [...args, '-c', '8', '-j', '2', '-T', String(P.pgbenchSeconds), pgbenchDbName], {
     env,
@@ -373,6 +390,7 @@ async function main(): Promise<void> {
   const seeded = await seedDoor(ctx, { people: P.people, rooms: P.rooms, entries: P.entries }, log);
   const seedSeconds = (Date.now() - seedStart) / 1000;
   log(`seeded ${P.people} people with badges, ${P.rooms} secure rooms, ${P.entries.toLocaleString('en')} entries in ${seedSeconds.toFixed(1)} s`);
+  await checkpoint('after seeding');
 
   if (opt['seed-only']) {
     opt.keep = true;
@@ -381,9 +399,8 @@ async function main(): Promise<void> {
 
   // 2. the server, as a child process
   const port = await freePort();
-  // The same V8 flags as `npm start` (package.json): a smaller young generation keeps the RSS
-  // down under load at no measurable cost in throughput (docs/performance.md).
-  // The V8 flags of `npm start` (package.json), unless BENCH_NODE_ARGS says otherwise.
+  // The V8 flags of `npm start` (package.json), unless BENCH_NODE_ARGS says otherwise: a smaller
+  // young generation keeps the RSS down under load at no measurable cost (docs/performance.md).
   const nodeArgs = [...(process.env.BENCH_NODE_ARGS ?? '--max-semi-space-size=4 --heap-growing-percent=50').split(' ').filter(Boolean), ...(opt['cpu-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(opt['cpu-prof'])}`] : [])];
   const child = spawn(process.execPath, [...nodeArgs, path.join(ROOT, 'scripts/tachiai.mjs'), 'serve'], {
     cwd: ROOT,
