@@ -732,6 +732,69 @@ describe('door: registration forms', () => {
   });
 });
 
+describe('door: subcontracting consent (E8.1–E8.3)', () => {
+  it('a subcontractor\'s person gets no badge until the depositor\'s written consent is recorded in its form', async () => {
+    const sub = await post('/api/orgs', { name: '株式会社再委託データ', kind: 'subcontractor' });
+    const depositor = await post('/api/orgs', { name: '株式会社預託元', kind: 'depositor' });
+    const worker = await post('/api/people', { name: '松本 九郎', orgId: sub.id, roles: ['staff'] });
+    // The badge form's refusal (409) is logged by the browser; the page shows it in words.
+    await withPage(() => openPage('ja-JP', undefined, /status of 409/), async (w) => {
+      const { page } = w;
+      await signIn(page, server.admin, server.admin.badgeToken);
+      await page.getByTestId('door-tab-admin').click();
+
+      await page.getByTestId('admin-tab-badge').click();
+      await page.getByTestId('admin-badge-personId').selectOption(worker.id);
+      await page.getByTestId('admin-badge-pin').fill('482913');
+      await page.getByTestId('admin-badge-pinConfirm').fill('482913');
+      await page.getByTestId('admin-badge-submit').click();
+      await expect.poll(() => text(page, 'admin-badge-status')).toBe(
+        '再委託先の人の入館証は、預託元の書面による承諾を登録してから発行できます（「再委託の承諾の登録」で登録します）。',
+      );
+
+      // The consent form offers only subcontractors and disposal vendors, and only depositors as the consenting party.
+      await page.getByTestId('admin-tab-consent').click();
+      const offered = await page.getByTestId('admin-consent-orgId').locator('option').allInnerTexts();
+      expect(offered).toContain('株式会社再委託データ（再委託先）');
+      expect(offered.some((o) => o.includes('株式会社テスト受託'))).toBe(false);
+      const depositors = await page.getByTestId('admin-consent-depositorOrgId').locator('option').allInnerTexts();
+      expect(depositors).toContain('株式会社預託元');
+      expect(depositors.some((o) => o.includes('株式会社再委託データ'))).toBe(false);
+      // Nothing chosen: refused at the field, nothing sent.
+      await page.getByTestId('admin-consent-submit').click();
+      await expect.poll(() => text(page, 'admin-consent-orgId-error')).toBe('選択してください。');
+      await page.getByTestId('admin-consent-orgId').selectOption(sub.id);
+      await page.getByTestId('admin-consent-depositorOrgId').selectOption(depositor.id);
+      await page.getByTestId('admin-consent-documentRef').fill('承諾書 2026-003（総務部 書庫A）');
+      const recorded = page.waitForResponse((r) => r.url().endsWith(`/api/orgs/${sub.id}/consents`) && r.request().method() === 'POST');
+      await page.getByTestId('admin-consent-submit').click();
+      expect((await recorded).status()).toBe(201);
+      await expect.poll(() => text(page, 'admin-consent-status')).toBe('株式会社再委託データについて、預託元の書面による承諾を登録しました。');
+      await screenshot(page, 'door-admin-consent-ja');
+
+      // Now the same badge is issued.
+      await page.getByTestId('admin-tab-badge').click();
+      await page.getByTestId('admin-badge-personId').selectOption(worker.id);
+      await page.getByTestId('admin-badge-pin').fill('482913');
+      await page.getByTestId('admin-badge-pinConfirm').fill('482913');
+      await page.getByTestId('admin-badge-submit').click();
+      await expect.poll(() => text(page, 'admin-badge-status')).toContain('松本 九郎さんの入館証を発行しました');
+
+      await page.getByTestId('lang-switch').click();
+      await page.getByTestId('admin-tab-consent').click();
+      expect(await text(page, 'admin-tab-consent')).toBe('Record a subcontracting consent');
+      expect(await page.locator('label[for="f-consent-grantedAt"]').innerText()).toBe('Consent given on');
+    });
+    // Recorded as entered, with the journal entry the route writes.
+    const journal = await request(server.url)
+      .get('/api/journal')
+      .query({ subject: `org:${sub.id}`, action: 'orgs.consent_recorded' })
+      .set('Authorization', `Bearer ${await adminToken()}`);
+    expect(journal.body.items).toHaveLength(1);
+    expect(journal.body.items[0].payload).toMatchObject({ depositorOrgId: depositor.id, documentRef: '承諾書 2026-003（総務部 書庫A）' });
+  });
+});
+
 describe('door: speed and weight', () => {
   it('(f) the front-desk page weighs under 150 KB and is interactive in well under a second', async () => {
     await withPage(() => openPage('ja-JP'), async (w) => {

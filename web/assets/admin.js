@@ -76,6 +76,20 @@ addMessages({
     'admin.nda.submit': '登録する',
     'admin.nda.done': '{name}さんの秘密保持契約を登録しました。',
 
+    'admin.consent': '再委託の承諾の登録',
+    'admin.consent.intro': '再委託先・廃棄業者の人に入館証を発行するには、預託元の書面による承諾が必要です。承諾書を受け取ったら登録します。',
+    'admin.consent.orgId': '再委託先・廃棄業者',
+    'admin.consent.depositorOrgId': '承諾した預託元（任意）',
+    'admin.consent.grantedAt': '承諾日',
+    'admin.consent.expiresAt': '有効期限（任意）',
+    'admin.consent.documentRef': '承諾書の管理番号・保管場所',
+    'admin.consent.documentRef.hint': '例: 承諾書 2026-003（総務部 書庫A）',
+    'admin.consent.submit': '登録する',
+    'admin.consent.done': '{org}について、預託元の書面による承諾を登録しました。',
+    'admin.consent.done_later': '{org}について、預託元の書面による承諾を登録しました（承諾日から有効になります）。',
+    'admin.form.consent_not_applicable': '承諾を登録できるのは、再委託先と廃棄業者だけです。',
+    'admin.error.not_depositor': '預託元を選んでください。',
+
     'admin.training': '教育研修の記録',
     'admin.training.intro': '実施した教育研修を、日時・講師・方法・内容・受講者とともに記録します。',
     'admin.training.title': '研修名',
@@ -167,7 +181,7 @@ addMessages({
     'admin.form.already_on_access_list': 'この人はすでにこの部屋の入室許可者です。',
     'admin.form.already_revoked': 'この入館証はすでに失効しています。',
     'admin.form.badge_revoked': 'この入館証は失効しているため、印刷できません。',
-    'admin.form.consent_missing': '再委託先の人の入館証は、預託元の書面による承諾を登録してから発行できます。',
+    'admin.form.consent_missing': '再委託先の人の入館証は、預託元の書面による承諾を登録してから発行できます（「再委託の承諾の登録」で登録します）。',
     'admin.form.already_left': 'この人の退職・異動はすでに登録されています。',
     'admin.form.already_acknowledged': 'この通知はすでに確認済みです。',
     'admin.form.forbidden': 'この操作を行う権限がありません。',
@@ -242,6 +256,20 @@ addMessages({
     'admin.nda.documentRef.hint': 'e.g. NDA-2026-014 (general affairs, archive A)',
     'admin.nda.submit': 'Record',
     'admin.nda.done': 'NDA of {name} recorded.',
+
+    'admin.consent': 'Record a subcontracting consent',
+    'admin.consent.intro': 'People of a subcontractor or disposal vendor get badges only with the depositor’s written consent. Record it when the signed document arrives.',
+    'admin.consent.orgId': 'Subcontractor or disposal vendor',
+    'admin.consent.depositorOrgId': 'Consenting depositor (optional)',
+    'admin.consent.grantedAt': 'Consent given on',
+    'admin.consent.expiresAt': 'Expires on (optional)',
+    'admin.consent.documentRef': 'Document reference',
+    'admin.consent.documentRef.hint': 'e.g. Consent 2026-003 (general affairs, archive A)',
+    'admin.consent.submit': 'Record',
+    'admin.consent.done': 'Written consent for {org} recorded.',
+    'admin.consent.done_later': 'Written consent for {org} recorded (valid from the day it was given).',
+    'admin.form.consent_not_applicable': 'Consents are recorded for subcontractors and disposal vendors only.',
+    'admin.error.not_depositor': 'Choose a depositor.',
 
     'admin.training': 'Record a training',
     'admin.training.intro': 'Record each security training with its date, instructor, method, content and participants.',
@@ -334,7 +362,7 @@ addMessages({
     'admin.form.already_on_access_list': 'This person is already on the room’s access list.',
     'admin.form.already_revoked': 'This badge is already revoked.',
     'admin.form.badge_revoked': 'This badge is revoked and cannot be printed.',
-    'admin.form.consent_missing': 'A subcontractor’s people get badges only after the depositor’s written consent is recorded.',
+    'admin.form.consent_missing': 'A subcontractor’s people get badges only after the depositor’s written consent is recorded (“Record a subcontracting consent”).',
     'admin.form.already_left': 'This person’s leave is already recorded.',
     'admin.form.already_acknowledged': 'This notice was already acknowledged.',
     'admin.form.forbidden': 'You are not allowed to do this.',
@@ -345,9 +373,9 @@ addMessages({
   },
 });
 
-const TASKS = ['person', 'badge', 'access', 'nda', 'training', 'revoke', 'leave', 'notifications', 'org', 'room'];
+const TASKS = ['person', 'badge', 'access', 'nda', 'consent', 'training', 'revoke', 'leave', 'notifications', 'org', 'room'];
 const ORG_KINDS = ['depositor', 'contractor', 'subcontractor', 'carrier', 'disposal_vendor', 'visitor_company'];
-const CONFLICTS = ['person_left', 'already_on_access_list', 'already_revoked', 'badge_revoked', 'consent_missing', 'already_left', 'already_acknowledged', 'forbidden', 'not_found', 'database_unavailable'];
+const CONFLICTS = ['person_left', 'already_on_access_list', 'already_revoked', 'badge_revoked', 'consent_missing', 'consent_not_applicable', 'already_left', 'already_acknowledged', 'forbidden', 'not_found', 'database_unavailable'];
 
 /** "No. 1A2B3C4D", as printed on the card. */
 const badgeNo = (id) => String(id).slice(0, 8).toUpperCase();
@@ -470,6 +498,26 @@ export function createAdmin(host, door) {
       send: (body) => api('POST', '/api/ndas', { body }),
       done: (d, v) => ({ key: 'admin.nda.done', params: { name: personName(v.personId) } }),
     },
+    // E8.1–E8.3: a subcontractor's people get badges only once the depositor's written consent
+    // is on file (the server refuses the badge with consent_missing until then).
+    consent: {
+      fields: [
+        { n: 'orgId', type: 'select', src: 'consentOrgs', api: '-' },
+        { n: 'depositorOrgId', type: 'select', src: 'depositors' },
+        { n: 'grantedAt', type: 'date', def: () => siteNow(tz()).date },
+        { n: 'expiresAt', type: 'date' },
+        { n: 'documentRef', attrs: { maxlength: 500, autocomplete: 'off' } },
+      ],
+      check: (v) => (v.orgId ? null : { orgId: 'admin.error.select' }),
+      body: (v) => ({
+        depositorOrgId: opt(v.depositorOrgId),
+        grantedAt: v.grantedAt ? siteTime(`${v.grantedAt}T00:00:00`, tz()) : undefined,
+        expiresAt: v.expiresAt ? siteTime(`${v.expiresAt}T23:59:59`, tz()) : undefined,
+        documentRef: v.documentRef,
+      }),
+      send: (body, v) => api('POST', `/api/orgs/${encodeURIComponent(v.orgId)}/consents`, { body }),
+      done: (d, v) => ({ key: d.validNow ? 'admin.consent.done' : 'admin.consent.done_later', params: { org: orgName(v.orgId) } }),
+    },
     training: {
       fields: [
         { n: 'title', attrs: { maxlength: 300, autocomplete: 'off' } },
@@ -525,6 +573,7 @@ export function createAdmin(host, door) {
       after: async (d) => {
         await loadOrgs();
         setValue('person', 'orgId', d.id);
+        setValue('consent', 'orgId', d.id);
       },
     },
     room: {
@@ -555,6 +604,7 @@ export function createAdmin(host, door) {
 
   const personName = (id) => a?.people.find((p) => p.id === id)?.name ?? '';
   const roomName = (id) => door.rooms().find((r) => r.id === id)?.name ?? '';
+  const orgName = (id) => a?.orgs.find((o) => o.id === id)?.name ?? '';
 
   async function loadList(path, key) {
     const my = a;
@@ -859,6 +909,8 @@ export function createAdmin(host, door) {
     const option = (name, detail) => t(l, 'admin.option', { name, detail });
     if (src === 'people') return { items: a.people.filter((p) => !p.leftAt), label: (p) => option(p.name, p.orgName) };
     if (src === 'orgs') return { items: a.orgs, label: (o) => option(o.name, t(l, `org.kind.${o.kind}`)) };
+    if (src === 'consentOrgs') return { items: a.orgs.filter((o) => o.kind === 'subcontractor' || o.kind === 'disposal_vendor'), label: (o) => option(o.name, t(l, `org.kind.${o.kind}`)) };
+    if (src === 'depositors') return { items: a.orgs.filter((o) => o.kind === 'depositor'), label: (o) => o.name };
     if (src === 'rooms') return { items: door.rooms(), label: (r) => r.name };
     return {
       items: a.badges.filter((b) => b.status === 'valid'),
