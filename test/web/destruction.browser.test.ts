@@ -217,10 +217,21 @@ describe('destruction at the front desk', () => {
       await form.getByTestId('f-category').selectOption('purge');
       await form.getByTestId('f-verified').selectOption('yes');
       await form.getByTestId('f-verificationMethod').fill('全領域の読み取りで確認');
+      // Recorded afterwards: the time it happened, on the site's clock. Tomorrow is refused by the
+      // server at the field, and nothing is recorded.
+      const tokyoDay = (ms: number) => new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Tokyo', year: 'numeric', month: '2-digit', day: '2-digit' }).format(ms);
+      const yesterday = tokyoDay(Date.now() - 86_400_000);
+      await form.getByTestId('f-performedAt').fill(`${tokyoDay(Date.now() + 86_400_000)}T09:00`);
+      const refused = await answerTo(page, '/api/destructions', () => form.getByTestId('form-submit').click());
+      expect(refused.status()).toBe(400);
+      await expect.poll(() => text(page, 'f-performedAt-error')).toContain('未来の日時は指定できません');
+      expect(await destructions()).toHaveLength(1);
+      await form.getByTestId('f-performedAt').fill(`${yesterday}T17:30`);
       await screenshot(page, 'destruction-wipe-form-ja');
       const res = await answerTo(page, '/api/destructions', () => form.getByTestId('form-submit').click());
       expect(res.status()).toBe(201);
-      expect(res.request().postDataJSON()).toMatchObject({ method: 'wipe', tool: 'Blancco Drive Eraser', toolVersion: '7.9', category: 'purge', verified: true, place: '第3会議室' });
+      expect(res.request().postDataJSON()).toMatchObject({ method: 'wipe', tool: 'Blancco Drive Eraser', toolVersion: '7.9', category: 'purge', verified: true, place: '第3会議室', performedAt: `${yesterday}T17:30:00+09:00` });
+      expect(Date.parse((await res.json()).performedAt)).toBe(Date.parse(`${yesterday}T17:30:00+09:00`));
       expect(res.request().postDataJSON().securityLevel).toBeUndefined();
       await expect.poll(() => text(page, 'destruction-cert-no')).toMatch(CERT_NO);
       expect(await text(page, 'destruction-result')).toContain('在室は入退室記録で確認されていません（第3会議室）');

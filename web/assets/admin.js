@@ -6,7 +6,7 @@
 // page's language switch re-translates them without losing what was typed. Validation messages
 // come from the API's error details and are shown next to the field they name.
 import { t, has, addMessages, ROLE_CODES, POLICY_CODES } from './i18n.js';
-import { getAll } from './screen.js';
+import { getAll, siteNow, siteTime } from './screen.js';
 
 addMessages({
   ja: {
@@ -380,33 +380,6 @@ const CONFLICTS = ['person_left', 'already_on_access_list', 'already_revoked', '
 /** "No. 1A2B3C4D", as printed on the card. */
 const badgeNo = (id) => String(id).slice(0, 8).toUpperCase();
 const opt = (v) => (v === '' || v === undefined ? undefined : v);
-
-/** Offset of the time zone at an instant, as "+09:00". */
-function offsetAt(tz, ms) {
-  const name = new Intl.DateTimeFormat('en-US', { timeZone: tz, timeZoneName: 'longOffset' }).formatToParts(new Date(ms)).find((p) => p.type === 'timeZoneName')?.value ?? '';
-  const m = /([+-])(\d{1,2}):?(\d{2})?/.exec(name);
-  return m ? `${m[1]}${m[2].padStart(2, '0')}:${m[3] ?? '00'}` : '+00:00';
-}
-
-/** A wall-clock time of the site ("2026-11-23T09:15" or a date plus a time) as RFC 3339 with offset. */
-function siteTime(local, tz) {
-  const value = local.length === 16 ? `${local}:00` : local;
-  const asUtc = Date.parse(`${value}Z`);
-  if (Number.isNaN(asUtc)) return local;
-  const shift = (off) => (off[0] === '-' ? -1 : 1) * (Number(off.slice(1, 3)) * 60 + Number(off.slice(4, 6))) * 60_000;
-  const offset = offsetAt(tz, asUtc - shift(offsetAt(tz, asUtc)));
-  return `${value}${offset}`;
-}
-
-/** Today and now on the site's wall clock: "2026-11-23", "2026-11-23T09:15". */
-function siteNow(tz) {
-  const p = Object.fromEntries(
-    new Intl.DateTimeFormat('en-CA', { timeZone: tz, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' })
-      .formatToParts(new Date())
-      .map((x) => [x.type, x.value]),
-  );
-  return { date: `${p.year}-${p.month}-${p.day}`, time: `${p.year}-${p.month}-${p.day}T${p.hour}:${p.minute}` };
-}
 
 export function createAdmin(host, door) {
   const { el } = door;

@@ -67,6 +67,8 @@ export const DESTRUCTION_MESSAGES = {
     'destruction.vendor.subcontractor': '{name}（再委託先）',
     'destruction.f.performer': '実施者',
     'destruction.f.performerTitle': '実施者の役職（任意）',
+    'destruction.f.performedAt': '実施日時（任意）',
+    'destruction.f.performedAt.hint': '後から記録するときに、実際に廃棄した日時を指定します。空欄なら登録した時刻になります。',
     'destruction.submit': '廃棄を記録して証明書を発行',
 
     'destruction.done': '廃棄を記録しました（{n}件、{method}）。',
@@ -106,6 +108,7 @@ export const DESTRUCTION_MESSAGES = {
     'media.who.present': '立ち会う責任者・権限者',
     'media.err.security_level_required': 'セキュリティレベルを選んでください',
     'media.err.invalid_security_level': 'セキュリティレベルは P-4 や H-5 のように指定します',
+    'media.err.in_future': '未来の日時は指定できません',
     'media.err.tool_required': 'データ消去では、使用したツールを入力してください',
     'media.err.verification_required': '検証したかどうかを選んでください',
     'media.err.category_required': 'クリアかパージかを選んでください',
@@ -180,6 +183,8 @@ export const DESTRUCTION_MESSAGES = {
     'destruction.vendor.subcontractor': '{name} (subcontractor)',
     'destruction.f.performer': 'Performed by',
     'destruction.f.performerTitle': 'Performer’s title (optional)',
+    'destruction.f.performedAt': 'Performed at (optional)',
+    'destruction.f.performedAt.hint': 'When recording afterwards, the time the media were actually destroyed. Left empty, the time of recording.',
     'destruction.submit': 'Record the destruction and issue the certificate',
 
     'destruction.done': 'Destruction recorded ({n} media, {method}).',
@@ -219,6 +224,7 @@ export const DESTRUCTION_MESSAGES = {
     'media.who.present': 'Authorized person present',
     'media.err.security_level_required': 'choose the security level',
     'media.err.invalid_security_level': 'a security level is written like P-4 or H-5',
+    'media.err.in_future': 'cannot be in the future',
     'media.err.tool_required': 'a wipe names the tool used',
     'media.err.verification_required': 'say whether the wipe was verified',
     'media.err.category_required': 'choose Clear or Purge',

@@ -12,7 +12,7 @@
 import { addMessages } from './i18n.js';
 import { el, openPrintable } from './door.js';
 import { createSigning } from './signing.js';
-import { activePeople, getAll, deskState, fill, listReady, lookUp, onHit, formatTime as formatTimeOf, getList, loadCss, loadInside, paintNote, resultBox, scanCard, scannerFocus, screenFrame, table, translate as translateNode } from './screen.js';
+import { activePeople, getAll, deskState, fill, listReady, lookUp, onHit, formatTime as formatTimeOf, getList, loadCss, loadInside, paintNote, resultBox, scanCard, scannerFocus, screenFrame, siteNow, siteTime, table, translate as translateNode } from './screen.js';
 import { DESTRUCTION_MESSAGES } from './destruction-messages.js';
 
 addMessages(DESTRUCTION_MESSAGES);
@@ -58,6 +58,7 @@ export function createDestruction(host) {
   const roomName = (id) => s?.rooms.find((r) => r.id === id)?.name ?? '';
   const methodWord = (m) => (METHODS.includes(m) ? tx(`destruction.method.${m}`) : String(m));
   const formatTime = (iso) => formatTimeOf(host, iso);
+  const tz = () => host.config().displayTimeZone;
   const translate = (node = root) => translateNode(node, tx);
 
   const sg = createSigning({ host, state: () => s, onMediumCode: (_form, value) => void scanMedium(value) });
@@ -266,6 +267,9 @@ export function createDestruction(host) {
         field(form, 'performerTitle', 'destruction.f.performerTitle', input({ maxlength: 100 })),
         field(form, 'vendorOrgId', 'destruction.f.vendor', vendor),
       ),
+      // A destruction recorded afterwards keeps the time it happened (the certificate prints it);
+      // empty means now. The server refuses a time in the future.
+      el('div', { cls: 'form-row' }, field(form, 'performedAt', 'destruction.f.performedAt', input({ type: 'datetime-local', max: siteNow(tz()).time }), { hintKey: 'destruction.f.performedAt.hint' })),
       where,
       ...witnessesBox(form),
       field(form, 'note', 'media.f.note', el('textarea', { attrs: { rows: 2, maxlength: 1000 } })),
@@ -311,6 +315,7 @@ export function createDestruction(host) {
       ...(m === 'wipe' ? { category: v('category'), verified: v('verified') === 'yes', ...opt('toolVersion', 'pattern', 'verificationMethod') } : {}),
       ...(['wipe', 'degauss', 'physical'].includes(m) ? opt('tool') : {}),
       ...opt('standard', 'technique', 'destinationAfter', 'vendorOrgId', 'performerTitle', 'note'),
+      ...(v('performedAt') ? { performedAt: siteTime(v('performedAt'), tz()) } : {}),
       performedById: v('performedById'),
       witnesses: form.signers.map(signerBody),
       ...whereBody(form),
