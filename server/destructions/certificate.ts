@@ -1,6 +1,7 @@
-// The destruction certificate (廃棄証明書 / Certificate of Destruction): one A4 page, Japanese and
-// English together, with the fields of a sanitization certificate (NIST SP 800-88 Rev. 1
-// Appendix G; Rev. 2 asks for a record per medium): the person performing it, each medium, the
+// The destruction certificate (廃棄証明書 / Certificate of Destruction): one A4 page (more for many
+// media: each page numbered, the media table's heading with the certificate number repeated),
+// Japanese and English together, with the fields of a sanitization certificate (NIST SP 800-88
+// Rev. 1 Appendix G; Rev. 2 asks for a record per medium): the person performing it, each medium, the
 // sanitization (category, technique, tool, verification, destination), the validating witnesses,
 // the depositor, the record's hash and a QR code to the public check page.
 import QRCode from 'qrcode';
@@ -71,7 +72,8 @@ ${print ? '' : html`<p class="print-refusal">プレビューは印刷できま�
   ${d.method === 'degauss' ? html`<p class="small warn">NIST SP 800-88 Rev. 2 では消磁のみでは「破壊（Destroy）」と認められないため、区分はパージとして記録しています。 Under NIST SP 800-88 Rev. 2, degaussing alone is not accepted as Destroy; it is recorded as Purge.</p>` : ''}
   ${presenceLine(record, d.room_name, d.place)}
   <table class="media">
-    <thead><tr><th>#</th><th>管理番号 Property no.</th><th>種別 Type</th><th>製造元・型番 Make / model</th><th>製造番号 Serial no.</th><th>出所 Source</th><th>機密区分 Class</th><th>バックアップ Backup</th></tr></thead>
+    <thead><tr class="cert-ref"><th colspan="8">証明書番号 Certificate No. ${d.certificate_no} — 廃棄した媒体 ${media.length} 件 / ${media.length} media destroyed</th></tr>
+    <tr><th>#</th><th>管理番号 Property no.</th><th>種別 Type</th><th>製造元・型番 Make / model</th><th>製造番号 Serial no.</th><th>出所 Source</th><th>機密区分 Class</th><th>バックアップ Backup</th></tr></thead>
     <tbody>${media.map(
       (m) => html`<tr>
       <td>${m.position}</td><td>${m.label}</td><td>${KIND_WORDS[m.kind as MediaKind] ?? m.kind}</td>

@@ -1,5 +1,6 @@
 // The printed certificate in real Chromium: `chromium --headless --print-to-pdf` gives exactly one
-// A4 page, converted to PNG with pdftoppm so a person can look at it; and the QR code on the page,
+// A4 page, converted to PNG with pdftoppm so a person can look at it; a certificate of many media
+// runs onto numbered pages with its heading repeated; and the QR code on the page,
 // decoded by zbarimg, opens the public check page, which says the certificate is valid.
 import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -12,7 +13,7 @@ import request from 'supertest';
 import type { Browser } from 'playwright-core';
 import { launchBrowser, screenshot, SCREENSHOT_DIR } from '../helpers/browser.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
-import { custodySite, type CustodySite } from '../helpers/custody.js';
+import { custodySite, type CustodySite, type SitePerson } from '../helpers/custody.js';
 
 const run = promisify(execFile);
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -23,6 +24,28 @@ let site: CustodySite;
 let browser: Browser;
 let destruction: { id: string; certificateNo: string; certificateUrl: string };
 let printUrl = '';
+let performerId = '';
+let witnesses: SitePerson[] = [];
+
+/**
+ * A certificate page as served, printed by `chromium --headless --print-to-pdf` with the
+ * repository's stylesheet (the CLI cannot send the sign-in header, so it prints a saved copy);
+ * answers pdfinfo's output and the text of each page (pdftotext).
+ */
+async function printToPdf(url: string): Promise<{ info: string; text: string[]; pdf: string; dir: string }> {
+  const page = await site.call('get', url);
+  expect(page.status).toBe(200);
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'tachiai-cert-'));
+  const htmlFile = path.join(dir, 'certificate.html');
+  await writeFile(htmlFile, page.text.replace('href="/assets/print.css"', `href="file://${path.join(REPO, 'web/assets/print.css')}"`));
+  const pdf = path.join(dir, 'certificate.pdf');
+  await run(CHROMIUM, ['--headless', '--no-sandbox', '--disable-gpu', '--no-pdf-header-footer', `--print-to-pdf=${pdf}`, `file://${htmlFile}`], { timeout: 60_000 });
+  const info = (await run('/usr/bin/pdfinfo', [pdf])).stdout;
+  const pages = Number(/^Pages:\s+(\d+)$/m.exec(info)?.[1] ?? 0);
+  const text: string[] = [];
+  for (let n = 1; n <= pages; n++) text.push((await run('/usr/bin/pdftotext', ['-layout', '-f', String(n), '-l', String(n), pdf, '-'])).stdout);
+  return { info, text, pdf, dir };
+}
 
 beforeAll(async () => {
   [s, browser] = await Promise.all([startTestServer({ scryptCost: 1024 }), launchBrowser()]);
@@ -31,6 +54,8 @@ beforeAll(async () => {
   const responsible = await site.person('田中 責任', ['responsible']);
   const authorized = await site.person('木村 権限', ['authorized']);
   for (const p of [performer, responsible, authorized]) await site.enter(p);
+  performerId = performer.id;
+  witnesses = [responsible, authorized];
   const vendor = (await site.ok('post', '/api/orgs', { name: '株式会社セキュア廃棄', kind: 'disposal_vendor' }, 201)).id;
   const media = [];
   for (const [label, kind, make] of [
@@ -74,24 +99,59 @@ afterAll(async () => {
 
 describe('the printed certificate', () => {
   it('chromium --headless --print-to-pdf gives exactly one A4 page; pdftoppm makes it an image', async () => {
-    const page = await site.call('get', printUrl);
-    expect(page.status).toBe(200);
-    // The page as served, with its stylesheet taken from the repository (the CLI cannot send the
-    // sign-in header, so it prints a saved copy of the page).
-    const dir = await mkdtemp(path.join(os.tmpdir(), 'tachiai-cert-'));
+    const { info, text, pdf, dir } = await printToPdf(printUrl);
     try {
-      const htmlFile = path.join(dir, 'certificate.html');
-      await writeFile(htmlFile, page.text.replace('href="/assets/print.css"', `href="file://${path.join(REPO, 'web/assets/print.css')}"`));
-      const pdf = path.join(dir, 'certificate.pdf');
-      await run(CHROMIUM, ['--headless', '--no-sandbox', '--disable-gpu', '--no-pdf-header-footer', `--print-to-pdf=${pdf}`, `file://${htmlFile}`], { timeout: 60_000 });
-      const info = (await run('/usr/bin/pdfinfo', [pdf])).stdout;
       expect(info).toMatch(/^Pages:\s+1$/m);
       const size = /^Page size:\s+([\d.]+) x ([\d.]+) pts/m.exec(info)!;
       expect(Math.abs(Number(size[1]) - 595.28)).toBeLessThan(2); // A4: 210 × 297 mm
       expect(Math.abs(Number(size[2]) - 841.89)).toBeLessThan(2);
+      expect(text[0]).toMatch(/\s1\s*\/\s*1\s*$/); // the page number in the bottom margin
       const out = path.join(SCREENSHOT_DIR, 'certificate-pdf');
       await run('/usr/bin/pdftoppm', ['-png', '-r', '90', '-singlefile', pdf, out]);
       expect((await readFile(`${out}.png`)).length).toBeGreaterThan(10_000);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('a certificate of 40 media runs onto more A4 pages: each page numbered "n / N", the media heading with the certificate number repeated, every medium printed once', async () => {
+    const media = [];
+    for (let i = 1; i <= 40; i++) {
+      const label = `USB-LOT-${String(i).padStart(3, '0')}`;
+      media.push(await site.ok('post', '/api/media', { label, kind: 'usb', depositorOrgId: site.depositorOrgId, locationId: site.cabinetId, manufacturer: 'Buffalo', model: 'RUF3-K16GA', serialNo: `BF${1000 + i}` }, 201));
+    }
+    const many = await site.ok(
+      'post',
+      '/api/destructions',
+      {
+        mediaIds: media.map((m) => m.id),
+        method: 'shred',
+        securityLevel: 'E-4',
+        performedById: performerId,
+        witnesses: [site.signer(witnesses[0]!), site.signer(witnesses[1]!)],
+        roomId: site.roomId,
+        mediaDetails: media.map((m) => ({ mediumId: m.id, backedUp: false })),
+      },
+      201,
+    );
+    const print = await site.ok('post', `/api/destructions/${many.id}/prints`, { present: site.signer(witnesses[1]!) }, 201);
+    const { info, text: pages, pdf, dir } = await printToPdf(print.certificateUrl);
+    try {
+      const count = Number(/^Pages:\s+(\d+)$/m.exec(info)![1]);
+      expect(count).toBeGreaterThanOrEqual(2);
+      expect(pages).toHaveLength(count);
+      pages.forEach((p, i) => expect(p).toMatch(new RegExp(`廃棄証明書 Certificate of Destruction\\s+${i + 1}\\s*/\\s*${count}\\s*$`)));
+      // The media table's heading, with the certificate number, on every page the table reaches.
+      const tablePages = pages.filter((p) => /USB-LOT-\d{3}/.test(p));
+      expect(tablePages.length).toBeGreaterThanOrEqual(2);
+      for (const p of tablePages) expect(p).toContain(`Certificate No. ${many.certificateNo}`);
+      // Every medium exactly once; the witnesses' section and the footer are printed.
+      const all = pages.join('\n');
+      for (let i = 1; i <= 40; i++) expect(all.match(new RegExp(`USB-LOT-${String(i).padStart(3, '0')}\\b`, 'g'))).toHaveLength(1);
+      expect(all).toContain('Validation by witnesses');
+      expect(pages[count - 1]).toContain('Record SHA-256');
+      const out = path.join(SCREENSHOT_DIR, 'certificate-40-media-page');
+      await run('/usr/bin/pdftoppm', ['-png', '-r', '70', pdf, out]);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
