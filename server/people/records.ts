@@ -117,6 +117,9 @@ export async function recordConsent(trx: Knex, orgId: string, input: { depositor
   if (org.kind !== 'subcontractor' && org.kind !== 'disposal_vendor') {
     throw new ConflictError('consent_not_applicable', 'Consent records are kept for subcontractors and disposal vendors (E8).');
   }
+  if (input.expiresAt && input.expiresAt <= input.grantedAt) {
+    throw new ValidationError('expiresAt must be after grantedAt.', [{ field: 'body.expiresAt', code: 'before_granted', message: 'must be after grantedAt' }]);
+  }
   if (input.depositorOrgId) {
     const depositor = await getOrg(trx, input.depositorOrgId);
     if (depositor.kind !== 'depositor') throw new ValidationError('depositorOrgId must be a depositor.', [{ field: 'body.depositorOrgId', code: 'not_depositor', message: 'must be an organisation of kind depositor' }]);

@@ -6,7 +6,10 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import request from 'supertest';
+import { z } from 'zod';
 import { buildApp, buildRequestListener } from '../../server/app.js';
+import { fastLane } from '../../server/http/fast-lane.js';
+import { asFastRoute, defineFastRoute } from '../../server/http/route.js';
 import { flushAccessLog } from '../../server/access-log/recorder.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { ok } from '../helpers/api.js';
@@ -206,6 +209,37 @@ describe('POST /api/scans: the fast lane answers exactly as Express', () => {
     } finally {
       for (const l of [corsFast, corsPlain]) await new Promise((resolve) => l.server.close(resolve));
       await cors.close();
+    }
+  });
+
+  it('an answer that cannot be written (a value JSON cannot hold) is a 500 in the contract\'s shape, and the server goes on', async () => {
+    const boom = asFastRoute(
+      defineFastRoute({
+        method: 'post',
+        path: '/api/boom',
+        summary: 'test only',
+        tags: ['test'],
+        access: 'public',
+        transaction: false,
+        body: z.object({}),
+        responses: {},
+        handler: async () => ({ json: { n: 10n } }),
+      }),
+    )!;
+    const lane = fastLane(s.ctx, { routes: [boom], securityHeaders: [], cors: false, trustProxy: () => false });
+    const own = await laneServer((req, res) => {
+      if (!lane(req, res)) res.writeHead(404).end();
+    });
+    try {
+      for (let i = 0; i < 2; i += 1) {
+        const res = await send(own.url, { path: '/api/boom', headers: { 'content-type': 'application/json' }, body: '{}' });
+        expect(res.status).toBe(500);
+        expect(JSON.parse(res.body)).toEqual({ error: { code: 'internal_error', message: expect.any(String), details: [] } });
+        expect(res.body).not.toMatch(/BigInt|at .+\.ts/);
+      }
+      expect(own.lanes).toEqual(['fast', 'fast']);
+    } finally {
+      await new Promise((resolve) => own.server.close(resolve));
     }
   });
 

@@ -1,8 +1,9 @@
 // The command line, as an operator uses it: `node scripts/tachiai.mjs <command>` in a child
 // process, on the database kind of this run like every other test file: a fresh PostgreSQL
 // database when DATABASE_URL is set, otherwise a temporary DATA_DIR with embedded PGlite (CI runs
-// the suite both ways, so both are covered without doing the slow embedded half twice). The database is opened in-process only while no child runs
-// (to tamper with the journal, or to compare a restore with its source).
+// the suite both ways, so both are covered without doing the slow embedded half twice). The
+// database is opened in-process only while no child runs (to tamper with the journal, or to
+// compare a restore with its source).
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';

@@ -386,6 +386,15 @@ describe('E8: a subcontractor’s people get badges only after the depositor’s
     const sub = await newOrg('subcontractor');
     expect((await request(s.url).post(`/api/orgs/${sub}/consents`).set(auth()).send({ depositorOrgId: contractorOrgId, grantedAt: iso(-DAY), documentRef: 'x' })).status).toBe(400);
     expect((await request(s.url).post(`/api/orgs/${crypto.randomUUID()}/consents`).set(auth()).send({ grantedAt: iso(-DAY), documentRef: 'x' })).status).toBe(404);
+    // A consent that ends before (or when) it begins is refused at the field, and nothing is recorded.
+    const before = await s.ctx.db.knex('org_consents').where({ org_id: sub }).count<{ count: string }[]>({ count: '*' });
+    const grantedAt = iso(-DAY);
+    for (const expiresAt of [iso(-2 * DAY), grantedAt]) {
+      const bad = await request(s.url).post(`/api/orgs/${sub}/consents`).set(auth()).send({ grantedAt, expiresAt, documentRef: 'x' });
+      expect(bad.status).toBe(400);
+      expect(bad.body.error.details).toEqual([expect.objectContaining({ field: 'body.expiresAt', code: 'before_granted' })]);
+    }
+    expect(await s.ctx.db.knex('org_consents').where({ org_id: sub }).count<{ count: string }[]>({ count: '*' })).toEqual(before);
   });
 
   it('people of other organisations need no consent', async () => {

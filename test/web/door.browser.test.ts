@@ -92,6 +92,13 @@ async function readBadge(page: Page, badge: string) {
   return res.json();
 }
 
+/** Signs in as the administrator and opens the registration forms. */
+async function openAdmin(page: Page) {
+  await signIn(page, server.admin, server.admin.badgeToken);
+  await page.getByTestId('door-tab-admin').click();
+  await page.getByTestId('admin-panel-person').waitFor();
+}
+
 async function chooseScanRoom(page: Page, roomId: string) {
   await page.getByTestId('scan-room').selectOption(roomId);
   await expect.poll(() => activeTestId(page)).toBe('scan-input');
@@ -586,9 +593,7 @@ describe('door: registration forms', () => {
     // A form refused (400) is logged by the browser; the page shows it in words.
     await withPage(() => openPage('ja-JP', undefined, /status of 400/), async (w) => {
       const { page } = w;
-      await signIn(page, server.admin, server.admin.badgeToken);
-      await page.getByTestId('door-tab-admin').click();
-      await page.getByTestId('admin-panel-person').waitFor();
+      await openAdmin(page);
 
       // An organisation (this company's partner, a contractor), by keyboard.
       await page.getByTestId('admin-tab-org').click();
@@ -675,8 +680,7 @@ describe('door: registration forms', () => {
     const leaver = await personWithBadge('加藤 八重', { rooms: [rooms.secure] });
     await withPage(() => openPage('ja-JP'), async (w) => {
       const { page } = w;
-      await signIn(page, server.admin, server.admin.badgeToken);
-      await page.getByTestId('door-tab-admin').click();
+      await openAdmin(page);
 
       await page.getByTestId('admin-tab-nda').click();
       await page.getByTestId('admin-nda-personId').selectOption(leaver.id);
@@ -733,21 +737,24 @@ describe('door: registration forms', () => {
 });
 
 describe('door: subcontracting consent (E8.1–E8.3)', () => {
+  const issueBadgeInForm = async (page: Page, personId: string) => {
+    await page.getByTestId('admin-tab-badge').click();
+    await page.getByTestId('admin-badge-personId').selectOption(personId);
+    await page.getByTestId('admin-badge-pin').fill('482913');
+    await page.getByTestId('admin-badge-pinConfirm').fill('482913');
+    await page.getByTestId('admin-badge-submit').click();
+  };
+
   it('a subcontractor\'s person gets no badge until the depositor\'s written consent is recorded in its form', async () => {
     const sub = await post('/api/orgs', { name: '株式会社再委託データ', kind: 'subcontractor' });
     const depositor = await post('/api/orgs', { name: '株式会社預託元', kind: 'depositor' });
     const worker = await post('/api/people', { name: '松本 九郎', orgId: sub.id, roles: ['staff'] });
-    // The badge form's refusal (409) is logged by the browser; the page shows it in words.
-    await withPage(() => openPage('ja-JP', undefined, /status of 409/), async (w) => {
+    // The refusals (409, 400) are logged by the browser; the page shows them in words.
+    await withPage(() => openPage('ja-JP', undefined, /status of 40[09]/), async (w) => {
       const { page } = w;
-      await signIn(page, server.admin, server.admin.badgeToken);
-      await page.getByTestId('door-tab-admin').click();
+      await openAdmin(page);
 
-      await page.getByTestId('admin-tab-badge').click();
-      await page.getByTestId('admin-badge-personId').selectOption(worker.id);
-      await page.getByTestId('admin-badge-pin').fill('482913');
-      await page.getByTestId('admin-badge-pinConfirm').fill('482913');
-      await page.getByTestId('admin-badge-submit').click();
+      await issueBadgeInForm(page, worker.id);
       await expect.poll(() => text(page, 'admin-badge-status')).toBe(
         '再委託先の人の入館証は、預託元の書面による承諾を登録してから発行できます（「再委託の承諾の登録」で登録します）。',
       );
@@ -766,6 +773,11 @@ describe('door: subcontracting consent (E8.1–E8.3)', () => {
       await page.getByTestId('admin-consent-orgId').selectOption(sub.id);
       await page.getByTestId('admin-consent-depositorOrgId').selectOption(depositor.id);
       await page.getByTestId('admin-consent-documentRef').fill('承諾書 2026-003（総務部 書庫A）');
+      // Ending before the day of consent: refused by the server at the field, nothing recorded.
+      await page.getByTestId('admin-consent-expiresAt').fill('2020-01-31');
+      await page.getByTestId('admin-consent-submit').click();
+      await expect.poll(() => text(page, 'admin-consent-expiresAt-error')).toBe('承諾日より後の日付を指定してください。');
+      await page.getByTestId('admin-consent-expiresAt').fill('');
       const recorded = page.waitForResponse((r) => r.url().endsWith(`/api/orgs/${sub.id}/consents`) && r.request().method() === 'POST');
       await page.getByTestId('admin-consent-submit').click();
       expect((await recorded).status()).toBe(201);
@@ -773,11 +785,7 @@ describe('door: subcontracting consent (E8.1–E8.3)', () => {
       await screenshot(page, 'door-admin-consent-ja');
 
       // Now the same badge is issued.
-      await page.getByTestId('admin-tab-badge').click();
-      await page.getByTestId('admin-badge-personId').selectOption(worker.id);
-      await page.getByTestId('admin-badge-pin').fill('482913');
-      await page.getByTestId('admin-badge-pinConfirm').fill('482913');
-      await page.getByTestId('admin-badge-submit').click();
+      await issueBadgeInForm(page, worker.id);
       await expect.poll(() => text(page, 'admin-badge-status')).toContain('松本 九郎さんの入館証を発行しました');
 
       await page.getByTestId('lang-switch').click();

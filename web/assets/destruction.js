@@ -30,9 +30,6 @@ const CSS = ['/assets/media.css', '/assets/destruction.css'];
 
 const $ = (id) => /** @type {HTMLElement} */ (document.getElementById(id));
 
-/** 'YYYY-MM-DD' of an instant in a time zone. */
-const dayIn = (ms, tz) => new Intl.DateTimeFormat('en-CA', { timeZone: tz }).format(new Date(ms));
-
 /** The instant (ISO) at which day 'YYYY-MM-DD' (+ addDays) begins in a time zone. */
 function dayStart(day, tz, addDays = 0) {
   const [y, m, d] = day.split('-').map(Number);
@@ -77,8 +74,7 @@ export function createDestruction(host) {
       list: { from: '', to: '', method: '', depositor: '', items: null, nextCursor: null, error: null },
     });
     const my = s;
-    const tz = host.config().displayTimeZone;
-    const today = dayIn(Date.now(), tz);
+    const today = siteNow(tz()).date;
     my.list.from = `${today.slice(0, 8)}01`;
     my.list.to = today;
     frame.loading();
