@@ -7,6 +7,7 @@ import * as m0003 from './migrations/0003_custody.js';
 import * as m0004 from './migrations/0004_destruction.js';
 import * as m0005 from './migrations/0005_journal_intake.js';
 import * as m0006 from './migrations/0006_door_throughput.js';
+import * as m0007 from './migrations/0007_security_review.js';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -20,6 +21,7 @@ const migrations: Array<[string, Migration]> = [
   ['0004_destruction', m0004],
   ['0005_journal_intake', m0005],
   ['0006_door_throughput', m0006],
+  ['0007_security_review', m0007],
 ];
 
 const source: Knex.MigrationSource<string> = {

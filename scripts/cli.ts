@@ -1,4 +1,5 @@
 // The command line (../shared/api.md "Command line"): npx tachiai <command>
+import crypto, { type KeyObject } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -6,6 +7,7 @@ import { ConfigError, loadConfig, type Config } from '../server/config.js';
 import { DataDirBusyError } from '../db/embedded-lock.js';
 import { AppError } from '../server/errors.js';
 import type { VerifyResult } from '../server/journal/verify.js';
+import type { DeepResult } from '../server/integrity/deep-verify.js';
 import type { CheckpointRecord } from '../server/journal/checkpoints.js';
 import type { TableProgress } from '../server/backup/backup.js';
 // The modules of each command are imported when that command runs (runtime.ts brings the whole
@@ -20,8 +22,14 @@ Commands:
   migrate                    apply database migrations and exit
   create-admin --username U --password P --name N [--org NAME]
                              create an administrator; prints { personId, badgeToken, badgePin }
-  verify [--checkpoint FILE] re-check the whole journal; exit 0 and print the head hash if intact,
-                             exit 1 naming the first bad entry if not
+  verify [--deep] [--checkpoint FILE --key PUBLIC_KEY_PEM]
+                             re-check the whole journal; exit 0 and print the head hash if intact,
+                             exit 1 naming the first bad entry if not. --deep also checks that the
+                             tables agree with the journal (every signed record recomputed from its
+                             rows, every destruction against its record), naming the first difference.
+                             --checkpoint checks a checkpoint kept off the server; its signature is
+                             checked with --key (the server's public key, kept off the server too),
+                             never with a key inside the file
   seed-demo                  a small demo site (people, rooms, badges with PINs, cabinets, media) to try every flow;
                              prints the demo accounts and badges as JSON
   checkpoint                 sign the journal's current head now; prints it (with the public key)
@@ -143,14 +151,17 @@ async function main(argv: string[]): Promise<number> {
       }
     }
     case 'verify': {
-      const { values } = parseArgs({ args: rest, options: { checkpoint: { type: 'string' } }, strict: true });
+      const { values } = parseArgs({ args: rest, options: { checkpoint: { type: 'string' }, key: { type: 'string' }, deep: { type: 'boolean' } }, strict: true });
       // Fix: a missing or malformed checkpoint file is a usage error with a clear message (it
       // was an uncaught exception), and a file without a checkpoint is not silently "checked".
-      const external = values.checkpoint ? readCheckpointFile(values.checkpoint) : [];
+      // Review finding 6: the key that checks it comes from --key, never from the file.
+      if (values.checkpoint && !values.key) throw new UsageError('verify --checkpoint needs --key FILE: the public key (PEM) to check the checkpoint with, kept off the server (GET /api/signing-key).');
+      if (values.key && !values.checkpoint) throw new UsageError('verify --key goes with --checkpoint FILE.');
+      const external = values.checkpoint ? { checkpoints: readCheckpointFile(values.checkpoint), publicKey: readPublicKey(values.key!) } : undefined;
       // Fix: verify used to create an empty embedded database where there was none (a mistyped
       // DATA_DIR) and report "OK: 0 entries"; and on a database without the schema it crashed.
       if (!embeddedDatabaseExists(config, 'nothing to verify')) return 1;
-      const [{ openContext }, { verifyJournal }] = await Promise.all([runtime(), import('../server/journal/verify.js')]);
+      const [{ openContext }, { verifyJournal }, { verifyDeep }] = await Promise.all([runtime(), import('../server/journal/verify.js'), import('../server/integrity/deep-verify.js')]);
       const ctx = await openContext(config, { migrate: false });
       try {
         if (!(await ctx.db.knex.schema.hasTable('journal_entries'))) {
@@ -160,9 +171,9 @@ async function main(argv: string[]): Promise<number> {
         const interactive = process.stderr.isTTY;
         let lastReported = -1;
         const started = Date.now();
-        const result = await verifyJournal(ctx.db.knex, ctx.secrets.signing, {
-          externalCheckpoints: external,
-          onProgress: (checked, total) => {
+        const options = {
+          ...(external ? { external } : {}),
+          onProgress: (checked: number, total: number) => {
             const percent = total ? Math.floor((checked / total) * 100) : 100;
             if (interactive) {
               process.stderr.write(`\rVerifying the journal: ${checked.toLocaleString('en')} / ${total.toLocaleString('en')} entries (${percent}%)`);
@@ -171,7 +182,11 @@ async function main(argv: string[]): Promise<number> {
               process.stderr.write(`Verifying the journal: ${checked} / ${total} entries (${percent}%)\n`);
             }
           },
-        });
+          onTableProgress: (check: string, checked: number) => {
+            process.stderr.write(`${interactive ? '\r' : ''}Checking ${check === 'signed_records' ? 'signed records' : 'destructions'} against the journal: ${checked}${interactive ? '' : '\n'}`);
+          },
+        };
+        const result = values.deep ? await verifyDeep(ctx.db.knex, ctx.secrets.signing, options) : await verifyJournal(ctx.db.knex, ctx.secrets.signing, options);
         if (interactive) process.stderr.write('\n');
         return printVerifyResult(result, Date.now() - started);
       } finally {
@@ -236,7 +251,7 @@ async function main(argv: string[]): Promise<number> {
         onProgress: reportTable,
       });
       console.log(`Restored ${summary.totalRows} rows into ${Object.keys(summary.counts).length} tables from ${path.resolve(values.in)} (backup of ${summary.header.createdAt}).`);
-      if (!summary.verify.ok && summary.verify.firstBadEntry.reason === 'checkpoint_signature_invalid' && values['accept-new-keys']) {
+      if (!summary.verify.ok && 'firstBadEntry' in summary.verify && summary.verify.firstBadEntry.reason === 'checkpoint_signature_invalid' && values['accept-new-keys']) {
         process.stderr.write(
           `The journal's checkpoints were signed with key ${summary.header.keys.checkpointKeyIds.join(', ')}, which this server does not have ` +
             `(--accept-new-keys). Its public key is in the backup's header (keys.signingPublicKeyPem) for checking them offline.\n`,
@@ -260,16 +275,33 @@ function reportTable(p: TableProgress) {
   else process.stderr.write(`  ${p.table}: ${p.rows} rows so far\n`);
 }
 
-function printVerifyResult(result: VerifyResult, elapsedMs: number | null): number {
+function printVerifyResult(result: VerifyResult | DeepResult, elapsedMs: number | null): number {
   const seconds = elapsedMs === null ? '' : ` in ${(elapsedMs / 1000).toFixed(1)} s`;
   if (result.ok) {
     console.log(`OK: ${result.entries} entries verified${seconds}, ${result.checkpoints} signed checkpoint(s) match.`);
+    if ('records' in result) console.log(`OK: ${result.records} signed record(s) and ${result.destructions} destruction(s) agree with the journal.`);
     console.log(`head ${result.headSeq} ${result.head}`);
     return 0;
+  }
+  if ('firstDifference' in result) {
+    console.log(`FAILED: the journal is intact, but the tables differ from it (${result.firstDifference.check}): ${result.firstDifference.message}`);
+    return 1;
   }
   const bad = result.firstBadEntry;
   console.log(`FAILED: first bad entry is ${bad.chain} #${bad.seq} (${bad.reason}): ${bad.message}`);
   return 1;
+}
+
+/** The public key that checks an external checkpoint: an Ed25519 public key in PEM (SPKI). */
+function readPublicKey(file: string): KeyObject {
+  let key: KeyObject;
+  try {
+    key = crypto.createPublicKey(fs.readFileSync(file, 'utf8'));
+  } catch (err) {
+    throw new UsageError(`Cannot read the public key ${file}: ${(err as Error).message}`);
+  }
+  if (key.asymmetricKeyType !== 'ed25519') throw new UsageError(`${file} is not an Ed25519 public key (PEM), as GET /api/signing-key gives it.`);
+  return key;
 }
 
 function readCheckpointFile(file: string): CheckpointRecord[] {

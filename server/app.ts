@@ -17,6 +17,7 @@ import { accessLogRecorder } from './access-log/recorder.js';
 import { accessLogRoutes } from './access-log/routes.js';
 import { authRoutes } from './auth/routes.js';
 import { journalRoutes } from './journal/routes.js';
+import { integrityRoutes } from './integrity/routes.js';
 import { peopleRoutes } from './people/routes.js';
 import { systemRoutes } from './system/routes.js';
 import { badgeRoutes } from './badges/routes.js';
@@ -49,6 +50,7 @@ export const allRoutes: AnyRoute[] = [
   ...approvalRoutes,
   ...inspectionRoutes,
   ...destructionRoutes,
+  ...integrityRoutes,
   ...journalRoutes,
   ...accessLogRoutes,
 ];

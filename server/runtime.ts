@@ -59,6 +59,11 @@ export async function serve(ctx: AppContext): Promise<RunningServer> {
     server.once('error', reject);
     server.listen(ctx.config.port, ctx.config.host, () => resolve());
   });
+  if (!ctx.config.publicUrl) {
+    // Review finding 11: the QR code of a certificate names the site's public address, never one
+    // taken from a request; until it is configured, certificates print without a QR code.
+    ctx.logger.warn('PUBLIC_URL is not set: destruction certificates will print without the QR code of their public check. Set PUBLIC_URL to the address people reach this site at (e.g. https://tachiai.example.co.jp).');
+  }
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : ctx.config.port;
   const stopCheckpoints = scheduleCheckpoints(ctx.db.knex, ctx.secrets.signing, ctx.config.checkpointIntervalMinutes, (err) =>

@@ -7,6 +7,7 @@ import { ConflictError, ValidationError, type ErrorDetail } from '../errors.js';
 import { appendJournal } from '../journal/journal.js';
 import { passwordPolicyViolations, type PasswordContext } from './password-policy.js';
 import { hashSecret, verifySecret } from './secret-hash.js';
+import { announceSessionsEnded } from './authenticate.js';
 
 /** E3.11 h: "a password once used cannot be used again" — the current one and the 12 before it. */
 export const PASSWORD_HISTORY_DEPTH = 12;
@@ -131,5 +132,6 @@ export async function disableAccountsOfPerson(trx: Knex, personId: string): Prom
     .whereIn('account_id', accountIds.map((a) => a.id))
     .whereNull('ended_at')
     .update({ ended_at: trx.fn.now(), end_reason: 'account_disabled' }, ['id'])) as Array<{ id: string }>;
+  await announceSessionsEnded(trx, ended.map((e) => e.id));
   return ended.length;
 }

@@ -237,6 +237,21 @@ export async function authenticate(
 }
 
 /**
+ * The channel on which the database tells every server that sessions ended (security review,
+ * finding 9): each server closes that session's live streams at once. Sent in the transaction
+ * that ends the session, so it is delivered exactly when the end is committed.
+ */
+export const SESSION_END_CHANNEL = 'tachiai_sessions_ended';
+
+/** Sends the end of these sessions to every server (in the caller's transaction; delivered on commit). */
+export async function announceSessionsEnded(trx: import('knex').Knex, sessionIds: string[]): Promise<void> {
+  // One NOTIFY per 100 ids: a payload is limited to 8000 bytes.
+  for (let i = 0; i < sessionIds.length; i += 100) {
+    await trx.raw('SELECT pg_notify(?, ?)', [SESSION_END_CHANNEL, sessionIds.slice(i, i + 100).join(',')]);
+  }
+}
+
+/**
  * Ends a session. An idle session is recorded as ended when it went idle, not when noticed,
  * so "previous sign-out" (E3.2) shows the real time.
  */
@@ -252,6 +267,7 @@ export async function endSession(app: AppContext, sessionId: string, reason: 'lo
       .update({ ended_at: endedAt, end_reason: reason }, ['account_id', 'ended_at'])) as Array<{ account_id: string; ended_at: Date }>;
     const row = ended[0];
     if (!row) return false;
+    await announceSessionsEnded(trx, [sessionId]);
     await appendJournal(trx, {
       actor: reason === 'logout' ? row.account_id : 'system:sessions',
       action: 'auth.session_ended',

@@ -3,12 +3,19 @@
 //   answer is an error. After LOGIN_MAX_FAILURES in a row the name is locked for
 //   LOGIN_LOCK_MINUTES, and a locked name is refused even with the correct password (423).
 // - Unknown user and wrong password get the same answer, after the same amount of work.
-// - Administrators also present their badge (token or IC card UID): E2.17.
+// - Administrators also present their badge (token or IC card UID) *and its PIN*: E2.17. A badge
+//   token alone is no second factor — whoever issued or printed the badge has seen it (security
+//   review, finding 1). A sign-in without the second factor counts as a failed attempt
+//   (finding 13), so the lockout bounds how often a password can be tried that way too.
+// - Each source address has its own rate limit (finding 5), counted in the database; its hashes
+//   wait behind those of addresses without recent attempts, so a flood delays only itself.
+import crypto from 'node:crypto';
 import type { Knex } from 'knex';
 import type { AppContext } from '../context.js';
 import { AppError, LockedError, UnauthorizedError } from '../errors.js';
 import { appendJournal } from '../journal/journal.js';
-import { badgeState, findPresentedBadge } from '../badges/service.js';
+import { checkBadgePin, findPresentedBadge, takeUnseenBadgeEvents, type BadgeEventRow } from '../badges/service.js';
+import { pinRefusalText } from '../badges/pins.js';
 import { usernameKey } from './accounts.js';
 import { hashSecret, verifySecret } from './secret-hash.js';
 import { issueToken } from './authenticate.js';
@@ -17,7 +24,10 @@ export interface LoginInput {
   username: string;
   password: string;
   badge?: string | undefined;
+  pin?: string | undefined;
   sourceIp: string | null;
+  /** How many sign-ins this source address made in the current window: a busy address's hashes wait. */
+  hashPriority?: number;
 }
 
 export interface LoginResult {
@@ -29,13 +39,15 @@ export interface LoginResult {
   previousLogoutAt: Date | null;
   passwordExpiresAt: Date;
   passwordExpired: boolean;
+  /** Badges issued to this person and PINs set or reset by others since their last sign-in. */
+  credentialNotices: BadgeEventRow[];
 }
 
 const dummyHashes = new Map<number, Promise<string>>();
 function dummyHash(cost: number): Promise<string> {
   let hash = dummyHashes.get(cost);
   if (!hash) {
-    hash = hashSecret('not-a-password-' + Math.random(), cost);
+    hash = hashSecret('not-a-password-' + crypto.randomUUID(), cost);
     dummyHashes.set(cost, hash);
   }
   return hash;
@@ -142,23 +154,46 @@ export async function login(app: AppContext, input: LoginInput): Promise<LoginRe
     | AccountRow
     | undefined;
 
-  const passwordOk = await verifySecret(input.password, account?.password_hash ?? (await dummyHash(app.config.scryptCost)));
+  const passwordOk = await verifySecret(input.password, account?.password_hash ?? (await dummyHash(app.config.scryptCost)), { priority: input.hashPriority ?? 0 });
   // Visitors never sign in (api.md "Roles"), even if an account was left over from another role.
   const maySignIn = account && !account.disabled_at && !account.left_at && account.roles.some((r) => r !== 'visitor');
+  const isAdmin = !!account && account.roles.includes('admin');
   if (!account || !passwordOk || !maySignIn) {
     await recordLoginFailure(app, key, attempt, account?.id ?? null, 'password');
     throw invalidCredentials();
   }
+  if (isAdmin && (!input.badge || !input.pin)) {
+    // E2.17: an administrator's second factor is the badge *and* its PIN. Without it the attempt
+    // is a failure like any other (finding 13: it used to cost nothing, so the password could be
+    // confirmed at leisure).
+    await recordLoginFailure(app, key, attempt, account.id, 'second_factor_missing');
+    throw new UnauthorizedError('second_factor_required', 'Administrators must also present their badge (scan it or tap the IC card) and type its PIN.');
+  }
 
-  if (account.roles.includes('admin')) {
-    if (!input.badge) {
-      // Not a failure: the password was right, the second factor is simply missing (E2.17).
-      await releaseAttempt(app, key);
-      throw new UnauthorizedError('second_factor_required', 'Administrators must also present their badge (scan it or tap the IC card).');
-    }
-    const badge = await findPresentedBadge(app, knex, input.badge);
-    if (!badge || badge.person_id !== account.person_id || badgeState(badge, new Date()) !== 'valid') {
+  if (isAdmin) {
+    const badge = await findPresentedBadge(app, knex, input.badge!);
+    if (!badge || badge.person_id !== account.person_id) {
       await recordLoginFailure(app, key, attempt, account.id, 'badge');
+      throw invalidCredentials();
+    }
+    // The PIN attempt counts toward the badge's own lockout too (reserved before it is checked).
+    const check = await checkBadgePin(app, input.badge!, input.pin!, undefined, input.hashPriority ?? 0);
+    if (!check.ok) {
+      if (check.reason === 'pin_change_required') {
+        // Password, badge and PIN are right; the PIN is from before the review and must change first.
+        await releaseAttempt(app, key);
+        throw new AppError(403, 'pin_change_required', `${pinRefusalText('pin_change_required')} Change it (POST /api/badges/pin/change), then sign in.`, [{ field: 'pin', code: 'pin_change_required', message: pinRefusalText('pin_change_required') }]);
+      }
+      if (check.reason === 'pin_not_set') {
+        await recordLoginFailure(app, key, attempt, account.id, 'pin_not_set');
+        throw new UnauthorizedError('second_factor_required', 'This badge has no PIN yet, so it is no second factor: set the PIN at the desk with another administrator confirming, then sign in.');
+      }
+      if (check.reason === 'pin_busy') {
+        await releaseAttempt(app, key);
+        throw new LockedError('pin_busy', pinRefusalText('pin_busy'), check.retryAfterSeconds);
+      }
+      await recordLoginFailure(app, key, attempt, account.id, check.reason);
+      if (check.reason === 'pin_locked') throw new LockedError('pin_locked', pinRefusalText('pin_locked'), check.retryAfterSeconds);
       throw invalidCredentials();
     }
   }
@@ -196,6 +231,7 @@ export async function login(app: AppContext, input: LoginInput): Promise<LoginRe
       payload: { accountId: account.id, username: account.username, secondFactor: account.roles.includes('admin'), passwordExpired, sourceIp: input.sourceIp },
     });
     const { token, expiresAt } = issueToken(app, account.id, session!.id);
+    const credentialNotices = await takeUnseenBadgeEvents(trx, account.person_id);
     return {
       accountId: account.id,
       token,
@@ -205,6 +241,7 @@ export async function login(app: AppContext, input: LoginInput): Promise<LoginRe
       previousLogoutAt: previous?.ended_at ?? null,
       passwordExpiresAt,
       passwordExpired,
+      credentialNotices,
     };
   });
 }

@@ -8,11 +8,15 @@ export type Role = (typeof ROLES)[number];
 
 export const PERMISSIONS = [
   'people:read',
+  /** Personal fields (e-mail, phone, birthday, user name): not for the front desk (review finding 14). */
+  'people:personal',
   'people:write',
   'orgs:read',
   'orgs:write',
   'badges:read',
   'badges:write',
+  /** Open the desk's PIN screen, where a holder sets their PIN with a confirmer present. */
+  'badges:pin',
   'rooms:read',
   'rooms:write',
   'scans:write',
@@ -34,9 +38,11 @@ const ROLE_PERMISSIONS: Record<Role, ReadonlySet<Permission>> = {
   admin: new Set(PERMISSIONS),
   responsible: new Set<Permission>([
     ...READS,
+    'people:personal',
     'people:write',
     'orgs:write',
     'badges:write',
+    'badges:pin',
     'rooms:write',
     'scans:write',
     'media:write',
@@ -44,10 +50,10 @@ const ROLE_PERMISSIONS: Record<Role, ReadonlySet<Permission>> = {
     'destructions:write',
     'journal:checkpoint',
   ]),
-  authorized: new Set<Permission>([...READS, 'scans:write', 'media:write', 'custody:write', 'destructions:write']),
+  authorized: new Set<Permission>([...READS, 'people:personal', 'badges:pin', 'scans:write', 'media:write', 'custody:write', 'destructions:write']),
   staff: new Set<Permission>(['people:read', 'orgs:read', 'rooms:read', 'media:read', 'custody:write']),
-  guard: new Set<Permission>(['people:read', 'orgs:read', 'rooms:read', 'badges:read', 'scans:write', 'entries:read']),
-  auditor: new Set<Permission>(READS),
+  guard: new Set<Permission>(['people:read', 'orgs:read', 'rooms:read', 'badges:read', 'badges:pin', 'scans:write', 'entries:read']),
+  auditor: new Set<Permission>([...READS, 'people:personal']),
   visitor: new Set<Permission>(),
 };
 

@@ -8,7 +8,18 @@ import { endSession, issueToken } from './authenticate.js';
 import { checkCurrentPassword, login } from './login.js';
 import { clientIp } from '../http/client-ip.js';
 import { permissionsFor } from './permissions.js';
+import { enforceRate } from '../throttle/rate-limit.js';
 
+const credentialNoticeSchema = z
+  .object({
+    kind: z.enum(['issued', 'pin_set', 'pin_reset', 'pin_changed']),
+    at: z.string(),
+    badgeId: z.string(),
+    byName: z.string().nullable(),
+    confirmerName: z.string().nullable(),
+    otherLiveBadges: z.number().nullable(),
+  })
+  .meta({ id: 'CredentialNotice' });
 const userSchema = z.object({ personId: z.string(), name: z.string(), roles: z.array(z.string()) });
 const tokenSchema = z.object({ token: z.string(), expiresAt: z.string() });
 const error = (description: string) => ({ description, schema: errorSchema });
@@ -17,7 +28,12 @@ export const authRoutes: AnyRoute[] = [
   defineRoute({
     method: 'post',
     path: '/api/auth/login',
-    summary: 'Sign in (administrators also present their badge, E2.17)',
+    summary: 'Sign in (administrators also present their badge and type its PIN, E2.17)',
+    description:
+      'Failures are counted per user name (5 in a row: 423 for 15 minutes) and sign-ins per source address (429 with Retry-After over SIGNIN_RATE_PER_MINUTE). ' +
+      'Administrators must give `badge` and `pin`: without them 401 second_factor_required, counted as a failed attempt whatever the password. ' +
+      'A PIN set before the security review with fewer than 6 digits answers 403 pin_change_required (change it with POST /api/badges/pin/change). ' +
+      '`credentialNotices` lists badges issued to the user and PINs set or reset for them since they last signed in.',
     tags: ['auth'],
     access: 'public',
     transaction: false, // failure counters must be committed although the answer is an error
@@ -25,6 +41,7 @@ export const authRoutes: AnyRoute[] = [
       username: z.string().min(1).max(200),
       password: z.string().min(1).max(256),
       badge: z.string().min(1).max(512).optional(),
+      pin: z.string().max(64).optional().describe("The badge's PIN (administrators)"),
     }),
     responses: {
       200: {
@@ -35,15 +52,20 @@ export const authRoutes: AnyRoute[] = [
           previousLogoutAt: z.string().nullable(),
           passwordExpiresAt: z.string(),
           passwordExpired: z.boolean().describe('When true, only POST /api/auth/password, refresh and logout are allowed'),
+          credentialNotices: z.array(credentialNoticeSchema).describe('Badges issued to you and PINs set or reset for you since your last sign-in: tell a responsible person at once if one was not you'),
         }),
       },
       400: error('Invalid request'),
       401: error('invalid_credentials, or second_factor_required'),
-      423: error('account_locked'),
+      403: error('pin_change_required'),
+      423: error('account_locked, or pin_locked'),
+      429: error('Too many sign-ins from this address'),
     },
     handler: async ({ app, body, req, res }) => {
       res.locals.username = body.username; // the name tried, for the access log (never the password)
-      const result = await login(app, { ...body, sourceIp: clientIp(req) });
+      const sourceIp = clientIp(req);
+      const rate = await enforceRate(app, { bucket: 'signin', limit: app.config.signinRatePerMinute, windowSeconds: 60 }, sourceIp, 'Too many sign-ins from this address. Try again shortly.');
+      const result = await login(app, { ...body, sourceIp, hashPriority: rate.hits });
       res.locals.accountId = result.accountId;
       const tz = app.config.displayTimeZone;
       return {
@@ -55,6 +77,7 @@ export const authRoutes: AnyRoute[] = [
           previousLogoutAt: toRfc3339OrNull(result.previousLogoutAt, tz),
           passwordExpiresAt: toRfc3339(result.passwordExpiresAt, tz),
           passwordExpired: result.passwordExpired,
+          credentialNotices: result.credentialNotices.map((n) => ({ kind: n.kind, at: toRfc3339(n.at, tz), badgeId: n.badgeId, byName: n.byName, confirmerName: n.confirmerName, otherLiveBadges: n.otherLiveBadges })),
         },
       };
     },

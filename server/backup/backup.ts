@@ -26,7 +26,7 @@ import { createDatabase, type Database } from '../../db/connection.js';
 import { migrateToLatest, pendingMigrations } from '../../db/migrate.js';
 import { loadSecrets, type Secrets } from '../secrets.js';
 import { appendJournal, journalHead } from '../journal/journal.js';
-import { verifyJournal, type VerifyResult } from '../journal/verify.js';
+import { verifyDeep, type DeepResult } from '../integrity/deep-verify.js';
 import { nonEmptyTables, quoteIdent, readSequences, readTables, rows, type ColumnInfo, type TableInfo } from './catalog.js';
 import { BACKUP_FORMAT, BACKUP_VERSION, readBackup, type BackupHeader, type Trailer } from './format.js';
 
@@ -278,7 +278,7 @@ export interface RestoreSummary {
   counts: Record<string, number>;
   totalRows: number;
   database: Database['kind'];
-  verify: VerifyResult;
+  verify: DeepResult;
 }
 
 export async function restoreBackup(config: Config, inFile: string, options: RestoreOptions = {}): Promise<RestoreSummary> {
@@ -390,8 +390,9 @@ export async function restoreBackup(config: Config, inFile: string, options: Res
       await restoreSequences(trx, header, target);
     });
 
-    // 5. The proof: the journal verifies with this server's key.
-    const verify = await verifyJournal(knex, secrets.signing);
+    // 5. The proof: the journal verifies with this server's key, and the tables agree with it
+    // (security review, finding 3: a backup whose rows were edited fails here).
+    const verify = await verifyDeep(knex, secrets.signing);
     return { header, counts, totalRows: Object.values(counts).reduce((a, b) => a + b, 0), database: db.kind, verify };
   } finally {
     await db.close();

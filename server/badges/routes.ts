@@ -4,12 +4,16 @@ import { defineRoute, type AnyRoute } from '../http/route.js';
 import { errorSchema, idParams, idSchema, timestampInput } from '../shared/schemas.js';
 import { toRfc3339, toRfc3339OrNull, zonedParts } from '../shared/time.js';
 import { html, printPage, raw } from '../shared/html.js';
-import { ConflictError, NotFoundError, ValidationError } from '../errors.js';
+import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../errors.js';
 import { appendJournal } from '../journal/journal.js';
 import { getPerson } from '../people/service.js';
 import { hasValidConsent } from '../people/records.js';
 import { badgeTokenFor } from './tokens.js';
-import { issueBadge, REVOKE_REASONS } from './service.js';
+import { issueBadge, listBadgeEvents, REVOKE_REASONS } from './service.js';
+import { changePin, setPinConfirmed } from './pins.js';
+import { badgeInput, pinInput } from '../signatures/schemas.js';
+import { enforceRate } from '../throttle/rate-limit.js';
+import { clientIp } from '../http/client-ip.js';
 
 const error = (description: string) => ({ description, schema: errorSchema });
 
@@ -24,6 +28,9 @@ const badgeSchema = z
     revokedAt: z.string().nullable(),
     revokedReason: z.string().nullable(),
     status: z.enum(['valid', 'revoked', 'expired']),
+    pinSet: z.boolean().describe('False until the holder sets the PIN: the badge opens doors but signs nothing and is no second factor'),
+    pinSetAt: z.string().nullable(),
+    pinSetHow: z.enum(['confirmed', 'changed', 'cli', 'issued']).nullable().describe('confirmed: at the desk with a confirmer; changed: by the holder with the old PIN; cli: by the holder from the command line; issued: chosen at issuance (before the security review)'),
     createdAt: z.string(),
   })
   .meta({ id: 'Badge' });
@@ -38,6 +45,9 @@ interface BadgeListRow {
   card_uid_hint: string | null;
   revoked_at: Date | null;
   revoked_reason: string | null;
+  pin_set_at: Date | null;
+  pin_set_how: 'confirmed' | 'changed' | 'cli' | 'issued' | null;
+  has_pin: boolean;
   created_at: Date;
   now: Date;
 }
@@ -54,6 +64,9 @@ function badgeJson(row: BadgeListRow, tz: string) {
     revokedAt: toRfc3339OrNull(row.revoked_at, tz),
     revokedReason: row.revoked_reason,
     status,
+    pinSet: row.has_pin,
+    pinSetAt: toRfc3339OrNull(row.pin_set_at, tz),
+    pinSetHow: row.pin_set_how,
     createdAt: toRfc3339(row.created_at, tz),
   };
 }
@@ -61,7 +74,7 @@ function badgeJson(row: BadgeListRow, tz: string) {
 function badgesQuery(db: import('knex').Knex) {
   return db('badges as b')
     .join('people as p', 'p.id', 'b.person_id')
-    .select('b.*', 'p.name as person_name', db.raw('now() AS now'))
+    .select('b.id', 'b.person_id', 'b.valid_from', 'b.valid_until', 'b.card_uid_hint', 'b.revoked_at', 'b.revoked_reason', 'b.pin_set_at', 'b.pin_set_how', 'b.created_at', 'p.name as person_name', db.raw('(b.pin_hash IS NOT NULL) AS has_pin'), db.raw('now() AS now'))
     .orderBy('b.created_at', 'desc');
 }
 
@@ -75,26 +88,115 @@ const ROLE_LABELS: Record<string, string> = {
   visitor: '来訪者 Visitor',
 };
 
+const newPinInput = z.string().max(64).describe('The new PIN, typed by the holder: 6 to 12 digits, not a repeat, a sequence or a well-known PIN');
+
+const badgeEventSchema = z
+  .object({
+    id: z.string(),
+    kind: z.enum(['issued', 'pin_set', 'pin_reset', 'pin_changed']),
+    at: z.string(),
+    badgeId: z.string(),
+    personId: z.string(),
+    personName: z.string(),
+    byPersonId: z.string().nullable().describe('Who issued the badge, or who was signed in at the desk'),
+    byName: z.string().nullable(),
+    confirmerPersonId: z.string().nullable(),
+    confirmerName: z.string().nullable(),
+    otherLiveBadges: z.number().nullable().describe('For issuances: live badges the person already held'),
+  })
+  .meta({ id: 'BadgeEvent' });
+
 export const badgeRoutes: AnyRoute[] = [
+  defineRoute({
+    method: 'get',
+    path: '/api/badges/events',
+    summary: 'Badge issuances and PIN sets, resets and changes in a period, newest first (for the weekly access review, E4.2)',
+    tags: ['badges'],
+    access: 'accesslog:read',
+    query: z.strictObject({ from: timestampInput.optional(), to: timestampInput.optional(), personId: idSchema.optional(), limit: z.coerce.number().int().min(1).max(1000).default(200) }),
+    responses: { 200: { description: 'Events', schema: z.object({ items: z.array(badgeEventSchema), nextCursor: z.null() }) } },
+    handler: async ({ app, db, query }) => {
+      const rows = await listBadgeEvents(db, query);
+      const tz = app.config.displayTimeZone;
+      return { json: { items: rows.map((r) => ({ ...r, at: toRfc3339(r.at, tz) })), nextCursor: null } };
+    },
+  }),
+  defineRoute({
+    method: 'post',
+    path: '/api/badges/pin/setup',
+    summary: 'The holder sets (or resets) their PIN at the desk, with a confirmer present (two-person rule)',
+    description:
+      'The holder presents their badge and types the new PIN themselves; a confirmer — an administrator, responsible or authorised person who is neither ' +
+      "the badge's issuer nor its holder (for an administrator's badge: another administrator) — confirms with their own badge and PIN that the holder is present. " +
+      'Sets the first PIN of a new badge, or resets a forgotten or locked one (the lock is lifted). Journaled with the holder, the confirmer and who was signed in; ' +
+      'the holder is shown it at their next sign-in. A confirmer\'s wrong PIN counts toward their own lockout.',
+    tags: ['badges'],
+    access: 'badges:pin',
+    transaction: false, // the confirmer's wrong PIN must count although nothing changes
+    body: z.strictObject({
+      badge: badgeInput.describe("The holder's badge token or card UID, as the reader typed it"),
+      newPin: newPinInput,
+      confirmer: z.strictObject({ personId: idSchema, badge: badgeInput, pin: pinInput }).describe('The person confirming that the holder is present, with their own badge and PIN'),
+    }),
+    responses: {
+      200: { description: 'The PIN is set; the badge now signs', schema: z.object({ badgeId: z.string(), personId: z.string(), reset: z.boolean() }) },
+      400: error('pin_policy (too short, trivial, reused), confirmer_invalid (the holder, the issuer, or without a confirming role), or signature_invalid (a badge or the confirmer\'s PIN did not verify); nothing changed'),
+      403: error("pin_change_required: the confirmer's own PIN is shorter than 6 digits and must be changed first"),
+      404: error('Unknown confirmer'),
+      423: error("The confirmer's PIN is locked"),
+    },
+    handler: async ({ app, body, actor }) => ({ json: await setPinConfirmed(app, { ...body, operator: { accountId: actor!.accountId, personId: actor!.personId } }) }),
+  }),
+  defineRoute({
+    method: 'post',
+    path: '/api/badges/pin/change',
+    summary: 'The holder changes their PIN with the badge and the current PIN (no sign-in needed)',
+    description:
+      'Only the holder knows the current PIN, so presenting the badge and typing it proves who is changing it. This is also how a PIN shorter than 6 digits ' +
+      '(answered 403 pin_change_required wherever it is used) is replaced. A wrong current PIN counts toward the badge\'s lockout. Limited per source address (429).',
+    tags: ['badges'],
+    access: 'public',
+    transaction: false,
+    body: z.strictObject({ badge: badgeInput, currentPin: pinInput, newPin: newPinInput }),
+    responses: {
+      200: { description: 'Changed', schema: z.object({ badgeId: z.string(), personId: z.string() }) },
+      400: error('pin_policy (too short, trivial, reused) or signature_invalid (the badge or the current PIN did not verify, or the badge has no PIN yet)'),
+      423: error('The PIN is locked'),
+      429: error('Too many requests from this address'),
+    },
+    handler: async ({ app, body, req }) => {
+      await enforceRate(app, { bucket: 'pin_change', limit: app.config.signinRatePerMinute, windowSeconds: 60 }, clientIp(req), 'Too many PIN changes from this address. Try again shortly.');
+      return { json: await changePin(app, body) };
+    },
+  }),
   defineRoute({
     method: 'post',
     path: '/api/badges',
-    summary: 'Issue a badge (QR token, optional IC card UID, PIN for signatures)',
+    summary: 'Issue a badge (QR token, optional IC card UID) without a PIN: the holder sets the PIN in person',
+    description:
+      'The issuer never sets or sees the PIN (a `pin` here is refused with 400). The badge opens doors at once but signs nothing and is no second factor ' +
+      'until its holder sets the PIN: at the desk with a confirmer (`POST /api/badges/pin/setup`). Only administrators issue badges for administrators. ' +
+      'The holder is shown every issuance at their next sign-in.',
     tags: ['badges'],
     access: 'badges:write',
     body: z.strictObject({
       personId: idSchema,
       validUntil: timestampInput.optional(),
       cardUid: z.string().trim().regex(/^[0-9A-Fa-f:\s-]{4,64}$/, 'hex digits as the card reader types them').optional(),
-      pin: z.string().regex(/^\d{4,8}$/, '4 to 8 digits'),
     }),
     responses: {
       201: { description: 'Issued; `token` is what the QR code carries (shown here and on the printed card)', schema: badgeSchema.extend({ token: z.string() }) },
+      400: error('Invalid, or a `pin` was given (the holder sets it)'),
+      403: error('Only administrators issue badges for administrators'),
       404: error('Unknown person'),
       409: error('The person has left, the card UID is on another live badge, or a subcontractor has no consent (E8)'),
     },
     handler: async ({ app, db, body, actor }) => {
       const person = await getPerson(db, body.personId);
+      // An administrator's badge is half of their sign-in (E2.17): only another administrator issues it.
+      if (person.roles.includes('admin') && !actor!.roles.includes('admin')) {
+        throw new ForbiddenError('forbidden', 'Only an administrator can issue a badge for an administrator.');
+      }
       if (person.left_at) throw new ConflictError('person_left', `${person.name} has left; no badge can be issued.`);
       // E8: a subcontractor's people get badges only after the depositor's written consent.
       if (person.org_kind === 'subcontractor' && !(await hasValidConsent(db, person.org_id))) {
@@ -104,7 +206,7 @@ export const badgeRoutes: AnyRoute[] = [
       if (body.validUntil && body.validUntil <= (rows[0] as { now: Date }).now) {
         throw new ValidationError('validUntil must be in the future.', [{ field: 'body.validUntil', code: 'in_past', message: 'must be in the future' }]);
       }
-      const issued = await issueBadge(app, db, { personId: person.id, pin: body.pin, validUntil: body.validUntil ?? null, cardUid: body.cardUid ?? null, actor: actor!.accountId });
+      const issued = await issueBadge(app, db, { personId: person.id, validUntil: body.validUntil ?? null, cardUid: body.cardUid ?? null, actor: actor!.accountId, actorPersonId: actor!.personId });
       const row = (await badgesQuery(db).where('b.id', issued.id).first()) as BadgeListRow;
       return { status: 201, json: { ...badgeJson(row, app.config.displayTimeZone), token: issued.token } };
     },

@@ -2,7 +2,8 @@
 import type { Knex } from 'knex';
 import type { AppContext } from '../context.js';
 import { appendJournal } from '../journal/journal.js';
-import { hashSecret, verifySecret } from '../auth/secret-hash.js';
+import { hashPin, verifyPin } from '../auth/secret-hash.js';
+import { PIN_INPUT, PIN_MIN_DIGITS, pinViolations } from './pin-rules.js';
 import { badgeTokenFor, cardUidDigest, looksLikeBadgeToken, newBadgeNonce, normaliseCardUid, tokenDigest } from './tokens.js';
 
 export interface IssuedBadge {
@@ -16,16 +17,27 @@ export interface IssuedBadge {
 
 export interface IssueBadgeInput {
   personId: string;
-  pin: string;
   validUntil?: Date | null;
   cardUid?: string | null;
+  /** Who issues it: an account id, or `cli:<command>` when the holder runs the command line. */
   actor: string;
+  /** The issuing account's person (null from the command line). */
+  actorPersonId: string | null;
 }
 
+/**
+ * Issues a badge *without a PIN* (security review, finding 1): it opens doors at once, but signs
+ * nothing and is no second factor until its holder sets the PIN (setPinConfirmed, changePin).
+ * Issuing a badge to someone who already holds a live one, and every issuance, is shown to the
+ * holder at their next sign-in and listed for the weekly access review (badge_events).
+ */
 export async function issueBadge(app: AppContext, trx: Knex, input: IssueBadgeInput): Promise<IssuedBadge> {
   const nonce = newBadgeNonce();
   const token = badgeTokenFor(nonce, app.secrets.badgeKey);
   const uid = input.cardUid ? normaliseCardUid(input.cardUid) : null;
+  const liveBefore = Number(
+    ((await trx('badges').where({ person_id: input.personId }).whereNull('revoked_at').where((q) => q.whereNull('valid_until').orWhere('valid_until', '>', trx.fn.now())).count('* as n')) as Array<{ n: string | number }>)[0]!.n,
+  );
   const [row] = (await trx('badges')
     .insert({
       person_id: input.personId,
@@ -33,9 +45,11 @@ export async function issueBadge(app: AppContext, trx: Knex, input: IssueBadgeIn
       token_digest: tokenDigest(token),
       card_uid_digest: uid ? cardUidDigest(uid, app.secrets.badgeKey) : null,
       card_uid_hint: uid ? uid.slice(-4) : null,
-      pin_hash: await hashSecret(input.pin, app.config.scryptCost),
+      pin_hash: null,
       valid_from: trx.fn.now(),
       valid_until: input.validUntil ?? null,
+      issued_by: input.actor,
+      issued_by_person_id: input.actorPersonId,
     })
     .returning(['id', 'valid_from', 'valid_until', 'card_uid_hint'])) as Array<{
     id: string;
@@ -43,6 +57,7 @@ export async function issueBadge(app: AppContext, trx: Knex, input: IssueBadgeIn
     valid_until: Date | null;
     card_uid_hint: string | null;
   }>;
+  await trx('badge_events').insert({ person_id: input.personId, badge_id: row!.id, kind: 'issued', actor: input.actor, actor_person_id: input.actorPersonId, other_live_badges: liveBefore });
   await appendJournal(trx, {
     actor: input.actor,
     action: 'badges.issued',
@@ -51,6 +66,7 @@ export async function issueBadge(app: AppContext, trx: Knex, input: IssueBadgeIn
       personId: input.personId,
       validUntil: row!.valid_until ? row!.valid_until.toISOString() : null,
       cardUidHint: row!.card_uid_hint,
+      otherLiveBadges: liveBefore,
     },
   });
   return {
@@ -66,7 +82,11 @@ export async function issueBadge(app: AppContext, trx: Knex, input: IssueBadgeIn
 export interface BadgeRow {
   id: string;
   person_id: string;
-  pin_hash: string;
+  /** null until the holder sets the PIN. */
+  pin_hash: string | null;
+  pin_history: string[];
+  issued_by: string | null;
+  issued_by_person_id: string | null;
   pin_failures: number;
   pin_locked_until: Date | null;
   valid_from: Date;
@@ -119,36 +139,132 @@ export interface PinCheckOptions {
   lockMinutes: number;
 }
 
-export type PinCheck =
-  | { ok: true; badge: BadgeRow }
-  | { ok: false; reason: 'unknown_badge' | 'badge_revoked' | 'badge_expired' | 'wrong_pin' | 'pin_locked'; badge: BadgeRow | null; retryAfterSeconds?: number };
+export type PinRefusal = 'unknown_badge' | 'badge_revoked' | 'badge_expired' | 'pin_not_set' | 'wrong_pin' | 'pin_locked' | 'pin_busy' | 'pin_change_required';
+
+export type PinCheck = { ok: true; badge: BadgeRow } | { ok: false; reason: PinRefusal; badge: BadgeRow | null; retryAfterSeconds?: number };
+
+export const pinCheckOptions = (app: AppContext): PinCheckOptions => ({ maxFailures: app.config.loginMaxFailures, lockMinutes: app.config.loginLockMinutes });
+
+/** A reservation older than this no longer counts (its server stopped in the middle of a check). */
+const INFLIGHT_STALE_SECONDS = 60;
+/** How long a PIN check waits for the checks of the same badge under way before it gives up (423). */
+const RESERVE_WAIT_MS = 10_000;
+
+/** The checks under way of a badge row, not counting a reservation left by a server that stopped. */
+const liveInflightSql = `CASE WHEN pin_inflight_at < now() - make_interval(secs => ${INFLIGHT_STALE_SECONDS}) THEN 0 ELSE pin_inflight END`;
 
 /**
- * Checks a badge and the PIN typed with it (a witness's signature, issue "custody").
- * Wrong PINs count toward a lockout like passwords (E3.11 i); the counter is written in its own
- * transaction so it sticks although the caller's request fails.
+ * Reserves one PIN check for the badge *before* the PIN is checked, in one atomic statement
+ * (security review, finding 2: checking the lock first and counting afterwards let 40 concurrent
+ * requests all have their PIN checked where the limit is 5). `pin_failures` counts the attempts
+ * since the last success — attempts under way included — so however many requests arrive at
+ * once, at most LOGIN_MAX_FAILURES PINs are checked before the lock decides. A request beyond
+ * that waits while checks of the same badge are under way (they may succeed and start the count
+ * again: a double click with the right PIN passes), and is refused (423) once the badge locks.
  */
-export async function checkBadgePin(app: AppContext, presented: string, pin: string, options: PinCheckOptions = { maxFailures: 5, lockMinutes: 15 }): Promise<PinCheck> {
+async function reservePinCheck(app: AppContext, badgeId: string, options: PinCheckOptions): Promise<{ reserved: true } | { reserved: false; lockedFor: number; busy: boolean }> {
+  const knex = app.db.knex;
+  const deadline = Date.now() + RESERVE_WAIT_MS;
+  for (let pause = 10; ; pause = Math.min(pause * 2, 100)) {
+    const { rows } = await knex.raw(
+      `UPDATE badges
+          SET pin_failures = pin_failures + 1, pin_inflight = ${liveInflightSql} + 1, pin_inflight_at = now()
+        WHERE id = ? AND (pin_locked_until IS NULL OR pin_locked_until <= now()) AND pin_failures < ?
+        RETURNING id`,
+      [badgeId, options.maxFailures],
+    );
+    if ((rows as unknown[]).length > 0) return { reserved: true };
+    const state = (await knex.raw(
+      `SELECT CASE WHEN pin_locked_until > now() THEN greatest(1, ceil(extract(epoch FROM pin_locked_until - now())))::int END AS lock_seconds,
+              ${liveInflightSql} AS inflight, pin_failures
+         FROM badges WHERE id = ?`,
+      [badgeId],
+    )).rows[0] as { lock_seconds: number | null; inflight: number; pin_failures: number } | undefined;
+    if (!state) return { reserved: false, lockedFor: 1, busy: true };
+    if (state.lock_seconds) return { reserved: false, lockedFor: state.lock_seconds, busy: false };
+    if (state.pin_failures >= options.maxFailures && Number(state.inflight) === 0) {
+      // Every allowed attempt was used and none is under way to start the count again: lock now.
+      await lockPin(knex, badgeId, state.pin_failures, options);
+      continue;
+    }
+    if (Date.now() >= deadline) return { reserved: false, lockedFor: 2, busy: true };
+    await new Promise((resolve) => setTimeout(resolve, pause));
+  }
+}
+
+/** Locks the badge's PIN for the configured time (journaled), unless a lock is already running. */
+async function lockPin(knex: Knex, badgeId: string, attempts: number, options: PinCheckOptions): Promise<void> {
+  await knex.transaction(async (trx) => {
+    const locked = (await trx.raw(
+      `UPDATE badges SET pin_failures = 0, pin_locked_until = now() + make_interval(mins => ?)
+        WHERE id = ? AND (pin_locked_until IS NULL OR pin_locked_until <= now()) RETURNING id`,
+      [options.lockMinutes, badgeId],
+    )).rows as unknown[];
+    if (locked.length > 0) {
+      await appendJournal(trx, { actor: 'system:badges', action: 'badges.pin_locked', subject: `badge:${badgeId}`, payload: { failures: attempts, lockMinutes: options.lockMinutes } });
+    }
+  });
+}
+
+/**
+ * Releases a reservation with the check's outcome. A right PIN starts the count again once no
+ * other check of the badge is under way (until then its attempt stays counted); a wrong one leaves
+ * its attempt counted, and the attempt that reaches the limit locks the badge (journaled).
+ */
+async function finishPinCheck(app: AppContext, badgeId: string, right: boolean, options: PinCheckOptions, upgradedHash: string | null): Promise<void> {
+  const { rows } = await app.db.knex.raw(
+    `UPDATE badges
+        SET pin_inflight = greatest(${liveInflightSql} - 1, 0),
+            pin_inflight_at = CASE WHEN greatest(${liveInflightSql} - 1, 0) = 0 THEN NULL ELSE pin_inflight_at END,
+            pin_failures = CASE WHEN ? AND greatest(${liveInflightSql} - 1, 0) = 0 THEN 0 ELSE pin_failures END,
+            pin_hash = coalesce(?, pin_hash)
+      WHERE id = ?
+      RETURNING pin_failures, coalesce(pin_locked_until > now(), false) AS locked`,
+    [right, upgradedHash, badgeId],
+  );
+  const row = rows[0] as { pin_failures: number; locked: boolean } | undefined;
+  if (!right && row && !row.locked && row.pin_failures >= options.maxFailures) await lockPin(app.db.knex, badgeId, row.pin_failures, options);
+}
+
+/**
+ * Checks a badge and the PIN typed with it — a witness's signature, an administrator's second
+ * factor, a confirmer's consent, or the holder proving it is them before changing the PIN.
+ * Wrong PINs count toward a lockout like passwords (E3.11 i), each attempt reserved before it is
+ * checked and committed in its own statement, so it sticks although the caller's request fails.
+ * A right PIN shorter than today's minimum (set before the security review) answers
+ * `pin_change_required`: it proves the holder, but signs nothing until it is changed.
+ */
+export async function checkBadgePin(app: AppContext, presented: string, pin: string, options: PinCheckOptions = pinCheckOptions(app), hashPriority = 0): Promise<PinCheck> {
   const knex = app.db.knex;
   const badge = await findPresentedBadge(app, knex, presented);
   if (!badge) return { ok: false, reason: 'unknown_badge', badge: null };
-  const { rows } = await knex.raw('SELECT now() AS now, ceil(extract(epoch FROM pin_locked_until - now()))::int AS locked FROM badges WHERE id = ?', [badge.id]);
-  const { now, locked } = rows[0] as { now: Date; locked: number | null };
-  const state = badgeState(badge, now);
+  const { rows } = await knex.raw('SELECT now() AS now');
+  const state = badgeState(badge, (rows[0] as { now: Date }).now);
   if (state === 'revoked') return { ok: false, reason: 'badge_revoked', badge };
   if (state !== 'valid') return { ok: false, reason: 'badge_expired', badge };
-  if (locked !== null && locked > 0) return { ok: false, reason: 'pin_locked', badge, retryAfterSeconds: locked };
-  if (!(await verifySecret(pin, badge.pin_hash))) {
-    await knex.transaction(async (trx) => {
-      const [row] = (await trx('badges').where({ id: badge.id }).increment('pin_failures', 1).returning(['pin_failures'])) as Array<{ pin_failures: number }>;
-      if (row && row.pin_failures >= options.maxFailures) {
-        await trx('badges').where({ id: badge.id }).update({ pin_failures: 0, pin_locked_until: trx.raw('now() + make_interval(mins => ?)', [options.lockMinutes]) });
-        await appendJournal(trx, { actor: 'system:badges', action: 'badges.pin_locked', subject: `badge:${badge.id}`, payload: { failures: row.pin_failures, lockMinutes: options.lockMinutes } });
-      }
-    });
-    return { ok: false, reason: 'wrong_pin', badge };
+  if (!badge.pin_hash) return { ok: false, reason: 'pin_not_set', badge };
+  const reservation = await reservePinCheck(app, badge.id, options);
+  if (!reservation.reserved) return { ok: false, reason: reservation.busy ? 'pin_busy' : 'pin_locked', badge, retryAfterSeconds: reservation.lockedFor };
+  let verified: { ok: boolean; legacy: boolean } = { ok: false, legacy: false };
+  let upgrade: string | null = null;
+  try {
+    // Something that is not a PIN at all is refused like a wrong one, and counted like one.
+    if (PIN_INPUT.test(pin)) verified = await verifyPin(pin, badge.pin_hash, app.secrets.pinPepper, { priority: hashPriority });
+    // A right PIN from before the pepper is re-hashed with it (if it meets today's rules).
+    if (verified.ok && verified.legacy && pinViolations(pin, 'pin').length === 0) upgrade = await hashPin(pin, app.secrets.pinPepper, app.config.scryptCost);
+  } catch (err) {
+    // Not checked after all (the server was too busy): the attempt is given back.
+    await app.db.knex.raw(
+      `UPDATE badges SET pin_inflight = greatest(${liveInflightSql} - 1, 0), pin_failures = greatest(pin_failures - 1, 0),
+              pin_inflight_at = CASE WHEN greatest(${liveInflightSql} - 1, 0) = 0 THEN NULL ELSE pin_inflight_at END
+        WHERE id = ?`,
+      [badge.id],
+    );
+    throw err;
   }
-  if (badge.pin_failures > 0) await knex('badges').where({ id: badge.id }).update({ pin_failures: 0 });
+  await finishPinCheck(app, badge.id, verified.ok, options, upgrade);
+  if (!verified.ok) return { ok: false, reason: 'wrong_pin', badge };
+  if (pin.length < PIN_MIN_DIGITS) return { ok: false, reason: 'pin_change_required', badge };
   return { ok: true, badge };
 }
 
@@ -161,4 +277,65 @@ export async function badgeIsLive(db: Knex, badgeId: string): Promise<boolean> {
     .where((q) => q.whereNull('valid_until').orWhere('valid_until', '>', db.fn.now()))
     .first('id');
   return row !== undefined;
+}
+
+export interface BadgeEventRow {
+  id: string;
+  kind: 'issued' | 'pin_set' | 'pin_reset' | 'pin_changed';
+  at: Date;
+  badgeId: string;
+  personId: string;
+  personName: string;
+  byPersonId: string | null;
+  byName: string | null;
+  confirmerPersonId: string | null;
+  confirmerName: string | null;
+  otherLiveBadges: number | null;
+}
+
+const badgeEventColumns = (db: Knex) => [
+  db.raw('e.id::text AS id'),
+  'e.kind',
+  'e.at',
+  'e.badge_id as badgeId',
+  'e.person_id as personId',
+  'p.name as personName',
+  'e.actor_person_id as byPersonId',
+  'a.name as byName',
+  'e.confirmer_person_id as confirmerPersonId',
+  'c.name as confirmerName',
+  'e.other_live_badges as otherLiveBadges',
+];
+
+function badgeEventsQuery(db: Knex) {
+  return db('badge_events as e')
+    .join('people as p', 'p.id', 'e.person_id')
+    .leftJoin('people as a', 'a.id', 'e.actor_person_id')
+    .leftJoin('people as c', 'c.id', 'e.confirmer_person_id')
+    .select(badgeEventColumns(db));
+}
+
+/** Issuances and PIN events of a period (the weekly access review lists them). */
+export async function listBadgeEvents(db: Knex, f: { from?: Date | undefined; to?: Date | undefined; personId?: string | undefined; limit: number }): Promise<BadgeEventRow[]> {
+  const q = badgeEventsQuery(db).orderBy([{ column: 'e.at', order: 'desc' }, { column: 'e.id', order: 'desc' }]).limit(f.limit);
+  if (f.from) q.where('e.at', '>=', f.from);
+  if (f.to) q.where('e.at', '<', f.to);
+  if (f.personId) q.where('e.person_id', f.personId);
+  return (await q) as BadgeEventRow[];
+}
+
+/**
+ * What the holder has not been shown yet of others' doing with their badges (issuances, PIN sets
+ * and resets), oldest first — shown at their next sign-in, then marked seen, in the sign-in's
+ * transaction.
+ */
+export async function takeUnseenBadgeEvents(trx: Knex, personId: string): Promise<BadgeEventRow[]> {
+  const rows = (await badgeEventsQuery(trx)
+    .where('e.person_id', personId)
+    .whereNull('e.seen_at')
+    .whereNot('e.kind', 'pin_changed')
+    .orderBy('e.id', 'asc')
+    .limit(50)) as BadgeEventRow[];
+  if (rows.length > 0) await trx('badge_events').whereIn('id', rows.map((r) => r.id)).update({ seen_at: trx.fn.now() });
+  return rows;
 }

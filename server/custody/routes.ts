@@ -5,7 +5,7 @@ import { defineRoute, type AnyRoute } from '../http/route.js';
 import { errorSchema, idParams, idSchema } from '../shared/schemas.js';
 import { toRfc3339 } from '../shared/time.js';
 import { badgeInput, drawnSignatureInput, pinInput, recordSummarySchema } from '../signatures/schemas.js';
-import { recordJson } from '../signatures/routes.js';
+import { recordJson } from '../signatures/views.js';
 import type { StoredRecord } from '../signatures/service.js';
 import type { AppContext } from '../context.js';
 import { checkIn, checkOut, openAlerts, raiseAfterHoursAlerts } from './service.js';

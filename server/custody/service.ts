@@ -12,7 +12,7 @@ import { getLocation, lockMedia, moveMedium, type MediumRow } from '../media/ser
 import { withinHours } from '../door/rules.js';
 import { statusWords } from '../media/rules.js';
 import { roomHours, type RoomRow } from '../rooms/service.js';
-import { zonedParts } from '../shared/time.js';
+import { siteDay, zonedParts } from '../shared/time.js';
 
 export interface CheckoutInput {
   mediaIds: string[];
@@ -123,11 +123,6 @@ export async function checkIn(app: AppContext, input: CheckinInput): Promise<{ r
 
 // ---- After-hours alerts (E1.2) -----------------------------------------------------------
 
-/** The site-local calendar day of an instant, YYYY-MM-DD. */
-export function siteDay(now: Date, timeZone: string): string {
-  const p = zonedParts(now, timeZone);
-  return `${p.year}-${String(p.month).padStart(2, '0')}-${String(p.day).padStart(2, '0')}`;
-}
 
 /**
  * Raises one alert per medium per day for every medium still checked out while its room is

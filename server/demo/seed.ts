@@ -1,14 +1,17 @@
 // `tachiai seed-demo`: a small, realistic demo site to try every flow — a depositor, the
 // contractor's responsible person, authorised person, staff and guard, a subcontractor with
 // consent, a visitor with an NDA, a secure processing room and a reception room with hours,
-// access lists, a training, a badge (with PIN) for everyone, the depositor's contact, an approved
+// access lists, a training, a badge for everyone (with a first PIN drawn at random and printed once), the depositor's contact, an approved
 // carrier, a disposal vendor, a cabinet and a safe in the secure room, and entrusted media in them. Everything goes through the
 // same functions as the API, so it is all journaled. Runs once: a second run is refused.
 import type { AppContext } from '../context.js';
 import { ConflictError } from '../errors.js';
 import { createOrg, createPerson, setOrgApproval } from '../people/service.js';
 import { recordConsent, recordNda, recordTraining } from '../people/records.js';
+import crypto from 'node:crypto';
 import { issueBadge } from '../badges/service.js';
+import { randomPin, setPinFromCommandLine } from '../badges/pins.js';
+import { passwordPolicyViolations } from '../auth/password-policy.js';
 import { createRoom, grantRoomAccess } from '../rooms/service.js';
 import { createLocation, registerMedium } from '../media/service.js';
 import type { MediaKind } from '../media/rules.js';
@@ -31,10 +34,18 @@ export interface DemoSite {
 }
 
 const DEMO_MARKER = '【デモ】';
-const DEMO_PASSWORD = 'Demo#Tachiai-2026';
+
+/** The demo accounts' password: new on every run (never a constant in code), printed once. */
+function demoPassword(): string {
+  for (;;) {
+    const candidate = `Demo#${crypto.randomBytes(6).toString('base64url')}-9`;
+    if (passwordPolicyViolations(candidate, { username: 'demo1' }).length === 0) return candidate;
+  }
+}
 
 export async function seedDemo(ctx: AppContext): Promise<DemoSite> {
   const actor = 'cli:seed-demo';
+  const DEMO_PASSWORD = demoPassword();
   return ctx.db.knex.transaction(async (trx) => {
     if (await trx('organisations').where('name', 'like', `${DEMO_MARKER}%`).first('id')) {
       throw new ConflictError('demo_exists', 'The demo site is already in this database.');
@@ -48,14 +59,14 @@ export async function seedDemo(ctx: AppContext): Promise<DemoSite> {
     const secure = await createRoom(trx, { name: '第1データ処理室', kind: 'secure', requiresTraining: true }, actor);
     const reception = await createRoom(trx, { name: '応接室A', kind: 'reception', hours: { days: [1, 2, 3, 4, 5], from: '08:30', to: '19:00' } }, actor);
 
-    const specs: Array<{ name: string; roles: string[]; org: { id: string; name: string }; account: boolean; rooms: string[]; pin: string }> = [
-      { name: '佐藤 健一', roles: ['responsible'], org: contractor, account: true, rooms: [secure.id, reception.id], pin: '246810' },
-      { name: '鈴木 真理子', roles: ['authorized'], org: contractor, account: true, rooms: [secure.id, reception.id], pin: '135791' },
-      { name: '高橋 翔', roles: ['staff'], org: contractor, account: true, rooms: [secure.id], pin: '482915' },
-      { name: '田中 美咲', roles: ['guard'], org: contractor, account: true, rooms: [reception.id], pin: '730164' },
-      { name: '伊藤 大輔', roles: ['staff'], org: sub, account: false, rooms: [secure.id], pin: '615283' },
-      { name: '渡辺 さくら', roles: ['visitor'], org: guests, account: false, rooms: [secure.id, reception.id], pin: '904172' },
-      { name: '山口 直樹', roles: ['staff'], org: depositor, account: false, rooms: [secure.id, reception.id], pin: '528361' },
+    const specs: Array<{ name: string; roles: string[]; org: { id: string; name: string }; account: boolean; rooms: string[] }> = [
+      { name: '佐藤 健一', roles: ['responsible'], org: contractor, account: true, rooms: [secure.id, reception.id] },
+      { name: '鈴木 真理子', roles: ['authorized'], org: contractor, account: true, rooms: [secure.id, reception.id] },
+      { name: '高橋 翔', roles: ['staff'], org: contractor, account: true, rooms: [secure.id] },
+      { name: '田中 美咲', roles: ['guard'], org: contractor, account: true, rooms: [reception.id] },
+      { name: '伊藤 大輔', roles: ['staff'], org: sub, account: false, rooms: [secure.id] },
+      { name: '渡辺 さくら', roles: ['visitor'], org: guests, account: false, rooms: [secure.id, reception.id] },
+      { name: '山口 直樹', roles: ['staff'], org: depositor, account: false, rooms: [secure.id, reception.id] },
     ];
     const people: DemoPerson[] = [];
     const ids: string[] = [];
@@ -69,8 +80,11 @@ export async function seedDemo(ctx: AppContext): Promise<DemoSite> {
       );
       ids.push(person.id);
       for (const roomId of spec.rooms) await grantRoomAccess(trx, roomId, person.id, actor);
-      const badge = await issueBadge(ctx, trx, { personId: person.id, pin: spec.pin, actor });
-      people.push({ name: spec.name, roles: spec.roles, organisation: spec.org.name, username, password: username ? DEMO_PASSWORD : null, badgeToken: badge.token, badgePin: spec.pin });
+      // Run by the people who will hold these badges (a demo): the first PINs are drawn at random and printed once.
+      const badge = await issueBadge(ctx, trx, { personId: person.id, actor, actorPersonId: null });
+      const pin = randomPin(crypto.randomInt);
+      await setPinFromCommandLine(ctx, trx, badge.id, pin, actor);
+      people.push({ name: spec.name, roles: spec.roles, organisation: spec.org.name, username, password: username ? DEMO_PASSWORD : null, badgeToken: badge.token, badgePin: pin });
     }
     // The subcontractor's worker, the visitor and the depositor's contact have NDAs on file (M6.3).
     for (const personId of [ids[4]!, ids[5]!, ids[6]!]) {

@@ -1,7 +1,6 @@
 // Destruction events, their certificates (printed with an authorised person present, E2.14),
 // lists and CSV for the depositor, a depositor-facing summary, and the public check page.
 import { z } from 'zod';
-import type { Request } from 'express';
 import { defineRoute, type AnyRoute } from '../http/route.js';
 import { decodeCursor, encodeCursor, errorSchema, idParams, idSchema, limitQuery, text, timestampInput } from '../shared/schemas.js';
 import { toRfc3339, wallClock } from '../shared/time.js';
@@ -12,9 +11,14 @@ import type { AppContext } from '../context.js';
 import { getOrg } from '../people/service.js';
 import { signerInput, recordSummarySchema } from '../signatures/schemas.js';
 import { getSignedRecord } from '../signatures/service.js';
-import { recordJson } from '../signatures/routes.js';
+import { recordJson } from '../signatures/views.js';
 import { CATEGORIES, CATEGORY_WORDS, CERTIFICATE_NO, DESTRUCTION_METHODS, TECHNIQUE_WORDS } from './rules.js';
-import { checkCertificate, destroyedMedia, filteredDestructions, getDestruction, getPrint, recordDestruction, recordPrint, type DestroyedMediumRow, type DestructionRow } from './service.js';
+import { checkCertificate, destroyedMedia, filteredDestructions, getDestruction, getPrint, recordDestruction, recordPrint, signedDestruction, type DestroyedMediumRow, type DestructionRow } from './service.js';
+import { checkCodeFor, depositorNames } from './record.js';
+import { roomNameAsOf } from '../rooms/service.js';
+import { enforceRate } from '../throttle/rate-limit.js';
+import { clientIp } from '../http/client-ip.js';
+import { siteDay } from '../shared/time.js';
 import { renderCertificate } from './certificate.js';
 
 const error = (description: string) => ({ description, schema: errorSchema });
@@ -83,10 +87,13 @@ function destructionJson(d: DestructionRow, media: DestroyedMediumRow[], tz: str
   };
 }
 
-/** The address of the public check page, for the QR code (PUBLIC_URL, else this request's host). */
-function verifyUrl(app: AppContext, req: Request, number: string): string {
-  const base = app.config.publicUrl ?? `${req.protocol}://${req.get('host') ?? 'localhost'}`;
-  return `${base}/verify/${encodeURIComponent(number)}`;
+/**
+ * The public check's address with the check code, for the QR code; null until PUBLIC_URL is set.
+ * Never built from the request's Host header (security review, finding 11): a forged Host would
+ * end up printed on a certificate.
+ */
+function checkUrl(app: AppContext, number: string, code: string): string | null {
+  return app.config.publicUrl ? `${app.config.publicUrl}/verify/${encodeURIComponent(number)}?c=${code}` : null;
 }
 
 const listQuery = z.strictObject({
@@ -287,26 +294,30 @@ export const destructionRoutes: AnyRoute[] = [
     method: 'get',
     path: '/api/destructions/:id/certificate',
     summary: 'The certificate (廃棄証明書 / Certificate of Destruction) as one A4 page; ?print=N renders recorded print N (later prints say Reprint)',
+    description:
+      'Rendered from the signed record, never from rows that can change; when those rows or the record no longer match the journal, the page says so. ' +
+      'The QR code carries the public check\'s address with the certificate\'s check code; it is printed only when PUBLIC_URL is configured (never an address taken from the request).',
     tags: ['destructions'],
     access: 'destructions:read',
     params: idParams,
     query: z.strictObject({ print: z.coerce.number().int().min(1).max(100_000).optional() }),
     responses: { 200: { description: 'HTML page for printing (without print: an on-screen preview that does not print)', contentType: 'text/html' }, 404: error('Unknown destruction or print'), 409: error('The print was recorded by someone else or too long ago') },
-    handler: async ({ app, db, params, query, req, actor }) => {
-      const d = await getDestruction(db, params.id);
-      const record = await getSignedRecord(db, d.record_id);
-      const printRow = query.print ? await getPrint(db, d.id, query.print) : undefined;
+    handler: async ({ app, db, params, query, actor }) => {
+      const signed = await signedDestruction(app, db, params.id);
+      const printRow = query.print ? await getPrint(db, params.id, query.print) : undefined;
       if (query.print && !printRow) throw new NotFoundError('print', 'No such print of this certificate: record the print first (POST …/prints).');
       // E2.14: a recorded print is printed once, by who recorded it, right away; printing again
       // is a reprint, recorded with the authorised person present.
       if (printRow && (printRow.printed_by !== actor!.accountId || printRow.age_seconds > PRINT_WINDOW_SECONDS)) {
         throw new ConflictError('print_closed', 'This print was recorded by someone else or more than 10 minutes ago. To print again, record a reprint with an authorised person present.');
       }
+      const code = checkCodeFor(params.id, app.secrets.badgeKey);
       const page = await renderCertificate({
-        destruction: d,
-        media: await destroyedMedia(db, [d.id]),
-        record: record!,
-        verifyUrl: verifyUrl(app, req, d.certificate_no),
+        content: signed.content,
+        record: signed.record,
+        roomName: signed.content.roomId ? (signed.content.roomName ?? (await roomNameAsOf(db, signed.content.roomId, signed.record.at))) : null,
+        check: { url: checkUrl(app, signed.content.certificateNo, code), code },
+        problem: signed.problem,
         tz: app.config.displayTimeZone,
         print: printRow ? { printNo: printRow.print_no, printedAt: printRow.printed_at, printedBy: printRow.printed_by_name, presentName: printRow.present_name } : null,
       });
@@ -317,40 +328,60 @@ export const destructionRoutes: AnyRoute[] = [
     method: 'get',
     path: '/verify/:certificateNo',
     summary: 'Public check of a certificate (no sign-in): valid, not found, or does not match the journal',
+    description:
+      'Without the check code printed in the certificate\'s QR code (`c`), the answer says only whether a certificate with this number exists and is intact, and its date — ' +
+      'no names, labels or depositor, so numbers cannot be enumerated for their contents. With the right code it also shows the certificate\'s facts, as they were signed. ' +
+      'Limited per source address (429 with Retry-After).',
     tags: ['destructions'],
     access: 'public',
     params: z.object({ certificateNo: z.string().max(40) }),
-    query: z.strictObject({ format: z.enum(['html', 'json']).default('html') }),
+    query: z.strictObject({ c: z.string().max(64).optional().describe('The check code printed in the QR code'), format: z.enum(['html', 'json']).default('html') }),
     responses: {
       200: {
         description:
           'The verdict — valid, not_found or mismatch (does not match the journal) — as a page for people (default) or, with format=json, as JSON. The check itself always succeeds; the verdict is its answer.',
-        schema: z.object({ certificateNo: z.string(), status: z.enum(['valid', 'not_found', 'mismatch']) }),
+        schema: z.object({
+          certificateNo: z.string(),
+          status: z.enum(['valid', 'not_found', 'mismatch']),
+          performedOn: z.string().nullable().describe('The day it was performed (site time), when the certificate exists'),
+          detailed: z.boolean().describe('True when the check code was right and the facts are shown'),
+        }),
       },
+      429: error('Too many checks from this address'),
     },
-    handler: async ({ app, db, params, query }) => {
+    handler: async ({ app, db, params, query, req, res }) => {
+      await enforceRate(app, { bucket: 'public_check', limit: app.config.publicRatePerMinute, windowSeconds: 60 }, clientIp(req), 'Too many certificate checks from this address. Try again shortly.');
       const tz = app.config.displayTimeZone;
       // A malformed number is simply one that does not exist (answered with the same page).
-      const check = CERTIFICATE_NO.test(params.certificateNo) ? await checkCertificate(db, params.certificateNo) : ({ status: 'not_found' } as const);
+      const check = CERTIFICATE_NO.test(params.certificateNo) ? await checkCertificate(app, db, params.certificateNo, query.c) : ({ status: 'not_found' } as const);
+      const detailed = check.status === 'valid' && check.codeMatches && check.content !== null;
+      // Facts behind a check code are private to its holder: never cached, never sent on as a referrer.
+      res.set(query.c ? { 'Cache-Control': 'no-store', 'Referrer-Policy': 'no-referrer' } : { 'Cache-Control': 'public, max-age=60' });
+      const day = check.status === 'not_found' ? null : siteDay(check.performedAt, tz);
+      if (query.format === 'json') return { json: { certificateNo: params.certificateNo, status: check.status, performedOn: day, detailed } };
       const verdict = {
         valid: { cls: 'valid', ja: '有効な証明書です', en: 'This certificate is valid: it matches the tamper-evident journal.' },
         not_found: { cls: 'notfound', ja: 'この番号の証明書はありません', en: 'No certificate has this number.' },
         mismatch: { cls: 'mismatch', ja: '記録と一致しません', en: 'This certificate does NOT match the journal. Do not rely on it; contact the issuer.' },
       }[check.status];
-      if (query.format === 'json') return { json: { certificateNo: params.certificateNo, status: check.status } };
       let facts = html``;
-      if (check.status === 'valid') {
-        const d = check.destruction;
-        const media = await destroyedMedia(db, [d.id]);
+      if (check.status !== 'not_found') {
+        facts = html`<dl class="meta"><dt>証明書番号 Certificate No.</dt><dd>${params.certificateNo}</dd><dt>実施日 Performed on</dt><dd>${day}</dd></dl>`;
+      }
+      if (detailed) {
+        const d = check.content!;
+        const record = check.record!;
         facts = html`<dl class="meta">
-          <dt>証明書番号 Certificate No.</dt><dd>${d.certificate_no}</dd>
-          <dt>預託者 Depositor</dt><dd>${d.depositor_names.join('、')}</dd>
-          <dt>実施日時 Performed at</dt><dd>${wallClock(d.performed_at, tz)}</dd>
+          <dt>証明書番号 Certificate No.</dt><dd>${d.certificateNo}</dd>
+          <dt>預託者 Depositor</dt><dd>${depositorNames(d).join('、')}</dd>
+          <dt>実施日時 Performed at</dt><dd>${wallClock(new Date(d.performedAt), tz)}</dd>
           <dt>方法 Method</dt><dd>${TECHNIQUE_WORDS[d.method].ja} / ${TECHNIQUE_WORDS[d.method].en} · ${CATEGORY_WORDS[d.category].en}</dd>
-          <dt>媒体 Media</dt><dd>${media.map((m) => m.label).join('、')}</dd>
-          <dt>立会人 Witnesses</dt><dd>${check.record.signatures.map((s) => s.manifest.signerName).join('、')}</dd>
-          <dt>記録ハッシュ Record SHA-256</dt><dd><code>${check.record.contentHash}</code></dd>
+          <dt>媒体 Media</dt><dd>${d.media.map((m) => m.label).join('、')}</dd>
+          <dt>立会人 Witnesses</dt><dd>${record.signatures.map((s) => s.manifest.signerName).join('、')}</dd>
+          <dt>記録ハッシュ Record SHA-256</dt><dd><code>${record.contentHash}</code></dd>
         </dl>`;
+      } else if (check.status === 'valid') {
+        facts = html`${facts}<p class="small">${query.c ? '確認コードが一致しません。証明書のQRコードから開いてください。 The check code does not match: open this page from the certificate\'s QR code.' : '証明書の内容は、証明書のQRコード（確認コード付き）から開いた場合にのみ表示されます。 The certificate\'s contents are shown only when this page is opened from its QR code (with the check code).'}</p>`;
       }
       const body = html`
 <main class="a4 verify">

@@ -5,12 +5,13 @@
 import type { Knex } from 'knex';
 import type { AppContext } from '../context.js';
 import { NotFoundError, ValidationError, type ErrorDetail } from '../errors.js';
-import { appendJournal, findJournalEntry } from '../journal/journal.js';
+import { appendJournal, findJournalEntry, payloadsOf } from '../journal/journal.js';
 import { getOrg, getPerson } from '../people/service.js';
 import { hasValidConsent } from '../people/records.js';
 import { placeViolations, witnessViolations } from '../signatures/rules.js';
-import { assertPresent, getSignedRecord, newRecordId, recordSigned, verifySigners, type SignerInput, type StoredRecord } from '../signatures/service.js';
-import { recordHash } from '../signatures/manifest.js';
+import { assertPresent, getSignedRecord, getSignedRecords, newRecordId, recordSigned, verifySigners, type SignerInput, type StoredRecord } from '../signatures/service.js';
+import { checkRecord } from '../signatures/integrity.js';
+import { checkCodeFor, checkCodeHash, checkCodeMatches, destructionContent, destructionRowProblem, type DestroyedMediumFacts, type DestructionContent, type DestructionTableRow } from './record.js';
 import { lockMedia, moveMedium, type MediumRow } from '../media/service.js';
 import { assertMayDo } from '../media/rules.js';
 import { zonedParts } from '../shared/time.js';
@@ -148,6 +149,7 @@ export async function recordDestruction(app: AppContext, input: DestructionInput
       note: input.note ?? null,
       created_by: input.actor,
       created_at: record.at,
+      check_code_hash: checkCodeHash(checkCodeFor(id, app.secrets.badgeKey)),
     });
     await trx('destruction_media').insert(
       media.map((m, i) => ({ destruction_id: id, medium_id: m.id, position: i + 1, backed_up: backup.get(m.id)?.backedUp ?? null, backup_location: backup.get(m.id)?.backupLocation ?? null })),
@@ -344,30 +346,101 @@ export async function getPrint(db: Knex, destructionId: string, printNo: number)
     | undefined;
 }
 
-// ---- The public check --------------------------------------------------------------------
+// ---- The public check, and the rows against the record --------------------------------
 
 export type CertificateCheck =
-  | { status: 'valid'; destruction: DestructionRow; record: StoredRecord }
   | { status: 'not_found' }
-  | { status: 'mismatch'; destruction: DestructionRow };
+  | {
+      status: 'valid' | 'mismatch';
+      destructionId: string;
+      /** When it was performed, as signed (or as stored, when the record cannot be trusted). */
+      performedAt: Date;
+      /** The signed record; present only when its content can be trusted (status valid). */
+      record: StoredRecord | null;
+      content: DestructionContent | null;
+      /** The first difference found (never shown to the public). */
+      problem: string | null;
+      /** Whether the presented check code is this certificate's. */
+      codeMatches: boolean;
+    };
 
-/**
- * GET /verify/:certificateNo: the certificate's record hashes to what was signed, and the
- * journal entry written with it is intact and names the same certificate and hash.
- */
-export async function checkCertificate(db: Knex, number: string): Promise<CertificateCheck> {
-  const row = (await destructionsQuery(db).where('d.certificate_no', number).first()) as DestructionRow | undefined;
-  if (!row) return { status: 'not_found' };
-  const record = await getSignedRecord(db, row.record_id);
-  const journal = await findJournalEntry(db, 'destructions.recorded', `destruction:${row.id}`);
-  const ok =
-    record !== null &&
-    recordHash(record.content) === record.contentHash &&
-    journal !== null &&
-    journal.intact &&
-    journal.payload.certificateNo === number &&
-    journal.payload.contentHash === record.contentHash &&
-    (JSON.parse(record.content) as { certificateNo?: string }).certificateNo === number;
-  return ok ? { status: 'valid', destruction: row, record: record! } : { status: 'mismatch', destruction: row };
+async function destroyedMediumFacts(db: Knex, destructionIds: string[]): Promise<Map<string, DestroyedMediumFacts[]>> {
+  const out = new Map<string, DestroyedMediumFacts[]>();
+  if (destructionIds.length === 0) return out;
+  const rows = (await db('destruction_media as dm')
+    .join('media as m', 'm.id', 'dm.medium_id')
+    .whereIn('dm.destruction_id', destructionIds)
+    .select('dm.destruction_id', 'dm.medium_id', 'dm.position', 'dm.backed_up', 'dm.backup_location', 'm.label', 'm.kind', 'm.manufacturer', 'm.model', 'm.serial_no', 'm.classification', 'm.depositor_org_id')) as Array<DestroyedMediumFacts & { destruction_id: string }>;
+  for (const row of rows) {
+    const list = out.get(row.destruction_id) ?? [];
+    list.push(row);
+    out.set(row.destruction_id, list);
+  }
+  return out;
 }
 
+/** One destruction's rows, record and journal entries checked against each other. */
+async function checkDestruction(app: AppContext, db: Knex, row: DestructionTableRow): Promise<{ record: StoredRecord | null; content: DestructionContent | null; problem: string | null }> {
+  const record = await getSignedRecord(db, row.record_id);
+  if (!record) return { record: null, content: null, problem: `Certificate ${row.certificate_no}: its signed record is missing.` };
+  const recordProblem = await checkRecord(db, record, app.secrets.signing);
+  if (recordProblem) return { record: null, content: null, problem: recordProblem.message };
+  const content = destructionContent(record);
+  const journal = await findJournalEntry(db, 'destructions.recorded', `destruction:${row.id}`);
+  if (journal && !journal.intact) return { record, content, problem: `Certificate ${row.certificate_no}: the journal entry of the destruction was changed.` };
+  const media = (await destroyedMediumFacts(db, [row.id])).get(row.id) ?? [];
+  return { record, content, problem: destructionRowProblem(row, media, content, journal?.payload ?? null) };
+}
+
+/**
+ * GET /verify/:certificateNo: the certificate's record is what was signed (checked against the
+ * journal), and today's rows still say the same. Whoever holds the check code printed in the QR
+ * code learns the certificate's facts — from the record; anyone else only whether a certificate
+ * with this number exists and is intact, and its date.
+ */
+export async function checkCertificate(app: AppContext, db: Knex, number: string, code: string | undefined): Promise<CertificateCheck> {
+  const row = (await db('destructions').where({ certificate_no: number }).first()) as (DestructionTableRow & { check_code_hash: string | null }) | undefined;
+  if (!row) return { status: 'not_found' };
+  const { record, content, problem } = await checkDestruction(app, db, row);
+  return {
+    status: problem ? 'mismatch' : 'valid',
+    destructionId: row.id,
+    performedAt: content && !problem ? new Date(content.performedAt) : row.performed_at,
+    record: problem ? null : record,
+    content: problem ? null : content,
+    problem,
+    codeMatches: checkCodeMatches(code, row.check_code_hash, row.id, app.secrets.badgeKey),
+  };
+}
+
+/** The signed record of a destruction, and whether its rows still agree (certificate, lists). */
+export async function signedDestruction(app: AppContext, db: Knex, destructionId: string): Promise<{ record: StoredRecord; content: DestructionContent; problem: string | null }> {
+  const row = (await db('destructions').where({ id: destructionId }).first()) as DestructionTableRow | undefined;
+  if (!row) throw new NotFoundError('destruction');
+  const checked = await checkDestruction(app, db, row);
+  const record = checked.record ?? (await getSignedRecord(db, row.record_id));
+  if (!record) throw new NotFoundError('destruction');
+  return { record, content: checked.content ?? destructionContent(record), problem: checked.problem };
+}
+
+/** `tachiai verify --deep`: every destruction's rows against its signed record, in batches. */
+export async function checkAllDestructions(db: Knex, onProgress?: (checked: number) => void): Promise<{ checked: number; problem: string | null }> {
+  let checked = 0;
+  let after = '00000000-0000-0000-0000-000000000000';
+  for (;;) {
+    const rows = (await db('destructions').where('id', '>', after).orderBy('id').limit(200)) as DestructionTableRow[];
+    if (rows.length === 0) return { checked, problem: null };
+    const records = await getSignedRecords(db, rows.map((r) => r.record_id));
+    const journal = await payloadsOf(db, 'destructions.recorded', rows.map((r) => `destruction:${r.id}`));
+    const media = await destroyedMediumFacts(db, rows.map((r) => r.id));
+    for (const row of rows) {
+      const record = records.get(row.record_id);
+      if (!record) return { checked, problem: `Certificate ${row.certificate_no}: its signed record is missing.` };
+      const problem = destructionRowProblem(row, media.get(row.id) ?? [], destructionContent(record), journal.get(`destruction:${row.id}`) ?? null);
+      if (problem) return { checked, problem };
+      checked++;
+    }
+    onProgress?.(checked);
+    after = rows[rows.length - 1]!.id;
+  }
+}

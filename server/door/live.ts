@@ -5,12 +5,16 @@ import type { Request, Response } from 'express';
 import type { AppContext } from '../context.js';
 import { ENTRY_CHANNEL } from './scan.js';
 import { toRfc3339 } from '../shared/time.js';
+import { SESSION_END_CHANNEL } from '../auth/authenticate.js';
 
 type Client = (event: Record<string, unknown>) => void;
 
 interface Feed {
   clients: Set<Client>;
   ready: Promise<() => Promise<void>> | null;
+  /** The streams of each session, closed the moment the session ends on any server. */
+  bySession: Map<string, Set<() => void>>;
+  sessionsReady: Promise<() => Promise<void>> | null;
 }
 
 const feeds = new WeakMap<AppContext['db'], Feed>();
@@ -18,7 +22,7 @@ const feeds = new WeakMap<AppContext['db'], Feed>();
 function feedFor(app: AppContext): Feed {
   let feed = feeds.get(app.db);
   if (!feed) {
-    feed = { clients: new Set(), ready: null };
+    feed = { clients: new Set(), ready: null, bySession: new Map(), sessionsReady: null };
     feeds.set(app.db, feed);
   }
   return feed;
@@ -48,8 +52,39 @@ async function subscribe(app: AppContext, client: Client): Promise<() => void> {
   };
 }
 
+/**
+ * Registers `close` as a stream of `sessionId`: it runs as soon as the database announces that the
+ * session ended — sign-out or a person leaving, on any server (security review, finding 9).
+ */
+async function watchSession(app: AppContext, sessionId: string, close: () => void): Promise<() => void> {
+  const feed = feedFor(app);
+  let set = feed.bySession.get(sessionId);
+  if (!set) {
+    set = new Set();
+    feed.bySession.set(sessionId, set);
+  }
+  set.add(close);
+  if (!feed.sessionsReady) {
+    feed.sessionsReady = app.db.listen(SESSION_END_CHANNEL, (payload) => {
+      for (const id of payload.split(',')) {
+        for (const end of feed.bySession.get(id) ?? []) end();
+      }
+    });
+    feed.sessionsReady.catch(() => {
+      feed.sessionsReady = null;
+    });
+  }
+  await feed.sessionsReady;
+  return () => {
+    const current = feed.bySession.get(sessionId);
+    current?.delete(close);
+    if (current && current.size === 0) feed.bySession.delete(sessionId);
+  };
+}
+
 const HEARTBEAT_MS = 15_000;
-const SESSION_CHECK_MS = 30_000;
+/** Idle sessions (E3.6) announce nothing: each stream checks its session this often. */
+const SESSION_CHECK_MS = 5_000;
 
 /** Streams entries as `event: entry` server-sent events until the client leaves or the session ends. */
 export async function streamEntries(app: AppContext, req: Request, res: Response, sessionId: string, roomId?: string): Promise<void> {
@@ -62,16 +97,19 @@ export async function streamEntries(app: AppContext, req: Request, res: Response
   res.flushHeaders();
   let closed = false;
   let unsubscribe: () => void = () => undefined;
+  let unwatch: () => void = () => undefined;
   let heartbeat: NodeJS.Timeout | undefined;
   let sessionCheck: NodeJS.Timeout | undefined;
   // Registered before waiting for LISTEN, so a client that leaves meanwhile is still cleaned up.
   req.on('close', () => close());
+  unwatch = await watchSession(app, sessionId, () => close());
   unsubscribe = await subscribe(app, (event) => {
     if (roomId && event.roomId !== roomId) return;
     res.write(`event: entry\ndata: ${JSON.stringify(event)}\n\n`);
   });
   if (closed) {
     unsubscribe();
+    unwatch();
     return;
   }
   // Only now is the LISTEN in place: from this line on, every scan reaches this client.
@@ -97,6 +135,7 @@ export async function streamEntries(app: AppContext, req: Request, res: Response
     clearInterval(heartbeat);
     clearInterval(sessionCheck);
     unsubscribe();
+    unwatch();
     res.end();
   }
 }

@@ -5,7 +5,7 @@ import { toRfc3339 } from '../shared/time.js';
 import { NotFoundError } from '../errors.js';
 import { signerInput, recordSummarySchema } from '../signatures/schemas.js';
 import { getSignedRecord } from '../signatures/service.js';
-import { recordJson } from '../signatures/routes.js';
+import { recordJson } from '../signatures/views.js';
 import { newMediumFields } from '../media/routes.js';
 import { recordHandover } from './service.js';
 import { getHandover, listHandovers } from './queries.js';

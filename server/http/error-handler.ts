@@ -3,7 +3,7 @@
 // Nothing a client can send produces a 500; no stack trace or SQL text ever leaves the server.
 import type { NextFunction, Request, Response } from 'express';
 import type { Logger } from 'pino';
-import { AppError, ServiceUnavailableError, ValidationError } from '../errors.js';
+import { AppError, ServiceUnavailableError, ValidationError, type ErrorDetail } from '../errors.js';
 
 const CONNECTION_ERROR_CODES = new Set([
   'ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EPIPE', 'EAI_AGAIN',
@@ -113,9 +113,21 @@ export function answerForError(err: unknown, logger: Logger, request: { method: 
   return new AppError(500, 'internal_error', 'Something went wrong on our side. It has been logged.');
 }
 
+/** At most this many details in one answer (review finding 14: 60,000 unknown keys made a 709 KB answer). */
+export const MAX_ERROR_DETAILS = 20;
+const MAX_DETAIL_TEXT = 200;
+
+/** Caps a list of details: the first MAX_ERROR_DETAILS, then one saying how many more there were. */
+export function capDetails(details: ErrorDetail[]): ErrorDetail[] {
+  const clip = (t: string) => (t.length > MAX_DETAIL_TEXT ? `${t.slice(0, MAX_DETAIL_TEXT - 1)}…` : t);
+  const kept = details.slice(0, MAX_ERROR_DETAILS).map((d) => ({ ...d, ...(d.field ? { field: clip(d.field) } : {}), message: clip(d.message) }));
+  if (details.length > MAX_ERROR_DETAILS) kept.push({ code: 'more_issues', message: `…and ${details.length - MAX_ERROR_DETAILS} more problems of the same request.` });
+  return kept;
+}
+
 /** The contract's error body. */
 export function errorBody(error: AppError) {
-  return { error: { code: error.code, message: error.message, details: error.details } };
+  return { error: { code: error.code, message: error.message, details: capDetails(error.details) } };
 }
 
 export function errorHandler(logger: Logger) {

@@ -103,6 +103,7 @@ export function buildOpenApi(routes: AnyRoute[], version: string): Record<string
     const operation: Record<string, unknown> = {
       operationId: `${route.method}${route.path.replace(/[/:{}-]+(\w)?/g, (_, c: string | undefined) => (c ? c.toUpperCase() : ''))}`,
       summary: route.summary,
+      ...(route.description ? { description: route.description } : {}),
       tags: route.tags,
       parameters: parameters(route, components),
       responses,
@@ -119,7 +120,19 @@ export function buildOpenApi(routes: AnyRoute[], version: string): Record<string
     info: {
       title: 'Tachiai API',
       version,
-      description: 'Tachiai (立会い): evidence that entrusted information was handled as the depositor requires. Errors: { error: { code, message, details } }.',
+      description: [
+        'Tachiai (立会い): evidence that entrusted information was handled as the depositor requires. Errors: { error: { code, message, details } }.',
+        '',
+        'Badge PINs. A PIN is the holder\'s signature and an administrator\'s second factor, so only the holder knows or chooses it. ' +
+          'A badge is issued without a PIN (POST /api/badges); it opens doors but signs nothing until the holder sets the PIN, typing it themselves, ' +
+          'in one of two ways: (1) at the desk, with a confirmer — an administrator, responsible or authorised person who is neither the issuer nor the holder ' +
+          '(for an administrator\'s badge: another administrator) — who confirms with their own badge and PIN that the holder is present ' +
+          '(POST /api/badges/pin/setup; this also resets a forgotten or locked PIN); (2) by presenting the badge and the current PIN (POST /api/badges/pin/change), ' +
+          'which is also how a PIN shorter than 6 digits is replaced: such a PIN answers 403 pin_change_required wherever it is used, and nothing is recorded until it is changed. ' +
+          'New PINs have 6 to 12 digits and are not a repeat, a sequence or a well-known PIN. Every PIN check reserves one attempt before it is made; ' +
+          '5 wrong PINs in a row lock the badge for 15 minutes (423 with Retry-After). Every issuance and PIN reset is shown to the holder at their next sign-in ' +
+          '(credentialNotices of POST /api/auth/login) and listed by GET /api/badges/events.',
+      ].join('\n'),
     },
     servers: [{ url: '/' }],
     components: {

@@ -9,6 +9,7 @@ import { NotFoundError, ValidationError, type ErrorDetail } from '../errors.js';
 import { actorFromSession, authenticate, sessionClaims, type AccessIdentity, type Actor, type SessionRow } from '../auth/authenticate.js';
 import { requirePermission, type Permission } from '../auth/permissions.js';
 import { assertSafeInput, assertSafeValue } from './input-guard.js';
+import { capDetails, MAX_ERROR_DETAILS } from './error-handler.js';
 
 export type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
 
@@ -80,6 +81,8 @@ export interface RouteDef<
   method: Method;
   path: string;
   summary: string;
+  /** Longer text for the OpenAPI document (rules, flows), when the summary is not enough. */
+  description?: string;
   tags: string[];
   access: Access;
   body?: B;
@@ -141,11 +144,19 @@ export function asFastRoute(route: AnyRoute): FastRouteDef | null {
 }
 
 export function zodIssuesToDetails(error: z.ZodError, prefix: string): ErrorDetail[] {
-  return error.issues.map((issue) => ({
-    field: [prefix, ...issue.path.map(String)].filter(Boolean).join('.'),
-    code: issue.code,
-    message: issue.message,
-  }));
+  const details: ErrorDetail[] = [];
+  for (const issue of error.issues) {
+    const field = [prefix, ...issue.path.map(String)].filter(Boolean).join('.');
+    if (issue.code === 'unrecognized_keys') {
+      // One detail per unknown key, naming it as the field (a key list in one message grew without bound).
+      for (const key of issue.keys.slice(0, MAX_ERROR_DETAILS + 1)) details.push({ field: `${field}.${key}`, code: issue.code, message: 'This field is not part of the request.' });
+      if (issue.keys.length > MAX_ERROR_DETAILS + 1) details.push({ field, code: 'more_issues', message: `${issue.keys.length} unknown fields in all.` });
+    } else {
+      details.push({ field, code: issue.code, message: issue.message });
+    }
+    if (details.length > MAX_ERROR_DETAILS) break;
+  }
+  return capDetails(details);
 }
 
 function parsePart<T extends z.ZodType>(schema: T | undefined, value: unknown, part: string): z.output<T> {

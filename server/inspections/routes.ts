@@ -3,7 +3,7 @@ import { defineRoute, type AnyRoute } from '../http/route.js';
 import { errorSchema, idSchema, text } from '../shared/schemas.js';
 import { toRfc3339 } from '../shared/time.js';
 import { signerInput, recordSummarySchema } from '../signatures/schemas.js';
-import { recordJson } from '../signatures/routes.js';
+import { recordJson } from '../signatures/views.js';
 import { getLocation, listLocations, locationJson, mediumJson } from '../media/service.js';
 import { locationSchema, mediumSchema } from '../media/routes.js';
 import { expectedIn, listInspections, recordInspection, siteMonth, type InspectionRow } from './service.js';

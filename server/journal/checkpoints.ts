@@ -22,7 +22,7 @@ export interface CheckpointRecord {
   keyId: string;
   /** Base64 Ed25519 signature over checkpointMessage(). */
   signature: string;
-  /** Present on exported checkpoints, so they can be checked with nothing but the file. */
+  /** Present on exported checkpoints for convenience; a verifier never trusts it (it takes the key separately). */
   publicKeyPem?: string;
 }
 
@@ -30,13 +30,18 @@ export function checkpointMessage(cp: Pick<CheckpointRecord, 'chain' | 'seq' | '
   return canonicalJson({ at: cp.at, chain: cp.chain, headHash: cp.headHash, keyId: cp.keyId, seq: cp.seq, type: 'tachiai.journal.checkpoint' });
 }
 
-export function verifyCheckpointSignature(cp: CheckpointRecord, keys: SigningKeys, publicKeyPem?: string): boolean {
+/** Checks a checkpoint's signature under `publicKey` — a key the verifier already trusts, never one from the checkpoint. */
+export function verifyCheckpointSignature(cp: CheckpointRecord, publicKey: KeyObject): boolean {
   try {
-    const key = publicKeyPem ? crypto.createPublicKey(publicKeyPem) : keys.publicKey;
-    return crypto.verify(null, Buffer.from(checkpointMessage(cp), 'utf8'), key, Buffer.from(cp.signature, 'base64'));
+    return crypto.verify(null, Buffer.from(checkpointMessage(cp), 'utf8'), publicKey, Buffer.from(cp.signature, 'base64'));
   } catch {
     return false;
   }
+}
+
+/** The key id of an Ed25519 public key: the first 16 hex digits of the SHA-256 of its SPKI DER (as secrets.ts computes it). */
+export function keyIdOf(publicKey: KeyObject): string {
+  return crypto.createHash('sha256').update(publicKey.export({ type: 'spki', format: 'der' })).digest('hex').slice(0, 16);
 }
 
 const CHECKPOINT_LOCK = [0x7ac41a1, 0x0c4ec] as const;

@@ -201,3 +201,33 @@ export async function findJournalEntry(db: Knex, action: string, subject: string
   if (next && next.prev_hash !== entry.hash) intact = false;
   return { entry, payload, intact };
 }
+
+/**
+ * The newest value of `key` in the payloads of `subject`'s entries among `actions`, written at or
+ * before `at` — the journal as the history of a name (a room's name when a record was signed:
+ * security review, finding 12). null when the journal has none.
+ */
+export async function payloadValueAsOf(db: Knex, subject: string, actions: string[], key: string, at: Date): Promise<string | null> {
+  const { rows } = await db.raw(
+    `SELECT payload::jsonb ->> ? AS value FROM journal_entries
+      WHERE subject = ? AND action = ANY (?::text[]) AND at <= ? AND (payload::jsonb -> ?) IS NOT NULL
+      ORDER BY at DESC, seq DESC LIMIT 1`,
+    [key, subject, actions, at, key],
+  );
+  return ((rows as Array<{ value: string | null }>)[0]?.value as string | undefined) ?? null;
+}
+
+/** The payloads of the newest entries with `action` for each of `subjects` (a batch of records' entries). */
+export async function payloadsOf(db: Knex, action: string, subjects: string[]): Promise<Map<string, Record<string, unknown>>> {
+  const out = new Map<string, Record<string, unknown>>();
+  if (subjects.length === 0) return out;
+  const rows = (await db('journal_entries').where({ action }).whereIn('subject', subjects).orderBy([{ column: 'chain' }, { column: 'seq' }]).select('subject', 'payload')) as Array<{ subject: string; payload: string }>;
+  for (const row of rows) {
+    try {
+      out.set(row.subject, JSON.parse(row.payload) as Record<string, unknown>);
+    } catch {
+      // an unreadable payload is found by the chain's own verification
+    }
+  }
+  return out;
+}

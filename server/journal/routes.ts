@@ -3,11 +3,9 @@ import { defineRoute, type AnyRoute } from '../http/route.js';
 import { decodeCursor, encodeCursor, errorSchema, limitQuery } from '../shared/schemas.js';
 import { toRfc3339 } from '../shared/time.js';
 import { NotFoundError, ValidationError } from '../errors.js';
-import { verifyJournal } from './verify.js';
 import { createCheckpoint, listCheckpoints } from './checkpoints.js';
 import { MAIN_CHAIN, rowToEntry, type JournalRow } from './journal.js';
 
-const badEntrySchema = z.object({ chain: z.string(), seq: z.number().int(), reason: z.string(), message: z.string() });
 const checkpointSchema = z
   .object({ id: z.string(), chain: z.string(), seq: z.number().int(), headHash: z.string(), at: z.string(), keyId: z.string(), signature: z.string() })
   .meta({ id: 'JournalCheckpoint' });
@@ -27,23 +25,6 @@ const entrySchema = z
   .meta({ id: 'JournalEntry' });
 
 export const journalRoutes: AnyRoute[] = [
-  defineRoute({
-    method: 'get',
-    path: '/api/journal/verify',
-    summary: 'Recompute the whole hash chain and check the signed checkpoints',
-    tags: ['journal'],
-    access: 'journal:read',
-    responses: {
-      200: {
-        description: 'Result: { ok, entries, head } or { ok: false, firstBadEntry }',
-        schema: z.union([
-          z.object({ ok: z.literal(true), entries: z.number().int(), head: z.string(), headSeq: z.number().int(), checkpoints: z.number().int() }),
-          z.object({ ok: z.literal(false), entries: z.number().int(), firstBadEntry: badEntrySchema }),
-        ]),
-      },
-    },
-    handler: async ({ app, db }) => ({ json: await verifyJournal(db, app.secrets.signing) }),
-  }),
   defineRoute({
     method: 'get',
     path: '/api/journal',

@@ -4,7 +4,8 @@
 import type { Knex } from 'knex';
 import { canonicalJson } from './canonical.js';
 import { entryHash, GENESIS_HASH, MAIN_CHAIN, walkChain } from './journal.js';
-import { verifyCheckpointSignature, type CheckpointRecord, type SigningKeys } from './checkpoints.js';
+import type { KeyObject } from 'node:crypto';
+import { keyIdOf, verifyCheckpointSignature, type CheckpointRecord, type SigningKeys } from './checkpoints.js';
 
 export type BadEntryReason =
   | 'missing_entry' // a sequence number is absent (an entry was deleted)
@@ -28,8 +29,12 @@ export type VerifyResult =
 
 export interface VerifyOptions {
   onProgress?: (checked: number, total: number) => void;
-  /** Extra checkpoints kept off the server (e.g. an exported file) to check against. */
-  externalCheckpoints?: CheckpointRecord[];
+  /**
+   * Checkpoints kept off the server (an exported file) to check against, with the public key to
+   * check their signatures with — given separately, never taken from the file itself (security
+   * review, finding 6: a checkpoint signed with an attacker's key was accepted).
+   */
+  external?: { checkpoints: CheckpointRecord[]; publicKey: KeyObject };
 }
 
 function bad(chain: string, seq: number, reason: BadEntryReason, message: string): BadEntry {
@@ -50,7 +55,8 @@ export async function verifyJournal(db: Knex, keys: SigningKeys | null, options:
   const total = totals.reduce((sum, t) => sum + Number(t.count), 0);
 
   const storedCheckpoints = (await db('journal_checkpoints').orderBy('id')) as Array<Record<string, unknown>>;
-  const checkpoints: CheckpointRecord[] = [
+  // Each checkpoint with the key that must have signed it: the server's for its own, the given one for external ones.
+  const checkpoints: Array<CheckpointRecord & { verifyWith: KeyObject | null }> = [
     ...storedCheckpoints.map((c) => ({
       chain: String(c.chain),
       seq: Number(c.seq),
@@ -58,8 +64,9 @@ export async function verifyJournal(db: Knex, keys: SigningKeys | null, options:
       at: (c.at as Date).toISOString(),
       keyId: String(c.key_id),
       signature: String(c.signature),
+      verifyWith: keys?.publicKey ?? null,
     })),
-    ...(options.externalCheckpoints ?? []),
+    ...(options.external?.checkpoints ?? []).map(({ publicKeyPem: _ignored, ...cp }) => ({ ...cp, verifyWith: options.external!.publicKey })),
   ];
 
   let checked = 0;
@@ -67,7 +74,7 @@ export async function verifyJournal(db: Knex, keys: SigningKeys | null, options:
   for (const chain of chains) {
     const expectedBySeq = new Map<number, CheckpointRecord[]>();
     for (const cp of checkpoints.filter((c) => c.chain === chain)) {
-      if (!keys || !verifyCheckpointSignature(cp, keys, cp.publicKeyPem)) {
+      if (!cp.verifyWith || cp.keyId !== keyIdOf(cp.verifyWith) || !verifyCheckpointSignature(cp, cp.verifyWith)) {
         return { ok: false, entries: checked, firstBadEntry: bad(chain, cp.seq, 'checkpoint_signature_invalid', `The checkpoint at entry ${cp.seq} does not carry a valid signature.`) };
       }
       const list = expectedBySeq.get(cp.seq) ?? [];

@@ -7,10 +7,11 @@ import { toRfc3339, wallClock } from '../shared/time.js';
 import { html, printPage, raw } from '../shared/html.js';
 import { appendJournal } from '../journal/journal.js';
 import { ValidationError } from '../errors.js';
-import { signaturesOf, signatureJson } from '../signatures/service.js';
+import { recordReadPermission, signaturesOf, signatureJson } from '../signatures/service.js';
+import { rolesAllow } from '../auth/permissions.js';
 import { signatureSchema } from '../signatures/schemas.js';
 import { MEANINGS } from '../signatures/manifest.js';
-import { receiptUrl } from '../signatures/routes.js';
+import { receiptUrl } from '../signatures/views.js';
 import { CLASSIFICATION_WORDS, CLASSIFICATIONS, KIND_WORDS, LOCATION_KINDS, MEDIA_KINDS, MEDIA_STATUSES, mediumCode, STATUS_PRINT_WORDS } from './rules.js';
 import { createLocation, custodySteps, getLocation, getMedium, listLocations, listMedia, locationJson, mediumJson, registerMedium } from './service.js';
 
@@ -96,8 +97,12 @@ const ACTION_WORDS: Record<string, { ja: string; en: string }> = {
   destroy: { ja: '廃棄', en: 'Destroyed' },
 };
 
-async function custodyJson(db: import('knex').Knex, mediumId: string, tz: string) {
-  const steps = await custodySteps(db, mediumId);
+async function custodyJson(db: import('knex').Knex, mediumId: string, tz: string, readerRoles: readonly string[]) {
+  // A step's signed record is shown only to who may read its kind (review finding 8): staff see
+  // that a medium was destroyed, not the destruction record and its witnesses.
+  const steps = (await custodySteps(db, mediumId)).map((s) =>
+    s.record_id && !rolesAllow(readerRoles, recordReadPermission(s.record_kind!)) ? { ...s, record_id: null } : s,
+  );
   const sigs = await signaturesOf(db, [...new Set(steps.map((s) => s.record_id).filter((id): id is string => id !== null))]);
   return steps.map((s) => ({
     id: String(s.id),
@@ -212,9 +217,9 @@ export const mediaRoutes: AnyRoute[] = [
     access: 'media:read',
     params: idParams,
     responses: { 200: { description: 'Chain of custody', schema: z.object({ medium: mediumSchema, steps: z.array(custodyStepSchema) }) }, 404: error('Unknown id') },
-    handler: async ({ app, db, params }) => {
+    handler: async ({ app, db, params, actor }) => {
       const medium = await getMedium(db, params.id);
-      return { json: { medium: mediumJson(medium, app.config.displayTimeZone), steps: await custodyJson(db, medium.id, app.config.displayTimeZone) } };
+      return { json: { medium: mediumJson(medium, app.config.displayTimeZone), steps: await custodyJson(db, medium.id, app.config.displayTimeZone, actor!.roles) } };
     },
   }),
   defineRoute({
@@ -225,10 +230,10 @@ export const mediaRoutes: AnyRoute[] = [
     access: 'media:read',
     params: idParams,
     responses: { 200: { description: 'HTML page for printing', contentType: 'text/html' }, 404: error('Unknown id') },
-    handler: async ({ app, db, params }) => {
+    handler: async ({ app, db, params, actor }) => {
       const tz = app.config.displayTimeZone;
       const m = await getMedium(db, params.id);
-      const steps = await custodyJson(db, m.id, tz);
+      const steps = await custodyJson(db, m.id, tz, actor!.roles);
       const { rows } = await db.raw('SELECT now() AS now');
       const body = html`
 <main class="a4 custody">

@@ -1,8 +1,10 @@
 // `tachiai create-admin`: the first administrator, with an account and a badge (administrators
-// sign in with password and badge, E2.17). The badge's PIN is generated and shown once.
+// sign in with password, badge and PIN, E2.17). The person who will hold the badge runs the
+// command: the badge's first PIN is drawn at random and shown once, to them.
 import crypto from 'node:crypto';
 import type { AppContext } from '../context.js';
 import { issueBadge } from '../badges/service.js';
+import { randomPin, setPinFromCommandLine } from '../badges/pins.js';
 import { createOrg, createPerson } from './service.js';
 
 export interface CreateAdminInput {
@@ -20,12 +22,13 @@ export interface CreatedAdmin {
 
 export async function createAdmin(ctx: AppContext, input: CreateAdminInput): Promise<CreatedAdmin> {
   const actor = 'cli:create-admin';
-  const badgePin = String(crypto.randomInt(0, 1_000_000)).padStart(6, '0');
+  const badgePin = randomPin(crypto.randomInt);
   return ctx.db.knex.transaction(async (trx) => {
     const orgName = input.orgName ?? 'Tachiai operator';
     const org = (await trx('organisations').where({ name: orgName, kind: 'contractor' }).first()) ?? (await createOrg(trx, { name: orgName, kind: 'contractor' }, actor));
     const person = await createPerson(ctx, trx, { name: input.name, orgId: org.id, roles: ['admin'], account: { username: input.username, password: input.password } }, actor);
-    const badge = await issueBadge(ctx, trx, { personId: person.id, pin: badgePin, actor });
+    const badge = await issueBadge(ctx, trx, { personId: person.id, actor, actorPersonId: null });
+    await setPinFromCommandLine(ctx, trx, badge.id, badgePin, actor);
     return { personId: person.id, badgeToken: badge.token, badgePin };
   });
 }

@@ -2,7 +2,7 @@
 // (E6.1), and who is inside now (occupancy, muster list E9.1).
 import type { Knex } from 'knex';
 import { ConflictError, NotFoundError } from '../errors.js';
-import { appendJournal } from '../journal/journal.js';
+import { appendJournal, payloadValueAsOf } from '../journal/journal.js';
 import { getPerson } from '../people/service.js';
 
 export const ROOM_KINDS = ['secure', 'reception'] as const;
@@ -146,4 +146,16 @@ export async function peopleInside(db: Knex, roomId: string, personIds: string[]
   if (personIds.length === 0) return new Set();
   const rows = (await db('presence').where({ room_id: roomId }).whereIn('person_id', personIds).pluck('person_id')) as string[];
   return new Set(rows);
+}
+
+/**
+ * A room's name as it was at `at`, from the journal's history of the room (created, renamed), so
+ * that a record signed in the room shows the name it had then (security review, finding 12).
+ * Falls back to today's name when the journal has none.
+ */
+export async function roomNameAsOf(db: Knex, roomId: string, at: Date): Promise<string | null> {
+  const named = await payloadValueAsOf(db, `room:${roomId}`, ['rooms.created', 'rooms.updated'], 'name', at);
+  if (named !== null) return named;
+  const row = (await db('rooms').where({ id: roomId }).first('name')) as { name: string } | undefined;
+  return row?.name ?? null;
 }

@@ -95,3 +95,9 @@ export function wallClock(date: Date, timeZone: string, withSeconds = false): st
   const base = `${p.year}-${pad(p.month)}-${pad(p.day)} ${pad(p.hour)}:${pad(p.minute)}`;
   return withSeconds ? `${base}:${pad(p.second)}` : base;
 }
+
+/** The site-local calendar day of an instant, YYYY-MM-DD. */
+export function siteDay(now: Date, timeZone: string): string {
+  const p = zonedParts(now, timeZone);
+  return `${p.year}-${String(p.month).padStart(2, '0')}-${String(p.day).padStart(2, '0')}`;
+}

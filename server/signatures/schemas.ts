@@ -1,9 +1,11 @@
 // Request and response schemas for signatures, declared once (validation + OpenAPI).
 import { z } from 'zod';
 import { idSchema } from '../shared/schemas.js';
+import { PIN_INPUT } from '../badges/pin-rules.js';
 
 export const badgeInput = z.string().trim().min(1).max(512).describe('Badge token or card UID, exactly as the reader typed it');
-export const pinInput = z.string().regex(/^\d{4,8}$/, '4 to 8 digits');
+/** A PIN as typed at a signature: 6 to 12 digits (4–5 digit PINs set before the security review still verify, then must be changed). */
+export const pinInput = z.string().regex(PIN_INPUT, 'digits only (6 to 12)');
 /** A signature drawn on the page's canvas (PNG data URL), kept with the signature. */
 export const drawnSignatureInput = z
   .string()

@@ -9,9 +9,11 @@ import crypto from 'node:crypto';
 import type { Knex } from 'knex';
 import type { AppContext } from '../context.js';
 import { AppError, ConflictError, ValidationError, type ErrorDetail } from '../errors.js';
+import type { Permission } from '../auth/permissions.js';
 import { appendJournal } from '../journal/journal.js';
 import { canonicalJson } from '../journal/canonical.js';
 import { badgeIsLive, checkBadgePin, findPresentedBadge } from '../badges/service.js';
+import { pinRefusalText } from '../badges/pins.js';
 import { getPerson } from '../people/service.js';
 import { getRoom, peopleInside } from '../rooms/service.js';
 import { toRfc3339 } from '../shared/time.js';
@@ -31,15 +33,6 @@ export interface VerifiedSigner {
   drawnImage: string | null;
 }
 
-const REASON_TEXT: Record<string, string> = {
-  unknown_badge: 'The badge is not known.',
-  badge_not_of_person: 'The badge presented does not belong to this person.',
-  badge_revoked: 'The badge is revoked.',
-  badge_expired: 'The badge is expired or not yet valid.',
-  wrong_pin: 'The PIN is wrong.',
-  pin_locked: 'The PIN is locked after too many wrong attempts; try again later.',
-};
-
 /**
  * Checks every signer's badge and PIN (each wrong PIN counts toward that badge's lockout).
  * Throws 400 `signature_invalid` naming each failing signer, or 423 `pin_locked` when a PIN is
@@ -47,6 +40,7 @@ const REASON_TEXT: Record<string, string> = {
  */
 export async function verifySigners(app: AppContext, signers: Array<SignerInput & { meaning: Meaning; field: string }>): Promise<VerifiedSigner[]> {
   const details: ErrorDetail[] = [];
+  const changeRequired: ErrorDetail[] = [];
   let lockedFor = 0;
   const verified: VerifiedSigner[] = [];
   for (const signer of signers) {
@@ -54,13 +48,14 @@ export async function verifySigners(app: AppContext, signers: Array<SignerInput 
     // holder typing, so it must not lock the holder out.
     const presented = await findPresentedBadge(app, app.db.knex, signer.badge);
     if (presented && presented.person_id !== signer.personId) {
-      details.push({ field: `${signer.field}.badge`, code: 'badge_not_of_person', message: REASON_TEXT.badge_not_of_person! });
+      details.push({ field: `${signer.field}.badge`, code: 'badge_not_of_person', message: pinRefusalText('badge_not_of_person') });
       continue;
     }
-    const check = await checkBadgePin(app, signer.badge, signer.pin, { maxFailures: app.config.loginMaxFailures, lockMinutes: app.config.loginLockMinutes });
+    const check = await checkBadgePin(app, signer.badge, signer.pin);
     if (!check.ok) {
-      if (check.reason === 'pin_locked') lockedFor = Math.max(lockedFor, check.retryAfterSeconds ?? 60);
-      details.push({ field: `${signer.field}.${check.reason === 'wrong_pin' || check.reason === 'pin_locked' ? 'pin' : 'badge'}`, code: check.reason, message: REASON_TEXT[check.reason]! });
+      if (check.reason === 'pin_locked' || check.reason === 'pin_busy') lockedFor = Math.max(lockedFor, check.retryAfterSeconds ?? 60);
+      const detail = { field: `${signer.field}.${['wrong_pin', 'pin_locked', 'pin_busy', 'pin_change_required'].includes(check.reason) ? 'pin' : 'badge'}`, code: check.reason, message: pinRefusalText(check.reason) };
+      (check.reason === 'pin_change_required' ? changeRequired : details).push(detail);
       continue;
     }
     verified.push({ personId: signer.personId, badgeId: check.badge.id, meaning: signer.meaning, drawnImage: signer.drawnImage ?? null });
@@ -69,7 +64,12 @@ export async function verifySigners(app: AppContext, signers: Array<SignerInput 
     throw new AppError(423, 'pin_locked', 'A PIN is locked after too many wrong attempts; nothing was recorded.', details, { 'Retry-After': String(lockedFor) });
   }
   if (details.length > 0) {
-    throw new ValidationError('A signature could not be verified (badge or PIN); nothing was recorded.', details, 'signature_invalid');
+    throw new ValidationError('A signature could not be verified (badge or PIN); nothing was recorded.', [...details, ...changeRequired], 'signature_invalid');
+  }
+  if (changeRequired.length > 0) {
+    // The PIN was right but is shorter than 6 digits (set before the security review): it proves
+    // the holder, yet signs nothing until its holder changes it.
+    throw new AppError(403, 'pin_change_required', 'A signer\'s PIN is shorter than 6 digits and must be changed by its holder before it signs; nothing was recorded.', changeRequired);
   }
   return verified;
 }
@@ -130,6 +130,14 @@ export interface StoredRecord {
 
 export const newRecordId = (): string => crypto.randomUUID();
 
+/**
+ * The one read permission of each kind of record, whichever route reads it (security review,
+ * finding 8: staff read destruction records through /api/records/:id, which the destruction
+ * routes refuse them).
+ */
+const RECORD_READ_PERMISSION: Record<string, Permission> = { destruction: 'destructions:read', certificate_print: 'destructions:read' };
+export const recordReadPermission = (kind: string): Permission => RECORD_READ_PERMISSION[kind] ?? 'media:read';
+
 /** Stores the record and its signatures, and journals them, in the caller's transaction. */
 export async function recordSigned(app: AppContext, trx: Knex, input: SignedRecordInput): Promise<StoredRecord> {
   const { rows } = await trx.raw("SELECT date_trunc('milliseconds', clock_timestamp()) AS now");
@@ -143,15 +151,19 @@ export async function recordSigned(app: AppContext, trx: Knex, input: SignedReco
     people.push(await getPerson(trx, signer.personId));
   }
   const presenceVerified = input.roomId !== null;
+  // Names as they are now, inside what is signed: a later rename changes no signed record
+  // (security review, finding 12).
+  const roomName = input.roomId ? (await getRoom(trx, input.roomId)).name : null;
   const content = canonicalJson({
     ...input.content,
     id: input.id,
     kind: input.kind,
     at: at.toISOString(),
     roomId: input.roomId,
+    roomName,
     place: input.place,
     presenceVerified,
-    signers: input.signers.map((s, i) => ({ position: i + 1, personId: s.personId, name: people[i]!.name, meaning: s.meaning })),
+    signers: input.signers.map((s, i) => ({ position: i + 1, personId: s.personId, name: people[i]!.name, org: people[i]!.org_name, roles: people[i]!.roles, meaning: s.meaning })),
   });
   const contentHash = recordHash(content);
   await trx('signed_records').insert({
@@ -270,6 +282,18 @@ export async function signaturesOf(db: Knex, recordIds: string[]): Promise<Map<s
     byRecord.set(row.record_id, list);
   }
   return byRecord;
+}
+
+/** Several records at once, with their signatures (for checks over all records). */
+export async function getSignedRecords(db: Knex, ids: string[]): Promise<Map<string, StoredRecord>> {
+  const out = new Map<string, StoredRecord>();
+  if (ids.length === 0) return out;
+  const rows = (await db('signed_records').whereIn('id', ids)) as Array<{ id: string; kind: string; content: string; content_hash: string; presence_verified: boolean; created_at: Date }>;
+  const signatures = await signaturesOf(db, ids);
+  for (const row of rows) {
+    out.set(row.id, { id: row.id, kind: row.kind, at: row.created_at, content: row.content, contentHash: row.content_hash, presenceVerified: row.presence_verified, signatures: signatures.get(row.id) ?? [] });
+  }
+  return out;
 }
 
 export async function getSignedRecord(db: Knex, id: string): Promise<StoredRecord | null> {

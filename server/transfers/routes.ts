@@ -7,7 +7,7 @@ import { NotFoundError } from '../errors.js';
 import type { AppContext } from '../context.js';
 import { signerInput, recordSummarySchema } from '../signatures/schemas.js';
 import { getSignedRecord } from '../signatures/service.js';
-import { recordJson } from '../signatures/routes.js';
+import { recordJson } from '../signatures/views.js';
 import { receiveTransfer, RECEIPT_OUTCOMES, sendTransfer, TRANSFER_METHODS } from './service.js';
 
 const error = (description: string) => ({ description, schema: errorSchema });

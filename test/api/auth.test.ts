@@ -13,6 +13,7 @@ import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { allRoutes } from '../../server/app.js';
 import { issueBadge } from '../../server/badges/service.js';
+import { holderSetsPin, legacyPin } from '../helpers/pins.js';
 import { loadConfig } from '../../server/config.js';
 import { rolesAllow, type Permission } from '../../server/auth/permissions.js';
 import { startTestServer, type TestServer, type TestUser } from '../helpers/server.js';
@@ -40,10 +41,10 @@ const api = () => request(s.url);
 const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
 const knex = () => s.ctx.db.knex;
 
-function login(username: string, password: string, badge?: string) {
+function login(username: string, password: string, badge?: string, pin?: string) {
   return api()
     .post('/api/auth/login')
-    .send({ username, password, ...(badge !== undefined ? { badge } : {}) });
+    .send({ username, password, ...(badge !== undefined ? { badge } : {}), ...(pin !== undefined ? { pin } : {}) });
 }
 
 async function signIn(user: { username: string; password: string }, badge?: string): Promise<string> {
@@ -95,10 +96,13 @@ async function sessionRow(token: string): Promise<{ id: string; created_at: Date
 const newUser = (roles: string[]) => s.createUser({ roles, password: goodPassword() });
 
 /** A fresh administrator with an account and a badge of their own. */
-async function newAdmin(): Promise<TestUser & { badgeToken: string; badgeId: string }> {
+const ADMIN_PIN = '482613';
+
+async function newAdmin(): Promise<TestUser & { badgeToken: string; badgeId: string; badgePin: string }> {
   const user = await newUser(['admin']);
-  const badge = await knex().transaction((trx) => issueBadge(s.ctx, trx, { personId: user.personId, pin: '4826', actor: 'test' }));
-  return { ...user, badgeToken: badge.token, badgeId: badge.id };
+  const badge = await knex().transaction((trx) => issueBadge(s.ctx, trx, { personId: user.personId, actor: 'test', actorPersonId: null }));
+  await holderSetsPin(s.ctx, badge.id, ADMIN_PIN);
+  return { ...user, badgeToken: badge.token, badgeId: badge.id, badgePin: ADMIN_PIN };
 }
 
 let orgId: string;
@@ -121,7 +125,7 @@ describe('login answer (E3.2)', () => {
     expect(res.status).toBe(200);
     expect(res.headers['content-type']).toMatch(/^application\/json; charset=utf-8/i);
     expect(Object.keys(res.body).sort()).toEqual(
-      ['expiresAt', 'passwordExpired', 'passwordExpiresAt', 'previousLoginAt', 'previousLogoutAt', 'token', 'user'].sort(),
+      ['credentialNotices', 'expiresAt', 'passwordExpired', 'passwordExpiresAt', 'previousLoginAt', 'previousLogoutAt', 'token', 'user'].sort(),
     );
 
     const { token, expiresAt, passwordExpiresAt } = res.body as { token: string; expiresAt: string; passwordExpiresAt: string };
@@ -328,49 +332,80 @@ describe('administrators sign in with password and badge (E2.17)', () => {
 
   it('E2.17: someone else’s badge, an unknown badge, a revoked or an expired badge: 401 invalid_credentials', async () => {
     const admin = await newAdmin();
-    const other = await login(admin.username, admin.password, s.admin.badgeToken);
+    const other = await login(admin.username, admin.password, s.admin.badgeToken, s.admin.badgePin);
     expect(other.status).toBe(401);
     expect(other.body.error.code).toBe('invalid_credentials');
 
-    const unknown = await login(admin.username, admin.password, 'tb1_' + 'A'.repeat(44));
+    const unknown = await login(admin.username, admin.password, 'tb1_' + 'A'.repeat(44), admin.badgePin);
     expect(unknown.status).toBe(401);
     expect(unknown.body).toEqual(other.body);
 
     await knex()('badges').where({ id: admin.badgeId }).update({ revoked_at: knex().fn.now(), revoked_reason: 'lost' });
-    const revoked = await login(admin.username, admin.password, admin.badgeToken);
+    const revoked = await login(admin.username, admin.password, admin.badgeToken, admin.badgePin);
     expect(revoked.status).toBe(401);
     expect(revoked.body).toEqual(other.body);
 
-    const expiring = await knex().transaction((trx) => issueBadge(s.ctx, trx, { personId: admin.personId, pin: '4826', actor: 'test' }));
+    const expiring = await knex().transaction((trx) => issueBadge(s.ctx, trx, { personId: admin.personId, actor: 'test', actorPersonId: null }));
     await knex()('badges').where({ id: expiring.id }).update({ valid_until: knex().raw("now() - interval '1 minute'") });
-    const expired = await login(admin.username, admin.password, expiring.token);
+    const expired = await login(admin.username, admin.password, expiring.token, admin.badgePin);
     expect(expired.status).toBe(401);
     expect(expired.body).toEqual(other.body);
   });
 
   it('E2.17: with their own badge (token or IC card UID as the reader types it) the administrator signs in', async () => {
     const admin = await newAdmin();
-    const res = await login(admin.username, admin.password, admin.badgeToken);
+    const res = await login(admin.username, admin.password, admin.badgeToken, admin.badgePin);
     expect(res.status).toBe(200);
     expect(res.body.user.roles).toEqual(['admin']);
 
     const card = await knex().transaction((trx) =>
-      issueBadge(s.ctx, trx, { personId: admin.personId, pin: '4826', cardUid: '04:A1:B2:C3:D4:E5:F6', actor: 'test' }),
+      issueBadge(s.ctx, trx, { personId: admin.personId, cardUid: '04:A1:B2:C3:D4:E5:F6', actor: 'test', actorPersonId: null }),
     );
     expect(card.id).toBeTruthy();
-    expect((await login(admin.username, admin.password, '04a1b2c3d4e5f6')).status).toBe(200);
+    await holderSetsPin(s.ctx, card.id, '731946');
+    expect((await login(admin.username, admin.password, '04a1b2c3d4e5f6', '731946')).status).toBe(200);
   });
 
-  it('E2.17: a missing badge is no failure (the password was right): 5 tries without it do not lock the administrator', async () => {
+  it('E2.17, review finding 13: a sign-in without the second factor counts as a failure, whatever the password: 5 lock the administrator', async () => {
     const admin = await newAdmin();
-    for (let i = 0; i < 5; i++) expect((await login(admin.username, admin.password)).body.error.code).toBe('second_factor_required');
-    expect((await login(admin.username, admin.password, admin.badgeToken)).status).toBe(200);
+    for (let i = 0; i < 3; i++) expect((await login(admin.username, admin.password)).body.error.code).toBe('second_factor_required');
+    // The badge without its PIN is no second factor either (its issuer has seen the token).
+    expect((await login(admin.username, admin.password, admin.badgeToken)).body.error.code).toBe('second_factor_required');
+    expect((await login(admin.username, admin.password, undefined, admin.badgePin)).body.error.code).toBe('second_factor_required');
+    const res = await login(admin.username, admin.password, admin.badgeToken, admin.badgePin);
+    expect(res.status).toBe(423);
+    expect(res.body.error.code).toBe('account_locked');
+  });
+
+  it('review finding 1: a badge token alone is no second factor; the PIN is checked and counts toward the badge lock', async () => {
+    const admin = await newAdmin();
+    const wrongPin = await login(admin.username, admin.password, admin.badgeToken, '999111');
+    expect(wrongPin.status).toBe(401);
+    expect(wrongPin.body.error.code).toBe('invalid_credentials');
+    expect((await knex()('badges').where({ id: admin.badgeId }).first('pin_failures')).pin_failures).toBe(1);
+    expect((await login(admin.username, admin.password, admin.badgeToken, admin.badgePin)).status).toBe(200);
+    // A badge whose PIN nobody has set yet is refused as a second factor.
+    const fresh = await knex().transaction((trx) => issueBadge(s.ctx, trx, { personId: admin.personId, actor: 'test', actorPersonId: null }));
+    const noPin = await login(admin.username, admin.password, fresh.token, '123987');
+    expect(noPin.status).toBe(401);
+    expect(noPin.body.error.code).toBe('second_factor_required');
+  });
+
+  it('review finding 1: a 4-digit PIN from before the review proves the administrator but must be changed first (403 pin_change_required)', async () => {
+    const admin = await newAdmin();
+    await legacyPin(s.ctx, admin.badgeId, '4826');
+    const res = await login(admin.username, admin.password, admin.badgeToken, '4826');
+    expect(res.status).toBe(403);
+    expect(res.body.error.code).toBe('pin_change_required');
+    expect(res.body.token).toBeUndefined();
+    expect((await api().post('/api/badges/pin/change').send({ badge: admin.badgeToken, currentPin: '4826', newPin: '583920' })).status).toBe(200);
+    expect((await login(admin.username, admin.password, admin.badgeToken, '583920')).status).toBe(200);
   });
 
   it('E2.17 / E3.11 i: wrong badges count as failures: 5 of them lock the administrator even with the right badge', async () => {
     const admin = await newAdmin();
-    for (let i = 0; i < 5; i++) expect((await login(admin.username, admin.password, s.admin.badgeToken)).status).toBe(401);
-    const res = await login(admin.username, admin.password, admin.badgeToken);
+    for (let i = 0; i < 5; i++) expect((await login(admin.username, admin.password, s.admin.badgeToken, s.admin.badgePin)).status).toBe(401);
+    const res = await login(admin.username, admin.password, admin.badgeToken, admin.badgePin);
     expect(res.status).toBe(423);
     expect(res.body.error.code).toBe('account_locked');
   });

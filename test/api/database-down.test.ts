@@ -108,6 +108,7 @@ if (!usingPostgres) {
     let server: http.Server;
     let url: string;
     let badgeToken: string;
+    let badgePin: string;
 
     beforeAll(async () => {
       testDb = await createTestDatabase();
@@ -122,7 +123,7 @@ if (!usingPostgres) {
       server = http.createServer(buildRequestListener(ctx));
       await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
       url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-      ({ badgeToken } = await createAdmin(ctx, { username: 'admin', password: ADMIN_PASSWORD, name: '管理 太郎', orgName: '株式会社テスト受託' }));
+      ({ badgeToken, badgePin } = await createAdmin(ctx, { username: 'admin', password: ADMIN_PASSWORD, name: '管理 太郎', orgName: '株式会社テスト受託' }));
     });
 
     afterAll(async () => {
@@ -137,7 +138,7 @@ if (!usingPostgres) {
     });
 
     const login = () =>
-      request(url).post('/api/auth/login').timeout(MAX_ANSWER_MS).send({ username: 'admin', password: ADMIN_PASSWORD, badge: badgeToken });
+      request(url).post('/api/auth/login').timeout(MAX_ANSWER_MS).send({ username: 'admin', password: ADMIN_PASSWORD, badge: badgeToken, pin: badgePin });
 
     it('really goes through the proxy', async () => {
       expect(ctx.config.databaseUrl).toContain(`:${proxy.port}/`);

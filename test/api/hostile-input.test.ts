@@ -234,7 +234,7 @@ async function sample(jsIn: JS, key: string, root: JS): Promise<unknown> {
 
 const BASELINE_OVERRIDES: Record<string, () => Record<string, unknown>> = {
   // A real sign-in: if any hostile variant slipped through, a session and a journal entry appear.
-  'post /api/auth/login': () => ({ username: s.admin.username, password: ADMIN_PASSWORD, badge: s.admin.badgeToken }),
+  'post /api/auth/login': () => ({ username: s.admin.username, password: ADMIN_PASSWORD, badge: s.admin.badgeToken, pin: s.admin.badgePin }),
 };
 
 /** A body the route's schema accepts; optional fields the generator cannot satisfy are dropped. */

@@ -5,7 +5,9 @@
 // database is opened in-process only while no child runs (to tamper with the journal, or to
 // compare a restore with its source).
 import { spawn, type ChildProcess } from 'node:child_process';
+import crypto from 'node:crypto';
 import fs from 'node:fs';
+import { checkpointMessage } from '../../server/journal/checkpoints.js';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -145,11 +147,11 @@ async function serve(site: Site): Promise<Serving> {
   };
 }
 
-async function signIn(url: string, admin: { badgeToken: string }): Promise<Response> {
+async function signIn(url: string, admin: { badgeToken: string; badgePin: string }): Promise<Response> {
   return fetch(`${url}/api/auth/login`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ username: 'admin', password: PASSWORD, badge: admin.badgeToken }),
+    body: JSON.stringify({ username: 'admin', password: PASSWORD, badge: admin.badgeToken, pin: admin.badgePin }),
   });
 }
 
@@ -233,12 +235,37 @@ describe.each(targets)('npx tachiai on %s', (kind) => {
     const file = path.join(tempDir('cp'), 'checkpoint.json');
     fs.writeFileSync(file, cp.stdout);
 
-    const withFile = await run(site, ['verify', '--checkpoint', file]);
+    // Review finding 6: the key comes separately (kept off the server), never from the file.
+    const keyFile = path.join(tempDir('key'), 'signing-key.pem');
+    fs.writeFileSync(keyFile, String(checkpoint.publicKeyPem));
+    const noKey = await run(site, ['verify', '--checkpoint', file]);
+    expect(noKey.code).toBe(2);
+    expect(noKey.stderr).toContain('--key');
+    const withFile = await run(site, ['verify', '--checkpoint', file, '--key', keyFile]);
     expect(withFile.code, withFile.stdout + withFile.stderr).toBe(0);
     // The stored checkpoint and the file's: verify only counts them when both signatures hold
     // and both name the hash the chain has at that entry.
     expect(withFile.stdout).toMatch(/2 signed checkpoint\(s\) match/);
     expect(headOf(withFile.stdout)).toEqual(head);
+
+    // A checkpoint signed with an attacker's key and the server's key id, with the attacker's key
+    // inside the file: refused, whatever the file says.
+    const attacker = crypto.generateKeyPairSync('ed25519');
+    const forged = { ...checkpoint, signature: crypto.sign(null, Buffer.from(checkpointMessage(checkpoint as never), 'utf8'), attacker.privateKey).toString('base64'), publicKeyPem: attacker.publicKey.export({ type: 'spki', format: 'pem' }).toString() };
+    const forgedFile = path.join(tempDir('cp'), 'forged.json');
+    fs.writeFileSync(forgedFile, JSON.stringify(forged));
+    const refused = await run(site, ['verify', '--checkpoint', forgedFile, '--key', keyFile]);
+    expect(refused.code).toBe(1);
+    expect(refused.stdout).toContain('checkpoint_signature_invalid');
+    // and the attacker's own key names another key id than the checkpoint's: refused too
+    const attackerKey = path.join(tempDir('key'), 'attacker.pem');
+    fs.writeFileSync(attackerKey, forged.publicKeyPem);
+    expect((await run(site, ['verify', '--checkpoint', forgedFile, '--key', attackerKey])).code).toBe(1);
+
+    // --deep: the tables agree with the journal
+    const deep = await run(site, ['verify', '--deep']);
+    expect(deep.code, deep.stdout + deep.stderr).toBe(0);
+    expect(deep.stdout).toMatch(/signed record\(s\) and \d+ destruction\(s\) agree with the journal/);
   });
 
   it('serve answers /api/health and sign-in; other commands keep out of the embedded files; data survives a restart', async () => {

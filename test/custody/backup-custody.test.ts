@@ -69,7 +69,7 @@ describe('backup and restore of custody records', () => {
       expect(record.content).toBe(original.content);
       expect(record.signatures[0]!.drawnImage).toBe(original.signatures[0]!.drawnImage);
       expect(verifySignatureOffline({ recordContent: record.content, manifest: record.signatures[0]!.manifest, signature: record.signatures[0]!.signature, publicKeyPem: s.ctx.secrets.signing.publicKeyPem })).toBe(true);
-      expect((await checkCertificate(restored.knex, destruction.certificateNo)).status).toBe('valid');
+      expect((await checkCertificate({ ...s.ctx, db: restored }, restored.knex, destruction.certificateNo, undefined)).status).toBe('valid');
       expect(await restored.knex('media').where({ id: m2.id }).first('status')).toEqual({ status: 'destroyed' });
     } finally {
       await restored.close();

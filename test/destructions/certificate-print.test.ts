@@ -49,6 +49,8 @@ async function printToPdf(url: string): Promise<{ info: string; text: string[]; 
 
 beforeAll(async () => {
   [s, browser] = await Promise.all([startTestServer({ scryptCost: 1024 }), launchBrowser()]);
+  // The QR code names the public address the site is configured with (never the request's Host).
+  s.ctx.config.publicUrl = s.url;
   site = await custodySite(s);
   const performer = await site.person('廃棄 実施者', ['staff']);
   const responsible = await site.person('田中 責任', ['responsible']);
@@ -168,17 +170,34 @@ describe('the printed certificate', () => {
       const qr = path.join(SCREENSHOT_DIR, 'certificate-qr.png');
       await page.locator('.cert-qr svg').screenshot({ path: qr });
       const decoded = (await run('/usr/bin/zbarimg', ['--raw', '-q', qr])).stdout.trim();
-      expect(decoded).toBe(`${s.url}/verify/${destruction.certificateNo}`);
+      // The number and the unguessable check code (review finding 4).
+      expect(decoded).toMatch(new RegExp(`^${s.url}/verify/${destruction.certificateNo}\\?c=[A-Za-z0-9_-]{22}$`));
       const check = await request(decoded).get('');
       expect(check.status).toBe(200);
       expect(check.text).toContain('data-status="valid"');
       expect(check.text).toContain(destruction.certificateNo);
+      expect(check.text).toContain('株式会社預託元'); // the facts, for whoever holds the printed code
       const publicPage = await browser.newPage();
       await publicPage.goto(decoded);
       await screenshot(publicPage, 'certificate-verify');
       await publicPage.close();
     } finally {
       await page.close();
+    }
+  });
+
+  it('review finding 11: without PUBLIC_URL no QR code is printed (never an address from the request), and the page says why', async () => {
+    const configured = s.ctx.config.publicUrl;
+    s.ctx.config.publicUrl = undefined;
+    try {
+      const res = await request(s.url).get(`/api/destructions/${destruction.id}/certificate`).set({ authorization: `Bearer ${await s.adminToken()}`, host: 'evil.example.com' });
+      expect(res.status).toBe(200);
+      expect(res.text).toContain('PUBLIC_URL');
+      expect(res.text).not.toContain('evil.example.com');
+      expect(res.text).not.toMatch(/class="cert-qr"><svg/);
+      expect(res.text).toMatch(/class="check-code">[A-Za-z0-9_-]{22}</);
+    } finally {
+      s.ctx.config.publicUrl = configured;
     }
   });
 });

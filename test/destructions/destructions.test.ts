@@ -17,7 +17,7 @@ let staff: SitePerson;
 let vendorId: string;
 
 beforeAll(async () => {
-  s = await startTestServer({ scryptCost: 1024 });
+  s = await startTestServer({ scryptCost: 1024, publicUrl: 'https://tachiai.example.jp' });
   site = await custodySite(s);
   performer = await site.person('廃棄 実施者', ['staff']);
   responsible = await site.person('田中 責任', ['responsible']);
@@ -272,7 +272,7 @@ describe('printing the certificate (E2.14)', () => {
       'witnessed destruction',
       '株式会社預託元',
       d.record.contentHash,
-      `/verify/${d.certificateNo}`,
+      `https://tachiai.example.jp/verify/${d.certificateNo}?c=`,
       '<svg',
     ]) {
       expect(t, expected).toContain(expected);
@@ -314,27 +314,59 @@ describe('lists, CSV and the depositor summary', () => {
   });
 });
 
+/** The check code printed on a certificate (in words under the QR code). */
+async function checkCodeOf(certificateUrl: string): Promise<string> {
+  const page = (await site.call('get', certificateUrl)).text;
+  return /class="check-code">([A-Za-z0-9_-]{22})</.exec(page)![1]!;
+}
+
 describe('the public check (GET /verify/:certificateNo)', () => {
-  it('valid without sign-in, showing only what the certificate shows; not found for unknown numbers', async () => {
+  it('review finding 4: without the check code it says only that the certificate exists and is intact, and its date', async () => {
     const m = await site.medium('D-PUB-1', { kind: 'usb' });
     const d = await site.ok('post', '/api/destructions', shred([m.id], { method: 'physical', securityLevel: 'E-4' }), 201);
-    const ok = await request(s.url).get(`/verify/${d.certificateNo}`);
-    expect(ok.status).toBe(200);
-    expect(ok.text).toContain('data-status="valid"');
-    expect(ok.text).toContain('D-PUB-1');
-    expect((await request(s.url).get(`/verify/${d.certificateNo}?format=json`)).body).toEqual({ certificateNo: d.certificateNo, status: 'valid' });
-    expect((await request(s.url).get('/verify/2099-000001?format=json')).body).toEqual({ certificateNo: '2099-000001', status: 'not_found' });
-    expect(ok.text).not.toContain(performer.badge);
-    expect(ok.text).not.toContain(m.id);
+    const bare = await request(s.url).get(`/verify/${d.certificateNo}`);
+    expect(bare.status).toBe(200);
+    expect(bare.text).toContain('data-status="valid"');
+    for (const secret of ['D-PUB-1', '株式会社預託元', '田中 責任', '廃棄 実施者', d.record.contentHash, m.id, performer.badge]) expect(bare.text, secret).not.toContain(secret);
+    expect(bare.headers['cache-control']).toBe('public, max-age=60');
+    const json = (await request(s.url).get(`/verify/${d.certificateNo}?format=json`)).body;
+    expect(json).toEqual({ certificateNo: d.certificateNo, status: 'valid', performedOn: expect.stringMatching(/^\d{4}-\d{2}-\d{2}$/), detailed: false });
+    expect(bare.text).toContain(json.performedOn);
+    expect((await request(s.url).get('/verify/2099-000001?format=json')).body).toEqual({ certificateNo: '2099-000001', status: 'not_found', performedOn: null, detailed: false });
     const missing = await request(s.url).get('/verify/2099-000001');
     expect(missing.status).toBe(200);
     expect(missing.text).toContain('data-status="not_found"');
     expect((await request(s.url).get('/verify/%3Cscript%3E')).text).toContain('data-status="not_found"');
+    // a wrong code shows nothing more
+    const wrong = await request(s.url).get(`/verify/${d.certificateNo}?c=${'A'.repeat(22)}`);
+    expect(wrong.text).not.toContain('D-PUB-1');
+    expect(wrong.text).toContain('does not match');
+  });
+
+  it('with the check code printed in the QR code it shows the certificate as signed; the code is stored hashed only', async () => {
+    const m = await site.medium('D-PUB-2', { kind: 'paper' });
+    const d = await site.ok('post', '/api/destructions', shred([m.id]), 201);
+    const code = await checkCodeOf(d.certificateUrl);
+    expect(code).toHaveLength(22); // 128 bits
+    const res = await request(s.url).get(`/verify/${d.certificateNo}?c=${code}`);
+    expect(res.text).toContain('data-status="valid"');
+    for (const fact of ['D-PUB-2', '株式会社預託元', '田中 責任', d.record.contentHash]) expect(res.text, fact).toContain(fact);
+    expect(res.headers['cache-control']).toBe('no-store');
+    expect(res.headers['referrer-policy']).toBe('no-referrer');
+    expect((await request(s.url).get(`/verify/${d.certificateNo}?c=${code}&format=json`)).body.detailed).toBe(true);
+    const row = await s.ctx.db.knex('destructions').where({ id: d.id }).first();
+    expect(row.check_code_hash).toMatch(/^[0-9a-f]{64}$/);
+    expect(JSON.stringify(row)).not.toContain(code);
+    // the access log records the path only, never the code
+    await new Promise((r) => setTimeout(r, 150));
+    const logged = (await s.ctx.db.knex('access_log').where('path', 'like', '/verify/%').pluck('path')) as string[];
+    expect(logged.join(' ')).not.toContain(code);
   });
 
   it('says it does not match when the destruction\'s journal entry has been tampered with', async () => {
     const m = await site.medium('D-TAMPER-1', { kind: 'usb' });
     const d = await site.ok('post', '/api/destructions', shred([m.id], { method: 'physical', securityLevel: 'E-3' }), 201);
+    const code = await checkCodeOf(d.certificateUrl);
     expect((await request(s.url).get(`/verify/${d.certificateNo}`)).status).toBe(200);
     await s.ctx.db.knex.transaction(async (trx) => {
       await trx.raw('SET LOCAL session_replication_role = replica');
@@ -343,9 +375,9 @@ describe('the public check (GET /verify/:certificateNo)', () => {
       payload.method = 'shred';
       await trx('journal_entries').where({ chain: entry.chain, seq: entry.seq }).update({ payload: JSON.stringify(payload) });
     });
-    const res = await request(s.url).get(`/verify/${d.certificateNo}`);
+    const res = await request(s.url).get(`/verify/${d.certificateNo}?c=${code}`);
     expect(res.status).toBe(200);
-    expect((await request(s.url).get(`/verify/${d.certificateNo}?format=json`)).body).toEqual({ certificateNo: d.certificateNo, status: 'mismatch' });
+    expect((await request(s.url).get(`/verify/${d.certificateNo}?format=json`)).body).toMatchObject({ certificateNo: d.certificateNo, status: 'mismatch', detailed: false });
     expect(res.text).toContain('data-status="mismatch"');
     expect(res.text).toContain('does NOT match');
     expect(res.text).not.toContain('D-TAMPER-1');

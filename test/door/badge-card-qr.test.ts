@@ -34,7 +34,7 @@ beforeAll(async () => {
   const orgs = await ok(await request(s.url).get('/api/orgs').set(auth()), 200);
   orgId = orgs.items.find((o: { name: string }) => o.name === ORG).id;
   personId = (await ok(await request(s.url).post('/api/people').set(auth()).send({ name: NAME, orgId, roles: ['responsible', 'staff'] }), 201)).id;
-  badge = await ok(await request(s.url).post('/api/badges').set(auth()).send({ personId, pin: '2580', validUntil: '2030-03-31T12:00:00+09:00', cardUid: '04:11:22:33:44:55:66' }), 201);
+  badge = await ok(await request(s.url).post('/api/badges').set(auth()).send({ personId, validUntil: '2030-03-31T12:00:00+09:00', cardUid: '04:11:22:33:44:55:66' }), 201);
   roomId = (await ok(await request(s.url).post('/api/rooms').set(auth()).send({ name: '第1処理室', kind: 'secure' }), 201)).id;
   await ok(await request(s.url).post(`/api/rooms/${roomId}/access`).set(auth()).send({ personId }), 201);
 });
@@ -73,7 +73,7 @@ describe('the printed badge card (E6.3)', () => {
   });
 
   it('a badge without an end date says so', async () => {
-    const b = await ok(await request(s.url).post('/api/badges').set(auth()).send({ personId, pin: '2580' }), 201);
+    const b = await ok(await request(s.url).post('/api/badges').set(auth()).send({ personId }), 201);
     const res = await request(s.url).get(`/api/badges/${b.id}/card`).set(auth());
     expect(res.status).toBe(200);
     expect(res.text).toContain('無期限 no end');
@@ -81,7 +81,7 @@ describe('the printed badge card (E6.3)', () => {
 
   it('names are escaped: markup in a name is shown, not run', async () => {
     const p = await ok(await request(s.url).post('/api/people').set(auth()).send({ name: '<b>太郎</b> & "次郎"', orgId, roles: ['staff'] }), 201);
-    const b = await ok(await request(s.url).post('/api/badges').set(auth()).send({ personId: p.id, pin: '2580' }), 201);
+    const b = await ok(await request(s.url).post('/api/badges').set(auth()).send({ personId: p.id }), 201);
     const res = await request(s.url).get(`/api/badges/${b.id}/card`).set(auth());
     expect(res.text).toContain('&lt;b&gt;太郎&lt;/b&gt; &amp; &quot;次郎&quot;');
     expect(res.text).not.toContain('<b>太郎</b>');
@@ -147,7 +147,7 @@ describe('the printed badge card (E6.3)', () => {
   it('a long foreign name and organisation still fit on the card (footer not cut off)', async () => {
     const org = await ok(await request(s.url).post('/api/orgs').set(auth()).send({ name: '株式会社エヌ・ティ・ティ・データ・フィナンシャル・コア 東日本第二事業本部', kind: 'visitor_company' }), 201);
     const p = await ok(await request(s.url).post('/api/people').set(auth()).send({ name: 'アレクサンドラ・ヴィクトリア・ミハイロフスカヤ', orgId: org.id, roles: ['visitor'] }), 201);
-    const b = await ok(await request(s.url).post('/api/badges').set(auth()).send({ personId: p.id, pin: '2580', cardUid: 'AB:CD:EF:01' }), 201);
+    const b = await ok(await request(s.url).post('/api/badges').set(auth()).send({ personId: p.id, cardUid: 'AB:CD:EF:01' }), 201);
     const page = await browser.newPage({ viewport: { width: 600, height: 400 } });
     try {
       await page.setExtraHTTPHeaders({ authorization: `Bearer ${token}` });
@@ -167,7 +167,7 @@ describe('the printed badge card (E6.3)', () => {
   });
 
   it('a revoked badge is not printed (409); unknown badge 404; a guard (badges:read only) may not print (403)', async () => {
-    const b = await ok(await request(s.url).post('/api/badges').set(auth()).send({ personId, pin: '2580' }), 201);
+    const b = await ok(await request(s.url).post('/api/badges').set(auth()).send({ personId }), 201);
     await ok(await request(s.url).post(`/api/badges/${b.id}/revoke`).set(auth()).send({ reason: 'lost' }), 200);
     const revoked = await request(s.url).get(`/api/badges/${b.id}/card`).set(auth());
     expect(revoked.status).toBe(409);

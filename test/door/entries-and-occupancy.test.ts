@@ -42,7 +42,7 @@ async function newRoom(name?: string, kind: 'secure' | 'reception' = 'secure'): 
 async function enrolled(rooms: string[], name?: string, orgId = contractorOrgId) {
   n += 1;
   const personId = (await ok(await request(s.url).post('/api/people').set(auth()).send({ name: name ?? `記録 花子${n}`, orgId, roles: ['staff'] }), 201)).id as string;
-  const badge = (await ok(await request(s.url).post('/api/badges').set(auth()).send({ personId, pin: '2580' }), 201)).token as string;
+  const badge = (await ok(await request(s.url).post('/api/badges').set(auth()).send({ personId }), 201)).token as string;
   for (const room of rooms) await ok(await request(s.url).post(`/api/rooms/${room}/access`).set(auth()).send({ personId }), 201);
   return { personId, badge };
 }
@@ -415,6 +415,7 @@ function sse(url: string, t = token) {
   const events: Array<{ event: string; data: Record<string, unknown> }> = [];
   let buffer = '';
   let wake: (() => void) | null = null;
+  let endedAt: number | null = null;
   const ready = (async () => {
     const res = await fetch(url, { headers: { authorization: `Bearer ${t}`, accept: 'text/event-stream' }, signal: ac.signal });
     return res;
@@ -426,7 +427,10 @@ function sse(url: string, t = token) {
     try {
       for (;;) {
         const { value, done } = await reader.read();
-        if (done) return;
+        if (done) {
+          endedAt = Date.now();
+          return;
+        }
         buffer += decoder.decode(value, { stream: true });
         let i: number;
         while ((i = buffer.indexOf('\n\n')) >= 0) {
@@ -450,6 +454,13 @@ function sse(url: string, t = token) {
   return {
     response: ready,
     events,
+    /** When the server ended the stream (null while it is open). */
+    endedAt: () => endedAt,
+    /** Waits until the server ends the stream, or the time is up; true when it ended. */
+    async waitForEnd(ms: number) {
+      await Promise.race([pump, new Promise((r) => setTimeout(r, ms))]);
+      return endedAt !== null;
+    },
     /** Waits until an event matches, or the time is up (then null). */
     async waitFor(pred: (e: { event: string; data: Record<string, unknown> }) => boolean, ms = 3000) {
       const deadline = Date.now() + ms;
@@ -559,5 +570,40 @@ describe('the live log: GET /api/entries/live (server-sent events)', () => {
     const res = await fetch(`${s.url}/api/entries/live`);
     expect(res.status).toBe(401);
     await res.body?.cancel();
+  });
+
+  it(`review finding 9: signing out on ${usingPostgres ? 'ANOTHER server' : 'the server'} ends the session's streams at once`, async () => {
+    const guard = await s.createUser({ roles: ['guard'] });
+    const guardToken = await s.login(guard);
+    const other = usingPostgres ? await openSibling(s.ctx) : null;
+    let server2: http.Server | null = null;
+    let logoutUrl = s.url;
+    if (other) {
+      server2 = http.createServer(buildRequestListener(other));
+      await new Promise<void>((resolve) => server2!.listen(0, '127.0.0.1', () => resolve()));
+      logoutUrl = `http://127.0.0.1:${(server2.address() as AddressInfo).port}`;
+    }
+    const stream = sse(`${s.url}/api/entries/live`, guardToken);
+    const streamOfAdmin = sse(`${s.url}/api/entries/live`);
+    try {
+      expect((await stream.response).status).toBe(200);
+      await stream.waitFor((e) => e.event === 'connected');
+      await streamOfAdmin.waitFor((e) => e.event === 'connected');
+      const started = Date.now();
+      expect((await fetch(`${logoutUrl}/api/auth/logout`, { method: 'POST', headers: { authorization: `Bearer ${guardToken}` } })).status).toBe(204);
+      // Far sooner than the periodic check (5 s): the database announced the end.
+      expect(await stream.waitForEnd(3000)).toBe(true);
+      expect(stream.endedAt()! - started).toBeLessThan(3000);
+      // Another session's stream lives on.
+      expect(streamOfAdmin.endedAt()).toBeNull();
+    } finally {
+      await stream.close();
+      await streamOfAdmin.close();
+      if (server2) {
+        server2.closeAllConnections();
+        await new Promise<void>((resolve) => server2!.close(() => resolve()));
+      }
+      await other?.db.close();
+    }
   });
 });

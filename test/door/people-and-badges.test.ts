@@ -4,6 +4,7 @@
 import crypto from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import request from 'supertest';
+import { holderSetsPin } from '../helpers/pins.js';
 import { startTestServer, type TestServer, type TestUser } from '../helpers/server.js';
 import { ok, DAY, iso } from '../helpers/api.js';
 import { checkBadgePin } from '../../server/badges/service.js';
@@ -50,8 +51,11 @@ async function newPerson(roles: string[] = ['staff'], orgId = contractorOrgId): 
   return (await ok(await request(s.url).post('/api/people').set(auth()).send({ name: `社員 ${n}号`, orgId, roles }), 201)).id;
 }
 
-async function newBadge(personId: string, pin = '2580') {
-  return ok(await request(s.url).post('/api/badges').set(auth()).send({ personId, pin }), 201);
+/** A badge, with a first PIN set as its holder would (none when `pin` is null). */
+async function newBadge(personId: string, pin: string | null = '258013') {
+  const badge = await ok(await request(s.url).post('/api/badges').set(auth()).send({ personId }), 201);
+  if (pin) await holderSetsPin(s.ctx, badge.id, pin);
+  return badge;
 }
 
 async function newRoom(): Promise<string> {
@@ -143,7 +147,7 @@ describe('leaving (E1.1): resignations and transfers take effect at once', () =>
   async function leaver(): Promise<Leaver> {
     const user = await withAccount(['staff', 'authorized']);
     const t = await s.login(user);
-    const badges = [await newBadge(user.personId), await newBadge(user.personId, '97531')];
+    const badges = [await newBadge(user.personId), await newBadge(user.personId, '975318')];
     const rooms = [await newRoom(), await newRoom()];
     for (const room of rooms) await ok(await request(s.url).post(`/api/rooms/${room}/access`).set(auth()).send({ personId: user.personId }), 201);
     // signed in and working
@@ -234,7 +238,7 @@ describe('leaving (E1.1): resignations and transfers take effect at once', () =>
     expect((await ok(await request(s.url).get(`/api/people/${l.user.personId}`).set(auth()), 200)).leftReason).toBe('resigned');
 
     // someone who left gets no new badge, no room access, no role change
-    expect((await request(s.url).post('/api/badges').set(auth()).send({ personId: l.user.personId, pin: '1234' })).status).toBe(409);
+    expect((await request(s.url).post('/api/badges').set(auth()).send({ personId: l.user.personId })).status).toBe(409);
     expect((await request(s.url).post(`/api/rooms/${l.rooms[0]}/access`).set(auth()).send({ personId: l.user.personId })).status).toBe(409);
     expect((await request(s.url).put(`/api/people/${l.user.personId}/roles`).set(auth()).send({ roles: ['staff'] })).status).toBe(409);
   });
@@ -361,7 +365,7 @@ describe('E8: a subcontractor’s people get badges only after the depositor’s
     const sub = await newOrg('subcontractor', '再委託 株式会社');
     const personId = await newPerson(['staff'], sub);
     const badges0 = await countOf('badges');
-    const refused = await request(s.url).post('/api/badges').set(auth()).send({ personId, pin: '2468' });
+    const refused = await request(s.url).post('/api/badges').set(auth()).send({ personId });
     expect(refused.status).toBe(409);
     expect(refused.body.error.code).toBe('consent_missing');
     expect(await countOf('badges')).toBe(badges0);
@@ -371,11 +375,11 @@ describe('E8: a subcontractor’s people get badges only after the depositor’s
     expect(expired.validNow).toBe(false);
     const future = await ok(await request(s.url).post(`/api/orgs/${sub}/consents`).set(auth()).send({ grantedAt: iso(30 * DAY), documentRef: '承諾書 予定' }), 201);
     expect(future.validNow).toBe(false);
-    expect((await request(s.url).post('/api/badges').set(auth()).send({ personId, pin: '2468' })).body.error.code).toBe('consent_missing');
+    expect((await request(s.url).post('/api/badges').set(auth()).send({ personId })).body.error.code).toBe('consent_missing');
 
     const consent = await ok(await request(s.url).post(`/api/orgs/${sub}/consents`).set(auth()).send({ depositorOrgId: depositorIds[0], grantedAt: iso(-DAY), documentRef: '再委託承諾書 No.7' }), 201);
     expect(consent).toMatchObject({ orgId: sub, validNow: true });
-    const badge = await ok(await request(s.url).post('/api/badges').set(auth()).send({ personId, pin: '2468' }), 201);
+    const badge = await ok(await request(s.url).post('/api/badges').set(auth()).send({ personId }), 201);
     expect(badge.personId).toBe(personId);
   });
 
@@ -441,27 +445,28 @@ describe('badges: tokens, storage and PINs (E6.3)', () => {
     expect(journal.map((r) => r.t).join('\n')).not.toContain(badge.token);
   });
 
-  it('PIN must be 4–8 ASCII digits (400 otherwise); validUntil in the past → 400; unknown person → 404', async () => {
+  it('review finding 1: a PIN at issuance is refused (400, body.pin); validUntil in the past → 400; unknown person → 404; issued without a PIN', async () => {
     const personId = await newPerson();
     const badges0 = await countOf('badges');
-    for (const pin of ['123', '123456789', '12a4', '', '12 34', '１２３４', '-1234', 1234, null]) {
+    for (const pin of ['123456', '482913', '12a4', '', null]) {
       const res = await request(s.url).post('/api/badges').set(auth()).send({ personId, pin });
       expect(res.status, `pin ${JSON.stringify(pin)}`).toBe(400);
       expect(res.body.error.details.map((d: { field: string }) => d.field)).toContain('body.pin');
     }
-    expect((await request(s.url).post('/api/badges').set(auth()).send({ personId })).status).toBe(400);
-    expect((await request(s.url).post('/api/badges').set(auth()).send({ personId, pin: '1234', validUntil: iso(-DAY) })).status).toBe(400);
-    expect((await request(s.url).post('/api/badges').set(auth()).send({ personId: crypto.randomUUID(), pin: '1234' })).status).toBe(404);
+    expect((await request(s.url).post('/api/badges').set(auth()).send({ personId, validUntil: iso(-DAY) })).status).toBe(400);
+    expect((await request(s.url).post('/api/badges').set(auth()).send({ personId: crypto.randomUUID() })).status).toBe(404);
     expect(await countOf('badges')).toBe(badges0);
-    await newBadge(personId, '1234');
-    await newBadge(personId, '12345678');
-    const withEnd = await ok(await request(s.url).post('/api/badges').set(auth()).send({ personId, pin: '0000', validUntil: iso(30 * DAY) }), 201);
+    const withEnd = await ok(await request(s.url).post('/api/badges').set(auth()).send({ personId, validUntil: iso(30 * DAY) }), 201);
     expect(withEnd.validUntil).toMatch(/\+09:00$/);
-    expect(withEnd.status).toBe('valid');
-    // the PIN is stored hashed, never in clear
+    expect(withEnd).toMatchObject({ status: 'valid', pinSet: false, pinSetAt: null });
     const row = await s.ctx.db.knex('badges').where({ id: withEnd.id }).first();
-    expect(JSON.stringify(row)).not.toContain('"0000"');
-    expect(row.pin_hash).toMatch(/^scrypt\$/);
+    expect(row.pin_hash).toBeNull();
+    // the holder's PIN is stored keyed with the server's pepper and hashed, never in clear
+    await holderSetsPin(s.ctx, withEnd.id, '730461');
+    const set = await s.ctx.db.knex('badges').where({ id: withEnd.id }).first();
+    expect(JSON.stringify(set)).not.toContain('730461');
+    expect(set.pin_hash).toMatch(/^pin1\$scrypt\$/);
+    expect(await ok(await request(s.url).get(`/api/badges/${withEnd.id}`).set(auth()), 200)).toMatchObject({ pinSet: true, pinSetHow: 'cli' });
   });
 
   it('checkBadgePin: right PIN ok; 4 wrong then right resets; 5 wrong lock (pin_locked) even for the right PIN; journal badges.pin_locked', async () => {
@@ -491,12 +496,16 @@ describe('badges: tokens, storage and PINs (E6.3)', () => {
   it('checkBadgePin: unknown, revoked and expired badges are refused before the PIN is looked at', async () => {
     expect(await checkBadgePin(s.ctx, `tb1_${crypto.randomBytes(33).toString('base64url')}`, '1234')).toMatchObject({ ok: false, reason: 'unknown_badge' });
     const personId = await newPerson();
-    const revoked = await newBadge(personId, '1234');
+    const revoked = await newBadge(personId, '120934');
     await ok(await request(s.url).post(`/api/badges/${revoked.id}/revoke`).set(auth()).send({ reason: 'returned' }), 200);
-    expect(await checkBadgePin(s.ctx, revoked.token, '1234')).toMatchObject({ ok: false, reason: 'badge_revoked' });
-    const expired = await newBadge(personId, '1234');
+    expect(await checkBadgePin(s.ctx, revoked.token, '120934')).toMatchObject({ ok: false, reason: 'badge_revoked' });
+    const expired = await newBadge(personId, '120934');
     await s.ctx.db.knex('badges').where({ id: expired.id }).update({ valid_until: new Date(Date.now() - 1000) });
-    expect(await checkBadgePin(s.ctx, expired.token, '1234')).toMatchObject({ ok: false, reason: 'badge_expired' });
+    expect(await checkBadgePin(s.ctx, expired.token, '120934')).toMatchObject({ ok: false, reason: 'badge_expired' });
+    // a badge whose holder has not set a PIN signs nothing, and the attempt counts nothing
+    const fresh = await newBadge(personId, null);
+    expect(await checkBadgePin(s.ctx, fresh.token, '120934')).toMatchObject({ ok: false, reason: 'pin_not_set' });
+    expect((await s.ctx.db.knex('badges').where({ id: fresh.id }).first()).pin_failures).toBe(0);
     // wrong PINs on a refused badge count nothing
     expect((await s.ctx.db.knex('badges').where({ id: expired.id }).first()).pin_failures).toBe(0);
   });

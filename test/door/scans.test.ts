@@ -65,7 +65,7 @@ async function newPerson(roles: string[] = ['staff'], orgId = contractorOrgId, n
 }
 
 async function newBadge(personId: string, extra: Record<string, unknown> = {}): Promise<{ id: string; token: string }> {
-  const b = await ok(await request(s.url).post('/api/badges').set(auth()).send({ personId, pin: '2580', ...extra }), 201);
+  const b = await ok(await request(s.url).post('/api/badges').set(auth()).send({ personId, ...extra }), 201);
   issuedTokens.push(b.token);
   return { id: b.id, token: b.token };
 }
@@ -389,7 +389,7 @@ describe('IC cards: the UID as the reader types it', () => {
     const room = await newRoom();
     const personId = await newPerson();
     await allow(room, personId);
-    const b = await ok(await request(s.url).post('/api/badges').set(auth()).send({ personId, pin: '1357', cardUid: '04:a1:b2:c3:d4:e5:f6' }), 201);
+    const b = await ok(await request(s.url).post('/api/badges').set(auth()).send({ personId, cardUid: '04:a1:b2:c3:d4:e5:f6' }), 201);
     issuedTokens.push(b.token);
     expect(b.cardUidHint).toBe('E5F6');
     expect(await scan(room, '04A1B2C3D4E5F6')).toMatchObject({ decision: 'granted', direction: 'in', person: { id: personId } });
@@ -411,10 +411,10 @@ describe('IC cards: the UID as the reader types it', () => {
     const other = await newPerson();
     await allow(room, holder);
     await allow(room, other);
-    await ok(await request(s.url).post('/api/badges').set(auth()).send({ personId: holder, pin: '1357', cardUid: '01:23:45:67:89:AB' }), 201);
+    await ok(await request(s.url).post('/api/badges').set(auth()).send({ personId: holder, cardUid: '01:23:45:67:89:AB' }), 201);
     const badges0 = Number((await s.ctx.db.knex('badges').count({ n: '*' }))[0]!.n);
     for (const spelling of ['0123456789ab', '01-23-45-67-89-ab', '01 23 45 67 89 AB']) {
-      const res = await request(s.url).post('/api/badges').set(auth()).send({ personId: other, pin: '1357', cardUid: spelling });
+      const res = await request(s.url).post('/api/badges').set(auth()).send({ personId: other, cardUid: spelling });
       expect(res.status, spelling).toBe(409);
     }
     expect(Number((await s.ctx.db.knex('badges').count({ n: '*' }))[0]!.n)).toBe(badges0);
@@ -425,10 +425,10 @@ describe('IC cards: the UID as the reader types it', () => {
     const room = await newRoom();
     const personId = await newPerson();
     await allow(room, personId);
-    const b1 = await ok(await request(s.url).post('/api/badges').set(auth()).send({ personId, pin: '1357', cardUid: 'AA:BB:CC:DD' }), 201);
+    const b1 = await ok(await request(s.url).post('/api/badges').set(auth()).send({ personId, cardUid: 'AA:BB:CC:DD' }), 201);
     await ok(await request(s.url).post(`/api/badges/${b1.id}/revoke`).set(auth()).send({ reason: 'lost' }), 200);
     expect(await scan(room, 'aabbccdd')).toMatchObject({ decision: 'denied', reason: 'badge_revoked' });
-    await ok(await request(s.url).post('/api/badges').set(auth()).send({ personId, pin: '1357', cardUid: 'aa-bb-cc-dd' }), 201);
+    await ok(await request(s.url).post('/api/badges').set(auth()).send({ personId, cardUid: 'aa-bb-cc-dd' }), 201);
     expect(await scan(room, 'AABBCCDD')).toMatchObject({ decision: 'granted' });
   });
 });

@@ -1,11 +1,12 @@
 // A small custody site for the API tests: a depositor, a secure room with two cabinets, a second
-// room, and people with badges (PIN 4829 unless said otherwise) who can be put inside a room
+// room, and people with badges (PIN 482913 unless said otherwise, set as their holders would) who can be put inside a room
 // through the door (POST /api/scans), because presence is proven by the door log.
 import request from 'supertest';
 import { expect } from 'vitest';
 import type { TestServer } from './server.js';
+import { holderSetsPin } from './pins.js';
 
-export const PIN = '4829';
+export const PIN = '482913';
 
 export interface SitePerson {
   id: string;
@@ -80,7 +81,8 @@ export async function custodySite(s: TestServer): Promise<CustodySite> {
         await ok('post', '/api/ndas', { personId: p.id, signedAt: new Date(Date.now() - 86_400_000).toISOString(), documentRef: `NDA-${p.id.slice(0, 6)}` }, 201);
       }
       const pin = opts.pin ?? PIN;
-      const b = await ok('post', '/api/badges', { personId: p.id, pin }, 201);
+      const b = await ok('post', '/api/badges', { personId: p.id }, 201);
+      await holderSetsPin(s.ctx, b.id, pin);
       for (const r of opts.rooms ?? [roomId]) await ok('post', `/api/rooms/${r}/access`, { personId: p.id }, 201);
       return { id: p.id, name, badge: b.token, badgeId: b.id, pin };
     },

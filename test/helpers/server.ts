@@ -28,8 +28,8 @@ export interface TestServer {
   admin: TestUser & { badgeToken: string; badgePin: string };
   /** A person with an account (and no badge) in the admin's organisation. */
   createUser(opts: { roles: string[]; name?: string; password?: string }): Promise<TestUser>;
-  /** Signs in and returns the bearer token (admins need their badge). */
-  login(user: { username: string; password: string }, badge?: string): Promise<string>;
+  /** Signs in and returns the bearer token (admins need their badge and its PIN). */
+  login(user: { username: string; password: string }, badge?: string, pin?: string): Promise<string>;
   adminToken(): Promise<string>;
   close(): Promise<void>;
 }
@@ -37,7 +37,9 @@ export interface TestServer {
 let counter = 0;
 
 export async function startTestServer(overrides: Partial<Config> = {}): Promise<TestServer> {
-  const ctx = await openTestContext(overrides);
+  // Every test signs in from 127.0.0.1 many times a minute: the per-address limits are raised
+  // here, and tested with their real values in test/api/rate-limits.test.ts.
+  const ctx = await openTestContext({ signinRatePerMinute: 100_000, publicRatePerMinute: 100_000, ...overrides });
   const server = http.createServer(buildRequestListener(ctx));
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -47,8 +49,8 @@ export async function startTestServer(overrides: Partial<Config> = {}): Promise<
   const adminOrg = (await ctx.db.knex('people').where({ id: created.personId }).first('org_id')).org_id as string;
   const admin = { username: 'admin', password: ADMIN_PASSWORD, personId: created.personId, name: adminName, badgeToken: created.badgeToken, badgePin: created.badgePin };
 
-  const login = async (user: { username: string; password: string }, badge?: string) => {
-    const res = await request(url).post('/api/auth/login').send({ username: user.username, password: user.password, ...(badge ? { badge } : {}) });
+  const login = async (user: { username: string; password: string }, badge?: string, pin?: string) => {
+    const res = await request(url).post('/api/auth/login').send({ username: user.username, password: user.password, ...(badge ? { badge } : {}), ...(pin ? { pin } : {}) });
     if (res.status !== 200) throw new Error(`login of ${user.username} failed: ${res.status} ${JSON.stringify(res.body)}`);
     return res.body.token as string;
   };
@@ -72,7 +74,7 @@ export async function startTestServer(overrides: Partial<Config> = {}): Promise<
       return { username, password: pw, personId: person.id, name: person.name };
     },
     login,
-    adminToken: () => login(admin, admin.badgeToken),
+    adminToken: () => login(admin, admin.badgeToken, admin.badgePin),
     async close() {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));

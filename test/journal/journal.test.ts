@@ -7,7 +7,8 @@ import request from 'supertest';
 import { canonicalJson } from '../../server/journal/canonical.js';
 import { appendJournal, entryHash, GENESIS_HASH, journalHead, MAIN_CHAIN } from '../../server/journal/journal.js';
 import { verifyJournal } from '../../server/journal/verify.js';
-import { createCheckpoint } from '../../server/journal/checkpoints.js';
+import crypto from 'node:crypto';
+import { checkpointMessage, createCheckpoint } from '../../server/journal/checkpoints.js';
 import { openSibling, openTestContext, usingPostgres, type TestContext } from '../helpers/db.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 
@@ -210,9 +211,18 @@ describe('verification finds tampering by a superuser (triggers disabled)', () =
       }
     });
     expect((await verifyJournal(ctx.db.knex, ctx.secrets.signing)).ok).toBe(true);
-    expect(await verifyJournal(ctx.db.knex, ctx.secrets.signing, { externalCheckpoints: [exported] })).toMatchObject({
+    expect(await verifyJournal(ctx.db.knex, ctx.secrets.signing, { external: { checkpoints: [exported], publicKey: ctx.secrets.signing.publicKey } })).toMatchObject({
       ok: false,
       firstBadEntry: { seq: exported.seq, reason: 'checkpoint_mismatch' },
+    });
+    // Review finding 6: re-signed by the attacker with the attacker's key inside the checkpoint: refused.
+    const attacker = crypto.generateKeyPairSync('ed25519');
+    const head = (await journalHead(ctx.db.knex))!;
+    const forged = { ...exported, seq: head.seq, headHash: head.hash, publicKeyPem: attacker.publicKey.export({ type: 'spki', format: 'pem' }).toString() };
+    forged.signature = crypto.sign(null, Buffer.from(checkpointMessage(forged), 'utf8'), attacker.privateKey).toString('base64');
+    expect(await verifyJournal(ctx.db.knex, ctx.secrets.signing, { external: { checkpoints: [forged], publicKey: ctx.secrets.signing.publicKey } })).toMatchObject({
+      ok: false,
+      firstBadEntry: { reason: 'checkpoint_signature_invalid' },
     });
   });
 });

@@ -1,0 +1,32 @@
+// The integrity check over the journal and, with `deep`, the tables that must agree with it.
+import { z } from 'zod';
+import { defineRoute, type AnyRoute } from '../http/route.js';
+import { verifyJournal } from '../journal/verify.js';
+import { verifyDeep } from './deep-verify.js';
+
+const badEntrySchema = z.object({ chain: z.string(), seq: z.number().int(), reason: z.string(), message: z.string() });
+
+export const integrityRoutes: AnyRoute[] = [
+  defineRoute({
+    method: 'get',
+    path: '/api/journal/verify',
+    summary: 'Recompute the whole hash chain and check the signed checkpoints; with deep=true also that the tables agree with the journal',
+    description:
+      'deep=true also recomputes every signed record from its rows and compares it (and its signatures) with what the journal recorded when it was signed, ' +
+      'then compares every destruction\'s rows with its signed record; the first difference is named in firstDifference.',
+    tags: ['journal'],
+    access: 'journal:read',
+    query: z.strictObject({ deep: z.enum(['true', 'false']).default('false') }),
+    responses: {
+      200: {
+        description: 'Result: { ok, entries, head } or { ok: false, firstBadEntry | firstDifference }',
+        schema: z.union([
+          z.object({ ok: z.literal(true), entries: z.number().int(), head: z.string(), headSeq: z.number().int(), checkpoints: z.number().int(), records: z.number().int().optional(), destructions: z.number().int().optional() }),
+          z.object({ ok: z.literal(false), entries: z.number().int(), firstBadEntry: badEntrySchema }),
+          z.object({ ok: z.literal(false), entries: z.number().int(), firstDifference: z.object({ check: z.enum(['signed_records', 'destructions']), message: z.string(), recordId: z.string().optional() }) }),
+        ]),
+      },
+    },
+    handler: async ({ app, db, query }) => ({ json: query.deep === 'true' ? await verifyDeep(db, app.secrets.signing) : await verifyJournal(db, app.secrets.signing) }),
+  }),
+];
