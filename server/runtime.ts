@@ -12,6 +12,7 @@ import { scheduleCheckpoints } from './journal/checkpoints.js';
 import { scheduleAccessLogPurge } from './access-log/retention.js';
 import { scheduleAfterHoursAlerts } from './custody/service.js';
 import { closeAccessLog } from './access-log/recorder.js';
+import { scheduleRateLimitPurge } from './throttle/rate-limit.js';
 
 export function createLogger(config: Config): Logger {
   return pino({
@@ -71,6 +72,7 @@ export async function serve(ctx: AppContext): Promise<RunningServer> {
   );
   const stopPurge = scheduleAccessLogPurge(ctx);
   const stopAlerts = scheduleAfterHoursAlerts(ctx);
+  const stopRatePurge = scheduleRateLimitPurge(ctx);
   let stopped = false;
   return {
     ctx,
@@ -82,6 +84,7 @@ export async function serve(ctx: AppContext): Promise<RunningServer> {
       stopCheckpoints();
       stopPurge();
       stopAlerts();
+      stopRatePurge();
       server.closeIdleConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await closeAccessLog(ctx.db);

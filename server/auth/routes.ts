@@ -2,13 +2,16 @@ import { z } from 'zod';
 import { defineRoute, type AnyRoute } from '../http/route.js';
 import { errorSchema } from '../shared/schemas.js';
 import { toRfc3339, toRfc3339OrNull } from '../shared/time.js';
-import { UnauthorizedError } from '../errors.js';
+import { AppError, UnauthorizedError } from '../errors.js';
 import { passwordInputSchema, setPassword } from './accounts.js';
 import { endSession, issueToken } from './authenticate.js';
 import { checkCurrentPassword, login } from './login.js';
 import { clientIp } from '../http/client-ip.js';
 import { permissionsFor } from './permissions.js';
-import { enforceRate } from '../throttle/rate-limit.js';
+import { countRequest, enforceRate, peekRate } from '../throttle/rate-limit.js';
+
+/** Failed sign-ins per source address over 15 minutes: the priority of its next hash. */
+const SIGNIN_FAILURES = { bucket: 'signin_failures', limit: Number.MAX_SAFE_INTEGER, windowSeconds: 900 };
 
 const credentialNoticeSchema = z
   .object({
@@ -64,8 +67,17 @@ export const authRoutes: AnyRoute[] = [
     handler: async ({ app, body, req, res }) => {
       res.locals.username = body.username; // the name tried, for the access log (never the password)
       const sourceIp = clientIp(req);
-      const rate = await enforceRate(app, { bucket: 'signin', limit: app.config.signinRatePerMinute, windowSeconds: 60 }, sourceIp, 'Too many sign-ins from this address. Try again shortly.');
-      const result = await login(app, { ...body, sourceIp, hashPriority: rate.hits });
+      await enforceRate(app, { bucket: 'signin', limit: app.config.signinRatePerMinute, windowSeconds: 60 }, sourceIp, 'Too many sign-ins from this address. Try again shortly.');
+      // Review finding 5: an address's recent failures decide how long its password hash waits
+      // for one of the few hashing slots — a flood of bad sign-ins waits behind everyone else.
+      const failures = await peekRate(app, SIGNIN_FAILURES, sourceIp);
+      let result: Awaited<ReturnType<typeof login>>;
+      try {
+        result = await login(app, { ...body, sourceIp, hashPriority: failures });
+      } catch (err) {
+        if (err instanceof AppError && (err.status === 401 || err.status === 423)) await countRequest(app, SIGNIN_FAILURES, sourceIp ?? 'unknown');
+        throw err;
+      }
       res.locals.accountId = result.accountId;
       const tz = app.config.displayTimeZone;
       return {

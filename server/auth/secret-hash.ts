@@ -8,6 +8,7 @@
 // once and queues the rest by priority — a source address with many recent failures waits
 // behind everyone else — so a flood of bad sign-ins delays only itself.
 import crypto from 'node:crypto';
+import os from 'node:os';
 import { promisify } from 'node:util';
 import { TooManyRequestsError } from '../errors.js';
 
@@ -35,8 +36,11 @@ interface Waiter {
 }
 
 /**
- * At most `limit` hashes at once; the others wait, lowest priority number first (then in order
- * of arrival). More than `maxWaiting` waiting: refused at once with 429, so memory stays bounded.
+ * At most `limit` hashes at once; the others wait, lowest priority number first. Within a
+ * priority, in order of arrival while the queue is short; newest first once it is long
+ * (adaptive LIFO): in a burst, a request that just arrived is answered before the backlog, whose
+ * clients have mostly given up or are the burst itself. More than `maxWaiting` waiting: refused
+ * at once with 429, so memory stays bounded.
  */
 export class HashGate {
   private running = 0;
@@ -57,9 +61,11 @@ export class HashGate {
       if (this.waiting.length >= this.maxWaiting) throw new TooManyRequestsError('The server is busy checking other sign-ins. Try again in a moment.', 2);
       await new Promise<void>((start) => {
         const waiter = { priority, order: this.order++, start };
-        // Sorted insert: the queue is short (bounded by maxWaiting).
+        // Sorted insert (the queue is bounded by maxWaiting): after the waiters of the same
+        // priority while the queue is short, before them once it is long.
+        const lifo = this.waiting.length >= LIFO_AFTER;
         let i = this.waiting.length;
-        while (i > 0 && (this.waiting[i - 1]!.priority > priority)) i--;
+        while (i > 0 && (this.waiting[i - 1]!.priority > priority || (lifo && this.waiting[i - 1]!.priority === priority))) i--;
         this.waiting.splice(i, 0, waiter);
       });
     } else {
@@ -75,8 +81,13 @@ export class HashGate {
   }
 }
 
-// Two at once leaves Node's other two worker threads (4 by default) for files and DNS.
-const gate = new HashGate(2, 400);
+/** Queue length from which the newest waiter of a priority goes first. */
+const LIFO_AFTER = 8;
+
+// Half the CPUs (at least one): the event loop, which answers the door and serves files, keeps a
+// core, and Node's other worker threads (4 by default) stay free for files and DNS. Measured in
+// docs/performance.md ("Sign-in flood").
+const gate = new HashGate(Math.max(1, Math.floor(os.availableParallelism() / 2)), 400);
 
 /** The process's gate (for its metrics and the tests). */
 export const hashGate = gate;

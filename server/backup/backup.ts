@@ -59,6 +59,11 @@ export function badgeKeyFingerprint(badgeKey: Buffer): string {
   return crypto.createHmac('sha256', badgeKey).update('tachiai:backup:badge-key-fingerprint').digest('hex').slice(0, 32);
 }
 
+/** Tells whether two secrets are equal without revealing either (the backup never holds a secret). */
+export function keyFingerprint(secret: Buffer, what: string): string {
+  return crypto.createHmac('sha256', secret).update(`tachiai:backup:${what}-fingerprint`).digest('hex').slice(0, 32);
+}
+
 async function appliedMigrations(db: Knex): Promise<string[]> {
   if (!(await db.schema.hasTable('knex_migrations'))) return [];
   return ((await db('knex_migrations').orderBy('id').select('name')) as Array<{ name: string }>).map((r) => r.name);
@@ -155,6 +160,7 @@ export async function createBackup(ctx: AppContext, outFile: string, options: Ba
             signingPublicKeyPem: ctx.secrets.signing.publicKeyPem,
             checkpointKeyIds: checkpointKeys,
             badgeKeyFingerprint: badgeKeyFingerprint(ctx.secrets.badgeKey),
+            pinPepperFingerprint: keyFingerprint(ctx.secrets.pinPepper, 'pin-pepper'),
             badges: Number(badges!.n),
           },
           createdBy: { actor, host: os.hostname(), osUser: osUser() },
@@ -300,7 +306,7 @@ export async function restoreBackup(config: Config, inFile: string, options: Res
     throw new BackupError(
       `The target's keys are not the ones the backup needs:\n${problems.map((p) => `  - ${p}`).join('\n')}\n` +
         `Copy the "secrets" directory of the original data directory into ${path.join(config.dataDir, 'secrets')} ` +
-        `(or set SIGNING_KEY / BADGE_SECRET to the original values) and run restore again. ` +
+        `(or set SIGNING_KEY / BADGE_SECRET / PIN_PEPPER to the original values) and run restore again. ` +
         `To restore with new keys anyway, add --accept-new-keys (then "verify" fails on the old checkpoints). Nothing was restored.`,
     );
   }
@@ -404,9 +410,15 @@ export async function restoreBackup(config: Config, inFile: string, options: Res
  * generate missing ones, and loadSecrets without persist ignores existing ones). The file
  * names are those of ../secrets.ts.
  */
-function peekSecrets(config: Config): { secrets: Secrets; missing: Set<'signing' | 'badge'> } {
+function peekSecrets(config: Config): { secrets: Secrets; missing: Set<'signing' | 'badge' | 'pepper'> } {
   const dir = path.join(config.dataDir, 'secrets');
-  const missing = new Set<'signing' | 'badge'>();
+  const missing = new Set<'signing' | 'badge' | 'pepper'>();
+  const pepperFile = path.join(dir, 'pin-pepper');
+  let pinPepper = config.pinPepper;
+  if (!pinPepper) {
+    if (fs.existsSync(pepperFile)) pinPepper = fs.readFileSync(pepperFile, 'utf8');
+    else missing.add('pepper');
+  }
   const signingFile = path.join(dir, 'signing-key.pem');
   const badgeFile = path.join(dir, 'badge-secret');
   let signingKey = config.signingKey;
@@ -420,11 +432,11 @@ function peekSecrets(config: Config): { secrets: Secrets; missing: Set<'signing'
     else missing.add('badge');
   }
   // The JWT secret plays no part in the check; a placeholder keeps loadSecrets from inventing one.
-  const secrets = loadSecrets({ ...config, signingKey, badgeSecret, jwtSecret: config.jwtSecret ?? 'placeholder-for-the-key-check-only' }, { persist: false });
+  const secrets = loadSecrets({ ...config, signingKey, badgeSecret, pinPepper, jwtSecret: config.jwtSecret ?? 'placeholder-for-the-key-check-only' }, { persist: false });
   return { secrets, missing };
 }
 
-function keyProblems(header: BackupHeader, present: { secrets: Secrets; missing: Set<'signing' | 'badge'> }): string[] {
+function keyProblems(header: BackupHeader, present: { secrets: Secrets; missing: Set<'signing' | 'badge' | 'pepper'> }): string[] {
   const problems: string[] = [];
   const foreign = header.keys.checkpointKeyIds.filter((id) => id !== present.secrets.signing.keyId);
   if (foreign.length > 0) {
@@ -435,6 +447,11 @@ function keyProblems(header: BackupHeader, present: { secrets: Secrets; missing:
   }
   if (header.keys.badges > 0 && header.keys.badgeKeyFingerprint !== badgeKeyFingerprint(present.secrets.badgeKey)) {
     problems.push(`the ${header.keys.badges} badge(s) need the original badge key; the target ${present.missing.has('badge') ? 'has none yet' : 'has another one'}`);
+  }
+  // PINs are keyed with the pepper, which no backup holds (review finding 7): without the
+  // original one no PIN would verify after the restore.
+  if (header.keys.badges > 0 && header.keys.pinPepperFingerprint && header.keys.pinPepperFingerprint !== keyFingerprint(present.secrets.pinPepper, 'pin-pepper')) {
+    problems.push(`the badges' PINs need the original PIN pepper; the target ${present.missing.has('pepper') ? 'has none yet' : 'has another one'}`);
   }
   return problems;
 }

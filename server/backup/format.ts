@@ -40,6 +40,8 @@ export interface BackupHeader {
     checkpointKeyIds: string[];
     /** HMAC of a fixed text under the badge key: tells whether two keys are equal, reveals nothing. */
     badgeKeyFingerprint: string;
+    /** The same for the PIN pepper (absent in backups made before the security review). */
+    pinPepperFingerprint?: string;
     badges: number;
   };
   createdBy: { actor: string; host: string; osUser: string };

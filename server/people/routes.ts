@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { defineRoute, type AnyRoute } from '../http/route.js';
 import { decodeCursor, encodeCursor, errorSchema, idParams, idSchema, limitQuery, text } from '../shared/schemas.js';
 import { ValidationError } from '../errors.js';
-import { ROLES } from '../auth/permissions.js';
+import { ROLES, rolesAllow } from '../auth/permissions.js';
 import { passwordInputSchema, usernameSchema } from '../auth/accounts.js';
 import { assertMayGrantRoles, createOrg, createPerson, getOrg, getPerson, listAppointments, listOrgs, listPeople, ORG_KINDS, orgJson, personJson, recordLeave, setOrgApproval, setRoles } from './service.js';
 import { hasValidConsent, listNdas, listTrainings, ndaJson, recordConsent, recordNda, recordTraining, trainingJson } from './records.js';
@@ -23,10 +23,10 @@ const personSchema = z
     orgName: z.string(),
     orgKind: z.enum(ORG_KINDS),
     roles: z.array(z.string()),
-    email: z.string().nullable(),
-    phone: z.string().nullable(),
-    birthday: z.string().nullable(),
-    username: z.string().nullable(),
+    email: z.string().nullable().optional().describe('Personal fields (email, phone, birthday, username): only for readers with people:personal'),
+    phone: z.string().nullable().optional(),
+    birthday: z.string().nullable().optional(),
+    username: z.string().nullable().optional(),
     leftAt: z.string().nullable(),
     leftReason: z.string().nullable(),
     createdAt: z.string(),
@@ -136,10 +136,11 @@ export const peopleRoutes: AnyRoute[] = [
     access: 'people:read',
     query: listQuery.extend({ orgId: idSchema.optional() }),
     responses: { 200: { description: 'A page', schema: z.object({ items: z.array(personSchema), nextCursor: z.string().nullable() }) } },
-    handler: async ({ app, db, query }) => {
+    handler: async ({ app, db, query, actor }) => {
       const rows = await listPeople(db, query.limit, afterFromCursor(query.cursor), query.orgId);
       const { items, nextCursor } = page(rows, query.limit);
-      return { json: { items: items.map((r) => personJson(r, app.config.displayTimeZone)), nextCursor } };
+      const personal = rolesAllow(actor!.roles, 'people:personal');
+      return { json: { items: items.map((r) => personJson(r, app.config.displayTimeZone, personal)), nextCursor } };
     },
   }),
   defineRoute({
@@ -150,7 +151,7 @@ export const peopleRoutes: AnyRoute[] = [
     access: 'people:read',
     params: idParams,
     responses: { 200: { description: 'Found', schema: personSchema }, 404: error('Unknown id') },
-    handler: async ({ app, db, params }) => ({ json: personJson(await getPerson(db, params.id), app.config.displayTimeZone) }),
+    handler: async ({ app, db, params, actor }) => ({ json: personJson(await getPerson(db, params.id), app.config.displayTimeZone, rolesAllow(actor!.roles, 'people:personal')) }),
   }),
   defineRoute({
     method: 'put',

@@ -76,7 +76,12 @@ interface PersonRow {
   username: string | null;
 }
 
-export function personJson(row: PersonRow, tz: string) {
+/**
+ * A person as the API shows them. `personal` fields (e-mail, phone, birthday, user name) only for
+ * readers with people:personal: the front desk sees who someone is, not how to reach them
+ * (security review, finding 14).
+ */
+export function personJson(row: PersonRow, tz: string, personal = true) {
   return {
     id: row.id,
     name: row.name,
@@ -84,10 +89,7 @@ export function personJson(row: PersonRow, tz: string) {
     orgName: row.org_name,
     orgKind: row.org_kind,
     roles: row.roles,
-    email: row.email,
-    phone: row.phone,
-    birthday: row.birthday,
-    username: row.username,
+    ...(personal ? { email: row.email, phone: row.phone, birthday: row.birthday, username: row.username } : {}),
     leftAt: toRfc3339OrNull(row.left_at, tz),
     leftReason: row.left_reason,
     createdAt: toRfc3339(row.created_at, tz),

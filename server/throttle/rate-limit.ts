@@ -41,7 +41,25 @@ export async function enforceRate(app: AppContext, rule: RateRule, key: string |
   return count;
 }
 
+/** The requests of `key` in `rule`'s current window, without counting one (0 when none). */
+export async function peekRate(app: AppContext, rule: RateRule, key: string | null): Promise<number> {
+  const row = (await app.db.knex('rate_limits')
+    .where({ bucket: rule.bucket, key: (key ?? 'unknown').slice(0, 100) })
+    .where('window_start', '>', app.db.knex.raw('now() - make_interval(secs => ?)', [rule.windowSeconds]))
+    .first('hits')) as { hits: number } | undefined;
+  return row?.hits ?? 0;
+}
+
 /** Deletes the counters of windows long over (every few minutes, on every server; idempotent). */
 export async function purgeRateLimits(app: AppContext): Promise<number> {
   return Number(await app.db.knex('rate_limits').where('window_start', '<', app.db.knex.raw("now() - interval '1 hour'")).delete());
+}
+
+/** Clears old counters every ten minutes (and once at start); the timer never keeps the process alive. */
+export function scheduleRateLimitPurge(app: AppContext): () => void {
+  const run = () => purgeRateLimits(app).catch((err: unknown) => app.logger.warn({ err: (err as Error).message }, 'rate-limit clean-up failed'));
+  void run();
+  const timer = setInterval(run, 10 * 60_000);
+  timer.unref();
+  return () => clearInterval(timer);
 }

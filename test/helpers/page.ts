@@ -50,7 +50,7 @@ export const activeTestId = (page: Page) => page.evaluate(() => document.activeE
 export const text = (page: Page, testId: string) => page.getByTestId(testId).innerText();
 
 /** Signs in with the keyboard only: user name (autofocused), Tab, password, [Tab, badge], Enter; waits for the door screens. */
-export async function signIn(page: Page, user: { username: string; password: string }, badge?: string) {
+export async function signIn(page: Page, user: { username: string; password: string }, badge?: string, pin?: string) {
   await expect.poll(() => activeTestId(page)).toBe('username');
   await page.keyboard.type(user.username);
   await page.keyboard.press('Tab');
@@ -58,6 +58,10 @@ export async function signIn(page: Page, user: { username: string; password: str
   if (badge) {
     await page.keyboard.press('Tab');
     await page.keyboard.type(badge, { delay: 2 });
+    // The reader's Enter moves on to the badge's PIN (administrators: badge and PIN, E2.17).
+    await page.keyboard.press('Enter');
+    await expect.poll(() => activeTestId(page)).toBe('signin-pin');
+    if (pin) await page.keyboard.type(pin);
   }
   const answer = page.waitForResponse((r) => r.url().endsWith('/api/auth/login'));
   await page.keyboard.press('Enter');

@@ -9,6 +9,7 @@ import request from 'supertest';
 import type { Browser, Page, Route } from 'playwright-core';
 import { launchBrowser, screenshot, SCREENSHOT_DIR } from '../helpers/browser.js';
 import { activeTestId, openWatchedPage, popupOf, signIn, text, withPage } from '../helpers/page.js';
+import { holderSetsPin } from '../helpers/pins.js';
 import { startTestServer, type TestServer, type TestUser } from '../helpers/server.js';
 
 let server: TestServer;
@@ -17,6 +18,7 @@ let token = '';
 let tokenAt = 0;
 let orgId = '';
 let guard: TestUser;
+let confirmer: { id: string; name: string; token: string; pin: string };
 const rooms = { secure: '', reception: '' };
 
 /** The administrator's bearer token, renewed before the server's idle timeout. */
@@ -34,13 +36,14 @@ async function post(path: string, body: object) {
   return res.body;
 }
 
-/** A person with a badge, on the given rooms' access lists; optionally with the badge revoked. */
-async function personWithBadge(name: string, opts: { rooms?: string[]; revoked?: boolean } = {}) {
-  const person = await post('/api/people', { name, orgId, roles: ['staff'] });
+/** A person with a badge (PIN 482913, set as its holder would), on the given rooms' access lists; optionally with the badge revoked. */
+async function personWithBadge(name: string, opts: { rooms?: string[]; revoked?: boolean; roles?: string[] } = {}) {
+  const person = await post('/api/people', { name, orgId, roles: opts.roles ?? ['staff'] });
   const badge = await post('/api/badges', { personId: person.id });
+  await holderSetsPin(server.ctx, badge.id, '482913');
   for (const roomId of opts.rooms ?? []) await post(`/api/rooms/${roomId}/access`, { personId: person.id });
   if (opts.revoked) await post(`/api/badges/${badge.id}/revoke`, { reason: 'lost' });
-  return { id: person.id as string, name, token: badge.token as string };
+  return { id: person.id as string, name, token: badge.token as string, pin: '482913' };
 }
 
 beforeAll(async () => {
@@ -50,6 +53,8 @@ beforeAll(async () => {
   rooms.secure = (await post('/api/rooms', { name: '第1処理室', kind: 'secure' })).id;
   rooms.reception = (await post('/api/rooms', { name: '応接室A', kind: 'reception' })).id;
   guard = await server.createUser({ roles: ['guard'], name: '受付 花子', password: 'Gk7#vQ2$mX9p' });
+  // Confirms PINs at the desk: an authorised person who issued no badge.
+  confirmer = await personWithBadge('確認 権限者', { roles: ['authorized'] });
 });
 
 afterAll(async () => {
@@ -94,7 +99,7 @@ async function readBadge(page: Page, badge: string) {
 
 /** Signs in as the administrator and opens the registration forms. */
 async function openAdmin(page: Page) {
-  await signIn(page, server.admin, server.admin.badgeToken);
+  await signIn(page, server.admin, server.admin.badgeToken, server.admin.badgePin);
   await page.getByTestId('door-tab-admin').click();
   await page.getByTestId('admin-panel-person').waitFor();
 }
@@ -304,7 +309,7 @@ describe('door: live log and occupancy', () => {
         if (cut++ === 0) await route.abort('connectionreset');
         else await route.continue();
       });
-      await signIn(watcher.page, server.admin, server.admin.badgeToken);
+      await signIn(watcher.page, server.admin, server.admin.badgeToken, server.admin.badgePin);
       await expect.poll(() => watcher.page.getByTestId('live-status').getAttribute('data-state'), { timeout: 15_000 }).toBe('live');
       expect(cut).toBeGreaterThanOrEqual(2);
       expect(await text(watcher.page, 'live-status')).toBe('Live');
@@ -621,24 +626,17 @@ describe('door: registration forms', () => {
       await expect.poll(() => text(page, 'admin-person-status')).toBe('鈴木 一郎さんを登録しました。');
       expect(await page.getByTestId('admin-person-name-error').isVisible()).toBe(false);
 
-      // A badge: a PIN that is too short is refused at the field.
+      // A badge: issued without a PIN (the issuer never chooses it, review finding 1).
       await page.getByTestId('admin-tab-badge').click();
       const holder = page.getByTestId('admin-badge-personId');
       expect(await holder.locator('option:checked').innerText()).toBe('鈴木 一郎（株式会社協力警備）');
-      await page.getByTestId('admin-badge-pin').fill('12');
-      await page.getByTestId('admin-badge-pinConfirm').fill('12');
-      await page.getByTestId('admin-badge-submit').click();
-      await expect.poll(() => text(page, 'admin-badge-pin-error')).toBe('4〜8桁の数字で入力してください。');
+      expect(await page.getByTestId('admin-badge-form').locator('input[inputmode="numeric"]').count()).toBe(0);
       await screenshot(page, 'door-admin-ja');
-      await page.getByTestId('admin-badge-pin').fill('482913');
-      await page.getByTestId('admin-badge-pinConfirm').fill('482910');
-      await page.getByTestId('admin-badge-submit').click();
-      await expect.poll(() => text(page, 'admin-badge-pinConfirm-error')).toBe('確認用の暗証番号が一致しません。');
-      await page.getByTestId('admin-badge-pinConfirm').fill('482913');
       const issued = page.waitForResponse((r) => r.url().endsWith('/api/badges') && r.request().method() === 'POST');
       await page.getByTestId('admin-badge-submit').click();
       const badge = await (await issued).json();
       expect(badge.token).toMatch(/\S{20,}/);
+      expect(badge.pinSet).toBe(false);
       await expect.poll(() => text(page, 'admin-badge-status')).toContain('鈴木 一郎さんの入館証を発行しました');
       expect(await page.content()).not.toContain(badge.token);
 
@@ -655,6 +653,30 @@ describe('door: registration forms', () => {
       await screenshot(card, 'door-badge-card');
       expect(await w.cspViolations(card)).toEqual([]);
       await card.close();
+
+      // The holder sets the PIN, a confirmer (not the issuer) signs: a trivial PIN and a PIN typed
+      // differently twice are refused at the field; every secret is cleared after each answer.
+      await page.getByTestId('admin-tab-pin').click();
+      const fillPin = async (pin: string, again: string) => {
+        await page.getByTestId('admin-pin-badge').fill(badge.token);
+        await page.getByTestId('admin-pin-newPin').fill(pin);
+        await page.getByTestId('admin-pin-newPinConfirm').fill(again);
+        await page.getByTestId('admin-pin-confirmerId').selectOption(confirmer.id);
+        await page.getByTestId('admin-pin-confirmerBadge').fill(confirmer.token);
+        await page.getByTestId('admin-pin-confirmerPin').fill(confirmer.pin);
+        await page.getByTestId('admin-pin-submit').click();
+      };
+      await fillPin('583920', '583921');
+      await expect.poll(() => text(page, 'admin-pin-newPinConfirm-error')).toBe('確認用の暗証番号が一致しません。');
+      await fillPin('123456', '123456');
+      await expect.poll(() => text(page, 'admin-pin-newPin-error')).toBe('推測されやすい番号です（同じ数字の繰り返し・連番・よく使われる番号）。別の番号にしてください。');
+      for (const id of ['badge', 'newPin', 'newPinConfirm', 'confirmerBadge', 'confirmerPin']) expect(await page.getByTestId(`admin-pin-${id}`).inputValue(), id).toBe('');
+      await screenshot(page, 'door-admin-pin-ja');
+      await fillPin('583920', '583920');
+      await expect.poll(() => text(page, 'admin-pin-status')).toBe('鈴木 一郎さんの暗証番号を設定しました。入館証で署名できます。');
+      for (const id of ['badge', 'newPin', 'newPinConfirm', 'confirmerBadge', 'confirmerPin']) expect(await page.getByTestId(`admin-pin-${id}`).inputValue(), id).toBe('');
+      expect((await request(server.url).get(`/api/badges/${badge.id}`).set('Authorization', `Bearer ${await adminToken()}`)).body.pinSet).toBe(true);
+
 
       // The access list of the secure room.
       await page.getByTestId('admin-tab-access').click();
@@ -740,8 +762,6 @@ describe('door: subcontracting consent (E8.1–E8.3)', () => {
   const issueBadgeInForm = async (page: Page, personId: string) => {
     await page.getByTestId('admin-tab-badge').click();
     await page.getByTestId('admin-badge-personId').selectOption(personId);
-    await page.getByTestId('admin-badge-pin').fill('482913');
-    await page.getByTestId('admin-badge-pinConfirm').fill('482913');
     await page.getByTestId('admin-badge-submit').click();
   };
 

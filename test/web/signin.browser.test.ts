@@ -6,6 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { launchBrowser, screenshot } from '../helpers/browser.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
+import { legacyPin } from '../helpers/pins.js';
+import { issueBadge } from '../../server/badges/service.js';
 
 let server: TestServer;
 let browser: Browser;
@@ -73,7 +75,7 @@ const loginResponse = (page: Page) =>
   page.waitForResponse((r) => r.url().endsWith('/api/auth/login') && r.request().method() === 'POST');
 
 /** Signs in with the keyboard only: user name (autofocused), Tab, password, Tab, badge, Enter. */
-async function signInByKeyboard(page: Page, user: { username: string; password: string }, badge?: string) {
+async function signInByKeyboard(page: Page, user: { username: string; password: string }, badge?: string, pin?: string) {
   await expect.poll(() => page.evaluate(() => document.activeElement?.getAttribute('data-testid'))).toBe('username');
   await page.keyboard.type(user.username);
   await page.keyboard.press('Tab');
@@ -81,8 +83,13 @@ async function signInByKeyboard(page: Page, user: { username: string; password: 
   await page.keyboard.press('Tab');
   expect(await page.evaluate(() => document.activeElement?.getAttribute('data-testid'))).toBe('badge');
   const answer = loginResponse(page);
-  // A USB badge reader "types" the token and finishes with Enter.
-  if (badge) await page.keyboard.type(badge, { delay: 5 });
+  // A USB badge reader "types" the token and finishes with Enter, which moves on to the PIN.
+  if (badge) {
+    await page.keyboard.type(badge, { delay: 5 });
+    await page.keyboard.press('Enter');
+    expect(await page.evaluate(() => document.activeElement?.getAttribute('data-testid'))).toBe('signin-pin');
+  }
+  if (pin) await page.keyboard.type(pin);
   await page.keyboard.press('Enter');
   return answer;
 }
@@ -176,7 +183,7 @@ describe('front-desk page: signing in and out', () => {
     const w = await openPage('ja-JP');
     try {
       const { page } = w;
-      const first = await signInByKeyboard(page, server.admin, server.admin.badgeToken);
+      const first = await signInByKeyboard(page, server.admin, server.admin.badgeToken, server.admin.badgePin);
       expect(first.status()).toBe(200);
       const firstBody = await first.json();
       // The badge was sent, and the token is kept in memory only.
@@ -184,7 +191,10 @@ describe('front-desk page: signing in and out', () => {
         username: server.admin.username,
         password: server.admin.password,
         badge: server.admin.badgeToken,
+        pin: server.admin.badgePin,
       });
+      // The PIN never stays in the form.
+      expect(await page.getByTestId('signin-pin').inputValue()).toBe('');
 
       await page.getByTestId('shell').waitFor();
       expect(await text(page, 'current-user')).toBe(server.admin.name);
@@ -223,7 +233,7 @@ describe('front-desk page: signing in and out', () => {
       expect(me).toBe(401);
 
       // Second sign-in: the notice shows the first session's real times.
-      const second = await signInByKeyboard(page, server.admin, server.admin.badgeToken);
+      const second = await signInByKeyboard(page, server.admin, server.admin.badgeToken, server.admin.badgePin);
       expect(second.status()).toBe(200);
       const secondBody = await second.json();
       expect(secondBody.previousLoginAt).not.toBeNull();
@@ -315,8 +325,8 @@ describe('front-desk page: signing in and out', () => {
 
   it('an administrator without the badge is asked for it, with the focus on the badge field', async () => {
     for (const [locale, message] of [
-      ['en-US', 'an administrator must also scan their badge'],
-      ['ja-JP', 'バッジまたはICカードを読み取ってください'],
+      ['en-US', 'scan your badge or IC card and type its PIN'],
+      ['ja-JP', 'バッジまたはICカードを読み取り、その暗証番号を入力してください'],
     ] as const) {
       const w = await openPage(locale);
       try {
@@ -330,9 +340,12 @@ describe('front-desk page: signing in and out', () => {
         expect(await page.getByTestId('password').inputValue()).toBe(server.admin.password);
         if (locale === 'ja-JP') await screenshot(page, 'signin-badge-required-ja');
 
-        // Scanning now finishes the sign-in.
+        // Scanning the badge moves on to its PIN; typing it finishes the sign-in.
         const answer = loginResponse(page);
         await page.keyboard.type(server.admin.badgeToken, { delay: 5 });
+        await page.keyboard.press('Enter');
+        await expect.poll(() => page.evaluate(() => document.activeElement?.getAttribute('data-testid'))).toBe('signin-pin');
+        await page.keyboard.type(server.admin.badgePin);
         await page.keyboard.press('Enter');
         expect((await answer).status()).toBe(200);
         await page.getByTestId('shell').waitFor();
@@ -353,7 +366,7 @@ describe('front-desk page: idle lock (E3.6)', () => {
     const w = await openPage('en-US', '/?idle=2');
     try {
       const { page } = w;
-      const res = await signInByKeyboard(page, server.admin, server.admin.badgeToken);
+      const res = await signInByKeyboard(page, server.admin, server.admin.badgeToken, server.admin.badgePin);
       const { token } = await res.json();
       const logout = page.waitForResponse((r) => r.url().endsWith('/api/auth/logout'), { timeout: 10_000 });
       await page.getByTestId('shell').waitFor();
@@ -395,7 +408,7 @@ describe('front-desk page: idle lock (E3.6)', () => {
     const w = await openPage('ja-JP', '/?idle=2');
     try {
       const { page } = w;
-      await signInByKeyboard(page, server.admin, server.admin.badgeToken);
+      await signInByKeyboard(page, server.admin, server.admin.badgeToken, server.admin.badgePin);
       await page.getByTestId('shell').waitFor();
       await page.getByTestId('signin-notice').waitFor({ timeout: 10_000 });
       expect(await text(page, 'signin-notice')).toBe('2秒間操作がなかったため、サインアウトしました。');
@@ -409,7 +422,7 @@ describe('front-desk page: idle lock (E3.6)', () => {
     const w = await openPage('en-US', '/?idle=3');
     try {
       const { page } = w;
-      await signInByKeyboard(page, server.admin, server.admin.badgeToken);
+      await signInByKeyboard(page, server.admin, server.admin.badgeToken, server.admin.badgePin);
       await page.getByTestId('shell').waitFor();
       for (let i = 0; i < 5; i++) {
         await page.waitForTimeout(1000);
@@ -431,7 +444,7 @@ describe('front-desk page: idle lock (E3.6)', () => {
       page.on('response', (r) => {
         if (r.url().endsWith('/api/auth/refresh')) refreshes.push(r.status());
       });
-      await signInByKeyboard(page, server.admin, server.admin.badgeToken);
+      await signInByKeyboard(page, server.admin, server.admin.badgeToken, server.admin.badgePin);
       await page.getByTestId('shell').waitFor();
       // Six minutes of page time with a key pressed every minute, and no other API call.
       for (let i = 0; i < 6; i++) {
@@ -455,7 +468,7 @@ describe('front-desk page: idle lock (E3.6)', () => {
     const w = await openPage('en-US', '/?idle=99999', undefined, (context) => context.clock.install());
     try {
       const { page } = w;
-      await signInByKeyboard(page, server.admin, server.admin.badgeToken);
+      await signInByKeyboard(page, server.admin, server.admin.badgeToken, server.admin.badgePin);
       await page.getByTestId('shell').waitFor();
       await page.clock.runFor(4 * 60_000 + 40_000);
       expect(await page.getByTestId('shell').isVisible()).toBe(true);
@@ -521,6 +534,79 @@ describe('front-desk page: expired password (E3.11)', () => {
 
       expect(await w.cspViolations()).toEqual([]);
       expect(unexpected(w.errors, [400])).toEqual([]);
+    } finally {
+      await w.context.close();
+    }
+  });
+});
+
+describe('badge PINs in the browser (security review, finding 1)', () => {
+  it('a badge issued to someone is shown to them at their next sign-in, with who issued it', async () => {
+    const user = await server.createUser({ roles: ['staff'], name: '通知 花子' });
+    const token = await server.adminToken();
+    const issued = await fetch(`${server.url}/api/badges`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify({ personId: user.personId }) });
+    expect(issued.status).toBe(201);
+    const w = await openPage('ja-JP');
+    try {
+      const { page } = w;
+      expect((await signInByKeyboard(page, user)).status()).toBe(200);
+      await page.getByTestId('credential-notices').waitFor();
+      const notices = await text(page, 'credential-notices');
+      expect(notices).toContain('入館証が発行されました（発行者: 管理 太郎）');
+      expect(notices).toContain('心当たりのないものがあれば、すぐに責任者に連絡してください。');
+      await screenshot(page, 'signin-credential-notice-ja');
+      expect(unexpected(w.errors)).toEqual([]);
+    } finally {
+      await w.context.close();
+    }
+  });
+
+  it('an administrator whose PIN is from before the review is sent to change it, changes it on the PIN page, and signs in', async () => {
+    const admin = await server.createUser({ roles: ['admin'], name: '旧式 管理者' });
+    const badge = await server.ctx.db.knex.transaction((trx) => issueBadge(server.ctx, trx, { personId: admin.personId, actor: 'test', actorPersonId: null }));
+    await legacyPin(server.ctx, badge.id, '4826');
+    const w = await openPage('ja-JP');
+    try {
+      const { page } = w;
+      const refused = await signInByKeyboard(page, admin, badge.token, '4826');
+      expect(refused.status()).toBe(403);
+      await page.getByTestId('signin-error').waitFor();
+      expect(await text(page, 'signin-error')).toContain('バッジの暗証番号が6桁未満です');
+      await expect.poll(() => page.evaluate(() => document.activeElement?.getAttribute('data-testid'))).toBe('pin-change-link');
+      await screenshot(page, 'signin-pin-change-required-ja');
+      await page.keyboard.press('Enter');
+      await page.getByTestId('pin-form').waitFor();
+      await expect.poll(() => page.evaluate(() => document.activeElement?.getAttribute('data-testid'))).toBe('pin-badge');
+      // The reader types the badge and Enter (on to the current PIN); then the PINs by keyboard.
+      await page.keyboard.type(badge.token, { delay: 2 });
+      await page.keyboard.press('Enter');
+      await page.keyboard.type('4826');
+      await page.keyboard.press('Tab');
+      await page.keyboard.type('123456');
+      await page.keyboard.press('Tab');
+      await page.keyboard.type('123456');
+      await page.keyboard.press('Enter');
+      await page.getByTestId('pin-error').waitFor();
+      expect(await text(page, 'pin-error')).toContain('推測されやすい番号です');
+      for (const id of ['pin-badge', 'pin-current', 'pin-new', 'pin-again']) expect(await page.getByTestId(id).inputValue(), id).toBe('');
+      await page.getByTestId('pin-badge').fill(badge.token);
+      await page.getByTestId('pin-current').fill('4826');
+      await page.getByTestId('pin-new').fill('583920');
+      await page.getByTestId('pin-again').fill('583920');
+      const changed = page.waitForResponse((r) => r.url().endsWith('/api/badges/pin/change'));
+      await page.getByTestId('pin-submit').click();
+      expect((await changed).status()).toBe(200);
+      await expect.poll(() => text(page, 'pin-result')).toBe('暗証番号を変更しました。次の署名から新しい暗証番号を使ってください。');
+      await screenshot(page, 'pin-change-ja');
+      await page.getByTestId('lang-switch').click();
+      expect(await text(page, 'pin-result')).toBe('Your PIN is changed. Use the new one from your next signature.');
+      await screenshot(page, 'pin-change-en');
+      expect(await w.cspViolations()).toEqual([]);
+
+      await page.goto(server.url + '/');
+      await page.waitForSelector('html:not(.i18n-pending)');
+      expect((await signInByKeyboard(page, admin, badge.token, '583920')).status()).toBe(200);
+      await page.getByTestId('shell').waitFor();
     } finally {
       await w.context.close();
     }

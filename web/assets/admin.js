@@ -37,19 +37,48 @@ addMessages({
     'admin.person.birthday.invalid': '正しい日付を入力してください。',
 
     'admin.badge': '入館証の発行',
-    'admin.badge.intro': '入館証（名札を兼ねます）を発行し、印刷して本人に渡します。暗証番号は、媒体の受け渡しや廃棄の立会いで署名するときに本人が入力します。',
+    'admin.badge.intro': '入館証（名札を兼ねます）を発行し、印刷して本人に渡します。発行者は暗証番号（PIN）を決めません。入館証はすぐに入室に使えますが、署名に使えるのは、本人が確認者の立会いのもとで PIN を設定してからです（「暗証番号の設定」）。',
     'admin.badge.personId': '所持者',
-    'admin.badge.pin': '暗証番号（PIN）',
-    'admin.badge.pin.hint': '4〜8桁の数字',
-    'admin.badge.pinConfirm': '暗証番号（確認）',
     'admin.badge.validUntil': '有効期限（任意）',
     'admin.badge.validUntil.hint': '指定した日の終わりまで有効です。指定しない場合は無期限です。',
     'admin.badge.cardUid': 'ICカードのUID（任意）',
     'admin.badge.cardUid.hint': 'ICカードでも入室できるようにする場合は、この欄を選んでカードを読み取り機にかざしてください。',
     'admin.badge.submit': '入館証を発行',
-    'admin.badge.done': '{name}さんの入館証を発行しました（No. {no}）。印刷して本人に渡してください。',
+    'admin.badge.done': '{name}さんの入館証を発行しました（No. {no}）。印刷して本人に渡し、本人が確認者の立会いのもとで暗証番号を設定するよう案内してください。',
     'admin.badge.print': '入館証を印刷',
-    'admin.badge.pin.invalid': '4〜8桁の数字で入力してください。',
+
+    'admin.pin': '暗証番号の設定（本人＋確認者）',
+    'admin.pin.intro': '本人が自分で暗証番号（PIN）を入力し、発行者でも本人でもない確認者（管理者・責任者・権限者）が自分の入館証と PIN で本人の在席を確認します。初めての設定にも、忘れた・ロックされた PIN の再設定にも使います。管理者の PIN の確認者は、別の管理者です。',
+    'admin.pin.badge': '本人の入館証',
+    'admin.pin.badge.hint': 'この欄を選んでから、本人の入館証を読み取り機にかざしてください。',
+    'admin.pin.newPin': '新しい暗証番号（本人が入力）',
+    'admin.pin.newPin.hint': '6〜12桁の数字。同じ数字の繰り返しや連番（123456 など）は使えません。',
+    'admin.pin.newPinConfirm': '新しい暗証番号（確認）',
+    'admin.pin.confirmerId': '確認者',
+    'admin.pin.confirmerBadge': '確認者の入館証',
+    'admin.pin.confirmerPin': '確認者の暗証番号',
+    'admin.pin.submit': '暗証番号を設定',
+    'admin.pin.done': '{name}さんの暗証番号を設定しました。入館証で署名できます。',
+    'admin.pin.done_reset': '{name}さんの暗証番号を再設定しました（ロックは解除されました）。',
+    'admin.error.pin_format': '6〜12桁の数字で入力してください。',
+    'admin.error.pin_too_short': '6桁以上にしてください。',
+    'admin.error.pin_too_long': '12桁以内にしてください。',
+    'admin.error.pin_trivial': '推測されやすい番号です（同じ数字の繰り返し・連番・よく使われる番号）。別の番号にしてください。',
+    'admin.error.pin_reused': 'この入館証で以前使った番号です。別の番号にしてください。',
+    'admin.error.confirmer_is_holder': '本人は自分の確認者になれません。',
+    'admin.error.confirmer_is_issuer': 'この入館証の発行者は確認者になれません（二人制）。',
+    'admin.error.confirmer_role': '確認者は管理者・責任者・権限者（管理者の PIN は別の管理者）です。',
+    'admin.error.wrong_pin': '暗証番号が違います。',
+    'admin.error.unknown_badge': '登録されていない入館証です。',
+    'admin.error.badge_not_of_person': 'この人の入館証ではありません。',
+    'admin.error.badge_revoked': '失効した入館証です。',
+    'admin.error.badge_expired': '有効期間外の入館証です。',
+    'admin.error.pin_not_set': 'この入館証にはまだ暗証番号がありません。',
+    'admin.error.pin_locked': '誤りが続いたためロックされています。',
+    'admin.error.pin_busy': '確認が同時に多すぎます。少し待ってください。',
+    'admin.error.pin_change_required': 'この暗証番号は6桁未満のため、先に本人が変更してください。',
+    'admin.form.pin_locked': '確認者の暗証番号はロックされています。しばらく待ってからやり直してください。',
+    'admin.form.pin_change_required': '確認者の暗証番号は6桁未満です。確認者が先に暗証番号を変更してください。',
     'admin.badge.cardUid.invalid': '0〜9、A〜F の16進数で入力してください（区切りの : と - は使えます）。',
 
     'admin.access': '入室許可者の設定',
@@ -219,19 +248,48 @@ addMessages({
     'admin.person.birthday.invalid': 'Enter a valid date.',
 
     'admin.badge': 'Issue a badge',
-    'admin.badge.intro': 'Issue a badge (it is also the name plate), print it and hand it over. The holder types the PIN to sign handovers and destructions they witness.',
+    'admin.badge.intro': 'Issue a badge (it is also the name plate), print it and hand it over. The issuer never chooses its PIN: the badge opens doors at once, but signs nothing until its holder sets the PIN with a confirmer present (“Set a PIN”).',
     'admin.badge.personId': 'Holder',
-    'admin.badge.pin': 'PIN',
-    'admin.badge.pin.hint': '4 to 8 digits',
-    'admin.badge.pinConfirm': 'PIN (again)',
     'admin.badge.validUntil': 'Valid until (optional)',
     'admin.badge.validUntil.hint': 'Valid to the end of that day; no end date if left empty.',
     'admin.badge.cardUid': 'IC card UID (optional)',
     'admin.badge.cardUid.hint': 'To let the IC card open the door too, select this field and hold the card to the reader.',
     'admin.badge.submit': 'Issue the badge',
-    'admin.badge.done': 'Badge No. {no} issued to {name}. Print it and hand it over.',
+    'admin.badge.done': 'Badge No. {no} issued to {name}. Print it, hand it over, and have the holder set the PIN with a confirmer present.',
     'admin.badge.print': 'Print the badge',
-    'admin.badge.pin.invalid': 'Enter 4 to 8 digits.',
+
+    'admin.pin': 'Set a PIN (holder + confirmer)',
+    'admin.pin.intro': 'The holder types their own PIN; a confirmer — an administrator, responsible or authorised person who is neither the issuer nor the holder — confirms with their own badge and PIN that the holder is present. For a first PIN, and to reset a forgotten or locked one. An administrator’s PIN is confirmed by another administrator.',
+    'admin.pin.badge': 'Holder’s badge',
+    'admin.pin.badge.hint': 'Select this field, then hold the holder’s badge to the reader.',
+    'admin.pin.newPin': 'New PIN (typed by the holder)',
+    'admin.pin.newPin.hint': '6 to 12 digits; no repeats or sequences such as 123456.',
+    'admin.pin.newPinConfirm': 'New PIN (again)',
+    'admin.pin.confirmerId': 'Confirmer',
+    'admin.pin.confirmerBadge': 'Confirmer’s badge',
+    'admin.pin.confirmerPin': 'Confirmer’s PIN',
+    'admin.pin.submit': 'Set the PIN',
+    'admin.pin.done': 'PIN set for {name}: the badge now signs.',
+    'admin.pin.done_reset': 'PIN reset for {name} (the lock is lifted).',
+    'admin.error.pin_format': 'Enter 6 to 12 digits.',
+    'admin.error.pin_too_short': 'At least 6 digits.',
+    'admin.error.pin_too_long': 'At most 12 digits.',
+    'admin.error.pin_trivial': 'Too easy to guess (a repeat, a sequence or a common PIN). Choose another.',
+    'admin.error.pin_reused': 'This badge had this PIN before. Choose another.',
+    'admin.error.confirmer_is_holder': 'The holder cannot confirm their own PIN.',
+    'admin.error.confirmer_is_issuer': 'Whoever issued this badge cannot confirm its PIN (two-person rule).',
+    'admin.error.confirmer_role': 'The confirmer is an administrator, responsible or authorised person (for an administrator’s PIN: another administrator).',
+    'admin.error.wrong_pin': 'Wrong PIN.',
+    'admin.error.unknown_badge': 'Badge not registered.',
+    'admin.error.badge_not_of_person': 'Not this person’s badge.',
+    'admin.error.badge_revoked': 'Badge revoked.',
+    'admin.error.badge_expired': 'Badge outside its validity.',
+    'admin.error.pin_not_set': 'This badge has no PIN yet.',
+    'admin.error.pin_locked': 'Locked after too many wrong tries.',
+    'admin.error.pin_busy': 'Too many checks at once; wait a moment.',
+    'admin.error.pin_change_required': 'This PIN is shorter than 6 digits: its holder must change it first.',
+    'admin.form.pin_locked': 'The confirmer’s PIN is locked. Try again later.',
+    'admin.form.pin_change_required': 'The confirmer’s PIN is shorter than 6 digits: the confirmer must change it first.',
     'admin.badge.cardUid.invalid': 'Use hexadecimal digits 0–9, A–F (separators : and - are allowed).',
 
     'admin.access': 'Room access lists',
@@ -375,9 +433,9 @@ addMessages({
   },
 });
 
-const TASKS = ['person', 'badge', 'access', 'nda', 'consent', 'training', 'revoke', 'leave', 'notifications', 'org', 'room'];
+const TASKS = ['person', 'badge', 'pin', 'access', 'nda', 'consent', 'training', 'revoke', 'leave', 'notifications', 'org', 'room'];
 const ORG_KINDS = ['depositor', 'contractor', 'subcontractor', 'carrier', 'disposal_vendor', 'visitor_company'];
-const CONFLICTS = ['person_left', 'already_on_access_list', 'already_revoked', 'badge_revoked', 'consent_missing', 'consent_not_applicable', 'already_left', 'already_acknowledged', 'forbidden', 'not_found', 'database_unavailable'];
+const CONFLICTS = ['pin_locked', 'pin_change_required', 'person_left', 'already_on_access_list', 'already_revoked', 'badge_revoked', 'consent_missing', 'consent_not_applicable', 'already_left', 'already_acknowledged', 'forbidden', 'not_found', 'database_unavailable'];
 
 /** "No. 1A2B3C4D", as printed on the card. */
 const badgeNo = (id) => String(id).slice(0, 8).toUpperCase();
@@ -430,20 +488,36 @@ export function createAdmin(host, door) {
     badge: {
       fields: [
         { n: 'personId', type: 'select', src: 'people' },
-        { n: 'pin', type: 'pin' },
-        { n: 'pinConfirm', type: 'pin', api: '-' },
         { n: 'validUntil', type: 'date' },
         // Like the scan input: what the card reader types stays off the screen and away from the IME.
         { n: 'cardUid', type: 'password', attrs: { maxlength: 64, autocomplete: 'off', autocapitalize: 'off', spellcheck: 'false' } },
       ],
-      check: (v) => (v.pin && v.pin !== v.pinConfirm ? { pinConfirm: 'admin.error.pin_mismatch' } : null),
-      body: (v) => ({ personId: opt(v.personId), pin: v.pin, validUntil: v.validUntil ? siteTime(`${v.validUntil}T23:59:59`, tz()) : undefined, cardUid: opt(v.cardUid) }),
+      // The issuer never chooses the PIN (security review, finding 1): the holder sets it under "pin".
+      body: (v) => ({ personId: opt(v.personId), validUntil: v.validUntil ? siteTime(`${v.validUntil}T23:59:59`, tz()) : undefined, cardUid: opt(v.cardUid) }),
       send: (body) => api('POST', '/api/badges', { body }),
       done: (d) => ({ key: 'admin.badge.done', params: { name: d.personName, no: badgeNo(d.id) }, print: d.id }),
       after: async (d) => {
         await loadBadges();
         setValue('access', 'personId', d.personId);
       },
+    },
+    // Two-person PIN setting: the holder types the PIN, a confirmer signs with their own badge and PIN.
+    pin: {
+      fields: [
+        { n: 'badge', type: 'password', attrs: { maxlength: 512, autocomplete: 'off', autocapitalize: 'off', spellcheck: 'false' } },
+        { n: 'newPin', type: 'pin' },
+        { n: 'newPinConfirm', type: 'pin', api: '-' },
+        { n: 'confirmerId', type: 'select', src: 'confirmers', api: 'confirmer.personId' },
+        { n: 'confirmerBadge', type: 'password', api: 'confirmer.badge', attrs: { maxlength: 512, autocomplete: 'off', autocapitalize: 'off', spellcheck: 'false' } },
+        { n: 'confirmerPin', type: 'pin', api: 'confirmer.pin' },
+      ],
+      // Secrets never stay on screen: every answer, success or refusal, clears them.
+      secret: ['badge', 'newPin', 'newPinConfirm', 'confirmerBadge', 'confirmerPin'],
+      check: (v) => (v.newPin !== v.newPinConfirm ? { newPinConfirm: 'admin.error.pin_mismatch' } : v.confirmerId ? null : { confirmerId: 'admin.error.select' }),
+      body: (v) => ({ badge: v.badge, newPin: v.newPin, confirmer: { personId: opt(v.confirmerId), badge: v.confirmerBadge, pin: v.confirmerPin } }),
+      send: (body) => api('POST', '/api/badges/pin/setup', { body }),
+      done: (d) => ({ key: d.reset ? 'admin.pin.done_reset' : 'admin.pin.done', params: { name: personName(d.personId) } }),
+      after: () => loadBadges(),
     },
     access: {
       fields: [
@@ -668,7 +742,7 @@ export function createAdmin(host, door) {
       input = el('textarea', { attrs: { ...common, ...f.attrs } });
     } else {
       const type = { pin: 'password', datetime: 'datetime-local', undefined: 'text' }[String(f.type)] ?? f.type;
-      const extra = f.type === 'pin' ? { inputmode: 'numeric', maxlength: 8, autocomplete: 'off' } : {};
+      const extra = f.type === 'pin' ? { inputmode: 'numeric', maxlength: 12, autocomplete: 'off' } : {};
       input = el('input', { attrs: { ...common, type, ...extra, ...f.attrs } });
     }
     return el('div', { cls: 'field', attrs: { 'data-field': f.n } }, el('label', { attrs: { for: id, 'data-i18n': labelKey } }), input, ...(hint ? [hint] : []), error);
@@ -833,6 +907,7 @@ export function createAdmin(host, door) {
     const res = await spec.send(spec.body(v), v);
     if (a !== my) return;
     a.busy[task] = false;
+    for (const name of spec.secret ?? []) /** @type {HTMLInputElement} */ (field(task, name)).value = '';
     if (res.status >= 200 && res.status < 300) {
       a.status[task] = { ok: true, ...spec.done(res.data, v) };
       const keep = Object.fromEntries((spec.keep ?? []).map((n) => [n, v[n]]));
@@ -886,6 +961,7 @@ export function createAdmin(host, door) {
     if (src === 'orgs') return { items: a.orgs, label: (o) => option(o.name, t(l, `org.kind.${o.kind}`)) };
     if (src === 'consentOrgs') return { items: a.orgs.filter((o) => o.kind === 'subcontractor' || o.kind === 'disposal_vendor'), label: (o) => option(o.name, t(l, `org.kind.${o.kind}`)) };
     if (src === 'depositors') return { items: a.orgs.filter((o) => o.kind === 'depositor'), label: (o) => o.name };
+    if (src === 'confirmers') return { items: a.people.filter((p) => !p.leftAt && p.roles.some((r) => ['admin', 'responsible', 'authorized'].includes(r))), label: (p) => option(p.name, p.orgName) };
     if (src === 'rooms') return { items: door.rooms(), label: (r) => r.name };
     return {
       items: a.badges.filter((b) => b.status === 'valid'),

@@ -304,9 +304,13 @@ function signinErrorLines(res) {
   switch (res.code) {
     case 'invalid_credentials':
     case 'second_factor_required':
+    case 'pin_change_required':
+    case 'pin_busy':
     case 'too_many_requests':
     case 'database_unavailable':
       return (lang) => [t(lang, `error.${res.code}`)];
+    case 'pin_locked':
+      return (lang) => [t(lang, 'error.pin_locked')];
     case 'account_locked':
       return retryAfter > 0
         ? (lang) => [t(lang, 'error.account_locked.minutes', { minutes: Math.max(1, Math.ceil(retryAfter / 60)) })]
@@ -330,7 +334,7 @@ function signinErrorLines(res) {
 
 function fieldDetail(lang, detail) {
   if (!detail || typeof detail !== 'object') return '';
-  const labels = { username: 'signin.username', password: 'signin.password', badge: 'signin.badge' };
+  const labels = { username: 'signin.username', password: 'signin.password', badge: 'signin.badge', pin: 'signin.pin' };
   const field = typeof detail.field === 'string' ? detail.field : Array.isArray(detail.path) ? detail.path.join('.') : '';
   const message = typeof detail.message === 'string' ? detail.message : '';
   if (!field) return message;
@@ -427,6 +431,19 @@ function render() {
         ? formatDateTime(session.previousLogoutAt)
         : t(lang, session.previousLoginAt ? 'shell.previous.none' : 'shell.previous.none_first'),
     );
+    // Badges issued to this person and PINs set or reset for them since the last sign-in
+    // (security review, finding 1): the holder is the one who notices a badge they never asked for.
+    const notices = session.credentialNotices ?? [];
+    $('credential-notices').hidden = notices.length === 0;
+    $('credential-notices-list').replaceChildren(
+      ...notices.map((n) => {
+        const li = document.createElement('li');
+        const someone = t(lang, 'shell.credentials.someone');
+        const key = n.kind === 'issued' ? (n.otherLiveBadges > 0 ? 'shell.credentials.issued_more' : 'shell.credentials.issued') : `shell.credentials.${n.kind}`;
+        li.textContent = t(lang, key, { at: formatDateTime(n.at), by: n.byName ?? someone, confirmer: n.confirmerName ?? someone, n: n.otherLiveBadges ?? 0 });
+        return li;
+      }),
+    );
     const expiry = $('password-expiry');
     const expiresAt = session.passwordExpiresAt ? new Date(session.passwordExpiresAt).getTime() : NaN;
     const soon = Number.isFinite(expiresAt) && expiresAt - Date.now() < 7 * 24 * 3600 * 1000;
@@ -470,6 +487,8 @@ function clearSessionDisplay() {
   clearTimeout(alertTimer);
   showAlertCount([]);
   for (const id of ['current-user', 'previous-login-at', 'previous-logout-at', 'password-expiry']) $(id).textContent = '';
+  $('credential-notices-list').replaceChildren();
+  $('credential-notices').hidden = true;
   $('current-roles').replaceChildren();
   $('password-form').reset();
   $('signin-form').reset();
@@ -557,6 +576,7 @@ function startSession(data, username) {
     username,
     previousLoginAt: data.previousLoginAt ?? null,
     previousLogoutAt: data.previousLogoutAt ?? null,
+    credentialNotices: Array.isArray(data.credentialNotices) ? data.credentialNotices : [],
     passwordExpiresAt: data.passwordExpiresAt ?? null,
     passwordExpired,
   };
@@ -641,6 +661,8 @@ async function onSignin(event) {
   const username = /** @type {HTMLInputElement} */ ($('username')).value.trim();
   const password = /** @type {HTMLInputElement} */ ($('password')).value;
   const badge = /** @type {HTMLInputElement} */ ($('badge')).value.trim();
+  const pinInput = /** @type {HTMLInputElement} */ ($('signin-pin'));
+  const pin = pinInput.value;
   state.signinNotice = null;
   // Enter in an empty field moves on to the field that is missing, like a paper form.
   if (!username) {
@@ -660,8 +682,11 @@ async function onSignin(event) {
   render();
   const body = { username, password };
   if (badge) body.badge = badge;
+  if (pin) body.pin = pin;
   const res = await api('POST', '/api/auth/login', { body, auth: false });
   state.busy = false;
+  // A PIN never stays in the form, whatever the answer.
+  pinInput.value = '';
   if (res.status === 200 && res.data?.token) {
     startSession(res.data, username);
     return;
@@ -672,6 +697,9 @@ async function onSignin(event) {
   if (res.code === 'second_factor_required') {
     badgeInput.value = '';
     focusLater('badge');
+  } else if (res.code === 'pin_change_required' || res.code === 'pin_locked' || res.code === 'pin_busy') {
+    badgeInput.value = '';
+    focusLater(res.code === 'pin_change_required' ? 'pin-change-link' : 'badge');
   } else if (res.code === 'invalid_credentials') {
     /** @type {HTMLInputElement} */ ($('password')).value = '';
     badgeInput.value = '';
@@ -797,6 +825,15 @@ function init() {
     if (event.key === 'Enter' && !event.isComposing && username.value.trim() && !pw.value) {
       event.preventDefault();
       pw.focus();
+    }
+  });
+  // A badge reader ends with Enter: with the PIN still empty, that moves on to the PIN.
+  $('badge').addEventListener('keydown', (event) => {
+    const badge = /** @type {HTMLInputElement} */ ($('badge'));
+    const pin = /** @type {HTMLInputElement} */ ($('signin-pin'));
+    if (event.key === 'Enter' && !event.isComposing && badge.value.trim() && !pin.value) {
+      event.preventDefault();
+      pin.focus();
     }
   });
   const password = $('password');

@@ -14,8 +14,10 @@ import { KINDS, MEDIUM_CODE, STATUSES, translate } from './screen.js';
 
 addMessages(MEDIA_MESSAGES);
 
-const PIN_FORMAT = /^\d{4,8}$/;
-const SIGNATURE_CODES = ['wrong_pin', 'unknown_badge', 'badge_not_of_person', 'badge_revoked', 'badge_expired', 'pin_locked'];
+// What a signer may type: PINs have 6 to 12 digits (4–5 digit PINs from before the security
+// review still verify, and are then answered pin_change_required).
+const PIN_FORMAT = /^\d{4,12}$/;
+const SIGNATURE_CODES = ['wrong_pin', 'unknown_badge', 'badge_not_of_person', 'badge_revoked', 'badge_expired', 'pin_locked', 'pin_busy', 'pin_not_set', 'pin_change_required'];
 /** API fields named by the common forms, and the form field that shows their error. */
 const FIELD_OF = {
   fromPersonId: 'from',
@@ -174,7 +176,7 @@ export function createSigning(ctx) {
     row.badge = /** @type {HTMLInputElement} */ (
       el('input', { attrs: { id: `${rid}-badge`, type: 'password', autocomplete: 'one-time-code', autocapitalize: 'off', spellcheck: 'false', maxlength: 512, 'data-testid': 'signer-badge', 'aria-describedby': `${rid}-badge-hint ${rid}-error` } })
     );
-    row.pin = /** @type {HTMLInputElement} */ (el('input', { attrs: { id: `${rid}-pin`, type: 'password', inputmode: 'numeric', autocomplete: 'off', maxlength: 8, 'data-testid': 'signer-pin', 'aria-describedby': `${rid}-error` } }));
+    row.pin = /** @type {HTMLInputElement} */ (el('input', { attrs: { id: `${rid}-pin`, type: 'password', inputmode: 'numeric', autocomplete: 'off', maxlength: 12, 'data-testid': 'signer-pin', 'aria-describedby': `${rid}-error` } }));
     row.badge.addEventListener('keydown', (e) => {
       if (e.key === 'Enter' && !e.isComposing) {
         e.preventDefault();
@@ -470,9 +472,9 @@ export function createSigning(ctx) {
       const code = item.code;
       if (target.row) {
         const row = target.row;
-        const ctl = ['wrong_pin', 'pin_format', 'pin_locked'].includes(code) ? row.pin : code === 'person' ? row.person : SIGNATURE_CODES.includes(code) || code === 'badge' ? row.badge : (row.person ?? row.badge);
+        const ctl = ['wrong_pin', 'pin_format', 'pin_locked', 'pin_busy', 'pin_change_required'].includes(code) ? row.pin : code === 'person' ? row.person : SIGNATURE_CODES.includes(code) || code === 'badge' ? row.badge : (row.person ?? row.badge);
         ctl?.setAttribute('aria-invalid', 'true');
-        if (code === 'wrong_pin') row.pin.value = '';
+        if (['wrong_pin', 'pin_change_required', 'pin_not_set'].includes(code)) row.pin.value = '';
         if (['unknown_badge', 'badge_not_of_person', 'badge_revoked', 'badge_expired'].includes(code)) row.badge.value = '';
         focus ??= ctl;
       } else if (target.fieldName && form.fields[target.fieldName]) {
