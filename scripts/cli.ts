@@ -140,7 +140,7 @@ async function main(argv: string[]): Promise<number> {
         console.error('create-admin needs --username, --password and --name');
         return 2;
       }
-      const [{ openContext }, { createAdmin }] = await Promise.all([runtime(), import('../server/people/create-admin.js')]);
+      const [{ openContext }, { createAdmin }] = await Promise.all([runtime(), import('../server/setup/create-admin.js')]);
       const ctx = await openContext(config);
       try {
         const result = await createAdmin(ctx, { username: values.username, password: values.password, name: values.name, orgName: values.org });

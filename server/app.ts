@@ -19,6 +19,7 @@ import { authRoutes } from './auth/routes.js';
 import { journalRoutes } from './journal/routes.js';
 import { integrityRoutes } from './integrity/routes.js';
 import { peopleRoutes } from './people/routes.js';
+import { leaveRoutes } from './leave/routes.js';
 import { systemRoutes } from './system/routes.js';
 import { badgeRoutes } from './badges/routes.js';
 import { roomRoutes } from './rooms/routes.js';
@@ -39,6 +40,7 @@ export const allRoutes: AnyRoute[] = [
   ...systemRoutes,
   ...authRoutes,
   ...peopleRoutes,
+  ...leaveRoutes,
   ...badgeRoutes,
   ...roomRoutes,
   ...doorRoutes,

@@ -4,7 +4,7 @@ import crypto from 'node:crypto';
 import type { AppContext } from '../../server/context.js';
 import { createPerson } from '../../server/people/service.js';
 import { passwordPolicyViolations } from '../../server/auth/password-policy.js';
-import { hashSecret } from '../../server/auth/secret-hash.js';
+import { hashSecret } from '../../server/shared/secret-hash.js';
 import { badgeTokenFor, newBadgeNonce, tokenDigest } from '../../server/badges/tokens.js';
 
 export interface Seeded {

@@ -8,7 +8,7 @@ import type http from 'node:http';
 import type { NextFunction, Request, Response } from 'express';
 import type { AccessIdentity } from '../auth/authenticate.js';
 import type { AppContext } from '../context.js';
-import { clientIp } from '../http/client-ip.js';
+import { clientIp } from '../shared/client-ip.js';
 import { preparedStatement } from '../shared/sql.js';
 
 const pending = new Set<Promise<unknown>>();

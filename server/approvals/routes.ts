@@ -4,7 +4,7 @@ import { errorSchema, idParams, idSchema, text, timestampInput } from '../shared
 import { toRfc3339 } from '../shared/time.js';
 import { MEDIA_KINDS } from '../media/rules.js';
 import { mediumJson } from '../media/service.js';
-import { mediumSchema } from '../media/routes.js';
+import { mediumSchema } from '../media/schemas.js';
 import { createCopyApproval, createTransmissionApproval, listCopyApprovals, listTransmissionApprovals, makeCopies, type CopyApprovalRow, type TransmissionApprovalRow } from './service.js';
 
 const error = (description: string) => ({ description, schema: errorSchema });

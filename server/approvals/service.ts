@@ -8,6 +8,7 @@ import type { Knex } from 'knex';
 import { ConflictError, NotFoundError, ValidationError } from '../errors.js';
 import { appendJournal } from '../journal/journal.js';
 import { getPerson } from '../people/service.js';
+import { copyApprovalsQuery, transmissionQuery } from './approvals.read-model.js';
 import { getMedium, lockMedia, noteCustodyStep, registerMedium, type MediumRow, type NewMedium } from '../media/service.js';
 import { assertMayDo, type MediaKind } from '../media/rules.js';
 
@@ -25,8 +26,6 @@ export interface CopyApprovalRow {
   created_at: Date;
 }
 
-const copyApprovalsQuery = (db: Knex) =>
-  db('copy_approvals as c').join('people as p', 'p.id', 'c.approved_by_person_id').select('c.*', 'p.name as approved_by_name');
 
 export async function createCopyApproval(
   trx: Knex,
@@ -128,8 +127,6 @@ export interface TransmissionApprovalRow {
   created_at: Date;
 }
 
-const transmissionQuery = (db: Knex) =>
-  db('transmission_approvals as t').join('people as p', 'p.id', 't.approver_person_id').select('t.*', 'p.name as approver_name');
 
 export async function createTransmissionApproval(
   trx: Knex,

@@ -5,8 +5,9 @@ import { z } from 'zod';
 import type { AppContext } from '../context.js';
 import { ConflictError, ValidationError, type ErrorDetail } from '../errors.js';
 import { appendJournal } from '../journal/journal.js';
-import { passwordPolicyViolations, type PasswordContext } from './password-policy.js';
-import { hashSecret, verifySecret } from './secret-hash.js';
+import { passwordPolicyViolations } from './password-policy.js';
+import { passwordContextFor } from './people.read-model.js';
+import { hashSecret, verifySecret } from '../shared/secret-hash.js';
 import { announceSessionsEnded } from './authenticate.js';
 
 /** E3.11 h: "a password once used cannot be used again" — the current one and the 12 before it. */
@@ -23,20 +24,6 @@ export const passwordInputSchema = z.string().min(1).max(256);
 
 export function usernameKey(username: string): string {
   return username.normalize('NFKC').trim().toLowerCase();
-}
-
-export async function passwordContextFor(db: Knex, personId: string, username: string): Promise<PasswordContext> {
-  const person = await db('people as p')
-    .join('organisations as o', 'o.id', 'p.org_id')
-    .where('p.id', personId)
-    .first('p.name', 'p.phone', 'p.birthday', 'o.name as org_name');
-  return {
-    username,
-    personName: person?.name ?? null,
-    orgName: person?.org_name ?? null,
-    phone: person?.phone ?? null,
-    birthday: person?.birthday ?? null,
-  };
 }
 
 function policyError(details: ErrorDetail[]): ValidationError {

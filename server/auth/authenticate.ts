@@ -8,6 +8,9 @@ import { ForbiddenError, UnauthorizedError } from '../errors.js';
 import { appendJournal } from '../journal/journal.js';
 import { coalesce } from '../shared/coalesce.js';
 import { preparedStatement } from '../shared/sql.js';
+import { sessionRowsSql } from './people.read-model.js';
+
+export { sessionRowsSql } from './people.read-model.js';
 
 export interface Actor {
   accountId: string;
@@ -109,22 +112,6 @@ export interface SessionRow {
   name: string;
   roles: string[];
   left_at: Date | string | null;
-}
-
-/**
- * The session lookup as a SQL fragment, for a statement that reads sessions together with its own
- * rows (the door's scans): the rows of the sessions whose ids `idsSql` selects. It takes the two
- * bindings of sessionLookupBindings, in that order, where the fragment stands.
- */
-export function sessionRowsSql(idsSql: string): string {
-  return `SELECT s.id, s.account_id, s.ended_at, s.must_change_password,
-            s.last_seen_at < now() - make_interval(secs => ?) AS idle,
-            s.last_seen_at < now() - make_interval(secs => ?) AS stale,
-            a.person_id, a.username, a.disabled_at, p.name, p.roles, p.left_at
-       FROM sessions s
-       JOIN accounts a ON a.id = s.account_id
-       JOIN people p ON p.id = a.person_id
-      WHERE s.id IN (${idsSql})`;
 }
 
 export function sessionLookupBindings(app: AppContext): [number, number] {
@@ -234,6 +221,16 @@ export async function authenticate(
 ): Promise<Actor> {
   const claims = sessionClaims(app, authorization);
   return actorFromSession(app, identity, route, claims, await lookupSession(app, claims.sessionId));
+}
+
+/** Has this session neither ended nor gone idle (E3.6)? (A live stream checks its session with it.) */
+export async function sessionIsLive(app: AppContext, sessionId: string): Promise<boolean> {
+  const row = await app.db.knex('sessions')
+    .where({ id: sessionId })
+    .whereNull('ended_at')
+    .andWhereRaw('last_seen_at > now() - make_interval(secs => ?)', [app.config.sessionIdleSeconds])
+    .first('id');
+  return row !== undefined;
 }
 
 /**

@@ -17,7 +17,8 @@ import { appendJournal } from '../journal/journal.js';
 import { checkBadgePin, findPresentedBadge, takeUnseenBadgeEvents, type BadgeEventRow } from '../badges/service.js';
 import { pinRefusalText } from '../badges/pins.js';
 import { usernameKey } from './accounts.js';
-import { hashSecret, verifySecret } from './secret-hash.js';
+import { accountForSignIn } from './people.read-model.js';
+import { hashSecret, verifySecret } from '../shared/secret-hash.js';
 import { issueToken } from './authenticate.js';
 
 export interface LoginInput {
@@ -130,29 +131,13 @@ export async function recordLoginFailure(app: AppContext, key: string, attempt: 
   });
 }
 
-interface AccountRow {
-  id: string;
-  person_id: string;
-  username: string;
-  password_hash: string;
-  password_changed_at: Date;
-  disabled_at: Date | null;
-  name: string;
-  roles: string[];
-  left_at: Date | null;
-}
 
 export async function login(app: AppContext, input: LoginInput): Promise<LoginResult> {
   const knex = app.db.knex;
   const key = usernameKey(input.username);
   const attempt = await takeAttempt(app, key); // 423 when locked (E3.11 i)
 
-  const account = (await knex('accounts as a')
-    .join('people as p', 'p.id', 'a.person_id')
-    .where('a.username_key', key)
-    .first('a.id', 'a.person_id', 'a.username', 'a.password_hash', 'a.password_changed_at', 'a.disabled_at', 'p.name', 'p.roles', 'p.left_at')) as
-    | AccountRow
-    | undefined;
+  const account = await accountForSignIn(knex, key);
 
   const passwordOk = await verifySecret(input.password, account?.password_hash ?? (await dummyHash(app.config.scryptCost)), { priority: input.hashPriority ?? 0 });
   // Visitors never sign in (api.md "Roles"), even if an account was left over from another role.

@@ -6,7 +6,7 @@ import { AppError, UnauthorizedError } from '../errors.js';
 import { passwordInputSchema, setPassword } from './accounts.js';
 import { endSession, issueToken } from './authenticate.js';
 import { checkCurrentPassword, login } from './login.js';
-import { clientIp } from '../http/client-ip.js';
+import { clientIp } from '../shared/client-ip.js';
 import { permissionsFor } from './permissions.js';
 import { countRequest, enforceRate, peekRate } from '../throttle/rate-limit.js';
 

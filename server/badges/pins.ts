@@ -17,8 +17,8 @@ import type { Knex } from 'knex';
 import type { AppContext } from '../context.js';
 import { AppError, ConflictError, ValidationError, type ErrorDetail } from '../errors.js';
 import { appendJournal } from '../journal/journal.js';
-import { hashPin, verifyPin } from '../auth/secret-hash.js';
-import { getPerson } from '../people/service.js';
+import { hashPin, verifyPin } from '../shared/secret-hash.js';
+import { personFacts } from './holders.read-model.js';
 import { badgeState, checkBadgePin, findPresentedBadge, type BadgeRow, type PinCheck } from './service.js';
 import { confirmerViolations, pinViolations } from './pin-rules.js';
 
@@ -115,8 +115,8 @@ export async function setPinConfirmed(app: AppContext, input: ConfirmedPinInput)
   if (state !== 'valid') {
     throw new ValidationError("The holder's badge is not valid; nothing was changed.", [{ field: 'body.badge', code: state === 'revoked' ? 'badge_revoked' : 'badge_expired', message: REFUSAL_TEXT[state === 'revoked' ? 'badge_revoked' : 'badge_expired']! }]);
   }
-  const holder = await getPerson(db, holderBadge.person_id);
-  const confirmer = await getPerson(db, input.confirmer.personId);
+  const holder = await personFacts(db, holderBadge.person_id);
+  const confirmer = await personFacts(db, input.confirmer.personId);
   details.push(
     ...confirmerViolations({
       holderPersonId: holder.id,
@@ -180,7 +180,7 @@ export async function changePin(app: AppContext, input: { badge: string; current
   if (await isRecentPin(app, badge, input.newPin)) {
     throw policyError([{ field: 'body.newPin', code: 'pin_reused', message: 'Choose a PIN this badge has not had before.' }]);
   }
-  const holder = await getPerson(db, badge.person_id);
+  const holder = await personFacts(db, badge.person_id);
   const actor = `person:${holder.id}`;
   await db.transaction(async (trx) => {
     await storePin(app, trx, badge.id, input.newPin, 'changed', { kind: 'pin_changed', actor, actorPersonId: holder.id, confirmerPersonId: null });

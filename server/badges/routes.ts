@@ -5,106 +5,19 @@ import { errorSchema, idParams, idSchema, timestampInput } from '../shared/schem
 import { toRfc3339, toRfc3339OrNull, zonedParts } from '../shared/time.js';
 import { html, printPage, raw } from '../shared/html.js';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../errors.js';
-import { appendJournal } from '../journal/journal.js';
 import { getPerson } from '../people/service.js';
 import { hasValidConsent } from '../people/records.js';
 import { badgeTokenFor } from './tokens.js';
-import { issueBadge, listBadgeEvents, REVOKE_REASONS } from './service.js';
+import { issueBadge, listBadgeEvents, recordCardPrinted, revokeBadge, REVOKE_REASONS } from './service.js';
+import { badgeCard, badgesQuery, type BadgeListRow } from './badges.read-model.js';
+import { badgeEventSchema, badgeSchema, newPinInput } from './schemas.js';
+import { badgeJson, ROLE_LABELS } from './views.js';
 import { changePin, setPinConfirmed } from './pins.js';
 import { badgeInput, pinInput } from '../signatures/schemas.js';
 import { enforceRate } from '../throttle/rate-limit.js';
-import { clientIp } from '../http/client-ip.js';
+import { clientIp } from '../shared/client-ip.js';
 
 const error = (description: string) => ({ description, schema: errorSchema });
-
-const badgeSchema = z
-  .object({
-    id: z.string(),
-    personId: z.string(),
-    personName: z.string(),
-    validFrom: z.string(),
-    validUntil: z.string().nullable(),
-    cardUidHint: z.string().nullable(),
-    revokedAt: z.string().nullable(),
-    revokedReason: z.string().nullable(),
-    status: z.enum(['valid', 'revoked', 'expired']),
-    pinSet: z.boolean().describe('False until the holder sets the PIN: the badge opens doors but signs nothing and is no second factor'),
-    pinSetAt: z.string().nullable(),
-    pinSetHow: z.enum(['confirmed', 'changed', 'cli', 'issued']).nullable().describe('confirmed: at the desk with a confirmer; changed: by the holder with the old PIN; cli: by the holder from the command line; issued: chosen at issuance (before the security review)'),
-    createdAt: z.string(),
-  })
-  .meta({ id: 'Badge' });
-
-interface BadgeListRow {
-  id: string;
-  person_id: string;
-  person_name: string;
-  token_nonce: string;
-  valid_from: Date;
-  valid_until: Date | null;
-  card_uid_hint: string | null;
-  revoked_at: Date | null;
-  revoked_reason: string | null;
-  pin_set_at: Date | null;
-  pin_set_how: 'confirmed' | 'changed' | 'cli' | 'issued' | null;
-  has_pin: boolean;
-  created_at: Date;
-  now: Date;
-}
-
-function badgeJson(row: BadgeListRow, tz: string) {
-  const status = row.revoked_at ? 'revoked' : row.valid_until && row.valid_until <= row.now ? 'expired' : 'valid';
-  return {
-    id: row.id,
-    personId: row.person_id,
-    personName: row.person_name,
-    validFrom: toRfc3339(row.valid_from, tz),
-    validUntil: toRfc3339OrNull(row.valid_until, tz),
-    cardUidHint: row.card_uid_hint,
-    revokedAt: toRfc3339OrNull(row.revoked_at, tz),
-    revokedReason: row.revoked_reason,
-    status,
-    pinSet: row.has_pin,
-    pinSetAt: toRfc3339OrNull(row.pin_set_at, tz),
-    pinSetHow: row.pin_set_how,
-    createdAt: toRfc3339(row.created_at, tz),
-  };
-}
-
-function badgesQuery(db: import('knex').Knex) {
-  return db('badges as b')
-    .join('people as p', 'p.id', 'b.person_id')
-    .select('b.id', 'b.person_id', 'b.valid_from', 'b.valid_until', 'b.card_uid_hint', 'b.revoked_at', 'b.revoked_reason', 'b.pin_set_at', 'b.pin_set_how', 'b.created_at', 'p.name as person_name', db.raw('(b.pin_hash IS NOT NULL) AS has_pin'), db.raw('now() AS now'))
-    .orderBy('b.created_at', 'desc');
-}
-
-const ROLE_LABELS: Record<string, string> = {
-  admin: '管理者 Administrator',
-  responsible: '責任者 Responsible person',
-  authorized: '権限者 Authorised person',
-  staff: '担当者 Staff',
-  guard: '受付・警備 Front desk',
-  auditor: '監査担当 Auditor',
-  visitor: '来訪者 Visitor',
-};
-
-const newPinInput = z.string().max(64).describe('The new PIN, typed by the holder: 6 to 12 digits, not a repeat, a sequence or a well-known PIN');
-
-const badgeEventSchema = z
-  .object({
-    id: z.string(),
-    kind: z.enum(['issued', 'pin_set', 'pin_reset', 'pin_changed']),
-    at: z.string(),
-    badgeId: z.string(),
-    personId: z.string(),
-    personName: z.string(),
-    byPersonId: z.string().nullable().describe('Who issued the badge, or who was signed in at the desk'),
-    byName: z.string().nullable(),
-    confirmerPersonId: z.string().nullable(),
-    confirmerName: z.string().nullable(),
-    otherLiveBadges: z.number().nullable().describe('For issuances: live badges the person already held'),
-  })
-  .meta({ id: 'BadgeEvent' });
 
 export const badgeRoutes: AnyRoute[] = [
   defineRoute({
@@ -249,11 +162,7 @@ export const badgeRoutes: AnyRoute[] = [
     body: z.strictObject({ reason: z.enum(REVOKE_REASONS) }),
     responses: { 200: { description: 'Revoked', schema: badgeSchema }, 404: error('Unknown id'), 409: error('Already revoked') },
     handler: async ({ app, db, params, body, actor }) => {
-      const current = (await db('badges').where({ id: params.id }).forUpdate().first()) as { revoked_at: Date | null; person_id: string } | undefined;
-      if (!current) throw new NotFoundError('badge');
-      if (current.revoked_at) throw new ConflictError('already_revoked', 'This badge is already revoked.');
-      await db('badges').where({ id: params.id }).update({ revoked_at: db.fn.now(), revoked_reason: body.reason });
-      await appendJournal(db, { actor: actor!.accountId, action: 'badges.revoked', subject: `badge:${params.id}`, payload: { personId: current.person_id, reason: body.reason } });
+      await revokeBadge(db, params.id, body.reason, actor!.accountId);
       return { json: badgeJson((await badgesQuery(db).where('b.id', params.id).first()) as BadgeListRow, app.config.displayTimeZone) };
     },
   }),
@@ -266,11 +175,7 @@ export const badgeRoutes: AnyRoute[] = [
     params: idParams,
     responses: { 200: { description: 'HTML page for printing', contentType: 'text/html' }, 404: error('Unknown id'), 409: error('Revoked badges are not printed') },
     handler: async ({ app, db, params, actor }) => {
-      const row = (await db('badges as b')
-        .join('people as p', 'p.id', 'b.person_id')
-        .join('organisations as o', 'o.id', 'p.org_id')
-        .where('b.id', params.id)
-        .first('b.*', 'p.name as person_name', 'p.roles', 'o.name as org_name')) as (BadgeListRow & { roles: string[]; org_name: string }) | undefined;
+      const row = await badgeCard(db, params.id);
       if (!row) throw new NotFoundError('badge');
       if (row.revoked_at) throw new ConflictError('badge_revoked', 'This badge is revoked; issue a new one instead of printing it.');
       const token = badgeTokenFor(row.token_nonce, app.secrets.badgeKey);
@@ -280,8 +185,7 @@ export const badgeRoutes: AnyRoute[] = [
         const p = zonedParts(d, tz);
         return `${p.year}/${String(p.month).padStart(2, '0')}/${String(p.day).padStart(2, '0')}`;
       };
-      // Printing a card is recorded: who printed which badge, when.
-      await app.db.knex.transaction((trx) => appendJournal(trx, { actor: actor!.accountId, action: 'badges.card_printed', subject: `badge:${row.id}`, payload: { personId: row.person_id } }));
+      await recordCardPrinted(app.db.knex, row, actor!.accountId);
       const roles = row.roles.map((r) => ROLE_LABELS[r] ?? r);
       const body = html`
 <main class="card">

@@ -1,9 +1,13 @@
 // Badges: issuing and recognising them. Routes, cards and revocation build on this.
 import type { Knex } from 'knex';
 import type { AppContext } from '../context.js';
+import { ConflictError, NotFoundError } from '../errors.js';
 import { appendJournal } from '../journal/journal.js';
-import { hashPin, verifyPin } from '../auth/secret-hash.js';
+import { hashPin, verifyPin } from '../shared/secret-hash.js';
 import { PIN_INPUT, PIN_MIN_DIGITS, pinViolations } from './pin-rules.js';
+import { unseenBadgeEvents, type BadgeEventRow } from './badges.read-model.js';
+
+export { listBadgeEvents, type BadgeEventRow } from './badges.read-model.js';
 import { badgeTokenFor, cardUidDigest, looksLikeBadgeToken, newBadgeNonce, normaliseCardUid, tokenDigest } from './tokens.js';
 
 export interface IssuedBadge {
@@ -95,19 +99,33 @@ export interface BadgeRow {
   revoked_reason: string | null;
 }
 
-/** Finds the badge a reader presented (token or card UID), live or not; null if unknown. */
-export async function findPresentedBadge(app: AppContext, db: Knex, presented: string): Promise<BadgeRow | null> {
+/**
+ * The presented badge, as SQL: by the token's digest, or by the card UID's MAC preferring the live
+ * badge, else the latest one (to say why it is refused). One of the two digest expressions is
+ * NULL, and a NULL digest matches nothing. A fragment owned here, used by findPresentedBadge and by
+ * the door's facts statement alike: `tokenDigest` and `cardDigest` are SQL expressions, `columns`
+ * the badge columns to select.
+ */
+export function presentedBadgeSql(tokenDigest: string, cardDigest: string, columns: string): string {
+  return `(SELECT ${columns} FROM badges WHERE token_digest = ${tokenDigest} LIMIT 1)
+        UNION ALL
+        (SELECT ${columns} FROM badges WHERE card_uid_digest = ${cardDigest} ORDER BY revoked_at IS NULL DESC, created_at DESC LIMIT 1)
+        LIMIT 1`;
+}
+
+/** The digests a presented value is looked up by: the token's, or the card UID's MAC (never both). */
+export function presentedDigests(presented: string, badgeKey: Buffer): { token: string | null; card: string | null } | null {
   const value = presented.trim();
   if (!value || value.length > 512) return null;
-  const query = db('badges');
-  if (looksLikeBadgeToken(value)) {
-    query.where('token_digest', tokenDigest(value));
-  } else {
-    // A card UID: prefer the live badge with it, else the latest one (to say why it is refused).
-    query.where('card_uid_digest', cardUidDigest(value, app.secrets.badgeKey)).orderByRaw('revoked_at IS NULL DESC, created_at DESC');
-  }
-  const row = (await query.first()) as BadgeRow | undefined;
-  return row ?? null;
+  return looksLikeBadgeToken(value) ? { token: tokenDigest(value), card: null } : { token: null, card: cardUidDigest(value, badgeKey) };
+}
+
+/** Finds the badge a reader presented (token or card UID), live or not; null if unknown. */
+export async function findPresentedBadge(app: AppContext, db: Knex, presented: string): Promise<BadgeRow | null> {
+  const digests = presentedDigests(presented, app.secrets.badgeKey);
+  if (!digests) return null;
+  const { rows } = await db.raw(presentedBadgeSql('?::text', '?::text', '*'), [digests.token, digests.card]);
+  return ((rows as BadgeRow[])[0] as BadgeRow | undefined) ?? null;
 }
 
 export type BadgeState = 'valid' | 'revoked' | 'expired' | 'not_yet_valid';
@@ -279,63 +297,27 @@ export async function badgeIsLive(db: Knex, badgeId: string): Promise<boolean> {
   return row !== undefined;
 }
 
-export interface BadgeEventRow {
-  id: string;
-  kind: 'issued' | 'pin_set' | 'pin_reset' | 'pin_changed';
-  at: Date;
-  badgeId: string;
-  personId: string;
-  personName: string;
-  byPersonId: string | null;
-  byName: string | null;
-  confirmerPersonId: string | null;
-  confirmerName: string | null;
-  otherLiveBadges: number | null;
-}
-
-const badgeEventColumns = (db: Knex) => [
-  db.raw('e.id::text AS id'),
-  'e.kind',
-  'e.at',
-  'e.badge_id as badgeId',
-  'e.person_id as personId',
-  'p.name as personName',
-  'e.actor_person_id as byPersonId',
-  'a.name as byName',
-  'e.confirmer_person_id as confirmerPersonId',
-  'c.name as confirmerName',
-  'e.other_live_badges as otherLiveBadges',
-];
-
-function badgeEventsQuery(db: Knex) {
-  return db('badge_events as e')
-    .join('people as p', 'p.id', 'e.person_id')
-    .leftJoin('people as a', 'a.id', 'e.actor_person_id')
-    .leftJoin('people as c', 'c.id', 'e.confirmer_person_id')
-    .select(badgeEventColumns(db));
-}
-
-/** Issuances and PIN events of a period (the weekly access review lists them). */
-export async function listBadgeEvents(db: Knex, f: { from?: Date | undefined; to?: Date | undefined; personId?: string | undefined; limit: number }): Promise<BadgeEventRow[]> {
-  const q = badgeEventsQuery(db).orderBy([{ column: 'e.at', order: 'desc' }, { column: 'e.id', order: 'desc' }]).limit(f.limit);
-  if (f.from) q.where('e.at', '>=', f.from);
-  if (f.to) q.where('e.at', '<', f.to);
-  if (f.personId) q.where('e.person_id', f.personId);
-  return (await q) as BadgeEventRow[];
-}
-
 /**
  * What the holder has not been shown yet of others' doing with their badges (issuances, PIN sets
  * and resets), oldest first — shown at their next sign-in, then marked seen, in the sign-in's
  * transaction.
  */
 export async function takeUnseenBadgeEvents(trx: Knex, personId: string): Promise<BadgeEventRow[]> {
-  const rows = (await badgeEventsQuery(trx)
-    .where('e.person_id', personId)
-    .whereNull('e.seen_at')
-    .whereNot('e.kind', 'pin_changed')
-    .orderBy('e.id', 'asc')
-    .limit(50)) as BadgeEventRow[];
+  const rows = await unseenBadgeEvents(trx, personId);
   if (rows.length > 0) await trx('badge_events').whereIn('id', rows.map((r) => r.id)).update({ seen_at: trx.fn.now() });
   return rows;
+}
+
+/** Revokes one badge (lost, returned, left, other); 404 unknown, 409 already revoked. */
+export async function revokeBadge(trx: Knex, badgeId: string, reason: RevokeReason, actor: string): Promise<void> {
+  const current = (await trx('badges').where({ id: badgeId }).forUpdate().first()) as { revoked_at: Date | null; person_id: string } | undefined;
+  if (!current) throw new NotFoundError('badge');
+  if (current.revoked_at) throw new ConflictError('already_revoked', 'This badge is already revoked.');
+  await trx('badges').where({ id: badgeId }).update({ revoked_at: trx.fn.now(), revoked_reason: reason });
+  await appendJournal(trx, { actor, action: 'badges.revoked', subject: `badge:${badgeId}`, payload: { personId: current.person_id, reason } });
+}
+
+/** Printing a card is recorded: who printed which badge, when (in its own transaction). */
+export async function recordCardPrinted(knex: Knex, badge: { id: string; person_id: string }, actor: string): Promise<void> {
+  await knex.transaction((trx) => appendJournal(trx, { actor, action: 'badges.card_printed', subject: `badge:${badge.id}`, payload: { personId: badge.person_id } }));
 }

@@ -11,7 +11,8 @@ import { assertPresent, newRecordId, recordSigned, verifySigners, type StoredRec
 import { getLocation, lockMedia, moveMedium, type MediumRow } from '../media/service.js';
 import { withinHours } from '../door/rules.js';
 import { statusWords } from '../media/rules.js';
-import { roomHours, type RoomRow } from '../rooms/service.js';
+import { roomHours } from '../rooms/service.js';
+import { checkedOutMediaInRoomsWithHours } from './alerts.read-model.js';
 import { siteDay, zonedParts } from '../shared/time.js';
 
 export interface CheckoutInput {
@@ -133,12 +134,7 @@ export async function raiseAfterHoursAlerts(app: AppContext): Promise<number> {
   return app.db.knex.transaction(async (trx) => {
     const { rows } = await trx.raw("SELECT date_trunc('milliseconds', clock_timestamp()) AS now");
     const now = (rows[0] as { now: Date }).now;
-    const held = (await trx('media as m')
-      .join('locations as l', 'l.id', 'm.home_location_id')
-      .join('rooms as r', 'r.id', 'l.room_id')
-      .where('m.status', 'checked_out')
-      .whereNotNull('r.hours_days')
-      .select('r.*', 'r.id as room_id', 'm.id as medium_id', 'm.label', 'm.holder_person_id')) as Array<RoomRow & { medium_id: string; label: string; holder_person_id: string; room_id: string }>;
+    const held = await checkedOutMediaInRoomsWithHours(trx);
     const day = siteDay(now, app.config.displayTimeZone);
     let raised = 0;
     for (const m of held) {
@@ -165,27 +161,7 @@ async function resolveAlerts(trx: Knex, mediumIds: string[], at: Date): Promise<
   await trx('custody_alerts').whereIn('medium_id', mediumIds).whereNull('resolved_at').update({ resolved_at: at });
 }
 
-export async function openAlerts(db: Knex) {
-  return (await db('custody_alerts as a')
-    .join('media as m', 'm.id', 'a.medium_id')
-    .join('rooms as r', 'r.id', 'a.room_id')
-    .leftJoin('people as h', 'h.id', 'm.holder_person_id')
-    .whereNull('a.resolved_at')
-    .where('m.status', 'checked_out')
-    .orderBy([{ column: 'a.raised_at', order: 'desc' }, { column: 'a.id', order: 'desc' }])
-    .limit(500)
-    .select('a.id', 'a.day', 'a.raised_at', 'm.id as medium_id', 'm.label', 'r.id as room_id', 'r.name as room_name', 'h.id as holder_id', 'h.name as holder_name')) as Array<{
-    id: string;
-    day: string;
-    raised_at: Date;
-    medium_id: string;
-    label: string;
-    room_id: string;
-    room_name: string;
-    holder_id: string | null;
-    holder_name: string | null;
-  }>;
-}
+export { openAlerts } from './alerts.read-model.js';
 
 export function scheduleAfterHoursAlerts(app: AppContext, everyMs = 60_000): () => void {
   const run = () => raiseAfterHoursAlerts(app).catch((err: unknown) => app.logger.warn({ err: (err as Error).message }, 'after-hours alert check failed'));

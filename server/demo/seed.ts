@@ -6,7 +6,7 @@
 // same functions as the API, so it is all journaled. Runs once: a second run is refused.
 import type { AppContext } from '../context.js';
 import { ConflictError } from '../errors.js';
-import { createOrg, createPerson, setOrgApproval } from '../people/service.js';
+import { createOrg, createPerson, orgNameStartsWith, setOrgApproval } from '../people/service.js';
 import { recordConsent, recordNda, recordTraining } from '../people/records.js';
 import crypto from 'node:crypto';
 import { issueBadge } from '../badges/service.js';
@@ -47,7 +47,7 @@ export async function seedDemo(ctx: AppContext): Promise<DemoSite> {
   const actor = 'cli:seed-demo';
   const DEMO_PASSWORD = demoPassword();
   return ctx.db.knex.transaction(async (trx) => {
-    if (await trx('organisations').where('name', 'like', `${DEMO_MARKER}%`).first('id')) {
+    if (await orgNameStartsWith(trx, DEMO_MARKER)) {
       throw new ConflictError('demo_exists', 'The demo site is already in this database.');
     }
     const depositor = await createOrg(trx, { name: `${DEMO_MARKER}株式会社みらい銀行`, kind: 'depositor' }, actor);

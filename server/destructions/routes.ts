@@ -17,7 +17,7 @@ import { checkCertificate, destroyedMedia, filteredDestructions, getDestruction,
 import { checkCodeFor, depositorNames } from './record.js';
 import { roomNameAsOf } from '../rooms/service.js';
 import { enforceRate } from '../throttle/rate-limit.js';
-import { clientIp } from '../http/client-ip.js';
+import { clientIp } from '../shared/client-ip.js';
 import { siteDay } from '../shared/time.js';
 import { renderCertificate } from './certificate.js';
 

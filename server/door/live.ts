@@ -5,7 +5,7 @@ import type { Request, Response } from 'express';
 import type { AppContext } from '../context.js';
 import { ENTRY_CHANNEL } from './scan.js';
 import { toRfc3339 } from '../shared/time.js';
-import { SESSION_END_CHANNEL } from '../auth/authenticate.js';
+import { SESSION_END_CHANNEL, sessionIsLive } from '../auth/authenticate.js';
 
 type Client = (event: Record<string, unknown>) => void;
 
@@ -118,13 +118,7 @@ export async function streamEntries(app: AppContext, req: Request, res: Response
   // A stream must not outlive its session (E3.4, E3.6): check it and close when it ended.
   sessionCheck = setInterval(async () => {
     try {
-      const alive = await app.db
-        .knex('sessions')
-        .where({ id: sessionId })
-        .whereNull('ended_at')
-        .andWhereRaw('last_seen_at > now() - make_interval(secs => ?)', [app.config.sessionIdleSeconds])
-        .first('id');
-      if (!alive) close();
+      if (!(await sessionIsLive(app, sessionId))) close();
     } catch {
       /* database briefly unavailable: keep the stream, check again later */
     }

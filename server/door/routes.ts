@@ -6,7 +6,7 @@ import { ValidationError } from '../errors.js';
 import { CSV_BOM, csvLine } from '../shared/csv.js';
 import { recordManualExit, recordScan } from './scan.js';
 import { DENY_REASONS } from './rules.js';
-import { afterCursor, ENTRY_CSV_HEADERS, entriesQuery, entryCsvCells, entryJson, type EntryRow } from './entries.js';
+import { afterCursor, ENTRY_CSV_HEADERS, entriesQuery, entryCsvCells, entryJson, type EntryRow } from './entries.read-model.js';
 import { streamEntries } from './live.js';
 
 const scanResultSchema = z

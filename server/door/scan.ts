@@ -15,15 +15,15 @@
 // twice; across batches and servers the unique key and the row lock decide (E6.1 anti-passback).
 import type { Knex } from 'knex';
 import type { AppContext } from '../context.js';
-import { appendJournal, MAIN_CHAIN } from '../journal/journal.js';
-import { kickIntake } from '../journal/intake.js';
+import { appendJournal } from '../journal/journal.js';
+import { intakeInsertSql, kickIntake } from '../journal/intake.js';
 import { ConflictError, NotFoundError } from '../errors.js';
-import { cardUidDigest, looksLikeBadgeToken, tokenDigest } from '../badges/tokens.js';
-import { getRoom, roomHours, type RoomRow } from '../rooms/service.js';
+import { presentedDigests } from '../badges/service.js';
+import { getRoom, roomHours } from '../rooms/service.js';
 import { getPerson } from '../people/service.js';
-import { HELD_MEDIA_COUNT_SQL } from '../media/service.js';
 import { coalesce } from '../shared/coalesce.js';
-import { sessionLookupBindings, sessionRowsSql, touchSessions, type Actor, type SessionRow } from '../auth/authenticate.js';
+import { sessionLookupBindings, touchSessions, type Actor, type SessionRow } from '../auth/authenticate.js';
+import { READ_FACTS_SQL, type FactsRow } from './facts.read-model.js';
 import type { DeferredSession } from '../http/route.js';
 import { preparedStatement } from '../shared/sql.js';
 import { decideScan, type Direction, type ScanDecision } from './rules.js';
@@ -48,84 +48,12 @@ export interface ScanResult extends ScanDecision {
   flags: string[];
 }
 
-/** One row of the batch read: the room, the presented badge and its holder's facts. */
-interface FactsRow extends Omit<RoomRow, 'created_at'> {
-  ord: number;
-  /** The scanning guard's session row (auth's lookup), as JSON. */
-  session: SessionRow | null;
-  room_found: boolean;
-  now: Date;
-  badge_id: string | null;
-  badge_person_id: string | null;
-  badge_valid_from: Date | null;
-  badge_valid_until: Date | null;
-  badge_revoked_at: Date | null;
-  person_name: string | null;
-  roles: string[] | null;
-  org_kind: string | null;
-  inside: boolean;
-  on_access_list: boolean;
-  nda_valid: boolean;
-  trained: boolean;
-  host_inside: boolean;
-  held_media: string;
-}
-
 /** A short hint of what the reader typed, for the guard; never enough to make a badge. */
 function hintOf(presented: string): string {
   // By characters, not UTF-16 units: half an emoji is not text PostgreSQL accepts.
   const chars = Array.from(presented.trim());
   return chars.length <= 4 ? '*'.repeat(chars.length) : `…${chars.slice(-4).join('')}`;
 }
-
-// The presented badge, found exactly as findPresentedBadge (../badges/service.ts) finds it: by the
-// token's digest, or by the card UID's MAC preferring the live badge, else the latest one. One of
-// the two digests is null, and a null digest matches nothing.
-//
-// Each scan's facts are read by a subquery of its own (LATERAL … OFFSET 0 keeps it apart), which
-// PostgreSQL plans for one row: index lookups only, whatever the batch size. Planned for the whole
-// batch instead, the checks become hash joins over whole tables.
-const READ_FACTS_SQL = `
-WITH s AS MATERIALIZED (
-  SELECT * FROM json_to_recordset(?::json) AS s(ord int, room uuid, token_digest text, card_digest text, session uuid)
-),
-sess AS MATERIALIZED (${sessionRowsSql('SELECT session FROM s')})
-SELECT s.ord, f.*, f.id IS NOT NULL AS room_found, to_jsonb(sess) AS session
-  FROM s
-  LEFT JOIN sess ON sess.id = s.session
-  LEFT JOIN LATERAL (
-    SELECT r.id, r.name, r.kind, r.hours_days, r.hours_from, r.hours_to, r.requires_training,
-           date_trunc('milliseconds', clock_timestamp()) AS now,
-           b.id AS badge_id, b.person_id AS badge_person_id, b.valid_from AS badge_valid_from,
-           b.valid_until AS badge_valid_until, b.revoked_at AS badge_revoked_at,
-           p.name AS person_name, p.roles, o.kind AS org_kind,
-           EXISTS (SELECT 1 FROM presence pr WHERE pr.room_id = r.id AND pr.person_id = p.id) AS inside,
-           EXISTS (SELECT 1 FROM room_access ra WHERE ra.room_id = r.id AND ra.person_id = p.id) AS on_access_list,
-           EXISTS (SELECT 1 FROM ndas n WHERE n.person_id = p.id AND n.signed_at <= now()
-                     AND (n.expires_at IS NULL OR n.expires_at > now())) AS nda_valid,
-           EXISTS (SELECT 1 FROM training_participants tp JOIN trainings t ON t.id = tp.training_id
-                    WHERE tp.person_id = p.id AND t.held_at <= now() AND t.held_at > now() - interval '12 months') AS trained,
-           EXISTS (SELECT 1 FROM presence pr
-                     JOIN room_access ra ON ra.room_id = pr.room_id AND ra.person_id = pr.person_id
-                     JOIN people hp ON hp.id = pr.person_id
-                     JOIN organisations ho ON ho.id = hp.org_id
-                    WHERE pr.room_id = r.id AND pr.person_id <> p.id
-                      AND NOT ('visitor' = ANY (hp.roles)) AND ho.kind <> 'visitor_company') AS host_inside,
-           ${HELD_MEDIA_COUNT_SQL} AS held_media
-      FROM rooms r
-      LEFT JOIN LATERAL (
-        (SELECT id, person_id, valid_from, valid_until, revoked_at FROM badges WHERE token_digest = s.token_digest LIMIT 1)
-        UNION ALL
-        (SELECT id, person_id, valid_from, valid_until, revoked_at FROM badges WHERE card_uid_digest = s.card_digest
-          ORDER BY revoked_at IS NULL DESC, created_at DESC LIMIT 1)
-        LIMIT 1
-      ) b ON true
-      LEFT JOIN people p ON p.id = b.person_id
-      LEFT JOIN organisations o ON o.id = p.org_id
-     WHERE r.id = s.room
-    OFFSET 0
-  ) f ON true
- ORDER BY s.ord`;
 
 // Every decided scan of a round in one statement. `change` says what the decision does to
 // presence; only the rows whose change happened (or that change nothing) get their entry and
@@ -157,8 +85,7 @@ logged AS (
   SELECT id, at, room, badge, person, direction, decision, reason, hint, recorded_by, string_to_array(flags, ',') FROM done
 ),
 journaled AS (
-  INSERT INTO journal_intake (chain, at, actor, action, subject, payload, notify_channel, notify_payload)
-  SELECT ?, at, actor, 'door.scan', 'entry:' || id, payload, ?, '{"entryId":"' || id || '",' || rest FROM done ORDER BY id
+  ${intakeInsertSql('done', { at: 'at', actor: 'actor', action: "'door.scan'", subject: "'entry:' || id", payload: 'payload', notifyChannel: '?', notifyPayload: `'{"entryId":"' || id || '",' || rest`, orderBy: 'id' })}
 )
 SELECT ord, id FROM done`;
 
@@ -172,10 +99,10 @@ interface PendingScan {
 }
 
 function pendingScan(app: AppContext, input: ScanInput, index: number): PendingScan {
-  const presented = input.badge.trim();
-  const lookup = presented.length === 0 || presented.length > 512 ? null : looksLikeBadgeToken(presented) ? 'token' : 'card';
-  const token = lookup === 'token' ? tokenDigest(presented) : null;
-  const card = lookup === 'card' ? cardUidDigest(presented, app.secrets.badgeKey) : null;
+  // Looked up exactly as findPresentedBadge looks it up (../badges/service.ts).
+  const digests = presentedDigests(input.badge, app.secrets.badgeKey);
+  const token = digests?.token ?? null;
+  const card = digests?.card ?? null;
   return { index, input, key: token ?? card ?? `none:${index}`, tokenDigest: token, cardDigest: card };
 }
 
@@ -310,7 +237,7 @@ async function runScans(app: AppContext, inputs: ScanInput[]): Promise<Array<Sca
       if (decided.length > 0) {
         const entryIds = new Map<number, string>();
         const write = async (rows: DecidedScan[]) => {
-          const { rows: written } = await preparedStatement(app.db, knex.raw(WRITE_SQL, [JSON.stringify(rows.map((d) => d.row)), MAIN_CHAIN, ENTRY_CHANNEL]), 'scan_write');
+          const { rows: written } = await preparedStatement(app.db, knex.raw(WRITE_SQL, [JSON.stringify(rows.map((d) => d.row)), ENTRY_CHANNEL]), 'scan_write');
           for (const w of written as Array<{ ord: number; id: string }>) entryIds.set(w.ord, String(w.id));
         };
         try {

@@ -6,9 +6,9 @@ import { NotFoundError } from '../errors.js';
 import { signerInput, recordSummarySchema } from '../signatures/schemas.js';
 import { getSignedRecord } from '../signatures/service.js';
 import { recordJson } from '../signatures/views.js';
-import { newMediumFields } from '../media/routes.js';
+import { newMediumFields } from '../media/schemas.js';
 import { recordHandover } from './service.js';
-import { getHandover, listHandovers } from './queries.js';
+import { getHandover, listHandovers } from './handovers.read-model.js';
 
 const error = (description: string) => ({ description, schema: errorSchema });
 

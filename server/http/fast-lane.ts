@@ -23,7 +23,7 @@ import proxyaddr from 'proxy-addr';
 import type { AppContext } from '../context.js';
 import type { AccessIdentity } from '../auth/authenticate.js';
 import { watchRequest } from '../access-log/recorder.js';
-import { normaliseIp } from './client-ip.js';
+import { normaliseIp } from '../shared/client-ip.js';
 import { answerForError, errorBody, fromBodyParserError } from './error-handler.js';
 import { runRoute, type AnyRoute, type FastRouteDef, type LeanReply } from './route.js';
 

@@ -5,7 +5,7 @@ import { toRfc3339 } from '../shared/time.js';
 import { signerInput, recordSummarySchema } from '../signatures/schemas.js';
 import { recordJson } from '../signatures/views.js';
 import { getLocation, listLocations, locationJson, mediumJson } from '../media/service.js';
-import { locationSchema, mediumSchema } from '../media/routes.js';
+import { locationSchema, mediumSchema } from '../media/schemas.js';
 import { expectedIn, listInspections, recordInspection, siteMonth, type InspectionRow } from './service.js';
 
 const error = (description: string) => ({ description, schema: errorSchema });

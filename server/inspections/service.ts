@@ -6,7 +6,7 @@ import { NotFoundError } from '../errors.js';
 import { appendJournal } from '../journal/journal.js';
 import { getPerson } from '../people/service.js';
 import { assertPresent, newRecordId, recordSigned, verifySigners, type SignerInput, type StoredRecord } from '../signatures/service.js';
-import { getLocation, mediaQuery, noteCustodyStep, type MediumRow } from '../media/service.js';
+import { getLocation, knownMediumIds, mediaQuery, noteCustodyStep, type MediumRow } from '../media/service.js';
 import { zonedParts } from '../shared/time.js';
 
 export function siteMonth(now: Date, timeZone: string): string {
@@ -41,7 +41,7 @@ export async function recordInspection(app: AppContext, input: InspectionInput):
   const [signer] = await verifySigners(app, [{ ...input.inspector, drawnImage: input.inspector.drawnSignature, meaning: 'inspected', field: 'body.inspector' }]);
   return db.transaction(async (trx) => {
     const found = [...new Set(input.foundMediaIds)];
-    const known = (await trx('media').whereIn('id', found).pluck('id')) as string[];
+    const known = await knownMediumIds(trx, found);
     const unknown = found.filter((id) => !known.includes(id));
     if (unknown.length > 0) throw new NotFoundError('medium', `No such medium: ${unknown.join(', ')}.`);
     await assertPresent(trx, location.room_id, [{ personId: input.inspector.personId, role: 'inspector', field: 'body.inspector' }]);
@@ -92,32 +92,6 @@ export async function recordInspection(app: AppContext, input: InspectionInput):
   });
 }
 
-export interface InspectionRow {
-  id: string;
-  record_id: string;
-  location_id: string;
-  location_name: string;
-  room_name: string;
-  month: string;
-  inspector_person_id: string;
-  inspector_name: string;
-  expected_ids: string[];
-  found_ids: string[];
-  missing_ids: string[];
-  unexpected_ids: string[];
-  note: string | null;
-  at: Date;
-}
+export type { InspectionRow } from './inspections.read-model.js';
 
-export async function listInspections(db: Knex, filter: { month?: string | undefined; locationId?: string | undefined }): Promise<InspectionRow[]> {
-  const q = db('inspections as i')
-    .join('locations as l', 'l.id', 'i.location_id')
-    .join('rooms as r', 'r.id', 'l.room_id')
-    .join('people as p', 'p.id', 'i.inspector_person_id')
-    .select('i.*', 'l.name as location_name', 'r.name as room_name', 'p.name as inspector_name')
-    .orderBy('i.at', 'desc')
-    .limit(500);
-  if (filter.month) q.where('i.month', filter.month);
-  if (filter.locationId) q.where('i.location_id', filter.locationId);
-  return (await q) as InspectionRow[];
-}
+export { listInspections } from './inspections.read-model.js';

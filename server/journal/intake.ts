@@ -21,6 +21,17 @@ const SWEEP_MS = 1000;
  */
 const GATHER_MS = 50;
 
+/**
+ * A statement's part that puts events into the intake: `INSERT INTO journal_intake … SELECT …
+ * FROM <from>`, for a writer that records its change and its journal event in one statement (the
+ * door). The caller names, as SQL expressions over its own rows, each column of the event; the
+ * chain is the main one. The table's shape stays the journal's.
+ */
+export function intakeInsertSql(from: string, e: { at: string; actor: string; action: string; subject: string; payload: string; notifyChannel: string; notifyPayload: string; orderBy?: string }): string {
+  return `INSERT INTO journal_intake (chain, at, actor, action, subject, payload, notify_channel, notify_payload)
+  SELECT '${MAIN_CHAIN}', ${e.at}, ${e.actor}, ${e.action}, ${e.subject}, ${e.payload}, ${e.notifyChannel}, ${e.notifyPayload} FROM ${from}${e.orderBy ? ` ORDER BY ${e.orderBy}` : ''}`;
+}
+
 /** The row to insert into journal_intake (the caller inserts it in its own statement or transaction). */
 export function intakeRow(event: JournalEvent, at: Date, notify?: { channel: string; payload: string }) {
   // The intake feeds the main chain only (the door's events); other chains use appendJournal.

@@ -5,7 +5,6 @@ import { defineRoute, type AnyRoute } from '../http/route.js';
 import { decodeCursor, encodeCursor, errorSchema, idParams, idSchema, limitQuery, text } from '../shared/schemas.js';
 import { toRfc3339, wallClock } from '../shared/time.js';
 import { html, printPage, raw } from '../shared/html.js';
-import { appendJournal } from '../journal/journal.js';
 import { ValidationError } from '../errors.js';
 import { recordReadPermission, signaturesOf, signatureJson } from '../signatures/service.js';
 import { rolesAllow } from '../auth/permissions.js';
@@ -13,72 +12,10 @@ import { signatureSchema } from '../signatures/schemas.js';
 import { MEANINGS } from '../signatures/manifest.js';
 import { receiptUrl } from '../signatures/views.js';
 import { CLASSIFICATION_WORDS, CLASSIFICATIONS, KIND_WORDS, LOCATION_KINDS, MEDIA_KINDS, MEDIA_STATUSES, mediumCode, STATUS_PRINT_WORDS } from './rules.js';
-import { createLocation, custodySteps, getLocation, getMedium, listLocations, listMedia, locationJson, mediumJson, registerMedium } from './service.js';
+import { custodyStepSchema, locationSchema, mediumSchema, newMediumFields } from './schemas.js';
+import { recordLabelPrinted, createLocation, custodySteps, getLocation, getMedium, listLocations, listMedia, locationJson, mediumJson, registerMedium } from './service.js';
 
 const error = (description: string) => ({ description, schema: errorSchema });
-
-export const locationSchema = z
-  .object({ id: z.string(), name: z.string(), kind: z.enum(LOCATION_KINDS), roomId: z.string(), roomName: z.string(), storedCount: z.number().optional(), createdAt: z.string() })
-  .meta({ id: 'Location' });
-
-export const mediumSchema = z
-  .object({
-    id: z.string(),
-    label: z.string(),
-    kind: z.enum(MEDIA_KINDS),
-    code: z.string().describe('What the QR code on the label carries'),
-    depositorOrgId: z.string(),
-    depositorName: z.string(),
-    description: z.string().nullable(),
-    classification: z.string(),
-    manufacturer: z.string().nullable(),
-    model: z.string().nullable(),
-    serialNo: z.string().nullable(),
-    homeLocationId: z.string(),
-    homeLocationName: z.string(),
-    roomId: z.string(),
-    roomName: z.string(),
-    status: z.enum(MEDIA_STATUSES),
-    locationId: z.string().nullable(),
-    locationName: z.string().nullable(),
-    holder: z.object({ id: z.string(), name: z.string() }).nullable(),
-    transferId: z.string().nullable(),
-    sourceMediumId: z.string().nullable(),
-    copyApprovalId: z.string().nullable(),
-    statusChangedAt: z.string(),
-    createdAt: z.string(),
-  })
-  .meta({ id: 'Medium' });
-
-/** Fields of a new medium, shared by POST /api/media and handovers from the depositor. */
-export const newMediumFields = {
-  label: text(80),
-  kind: z.enum(MEDIA_KINDS),
-  locationId: idSchema,
-  description: text(500).optional(),
-  classification: z.enum(CLASSIFICATIONS).default('top_secret').describe('E1.2: entrusted information is top secret unless the depositor says otherwise'),
-  manufacturer: text(120).optional(),
-  model: text(120).optional(),
-  serialNo: text(120).optional(),
-};
-
-const custodyStepSchema = z
-  .object({
-    id: z.string(),
-    action: z.string(),
-    fromStatus: z.string().nullable(),
-    toStatus: z.string(),
-    at: z.string(),
-    actor: z.string(),
-    holder: z.object({ id: z.string(), name: z.string() }).nullable(),
-    location: z.object({ id: z.string(), name: z.string() }).nullable(),
-    details: z.record(z.string(), z.unknown()),
-    record: z
-      .object({ id: z.string(), kind: z.string(), contentHash: z.string(), presenceVerified: z.boolean(), roomId: z.string().nullable(), roomName: z.string().nullable(), place: z.string().nullable(), receiptUrl: z.string() })
-      .nullable(),
-    signatures: z.array(signatureSchema),
-  })
-  .meta({ id: 'CustodyStep' });
 
 const ACTION_WORDS: Record<string, { ja: string; en: string }> = {
   registered: { ja: '登録・保管', en: 'Registered and stored' },
@@ -274,7 +211,7 @@ export const mediaRoutes: AnyRoute[] = [
     handler: async ({ app, db, params, actor }) => {
       const m = await getMedium(db, params.id);
       const svg = await QRCode.toString(mediumCode(m.id), { type: 'svg', errorCorrectionLevel: 'M', margin: 2 });
-      await app.db.knex.transaction((trx) => appendJournal(trx, { actor: actor!.accountId, action: 'media.label_printed', subject: `medium:${m.id}`, payload: { label: m.label } }));
+      await recordLabelPrinted(app.db.knex, m, actor!.accountId);
       const body = html`
 <main class="media-label">
   <div class="qr">${raw(svg)}</div>

@@ -4,34 +4,14 @@ import { decodeCursor, encodeCursor, errorSchema, idParams, idSchema, limitQuery
 import { ValidationError } from '../errors.js';
 import { ROLES, rolesAllow } from '../auth/permissions.js';
 import { passwordInputSchema, usernameSchema } from '../auth/accounts.js';
-import { assertMayGrantRoles, createOrg, createPerson, getOrg, getPerson, listAppointments, listOrgs, listPeople, ORG_KINDS, orgJson, personJson, recordLeave, setOrgApproval, setRoles } from './service.js';
+import { assertMayGrantRoles, createOrg, createPerson, getOrg, getPerson, listAppointments, listOrgs, listPeople, ORG_KINDS, orgJson, personJson, setOrgApproval, setRoles } from './service.js';
+import { orgSchema, personSchema } from './schemas.js';
 import { hasValidConsent, listNdas, listTrainings, ndaJson, recordConsent, recordNda, recordTraining, trainingJson } from './records.js';
 import { acknowledgeNotification, listNotifications, notificationJson } from './notifications.js';
 import { timestampInput } from '../shared/schemas.js';
 import { toRfc3339 } from '../shared/time.js';
 
 const error = (description: string) => ({ description, schema: errorSchema });
-
-const orgSchema = z
-  .object({ id: z.string(), name: z.string(), kind: z.enum(ORG_KINDS), approvedAt: z.string().nullable(), approvalNote: z.string().nullable(), createdAt: z.string() })
-  .meta({ id: 'Organisation' });
-const personSchema = z
-  .object({
-    id: z.string(),
-    name: z.string(),
-    orgId: z.string(),
-    orgName: z.string(),
-    orgKind: z.enum(ORG_KINDS),
-    roles: z.array(z.string()),
-    email: z.string().nullable().optional().describe('Personal fields (email, phone, birthday, username): only for readers with people:personal'),
-    phone: z.string().nullable().optional(),
-    birthday: z.string().nullable().optional(),
-    username: z.string().nullable().optional(),
-    leftAt: z.string().nullable(),
-    leftReason: z.string().nullable(),
-    createdAt: z.string(),
-  })
-  .meta({ id: 'Person' });
 
 const cursorShape = z.tuple([idSchema]);
 const listQuery = z.strictObject({ limit: limitQuery, cursor: z.string().max(200).optional() });
@@ -194,27 +174,6 @@ export const peopleRoutes: AnyRoute[] = [
           nextCursor: null,
         },
       };
-    },
-  }),
-  defineRoute({
-    method: 'post',
-    path: '/api/people/:id/leave',
-    summary: 'Record a resignation or transfer: revokes every badge and room access at once and notifies the depositor (E1.1)',
-    tags: ['people'],
-    access: 'people:write',
-    params: idParams,
-    body: z.strictObject({ reason: z.enum(['resigned', 'transferred']), effectiveAt: timestampInput.optional() }),
-    responses: {
-      200: {
-        description: 'Recorded',
-        schema: z.object({ person: personSchema, revokedBadges: z.number().int(), removedRoomAccess: z.number().int(), endedSessions: z.number().int(), notificationIds: z.array(z.string()) }),
-      },
-      404: error('Unknown id'),
-      409: error('Already left'),
-    },
-    handler: async ({ app, db, params, body, actor }) => {
-      const result = await recordLeave(db, params.id, body, actor!);
-      return { json: { ...result, person: personJson(result.person, app.config.displayTimeZone) } };
     },
   }),
   defineRoute({

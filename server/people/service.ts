@@ -3,14 +3,12 @@ import type { Knex } from 'knex';
 import type { AppContext } from '../context.js';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../errors.js';
 import { appendJournal } from '../journal/journal.js';
-import { createAccount, disableAccountsOfPerson } from '../auth/accounts.js';
-import { revokeBadgesOfPerson } from '../badges/service.js';
-import { removeAllRoomAccess } from '../rooms/service.js';
-import { notifyDepositors } from './notifications.js';
+import { createAccount } from '../auth/accounts.js';
 import { toRfc3339, toRfc3339OrNull } from '../shared/time.js';
 
-export const ORG_KINDS = ['depositor', 'contractor', 'subcontractor', 'carrier', 'disposal_vendor', 'visitor_company'] as const;
-export type OrgKind = (typeof ORG_KINDS)[number];
+import type { OrgKind } from './rules.js';
+
+export { ORG_KINDS, type OrgKind } from './rules.js';
 
 export interface OrgRow {
   id: string;
@@ -47,6 +45,16 @@ export async function createOrg(trx: Knex, input: { name: string; kind: OrgKind 
   return row!;
 }
 
+/** The organisation of this kind with exactly this name, if there is one. */
+export async function findOrgByName(db: Knex, name: string, kind: OrgKind): Promise<OrgRow | undefined> {
+  return (await db('organisations').where({ name, kind }).first()) as OrgRow | undefined;
+}
+
+/** Is there any organisation whose name starts with `prefix`? */
+export async function orgNameStartsWith(db: Knex, prefix: string): Promise<boolean> {
+  return (await db('organisations').where('name', 'like', `${prefix.replace(/[\\%_]/g, (c) => `\\${c}`)}%`).first('id')) !== undefined;
+}
+
 export async function getOrg(db: Knex, id: string): Promise<OrgRow> {
   const row = (await db('organisations').where({ id }).first()) as OrgRow | undefined;
   if (!row) throw new NotFoundError('organisation');
@@ -60,21 +68,6 @@ export async function listOrgs(db: Knex, limit: number, after: string | null, ki
   return (await q) as OrgRow[];
 }
 
-interface PersonRow {
-  id: string;
-  name: string;
-  org_id: string;
-  org_name: string;
-  org_kind: OrgKind;
-  roles: string[];
-  email: string | null;
-  phone: string | null;
-  birthday: string | null;
-  left_at: Date | null;
-  left_reason: string | null;
-  created_at: Date;
-  username: string | null;
-}
 
 /**
  * A person as the API shows them. `personal` fields (e-mail, phone, birthday, user name) only for
@@ -96,25 +89,9 @@ export function personJson(row: PersonRow, tz: string, personal = true) {
   };
 }
 
-function peopleQuery(db: Knex) {
-  return db('people as p')
-    .join('organisations as o', 'o.id', 'p.org_id')
-    .leftJoin('accounts as a', 'a.person_id', 'p.id')
-    .select('p.*', 'o.name as org_name', 'o.kind as org_kind', 'a.username');
-}
+import { getPerson, type PersonRow } from './people.read-model.js';
 
-export async function getPerson(db: Knex, id: string): Promise<PersonRow> {
-  const row = (await peopleQuery(db).where('p.id', id).first()) as PersonRow | undefined;
-  if (!row) throw new NotFoundError('person');
-  return row;
-}
-
-export async function listPeople(db: Knex, limit: number, after: string | null, orgId?: string): Promise<PersonRow[]> {
-  const q = peopleQuery(db).orderBy([{ column: 'p.created_at', order: 'desc' }, { column: 'p.id', order: 'desc' }]).limit(limit + 1);
-  if (orgId) q.where('p.org_id', orgId);
-  if (after) q.whereRaw('(p.created_at, p.id) < (SELECT created_at, id FROM people WHERE id = ?)', [after]);
-  return (await q) as PersonRow[];
-}
+export { getPerson, listPeople, type PersonRow } from './people.read-model.js';
 
 export interface CreatePersonInput {
   name: string;
@@ -193,51 +170,12 @@ export async function listAppointments(db: Knex, personId: string) {
     .select('a.id', 'a.role', 'a.change', 'a.at', 'a.note', 'a.by_person_id', 'p.name as by_name', 'a.by_actor');
 }
 
-export interface LeaveResult {
-  person: PersonRow;
-  revokedBadges: number;
-  removedRoomAccess: number;
-  endedSessions: number;
-  notificationIds: string[];
-}
-
 /**
- * E1.1: a resignation or transfer takes effect at once — every badge and room access is revoked,
- * sign-in ends, and the depositor is notified — all in this one transaction.
+ * E1.1: marks the person as having left (the leave itself — badges, room access, sign-in, the
+ * notice to the depositor — is driven by server/leave/service.ts, above the modules it touches).
+ * Their roles are recorded as dismissed in the appointment history.
  */
-export async function recordLeave(
-  trx: Knex,
-  personId: string,
-  input: { reason: 'resigned' | 'transferred'; effectiveAt?: Date | undefined },
-  actor: { accountId: string; personId: string | null },
-): Promise<LeaveResult> {
-  const person = await getPerson(trx, personId);
-  if (person.left_at) throw new ConflictError('already_left', `${person.name} was already recorded as having left.`);
-  const { rows } = await trx.raw('SELECT now() AS now');
-  const now = (rows[0] as { now: Date }).now;
-  const effectiveAt = input.effectiveAt ?? now;
-  if (effectiveAt.getTime() > now.getTime() + 60_000) {
-    throw new ValidationError('A leave is recorded when it happens; effectiveAt cannot be in the future.', [
-      { field: 'body.effectiveAt', code: 'in_future', message: 'must not be in the future' },
-    ]);
-  }
-  await trx('people').where({ id: personId }).update({ left_at: effectiveAt, left_reason: input.reason });
-  const revokedBadges = await revokeBadgesOfPerson(trx, personId, 'left', actor.accountId);
-  const removedRoomAccess = await removeAllRoomAccess(trx, personId, actor.accountId);
-  const endedSessions = await disableAccountsOfPerson(trx, personId);
-  await recordAppointments(trx, personId, person.roles, 'dismissed', actor.accountId, actor.personId, input.reason);
-  const label = input.reason === 'resigned' ? '退職' : '異動';
-  const notificationIds = await notifyDepositors(trx, {
-    kind: 'personnel_change',
-    personId,
-    message: `${person.name}（${person.org_name}）が${label}しました。入館証 ${revokedBadges} 枚と入室許可 ${removedRoomAccess} 件を取り消しました。 / ${person.name} (${person.org_name}) has ${input.reason === 'resigned' ? 'resigned' : 'been transferred'}; ${revokedBadges} badge(s) and ${removedRoomAccess} room access grant(s) revoked.`,
-    details: { personName: person.name, orgName: person.org_name, reason: input.reason, effectiveAt: effectiveAt.toISOString(), revokedBadges, removedRoomAccess, roles: person.roles },
-  });
-  await appendJournal(trx, {
-    actor: actor.accountId,
-    action: 'people.left',
-    subject: `person:${personId}`,
-    payload: { reason: input.reason, effectiveAt: effectiveAt.toISOString(), revokedBadges, removedRoomAccess, endedSessions, roles: person.roles, notificationIds },
-  });
-  return { person: await getPerson(trx, personId), revokedBadges, removedRoomAccess, endedSessions, notificationIds };
+export async function markPersonLeft(trx: Knex, person: PersonRow, input: { reason: 'resigned' | 'transferred'; effectiveAt: Date }, actor: { accountId: string; personId: string | null }): Promise<void> {
+  await trx('people').where({ id: person.id }).update({ left_at: input.effectiveAt, left_reason: input.reason });
+  await recordAppointments(trx, person.id, person.roles, 'dismissed', actor.accountId, actor.personId, input.reason);
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { occupants } from '../door/presence.read-model.js';
 import { mediaHeldBy } from '../media/service.js';
 import { defineRoute, type AnyRoute } from '../http/route.js';
 import { errorSchema, idParams, idSchema, text } from '../shared/schemas.js';
@@ -11,7 +12,6 @@ import {
   grantRoomAccess,
   listRoomAccess,
   listRooms,
-  occupants,
   revokeRoomAccess,
   ROOM_KINDS,
   roomHours,

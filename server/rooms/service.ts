@@ -5,31 +5,12 @@ import { ConflictError, NotFoundError } from '../errors.js';
 import { appendJournal, payloadValueAsOf } from '../journal/journal.js';
 import { getPerson } from '../people/service.js';
 
-export const ROOM_KINDS = ['secure', 'reception'] as const;
-export type RoomKind = (typeof ROOM_KINDS)[number];
+import { accessListOf } from './rooms.read-model.js';
+import type { OpeningHours, RoomKind, RoomRow } from './rules.js';
 
-export interface OpeningHours {
-  /** ISO weekdays, 1 = Monday … 7 = Sunday. */
-  days: number[];
-  /** 'HH:MM', site time; from < to (a room does not stay open across midnight). */
-  from: string;
-  to: string;
-}
+export { listRooms } from './rooms.read-model.js';
 
-export interface RoomRow {
-  id: string;
-  name: string;
-  kind: RoomKind;
-  hours_days: number[] | null;
-  hours_from: string | null;
-  hours_to: string | null;
-  requires_training: boolean;
-  created_at: Date;
-}
-
-export function roomHours(row: Pick<RoomRow, 'hours_days' | 'hours_from' | 'hours_to'>): OpeningHours | null {
-  return row.hours_days && row.hours_from && row.hours_to ? { days: row.hours_days.map(Number), from: row.hours_from, to: row.hours_to } : null;
-}
+export { ROOM_KINDS, roomHours, type OpeningHours, type RoomKind, type RoomRow } from './rules.js';
 
 export async function createRoom(trx: Knex, input: { name: string; kind: RoomKind; hours?: OpeningHours | undefined; requiresTraining?: boolean | undefined }, actor: string): Promise<RoomRow> {
   const [row] = (await trx('rooms')
@@ -76,12 +57,6 @@ export async function getRoom(db: Knex, id: string, forUpdate = false): Promise<
   return row;
 }
 
-export async function listRooms(db: Knex): Promise<Array<RoomRow & { inside: string }>> {
-  return (await db('rooms as r')
-    .select('r.*', db.raw('(SELECT count(*) FROM presence p WHERE p.room_id = r.id) AS inside'))
-    .orderBy('r.name')) as Array<RoomRow & { inside: string }>;
-}
-
 export async function grantRoomAccess(trx: Knex, roomId: string, personId: string, actor: string): Promise<void> {
   await getRoom(trx, roomId);
   const person = await getPerson(trx, personId);
@@ -111,41 +86,10 @@ export async function removeAllRoomAccess(trx: Knex, personId: string, actor: st
   return removed.length;
 }
 
+/** The access list of a room (404 for an unknown room), with each person's name and organisation. */
 export async function listRoomAccess(db: Knex, roomId: string) {
   await getRoom(db, roomId);
-  return db('room_access as a')
-    .join('people as p', 'p.id', 'a.person_id')
-    .join('organisations as o', 'o.id', 'p.org_id')
-    .where('a.room_id', roomId)
-    .orderBy('p.name')
-    .select('p.id as person_id', 'p.name', 'p.roles', 'o.name as org_name', 'a.granted_at');
-}
-
-export interface Occupant {
-  person_id: string;
-  name: string;
-  roles: string[];
-  org_name: string;
-  org_kind: string;
-  entered_at: Date;
-  entry_id: string;
-}
-
-/** Who is inside the room now and since when, longest inside first. */
-export async function occupants(db: Knex, roomId: string): Promise<Occupant[]> {
-  return (await db('presence as pr')
-    .join('people as p', 'p.id', 'pr.person_id')
-    .join('organisations as o', 'o.id', 'p.org_id')
-    .where('pr.room_id', roomId)
-    .orderBy('pr.entered_at', 'asc')
-    .select('pr.person_id', 'p.name', 'p.roles', 'o.name as org_name', 'o.kind as org_kind', 'pr.entered_at', 'pr.entry_id')) as Occupant[];
-}
-
-/** Is each of these people inside this room right now (per the door's log)? */
-export async function peopleInside(db: Knex, roomId: string, personIds: string[]): Promise<Set<string>> {
-  if (personIds.length === 0) return new Set();
-  const rows = (await db('presence').where({ room_id: roomId }).whereIn('person_id', personIds).pluck('person_id')) as string[];
-  return new Set(rows);
+  return accessListOf(db, roomId);
 }
 
 /**

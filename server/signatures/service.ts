@@ -15,7 +15,8 @@ import { canonicalJson } from '../journal/canonical.js';
 import { badgeIsLive, checkBadgePin, findPresentedBadge } from '../badges/service.js';
 import { pinRefusalText } from '../badges/pins.js';
 import { getPerson } from '../people/service.js';
-import { getRoom, peopleInside } from '../rooms/service.js';
+import { getRoom } from '../rooms/service.js';
+import { peopleInside } from './presence.read-model.js';
 import { toRfc3339 } from '../shared/time.js';
 import { MEANINGS, recordHash, signManifest, signatureMessage, SIGNATURE_TYPE, type Meaning, type SignatureManifest } from './manifest.js';
 

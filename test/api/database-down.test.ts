@@ -11,7 +11,7 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import request from 'supertest';
 import { buildRequestListener } from '../../server/app.js';
-import { createAdmin } from '../../server/people/create-admin.js';
+import { createAdmin } from '../../server/setup/create-admin.js';
 import { createTestDatabase, openTestContext, usingPostgres, type TestContext, type TestDatabase } from '../helpers/db.js';
 import { ADMIN_PASSWORD, startTestServer, type TestServer } from '../helpers/server.js';
 

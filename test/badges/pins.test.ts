@@ -9,7 +9,7 @@ import request from 'supertest';
 import { startTestServer, type TestServer, type TestUser } from '../helpers/server.js';
 import { custodySite, type CustodySite, type SitePerson } from '../helpers/custody.js';
 import { holderSetsPin, legacyPin } from '../helpers/pins.js';
-import { hashPin, verifySecret, verifyPin } from '../../server/auth/secret-hash.js';
+import { hashPin, verifySecret, verifyPin } from '../../server/shared/secret-hash.js';
 import { verifyJournal } from '../../server/journal/verify.js';
 
 let s: TestServer;

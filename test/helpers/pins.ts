@@ -3,7 +3,7 @@
 // with the old PIN) have their own tests (test/badges/pins.test.ts).
 import type { AppContext } from '../../server/context.js';
 import { setPinFromCommandLine } from '../../server/badges/pins.js';
-import { hashSecret } from '../../server/auth/secret-hash.js';
+import { hashSecret } from '../../server/shared/secret-hash.js';
 
 export async function holderSetsPin(ctx: AppContext, badgeId: string, pin: string): Promise<void> {
   await ctx.db.knex.transaction((trx) => setPinFromCommandLine(ctx, trx, badgeId, pin, 'cli:test'));

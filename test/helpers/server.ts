@@ -7,7 +7,7 @@ import request from 'supertest';
 import type { Config } from '../../server/config.js';
 import { buildRequestListener } from '../../server/app.js';
 import { closeAccessLog } from '../../server/access-log/recorder.js';
-import { createAdmin } from '../../server/people/create-admin.js';
+import { createAdmin } from '../../server/setup/create-admin.js';
 import { createPerson } from '../../server/people/service.js';
 import { openTestContext, type TestContext } from './db.js';
 import { passwordPolicyViolations } from '../../server/auth/password-policy.js';

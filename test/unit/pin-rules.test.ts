@@ -1,7 +1,7 @@
 // The rules of a new PIN and of who may confirm a holder's PIN (security review, findings 1 and 7).
 import { describe, expect, it } from 'vitest';
 import { confirmerViolations, pinViolations, type ConfirmerFacts } from '../../server/badges/pin-rules.js';
-import { HashGate } from '../../server/auth/secret-hash.js';
+import { HashGate } from '../../server/shared/secret-hash.js';
 
 const codes = (pin: string) => pinViolations(pin, 'newPin').map((d) => d.code);
 

@@ -5,7 +5,7 @@ import crypto from 'node:crypto';
 import type { AppContext } from '../context.js';
 import { issueBadge } from '../badges/service.js';
 import { randomPin, setPinFromCommandLine } from '../badges/pins.js';
-import { createOrg, createPerson } from './service.js';
+import { createOrg, createPerson, findOrgByName } from '../people/service.js';
 
 export interface CreateAdminInput {
   username: string;
@@ -25,7 +25,7 @@ export async function createAdmin(ctx: AppContext, input: CreateAdminInput): Pro
   const badgePin = randomPin(crypto.randomInt);
   return ctx.db.knex.transaction(async (trx) => {
     const orgName = input.orgName ?? 'Tachiai operator';
-    const org = (await trx('organisations').where({ name: orgName, kind: 'contractor' }).first()) ?? (await createOrg(trx, { name: orgName, kind: 'contractor' }, actor));
+    const org = (await findOrgByName(trx, orgName, 'contractor')) ?? (await createOrg(trx, { name: orgName, kind: 'contractor' }, actor));
     const person = await createPerson(ctx, trx, { name: input.name, orgId: org.id, roles: ['admin'], account: { username: input.username, password: input.password } }, actor);
     const badge = await issueBadge(ctx, trx, { personId: person.id, actor, actorPersonId: null });
     await setPinFromCommandLine(ctx, trx, badge.id, badgePin, actor);

@@ -1,4 +1,5 @@
-// The entry log (E6.2): filters, keyset paging (newest first) and CSV for auditors.
+// Read model: the entry log (E6.2) with room and person names (rooms and people modules): filters,
+// keyset paging (newest first) and CSV for auditors. Writes nothing.
 import type { Knex } from 'knex';
 import { toRfc3339 } from '../shared/time.js';
 

@@ -1,3 +1,4 @@
+// Read model: handovers with the names of the people involved (people module). Writes nothing.
 import type { Knex } from 'knex';
 
 export interface HandoverRow {

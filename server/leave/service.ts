@@ -1,0 +1,55 @@
+// E1.1: a resignation or transfer takes effect at once — every badge and room access is revoked,
+// sign-in ends, and the depositor is notified — all in one transaction. This sequence sits above
+// the modules it drives (people, badges, rooms, auth), so none of them imports another for it.
+import type { Knex } from 'knex';
+import { ConflictError, ValidationError } from '../errors.js';
+import { appendJournal } from '../journal/journal.js';
+import { disableAccountsOfPerson } from '../auth/accounts.js';
+import { revokeBadgesOfPerson } from '../badges/service.js';
+import { removeAllRoomAccess } from '../rooms/service.js';
+import { getPerson, markPersonLeft, type PersonRow } from '../people/service.js';
+import { notifyDepositors } from '../people/notifications.js';
+
+export interface LeaveResult {
+  person: PersonRow;
+  revokedBadges: number;
+  removedRoomAccess: number;
+  endedSessions: number;
+  notificationIds: string[];
+}
+
+export async function recordLeave(
+  trx: Knex,
+  personId: string,
+  input: { reason: 'resigned' | 'transferred'; effectiveAt?: Date | undefined },
+  actor: { accountId: string; personId: string | null },
+): Promise<LeaveResult> {
+  const person = await getPerson(trx, personId);
+  if (person.left_at) throw new ConflictError('already_left', `${person.name} was already recorded as having left.`);
+  const { rows } = await trx.raw('SELECT now() AS now');
+  const now = (rows[0] as { now: Date }).now;
+  const effectiveAt = input.effectiveAt ?? now;
+  if (effectiveAt.getTime() > now.getTime() + 60_000) {
+    throw new ValidationError('A leave is recorded when it happens; effectiveAt cannot be in the future.', [
+      { field: 'body.effectiveAt', code: 'in_future', message: 'must not be in the future' },
+    ]);
+  }
+  await markPersonLeft(trx, person, { reason: input.reason, effectiveAt }, actor);
+  const revokedBadges = await revokeBadgesOfPerson(trx, personId, 'left', actor.accountId);
+  const removedRoomAccess = await removeAllRoomAccess(trx, personId, actor.accountId);
+  const endedSessions = await disableAccountsOfPerson(trx, personId);
+  const label = input.reason === 'resigned' ? '退職' : '異動';
+  const notificationIds = await notifyDepositors(trx, {
+    kind: 'personnel_change',
+    personId,
+    message: `${person.name}（${person.org_name}）が${label}しました。入館証 ${revokedBadges} 枚と入室許可 ${removedRoomAccess} 件を取り消しました。 / ${person.name} (${person.org_name}) has ${input.reason === 'resigned' ? 'resigned' : 'been transferred'}; ${revokedBadges} badge(s) and ${removedRoomAccess} room access grant(s) revoked.`,
+    details: { personName: person.name, orgName: person.org_name, reason: input.reason, effectiveAt: effectiveAt.toISOString(), revokedBadges, removedRoomAccess, roles: person.roles },
+  });
+  await appendJournal(trx, {
+    actor: actor.accountId,
+    action: 'people.left',
+    subject: `person:${personId}`,
+    payload: { reason: input.reason, effectiveAt: effectiveAt.toISOString(), revokedBadges, removedRoomAccess, endedSessions, roles: person.roles, notificationIds },
+  });
+  return { person: await getPerson(trx, personId), revokedBadges, removedRoomAccess, endedSessions, notificationIds };
+}

@@ -1,0 +1,45 @@
+// The modules of the server and the tables each one owns — the boundary note of every module, in
+// one place, checked by test/unit/architecture.test.ts:
+//   - a module writes only its own tables;
+//   - it reads another module's tables only in a named read model (a file `*.read-model.ts` of
+//     the module, which writes nothing), or through that module's functions;
+//   - route files never import route files; no file imports itself round a cycle, and the
+//     modules below the routes form no cycle either.
+// Modules without tables (http, shared, integrity, demo, setup, system, leave) compose others.
+
+export interface ModuleNote {
+  /** Tables this module creates and writes. */
+  owns: readonly string[];
+  /** What the module is for, and what it leaves to others. */
+  note: string;
+}
+
+export const MODULES: Record<string, ModuleNote> = {
+  journal: { owns: ['journal_entries', 'journal_checkpoints', 'journal_intake'], note: 'The append-only, hash-chained journal every module writes with appendJournal(); checkpoints; verification.' },
+  auth: { owns: ['accounts', 'password_history', 'login_throttle', 'sessions'], note: 'Accounts, passwords (E3.11), sign-in with the lockout, sessions, roles and permissions.' },
+  people: { owns: ['organisations', 'people', 'appointments', 'notifications', 'ndas', 'trainings', 'training_participants', 'org_consents'], note: 'People and organisations, appointment history, NDAs, trainings, subcontractor consents, notices to the depositor.' },
+  badges: { owns: ['badges', 'badge_events'], note: 'Badge tokens and card UIDs, PINs set by their holders, the PIN lockout, badge events shown to holders.' },
+  rooms: { owns: ['rooms', 'room_access'], note: 'Rooms, opening hours and access lists.' },
+  door: { owns: ['entries', 'presence'], note: 'Scans and their decisions, who is inside (presence), the entry log and the live log.' },
+  media: { owns: ['locations', 'media', 'custody_steps'], note: 'Storage locations, media with one status at a time, the chain of custody.' },
+  signatures: { owns: ['signed_records', 'signatures'], note: 'Witness signatures over canonical records; their integrity against the journal.' },
+  custody: { owns: ['custody_alerts'], note: 'Checkout and check-in by the holder, after-hours alerts (E1.2).' },
+  handovers: { owns: ['handovers', 'handover_media'], note: 'Witnessed handovers (E1.3).' },
+  transfers: { owns: ['transfers', 'transfer_media'], note: 'Media leaving the site (E1.3, E1.8).' },
+  approvals: { owns: ['copy_approvals', 'transmission_approvals'], note: 'Copy and transmission approvals (E1.4, E1.5, E1.7).' },
+  inspections: { owns: ['inspections'], note: 'Monthly inspections (E4.1).' },
+  destructions: { owns: ['destructions', 'destruction_media', 'certificate_counters', 'certificate_prints'], note: 'Witnessed destruction, certificates, prints (E2.14), the public check.' },
+  'access-log': { owns: ['access_log'], note: 'Every API request (E2.15) and its retention.' },
+  throttle: { owns: ['rate_limits'], note: 'Per-address rate limits counted in the database.' },
+  system: { owns: ['site_settings'], note: 'Health, public settings, the site\'s fixed name.' },
+  leave: { owns: [], note: 'A person leaving (E1.1): drives people, badges, rooms and auth, above them all.' },
+  integrity: { owns: [], note: 'verify --deep: the journal, then the tables that must agree with it.' },
+  backup: { owns: [], note: 'Logical backup and restore of every table (reads them all by the catalog).' },
+  demo: { owns: [], note: 'seed-demo, through the other modules\' functions.' },
+  setup: { owns: [], note: 'create-admin, through the other modules\' functions.' },
+  http: { owns: [], note: 'The route kernel, the fast lane, the error handler, the OpenAPI document.' },
+  shared: { owns: [], note: 'Helpers without tables: schemas, time, CSV, HTML, hashing, coalescing.' },
+};
+
+/** Who owns each table. */
+export const TABLE_OWNER: ReadonlyMap<string, string> = new Map(Object.entries(MODULES).flatMap(([module, m]) => m.owns.map((table) => [table, module] as const)));
