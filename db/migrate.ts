@@ -8,6 +8,7 @@ import * as m0004 from './migrations/0004_destruction.js';
 import * as m0005 from './migrations/0005_journal_intake.js';
 import * as m0006 from './migrations/0006_door_throughput.js';
 import * as m0007 from './migrations/0007_security_review.js';
+import * as m0008 from './migrations/0008_site.js';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -22,6 +23,7 @@ const migrations: Array<[string, Migration]> = [
   ['0005_journal_intake', m0005],
   ['0006_door_throughput', m0006],
   ['0007_security_review', m0007],
+  ['0008_site', m0008],
 ];
 
 const source: Knex.MigrationSource<string> = {

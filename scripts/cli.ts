@@ -207,11 +207,11 @@ async function main(argv: string[]): Promise<number> {
       }
     }
     case 'checkpoint': {
-      const [{ openContext }, { createCheckpoint }] = await Promise.all([runtime(), import('../server/journal/checkpoints.js')]);
+      const [{ openContext }, { createCheckpoint }, { siteOf }] = await Promise.all([runtime(), import('../server/journal/checkpoints.js'), import('../server/system/site.js')]);
       const ctx = await openContext(config);
       try {
         const cp = await createCheckpoint(ctx.db.knex, ctx.secrets.signing);
-        console.log(JSON.stringify(cp ? { ...cp, publicKeyPem: ctx.secrets.signing.publicKeyPem } : { created: false, reason: 'the latest checkpoint already covers the head' }));
+        console.log(JSON.stringify(cp ? { site: (await siteOf(ctx)).id, ...cp, publicKeyPem: ctx.secrets.signing.publicKeyPem } : { created: false, reason: 'the latest checkpoint already covers the head' }));
         return 0;
       } finally {
         await ctx.db.close();

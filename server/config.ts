@@ -34,6 +34,10 @@ const envSchema = z.object({
   TRUST_PROXY: z.string().min(1).optional(),
   // The address people reach the site at, for the QR code on printed certificates (public check).
   PUBLIC_URL: z.url({ protocol: /^https?$/ }).optional(),
+  // The site's short, stable name (fixed on first start) and its display names.
+  SITE_ID: z.string().regex(/^[a-z][a-z0-9-]{1,30}[a-z0-9]$/, 'SITE_ID is 3 to 32 lower-case letters, digits and -, e.g. tokyo-dc1').optional(),
+  SITE_NAME_JA: z.string().trim().min(1).max(100).optional(),
+  SITE_NAME_EN: z.string().trim().min(1).max(100).optional(),
   SCRYPT_COST: intFromEnv(1024, 1 << 20).default(1 << 15),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
@@ -59,8 +63,11 @@ export interface Config {
   checkpointIntervalMinutes: number;
   corsOrigin: string | undefined;
   trustProxy: string | undefined;
-  /** Base URL printed in certificate QR codes; the request's own address when not set. */
+  /** Base URL printed in certificate QR codes; no QR code without it. */
   publicUrl: string | undefined;
+  siteId: string | undefined;
+  siteNameJa: string | undefined;
+  siteNameEn: string | undefined;
   scryptCost: number;
   logLevel: z.infer<typeof envSchema>['LOG_LEVEL'];
 }
@@ -106,6 +113,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     corsOrigin: e.CORS_ORIGIN,
     trustProxy: e.TRUST_PROXY,
     publicUrl: e.PUBLIC_URL?.replace(/\/+$/, ''),
+    siteId: e.SITE_ID,
+    siteNameJa: e.SITE_NAME_JA,
+    siteNameEn: e.SITE_NAME_EN,
     scryptCost: e.SCRYPT_COST,
     logLevel: e.LOG_LEVEL,
     ...overrides,

@@ -3,16 +3,16 @@ import http from 'node:http';
 import path from 'node:path';
 import pino, { type Logger } from 'pino';
 import type { Config } from './config.js';
-import type { AppContext } from './context.js';
+import { createContext, type AppContext } from './context.js';
 import { createDatabase } from '../db/connection.js';
 import { migrateToLatest } from '../db/migrate.js';
 import { loadSecrets } from './secrets.js';
 import { buildRequestListener } from './app.js';
-import { scheduleCheckpoints } from './journal/checkpoints.js';
-import { scheduleAccessLogPurge } from './access-log/retention.js';
-import { scheduleAfterHoursAlerts } from './custody/service.js';
-import { closeAccessLog } from './access-log/recorder.js';
-import { scheduleRateLimitPurge } from './throttle/rate-limit.js';
+import { checkpointWorker } from './journal/checkpoints.js';
+import { accessLogRetentionWorker } from './access-log/retention.js';
+import { afterHoursAlertsWorker } from './custody/service.js';
+import { rateLimitPurgeWorker } from './throttle/rate-limit.js';
+import { ensureSite } from './system/site.js';
 
 export function createLogger(config: Config): Logger {
   return pino({
@@ -35,12 +35,24 @@ export async function openContext(config: Config, options: OpenOptions = {}): Pr
     log: { warn: (m) => logger.warn({ source: 'knex' }, m), error: (m) => logger.error({ source: 'knex' }, m) },
   });
   try {
-    if (options.migrate ?? true) await migrateToLatest(db.knex);
-    return { config, db, secrets: loadSecrets(config), logger };
+    if (options.migrate ?? true) {
+      await migrateToLatest(db.knex);
+      // The site's fixed name: made on first start; a different SITE_ID stops the start here.
+      await ensureSite(db.knex, config);
+    }
+    return createContext({ config, db, secrets: loadSecrets(config), logger });
   } catch (err) {
     await db.close();
     throw err;
   }
+}
+
+/** The periodic jobs of a serving server, each registered on the context by name. */
+export function startWorkers(ctx: AppContext): void {
+  if (ctx.config.checkpointIntervalMinutes > 0) ctx.workers.add('journal.checkpoints', checkpointWorker(ctx, ctx.config.checkpointIntervalMinutes));
+  ctx.workers.add('access-log.retention', accessLogRetentionWorker(ctx));
+  ctx.workers.add('custody.after-hours', afterHoursAlertsWorker(ctx));
+  ctx.workers.add('throttle.purge', rateLimitPurgeWorker(ctx));
 }
 
 export interface RunningServer {
@@ -67,12 +79,7 @@ export async function serve(ctx: AppContext): Promise<RunningServer> {
   }
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : ctx.config.port;
-  const stopCheckpoints = scheduleCheckpoints(ctx.db.knex, ctx.secrets.signing, ctx.config.checkpointIntervalMinutes, (err) =>
-    ctx.logger.warn({ err: (err as Error).message }, 'checkpoint failed'),
-  );
-  const stopPurge = scheduleAccessLogPurge(ctx);
-  const stopAlerts = scheduleAfterHoursAlerts(ctx);
-  const stopRatePurge = scheduleRateLimitPurge(ctx);
+  startWorkers(ctx);
   let stopped = false;
   return {
     ctx,
@@ -81,13 +88,11 @@ export async function serve(ctx: AppContext): Promise<RunningServer> {
     async stop() {
       if (stopped) return;
       stopped = true;
-      stopCheckpoints();
-      stopPurge();
-      stopAlerts();
-      stopRatePurge();
       server.closeIdleConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
-      await closeAccessLog(ctx.db);
+      // Every worker (periodic jobs, the intake's chainer, the live feed, the access log's
+      // gathered rows) stops before the database closes.
+      await ctx.workers.stopAll();
       await ctx.db.close();
     },
   };

@@ -7,7 +7,14 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Config } from './config.js';
-import type { SigningKeys } from './journal/checkpoints.js';
+
+/** The server's Ed25519 key: it signs journal checkpoints and witness signatures. */
+export interface SigningKeys {
+  privateKey: crypto.KeyObject;
+  publicKey: crypto.KeyObject;
+  publicKeyPem: string;
+  keyId: string;
+}
 
 export interface Secrets {
   jwtSecret: Buffer;

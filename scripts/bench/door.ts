@@ -26,7 +26,7 @@ import { parseArgs, promisify } from 'node:util';
 import pg from 'pg';
 import pino from 'pino';
 import { loadConfig } from '../../server/config.js';
-import type { AppContext } from '../../server/context.js';
+import { createContext, type AppContext } from '../../server/context.js';
 import { createDatabase, type Database } from '../../db/connection.js';
 import { migrateToLatest } from '../../db/migrate.js';
 import { loadSecrets } from '../../server/secrets.js';
@@ -383,7 +383,7 @@ async function main(): Promise<void> {
   const config = loadConfig({ DATABASE_URL: benchUrl, DATA_DIR: dataDir, LOG_LEVEL: 'silent', ...secretsEnv });
   const db = await createDatabase({ databaseUrl: benchUrl, poolMax: 2 });
   state.handles.add(db);
-  const ctx: AppContext = { config, db, secrets: loadSecrets(config, { persist: false }), logger: pino({ level: 'silent' }) };
+  const ctx: AppContext = createContext({ config, db, secrets: loadSecrets(config, { persist: false }), logger: pino({ level: 'silent' }) });
   const seedStart = Date.now();
   log('migrating and seeding');
   await migrateToLatest(db.knex);

@@ -14,7 +14,7 @@ import { parseArgs } from 'node:util';
 import pg from 'pg';
 import pino from 'pino';
 import { loadConfig } from '../../server/config.js';
-import type { AppContext } from '../../server/context.js';
+import { createContext, type AppContext } from '../../server/context.js';
 import { createDatabase } from '../../db/connection.js';
 import { migrateToLatest } from '../../db/migrate.js';
 import { loadSecrets } from '../../server/secrets.js';
@@ -61,7 +61,7 @@ const config = loadConfig({
   CHECKPOINT_INTERVAL_MINUTES: '0',
 });
 const db = await createDatabase({ databaseUrl: url.toString() });
-const ctx: AppContext = { config, db, secrets: loadSecrets(config, { persist: false }), logger: pino({ level: 'silent' }) };
+const ctx: AppContext = createContext({ config, db, secrets: loadSecrets(config, { persist: false }), logger: pino({ level: 'silent' }) });
 let server: http.Server | null = null;
 try {
   await migrateToLatest(db.knex);
@@ -131,7 +131,7 @@ try {
     const s = performance.now();
     const res = await scan(100 + i);
     const latency = performance.now() - s;
-    await flushAccessLog();
+    await flushAccessLog(ctx);
     recording = false;
     if (res.status !== 201) throw new Error(`scan failed: ${res.status} ${res.body}`);
     perScan.push({ latency, queries: [...log] });
@@ -169,7 +169,7 @@ try {
       }
     }),
   );
-  await flushAccessLog();
+  await flushAccessLog(ctx);
   recording = false;
   const byStmt = new Map<string, number[]>();
   for (const q of log) {

@@ -25,7 +25,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import pino from 'pino';
 import { loadConfig } from '../../server/config.js';
-import type { AppContext } from '../../server/context.js';
+import { createContext, type AppContext } from '../../server/context.js';
 import { createDatabase, type Database } from '../../db/connection.js';
 import { migrateToLatest } from '../../db/migrate.js';
 import { loadSecrets } from '../../server/secrets.js';
@@ -211,7 +211,7 @@ async function main() {
   await adminQuery(adminUrl, `CREATE DATABASE ${dbName}`);
   const config = loadConfig({ DATABASE_URL: dbUrl, DATA_DIR: dataDir, LOG_LEVEL: 'silent', ...secretsEnv });
   db = await createDatabase({ databaseUrl: dbUrl, poolMax: 2 });
-  const ctx: AppContext = { config, db, secrets: loadSecrets(config, { persist: false }), logger: pino({ level: 'silent' }) };
+  const ctx: AppContext = createContext({ config, db, secrets: loadSecrets(config, { persist: false }), logger: pino({ level: 'silent' }) });
   await migrateToLatest(db.knex);
   const seeded = await seedDoor(ctx, { people: 200, rooms: 1, entries: 0 }, log);
   log(`seeded 200 people with badges and a guard (scrypt N = ${config.scryptCost})`);

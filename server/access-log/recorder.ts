@@ -11,67 +11,72 @@ import type { AppContext } from '../context.js';
 import { clientIp } from '../shared/client-ip.js';
 import { preparedStatement } from '../shared/sql.js';
 
-const pending = new Set<Promise<unknown>>();
 const FLUSH_AFTER_MS = 50;
 const MAX_BATCH = 500;
 
-interface Batch {
-  app: AppContext;
-  rows: Array<Record<string, unknown>>;
-  timer: NodeJS.Timeout | null;
-}
-const batches = new Map<AppContext['db'], Batch>();
+/** The rows gathered for one context, and its writes under way (its `access-log` worker). */
+class Recorder {
+  private rows: Array<Record<string, unknown>> = [];
+  private timer: NodeJS.Timeout | null = null;
+  private readonly pending = new Set<Promise<unknown>>();
 
-function flushBatch(batch: Batch): void {
-  if (batch.timer) clearTimeout(batch.timer);
-  batch.timer = null;
-  if (batch.rows.length === 0) return;
-  const rows = batch.rows.splice(0, batch.rows.length);
-  // One statement text whatever the number of rows (a prepared statement on PostgreSQL).
-  const insert = preparedStatement(
-    batch.app.db,
-    batch.app.db.knex.raw(
-      `INSERT INTO access_log (at, account_id, username, method, path, status, source_ip, duration_ms)
-       SELECT at, account_id, username, method, path, status, source_ip, duration_ms
-         FROM json_to_recordset(?::json) AS r(at timestamptz, account_id uuid, username text, method text, path text, status int, source_ip text, duration_ms int)`,
-      [JSON.stringify(rows)],
-    ),
-    'access_log_write',
-  ).then(
-      () => undefined,
-      (err: unknown) => batch.app.logger.warn({ err: (err as Error).message, rows: rows.length }, 'access log write failed'),
+  constructor(private readonly app: AppContext) {}
+
+  add(row: Record<string, unknown>): void {
+    this.rows.push(row);
+    if (this.rows.length >= MAX_BATCH) this.write();
+    else this.timer ??= setTimeout(() => this.write(), FLUSH_AFTER_MS);
+  }
+
+  private write(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    if (this.rows.length === 0) return;
+    const rows = this.rows;
+    this.rows = [];
+    // One statement text whatever the number of rows (a prepared statement on PostgreSQL).
+    const insert = preparedStatement(
+      this.app.db,
+      this.app.db.knex.raw(
+        `INSERT INTO access_log (at, account_id, username, method, path, status, source_ip, duration_ms)
+         SELECT at, account_id, username, method, path, status, source_ip, duration_ms
+           FROM json_to_recordset(?::json) AS r(at timestamptz, account_id uuid, username text, method text, path text, status int, source_ip text, duration_ms int)`,
+        [JSON.stringify(rows)],
+      ),
+      'access_log_write',
     )
-    .finally(() => pending.delete(insert));
-  pending.add(insert);
+      .then(
+        () => undefined,
+        (err: unknown) => this.app.logger.warn({ err: (err as Error).message, rows: rows.length }, 'access log write failed'),
+      )
+      .finally(() => this.pending.delete(insert));
+    this.pending.add(insert);
+  }
+
+  /** Writes every gathered row now and waits for all writes under way. */
+  async flush(): Promise<void> {
+    this.write();
+    await Promise.allSettled([...this.pending]);
+  }
+
+  stop(): Promise<void> {
+    return this.flush();
+  }
+
+  health() {
+    return { state: 'running' as const };
+  }
 }
+
+const recorderOf = (app: AppContext) => app.workers.use('access-log', () => new Recorder(app));
 
 function enqueue(app: AppContext, row: Record<string, unknown>): void {
-  let batch = batches.get(app.db);
-  if (!batch) {
-    batch = { app, rows: [], timer: null };
-    batches.set(app.db, batch);
-  }
-  batch.rows.push(row);
-  if (batch.rows.length >= MAX_BATCH) {
-    flushBatch(batch);
-  } else if (!batch.timer) {
-    const b = batch;
-    b.timer = setTimeout(() => flushBatch(b), FLUSH_AFTER_MS);
-  }
+  recorderOf(app).add(row);
 }
 
-/** Writes every gathered row now and waits for all writes under way. */
-export async function flushAccessLog(): Promise<void> {
-  for (const batch of batches.values()) flushBatch(batch);
-  await Promise.allSettled([...pending]);
-}
-
-/** Stops gathering for a database that is closing (its rows are written first). */
-export async function closeAccessLog(db: AppContext['db']): Promise<void> {
-  const batch = batches.get(db);
-  if (batch) flushBatch(batch);
-  batches.delete(db);
-  await Promise.allSettled([...pending]);
+/** Writes every gathered row now (a read of the access log finds its own previous request). */
+export function flushAccessLog(app: AppContext): Promise<void> {
+  return recorderOf(app).flush();
 }
 
 const MAX_PATH = 512;

@@ -4,6 +4,7 @@
 import type { AppContext } from '../context.js';
 import { MIN_ACCESS_LOG_RETENTION_MONTHS } from '../config.js';
 import { appendJournal } from '../journal/journal.js';
+import { periodic, type Worker } from '../workers.js';
 
 export async function purgeAccessLog(app: AppContext): Promise<{ deleted: number; cutoff: Date }> {
   const months = Math.max(app.config.accessLogRetentionMonths, MIN_ACCESS_LOG_RETENTION_MONTHS);
@@ -25,11 +26,7 @@ export async function purgeAccessLog(app: AppContext): Promise<{ deleted: number
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
-/** Runs the clean-up now and once a day; the timer never keeps the process alive. */
-export function scheduleAccessLogPurge(app: AppContext): () => void {
-  const run = () => purgeAccessLog(app).catch((err: unknown) => app.logger.warn({ err: (err as Error).message }, 'access log clean-up failed'));
-  void run();
-  const timer = setInterval(run, DAY_MS);
-  timer.unref();
-  return () => clearInterval(timer);
+/** The clean-up now and once a day: the `access-log.retention` worker. */
+export function accessLogRetentionWorker(app: AppContext): Worker {
+  return periodic(DAY_MS, () => purgeAccessLog(app), app.logger, 'access log clean-up');
 }

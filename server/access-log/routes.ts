@@ -94,7 +94,7 @@ export const accessLogRoutes: AnyRoute[] = [
       400: { description: 'Invalid filter', schema: errorSchema },
     },
     handler: async ({ app, db, query, res }) => {
-      await flushAccessLog();
+      await flushAccessLog(app);
       const tz = app.config.displayTimeZone;
       if (query.format === 'csv') {
         res.status(200).type('text/csv; charset=utf-8').set('Content-Disposition', 'attachment; filename="access-log.csv"');

@@ -63,16 +63,15 @@ interface VerifiedClaims {
   sessionId: string;
   expiresAtMs: number;
 }
-const verifiedTokens = new WeakMap<KeyObject, Map<string, VerifiedClaims>>();
 const MAX_VERIFIED_TOKENS = 1000;
 
 function readClaims(app: AppContext, token: string): { accountId: string; sessionId: string } {
   const key = jwtKey(app);
-  let verified = verifiedTokens.get(key);
-  if (!verified) {
-    verified = new Map();
-    verifiedTokens.set(key, verified);
-  }
+  // This context's cache of verified signatures (its `auth.tokens` worker; cleared when it stops).
+  const verified = app.workers.use('auth.tokens', () => {
+    const tokens = new Map<string, VerifiedClaims>();
+    return Object.assign(tokens, { stop: () => tokens.clear() });
+  });
   const known = verified.get(token);
   if (known && Date.now() < known.expiresAtMs) return known;
   try {
@@ -141,14 +140,12 @@ async function lookupSessions(app: AppContext, sessionIds: string[]): Promise<Ar
 // One lookup for all the requests that arrive together (server/shared/coalesce.ts): a door with
 // several readers sends many requests with the same guard's token at once. Each request's lookup
 // still starts after the request arrived, so a session ended anywhere is refused at once.
-const sessionLookups = new WeakMap<AppContext['db'], (sessionId: string) => Promise<SessionRow | null>>();
 function lookupSession(app: AppContext, sessionId: string): Promise<SessionRow | null> {
-  let lookup = sessionLookups.get(app.db);
-  if (!lookup) {
-    lookup = coalesce<string, SessionRow | null>((ids) => lookupSessions(app, ids), { maxBatch: 200, maxInFlight: 1 });
-    sessionLookups.set(app.db, lookup);
-  }
-  return lookup(sessionId);
+  const lookups = app.workers.use('auth.sessions', () => ({
+    lookup: coalesce<string, SessionRow | null>((ids) => lookupSessions(app, ids), { maxBatch: 200, maxInFlight: 1 }),
+    stop: () => undefined,
+  }));
+  return lookups.lookup(sessionId);
 }
 
 export interface SessionClaims {

@@ -3,6 +3,7 @@
 // Several media scanned in one go share one signed record, one signature and one receipt.
 import type { Knex } from 'knex';
 import type { AppContext } from '../context.js';
+import { periodic, type Worker } from '../workers.js';
 import { ConflictError, ValidationError } from '../errors.js';
 import { appendJournal } from '../journal/journal.js';
 import { getPerson } from '../people/service.js';
@@ -163,10 +164,7 @@ async function resolveAlerts(trx: Knex, mediumIds: string[], at: Date): Promise<
 
 export { openAlerts } from './alerts.read-model.js';
 
-export function scheduleAfterHoursAlerts(app: AppContext, everyMs = 60_000): () => void {
-  const run = () => raiseAfterHoursAlerts(app).catch((err: unknown) => app.logger.warn({ err: (err as Error).message }, 'after-hours alert check failed'));
-  void run();
-  const timer = setInterval(run, everyMs);
-  timer.unref();
-  return () => clearInterval(timer);
+/** The after-hours check every minute, on every server (it is idempotent): the `custody.after-hours` worker. */
+export function afterHoursAlertsWorker(app: AppContext, everyMs = 60_000): Worker {
+  return periodic(everyMs, () => raiseAfterHoursAlerts(app), app.logger, 'after-hours alert check');
 }

@@ -11,6 +11,7 @@ import { presenceLine, signatureRows } from '../signatures/views.js';
 import type { StoredRecord } from '../signatures/service.js';
 import { CATEGORY_WORDS, TECHNIQUE_WORDS } from './rules.js';
 import { depositorNames, type DestructionContent } from './record.js';
+import type { Site } from '../system/site.js';
 import { CLASSIFICATION_WORDS, KIND_WORDS, type MediaKind } from '../media/rules.js';
 
 
@@ -39,6 +40,8 @@ export async function renderCertificate(opts: {
   roomName: string | null;
   check: CertificateCheckLink;
   problem: string | null;
+  /** The issuing site (its display names and fixed id). */
+  site: Site;
   tz: string;
   print: CertificatePrint | null;
 }): Promise<string> {
@@ -65,6 +68,7 @@ ${opts.problem ? html`<p class="verdict mismatch" data-status="mismatch"><strong
   <header class="cert-head">
     <div>
       <h1>廃棄証明書 <span class="en">Certificate of Destruction</span></h1>
+      <p class="issuer">発行 Issued by: ${opts.site.nameJa} / ${opts.site.nameEn} <span class="mono">(${opts.site.id})</span></p>
       <p class="sub">証明書番号 Certificate No. <strong class="cert-no">${d.certificateNo}</strong>
       ${reprint ? html` · <strong class="reprint">再発行 / Reprint No. ${print!.printNo}</strong>` : ''}
       ${print ? '' : html` · <strong class="reprint">プレビュー（未発行） / Preview — not an issued print</strong>`}</p>

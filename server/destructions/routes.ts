@@ -19,6 +19,7 @@ import { roomNameAsOf } from '../rooms/service.js';
 import { enforceRate } from '../throttle/rate-limit.js';
 import { clientIp } from '../shared/client-ip.js';
 import { siteDay } from '../shared/time.js';
+import { siteOf } from '../system/site.js';
 import { renderCertificate } from './certificate.js';
 
 const error = (description: string) => ({ description, schema: errorSchema });
@@ -318,6 +319,7 @@ export const destructionRoutes: AnyRoute[] = [
         roomName: signed.content.roomId ? (signed.content.roomName ?? (await roomNameAsOf(db, signed.content.roomId, signed.record.at))) : null,
         check: { url: checkUrl(app, signed.content.certificateNo, code), code },
         problem: signed.problem,
+        site: await siteOf(app),
         tz: app.config.displayTimeZone,
         print: printRow ? { printNo: printRow.print_no, printedAt: printRow.printed_at, printedBy: printRow.printed_by_name, presentName: printRow.present_name } : null,
       });
@@ -352,6 +354,7 @@ export const destructionRoutes: AnyRoute[] = [
     handler: async ({ app, db, params, query, req, res }) => {
       await enforceRate(app, { bucket: 'public_check', limit: app.config.publicRatePerMinute, windowSeconds: 60 }, clientIp(req), 'Too many certificate checks from this address. Try again shortly.');
       const tz = app.config.displayTimeZone;
+      const site = await siteOf(app);
       // A malformed number is simply one that does not exist (answered with the same page).
       const check = CERTIFICATE_NO.test(params.certificateNo) ? await checkCertificate(app, db, params.certificateNo, query.c) : ({ status: 'not_found' } as const);
       const detailed = check.status === 'valid' && check.codeMatches && check.content !== null;
@@ -386,6 +389,7 @@ export const destructionRoutes: AnyRoute[] = [
       const body = html`
 <main class="a4 verify">
   <h1>廃棄証明書の確認 <span class="en">Certificate check</span></h1>
+  <p class="issuer">発行元 Issuer: ${site.nameJa} / ${site.nameEn}</p>
   <p class="verdict ${verdict.cls}" data-status="${check.status}"><strong>${verdict.ja}</strong><br>${verdict.en}</p>
   ${facts}
 </main>`;

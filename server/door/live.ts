@@ -15,17 +15,32 @@ interface Feed {
   /** The streams of each session, closed the moment the session ends on any server. */
   bySession: Map<string, Set<() => void>>;
   sessionsReady: Promise<() => Promise<void>> | null;
+  stop(): Promise<void>;
+  health(): { state: 'running' | 'stopped' };
 }
 
-const feeds = new WeakMap<AppContext['db'], Feed>();
-
+/** This context's live feed (its `door.live` worker): the LISTENs, and the streams it serves. */
 function feedFor(app: AppContext): Feed {
-  let feed = feeds.get(app.db);
-  if (!feed) {
-    feed = { clients: new Set(), ready: null, bySession: new Map(), sessionsReady: null };
-    feeds.set(app.db, feed);
-  }
-  return feed;
+  return app.workers.use('door.live', () => {
+    let stopped = false;
+    const feed: Feed = {
+      clients: new Set(),
+      ready: null,
+      bySession: new Map(),
+      sessionsReady: null,
+      async stop() {
+        stopped = true;
+        // Every stream ends (its client reconnects to another server); then the LISTENs go.
+        for (const ends of [...feed.bySession.values()]) for (const end of [...ends]) end();
+        for (const listening of [feed.ready, feed.sessionsReady]) {
+          const unlisten = await listening?.catch(() => null);
+          await unlisten?.().catch(() => undefined);
+        }
+      },
+      health: () => ({ state: stopped ? 'stopped' : 'running' }),
+    };
+    return feed;
+  });
 }
 
 async function subscribe(app: AppContext, client: Client): Promise<() => void> {

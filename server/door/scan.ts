@@ -269,24 +269,22 @@ async function runScans(app: AppContext, inputs: ScanInput[]): Promise<Array<Sca
   } finally {
     // The journal events (and live-log lines) are in the intake, committed with their entries;
     // this server's chainer moves them into the chain (server/journal/intake.ts).
-    if (wrote) kickIntake(app.db);
+    if (wrote) kickIntake(app);
   }
   return results.map((r) => r ?? new Error('scan without a result'));
 }
 
-const scanQueues = new WeakMap<AppContext['db'], (input: ScanInput) => Promise<ScanResult>>();
-
 /**
  * Records a scan at a door and answers the decision. Not part of a caller's transaction: each
  * batch commits its own statement, with every entry, presence change and journal event in it.
+ * Scans arriving together go in one batch (the context's `door.scans` worker).
  */
 export function recordScan(app: AppContext, input: ScanInput): Promise<ScanResult> {
-  let queue = scanQueues.get(app.db);
-  if (!queue) {
-    queue = coalesce<ScanInput, ScanResult>((inputs) => runScans(app, inputs), { maxBatch: 100, maxInFlight: 1 });
-    scanQueues.set(app.db, queue);
-  }
-  return queue(input);
+  const queue = app.workers.use('door.scans', () => {
+    const enqueue = coalesce<ScanInput, ScanResult>((inputs) => runScans(app, inputs), { maxBatch: 100, maxInFlight: 1 });
+    return { enqueue, stop: () => undefined };
+  });
+  return queue.enqueue(input);
 }
 
 export interface ManualExitResult {

@@ -5,13 +5,11 @@ import crypto, { type KeyObject } from 'node:crypto';
 import type { Knex } from 'knex';
 import { canonicalJson } from './canonical.js';
 import { journalHead, MAIN_CHAIN } from './journal.js';
+import type { SigningKeys } from '../secrets.js';
+import type { AppContext } from '../context.js';
+import { periodic, type Worker } from '../workers.js';
 
-export interface SigningKeys {
-  privateKey: KeyObject;
-  publicKey: KeyObject;
-  publicKeyPem: string;
-  keyId: string;
-}
+export type { SigningKeys } from '../secrets.js';
 
 export interface CheckpointRecord {
   chain: string;
@@ -88,12 +86,7 @@ export async function listCheckpoints(db: Knex, limit: number, beforeId?: number
   }));
 }
 
-/** Periodic checkpoints; the timer never keeps the process alive. */
-export function scheduleCheckpoints(knex: Knex, keys: SigningKeys, minutes: number, onError: (err: unknown) => void): () => void {
-  if (minutes <= 0) return () => undefined;
-  const timer = setInterval(() => {
-    createCheckpoint(knex, keys).catch(onError);
-  }, minutes * 60_000);
-  timer.unref();
-  return () => clearInterval(timer);
+/** Signs the head every `minutes` (the first time after one interval): the `journal.checkpoints` worker. */
+export function checkpointWorker(app: AppContext, minutes: number): Worker {
+  return periodic(minutes * 60_000, () => createCheckpoint(app.db.knex, app.secrets.signing), app.logger, 'checkpoint', { runNow: false });
 }

@@ -9,6 +9,7 @@
 // so rows left by a server that stopped are chained by another. The lock makes them take turns.
 import type { Knex } from 'knex';
 import type { Database } from '../../db/connection.js';
+import type { AppContext } from '../context.js';
 import { canonicalJson } from './canonical.js';
 import { entryHashOfCanonical, GENESIS_HASH, MAIN_CHAIN, journalLockSql, type JournalEvent } from './journal.js';
 
@@ -177,6 +178,10 @@ class IntakeChainer {
     }
   }
 
+  health(): { state: 'running' | 'stopped' } {
+    return { state: this.stopped ? 'stopped' : 'running' };
+  }
+
   async stop(): Promise<void> {
     clearInterval(this.sweep);
     if (this.gathering) clearTimeout(this.gathering);
@@ -189,14 +194,7 @@ class IntakeChainer {
   }
 }
 
-const chainers = new WeakMap<Database, IntakeChainer>();
-
-/** Asks this process's chainer to chain what is waiting (started on first use). */
-export function kickIntake(db: Database): void {
-  let chainer = chainers.get(db);
-  if (!chainer) {
-    chainer = new IntakeChainer(db);
-    chainers.set(db, chainer);
-  }
-  chainer.kick();
+/** Asks this context's chainer (its `journal.intake` worker) to chain what is waiting; started on first use. */
+export function kickIntake(app: Pick<AppContext, 'db' | 'workers'>): void {
+  app.workers.use('journal.intake', () => new IntakeChainer(app.db)).kick();
 }

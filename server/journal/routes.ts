@@ -3,6 +3,7 @@ import { defineRoute, type AnyRoute } from '../http/route.js';
 import { decodeCursor, encodeCursor, errorSchema, limitQuery } from '../shared/schemas.js';
 import { toRfc3339 } from '../shared/time.js';
 import { NotFoundError, ValidationError } from '../errors.js';
+import { siteOf } from '../system/site.js';
 import { createCheckpoint, listCheckpoints } from './checkpoints.js';
 import { MAIN_CHAIN, rowToEntry, type JournalRow } from './journal.js';
 
@@ -95,7 +96,7 @@ export const journalRoutes: AnyRoute[] = [
     responses: {
       200: {
         description: 'Checkpoint file',
-        schema: z.object({ chain: z.string(), seq: z.number().int(), headHash: z.string(), at: z.string(), keyId: z.string(), signature: z.string(), publicKeyPem: z.string() }),
+        schema: z.object({ site: z.string().describe('The SITE_ID of the journal (not part of the signed message)'), chain: z.string(), seq: z.number().int(), headHash: z.string(), at: z.string(), keyId: z.string(), signature: z.string(), publicKeyPem: z.string() }),
       },
       404: { description: 'No checkpoint yet', schema: errorSchema },
     },
@@ -103,7 +104,7 @@ export const journalRoutes: AnyRoute[] = [
       const [cp] = await listCheckpoints(db, 1);
       if (!cp) throw new NotFoundError('checkpoint', 'No checkpoint has been signed yet.');
       return {
-        json: { chain: cp.chain, seq: cp.seq, headHash: cp.headHash, at: cp.at.toISOString(), keyId: cp.keyId, signature: cp.signature, publicKeyPem: app.secrets.signing.publicKeyPem },
+        json: { site: (await siteOf(app)).id, chain: cp.chain, seq: cp.seq, headHash: cp.headHash, at: cp.at.toISOString(), keyId: cp.keyId, signature: cp.signature, publicKeyPem: app.secrets.signing.publicKeyPem },
       };
     },
   }),

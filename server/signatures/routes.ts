@@ -11,6 +11,7 @@ import { getSignedRecord } from './service.js';
 import { presenceLine, RECORD_TITLES, recordJson, signatureRows, verificationBlock } from './views.js';
 import { recordSchema } from './schemas.js';
 import { roomNameAsOf } from '../rooms/service.js';
+import { siteOf } from '../system/site.js';
 import { requirePermission } from '../auth/permissions.js';
 import { checkRecord } from './integrity.js';
 import { recordReadPermission } from './service.js';
@@ -58,6 +59,7 @@ export const recordRoutes: AnyRoute[] = [
       if (!record) throw new NotFoundError('record');
       requirePermission(actor!, recordReadPermission(record.kind));
       const tz = app.config.displayTimeZone;
+      const site = await siteOf(app);
       const problem = await checkRecord(db, record, app.secrets.signing);
       const content = JSON.parse(record.content) as Record<string, unknown>;
       // The room's name as it was when the record was signed (review finding 12).
@@ -89,7 +91,7 @@ ${problem ? html`<p class="verdict mismatch" data-status="mismatch"><strong>記�
 <main class="a4 receipt">
   <header>
     <h1>${title.ja} <span class="en">${title.en}</span></h1>
-    <p class="sub">立会い Tachiai · ${toRfc3339(record.at, tz)}</p>
+    <p class="sub">${site.nameJa} / ${site.nameEn} · ${toRfc3339(record.at, tz)}</p>
   </header>
   <dl class="meta">${facts.filter(([, v]) => v).map(([k, v]) => html`<dt>${k}</dt><dd>${v}</dd>`)}</dl>
   ${presenceLine(record, room?.name ?? null, (content.place as string | null) ?? null)}

@@ -4,6 +4,7 @@
 // touches another. Over the limit: 429 with Retry-After, before any expensive work.
 import type { AppContext } from '../context.js';
 import { TooManyRequestsError } from '../errors.js';
+import { periodic, type Worker } from '../workers.js';
 
 export interface RateRule {
   /** What is counted, e.g. `signin`, `public_check`. */
@@ -55,11 +56,7 @@ export async function purgeRateLimits(app: AppContext): Promise<number> {
   return Number(await app.db.knex('rate_limits').where('window_start', '<', app.db.knex.raw("now() - interval '1 hour'")).delete());
 }
 
-/** Clears old counters every ten minutes (and once at start); the timer never keeps the process alive. */
-export function scheduleRateLimitPurge(app: AppContext): () => void {
-  const run = () => purgeRateLimits(app).catch((err: unknown) => app.logger.warn({ err: (err as Error).message }, 'rate-limit clean-up failed'));
-  void run();
-  const timer = setInterval(run, 10 * 60_000);
-  timer.unref();
-  return () => clearInterval(timer);
+/** Clears old counters now and every ten minutes: the `throttle.purge` worker. */
+export function rateLimitPurgeWorker(app: AppContext): Worker {
+  return periodic(10 * 60_000, () => purgeRateLimits(app), app.logger, 'rate-limit clean-up');
 }

@@ -33,7 +33,7 @@ describe('what is recorded (E2.15)', () => {
     expect(entry).toMatchObject({ method: 'POST', status: 401, outcome: 'failure', username: 'nobody-here', accountId: null, sourceIp: '127.0.0.1' });
     expect(entry!.at).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}\+09:00$/);
     expect(typeof entry!.durationMs).toBe('number');
-    await flushAccessLog();
+    await flushAccessLog(s.ctx);
     const everything = JSON.stringify(await s.ctx.db.knex('access_log'));
     expect(everything).not.toContain('Secret-Password-987');
   });
@@ -60,7 +60,7 @@ describe('what is recorded (E2.15)', () => {
   it('keeps the path only: no query string, token or body', async () => {
     await request(s.url).get('/api/people?limit=1&badge=tb1_secretvalue').set(auth(adminToken));
     await request(s.url).post('/api/orgs').set(auth(adminToken)).send({ name: 'ボディの中身', kind: 'depositor' });
-    await flushAccessLog();
+    await flushAccessLog(s.ctx);
     const rows = await s.ctx.db.knex('access_log');
     const text = JSON.stringify(rows);
     expect(text).not.toContain('tb1_secretvalue');
@@ -136,7 +136,7 @@ describe('GET /api/access-log', () => {
 
 describe('batching', () => {
   it('rows are gathered into one INSERT, and a read of the log first writes what is pending', async () => {
-    await flushAccessLog();
+    await flushAccessLog(s.ctx);
     const before = Number((await s.ctx.db.knex('access_log').count('* as n'))[0]!.n);
     await Promise.all(Array.from({ length: 20 }, () => request(s.url).get('/api/health')));
     const res = await request(s.url).get('/api/access-log?limit=500').set(auth(adminToken));

@@ -96,7 +96,7 @@ if (!usingPostgres) {
     it('the embedded database is always up: /api/health is 200', async () => {
       const res = await request(s.url).get('/api/health');
       expect(res.status).toBe(200);
-      expect(res.body).toEqual({ ok: true });
+      expect(res.body).toMatchObject({ ok: true });
       expect(s.ctx.db.kind).toBe('pglite');
     });
   });

@@ -177,7 +177,7 @@ describe('POST /api/scans: the fast lane answers exactly as Express', () => {
     await send(plain.url, { headers: json(), body: scan('tb1_nobodynobodynobodynobody') });
     await send(fast.url, { headers: json('bad'), body: '{}' });
     await send(plain.url, { headers: json('bad'), body: '{}' });
-    await flushAccessLog();
+    await flushAccessLog(s.ctx);
     const rows = (await s.ctx.db
       .knex('access_log')
       .where('at', '>=', since)
@@ -252,7 +252,7 @@ describe('POST /api/scans: the fast lane answers exactly as Express', () => {
       const headers = { 'content-type': 'application/json', 'x-forwarded-for': '203.0.113.7' };
       await send(pFast.url, { headers, body: '{}' });
       await send(pPlain.url, { headers, body: '{}' });
-      await flushAccessLog();
+      await flushAccessLog(proxied.ctx);
       const rows = (await proxied.ctx.db.knex('access_log').where('at', '>=', since).andWhere({ path: '/api/scans' }).orderBy('id').select('source_ip', 'status')) as Array<Record<string, unknown>>;
       expect(rows).toEqual([
         { source_ip: '203.0.113.7', status: 401 },

@@ -9,6 +9,7 @@ import { loadConfig } from '../../server/config.js';
 import { createBackup, restoreBackup } from '../../server/backup/backup.js';
 import { createDatabase } from '../../db/connection.js';
 import { checkCertificate } from '../../server/destructions/service.js';
+import { createContext } from '../../server/context.js';
 import { getSignedRecord } from '../../server/signatures/service.js';
 import { verifySignatureOffline } from '../../server/signatures/manifest.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
@@ -69,7 +70,7 @@ describe('backup and restore of custody records', () => {
       expect(record.content).toBe(original.content);
       expect(record.signatures[0]!.drawnImage).toBe(original.signatures[0]!.drawnImage);
       expect(verifySignatureOffline({ recordContent: record.content, manifest: record.signatures[0]!.manifest, signature: record.signatures[0]!.signature, publicKeyPem: s.ctx.secrets.signing.publicKeyPem })).toBe(true);
-      expect((await checkCertificate({ ...s.ctx, db: restored }, restored.knex, destruction.certificateNo, undefined)).status).toBe('valid');
+      expect((await checkCertificate(createContext({ config: s.ctx.config, secrets: s.ctx.secrets, logger: s.ctx.logger, db: restored }), restored.knex, destruction.certificateNo, undefined)).status).toBe('valid');
       expect(await restored.knex('media').where({ id: m2.id }).first('status')).toEqual({ status: 'destroyed' });
     } finally {
       await restored.close();

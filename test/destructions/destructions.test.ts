@@ -274,6 +274,7 @@ describe('printing the certificate (E2.14)', () => {
       d.record.contentHash,
       `https://tachiai.example.jp/verify/${d.certificateNo}?c=`,
       '<svg',
+      '発行 Issued by:', // the site's name (SITE_NAME_JA / SITE_NAME_EN)
     ]) {
       expect(t, expected).toContain(expected);
     }

@@ -15,7 +15,6 @@ import { startTestServer, type TestServer } from '../helpers/server.js';
 import { ok, DAY, iso } from '../helpers/api.js';
 import { openSibling, usingPostgres } from '../helpers/db.js';
 import { buildRequestListener } from '../../server/app.js';
-import { closeAccessLog } from '../../server/access-log/recorder.js';
 
 let s: TestServer;
 let token: string;
@@ -691,7 +690,7 @@ describe('two servers on one database (E6.1 anti-passback across servers)', () =
       return await run(`http://127.0.0.1:${(server.address() as AddressInfo).port}`);
     } finally {
       await new Promise((resolve) => server.close(resolve));
-      await closeAccessLog(sibling.db);
+      await sibling.workers.stopAll();
       await sibling.db.close();
     }
   }

@@ -7,7 +7,7 @@ import path from 'node:path';
 import pg from 'pg';
 import pino from 'pino';
 import { loadConfig, type Config } from '../../server/config.js';
-import type { AppContext } from '../../server/context.js';
+import { createContext, type AppContext } from '../../server/context.js';
 import { createDatabase, type Database } from '../../db/connection.js';
 import { migrateToLatest } from '../../db/migrate.js';
 import { loadSecrets } from '../../server/secrets.js';
@@ -63,11 +63,12 @@ export async function openTestContext(overrides: Partial<Config> = {}, existing?
   );
   const db: Database = await createDatabase({ databaseUrl: config.databaseUrl, embeddedDir: undefined });
   await migrateToLatest(db.knex);
-  const ctx: AppContext = { config, db, secrets: loadSecrets(config, { persist: false }), logger: pino({ level: 'silent' }) };
+  const ctx: AppContext = createContext({ config, db, secrets: loadSecrets(config, { persist: false }), logger: pino({ level: 'silent' }) });
   return {
     ...ctx,
     testDatabase,
     async dispose() {
+      await ctx.workers.stopAll();
       await db.close();
       if (!existing) await testDatabase.drop();
       fs.rmSync(dataDir, { recursive: true, force: true });
@@ -79,5 +80,5 @@ export async function openTestContext(overrides: Partial<Config> = {}, existing?
 export async function openSibling(ctx: TestContext): Promise<AppContext> {
   if (!ctx.testDatabase.url) throw new Error('siblings need PostgreSQL');
   const db = await createDatabase({ databaseUrl: ctx.testDatabase.url });
-  return { ...ctx, db };
+  return createContext({ config: ctx.config, secrets: ctx.secrets, logger: ctx.logger, db });
 }

@@ -6,7 +6,6 @@ import type { AddressInfo } from 'node:net';
 import request from 'supertest';
 import type { Config } from '../../server/config.js';
 import { buildRequestListener } from '../../server/app.js';
-import { closeAccessLog } from '../../server/access-log/recorder.js';
 import { createAdmin } from '../../server/setup/create-admin.js';
 import { createPerson } from '../../server/people/service.js';
 import { openTestContext, type TestContext } from './db.js';
@@ -78,7 +77,6 @@ export async function startTestServer(overrides: Partial<Config> = {}): Promise<
     async close() {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
-      await closeAccessLog(ctx.db);
       await ctx.dispose();
     },
   };

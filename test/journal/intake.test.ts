@@ -45,7 +45,7 @@ describe('journal intake', () => {
       await ctx.db.knex('journal_intake').insert(intakeRow(event(10), new Date(), { channel: 'tachiai_test_intake', payload: '{"n":10}' }));
       await ctx.db.knex('journal_intake').insert(intakeRow(event(11), new Date(), { channel: 'tachiai_test_intake', payload: '{"n":11}' }));
       expect(got).toEqual([]);
-      kickIntake(ctx.db);
+      kickIntake(ctx);
       for (let i = 0; i < 100 && got.length < 2; i++) await new Promise((r) => setTimeout(r, 20));
       expect(got).toEqual(['{"n":10}', '{"n":11}']);
     } finally {
@@ -76,7 +76,7 @@ describe('journal intake', () => {
   it.runIf(usingPostgres)('closing a server\'s database chains what its chainer has left first', async () => {
     const mine = await openTestContext({ scryptCost: 1024 });
     await mine.db.knex('journal_intake').insert([intakeRow(event(500), new Date()), intakeRow(event(501), new Date())]);
-    kickIntake(mine.db);
+    kickIntake(mine);
     await mine.db.close(); // runs the chainer's stop: it drains the intake before the pool goes
     const again = await openTestContext({}, mine.testDatabase);
     try {

@@ -10,7 +10,7 @@
 import { t, duration, pickLanguage, POLICY_CODES } from './i18n.js';
 
 const LANG_STORAGE_KEY = 'tachiai.lang';
-const DEFAULT_CONFIG = { displayTimeZone: 'Asia/Tokyo', idleTimeoutSeconds: 300, version: '' };
+const DEFAULT_CONFIG = { displayTimeZone: 'Asia/Tokyo', idleTimeoutSeconds: 300, version: '', siteName: { ja: '', en: '' } };
 /** Refresh the token this long before it expires (while the user is active). */
 const REFRESH_BEFORE_MS = 60_000;
 /** Show the "you will be signed out soon" banner this long before the idle lock. */
@@ -258,6 +258,7 @@ async function loadConfig() {
       displayTimeZone: validTimeZone(c.displayTimeZone) ? c.displayTimeZone : DEFAULT_CONFIG.displayTimeZone,
       idleTimeoutSeconds: Number.isFinite(c.idleTimeoutSeconds) && c.idleTimeoutSeconds > 0 ? c.idleTimeoutSeconds : DEFAULT_CONFIG.idleTimeoutSeconds,
       version: typeof c.version === 'string' ? c.version : '',
+      siteName: { ja: typeof c.site?.nameJa === 'string' ? c.site.nameJa : '', en: typeof c.site?.nameEn === 'string' ? c.site.nameEn : '' },
     };
     render();
   }
@@ -467,6 +468,7 @@ function render() {
 
   const version = state.config.version;
   setText($('footer-version'), version ? t(lang, 'footer.version', { version }) : '');
+  setText($('footer-site'), state.config.siteName[lang === 'ja' ? 'ja' : 'en'] ?? '');
   setText($('footer-timezone'), t(lang, 'shell.timezone', { tz: state.config.displayTimeZone }));
   $('signin-submit').disabled = state.busy;
   $('password-submit').disabled = state.busy;
