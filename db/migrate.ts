@@ -9,6 +9,8 @@ import * as m0005 from './migrations/0005_journal_intake.js';
 import * as m0006 from './migrations/0006_door_throughput.js';
 import * as m0007 from './migrations/0007_security_review.js';
 import * as m0008 from './migrations/0008_site.js';
+import * as m0009 from './migrations/0009_door_stations.js';
+import * as m0010 from './migrations/0010_print_links.js';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -24,6 +26,8 @@ const migrations: Array<[string, Migration]> = [
   ['0006_door_throughput', m0006],
   ['0007_security_review', m0007],
   ['0008_site', m0008],
+  ['0009_door_stations', m0009],
+  ['0010_print_links', m0010],
 ];
 
 const source: Knex.MigrationSource<string> = {

@@ -16,11 +16,11 @@ export interface ModuleNote {
 
 export const MODULES: Record<string, ModuleNote> = {
   journal: { owns: ['journal_entries', 'journal_checkpoints', 'journal_intake'], note: 'The append-only, hash-chained journal every module writes with appendJournal(); checkpoints; verification.' },
-  auth: { owns: ['accounts', 'password_history', 'login_throttle', 'sessions'], note: 'Accounts, passwords (E3.11), sign-in with the lockout, sessions, roles and permissions.' },
+  auth: { owns: ['accounts', 'password_history', 'login_throttle', 'sessions', 'print_links'], note: 'Accounts, passwords (E3.11), sign-in with the lockout, sessions, roles and permissions.' },
   people: { owns: ['organisations', 'people', 'appointments', 'notifications', 'ndas', 'trainings', 'training_participants', 'org_consents'], note: 'People and organisations, appointment history, NDAs, trainings, subcontractor consents, notices to the depositor.' },
   badges: { owns: ['badges', 'badge_events'], note: 'Badge tokens and card UIDs, PINs set by their holders, the PIN lockout, badge events shown to holders.' },
   rooms: { owns: ['rooms', 'room_access'], note: 'Rooms, opening hours and access lists.' },
-  door: { owns: ['entries', 'presence'], note: 'Scans and their decisions, who is inside (presence), the entry log and the live log.' },
+  door: { owns: ['entries', 'presence', 'door_stations'], note: 'Scans and their decisions, door stations, who is inside (presence), the entry log and the live log.' },
   media: { owns: ['locations', 'media', 'custody_steps'], note: 'Storage locations, media with one status at a time, the chain of custody.' },
   signatures: { owns: ['signed_records', 'signatures'], note: 'Witness signatures over canonical records; their integrity against the journal.' },
   custody: { owns: ['custody_alerts'], note: 'Checkout and check-in by the holder, after-hours alerts (E1.2).' },

@@ -20,6 +20,8 @@ export interface Actor {
   roles: string[];
   sessionId: string;
   mustChangePassword: boolean;
+  /** Set when a door station, not a person, is asking (server/door/stations.ts): then no account, person or session. */
+  station?: { id: string; roomId: string; name: string };
 }
 
 const ISSUER = 'tachiai';
@@ -151,6 +153,17 @@ function lookupSession(app: AppContext, sessionId: string): Promise<SessionRow |
 export interface SessionClaims {
   accountId: string;
   sessionId: string;
+}
+
+/**
+ * A session whose row the handler reads in its own statement (the door's scans). `authorize`
+ * applies exactly the checks of authenticate and the route's permission to that row, and answers
+ * the actor or throws 401/403; nothing may be written or answered before it succeeds.
+ */
+export interface DeferredSession {
+  /** null when a door station is asking (it has no session; it was checked already). */
+  sessionId: string | null;
+  authorize(row: SessionRow | null): Promise<Actor>;
 }
 
 /** Who the access log names for a request: filled in as soon as the session is known (E2.15). */

@@ -24,6 +24,14 @@ export async function accountForSignIn(db: Knex, usernameKey: string): Promise<A
     .first('a.id', 'a.person_id', 'a.username', 'a.password_hash', 'a.password_changed_at', 'a.disabled_at', 'p.name', 'p.roles', 'p.left_at')) as AccountRow | undefined;
 }
 
+/** An account by id, with its person's name, roles and whether they left. */
+export async function accountById(db: Knex, accountId: string): Promise<AccountRow | undefined> {
+  return (await db('accounts as a')
+    .join('people as p', 'p.id', 'a.person_id')
+    .where('a.id', accountId)
+    .first('a.id', 'a.person_id', 'a.username', 'a.password_hash', 'a.password_changed_at', 'a.disabled_at', 'p.name', 'p.roles', 'p.left_at')) as AccountRow | undefined;
+}
+
 export async function passwordContextFor(db: Knex, personId: string, username: string): Promise<PasswordContext> {
   const person = await db('people as p')
     .join('organisations as o', 'o.id', 'p.org_id')

@@ -21,6 +21,9 @@ export const PERMISSIONS = [
   'rooms:write',
   'scans:write',
   'entries:read',
+  /** Register and revoke door stations (administrators). */
+  'stations:write',
+  'stations:read',
   'media:read',
   'media:write',
   'custody:write',

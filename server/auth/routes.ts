@@ -8,6 +8,7 @@ import { endSession, issueToken } from './authenticate.js';
 import { checkCurrentPassword, login } from './login.js';
 import { clientIp } from '../shared/client-ip.js';
 import { permissionsFor } from './permissions.js';
+import { createPrintLink, PRINT_LINK_SECONDS } from './print-links.js';
 import { countRequest, enforceRate, peekRate } from '../throttle/rate-limit.js';
 
 /** Failed sign-ins per source address over 15 minutes: the priority of its next hash. */
@@ -28,6 +29,22 @@ const tokenSchema = z.object({ token: z.string(), expiresAt: z.string() });
 const error = (description: string) => ({ description, schema: errorSchema });
 
 export const authRoutes: AnyRoute[] = [
+  defineRoute({
+    method: 'post',
+    path: '/api/print-links',
+    summary: 'A short-lived link to open one printable page without the bearer token (a new window, chromium --print-to-pdf)',
+    description:
+      `The link carries a random token (\`pl\`) bound to you and to that one document, valid ${PRINT_LINK_SECONDS / 60} minutes. Opening it as another user, for another document (403) or after its time (410) is refused. ` +
+      'Printing rules stay as they are: a certificate\'s print is still recorded with an authorised person present (E2.14) before its page is opened.',
+    tags: ['auth'],
+    access: 'signed-in',
+    body: z.strictObject({ path: z.string().min(5).max(400).describe('The page, e.g. /api/destructions/…/certificate?print=1') }),
+    responses: { 201: { description: 'The link', schema: z.object({ url: z.string(), expiresAt: z.string() }) }, 400: error('Not a page of this server') },
+    handler: async ({ app, db, body, actor }) => {
+      const link = await createPrintLink(db, actor!, body.path);
+      return { status: 201, json: { url: link.url, expiresAt: toRfc3339(link.expiresAt, app.config.displayTimeZone) } };
+    },
+  }),
   defineRoute({
     method: 'post',
     path: '/api/auth/login',

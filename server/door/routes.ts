@@ -1,8 +1,11 @@
 import { z } from 'zod';
 import { defineFastRoute, defineRoute, type AnyRoute } from '../http/route.js';
 import { decodeCursor, encodeCursor, errorSchema, idSchema, limitQuery, text, timestampInput } from '../shared/schemas.js';
-import { toRfc3339 } from '../shared/time.js';
-import { ValidationError } from '../errors.js';
+import QRCode from 'qrcode';
+import { toRfc3339, toRfc3339OrNull } from '../shared/time.js';
+import { getRoom } from '../rooms/service.js';
+import { ForbiddenError, ValidationError } from '../errors.js';
+import { listStations, registerStation, revokeStation, type StationRow } from './stations.js';
 import { CSV_BOM, csvLine } from '../shared/csv.js';
 import { recordManualExit, recordScan } from './scan.js';
 import { DENY_REASONS } from './rules.js';
@@ -52,12 +55,100 @@ const entriesQuerySchema = z.strictObject({
 
 const cursorShape = z.tuple([z.iso.datetime({ offset: true }), z.string().regex(/^\d{1,19}$/)]);
 
+const stationSchema = z
+  .object({
+    id: z.string(),
+    roomId: z.string(),
+    name: z.string(),
+    createdAt: z.string(),
+    lastSeenAt: z.string().nullable(),
+    revokedAt: z.string().nullable(),
+    revokedReason: z.string().nullable(),
+    status: z.enum(['active', 'revoked']),
+  })
+  .meta({ id: 'DoorStation' });
+
+function stationJson(row: StationRow, tz: string) {
+  return {
+    id: row.id,
+    roomId: row.room_id,
+    name: row.name,
+    createdAt: toRfc3339(row.created_at, tz),
+    lastSeenAt: toRfc3339OrNull(row.last_seen_at, tz),
+    revokedAt: toRfc3339OrNull(row.revoked_at, tz),
+    revokedReason: row.revoked_reason,
+    status: row.revoked_at ? ('revoked' as const) : ('active' as const),
+  };
+}
+
 export const doorRoutes: AnyRoute[] = [
+  defineRoute({
+    method: 'post',
+    path: '/api/door-stations',
+    summary: 'Register a door station for one room; its credential is shown once (as text and as an enrolment QR code)',
+    description:
+      'A door station is a device, not a person: a kiosk browser at the door, or a hardware reader posting scans over HTTP. With its credential it records scans at its room ' +
+      '(POST /api/scans) and nothing else; it never times out, and revoking it refuses it at once on every server. The database keeps only a digest of the credential.',
+    tags: ['door'],
+    access: 'stations:write',
+    body: z.strictObject({ roomId: idSchema, name: text(100).describe('Where it is, e.g. 第1処理室 入口') }),
+    responses: {
+      201: { description: 'Registered', schema: stationSchema.extend({ credential: z.string().describe('Shown once'), enrolUrl: z.string().describe('Opens the kiosk page and enrols this browser (the credential is in the fragment, never sent to a server log)'), enrolQrSvg: z.string() }) },
+      404: { description: 'Unknown room', schema: errorSchema },
+    },
+    handler: async ({ app, db, body, actor }) => {
+      const { station, credential } = await registerStation(db, body, actor!.accountId);
+      const enrolUrl = `${app.config.publicUrl ?? ''}/station.html#enrol=${credential}`;
+      const enrolQrSvg = await QRCode.toString(enrolUrl, { type: 'svg', errorCorrectionLevel: 'M', margin: 2 });
+      return { status: 201, json: { ...stationJson(station, app.config.displayTimeZone), credential, enrolUrl, enrolQrSvg } };
+    },
+  }),
+  defineRoute({
+    method: 'get',
+    path: '/api/door-stations',
+    summary: 'Door stations, active first (never their credentials)',
+    tags: ['door'],
+    access: 'stations:read',
+    responses: { 200: { description: 'Stations', schema: z.object({ items: z.array(stationSchema), nextCursor: z.null() }) } },
+    handler: async ({ app, db }) => ({ json: { items: (await listStations(db)).map((r) => stationJson(r, app.config.displayTimeZone)), nextCursor: null } }),
+  }),
+  defineRoute({
+    method: 'get',
+    path: '/api/door-stations/me',
+    summary: 'The door station the credential belongs to (a kiosk checks its enrolment and finds its room)',
+    tags: ['door'],
+    access: 'signed-in',
+    stations: true,
+    responses: {
+      200: { description: 'This station', schema: z.object({ id: z.string(), name: z.string(), roomId: z.string(), roomName: z.string() }) },
+      401: { description: 'Unknown or revoked station', schema: errorSchema },
+      403: { description: 'Not a door station (a person\'s token)', schema: errorSchema },
+    },
+    handler: async ({ db, station }) => {
+      if (!station) throw new ForbiddenError('not_a_station', 'This answers door stations only.');
+      const room = await getRoom(db, station.roomId);
+      return { json: { id: station.id, name: station.name, roomId: room.id, roomName: room.name } };
+    },
+  }),
+  defineRoute({
+    method: 'post',
+    path: '/api/door-stations/:id/revoke',
+    summary: 'Revoke a door station: its credential is refused at once, on every server',
+    tags: ['door'],
+    access: 'stations:write',
+    params: z.object({ id: idSchema }),
+    body: z.strictObject({ reason: text(200) }),
+    responses: { 200: { description: 'Revoked', schema: stationSchema }, 404: { description: 'Unknown station', schema: errorSchema }, 409: { description: 'Already revoked', schema: errorSchema } },
+    handler: async ({ app, db, params, body, actor }) => ({ json: stationJson(await revokeStation(db, params.id, body.reason, actor!.accountId), app.config.displayTimeZone) }),
+  }),
   // The busiest request of all: served straight from node:http when it is plain (server/http/fast-lane.ts).
   defineFastRoute({
     method: 'post',
     path: '/api/scans',
     summary: 'A badge scanned at a room door: granted or denied with a reason; every scan is logged (E6.1, E6.2)',
+    description:
+      'Called by a signed-in guard (Bearer token) or by a door station with its credential (`Authorization: Bearer tds1_…`), which records scans at its own room only. ' +
+      'A hardware reader posts: curl -X POST https://tachiai.example/api/scans -H "Authorization: Bearer $STATION_CREDENTIAL" -H "Content-Type: application/json" -d \'{"roomId":"…","badge":"tb1_…"}\'',
     tags: ['door'],
     access: 'scans:write',
     body: z.strictObject({
@@ -67,6 +158,7 @@ export const doorRoutes: AnyRoute[] = [
     }),
     responses: {
       201: { description: 'Scan recorded (granted or denied)', schema: scanResultSchema },
+      403: { description: 'Not allowed; or a door station scanning for another room (station_wrong_room)', schema: errorSchema },
       404: { description: 'Unknown room', schema: errorSchema },
       409: { description: 'door_busy: the same badge kept being scanned elsewhere while this scan was decided (50 tries); nothing recorded, scan again', schema: errorSchema },
     },
@@ -75,7 +167,10 @@ export const doorRoutes: AnyRoute[] = [
     // own statement (server/door/scan.ts).
     transaction: false,
     sessionInHandler: true,
-    handler: async ({ app, body, session }) => {
+    stations: true,
+    handler: async ({ app, body, session, station }) => {
+      // A door station records scans at its own room only.
+      if (station && body.roomId !== station.roomId) throw new ForbiddenError('station_wrong_room', 'This door station records scans at its own room only.');
       const r = await recordScan(app, { ...body, session: session! });
       return {
         status: 201,

@@ -22,9 +22,8 @@ import { presentedDigests } from '../badges/service.js';
 import { getRoom, roomHours } from '../rooms/service.js';
 import { getPerson } from '../people/service.js';
 import { coalesce } from '../shared/coalesce.js';
-import { sessionLookupBindings, touchSessions, type Actor, type SessionRow } from '../auth/authenticate.js';
+import { sessionLookupBindings, touchSessions, type Actor, type DeferredSession, type SessionRow } from '../auth/authenticate.js';
 import { READ_FACTS_SQL, type FactsRow } from './facts.read-model.js';
-import type { DeferredSession } from '../http/route.js';
 import { preparedStatement } from '../shared/sql.js';
 import { decideScan, type Direction, type ScanDecision } from './rules.js';
 
@@ -62,7 +61,7 @@ const WRITE_SQL = `
 WITH s AS MATERIALIZED (
   SELECT s.*, nextval('entries_id_seq') AS id
     FROM json_to_recordset(?::json) AS s(ord int, at timestamptz, room uuid, badge uuid, person uuid,
-         direction text, decision text, reason text, hint text, recorded_by uuid, flags text,
+         direction text, decision text, reason text, hint text, recorded_by uuid, station uuid, flags text,
          change text, actor text, payload text, rest text)
 ),
 came_in AS (
@@ -81,8 +80,8 @@ done AS MATERIALIZED (
    WHERE change = 'none' OR id IN (SELECT entry_id FROM came_in) OR id IN (SELECT id FROM went_out)
 ),
 logged AS (
-  INSERT INTO entries (id, at, room_id, badge_id, person_id, direction, decision, reason, presented_hint, recorded_by, flags)
-  SELECT id, at, room, badge, person, direction, decision, reason, hint, recorded_by, string_to_array(flags, ',') FROM done
+  INSERT INTO entries (id, at, room_id, badge_id, person_id, direction, decision, reason, presented_hint, recorded_by, station_id, flags)
+  SELECT id, at, room, badge, person, direction, decision, reason, hint, recorded_by, station, string_to_array(flags, ',') FROM done
 ),
 journaled AS (
   ${intakeInsertSql('done', { at: 'at', actor: 'actor', action: "'door.scan'", subject: "'entry:' || id", payload: 'payload', notifyChannel: '?', notifyPayload: `'{"entryId":"' || id || '",' || rest`, orderBy: 'id' })}
@@ -164,10 +163,12 @@ function decide(app: AppContext, scan: PendingScan, f: FactsRow, actor: Actor): 
       decision: decision.decision,
       reason: decision.reason,
       hint: hintOf(scan.input.badge),
-      recorded_by: actor.accountId,
+      // A door station records as itself (no account behind it).
+      recorded_by: actor.station ? null : actor.accountId,
+      station: actor.station?.id ?? null,
       flags: flags.join(','),
       change,
-      actor: actor.accountId,
+      actor: actor.station ? `station:${actor.station.id}` : actor.accountId,
       payload,
       rest: rest.slice(1),
     },

@@ -6,8 +6,11 @@ import type { Knex } from 'knex';
 import { z } from 'zod';
 import type { AppContext } from '../context.js';
 import { NotFoundError, ValidationError, type ErrorDetail } from '../errors.js';
-import { actorFromSession, authenticate, sessionClaims, type AccessIdentity, type Actor, type SessionRow } from '../auth/authenticate.js';
+import { actorFromSession, authenticate, sessionClaims, type AccessIdentity, type Actor, type DeferredSession } from '../auth/authenticate.js';
 import { requirePermission, type Permission } from '../auth/permissions.js';
+import { ForbiddenError } from '../errors.js';
+import { authenticateStation, looksLikeStationCredential } from '../door/stations.js';
+import { actorForPrintLink, documentKey, PRINT_LINK_PARAM } from '../auth/print-links.js';
 import { assertSafeInput, assertSafeValue } from './input-guard.js';
 import { capDetails, MAX_ERROR_DETAILS } from './error-handler.js';
 
@@ -31,6 +34,8 @@ export interface LeanCall<B, Q, P> {
   actor: Actor | null;
   /** Routes with `sessionInHandler` only: the session to check (actor is then null). */
   session: DeferredSession | null;
+  /** The door station asking, on routes declared `stations: true` (else null). */
+  station: Actor['station'] | null;
 }
 
 /** What a handler of a route served by Express receives: also the request and response (streams, CSV). */
@@ -42,6 +47,8 @@ export interface Call<B, Q, P> extends LeanCall<B, Q, P> {
 /** The parts of a request the kernel reads, taken from Express's request or from node:http's. */
 export interface RequestView {
   authorization: string | undefined;
+  /** The request's path (without the query), for print links. */
+  path?: string;
   params: unknown;
   query: unknown;
   /** undefined when the request had no body. */
@@ -50,15 +57,7 @@ export interface RequestView {
   identity: AccessIdentity;
 }
 
-/**
- * A session whose row the handler reads in its own statement. `authorize` applies exactly the
- * checks of authenticate and the route's permission to that row, and answers the actor or throws
- * 401/403; nothing may be written or answered before it succeeds.
- */
-export interface DeferredSession {
-  sessionId: string;
-  authorize(row: SessionRow | null): Promise<Actor>;
-}
+export type { DeferredSession } from '../auth/authenticate.js';
 
 /** The answers a fast-lane handler can give (JSON or nothing). */
 export type LeanReply = { status?: number; json: unknown; headers?: Record<string, string> } | { status: 204 };
@@ -103,6 +102,12 @@ export interface RouteDef<
    * so 401 and 403 still come before 400 and 404, as for every other route.
    */
   sessionInHandler?: boolean;
+  /**
+   * Door stations may call this route with their credential (`Authorization: Bearer tds1_…`); the
+   * handler sees `call.station` and must keep the station to its own room. Any other route answers
+   * a station 403 (an unknown or revoked one 401, first).
+   */
+  stations?: boolean;
   /**
    * Served by the fast lane (server/http/fast-lane.ts) when the request is plain (exact path, a
    * small JSON body): the same kernel straight from node:http. For the busiest route only; its path
@@ -181,6 +186,17 @@ function assertNoBody(body: unknown): void {
 
 const WRITE_METHODS = new Set<Method>(['post', 'put', 'patch', 'delete']);
 
+/** A page for printing (GET, answered as HTML): it may be opened through a print link. */
+function isPrintable(route: AnyRoute): boolean {
+  return route.method === 'get' && route.responses[200]?.contentType === 'text/html';
+}
+
+/** The door station credential of `Authorization: Bearer tds1_…`, or null (a person's token, or none). */
+function stationCredentialIn(header: string | undefined): string | null {
+  const match = header ? /^Bearer (tds1_[A-Za-z0-9_-]{43})$/.exec(header) : null;
+  return match && looksLikeStationCredential(match[1]!) ? match[1]! : null;
+}
+
 /** Path parameters, query and body, validated; throws 404 (bad ids) or 400. */
 function parseRequest(route: AnyRoute, req: RequestView): { params: unknown; query: unknown; body: unknown } {
   // An id that is not even well-formed is simply an id that does not exist.
@@ -218,7 +234,27 @@ export async function runRoute(app: AppContext, route: AnyRoute, req: RequestVie
   const access = route.access;
   let actor: Actor | null = null;
   let session: DeferredSession | null = null;
-  if (access !== 'public' && route.sessionInHandler) {
+  let station: Actor['station'] | null = null;
+  const stationCredential = access !== 'public' ? stationCredentialIn(req.authorization) : null;
+  if (stationCredential) {
+    // A door station: unknown or revoked → 401, then any route but its own → 403.
+    const found = await authenticateStation(app, stationCredential);
+    req.identity.username = `station:${found.name}`;
+    if (!route.stations) throw new ForbiddenError('station_not_allowed', 'A door station only records scans at its own room.');
+    station = found;
+    const stationActor: Actor = { accountId: '', personId: '', username: `station:${found.name}`, name: found.name, roles: [], sessionId: '', mustChangePassword: false, station: found };
+    if (route.sessionInHandler) session = { sessionId: null, authorize: async () => stationActor };
+    else actor = stationActor;
+  } else if (access !== 'public' && isPrintable(route) && typeof (req.query as Record<string, unknown> | undefined)?.[PRINT_LINK_PARAM] === 'string') {
+    // A printable page opened through a print link (a new window, chromium --print-to-pdf).
+    const query = req.query as Record<string, unknown>;
+    const signedIn = req.authorization ? await authenticate(app, req.authorization, req.identity, route) : null;
+    actor = await actorForPrintLink(app, query[PRINT_LINK_PARAM] as string, documentKey(req.path ?? '', query), signedIn);
+    req.identity.accountId = actor.accountId;
+    req.identity.username = actor.username;
+    if (access !== 'signed-in') requirePermission(actor, access);
+    req = { ...req, query: Object.fromEntries(Object.entries(query).filter(([k]) => k !== PRINT_LINK_PARAM)) };
+  } else if (access !== 'public' && route.sessionInHandler) {
     const claims = sessionClaims(app, req.authorization);
     session = {
       sessionId: claims.sessionId,
@@ -237,7 +273,7 @@ export async function runRoute(app: AppContext, route: AnyRoute, req: RequestVie
     parsed = parseRequest(route, req);
   } catch (err) {
     // Who is asking is settled before what they asked: 401/403 come before 400/404.
-    if (session) {
+    if (session && !station) {
       const who = await authenticate(app, req.authorization, req.identity, route);
       if (access !== 'public' && access !== 'signed-in') requirePermission(who, access);
     }
@@ -246,7 +282,7 @@ export async function runRoute(app: AppContext, route: AnyRoute, req: RequestVie
   const { params, query, body } = parsed;
 
   const run = (db: Knex) => {
-    const call: LeanCall<unknown, unknown, unknown> = { app, db, body, query, params, actor, session };
+    const call: LeanCall<unknown, unknown, unknown> = { app, db, body, query, params, actor, session, station };
     return route.handler((http ? { ...call, ...http } : call) as Call<unknown, unknown, unknown>);
   };
   const useTransaction = route.transaction ?? WRITE_METHODS.has(route.method);
@@ -256,7 +292,7 @@ export async function runRoute(app: AppContext, route: AnyRoute, req: RequestVie
 /** The Express handler of one route. */
 export function routeHandler(app: AppContext, route: AnyRoute): (req: Request, res: Response) => Promise<void> {
   return async (req: Request, res: Response) => {
-    const view: RequestView = { authorization: req.get('authorization'), params: req.params, query: req.query, body: req.body, identity: res.locals as AccessIdentity };
+    const view: RequestView = { authorization: req.get('authorization'), path: req.path, params: req.params, query: req.query, body: req.body, identity: res.locals as AccessIdentity };
     sendReply(res, await runRoute(app, route, view, { req, res }));
   };
 }

@@ -31,6 +31,7 @@ export function printPage(opts: { lang: string; title: string; bodyClass: string
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="referrer" content="no-referrer">
 <title>${escapeHtml(opts.title)}</title>
 <link rel="stylesheet" href="/assets/print.css">
 </head>
