@@ -11,6 +11,7 @@ import * as m0007 from './migrations/0007_security_review.js';
 import * as m0008 from './migrations/0008_site.js';
 import * as m0009 from './migrations/0009_door_stations.js';
 import * as m0010 from './migrations/0010_print_links.js';
+import * as m0011 from './migrations/0011_destruction_levels.js';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -28,6 +29,7 @@ const migrations: Array<[string, Migration]> = [
   ['0008_site', m0008],
   ['0009_door_stations', m0009],
   ['0010_print_links', m0010],
+  ['0011_destruction_levels', m0011],
 ];
 
 const source: Knex.MigrationSource<string> = {

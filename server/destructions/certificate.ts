@@ -10,10 +10,20 @@ import { wallClock } from '../shared/time.js';
 import { presenceLine, signatureRows } from '../signatures/views.js';
 import type { StoredRecord } from '../signatures/service.js';
 import { CATEGORY_WORDS, TECHNIQUE_WORDS } from './rules.js';
-import { depositorNames, type DestructionContent } from './record.js';
+import { depositorNames, type DestructionContent, type SignedMedium } from './record.js';
 import type { Site } from '../system/site.js';
 import { CLASSIFICATION_WORDS, KIND_WORDS, type MediaKind } from '../media/rules.js';
 
+
+/** A medium's level as signed: its own, or (records signed before levels per medium) the destruction's. */
+function levelOf(m: SignedMedium, d: DestructionContent): string | null {
+  return m.securityLevel !== undefined ? m.securityLevel : d.securityLevel;
+}
+
+/** The distinct levels of a destruction's media. */
+function levelsOf(d: DestructionContent): string[] {
+  return [...new Set(d.media.map((m) => levelOf(m, d)).filter((l): l is string => !!l))];
+}
 
 export interface CertificatePrint {
   printNo: number;
@@ -54,7 +64,7 @@ export async function renderCertificate(opts: {
   const rows: Array<[string, string | RawHtml]> = [
     ['区分 Category', `${CATEGORY_WORDS[d.category].ja} / ${CATEGORY_WORDS[d.category].en}`],
     ['方法 Technique', technique],
-    ['基準・等級 Standard / level', [d.standard, d.securityLevel ? `DIN 66399 / ISO/IEC 21964 ${d.securityLevel}` : null].filter(Boolean).join(' · ') || '—'],
+    ['基準・等級 Standard / level', [d.standard, levelsOf(d).length === 1 ? `DIN 66399 / ISO/IEC 21964 ${levelsOf(d)[0]}` : levelsOf(d).length > 1 ? 'DIN 66399 / ISO/IEC 21964 媒体ごと（下表） per medium (below)' : null].filter(Boolean).join(' · ') || '—'],
     ['ツール Tool (version)', d.tool ? `${d.tool}${d.toolVersion ? ` (${d.toolVersion})` : ''}${d.pattern ? ` · ${d.pattern}` : ''}` : '—'],
     ['検証 Verification', `${d.verificationMethod ?? '—'} · ${yesNo(d.verified, '検証済み Verified', '未検証 Not verified')}`],
     ['処理後 Destination after', d.destinationAfter ?? '—'],
@@ -92,14 +102,15 @@ ${opts.problem ? html`<p class="verdict mismatch" data-status="mismatch"><strong
   ${d.method === 'degauss' ? html`<p class="small warn">NIST SP 800-88 Rev. 2 では消磁のみでは「破壊（Destroy）」と認められないため、区分はパージとして記録しています。 Under NIST SP 800-88 Rev. 2, degaussing alone is not accepted as Destroy; it is recorded as Purge.</p>` : ''}
   ${presenceLine(record, opts.roomName, d.place)}
   <table class="media">
-    <thead><tr class="cert-ref"><th colspan="8">証明書番号 Certificate No. ${d.certificateNo} — 廃棄した媒体 ${d.media.length} 件 / ${d.media.length} media destroyed</th></tr>
-    <tr><th>#</th><th>管理番号 Property no.</th><th>種別 Type</th><th>製造元・型番 Make / model</th><th>製造番号 Serial no.</th><th>出所 Source</th><th>機密区分 Class</th><th>バックアップ Backup</th></tr></thead>
+    <thead><tr class="cert-ref"><th colspan="9">証明書番号 Certificate No. ${d.certificateNo} — 廃棄した媒体 ${d.media.length} 件 / ${d.media.length} media destroyed</th></tr>
+    <tr><th>#</th><th>管理番号 Property no.</th><th>種別 Type</th><th>製造元・型番 Make / model</th><th>製造番号 Serial no.</th><th>出所 Source</th><th>機密区分 Class</th><th>等級 Level</th><th>バックアップ Backup</th></tr></thead>
     <tbody>${d.media.map(
       (m, i) => html`<tr>
       <td>${i + 1}</td><td>${m.label}</td><td>${KIND_WORDS[m.kind as MediaKind] ?? m.kind}</td>
       <td>${[m.manufacturer, m.model].filter(Boolean).join(' ') || '—'}</td><td>${m.serialNo ?? '—'}</td>
       <td>${m.source === 'original' ? '原本 Original' : '複製 Copy'}（${m.depositor.name}）</td>
       <td>${CLASSIFICATION_WORDS[m.classification] ?? m.classification}</td>
+      <td class="level">${levelOf(m, d) ?? '—'}</td>
       <td>${m.backedUp === null ? '—' : m.backedUp ? `有 Yes${m.backupLocation ? `: ${m.backupLocation}` : ''}` : '無 No'}</td>
     </tr>`,
     )}</tbody>

@@ -68,6 +68,7 @@ export async function getDestruction(db: Knex, id: string): Promise<DestructionR
 export interface DestroyedMediumRow {
   destruction_id: string;
   position: number;
+  security_level: string | null;
   backed_up: boolean | null;
   backup_location: string | null;
   id: string;
@@ -89,7 +90,7 @@ export async function destroyedMedia(db: Knex, destructionIds: string[]): Promis
     .join('organisations as o', 'o.id', 'm.depositor_org_id')
     .whereIn('dm.destruction_id', destructionIds)
     .orderBy([{ column: 'dm.destruction_id' }, { column: 'dm.position' }])
-    .select('dm.destruction_id', 'dm.position', 'dm.backed_up', 'dm.backup_location', 'm.id', 'm.label', 'm.kind', 'm.manufacturer', 'm.model', 'm.serial_no', 'm.classification', 'm.source_medium_id', 'm.depositor_org_id', 'o.name as depositor_name')) as DestroyedMediumRow[];
+    .select('dm.destruction_id', 'dm.position', 'dm.backed_up', 'dm.backup_location', 'dm.security_level', 'm.id', 'm.label', 'm.kind', 'm.manufacturer', 'm.model', 'm.serial_no', 'm.classification', 'm.source_medium_id', 'm.depositor_org_id', 'o.name as depositor_name')) as DestroyedMediumRow[];
 }
 
 export interface DestructionFilter {
@@ -126,7 +127,7 @@ export async function destroyedMediumFacts(db: Knex, destructionIds: string[]): 
   const rows = (await db('destruction_media as dm')
     .join('media as m', 'm.id', 'dm.medium_id')
     .whereIn('dm.destruction_id', destructionIds)
-    .select('dm.destruction_id', 'dm.medium_id', 'dm.position', 'dm.backed_up', 'dm.backup_location', 'm.label', 'm.kind', 'm.manufacturer', 'm.model', 'm.serial_no', 'm.classification', 'm.depositor_org_id')) as Array<DestroyedMediumFacts & { destruction_id: string }>;
+    .select('dm.destruction_id', 'dm.medium_id', 'dm.position', 'dm.backed_up', 'dm.backup_location', 'dm.security_level', 'm.label', 'm.kind', 'm.manufacturer', 'm.model', 'm.serial_no', 'm.classification', 'm.depositor_org_id')) as Array<DestroyedMediumFacts & { destruction_id: string }>;
   for (const row of rows) {
     const list = out.get(row.destruction_id) ?? [];
     list.push(row);

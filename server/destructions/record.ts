@@ -21,6 +21,8 @@ export interface SignedMedium {
   source: string;
   backedUp: boolean | null;
   backupLocation: string | null;
+  /** Its own DIN 66399 / ISO/IEC 21964 level (records signed since levels per medium). */
+  securityLevel?: string | null;
 }
 
 /** The content of a `destruction` record (server/destructions/service.ts writes it). */
@@ -92,6 +94,7 @@ export interface DestroyedMediumFacts {
   position: number;
   backed_up: boolean | null;
   backup_location: string | null;
+  security_level: string | null;
   label: string;
   kind: string;
   manufacturer: string | null;
@@ -147,6 +150,8 @@ export function destructionRowProblem(row: DestructionTableRow, media: Destroyed
       ['depositor', m.depositor_org_id, s.depositor.id],
       ['backup', m.backed_up, s.backedUp],
       ['backup location', m.backup_location, s.backupLocation],
+      // Records signed before levels per medium carry none: the row then holds the single level.
+      ...(s.securityLevel !== undefined ? [['security level', m.security_level, s.securityLevel] as [string, unknown, unknown]] : []),
     ];
     for (const [name, stored, signed] of pairs) {
       if ((stored ?? null) !== (signed ?? null)) return `Certificate ${content.certificateNo}: the ${name} of medium ${i + 1} differs from the signed record.`;

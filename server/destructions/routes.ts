@@ -51,7 +51,7 @@ const destructionSchema = z
     performedAt: z.string(),
     depositorNames: z.array(z.string()),
     mediaIds: z.array(z.string()),
-    media: z.array(z.object({ id: z.string(), label: z.string(), kind: z.string() })),
+    media: z.array(z.object({ id: z.string(), label: z.string(), kind: z.string(), securityLevel: z.string().nullable() })),
     note: z.string().nullable(),
     certificateUrl: z.string(),
     record: recordSummarySchema.optional(),
@@ -82,7 +82,7 @@ function destructionJson(d: DestructionRow, media: DestroyedMediumRow[], tz: str
     performedAt: toRfc3339(d.performed_at, tz),
     depositorNames: d.depositor_names,
     mediaIds: media.filter((m) => m.destruction_id === d.id).map((m) => m.id),
-    media: media.filter((m) => m.destruction_id === d.id).map((m) => ({ id: m.id, label: m.label, kind: m.kind })),
+    media: media.filter((m) => m.destruction_id === d.id).map((m) => ({ id: m.id, label: m.label, kind: m.kind, securityLevel: m.security_level })),
     note: d.note,
     certificateUrl: `/api/destructions/${d.id}/certificate`,
   };
@@ -126,7 +126,12 @@ export const destructionRoutes: AnyRoute[] = [
       method: z.enum(DESTRUCTION_METHODS),
       category: z.enum(CATEGORIES).optional().describe('NIST SP 800-88 category; stated for wipes (clear or purge), derived otherwise'),
       standard: text(200).optional().describe('e.g. "NIST SP 800-88 Rev. 2 Purge", "DIN 66399"'),
-      securityLevel: z.string().trim().max(8).optional().describe('DIN 66399 / ISO/IEC 21964 level, e.g. P-4 (required for shred)'),
+      securityLevel: z.string().trim().max(8).optional().describe('DIN 66399 / ISO/IEC 21964 level, e.g. P-4 (required for shred and physical); its material class must fit every medium (P paper, F film, O optical, T magnetic cards/tapes, H hard disks, E electronic)'),
+      levels: z
+        .array(z.strictObject({ mediumId: idSchema, securityLevel: z.string().trim().max(8) }))
+        .max(200)
+        .optional()
+        .describe('Each medium\'s own level, when media of different material classes are destroyed together (e.g. a USB stick E-3 and a hard disk H-5)'),
       technique: text(200).optional(),
       tool: text(200).optional(),
       toolVersion: text(100).optional(),

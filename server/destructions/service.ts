@@ -16,7 +16,7 @@ import { checkCodeFor, checkCodeHash, checkCodeMatches, destructionContent, dest
 import { lockMedia, moveMedium, type MediumRow } from '../media/service.js';
 import { assertMayDo } from '../media/rules.js';
 import { zonedParts } from '../shared/time.js';
-import { categoryOf, certificateNo, methodViolations, type Category, type DestructionMethod } from './rules.js';
+import { categoryOf, certificateNo, mediaLevelViolations, methodViolations, type Category, type DestructionMethod } from './rules.js';
 
 /** E7.4: disposal in the presence of the responsible or an authorised person. */
 export const DESTRUCTION_WITNESS_ROLES = ['responsible', 'authorized'] as const;
@@ -43,6 +43,8 @@ export interface DestructionInput {
   place?: string | undefined;
   performedAt?: Date | undefined;
   note?: string | undefined;
+  /** Each medium's level, where media of different material classes are destroyed together. */
+  levels?: Array<{ mediumId: string; securityLevel: string }> | undefined;
   mediaDetails?: Array<{ mediumId: string; backedUp: boolean; backupLocation?: string | undefined }> | undefined;
   actor: string;
 }
@@ -80,6 +82,9 @@ export async function recordDestruction(app: AppContext, input: DestructionInput
     const media = await lockMedia(trx, input.mediaIds);
     // Only stored or checked-out media; a destroyed one never changes again; in transit: away.
     media.forEach((m, i) => assertMayDo('destroy', m, `body.mediaIds.${i}`));
+    // The method must fit each medium, and each medium's level its material class (NIST SP 800-88, DIN 66399).
+    const fit = mediaLevelViolations(media.map((m) => ({ id: m.id, label: m.label, kind: m.kind })), input);
+    if (fit.details.length > 0) throw new ValidationError('The method or a security level does not fit a medium; nothing was recorded.', fit.details);
     if (input.roomId) {
       await assertPresent(trx, input.roomId, [
         { personId: performer.id, role: 'performer', field: 'body.performedById' },
@@ -117,7 +122,7 @@ export async function recordDestruction(app: AppContext, input: DestructionInput
         vendor: vendor ? { id: vendor.id, name: vendor.name } : null,
         performer: { personId: performer.id, name: performer.name, org: performer.org_name, title: input.performerTitle ?? null, contact: input.performerContact ?? null },
         performedAt: performedAt.toISOString(),
-        media: media.map((m) => mediumFacts(m, backup.get(m.id))),
+        media: media.map((m) => ({ ...mediumFacts(m, backup.get(m.id)), securityLevel: fit.levels.get(m.id) ?? null })),
         note: input.note ?? null,
       },
       roomId: input.roomId ?? null,
@@ -153,7 +158,7 @@ export async function recordDestruction(app: AppContext, input: DestructionInput
       check_code_hash: checkCodeHash(checkCodeFor(id, app.secrets.badgeKey)),
     });
     await trx('destruction_media').insert(
-      media.map((m, i) => ({ destruction_id: id, medium_id: m.id, position: i + 1, backed_up: backup.get(m.id)?.backedUp ?? null, backup_location: backup.get(m.id)?.backupLocation ?? null })),
+      media.map((m, i) => ({ destruction_id: id, medium_id: m.id, position: i + 1, backed_up: backup.get(m.id)?.backedUp ?? null, backup_location: backup.get(m.id)?.backupLocation ?? null, security_level: fit.levels.get(m.id) ?? null })),
     );
     for (const [i, medium] of media.entries()) {
       await moveMedium(trx, medium, { action: 'destroy', to: 'destroyed', recordId: record.id, actor: input.actor, at: record.at, details: { destructionId: id, certificateNo: number }, field: `body.mediaIds.${i}` });

@@ -136,7 +136,7 @@ describe('witnesses and presence (E7.4)', () => {
   it('with roomId everyone is inside per the door log (409 naming who is not); with place the certificate says not verified', async () => {
     const m = await site.medium('D-PRES-1', { kind: 'hdd' });
     await site.leave(authorized);
-    const res = await destroy(shred([m.id], { witnesses: [site.signer(responsible), site.signer(authorized)] }));
+    const res = await destroy(shred([m.id], { securityLevel: 'H-5', witnesses: [site.signer(responsible), site.signer(authorized)] }));
     expect(res.status).toBe(409);
     expect(res.body.error.code).toBe('not_present');
     expect(res.body.error.message).toContain('木村 権限');
@@ -149,11 +149,43 @@ describe('witnesses and presence (E7.4)', () => {
   });
 });
 
+describe('methods and levels that fit the medium (NIST SP 800-88, DIN 66399)', () => {
+  it('a method that does not sanitise a medium, or a level of another material class: 400 naming the medium, nothing recorded', async () => {
+    const usb = await site.medium('D-FIT-USB', { kind: 'usb' });
+    const degauss = await destroy({ mediaIds: [usb.id], method: 'degauss', tool: 'Garner HD-3WXL', performedById: performer.id, witnesses: [site.signer(responsible)], roomId: site.roomId });
+    expect(degauss.status).toBe(400);
+    expect(degauss.body.error.details).toEqual([expect.objectContaining({ field: 'body.mediaIds.0', code: 'method_unfit', message: expect.stringContaining('D-FIT-USB') })]);
+    const paperLevel = await destroy(shred([usb.id], { securityLevel: 'P-4' }));
+    expect(paperLevel.status).toBe(400);
+    expect(paperLevel.body.error.details).toEqual([expect.objectContaining({ field: 'body.securityLevel', code: 'level_unfit', message: expect.stringContaining('D-FIT-USB') })]);
+    const physicalWithout = await destroy(shred([usb.id], { method: 'physical', securityLevel: undefined }));
+    expect(codes(physicalWithout)).toContain('security_level_required');
+    expect((await site.ok('get', `/api/media/${usb.id}`, undefined, 200)).status).toBe('stored');
+  });
+
+  it('a USB stick and a hard disk in one destruction, each with its own level; the certificate prints each medium\'s class and level', async () => {
+    const usb = await site.medium('D-MIX-USB', { kind: 'usb' });
+    const hdd = await site.medium('D-MIX-HDD', { kind: 'hdd' });
+    const oneLevel = await destroy(shred([usb.id, hdd.id], { method: 'physical', securityLevel: 'E-3' }));
+    expect(oneLevel.status).toBe(400);
+    expect(oneLevel.body.error.details[0].message).toContain('D-MIX-HDD');
+    const stray = await destroy(shred([usb.id, hdd.id], { method: 'physical', securityLevel: undefined, levels: [{ mediumId: usb.id, securityLevel: 'E-3' }, { mediumId: hdd.id, securityLevel: 'H-5' }, { mediumId: performer.id, securityLevel: 'E-3' }] }));
+    expect(stray.status).toBe(400);
+    expect(stray.body.error.details).toEqual([expect.objectContaining({ field: 'body.levels.2.mediumId', code: 'unknown_medium' })]);
+    const d = await site.ok('post', '/api/destructions', shred([usb.id, hdd.id], { method: 'physical', securityLevel: undefined, levels: [{ mediumId: usb.id, securityLevel: 'E-3' }, { mediumId: hdd.id, securityLevel: 'H-5' }] }), 201);
+    expect(d.media).toEqual([expect.objectContaining({ label: 'D-MIX-USB', securityLevel: 'E-3' }), expect.objectContaining({ label: 'D-MIX-HDD', securityLevel: 'H-5' })]);
+    const cert = (await site.call('get', d.certificateUrl)).text;
+    expect(cert).toMatch(/D-MIX-USB[\s\S]*?<td class="level">E-3<\/td>/);
+    expect(cert).toMatch(/D-MIX-HDD[\s\S]*?<td class="level">H-5<\/td>/);
+    expect(cert).toContain('per medium');
+  });
+});
+
 describe('statuses', () => {
   it('only stored or checked-out media; destroyed and in-transit media: 409 and nothing recorded; all-or-nothing', async () => {
-    const held = await site.medium('D-ST-1');
+    const held = await site.medium('D-ST-1', { kind: 'paper' });
     await site.ok('post', `/api/media/${held.id}/checkout`, { personId: staff.id, badge: staff.badge, pin: staff.pin }, 201);
-    const away = await site.medium('D-ST-2');
+    const away = await site.medium('D-ST-2', { kind: 'paper' });
     await site.ok('post', '/api/transfers', { mediaIds: [away.id], destination: '預託元', method: 'hand_carry', escortPersonId: staff.id, witnesses: [site.signer(responsible)] }, 201);
     const inTransit = await destroy(shred([held.id, away.id]));
     expect(inTransit.status).toBe(409);
@@ -171,7 +203,7 @@ describe('statuses', () => {
   });
 
   it('10 concurrent requests for one medium: exactly one 201, nine 409', async () => {
-    const m = await site.medium('D-RACE-1');
+    const m = await site.medium('D-RACE-1', { kind: 'paper' });
     const results = await Promise.all(Array.from({ length: 10 }, () => destroy(shred([m.id]))));
     expect(results.filter((r) => r.status === 201)).toHaveLength(1);
     expect(results.filter((r) => r.status === 409)).toHaveLength(9);
