@@ -1,10 +1,10 @@
 import { z } from 'zod';
 import type { Knex } from 'knex';
 import { defineRoute, type AnyRoute } from '../http/route.js';
-import { decodeCursor, encodeCursor, errorSchema, idSchema, limitQuery, timestampInput } from '../shared/schemas.js';
+import { csvLangQuery, decodeCursor, encodeCursor, errorSchema, idSchema, limitQuery, timestampInput } from '../shared/schemas.js';
 import { toRfc3339 } from '../shared/time.js';
 import { ValidationError } from '../errors.js';
-import { csvLine, CSV_BOM } from '../shared/csv.js';
+import { csvHeaders, csvLine, csvTimeCells, csvWord, CSV_BOM, CSV_TIME_HEADERS } from '../shared/csv.js';
 import { flushAccessLog } from './recorder.js';
 
 const entrySchema = z
@@ -32,7 +32,7 @@ const querySchema = z.strictObject({
   limit: limitQuery,
   cursor: z.string().max(200).optional(),
   format: z.enum(['json', 'csv']).default('json'),
-  lang: z.enum(['en', 'ja']).default('en'),
+  lang: csvLangQuery,
 });
 type Query = z.output<typeof querySchema>;
 
@@ -76,10 +76,10 @@ function toJson(row: Row, tz: string) {
 }
 
 const HEADERS = {
-  en: ['Time', 'User ID', 'User name', 'Method', 'Path', 'Status', 'Outcome', 'Source address', 'Duration (ms)'],
-  ja: ['日時', 'ユーザーID', 'ユーザー名', 'メソッド', 'パス', 'ステータス', '結果', 'アクセス元', '処理時間(ms)'],
+  en: [...CSV_TIME_HEADERS.en, 'User ID', 'User name', 'Method', 'Path', 'Status', 'Outcome', 'Source address', 'Duration (ms)'],
+  ja: [...CSV_TIME_HEADERS.ja, 'ユーザーID', 'ユーザー名', 'メソッド', 'パス', 'ステータス', '結果', 'アクセス元', '処理時間(ms)'],
 };
-const OUTCOME = { en: { success: 'success', failure: 'failure' }, ja: { success: '成功', failure: '失敗' } };
+const OUTCOME_WORDS = { success: { ja: '成功', en: 'success' }, failure: { ja: '失敗', en: 'failure' } };
 
 export const accessLogRoutes: AnyRoute[] = [
   defineRoute({
@@ -98,7 +98,7 @@ export const accessLogRoutes: AnyRoute[] = [
       const tz = app.config.displayTimeZone;
       if (query.format === 'csv') {
         res.status(200).type('text/csv; charset=utf-8').set('Content-Disposition', 'attachment; filename="access-log.csv"');
-        res.write(CSV_BOM + csvLine(HEADERS[query.lang]));
+        res.write(CSV_BOM + csvLine(csvHeaders(HEADERS, query.lang)));
         let before: string | null = null;
         for (;;) {
           const batch = filtered(db, query).limit(2000);
@@ -106,7 +106,7 @@ export const accessLogRoutes: AnyRoute[] = [
           const rows = (await batch) as Row[];
           for (const row of rows) {
             const e = toJson(row, tz);
-            res.write(csvLine([e.at, e.accountId ?? '', e.username ?? '', e.method, e.path, String(e.status), OUTCOME[query.lang][e.outcome], e.sourceIp ?? '', String(e.durationMs)]));
+            res.write(csvLine([...csvTimeCells(row.at, tz), e.accountId ?? '', e.username ?? '', e.method, e.path, String(e.status), csvWord(e.outcome, OUTCOME_WORDS, query.lang), e.sourceIp ?? '', String(e.durationMs)]));
           }
           if (rows.length < 2000) break;
           before = String(rows[rows.length - 1]!.id);

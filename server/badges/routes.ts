@@ -2,7 +2,7 @@ import { z } from 'zod';
 import QRCode from 'qrcode';
 import { defineRoute, type AnyRoute } from '../http/route.js';
 import { errorSchema, idParams, idSchema, timestampInput } from '../shared/schemas.js';
-import { toRfc3339, toRfc3339OrNull, zonedParts } from '../shared/time.js';
+import { displayDate, toRfc3339, toRfc3339OrNull } from '../shared/time.js';
 import { html, printPage, raw } from '../shared/html.js';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../errors.js';
 import { getPerson } from '../people/service.js';
@@ -181,10 +181,7 @@ export const badgeRoutes: AnyRoute[] = [
       const token = badgeTokenFor(row.token_nonce, app.secrets.badgeKey);
       const svg = await QRCode.toString(token, { type: 'svg', errorCorrectionLevel: 'M', margin: 2 });
       const tz = app.config.displayTimeZone;
-      const date = (d: Date) => {
-        const p = zonedParts(d, tz);
-        return `${p.year}/${String(p.month).padStart(2, '0')}/${String(p.day).padStart(2, '0')}`;
-      };
+      const date = (d: Date) => displayDate(d, tz, 'ja');
       await recordCardPrinted(app.db.knex, row, actor!.accountId);
       const roles = row.roles.map((r) => ROLE_LABELS[r] ?? r);
       const body = html`

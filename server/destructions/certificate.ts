@@ -6,7 +6,7 @@
 // the depositor, the record's hash and a QR code to the public check page.
 import QRCode from 'qrcode';
 import { html, printPage, raw, type RawHtml } from '../shared/html.js';
-import { wallClock } from '../shared/time.js';
+import { displayDateTime } from '../shared/time.js';
 import { presenceLine, signatureRows } from '../signatures/views.js';
 import type { StoredRecord } from '../signatures/service.js';
 import { CATEGORY_WORDS, TECHNIQUE_WORDS } from './rules.js';
@@ -69,7 +69,7 @@ export async function renderCertificate(opts: {
     ['検証 Verification', `${d.verificationMethod ?? '—'} · ${yesNo(d.verified, '検証済み Verified', '未検証 Not verified')}`],
     ['処理後 Destination after', d.destinationAfter ?? '—'],
     ['委託先 Disposal vendor', d.vendor?.name ?? '—'],
-    ['実施日時 Performed at', wallClock(new Date(d.performedAt), tz)],
+    ['実施日時 Performed at', displayDateTime(new Date(d.performedAt), tz)],
   ];
   const body = html`
 ${print ? '' : html`<p class="print-refusal">プレビューは印刷できません。権限者の立会いのもと「証明書を印刷」から印刷してください（E2.14）。<br>A preview does not print: use "Print certificate" with an authorised person present (E2.14).</p>`}
@@ -121,7 +121,7 @@ ${opts.problem ? html`<p class="verdict mismatch" data-status="mismatch"><strong
     <div class="seal"><span>責任者印<br>Seal</span></div>
     <div>記録ハッシュ Record SHA-256: <code>${record.contentHash}</code></div>
     <div>確認コード Check code: <code class="check-code">${opts.check.code}</code>${opts.check.url ? html` · <code>${opts.check.url}</code>` : ''}</div>
-    ${print ? html`<div>出力 Printed ${wallClock(print.printedAt, tz)} · 出力者 by ${print.printedBy} · 立会い権限者 authorised person present: ${print.presentName}${reprint ? html` · <strong>再発行 / Reprint No. ${print.printNo}</strong>` : ''}</div>` : ''}
+    ${print ? html`<div>出力 Printed ${displayDateTime(print.printedAt, tz)} · 出力者 by ${print.printedBy} · 立会い権限者 authorised person present: ${print.presentName}${reprint ? html` · <strong>再発行 / Reprint No. ${print.printNo}</strong>` : ''}</div>` : ''}
   </footer>
 </main>`;
   return printPage({ lang: 'ja', title: `廃棄証明書 Certificate of Destruction ${d.certificateNo}`, bodyClass: 'print', body });

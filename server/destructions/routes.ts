@@ -2,10 +2,10 @@
 // lists and CSV for the depositor, a depositor-facing summary, and the public check page.
 import { z } from 'zod';
 import { defineRoute, type AnyRoute } from '../http/route.js';
-import { decodeCursor, encodeCursor, errorSchema, idParams, idSchema, limitQuery, text, timestampInput } from '../shared/schemas.js';
-import { toRfc3339, wallClock } from '../shared/time.js';
+import { csvLangQuery, decodeCursor, encodeCursor, errorSchema, idParams, idSchema, limitQuery, text, timestampInput } from '../shared/schemas.js';
+import { displayDate, displayDateTime, siteDay, toRfc3339 } from '../shared/time.js';
 import { html, printPage } from '../shared/html.js';
-import { CSV_BOM, csvLine } from '../shared/csv.js';
+import { CSV_BOM, csvHeaders, csvLine, csvTimeCells, csvWord, CSV_TIME_HEADERS } from '../shared/csv.js';
 import { ConflictError, NotFoundError, ValidationError } from '../errors.js';
 import type { AppContext } from '../context.js';
 import { getOrg } from '../people/service.js';
@@ -13,12 +13,12 @@ import { signerInput, recordSummarySchema } from '../signatures/schemas.js';
 import { getSignedRecord } from '../signatures/service.js';
 import { recordJson } from '../signatures/views.js';
 import { CATEGORIES, CATEGORY_WORDS, CERTIFICATE_NO, DESTRUCTION_METHODS, TECHNIQUE_WORDS } from './rules.js';
+import { KIND_NAMES } from '../media/rules.js';
 import { checkCertificate, destroyedMedia, filteredDestructions, getDestruction, getPrint, recordDestruction, recordPrint, signedDestruction, type DestroyedMediumRow, type DestructionRow } from './service.js';
 import { checkCodeFor, depositorNames } from './record.js';
 import { roomNameAsOf } from '../rooms/service.js';
 import { enforceRate } from '../throttle/rate-limit.js';
 import { clientIp } from '../shared/client-ip.js';
-import { siteDay } from '../shared/time.js';
 import { siteOf } from '../system/site.js';
 import { renderCertificate } from './certificate.js';
 
@@ -103,15 +103,17 @@ const listQuery = z.strictObject({
   depositorOrgId: idSchema.optional(),
   method: z.enum(DESTRUCTION_METHODS).optional(),
   format: z.enum(['json', 'csv']).default('json'),
-  lang: z.enum(['ja', 'en']).default('en'),
+  lang: csvLangQuery,
   limit: limitQuery,
   cursor: z.string().max(200).optional(),
 });
 
 const CSV_HEADERS = {
-  en: ['certificate_no', 'performed_at', 'depositor', 'label', 'kind', 'manufacturer', 'model', 'serial_no', 'method', 'category', 'standard', 'security_level', 'tool', 'verified', 'vendor', 'performed_by', 'place', 'witnesses'],
-  ja: ['証明書番号', '実施日時', '預託者', '管理番号', '種別', '製造元', '型番', '製造番号', '方法', '区分', '基準', '等級', 'ツール', '検証', '委託先', '実施者', '場所', '立会人'],
+  en: ['certificate_no', ...CSV_TIME_HEADERS.en, 'depositor', 'label', 'kind', 'manufacturer', 'model', 'serial_no', 'method', 'category', 'standard', 'security_level', 'tool', 'verified', 'vendor', 'performed_by', 'place', 'witnesses'],
+  ja: ['証明書番号', ...CSV_TIME_HEADERS.ja, '預託者', '管理番号', '種別', '製造元', '型番', '製造番号', '方法', '区分', '基準', '等級', 'ツール', '検証', '委託先', '実施者', '場所', '立会人'],
 };
+
+const VERIFIED_WORDS = { true: { ja: '検証済み', en: 'verified' }, false: { ja: '未検証', en: 'not verified' } };
 
 export const destructionRoutes: AnyRoute[] = [
   defineRoute({
@@ -185,25 +187,25 @@ export const destructionRoutes: AnyRoute[] = [
           const rec = await getSignedRecord(db, r.record_id);
           sigs.set(r.id, (rec?.signatures ?? []).map((s) => s.manifest.signerName).join(' / '));
         }
-        let out = CSV_BOM + csvLine(CSV_HEADERS[query.lang]);
+        let out = CSV_BOM + csvLine(csvHeaders(CSV_HEADERS, query.lang));
         for (const r of rows) {
           for (const m of media.filter((x) => x.destruction_id === r.id)) {
             if (query.depositorOrgId && m.depositor_org_id !== query.depositorOrgId) continue;
             out += csvLine([
               r.certificate_no,
-              toRfc3339(r.performed_at, tz),
+              ...csvTimeCells(r.performed_at, tz),
               m.depositor_name,
               m.label,
-              m.kind,
+              csvWord(m.kind, KIND_NAMES, query.lang),
               m.manufacturer ?? '',
               m.model ?? '',
               m.serial_no ?? '',
-              r.method,
-              r.category,
+              csvWord(r.method, TECHNIQUE_WORDS, query.lang),
+              csvWord(r.category, CATEGORY_WORDS, query.lang),
               r.standard ?? '',
-              r.security_level ?? '',
+              m.security_level ?? r.security_level ?? '',
               r.tool ?? '',
-              r.verified === null ? '' : String(r.verified),
+              r.verified === null ? '' : csvWord(String(r.verified), VERIFIED_WORDS, query.lang),
               r.vendor_name ?? '',
               r.performer_name,
               r.room_name ?? r.place ?? '',
@@ -248,7 +250,7 @@ export const destructionRoutes: AnyRoute[] = [
 <main class="a4 summary">
   <header>
     <h1>廃棄実施報告 <span class="en">Destruction summary</span></h1>
-    <p class="sub">${depositor.name} 御中 · ${wallClock(query.from, tz)} – ${wallClock(query.to, tz)}</p>
+    <p class="sub">${depositor.name} 御中 · ${displayDateTime(query.from, tz)} – ${displayDateTime(query.to, tz)}</p>
   </header>
   <dl class="meta"><dt>証明書 Certificates</dt><dd>${new Set(media.map((m) => m.destruction_id)).size}</dd><dt>媒体 Media destroyed</dt><dd>${media.length}</dd></dl>
   ${media.length === 0
@@ -256,7 +258,7 @@ export const destructionRoutes: AnyRoute[] = [
     : html`<table class="media"><thead><tr><th>証明書番号 Certificate</th><th>実施日時 Performed</th><th>管理番号 Label</th><th>種別 Kind</th><th>方法 Method</th><th>区分 Category</th></tr></thead>
   <tbody>${media.map((m) => {
     const d = byId.get(m.destruction_id)!;
-    return html`<tr><td>${d.certificate_no}</td><td>${wallClock(d.performed_at, tz)}</td><td>${m.label}</td><td>${m.kind}</td><td>${TECHNIQUE_WORDS[d.method].ja} ${TECHNIQUE_WORDS[d.method].en}</td><td>${CATEGORY_WORDS[d.category].en}</td></tr>`;
+    return html`<tr><td>${d.certificate_no}</td><td>${displayDateTime(d.performed_at, tz)}</td><td>${m.label}</td><td>${m.kind}</td><td>${TECHNIQUE_WORDS[d.method].ja} ${TECHNIQUE_WORDS[d.method].en}</td><td>${CATEGORY_WORDS[d.category].en}</td></tr>`;
   })}</tbody></table>`}
 </main>`;
       return { html: printPage({ lang: 'ja', title: `廃棄実施報告 — ${depositor.name}`, bodyClass: 'print', body }) };
@@ -374,7 +376,7 @@ export const destructionRoutes: AnyRoute[] = [
       }[check.status];
       let facts = html``;
       if (check.status !== 'not_found') {
-        facts = html`<dl class="meta"><dt>証明書番号 Certificate No.</dt><dd>${params.certificateNo}</dd><dt>実施日 Performed on</dt><dd>${day}</dd></dl>`;
+        facts = html`<dl class="meta"><dt>証明書番号 Certificate No.</dt><dd>${params.certificateNo}</dd><dt>実施日 Performed on</dt><dd>${displayDate(check.performedAt, tz, 'ja')}</dd></dl>`;
       }
       if (detailed) {
         const d = check.content!;
@@ -382,7 +384,7 @@ export const destructionRoutes: AnyRoute[] = [
         facts = html`<dl class="meta">
           <dt>証明書番号 Certificate No.</dt><dd>${d.certificateNo}</dd>
           <dt>預託者 Depositor</dt><dd>${depositorNames(d).join('、')}</dd>
-          <dt>実施日時 Performed at</dt><dd>${wallClock(new Date(d.performedAt), tz)}</dd>
+          <dt>実施日時 Performed at</dt><dd>${displayDateTime(new Date(d.performedAt), tz)}</dd>
           <dt>方法 Method</dt><dd>${TECHNIQUE_WORDS[d.method].ja} / ${TECHNIQUE_WORDS[d.method].en} · ${CATEGORY_WORDS[d.category].en}</dd>
           <dt>媒体 Media</dt><dd>${d.media.map((m) => m.label).join('、')}</dd>
           <dt>立会人 Witnesses</dt><dd>${record.signatures.map((s) => s.manifest.signerName).join('、')}</dd>

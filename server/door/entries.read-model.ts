@@ -1,6 +1,7 @@
 // Read model: the entry log (E6.2) with room and person names (rooms and people modules): filters,
 // keyset paging (newest first) and CSV for auditors. Writes nothing.
 import type { Knex } from 'knex';
+import { csvTimeCells, csvWord, CSV_TIME_HEADERS, type CsvLang } from '../shared/csv.js';
 import { toRfc3339 } from '../shared/time.js';
 
 export interface EntryFilters {
@@ -9,6 +10,7 @@ export interface EntryFilters {
   from?: Date | undefined;
   to?: Date | undefined;
   decision?: 'granted' | 'denied' | undefined;
+  reason?: string | undefined;
 }
 
 export interface EntryRow {
@@ -39,6 +41,7 @@ export function entriesQuery(db: Knex, f: EntryFilters) {
   if (f.from) q.where('e.at', '>=', f.from);
   if (f.to) q.where('e.at', '<', f.to);
   if (f.decision) q.where('e.decision', f.decision);
+  if (f.reason) q.where('e.reason', f.reason);
   return q;
 }
 
@@ -64,51 +67,36 @@ export function entryJson(row: EntryRow, tz: string) {
 }
 
 export const ENTRY_CSV_HEADERS = {
-  en: ['Time', 'Room', 'Person', 'Organisation', 'Direction', 'Decision', 'Reason', 'Badge presented', 'Entry ID'],
-  ja: ['日時', '部屋', '氏名', '所属', '入退', '判定', '理由', '提示された入館証', '記録ID'],
+  en: [...CSV_TIME_HEADERS.en, 'Room', 'Person', 'Organisation', 'Direction', 'Decision', 'Reason', 'Badge presented', 'Entry ID'],
+  ja: [...CSV_TIME_HEADERS.ja, '部屋', '氏名', '所属', '入退', '判定', '理由', '提示された入館証', '記録ID'],
 };
 
-const WORDS = {
-  en: { in: 'in', out: 'out', granted: 'granted', denied: 'denied' },
-  ja: { in: '入室', out: '退室', granted: '許可', denied: '拒否' },
+const DIRECTION_WORDS = { in: { ja: '入室', en: 'in' }, out: { ja: '退室', en: 'out' } };
+const DECISION_WORDS = { granted: { ja: '許可', en: 'granted' }, denied: { ja: '拒否', en: 'denied' } };
+
+/** Why a scan was refused, in words (the door's answer carries the code). */
+export const REASON_WORDS: Record<string, { ja: string; en: string }> = {
+  unknown_badge: { ja: '未登録の入館証', en: 'unknown badge' },
+  badge_revoked: { ja: '失効した入館証', en: 'badge revoked' },
+  badge_expired: { ja: '有効期限切れの入館証', en: 'badge expired' },
+  not_on_access_list: { ja: '入室許可者ではありません', en: 'not on the access list' },
+  outside_hours: { ja: '利用時間外', en: 'outside opening hours' },
+  nda_missing: { ja: '有効な秘密保持契約がありません', en: 'no valid NDA on file' },
+  training_missing: { ja: '12か月以内の教育研修の記録がありません', en: 'no training in the last 12 months' },
+  escort_required: { ja: '来訪者には室内の同行者が必要です', en: 'visitor needs a host inside' },
+  already_inside: { ja: 'すでに入室しています', en: 'already inside' },
+  not_inside: { ja: '入室の記録がありません', en: 'not inside' },
 };
 
-export const REASON_WORDS: Record<'en' | 'ja', Record<string, string>> = {
-  en: {
-    unknown_badge: 'unknown badge',
-    badge_revoked: 'badge revoked',
-    badge_expired: 'badge expired',
-    not_on_access_list: 'not on the access list',
-    outside_hours: 'outside opening hours',
-    nda_missing: 'no valid NDA on file',
-    training_missing: 'no training in the last 12 months',
-    escort_required: 'visitor needs a host inside',
-    already_inside: 'already inside',
-    not_inside: 'not inside',
-  },
-  ja: {
-    unknown_badge: '未登録の入館証',
-    badge_revoked: '失効した入館証',
-    badge_expired: '有効期限切れの入館証',
-    not_on_access_list: '入室許可者ではありません',
-    outside_hours: '利用時間外',
-    nda_missing: '有効な秘密保持契約がありません',
-    training_missing: '12か月以内の教育研修の記録がありません',
-    escort_required: '来訪者には室内の同行者が必要です',
-    already_inside: 'すでに入室しています',
-    not_inside: '入室の記録がありません',
-  },
-};
-
-export function entryCsvCells(row: EntryRow, tz: string, lang: 'en' | 'ja'): string[] {
+export function entryCsvCells(row: EntryRow, tz: string, lang: CsvLang): string[] {
   return [
-    toRfc3339(row.at, tz),
+    ...csvTimeCells(row.at, tz),
     row.room_name,
     row.person_name ?? '',
     row.org_name ?? '',
-    WORDS[lang][row.direction],
-    WORDS[lang][row.decision],
-    row.reason ? (REASON_WORDS[lang][row.reason] ?? row.reason) : '',
+    csvWord(row.direction, DIRECTION_WORDS, lang),
+    csvWord(row.decision, DECISION_WORDS, lang),
+    csvWord(row.reason, REASON_WORDS, lang),
     row.presented_hint ?? '',
     String(row.id),
   ];

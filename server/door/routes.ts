@@ -1,12 +1,12 @@
 import { z } from 'zod';
 import { defineFastRoute, defineRoute, type AnyRoute } from '../http/route.js';
-import { decodeCursor, encodeCursor, errorSchema, idSchema, limitQuery, text, timestampInput } from '../shared/schemas.js';
+import { csvLangQuery, decodeCursor, encodeCursor, errorSchema, idSchema, limitQuery, text, timestampInput } from '../shared/schemas.js';
 import QRCode from 'qrcode';
 import { toRfc3339, toRfc3339OrNull } from '../shared/time.js';
 import { getRoom } from '../rooms/service.js';
 import { ForbiddenError, ValidationError } from '../errors.js';
 import { listStations, registerStation, revokeStation, type StationRow } from './stations.js';
-import { CSV_BOM, csvLine } from '../shared/csv.js';
+import { CSV_BOM, csvHeaders, csvLine } from '../shared/csv.js';
 import { recordManualExit, recordScan } from './scan.js';
 import { DENY_REASONS } from './rules.js';
 import { afterCursor, ENTRY_CSV_HEADERS, entriesQuery, entryCsvCells, entryJson, type EntryRow } from './entries.read-model.js';
@@ -47,10 +47,11 @@ const entriesQuerySchema = z.strictObject({
   from: timestampInput.optional(),
   to: timestampInput.optional(),
   decision: z.enum(['granted', 'denied']).optional(),
+  reason: z.enum(DENY_REASONS).optional(),
   limit: limitQuery,
   cursor: z.string().max(200).optional(),
   format: z.enum(['json', 'csv']).default('json'),
-  lang: z.enum(['en', 'ja']).default('en'),
+  lang: csvLangQuery,
 });
 
 const cursorShape = z.tuple([z.iso.datetime({ offset: true }), z.string().regex(/^\d{1,19}$/)]);
@@ -190,7 +191,7 @@ export const doorRoutes: AnyRoute[] = [
   defineRoute({
     method: 'get',
     path: '/api/entries',
-    summary: 'The entry log, newest first; format=csv for all matching rows (UTF-8 with BOM, lang=ja for Japanese headers)',
+    summary: 'The entry log, newest first, by room, person, period, decision or reason; format=csv for all matching rows (UTF-8 with BOM; lang=ja|en for words, codes without)',
     tags: ['door'],
     access: 'entries:read',
     query: entriesQuerySchema,
@@ -201,7 +202,7 @@ export const doorRoutes: AnyRoute[] = [
       const tz = app.config.displayTimeZone;
       if (query.format === 'csv') {
         res.status(200).type('text/csv; charset=utf-8').set('Content-Disposition', 'attachment; filename="entries.csv"');
-        res.write(CSV_BOM + csvLine(ENTRY_CSV_HEADERS[query.lang]));
+        res.write(CSV_BOM + csvLine(csvHeaders(ENTRY_CSV_HEADERS, query.lang)));
         let last: EntryRow | null = null;
         for (;;) {
           const q = entriesQuery(db, query).limit(2000);

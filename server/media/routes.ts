@@ -3,7 +3,7 @@ import { z } from 'zod';
 import QRCode from 'qrcode';
 import { defineRoute, type AnyRoute } from '../http/route.js';
 import { decodeCursor, encodeCursor, errorSchema, idParams, idSchema, limitQuery, text } from '../shared/schemas.js';
-import { toRfc3339, wallClock } from '../shared/time.js';
+import { displayDateTime, toRfc3339 } from '../shared/time.js';
 import { html, printPage, raw } from '../shared/html.js';
 import { ValidationError } from '../errors.js';
 import { recordReadPermission, signaturesOf, signatureJson } from '../signatures/service.js';
@@ -176,7 +176,7 @@ export const mediaRoutes: AnyRoute[] = [
 <main class="a4 custody">
   <header>
     <h1>管理履歴 <span class="en">Chain of custody</span></h1>
-    <p class="sub">${m.label} · ${m.depositor_name} · 印刷 Printed ${wallClock((rows[0] as { now: Date }).now, tz)}</p>
+    <p class="sub">${m.label} · ${m.depositor_name} · 印刷 Printed ${displayDateTime((rows[0] as { now: Date }).now, tz)}</p>
   </header>
   <dl class="meta">
     <dt>媒体 Label</dt><dd>${m.label}（${KIND_WORDS[m.kind]}）</dd>
@@ -189,10 +189,10 @@ export const mediaRoutes: AnyRoute[] = [
     <tbody>${steps.map(
       (s, i) => html`<tr>
       <td>${i + 1}</td>
-      <td>${wallClock(new Date(s.at), tz)}</td>
+      <td>${displayDateTime(new Date(s.at), tz)}</td>
       <td>${ACTION_WORDS[s.action]?.ja ?? s.action}<br><span class="en">${ACTION_WORDS[s.action]?.en ?? s.action}</span>${s.record && !s.record.presenceVerified ? html`<br><span class="warn">在室未確認 presence not verified${s.record.place ? ` (${s.record.place})` : ''}</span>` : ''}</td>
       <td>${s.holder?.name ?? ''}${s.location ? ` ${s.location.name}` : ''}</td>
-      <td>${s.signatures.map((g) => html`<div>${g.signerName} — ${MEANINGS[g.meaning as keyof typeof MEANINGS]?.ja ?? g.meaning} (${wallClock(new Date(g.signedAt), tz)})</div>`)}${s.record ? html`<div class="mono small">${s.record.contentHash.slice(0, 16)}…</div>` : ''}</td>
+      <td>${s.signatures.map((g) => html`<div>${g.signerName} — ${MEANINGS[g.meaning as keyof typeof MEANINGS]?.ja ?? g.meaning} (${displayDateTime(new Date(g.signedAt), tz)})</div>`)}${s.record ? html`<div class="mono small">${s.record.contentHash.slice(0, 16)}…</div>` : ''}</td>
     </tr>`,
     )}</tbody>
   </table>

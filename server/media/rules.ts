@@ -10,16 +10,20 @@ export type MediaStatus = (typeof MEDIA_STATUSES)[number];
 
 export const CLASSIFICATIONS = ['top_secret', 'secret', 'confidential'] as const;
 
-/** Words for printed pages (Japanese / English together). */
-export const KIND_WORDS: Record<MediaKind, string> = {
-  paper: '紙 Paper',
-  usb: 'USBメモリ USB flash',
-  hdd: 'HDD',
-  ssd: 'SSD',
-  optical: '光ディスク Optical disc',
-  tape: '磁気テープ Tape',
-  other: 'その他 Other',
+/** A kind's name in each language. */
+export const KIND_NAMES: Record<MediaKind, { ja: string; en: string }> = {
+  paper: { ja: '紙', en: 'Paper' },
+  usb: { ja: 'USBメモリ', en: 'USB flash' },
+  hdd: { ja: 'HDD', en: 'HDD' },
+  ssd: { ja: 'SSD', en: 'SSD' },
+  optical: { ja: '光ディスク', en: 'Optical disc' },
+  tape: { ja: '磁気テープ', en: 'Tape' },
+  other: { ja: 'その他', en: 'Other' },
 };
+/** Words for printed pages (Japanese / English together). */
+export const KIND_WORDS = Object.fromEntries(
+  MEDIA_KINDS.map((k) => [k, KIND_NAMES[k].ja === KIND_NAMES[k].en ? KIND_NAMES[k].ja : `${KIND_NAMES[k].ja} ${KIND_NAMES[k].en}`]),
+) as Record<MediaKind, string>;
 export const STATUS_PRINT_WORDS: Record<MediaStatus, string> = {
   stored: '保管中 Stored',
   checked_out: '持出し中 Checked out',

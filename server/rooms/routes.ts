@@ -5,7 +5,7 @@ import { defineRoute, type AnyRoute } from '../http/route.js';
 import { errorSchema, idParams, idSchema, text } from '../shared/schemas.js';
 import { toRfc3339 } from '../shared/time.js';
 import { html, printPage } from '../shared/html.js';
-import { zonedParts } from '../shared/time.js';
+import { displayDateTime } from '../shared/time.js';
 import {
   createRoom,
   getRoom,
@@ -184,10 +184,6 @@ export const roomRoutes: AnyRoute[] = [
       const tz = app.config.displayTimeZone;
       const { rows } = await db.raw('SELECT now() AS now');
       const printedAt = (rows[0] as { now: Date }).now;
-      const wall = (d: Date) => {
-        const p = zonedParts(d, tz);
-        return `${p.year}-${String(p.month).padStart(2, '0')}-${String(p.day).padStart(2, '0')} ${String(p.hour).padStart(2, '0')}:${String(p.minute).padStart(2, '0')}`;
-      };
       const ja = query.lang === 'ja';
       const body = html`
 <main class="a4 muster">
@@ -196,7 +192,7 @@ export const roomRoutes: AnyRoute[] = [
     <p class="sub">${ja ? 'Evacuation list' : '避難者確認リスト'}</p>
     <dl class="meta">
       <dt>${ja ? '部屋' : 'Room'}</dt><dd>${room.name}（${room.kind === 'secure' ? (ja ? 'セキュリティ区画' : 'secure') : ja ? '応接室' : 'reception'}）</dd>
-      <dt>${ja ? '印刷日時' : 'Printed at'}</dt><dd>${wall(printedAt)} (${tz})</dd>
+      <dt>${ja ? '印刷日時' : 'Printed at'}</dt><dd>${displayDateTime(printedAt, tz)} (${tz})</dd>
       <dt>${ja ? '在室人数' : 'People inside'}</dt><dd>${people.length}</dd>
     </dl>
   </header>
@@ -205,7 +201,7 @@ export const roomRoutes: AnyRoute[] = [
       ? html`<p class="empty">${ja ? '印刷時点で在室者はいません。' : 'Nobody was inside when this list was printed.'}</p>`
       : html`<table>
     <thead><tr><th class="check">✓</th><th>#</th><th>${ja ? '氏名' : 'Name'}</th><th>${ja ? '所属' : 'Organisation'}</th><th>${ja ? '入室時刻' : 'Inside since'}</th></tr></thead>
-    <tbody>${people.map((o, i) => html`<tr><td class="check"><span class="box"></span></td><td>${i + 1}</td><td>${o.name}</td><td>${o.org_name}</td><td>${wall(o.entered_at)}</td></tr>`)}</tbody>
+    <tbody>${people.map((o, i) => html`<tr><td class="check"><span class="box"></span></td><td>${i + 1}</td><td>${o.name}</td><td>${o.org_name}</td><td>${displayDateTime(o.entered_at, tz)}</td></tr>`)}</tbody>
   </table>`
   }
   <footer>${ja ? '避難完了を確認したら ✓ を記入してください。この一覧は印刷時点の入退室記録に基づきます。' : 'Tick each person once they are accounted for. This list reflects the door log at the time of printing.'}</footer>

@@ -5,6 +5,8 @@
 // as a formula when, after any leading spaces, tabs, line breaks, no-break or ideographic spaces,
 // it starts with = + - @ or their full-width forms ＝ ＋ － ＠ (or the minus sign −) — security
 // review, finding 10. Tabs and carriage returns at the start count as well.
+import { isoUtc, spreadsheetDateTime } from './time.js';
+
 export const CSV_BOM = '\uFEFF';
 
 const LEADING_BLANKS = /^[\s\u00A0\u1680\u2000-\u200B\u2028\u2029\u202F\u205F\u3000\uFEFF]*/u;
@@ -23,4 +25,29 @@ function cell(value: string): string {
 
 export function csvLine(values: string[]): string {
   return values.map(cell).join(',') + '\r\n';
+}
+
+// Languages (issue 14, item 7): ?lang=ja|en chooses the headers and the words of the values
+// (kinds, methods, decisions, reasons); without lang, English headers and the codes themselves,
+// which stay stable for auditors' scripts.
+export type CsvLang = 'ja' | 'en' | undefined;
+
+export function csvHeaders(headers: { en: readonly string[]; ja: readonly string[] }, lang: CsvLang): string[] {
+  return [...headers[lang ?? 'en']];
+}
+
+/** A code's word in the chosen language, or the code itself without one (or when no word is known). */
+export function csvWord(code: string | null | undefined, words: Record<string, { ja: string; en: string }>, lang: CsvLang): string {
+  if (code === null || code === undefined) return '';
+  return lang ? (words[code]?.[lang] ?? code) : code;
+}
+
+/**
+ * Each time is written twice: on the site's clock as 2026-12-06 01:39:14, which Excel and
+ * LibreOffice read as a date-time in any locale, and in ISO 8601 UTC for machines.
+ */
+export const CSV_TIME_HEADERS = { en: ['Time', 'Time (UTC)'], ja: ['日時', '日時（UTC）'] } as const;
+
+export function csvTimeCells(date: Date, timeZone: string): [string, string] {
+  return [spreadsheetDateTime(date, timeZone), isoUtc(date)];
 }

@@ -45,3 +45,9 @@ export function decodeCursor(cursor: string | undefined, shape: z.ZodType): unkn
     return null;
   }
 }
+
+/** ?lang= of a CSV export: the headers' and values' language; without it, English headers and codes (issue 14). */
+export const csvLangQuery = z
+  .enum(['ja', 'en'])
+  .optional()
+  .describe('CSV only: ja or en chooses the headers and the words of the values; without it, English headers and codes (stable for scripts)');

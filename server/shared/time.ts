@@ -89,11 +89,38 @@ export function toRfc3339OrNull(date: Date | null | undefined, timeZone: string)
   return date ? toRfc3339(date, timeZone) : null;
 }
 
-/** 'YYYY-MM-DD HH:MM' on the site's wall clock, for printed pages. */
-export function wallClock(date: Date, timeZone: string, withSeconds = false): string {
+// One way of writing a time for people (issue 14, item 7), on every screen, printable and export:
+// 2026/12/06 01:39:14 on the site's clock, the same order in Japanese and English; a date that
+// stands alone carries its weekday. Excel and LibreOffice read this form as a date-time.
+
+const WEEKDAYS = { ja: ['日', '月', '火', '水', '木', '金', '土'], en: ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'] } as const;
+
+/** 2026/12/06 01:39:14 — an instant on the site's wall clock. */
+export function displayDateTime(date: Date, timeZone: string): string {
   const p = zonedParts(date, timeZone);
-  const base = `${p.year}-${pad(p.month)}-${pad(p.day)} ${pad(p.hour)}:${pad(p.minute)}`;
-  return withSeconds ? `${base}:${pad(p.second)}` : base;
+  return `${p.year}/${pad(p.month)}/${pad(p.day)} ${pad(p.hour)}:${pad(p.minute)}:${pad(p.second)}`;
+}
+
+/** 2026/12/06（日） or 2026/12/06 (Sun) — the site-local day of an instant, standing alone. */
+export function displayDate(date: Date, timeZone: string, lang: 'ja' | 'en'): string {
+  const p = zonedParts(date, timeZone);
+  const weekday = WEEKDAYS[lang][new Date(Date.UTC(p.year, p.month - 1, p.day)).getUTCDay()];
+  return `${p.year}/${pad(p.month)}/${pad(p.day)}${lang === 'ja' ? `（${weekday}）` : ` (${weekday})`}`;
+}
+
+/**
+ * 2026-12-06 01:39:14 — the site's clock in a CSV cell. The one form both spreadsheets read as a
+ * date-time whatever their locale (measured: LibreOffice reads 2026/12/06 as text unless its
+ * language is Japanese); the spreadsheet then shows it in the reader's own date style.
+ */
+export function spreadsheetDateTime(date: Date, timeZone: string): string {
+  const p = zonedParts(date, timeZone);
+  return `${p.year}-${pad(p.month)}-${pad(p.day)} ${pad(p.hour)}:${pad(p.minute)}:${pad(p.second)}`;
+}
+
+/** 2026-12-05T16:39:14Z — ISO 8601 in UTC, whole seconds, for machines (the CSVs' UTC column). */
+export function isoUtc(date: Date): string {
+  return `${date.toISOString().slice(0, 19)}Z`;
 }
 
 /** The site-local calendar day of an instant, YYYY-MM-DD. */

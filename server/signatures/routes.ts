@@ -4,7 +4,7 @@
 import { z } from 'zod';
 import { defineRoute, type AnyRoute } from '../http/route.js';
 import { errorSchema, idParams } from '../shared/schemas.js';
-import { toRfc3339, wallClock } from '../shared/time.js';
+import { displayDateTime, toRfc3339 } from '../shared/time.js';
 import { html, printPage } from '../shared/html.js';
 import { NotFoundError } from '../errors.js';
 import { getSignedRecord } from './service.js';
@@ -73,7 +73,7 @@ export const recordRoutes: AnyRoute[] = [
       };
       const facts: Array<[string, string | null]> = [
         ['記録番号 Record', record.id],
-        ['日時 Time', wallClock(record.at, tz, true)],
+        ['日時 Time', displayDateTime(record.at, tz)],
         ['場所 Where', room?.name ?? (content.place as string | null) ?? null],
         ['渡し手 From', party('from')],
         ['受け手 To', party('to')],

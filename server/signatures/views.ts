@@ -3,7 +3,7 @@
 // the presence line. What is shown is what was signed: names come from the signed content (and,
 // for records signed before names were part of it, from the journal's history), never from rows
 // that can change later (security review, findings 3 and 12).
-import { toRfc3339, wallClock } from '../shared/time.js';
+import { displayDateTime, toRfc3339 } from '../shared/time.js';
 import { html, type RawHtml } from '../shared/html.js';
 import { MEANINGS, signatureMessage } from './manifest.js';
 import { signatureJson, type StoredRecord } from './service.js';
@@ -63,7 +63,7 @@ export function signatureRows(record: StoredRecord, tz: string): RawHtml {
     <td class="signer">${signed[i]?.name ?? s.manifest.signerName}</td>
     <td>${signed[i]?.org ?? s.signerOrg}<br><span class="roles">${(signed[i]?.roles ?? s.signerRoles).map((r) => `${ROLE_WORDS[r] ?? r} ${r}`).join(' / ')}</span></td>
     <td>${MEANINGS[s.manifest.meaning]?.ja ?? ''}<br>${s.manifest.meaning}</td>
-    <td>${wallClock(new Date(s.manifest.signedAt), tz, true)}</td>
+    <td>${displayDateTime(new Date(s.manifest.signedAt), tz)}</td>
     <td class="drawn">${s.drawnImage ? html`<img alt="signature" src="${s.drawnImage}">` : '—'}</td>
   </tr>`,
   )}</tbody>

@@ -119,10 +119,14 @@ describe('GET /api/access-log', () => {
     const bytes = en.body as Buffer;
     expect([...bytes.subarray(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);
     const lines = bytes.toString('utf8').slice(1).trim().split('\r\n');
-    expect(lines[0]).toBe('Time,User ID,User name,Method,Path,Status,Outcome,Source address,Duration (ms)');
+    expect(lines[0]).toBe('Time,Time (UTC),User ID,User name,Method,Path,Status,Outcome,Source address,Duration (ms)');
+    // Without lang: codes (success / failure); times on the site's clock, then in UTC (issue 14).
+    expect(lines[1]).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ,/);
+    expect(lines.slice(1).every((l) => /,(success|failure),/.test(l))).toBe(true);
     expect(lines.length).toBeGreaterThan(5);
     const ja = await request(s.url).get('/api/access-log?format=csv&lang=ja').set(auth(adminToken));
-    expect(ja.text.replace(/^\uFEFF/, '').split('\r\n')[0]).toBe('日時,ユーザーID,ユーザー名,メソッド,パス,ステータス,結果,アクセス元,処理時間(ms)');
+    expect(ja.text.replace(/^\uFEFF/, '').split('\r\n')[0]).toBe('日時,日時（UTC）,ユーザーID,ユーザー名,メソッド,パス,ステータス,結果,アクセス元,処理時間(ms)');
+    expect(ja.text.split('\r\n').slice(1, -1).every((l) => /,(成功|失敗),/.test(l))).toBe(true);
   });
 
   it('is readable by auditors and the responsible person, not by staff or guards', async () => {

@@ -73,7 +73,8 @@ beforeAll(async () => {
     {
       mediaIds: media.map((m) => m.id),
       method: 'physical',
-      securityLevel: 'H-5',
+      // each medium's own DIN 66399 level: the hard disks H-5, the SSD E-4 (issue 14, item 6)
+      levels: media.map((m) => ({ mediumId: m.id, securityLevel: m.kind === 'ssd' ? 'E-4' : 'H-5' })),
       standard: 'NIST SP 800-88 Rev. 2 Destroy',
       technique: '穿孔後破砕 drilled then crushed',
       tool: 'HDD Punch PD-5',

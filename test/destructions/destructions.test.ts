@@ -334,6 +334,15 @@ describe('lists, CSV and the depositor summary', () => {
     const lines = csv.text.trim().split('\r\n');
     expect(lines[0]).toContain('証明書番号');
     expect(lines.some((l) => l.includes('D-CERT-HDD') && l.includes('ZC1A2B3C'))).toBe(true);
+    // Issue 14: lang=ja gives the words of the values; without lang, the codes.
+    expect(lines[0]!.replace(/^\uFEFF/, '').split(',').slice(0, 3)).toEqual(['証明書番号', '日時', '日時（UTC）']);
+    expect(lines.find((l) => l.includes('D-SSD-1'))).toContain(',SSD,,,,データ消去（上書き等）,パージ,');
+    const codes = (await site.call('get', `/api/destructions?format=csv&depositorOrgId=${site.depositorOrgId}`)).text.trim().split('\r\n');
+    expect(codes[0]!.replace(/^\uFEFF/, '').split(',').slice(0, 3)).toEqual(['certificate_no', 'Time', 'Time (UTC)']);
+    expect(codes.find((l) => l.includes('D-SSD-1'))).toMatch(/,D-SSD-1,ssd,,,,wipe,purge,.*,true,/);
+    // Each medium's own level (a USB stick E-3 and a hard disk H-5 in one destruction).
+    expect(codes.find((l) => l.includes('D-MIX-USB'))).toContain(',E-3,');
+    expect(codes.find((l) => l.includes('D-MIX-HDD'))).toContain(',H-5,');
   });
 
   it('a depositor-facing summary of a period', async () => {
@@ -364,7 +373,8 @@ describe('the public check (GET /verify/:certificateNo)', () => {
     expect(bare.headers['cache-control']).toBe('public, max-age=60');
     const json = (await request(s.url).get(`/verify/${d.certificateNo}?format=json`)).body;
     expect(json).toEqual({ certificateNo: d.certificateNo, status: 'valid', performedOn: expect.stringMatching(/^\d{4}-\d{2}-\d{2}$/), detailed: false });
-    expect(bare.text).toContain(json.performedOn);
+    // the page writes the day the one way (issue 14): 2026/12/06（日）
+    expect(bare.text).toMatch(new RegExp(`<dd>${json.performedOn.replaceAll('-', '/')}（[日月火水木金土]）</dd>`));
     expect((await request(s.url).get('/verify/2099-000001?format=json')).body).toEqual({ certificateNo: '2099-000001', status: 'not_found', performedOn: null, detailed: false });
     const missing = await request(s.url).get('/verify/2099-000001');
     expect(missing.status).toBe(200);

@@ -60,7 +60,8 @@ describe('the printed badge card (E6.3)', () => {
     expect(html).toMatch(/<div class="role">[^<]*責任者[^<]*<\/div>/);
     expect(html).toMatch(/<div class="role">[^<]*担当者[^<]*<\/div>/);
     const validFrom = tokyoDate(new Date());
-    expect(html).toContain(`有効期間 Valid: ${validFrom} – 2030/03/31`);
+    // a date standing alone carries its weekday (issue 14, item 7)
+    expect(html).toMatch(new RegExp(`有効期間 Valid: ${validFrom}（[日月火水木金土]） – 2030/03/31（日）`));
     expect(html).toMatch(/<div class="qr"><svg[^>]*>/);
     expect(html).toContain('<link rel="stylesheet" href="/assets/print.css">');
     expect(html).toContain('IC …5566');

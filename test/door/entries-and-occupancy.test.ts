@@ -271,21 +271,28 @@ describe('GET /api/entries?format=csv', () => {
     await scan(room, p.badge); // denied nda_missing (a visitor company's person in a secure room)
   });
 
-  it('UTF-8 with BOM, CRLF, English headers, one row per entry', async () => {
+  it('UTF-8 with BOM, CRLF, English headers and codes without lang, one row per entry', async () => {
     const { res, bytes } = await csv({ roomId: room });
     expect(res.headers['content-type']).toMatch(/^text\/csv; charset=utf-8/);
     expect(res.headers['content-disposition']).toMatch(/attachment; filename="entries\.csv"/);
     expect([...bytes.subarray(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);
     const text = bytes.toString('utf8');
-    expect(text.startsWith('\uFEFFTime,Room,Person,Organisation,Direction,Decision,Reason,Badge presented,Entry ID\r\n')).toBe(true);
+    expect(text.startsWith('\uFEFFTime,Time (UTC),Room,Person,Organisation,Direction,Decision,Reason,Badge presented,Entry ID\r\n')).toBe(true);
     const rows = parseCsv(text.slice(1));
-    expect(rows[0]).toEqual(['Time', 'Room', 'Person', 'Organisation', 'Direction', 'Decision', 'Reason', 'Badge presented', 'Entry ID']);
     expect(rows).toHaveLength(1 + 3);
     const json = (await entries({ roomId: room })).items;
-    expect(rows.slice(1).map((r) => r[8])).toEqual(json.map((e) => e.id));
-    expect(rows.slice(1).map((r) => r[0])).toEqual(json.map((e) => e.at));
-    expect(rows.slice(1).map((r) => `${r[4]}/${r[5]}`)).toEqual(['in/denied', 'out/granted', 'in/granted']);
-    expect(rows[1]![6]).toBe('no valid NDA on file');
+    expect(rows.slice(1).map((r) => r[9])).toEqual(json.map((e) => e.id));
+    // Issue 14: the site's clock as 2026-12-06 01:39:14 (a spreadsheet's date-time), then ISO 8601 UTC.
+    expect(rows.slice(1).map((r) => r[0])).toEqual(json.map((e) => e.at.slice(0, 19).replace('T', ' ')));
+    expect(rows.slice(1).map((r) => r[1])).toEqual(json.map((e) => `${new Date(e.at).toISOString().slice(0, 19)}Z`));
+    expect(rows.slice(1).map((r) => `${r[5]}/${r[6]}`)).toEqual(['in/denied', 'out/granted', 'in/granted']);
+    expect(rows[1]![7]).toBe('nda_missing'); // the code: stable for auditors' scripts
+  });
+
+  it('lang=en: English words for the values', async () => {
+    const rows = parseCsv((await csv({ roomId: room, lang: 'en' })).bytes.toString('utf8').slice(1));
+    expect(rows[0]![0]).toBe('Time');
+    expect(rows[1]![7]).toBe('no valid NDA on file');
   });
 
   it('lang=ja: Japanese headers and words (入室/退室/許可/拒否) and reasons', async () => {
@@ -293,9 +300,15 @@ describe('GET /api/entries?format=csv', () => {
     const text = bytes.toString('utf8');
     expect(text.charCodeAt(0)).toBe(0xfeff);
     const rows = parseCsv(text.slice(1));
-    expect(rows[0]).toEqual(['日時', '部屋', '氏名', '所属', '入退', '判定', '理由', '提示された入館証', '記録ID']);
-    expect(rows.slice(1).map((r) => `${r[4]}/${r[5]}`)).toEqual(['入室/拒否', '退室/許可', '入室/許可']);
-    expect(rows[1]![6]).toBe('有効な秘密保持契約がありません');
+    expect(rows[0]).toEqual(['日時', '日時（UTC）', '部屋', '氏名', '所属', '入退', '判定', '理由', '提示された入館証', '記録ID']);
+    expect(rows.slice(1).map((r) => `${r[5]}/${r[6]}`)).toEqual(['入室/拒否', '退室/許可', '入室/許可']);
+    expect(rows[1]![7]).toBe('有効な秘密保持契約がありません');
+  });
+
+  it('filters by reason (the audit tab)', async () => {
+    const only = await entries({ roomId: room, reason: 'nda_missing' });
+    expect(only.items.map((e) => e.reason)).toEqual(['nda_missing']);
+    expect((await request(s.url).get('/api/entries').query({ reason: 'bogus' }).set(auth())).status).toBe(400);
   });
 
   it('a cell starting with = + - @ is neutralised (no formula runs in Excel)', async () => {
@@ -303,10 +316,10 @@ describe('GET /api/entries?format=csv', () => {
       const rows = parseCsv((await csv({ roomId: room, lang })).bytes.toString('utf8').slice(1));
       for (const row of rows) for (const cell of row) expect(cell, `cell ${JSON.stringify(cell)}`).not.toMatch(/^[=+\-@\t\r]/);
       const data = rows.slice(1);
-      expect(data[0]![1]).toBe(`'${HOSTILE_ROOM}`);
-      expect(data[0]![2]).toBe(`'${HOSTILE_PERSON}`);
-      expect(data[0]![3]).toBe(`'${HOSTILE_ORG}`);
-      expect(data[1]![2]).toBe(`'${MINUS_PERSON}`);
+      expect(data[0]![2]).toBe(`'${HOSTILE_ROOM}`);
+      expect(data[0]![3]).toBe(`'${HOSTILE_PERSON}`);
+      expect(data[0]![4]).toBe(`'${HOSTILE_ORG}`);
+      expect(data[1]![3]).toBe(`'${MINUS_PERSON}`);
     }
   });
 
@@ -373,7 +386,7 @@ describe('occupancy (E1.6) and the muster list (E9.1)', () => {
     expect(html).toContain('避難 二郎');
     expect(html).not.toContain('済子');
     expect(html).toMatch(/<dt>在室人数<\/dt><dd>2<\/dd>/);
-    const printed = /<dt>印刷日時<\/dt><dd>(\d{4})-(\d{2})-(\d{2}) (\d{2}):(\d{2}) \(Asia\/Tokyo\)<\/dd>/.exec(html);
+    const printed = /<dt>印刷日時<\/dt><dd>(\d{4})\/(\d{2})\/(\d{2}) (\d{2}):(\d{2}):\d{2} \(Asia\/Tokyo\)<\/dd>/.exec(html);
     expect(printed).not.toBeNull();
     const [, y, mo, d, h, mi] = printed!.map(Number);
     const printedAt = Date.UTC(y!, mo! - 1, d!, h! - 9, mi!);

@@ -1,7 +1,7 @@
 // Wall-clock times in the site's zone (server/shared/time.ts): the quarter-hour offset cache must
 // give exactly what Intl gives, across daylight-saving transitions and odd offsets.
 import { describe, expect, it } from 'vitest';
-import { toRfc3339, zonedParts } from '../../server/shared/time.js';
+import { displayDate, displayDateTime, isoUtc, toRfc3339, zonedParts } from '../../server/shared/time.js';
 
 const formats = new Map<string, Intl.DateTimeFormat>();
 function intlParts(date: Date, timeZone: string) {
@@ -55,5 +55,23 @@ describe('zonedParts', () => {
     expect(toRfc3339(new Date('2026-03-08T07:00:00.000Z'), 'America/New_York')).toBe('2026-03-08T03:00:00.000-04:00');
     expect(toRfc3339(new Date('2026-06-01T00:00:00.000Z'), 'Asia/Kathmandu')).toBe('2026-06-01T05:45:00.000+05:45');
     expect(toRfc3339(new Date('1850-06-01T00:00:00.000Z'), 'UTC')).toBe('1850-06-01T00:00:00.000+00:00');
+  });
+
+  it('one way of writing a time for people (issue 14): 2026/12/06 01:39:14 on the site\'s clock', () => {
+    const at = new Date('2026-12-05T16:39:14.987Z');
+    expect(displayDateTime(at, 'Asia/Tokyo')).toBe('2026/12/06 01:39:14');
+    expect(displayDateTime(at, 'UTC')).toBe('2026/12/05 16:39:14');
+    expect(displayDateTime(new Date('2026-01-01T00:00:00Z'), 'America/New_York')).toBe('2025/12/31 19:00:00');
+  });
+
+  it('a date standing alone carries its weekday, in the page\'s language', () => {
+    const at = new Date('2026-12-05T16:39:14Z'); // Sunday 6 December in Tokyo, Saturday in UTC
+    expect(displayDate(at, 'Asia/Tokyo', 'ja')).toBe('2026/12/06（日）');
+    expect(displayDate(at, 'Asia/Tokyo', 'en')).toBe('2026/12/06 (Sun)');
+    expect(displayDate(at, 'UTC', 'ja')).toBe('2026/12/05（土）');
+  });
+
+  it('ISO 8601 UTC to the second for machines', () => {
+    expect(isoUtc(new Date('2026-12-05T16:39:14.987Z'))).toBe('2026-12-05T16:39:14Z');
   });
 });
