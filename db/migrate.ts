@@ -12,6 +12,7 @@ import * as m0008 from './migrations/0008_site.js';
 import * as m0009 from './migrations/0009_door_stations.js';
 import * as m0010 from './migrations/0010_print_links.js';
 import * as m0011 from './migrations/0011_destruction_levels.js';
+import * as m0012 from './migrations/0012_find_people_and_media.js';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -30,6 +31,7 @@ const migrations: Array<[string, Migration]> = [
   ['0009_door_stations', m0009],
   ['0010_print_links', m0010],
   ['0011_destruction_levels', m0011],
+  ['0012_find_people_and_media', m0012],
 ];
 
 const source: Knex.MigrationSource<string> = {

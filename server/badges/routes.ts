@@ -8,7 +8,7 @@ import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '.
 import { getPerson } from '../people/service.js';
 import { hasValidConsent } from '../people/records.js';
 import { badgeTokenFor } from './tokens.js';
-import { issueBadge, listBadgeEvents, recordCardPrinted, revokeBadge, REVOKE_REASONS } from './service.js';
+import { identifyBadge, issueBadge, listBadgeEvents, recordCardPrinted, revokeBadge, REVOKE_REASONS } from './service.js';
 import { badgeCard, badgesQuery, type BadgeListRow } from './badges.read-model.js';
 import { badgeEventSchema, badgeSchema, newPinInput } from './schemas.js';
 import { badgeJson, ROLE_LABELS } from './views.js';
@@ -80,6 +80,26 @@ export const badgeRoutes: AnyRoute[] = [
     handler: async ({ app, body, req }) => {
       await enforceRate(app, { bucket: 'pin_change', limit: app.config.signinRatePerMinute, windowSeconds: 60 }, clientIp(req), 'Too many PIN changes from this address. Try again shortly.');
       return { json: await changePin(app, body) };
+    },
+  }),
+  defineRoute({
+    method: 'post',
+    path: '/api/badges/identify',
+    summary: 'Whose badge is this? For scan-first forms: a badge scanned into a person field names its holder',
+    description:
+      'Answers only for a badge that is valid now and whose holder has not left. Nothing is signed by it: a signature still needs the holder\'s PIN. ' +
+      'POST so that the badge token never appears in an address or the access log.',
+    tags: ['badges'],
+    access: 'people:read',
+    body: z.strictObject({ badge: badgeInput }),
+    responses: {
+      200: { description: 'The holder', schema: z.object({ badgeId: z.string(), person: z.object({ id: z.string(), name: z.string(), orgName: z.string(), roles: z.array(z.string()) }) }) },
+      404: error('Unknown badge'),
+      409: error('badge_revoked, badge_expired, badge_not_yet_valid or person_left'),
+    },
+    handler: async ({ app, db, body }) => {
+      const { badgeId, person } = await identifyBadge(app, db, body.badge);
+      return { json: { badgeId, person: { id: person.id, name: person.name, orgName: person.org_name, roles: person.roles } } };
     },
   }),
   defineRoute({

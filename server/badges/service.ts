@@ -6,6 +6,7 @@ import { appendJournal } from '../journal/journal.js';
 import { hashPin, verifyPin } from '../shared/secret-hash.js';
 import { PIN_INPUT, PIN_MIN_DIGITS, pinViolations } from './pin-rules.js';
 import { unseenBadgeEvents, type BadgeEventRow } from './badges.read-model.js';
+import { personFacts, type PersonFacts } from './holders.read-model.js';
 
 export { listBadgeEvents, type BadgeEventRow } from './badges.read-model.js';
 import { badgeTokenFor, cardUidDigest, looksLikeBadgeToken, newBadgeNonce, normaliseCardUid, tokenDigest } from './tokens.js';
@@ -135,6 +136,21 @@ export function badgeState(badge: BadgeRow, now: Date): BadgeState {
   if (badge.valid_from > now) return 'not_yet_valid';
   if (badge.valid_until && badge.valid_until <= now) return 'expired';
   return 'valid';
+}
+
+/**
+ * Scan-first forms (issue 14, item 3): whose badge was just scanned into a person field. Only a
+ * badge that opens doors now names its holder; the PIN is still what proves the holder signs.
+ */
+export async function identifyBadge(app: AppContext, db: Knex, presented: string): Promise<{ badgeId: string; person: PersonFacts }> {
+  const badge = await findPresentedBadge(app, db, presented);
+  if (!badge) throw new NotFoundError('badge', 'This badge is not known.');
+  const { rows } = await db.raw('SELECT now() AS now'); // the database's clock, one for every server
+  const state = badgeState(badge, (rows as Array<{ now: Date }>)[0]!.now);
+  if (state !== 'valid') throw new ConflictError(`badge_${state}`, `This badge is ${state.replace(/_/g, ' ')}.`);
+  const person = await personFacts(db, badge.person_id);
+  if (person.left_at) throw new ConflictError('person_left', 'The holder of this badge has left.');
+  return { badgeId: badge.id, person };
 }
 
 export const REVOKE_REASONS = ['lost', 'returned', 'left', 'other'] as const;

@@ -4,6 +4,9 @@ import { defineRoute, type AnyRoute } from '../http/route.js';
 import { verifyJournal } from '../journal/verify.js';
 import { verifyDeep } from './deep-verify.js';
 
+/** The reader of a progress stream went away. */
+class StreamClosed extends Error {}
+
 const badEntrySchema = z.object({ chain: z.string(), seq: z.number().int(), reason: z.string(), message: z.string() });
 
 export const integrityRoutes: AnyRoute[] = [
@@ -16,7 +19,13 @@ export const integrityRoutes: AnyRoute[] = [
       'then compares every destruction\'s rows with its signed record; the first difference is named in firstDifference.',
     tags: ['journal'],
     access: 'journal:read',
-    query: z.strictObject({ deep: z.enum(['true', 'false']).default('false') }),
+    query: z.strictObject({
+      deep: z.enum(['true', 'false']).default('false'),
+      format: z
+        .enum(['json', 'ndjson'])
+        .default('json')
+        .describe('ndjson: one JSON line per step as it goes — {"type":"progress","phase":"journal","checked","total"} (phases journal, signed_records, destructions) — then {"type":"result", ...the result}'),
+    }),
     responses: {
       200: {
         description: 'Result: { ok, entries, head } or { ok: false, firstBadEntry | firstDifference }',
@@ -27,6 +36,33 @@ export const integrityRoutes: AnyRoute[] = [
         ]),
       },
     },
-    handler: async ({ app, db, query }) => ({ json: query.deep === 'true' ? await verifyDeep(db, app.secrets.signing) : await verifyJournal(db, app.secrets.signing) }),
+    handler: async ({ app, db, query, res, req }) => {
+      const deep = query.deep === 'true';
+      if (query.format === 'json') return { json: deep ? await verifyDeep(db, app.secrets.signing) : await verifyJournal(db, app.secrets.signing) };
+      // A progress bar for a long check (issue 14, item 4): lines as the walk goes, the result last.
+      // A reader that goes away stops the walk at its next step.
+      let gone = false;
+      req.on('close', () => {
+        gone = !res.writableFinished;
+      });
+      res.status(200).type('application/x-ndjson; charset=utf-8').set({ 'Cache-Control': 'no-store', 'X-Accel-Buffering': 'no' });
+      res.flushHeaders();
+      const line = (value: unknown) => {
+        if (gone) throw new StreamClosed();
+        res.write(`${JSON.stringify(value)}\n`);
+      };
+      try {
+        const options = {
+          onProgress: (checked: number, total: number) => line({ type: 'progress', phase: 'journal', checked, total }),
+          onTableProgress: (phase: string, checked: number) => line({ type: 'progress', phase, checked, total: null }),
+        };
+        const result = deep ? await verifyDeep(db, app.secrets.signing, options) : await verifyJournal(db, app.secrets.signing, options);
+        line({ type: 'result', ...result });
+      } catch (err) {
+        if (!(err instanceof StreamClosed)) throw err;
+      }
+      res.end();
+      return undefined;
+    },
   }),
 ];

@@ -53,6 +53,7 @@ export async function verifyJournal(db: Knex, keys: SigningKeys | null, options:
   }>;
   const limit = new Map(totals.map((t) => [t.chain, Number(t.max)]));
   const total = totals.reduce((sum, t) => sum + Number(t.count), 0);
+  options.onProgress?.(0, total);
 
   const storedCheckpoints = (await db('journal_checkpoints').orderBy('id')) as Array<Record<string, unknown>>;
   // Each checkpoint with the key that must have signed it: the server's for its own, the given one for external ones.

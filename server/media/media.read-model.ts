@@ -2,6 +2,7 @@
 // depositor (people module), holder and current location — and the chain of custody with each
 // step's signed record (signatures module). Writes nothing.
 import type { Knex } from 'knex';
+import { foldedContains } from '../shared/search.js';
 import { NotFoundError } from '../errors.js';
 import type { MediaKind, MediaStatus } from './rules.js';
 
@@ -88,12 +89,16 @@ export interface MediaFilter {
   holderPersonId?: string | undefined;
   depositorOrgId?: string | undefined;
   label?: string | undefined;
+  q?: string | undefined;
+  sort?: 'newest' | 'label' | undefined;
 }
 
 export async function listMedia(db: Knex, filter: MediaFilter, limit: number, after: [string, string] | null): Promise<MediumRow[]> {
-  const q = mediaQuery(db)
-    .orderBy([{ column: 'm.created_at', order: 'desc' }, { column: 'm.id', order: 'desc' }])
-    .limit(limit + 1);
+  const byLabel = filter.sort === 'label';
+  const q = mediaQuery(db).limit(limit + 1);
+  // By label in byte order (COLLATE "C"), the same on PostgreSQL and PGlite whatever the collation.
+  if (byLabel) q.orderByRaw('lower(m.label) COLLATE "C", m.id');
+  else q.orderBy([{ column: 'm.created_at', order: 'desc' }, { column: 'm.id', order: 'desc' }]);
   if (filter.status) q.where('m.status', filter.status);
   if (filter.locationId) q.where('m.location_id', filter.locationId);
   if (filter.roomId) q.where('hl.room_id', filter.roomId);
@@ -101,7 +106,9 @@ export async function listMedia(db: Knex, filter: MediaFilter, limit: number, af
   if (filter.depositorOrgId) q.where('m.depositor_org_id', filter.depositorOrgId);
   // Labels are typed at the desk: matched without regard to case.
   if (filter.label) q.whereRaw('lower(m.label) = lower(?)', [filter.label]);
-  if (after) q.whereRaw('(m.created_at, m.id) < (?::timestamptz, ?::uuid)', after);
+  if (filter.q) q.where(foldedContains(db, 'm.label', filter.q));
+  if (after && byLabel) q.whereRaw('(lower(m.label) COLLATE "C", m.id) > (lower(?) COLLATE "C", ?::uuid)', after);
+  else if (after) q.whereRaw('(m.created_at, m.id) < (?::timestamptz, ?::uuid)', after);
   return (await q) as MediumRow[];
 }
 

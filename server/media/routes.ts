@@ -65,6 +65,8 @@ const mediaQuerySchema = z.strictObject({
   holderPersonId: idSchema.optional(),
   depositorOrgId: idSchema.optional(),
   label: z.string().trim().min(1).max(80).optional(),
+  q: z.string().trim().min(1).max(80).optional().describe('The label contains this (case, width and spaces do not matter)'),
+  sort: z.enum(['newest', 'label']).default('newest').describe('newest first, or by label (A→Z, byte order)'),
   limit: limitQuery,
   cursor: z.string().max(200).optional(),
 });
@@ -117,21 +119,26 @@ export const mediaRoutes: AnyRoute[] = [
   defineRoute({
     method: 'get',
     path: '/api/media',
-    summary: 'Media, newest first, by status, location, room, holder, depositor or exact label',
+    summary: 'Media, newest first or by label; by status, location, room, holder, depositor, exact label or a part of it (q)',
     tags: ['media'],
     access: 'media:read',
     query: mediaQuerySchema,
     responses: { 200: { description: 'Media', schema: z.object({ items: z.array(mediumSchema), nextCursor: z.string().nullable() }) }, 400: error('Invalid filter or cursor') },
     handler: async ({ app, db, query }) => {
-      const after = decodeCursor(query.cursor, z.tuple([z.iso.datetime({ offset: true }), idSchema]));
-      if (query.cursor && !after) throw new ValidationError('The cursor is not valid.', [{ field: 'query.cursor', code: 'invalid_cursor', message: 'not a cursor from this list' }]);
-      const rows = await listMedia(db, query, query.limit, after as [string, string] | null);
+      // A cursor carries its order's key: the time for newest first, the label for by label.
+      const decoded =
+        query.sort === 'label'
+          ? decodeCursor(query.cursor, z.tuple([z.literal('label'), z.string().max(200), idSchema]))?.slice(1)
+          : decodeCursor(query.cursor, z.tuple([z.iso.datetime({ offset: true }), idSchema]));
+      if (query.cursor && !decoded) throw new ValidationError('The cursor is not valid.', [{ field: 'query.cursor', code: 'invalid_cursor', message: 'not a cursor from this list' }]);
+      const rows = await listMedia(db, query, query.limit, (decoded ?? null) as [string, string] | null);
       const page = rows.slice(0, query.limit);
       const last = page[page.length - 1];
+      const key = (m: (typeof page)[number]) => (query.sort === 'label' ? ['label', m.label, m.id] : [m.created_at.toISOString(), m.id]);
       return {
         json: {
           items: page.map((m) => mediumJson(m, app.config.displayTimeZone)),
-          nextCursor: rows.length > query.limit && last ? encodeCursor([last.created_at.toISOString(), last.id]) : null,
+          nextCursor: rows.length > query.limit && last ? encodeCursor(key(last)) : null,
         },
       };
     },

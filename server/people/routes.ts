@@ -4,8 +4,9 @@ import { decodeCursor, encodeCursor, errorSchema, idParams, idSchema, limitQuery
 import { ValidationError } from '../errors.js';
 import { ROLES, rolesAllow } from '../auth/permissions.js';
 import { passwordInputSchema, usernameSchema } from '../auth/accounts.js';
-import { assertMayGrantRoles, createOrg, createPerson, getOrg, getPerson, listAppointments, listOrgs, listPeople, ORG_KINDS, orgJson, personJson, setOrgApproval, setRoles } from './service.js';
+import { assertMayGrantRoles, createOrg, createPerson, getOrg, getPerson, listAppointments, listOrgs, listPeople, ORG_KINDS, orgJson, personJson, setOrgApproval, setReading, setRoles } from './service.js';
 import { orgSchema, personSchema } from './schemas.js';
+import { READING_PATTERN } from './rules.js';
 import { hasValidConsent, listNdas, listTrainings, ndaJson, recordConsent, recordNda, recordTraining, trainingJson } from './records.js';
 import { acknowledgeNotification, listNotifications, notificationJson } from './notifications.js';
 import { timestampInput } from '../shared/schemas.js';
@@ -27,6 +28,9 @@ function page<T extends { id: string }>(rows: T[], limit: number) {
   const items = rows.slice(0, limit);
   return { items, nextCursor: rows.length > limit ? encodeCursor([items[items.length - 1]!.id]) : null };
 }
+
+/** Furigana: kana or Latin letters; stored in katakana. */
+const readingInput = text(200).refine((r) => READING_PATTERN.test(r.normalize('NFKC')), 'kana or Latin letters only');
 
 const isoDate = z.iso.date().refine((d) => d >= '1900-01-01' && d <= '2100-12-31', 'out of range');
 
@@ -89,6 +93,7 @@ export const peopleRoutes: AnyRoute[] = [
     access: 'people:write',
     body: z.strictObject({
       name: text(200),
+      reading: readingInput.optional(),
       orgId: idSchema,
       roles: z.array(z.enum(ROLES)).min(1).max(ROLES.length).refine((r) => new Set(r).size === r.length, 'roles must not repeat'),
       email: z.email().max(254).optional(),
@@ -111,13 +116,19 @@ export const peopleRoutes: AnyRoute[] = [
   defineRoute({
     method: 'get',
     path: '/api/people',
-    summary: 'People, newest first',
+    summary: 'People, newest first; for pickers, by name / reading / organisation (q), role, presence in a room, and not left',
     tags: ['people'],
     access: 'people:read',
-    query: listQuery.extend({ orgId: idSchema.optional() }),
+    query: listQuery.extend({
+      orgId: idSchema.optional(),
+      q: z.string().trim().min(1).max(100).optional().describe('Name, reading (furigana) or organisation contains this; case, width, hiragana/katakana and spaces do not matter'),
+      role: z.enum(ROLES).optional(),
+      insideRoomId: idSchema.optional().describe('Only people inside this room now'),
+      active: z.enum(['true', 'false']).optional().describe('true: only people who have not left'),
+    }),
     responses: { 200: { description: 'A page', schema: z.object({ items: z.array(personSchema), nextCursor: z.string().nullable() }) } },
     handler: async ({ app, db, query, actor }) => {
-      const rows = await listPeople(db, query.limit, afterFromCursor(query.cursor), query.orgId);
+      const rows = await listPeople(db, query.limit, afterFromCursor(query.cursor), { ...query, active: query.active === 'true' });
       const { items, nextCursor } = page(rows, query.limit);
       const personal = rolesAllow(actor!.roles, 'people:personal');
       return { json: { items: items.map((r) => personJson(r, app.config.displayTimeZone, personal)), nextCursor } };
@@ -132,6 +143,17 @@ export const peopleRoutes: AnyRoute[] = [
     params: idParams,
     responses: { 200: { description: 'Found', schema: personSchema }, 404: error('Unknown id') },
     handler: async ({ app, db, params, actor }) => ({ json: personJson(await getPerson(db, params.id), app.config.displayTimeZone, rolesAllow(actor!.roles, 'people:personal')) }),
+  }),
+  defineRoute({
+    method: 'patch',
+    path: '/api/people/:id',
+    summary: "Set or correct a person's reading (furigana); null clears it",
+    tags: ['people'],
+    access: 'people:write',
+    params: idParams,
+    body: z.strictObject({ reading: readingInput.nullable() }),
+    responses: { 200: { description: 'Updated', schema: personSchema }, 400: error('Invalid'), 404: error('Unknown id') },
+    handler: async ({ app, db, params, body, actor }) => ({ json: personJson(await setReading(db, params.id, body.reading, actor!.accountId), app.config.displayTimeZone, rolesAllow(actor!.roles, 'people:personal')) }),
   }),
   defineRoute({
     method: 'put',

@@ -10,6 +10,7 @@ export const personSchema = z
   .object({
     id: z.string(),
     name: z.string(),
+    reading: z.string().nullable().describe('Furigana, in katakana (pickers search by it)'),
     orgId: z.string(),
     orgName: z.string(),
     orgKind: z.enum(ORG_KINDS),

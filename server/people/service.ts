@@ -6,7 +6,7 @@ import { appendJournal } from '../journal/journal.js';
 import { createAccount } from '../auth/accounts.js';
 import { toRfc3339, toRfc3339OrNull } from '../shared/time.js';
 
-import type { OrgKind } from './rules.js';
+import { normaliseReading, type OrgKind } from './rules.js';
 
 export { ORG_KINDS, type OrgKind } from './rules.js';
 
@@ -78,6 +78,7 @@ export function personJson(row: PersonRow, tz: string, personal = true) {
   return {
     id: row.id,
     name: row.name,
+    reading: row.reading,
     orgId: row.org_id,
     orgName: row.org_name,
     orgKind: row.org_kind,
@@ -95,6 +96,7 @@ export { getPerson, listPeople, type PersonRow } from './people.read-model.js';
 
 export interface CreatePersonInput {
   name: string;
+  reading?: string | undefined;
   orgId: string;
   roles: string[];
   email?: string | undefined;
@@ -126,6 +128,7 @@ export async function createPerson(app: AppContext, trx: Knex, input: CreatePers
   const [row] = (await trx('people')
     .insert({
       name: input.name,
+      reading: input.reading === undefined ? null : normaliseReading(input.reading),
       org_id: input.orgId,
       roles: input.roles,
       email: input.email ?? null,
@@ -137,7 +140,7 @@ export async function createPerson(app: AppContext, trx: Knex, input: CreatePers
     actor,
     action: 'people.created',
     subject: `person:${row!.id}`,
-    payload: { name: input.name, orgId: input.orgId, roles: input.roles },
+    payload: { name: input.name, orgId: input.orgId, roles: input.roles, ...(input.reading !== undefined ? { reading: normaliseReading(input.reading) } : {}) },
   });
   // E1.1: the appointment history starts with the roles given at registration.
   await recordAppointments(trx, row!.id, input.roles, 'appointed', actor, actorPersonId, null);
@@ -158,6 +161,16 @@ export async function setRoles(trx: Knex, personId: string, roles: string[], not
   await recordAppointments(trx, personId, added, 'appointed', actor.accountId, actor.personId, note);
   await recordAppointments(trx, personId, removed, 'dismissed', actor.accountId, actor.personId, note);
   await appendJournal(trx, { actor: actor.accountId, action: 'people.roles_changed', subject: `person:${personId}`, payload: { added, removed, roles, note } });
+  return getPerson(trx, personId);
+}
+
+/** A person's reading (furigana) set or corrected; journaled. */
+export async function setReading(trx: Knex, personId: string, reading: string | null, actor: string): Promise<PersonRow> {
+  const person = await getPerson(trx, personId);
+  const next = reading === null ? null : normaliseReading(reading);
+  if (next === person.reading) return person;
+  await trx('people').where({ id: personId }).update({ reading: next });
+  await appendJournal(trx, { actor, action: 'people.reading_changed', subject: `person:${personId}`, payload: { reading: next } });
   return getPerson(trx, personId);
 }
 

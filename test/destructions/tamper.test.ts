@@ -106,6 +106,15 @@ describe('finding 3: rows changed behind the application\'s back', () => {
     expect(deep).toMatchObject({ ok: false, firstDifference: { check: 'destructions', message: expect.stringContaining(d.certificateNo) } });
     const api = await site.ok('get', '/api/journal/verify?deep=true', undefined, 200);
     expect(api).toMatchObject({ ok: false, firstDifference: { check: 'destructions' } });
+    // The same check as a progress stream (the audit tab's progress bar): steps, then the result.
+    const stream = await site.call('get', '/api/journal/verify?deep=true&format=ndjson');
+    expect(stream.status).toBe(200);
+    expect(stream.headers['content-type']).toMatch(/^application\/x-ndjson/);
+    const lines = stream.text.trim().split('\n').map((l: string) => JSON.parse(l));
+    const total = (await knex()('journal_entries').count({ n: '*' }))[0]!.n;
+    expect(lines[0]).toEqual({ type: 'progress', phase: 'journal', checked: 0, total: Number(total) });
+    expect(lines.some((l: { phase?: string }) => l.phase === 'signed_records')).toBe(true);
+    expect(lines.at(-1)).toMatchObject({ type: 'result', ok: false, firstDifference: { check: 'destructions' } });
     // The journal itself is intact: only the deep check finds this.
     expect((await site.ok('get', '/api/journal/verify', undefined, 200)).ok).toBe(true);
 
