@@ -92,6 +92,8 @@ async function main(argv: string[]): Promise<number> {
         throw err;
       }
       ctx.logger.info({ url: running.url, database: ctx.db.kind }, `Tachiai is serving on ${running.url}`);
+      const { needsFirstAdministrator, firstAdministratorHint } = await import('../server/setup/first-admin.js');
+      if (await needsFirstAdministrator(ctx.db.knex)) console.error(firstAdministratorHint(ctx.db.kind));
       // Fix: stop() waits for every open connection, and a live entry feed (server-sent events)
       // stays open until its session ends: SIGTERM hung for minutes (and a container manager
       // then kills the process with the embedded database open). Requests under way get a

@@ -60,3 +60,14 @@ export async function listPeople(db: Knex, limit: number, after: string | null, 
   if (after) q.whereRaw('(p.created_at, p.id) < (SELECT created_at, id FROM people WHERE id = ?)', [after]);
   return (await q) as PersonRow[];
 }
+
+/** How many administrators can sign in: people with the admin role and an account, who have not left. */
+export async function countAdministrators(db: Knex): Promise<number> {
+  const row = (await db('people as p')
+    .join('accounts as a', 'a.person_id', 'p.id')
+    .whereRaw("'admin' = ANY(p.roles)")
+    .whereNull('p.left_at')
+    .count({ n: '*' })
+    .first()) as { n: string | number } | undefined;
+  return Number(row?.n ?? 0);
+}

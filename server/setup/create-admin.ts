@@ -6,6 +6,11 @@ import type { AppContext } from '../context.js';
 import { issueBadge } from '../badges/service.js';
 import { randomPin, setPinFromCommandLine } from '../badges/pins.js';
 import { createOrg, createPerson, findOrgByName } from '../people/service.js';
+import { DEFAULT_SITE_NAMES, siteOf, type Site } from '../system/site.js';
+
+function defaultOperatorName(site: Site): string {
+  return site.nameJa === DEFAULT_SITE_NAMES.ja ? '立会い 運用組織' : site.nameJa;
+}
 
 export interface CreateAdminInput {
   username: string;
@@ -24,7 +29,9 @@ export async function createAdmin(ctx: AppContext, input: CreateAdminInput): Pro
   const actor = 'cli:create-admin';
   const badgePin = randomPin(crypto.randomInt);
   return ctx.db.knex.transaction(async (trx) => {
-    const orgName = input.orgName ?? 'Tachiai operator';
+    // Without --org, the operating organisation is named in the site's language (issue 14: Japanese
+    // first, like the screens and printouts): the site's Japanese name once it is configured.
+    const orgName = input.orgName ?? defaultOperatorName(await siteOf(ctx));
     const org = (await findOrgByName(trx, orgName, 'contractor')) ?? (await createOrg(trx, { name: orgName, kind: 'contractor' }, actor));
     const person = await createPerson(ctx, trx, { name: input.name, orgId: org.id, roles: ['admin'], account: { username: input.username, password: input.password } }, actor);
     const badge = await issueBadge(ctx, trx, { personId: person.id, actor, actorPersonId: null });

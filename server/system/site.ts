@@ -21,7 +21,7 @@ interface SiteRow {
   name_en: string;
 }
 
-const DEFAULT_NAMES = { ja: '立会い 管理拠点', en: 'Tachiai site' };
+export const DEFAULT_SITE_NAMES = { ja: '立会い 管理拠点', en: 'Tachiai site' };
 
 /**
  * The site row, made on first start (under a lock, so several servers starting at once agree).
@@ -34,8 +34,8 @@ export async function ensureSite(knex: Knex, config: Pick<Config, 'siteId' | 'si
     if (!row) {
       const made = {
         site_id: config.siteId ?? `site-${crypto.randomBytes(3).toString('hex')}`,
-        name_ja: config.siteNameJa ?? DEFAULT_NAMES.ja,
-        name_en: config.siteNameEn ?? DEFAULT_NAMES.en,
+        name_ja: config.siteNameJa ?? DEFAULT_SITE_NAMES.ja,
+        name_en: config.siteNameEn ?? DEFAULT_SITE_NAMES.en,
       };
       await trx('site_settings').insert({ id: 1, ...made });
       await appendJournal(trx, { actor: 'system:site', action: 'site.created', subject: `site:${made.site_id}`, payload: { siteId: made.site_id, nameJa: made.name_ja, nameEn: made.name_en, configured: config.siteId !== undefined } });

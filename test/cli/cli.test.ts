@@ -268,6 +268,29 @@ describe.each(targets)('npx tachiai on %s', (kind) => {
     expect(deep.stdout).toMatch(/signed record\(s\) and \d+ destruction\(s\) agree with the journal/);
   });
 
+  it("a first start without an administrator says on the console exactly what to run; create-admin without --org names the organisation in Japanese", async () => {
+    const fresh = await newSite(kind, 'first-start');
+    const first = await serve(fresh);
+    const stopped = await first.stop();
+    expect(stopped.code, stopped.stderr).toBe(0);
+    expect(stopped.stderr).toContain('No administrator yet');
+    expect(stopped.stderr).toContain("npx tachiai create-admin --username <user name> --name '<氏名 full name>' --password '<password: 8+ characters>'");
+    if (kind === 'embedded') expect(stopped.stderr).toContain('stop this server (Ctrl+C)');
+    else expect(stopped.stderr).not.toContain('Ctrl+C');
+
+    const made = await run(fresh, ['create-admin', '--username', 'admin', '--password', PASSWORD, '--name', '初回 管理者']);
+    expect(made.code, made.stderr).toBe(0);
+    const created = JSON.parse(made.stdout) as typeof admin;
+    const second = await serve(fresh);
+    const login = await signIn(second.url, created);
+    expect(login.status).toBe(200);
+    const body = (await login.json()) as { token: string };
+    const me = (await (await fetch(`${second.url}/api/people/${created.personId}`, { headers: { authorization: `Bearer ${body.token}` } })).json()) as { orgName: string };
+    expect(me.orgName).toBe('立会い 運用組織');
+    const again = await second.stop();
+    expect(again.stderr).not.toContain('No administrator yet');
+  });
+
   it('serve answers /api/health and sign-in; other commands keep out of the embedded files; data survives a restart', async () => {
     const first = await serve(site);
     const login = await signIn(first.url, admin);
