@@ -1,12 +1,12 @@
-// The printed certificate in real Chromium: `chromium --headless --print-to-pdf` gives exactly one
+// The printed certificate in real Chromium: `chromium --headless --print-to-pdf`, opened through a
+// print link, gives exactly one
 // A4 page, converted to PNG with pdftoppm so a person can look at it; a certificate of many media
 // runs onto numbered pages with its heading repeated; and the QR code on the page,
 // decoded by zbarimg, opens the public check page, which says the certificate is valid.
 import { execFile } from 'node:child_process';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import request from 'supertest';
@@ -16,7 +16,6 @@ import { startTestServer, type TestServer } from '../helpers/server.js';
 import { custodySite, type CustodySite, type SitePerson } from '../helpers/custody.js';
 
 const run = promisify(execFile);
-const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
 let s: TestServer;
@@ -28,18 +27,17 @@ let performerId = '';
 let witnesses: SitePerson[] = [];
 
 /**
- * A certificate page as served, printed by `chromium --headless --print-to-pdf` with the
- * repository's stylesheet (the CLI cannot send the sign-in header, so it prints a saved copy);
- * answers pdfinfo's output and the text of each page (pdftotext).
+ * A certificate page printed by `chromium --headless --print-to-pdf` straight from the server,
+ * through a print link (issue 14, item 5: the CLI cannot send the bearer token; the link is bound
+ * to the signed-in user and this one document); answers pdfinfo's output and the text of each page
+ * (pdftotext).
  */
 async function printToPdf(url: string): Promise<{ info: string; text: string[]; pdf: string; dir: string }> {
-  const page = await site.call('get', url);
-  expect(page.status).toBe(200);
+  const link = await site.call('post', '/api/print-links', { path: url });
+  expect(link.status, JSON.stringify(link.body)).toBe(201);
   const dir = await mkdtemp(path.join(os.tmpdir(), 'tachiai-cert-'));
-  const htmlFile = path.join(dir, 'certificate.html');
-  await writeFile(htmlFile, page.text.replace('href="/assets/print.css"', `href="file://${path.join(REPO, 'web/assets/print.css')}"`));
   const pdf = path.join(dir, 'certificate.pdf');
-  await run(CHROMIUM, ['--headless', '--no-sandbox', '--disable-gpu', '--no-pdf-header-footer', `--print-to-pdf=${pdf}`, `file://${htmlFile}`], { timeout: 60_000 });
+  await run(CHROMIUM, ['--headless', '--no-sandbox', '--disable-gpu', '--no-pdf-header-footer', `--print-to-pdf=${pdf}`, `${s.url}${link.body.url}`], { timeout: 60_000 });
   const info = (await run('/usr/bin/pdfinfo', [pdf])).stdout;
   const pages = Number(/^Pages:\s+(\d+)$/m.exec(info)?.[1] ?? 0);
   const text: string[] = [];
