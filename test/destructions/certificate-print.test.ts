@@ -1,8 +1,7 @@
 // The printed certificate in real Chromium: `chromium --headless --print-to-pdf`, opened through a
-// print link, gives exactly one
-// A4 page, converted to PNG with pdftoppm so a person can look at it; a certificate of many media
-// runs onto numbered pages with its heading repeated; and the QR code on the page,
-// decoded by zbarimg, opens the public check page, which says the certificate is valid.
+// print link, gives exactly one A4 page, converted to PNG with pdftoppm so a person can look at it;
+// a certificate of many media runs onto numbered pages with its heading repeated; and the QR code
+// on the page, decoded by zbarimg, opens the public check page, which says the certificate is valid.
 import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
