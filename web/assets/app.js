@@ -1,3 +1,4 @@
+// @ts-check
 // Tachiai front desk: sign-in, the front-desk shell, and the idle lock. The door screens
 // (door.js: scanning, live log, occupancy; admin.js: registration forms) are loaded after sign-in;
 // the media screens (media.js: custody, handovers, inspections) and the destruction screens
@@ -20,6 +21,8 @@ const SECTIONS = ['door', 'media', 'destruction', 'audit'];
 
 const $ = (id) => /** @type {HTMLElement} */ (document.getElementById(id));
 
+/** @typedef {import('./page-types.js').ApiResult} ApiResult */
+
 /** The idle timeout from `?idle=SECONDS` (tests); only ever shortens the server's value. */
 function parseIdleOverride(search) {
   const raw = new URLSearchParams(search).get('idle');
@@ -40,8 +43,7 @@ const state = {
   lang: pickLanguage(readSavedLanguage(), navigator.languages?.length ? navigator.languages : [navigator.language]),
   config: { ...DEFAULT_CONFIG },
   idleOverride: parseIdleOverride(location.search),
-  /** @type {null | { token: string, expiresAtMs: number, user: { personId: string, name: string, roles: string[] },
-   *   previousLoginAt: string|null, previousLogoutAt: string|null, passwordExpiresAt: string|null, passwordExpired: boolean }} */
+  /** @type {import('./page-types.js').Session | null} */
   session: null,
   screen: 'signin',
   section: 'door',
@@ -105,33 +107,39 @@ function startDoor() {
 /**
  * A screen module loaded on first use: `load` imports it and answers its create function; the
  * status line says so when it cannot be loaded.
+ * @param {string} section
+ * @param {() => Promise<(host: import('./page-types.js').Host) => Screen>} load
  */
 function lazyScreen(section, load, host, statusId, failKey) {
-  const screen = { /** @type {null | Screen} */ api: null, /** @type {null | Promise<unknown>} */ loading: null };
-  screen.open = (focusTab = false) => {
-    if (!state.session || state.screen !== 'shell') return;
-    if (screen.api) {
-      screen.api.start();
-      if (!focusTab) screen.api.shown();
-      return;
-    }
-    screen.loading ??= load()
-      .then((create) => {
-        screen.api = create(host);
-        render();
-      })
-      .catch(() => {
-        screen.loading = null;
-        $(statusId).dataset.i18n = failKey;
-        $(statusId).hidden = false;
-        render();
-      });
-    void screen.loading.then(() => {
-      if (screen.api && state.session && state.screen === 'shell') {
+  /** @type {{ api: null | Screen, loading: null | Promise<void>, open: (focusTab?: boolean) => void }} */
+  const screen = {
+    api: null,
+    loading: null,
+    open: (focusTab = false) => {
+      if (!state.session || state.screen !== 'shell') return;
+      if (screen.api) {
         screen.api.start();
-        if (state.section === section) screen.api.shown();
+        if (!focusTab) screen.api.shown();
+        return;
       }
-    });
+      screen.loading ??= load()
+        .then((create) => {
+          screen.api = create(host);
+          render();
+        })
+        .catch(() => {
+          screen.loading = null;
+          $(statusId).dataset.i18n = failKey;
+          $(statusId).hidden = false;
+          render();
+        });
+      void screen.loading.then(() => {
+        if (screen.api && state.session && state.screen === 'shell') {
+          screen.api.start();
+          if (state.section === section) screen.api.shown();
+        }
+      });
+    },
   };
   return screen;
 }
@@ -191,6 +199,10 @@ function idleSeconds() {
  * Calls the API. Never throws: network failures come back as `{ status: 0 }`.
  * With `auth`, a 401 ends the sign-in at once (session ended, idle or token expired).
  * `background` requests (polling) do not count as the user's work for the token refresh.
+ * @param {string} method
+ * @param {string} path
+ * @param {{ body?: unknown, auth?: boolean, background?: boolean }} [options]
+ * @returns {Promise<ApiResult>}
  */
 async function api(method, path, { body, auth = true, background = false } = {}) {
   const session = state.session;
@@ -299,7 +311,10 @@ function roleName(lang, role) {
   return text === key ? role : text;
 }
 
-/** Message lines for a failed sign-in. */
+/**
+ * Message lines for a failed sign-in.
+ * @param {ApiResult} res
+ */
 function signinErrorLines(res) {
   const retryAfter = Number(res.headers.get('Retry-After'));
   switch (res.code) {
@@ -354,9 +369,9 @@ function translateStatic() {
   const lang = state.lang;
   document.documentElement.lang = lang;
   document.title = t(lang, 'app.name');
-  for (const el of document.querySelectorAll('[data-i18n]')) setText(el, t(lang, el.dataset.i18n));
+  for (const el of document.querySelectorAll('[data-i18n]')) setText(el, t(lang, /** @type {HTMLElement} */ (el).dataset.i18n ?? ''));
   for (const el of document.querySelectorAll('[data-i18n-aria-label]')) {
-    el.setAttribute('aria-label', t(lang, el.dataset.i18nAriaLabel));
+    el.setAttribute('aria-label', t(lang, /** @type {HTMLElement} */ (el).dataset.i18nAriaLabel ?? ''));
   }
   const sw = $('lang-switch');
   const other = lang === 'ja' ? 'en' : 'ja';
@@ -440,7 +455,7 @@ function render() {
       ...notices.map((n) => {
         const li = document.createElement('li');
         const someone = t(lang, 'shell.credentials.someone');
-        const key = n.kind === 'issued' ? (n.otherLiveBadges > 0 ? 'shell.credentials.issued_more' : 'shell.credentials.issued') : `shell.credentials.${n.kind}`;
+        const key = n.kind === 'issued' ? ((n.otherLiveBadges ?? 0) > 0 ? 'shell.credentials.issued_more' : 'shell.credentials.issued') : `shell.credentials.${n.kind}`;
         li.textContent = t(lang, key, { at: formatDateTime(n.at), by: n.byName ?? someone, confirmer: n.confirmerName ?? someone, n: n.otherLiveBadges ?? 0 });
         return li;
       }),
@@ -470,8 +485,8 @@ function render() {
   setText($('footer-version'), version ? t(lang, 'footer.version', { version }) : '');
   setText($('footer-site'), state.config.siteName[lang === 'ja' ? 'ja' : 'en'] ?? '');
   setText($('footer-timezone'), t(lang, 'shell.timezone', { tz: state.config.displayTimeZone }));
-  $('signin-submit').disabled = state.busy;
-  $('password-submit').disabled = state.busy;
+  /** @type {HTMLButtonElement} */ ($('signin-submit')).disabled = state.busy;
+  /** @type {HTMLButtonElement} */ ($('password-submit')).disabled = state.busy;
   setText($('signin-submit'), t(lang, state.busy && state.screen === 'signin' ? 'signin.busy' : 'signin.submit'));
   setText($('password-submit'), t(lang, state.busy && state.screen === 'password' ? 'password.busy' : 'password.submit'));
   door?.render();
@@ -492,8 +507,8 @@ function clearSessionDisplay() {
   $('credential-notices-list').replaceChildren();
   $('credential-notices').hidden = true;
   $('current-roles').replaceChildren();
-  $('password-form').reset();
-  $('signin-form').reset();
+  /** @type {HTMLFormElement} */ ($('password-form')).reset();
+  /** @type {HTMLFormElement} */ ($('signin-form')).reset();
   state.passwordError = null;
   state.idleWarning = false;
   state.section = 'door';
@@ -549,8 +564,9 @@ function endSession(reason, { tellServer = true } = {}) {
 }
 
 async function signOut() {
-  if (!state.session) return;
-  const session = endSession('signed_out', { tellServer: false });
+  const session = state.session;
+  if (!session) return;
+  endSession('signed_out', { tellServer: false });
   state.signinNotice = (lang) => t(lang, 'notice.signed_out');
   render();
   const ok = await logoutOnServer(session.token);
@@ -561,6 +577,7 @@ async function signOut() {
   }
 }
 
+/** @param {import('./api-types.js').SigninAnswer} data */
 function startSession(data, username) {
   const expiresAtMs = new Date(data.expiresAt).getTime();
   const passwordExpired =
@@ -589,7 +606,7 @@ function startSession(data, username) {
   state.signinError = null;
   state.section = 'door';
   state.screen = passwordExpired ? 'password' : 'shell';
-  $('signin-form').reset();
+  /** @type {HTMLFormElement} */ ($('signin-form')).reset();
   render();
   focusLater(passwordExpired ? 'current-password' : 'previous-title', { unlessTaken: !passwordExpired });
   if (!passwordExpired) {
@@ -738,7 +755,7 @@ async function onPasswordChange(event) {
   if (res.status === 204) {
     state.session.passwordExpired = false;
     state.session.passwordExpiresAt = null;
-    $('password-form').reset();
+    /** @type {HTMLFormElement} */ ($('password-form')).reset();
     state.screen = 'shell';
     render();
     focusLater('previous-title', { unlessTaken: true });
@@ -819,7 +836,7 @@ function init() {
   $('lang-switch').addEventListener('click', switchLanguage);
   $('signout').addEventListener('click', () => void signOut());
   for (const name of SECTIONS) $(`tab-${name}`).addEventListener('click', () => selectSection(name, false));
-  document.querySelector('[role="tablist"]').addEventListener('keydown', onTabKey);
+  /** @type {HTMLElement} */ (document.querySelector('[role="tablist"]')).addEventListener('keydown', onTabKey);
   // Enter in the user name moves on to the password while that is still empty.
   $('username').addEventListener('keydown', (event) => {
     const username = /** @type {HTMLInputElement} */ ($('username'));

@@ -1,3 +1,4 @@
+// @ts-check
 // The destruction screens' words, Japanese and English (loaded with destruction.js).
 // Terms of the depositor's guidelines: 廃棄, 廃棄証明書, 実施者, 立会人, 責任者, 権限者, 委託先;
 // methods 裁断, データ消去, 消磁, 物理破壊, 焼却. Keys media.err.* / media.who.* word the API's

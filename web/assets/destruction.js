@@ -1,3 +1,4 @@
+// @ts-check
 // The destruction screens (廃棄, E7.1–E7.4, E2.14): scan the media to destroy into a list, say how
 // (shredding with its DIN 66399 security level, a wipe with its tool, category and verification,
 // degaussing, physical destruction, incineration), who performed it and where, whether each
@@ -10,9 +11,11 @@
 // The signer rows, people pickers, room-or-place choice and errors in words are the media
 // screens' (signing.js); so is the scanner-first input.
 import { addMessages } from './i18n.js';
-import { el, openPrintable } from './door.js';
+import { $, el } from './dom.js';
+import { openPrintable } from './printable.js';
+import { loadCss } from './stylesheets.js';
 import { createSigning } from './signing.js';
-import { activePeople, getAll, deskState, fill, listReady, lookUp, onHit, formatTime as formatTimeOf, getList, loadCss, loadInside, paintNote, resultBox, scanCard, scannerFocus, screenFrame, siteNow, siteTime, table, translate as translateNode } from './screen.js';
+import { activePeople, getAll, deskState, fill, listReady, lookUp, onHit, formatTime as formatTimeOf, getList, loadInside, paintNote, resultBox, scanCard, scannerFocus, screenFrame, siteNow, siteTime, table, translate as translateNode } from './screen.js';
 import { DESTRUCTION_MESSAGES } from './destruction-messages.js';
 
 addMessages(DESTRUCTION_MESSAGES);
@@ -26,9 +29,28 @@ const LEVEL_CLASSES = ['P', 'O', 'T', 'E', 'H'];
 const DESTROYABLE = ['stored', 'checked_out'];
 const VIEWS = ['desk', 'list'];
 const LIST_PAGE = 50;
-const CSS = ['/assets/media.css', '/assets/destruction.css'];
+const CSS = ['/assets/forms.css', '/assets/media.css', '/assets/destruction.css'];
 
-const $ = (id) => /** @type {HTMLElement} */ (document.getElementById(id));
+/** @typedef {import('./api-types.js').Destruction} Destruction */
+/**
+ * The form of a destruction: a signing form with the line naming the media and the method chosen.
+ * @typedef {import('./signing.js').Form & { media: HTMLElement, method: () => string }} DestructionForm
+ */
+/**
+ * The print panel of a certificate: the destruction it prints, the view it shows in (slot), its
+ * title, its line once printed (done), its box, and the print recorded (with why it did not open).
+ * @typedef {import('./signing.js').Form & { target: { id: string, certificateNo: string }, slot: string, title: HTMLElement, done: HTMLElement,
+ *   box: HTMLElement, printed?: import('./api-types.js').CertificatePrint & { error?: { key: string, params: Record<string, unknown> } } }} PrintForm
+ */
+/**
+ * The destruction screens' session state: besides the desk's (screen.js), the media to destroy
+ * (each with whether and where it was backed up), the certificate being printed, the list with its
+ * filters, the open form and the destruction just recorded.
+ * @typedef {import('./screen.js').DeskState & {
+ *   items: { medium: import('./api-types.js').Medium, backedUp: boolean, backupLocation: string }[], print: PrintForm | null,
+ *   list: { from: string, to: string, method: string, depositor: string, items: Destruction[] | null, nextCursor: string | null, error: string | null, key?: string },
+ *   form: DestructionForm | null, result: (Destruction & { record: import('./api-types.js').SignedRecordSummary, labels: string[], roomId: string | null }) | null }} DestructionState
+ */
 
 /** The instant (ISO) at which day 'YYYY-MM-DD' (+ addDays) begins in a time zone. */
 function dayStart(day, tz, addDays = 0) {
@@ -43,13 +65,19 @@ function dayStart(day, tz, addDays = 0) {
   return new Date(at).toISOString();
 }
 
-/** Creates the destruction screens; app.js calls start() when shown after sign-in, stop() when it ends, render() on change. */
+/**
+ * Creates the destruction screens; app.js calls start() when shown after sign-in, stop() when it ends, render() on change.
+ * @param {import('./page-types.js').Host} host
+ */
 export function createDestruction(host) {
   const frame = screenFrame('destruction', host, (view, focusTab) => selectView(view, focusTab));
   const { root, views, tx } = frame;
   const lang = () => host.lang();
 
-  /** Per-session state; null while nobody is signed in. */
+  /**
+   * Per-session state; null while nobody is signed in.
+   * @type {DestructionState | null}
+   */
   let s = null;
   const can = (list) => Boolean(s?.session.user.roles.some((r) => list.includes(r)));
   const roomName = (id) => s?.rooms.find((r) => r.id === id)?.name ?? '';
@@ -72,6 +100,8 @@ export function createDestruction(host) {
       items: [],
       print: null,
       list: { from: '', to: '', method: '', depositor: '', items: null, nextCursor: null, error: null },
+      form: null,
+      result: null,
     });
     const my = s;
     const today = siteNow(tz()).date;
@@ -108,6 +138,7 @@ export function createDestruction(host) {
   // ------------------------------------------------------------------ building
 
   function build() {
+    if (!s) return;
     if (!can(READERS)) {
       frame.forbidden('destruction.forbidden');
       return;
@@ -135,7 +166,7 @@ export function createDestruction(host) {
     const found = await lookUp(host, () => s, raw, renderScanNote);
     if (!found || !my) return;
     const m = found.medium;
-    if (!m) my.scanNote = { state: 'error', key: found.key, params: found.params };
+    if (!m) my.scanNote = { state: 'error', key: found.key ?? '', params: found.params };
     else if (!DESTROYABLE.includes(m.status)) my.scanNote = { state: 'error', key: 'destruction.scan.refused', params: { label: m.label, status: statusWord(m.status) } };
     else {
       const i = my.items.findIndex((x) => x.medium.id === m.id);
@@ -146,7 +177,7 @@ export function createDestruction(host) {
         my.result = null;
         if (my.print?.slot === 'desk') my.print = null;
       }
-      if (!my.form) my.form = buildForm();
+      if (!my.form) my.form = buildForm(my);
       else if (my.items.length === 1 && !my.form.node.contains(document.activeElement)) /** @type {HTMLSelectElement} */ (my.form.roomSelect).value = m.roomId;
       void refreshPresence();
     }
@@ -202,7 +233,8 @@ export function createDestruction(host) {
   const input = (attrs = {}) => el('input', { attrs: { type: 'text', maxlength: 200, autocomplete: 'off', ...attrs } });
   const options = (pairs) => pairs.map(([value, key]) => el('option', { attrs: { value, 'data-m': key } }));
 
-  function buildForm() {
+  /** @param {DestructionState} my the session's state */
+  function buildForm(my) {
     const node = /** @type {HTMLFormElement} */ (el('form', { cls: 'form action-form', attrs: { novalidate: true, 'data-testid': 'destruction-form', 'aria-labelledby': 'destruction-form-title' } }));
     const form = newForm('destruction', node, {
       submitKey: 'destruction.submit',
@@ -211,8 +243,9 @@ export function createDestruction(host) {
       words: { required_role_missing: 'destruction.err.required_role_missing', witness_is_party: 'destruction.err.witness_is_party' },
       mediaSent: [],
       sentRoomId: '',
+      /** The method chosen. */
+      method: () => /** @type {HTMLInputElement | null} */ (node.querySelector('input[name="method"]:checked'))?.value ?? 'shred',
     });
-    form.method = () => /** @type {HTMLInputElement | null} */ (node.querySelector('input[name="method"]:checked'))?.value ?? 'shred';
     form.needs = () => ['performedById', ...({ shred: ['securityLevel'], wipe: ['tool', 'category', 'verified'] }[form.method()] ?? [])];
     const method = el(
       'div',
@@ -225,12 +258,12 @@ export function createDestruction(host) {
     ]);
     const vendor = select();
     const performer = select();
-    const where = whereControl(form, { rooms: s.rooms, defaultRoom: () => s?.items[0]?.medium.roomId ?? s?.rooms[0]?.id ?? '', onChange: () => void refreshPresence() });
+    const where = whereControl(form, { rooms: my.rooms, defaultRoom: () => s?.items[0]?.medium.roomId ?? s?.rooms[0]?.id ?? '', onChange: () => void refreshPresence() });
     form.fillParties = () => {
       const cur = /** @type {HTMLSelectElement} */ (vendor).value;
       vendor.replaceChildren(
         el('option', { text: tx('destruction.vendor.none'), attrs: { value: '' } }),
-        ...s.orgs.filter((o) => o.kind === 'disposal_vendor' || o.kind === 'subcontractor').map((o) => el('option', { text: o.kind === 'subcontractor' ? tx('destruction.vendor.subcontractor', { name: o.name }) : o.name, attrs: { value: o.id } })),
+        ...my.orgs.filter((o) => o.kind === 'disposal_vendor' || o.kind === 'subcontractor').map((o) => el('option', { text: o.kind === 'subcontractor' ? tx('destruction.vendor.subcontractor', { name: o.name }) : o.name, attrs: { value: o.id } })),
       );
       /** @type {HTMLSelectElement} */ (vendor).value = cur;
       for (const og of level.querySelectorAll('optgroup')) og.setAttribute('label', tx(`destruction.level.${/** @type {HTMLElement} */ (og).dataset.level}`));
@@ -292,7 +325,7 @@ export function createDestruction(host) {
     if (!form) return;
     await loadInside(host, () => s, form.roomId());
     if (s?.form !== form) return;
-    form.fillParties();
+    form.fillParties?.();
     renderSigners(form);
   }
 
@@ -345,7 +378,7 @@ export function createDestruction(host) {
     if (!box.contains(form.node)) box.replaceChildren(form.node);
     box.hidden = s.items.length === 0;
     form.media.textContent = tx('destruction.form.media', { labels: s.items.map((x) => x.medium.label).join('、') });
-    form.fillParties();
+    form.fillParties?.();
     renderSigners(form);
     paintErrors(form);
     translate(form.node);
@@ -356,7 +389,7 @@ export function createDestruction(host) {
   function renderResult() {
     const r = s?.result;
     const box = resultBox('destruction-result', r);
-    if (!box) return;
+    if (!box || !r) return;
     box.replaceChildren(
       el(
         'div',
@@ -467,8 +500,11 @@ export function createDestruction(host) {
 
   // ------------------------------------------------------------------ the list
 
-  function listQuery(extra = {}) {
-    const l = s.list;
+  /**
+   * The list's filters as query parameters, with `extra`.
+   * @param {DestructionState['list']} l
+   */
+  function listQuery(l, extra = {}) {
     const tz = host.config().displayTimeZone;
     const q = new URLSearchParams(extra);
     if (l.from) q.set('from', dayStart(l.from, tz));
@@ -482,7 +518,7 @@ export function createDestruction(host) {
     if (!s) return;
     const my = s;
     const l = my.list;
-    const q = listQuery({ limit: String(LIST_PAGE) });
+    const q = listQuery(l, { limit: String(LIST_PAGE) });
     if (more && l.nextCursor) q.set('cursor', l.nextCursor);
     const key = q.toString();
     l.key = key;
@@ -566,7 +602,7 @@ export function createDestruction(host) {
   /** The CSV of the list as filtered (Japanese headers in Japanese), saved by the browser. */
   async function downloadCsv() {
     if (!s) return;
-    const q = listQuery({ format: 'csv', lang: lang() });
+    const q = listQuery(s.list, { format: 'csv', lang: lang() });
     let res;
     try {
       res = await fetch(`/api/destructions?${q}`, { headers: { Authorization: `Bearer ${host.session()?.token ?? ''}` }, cache: 'no-store' });

@@ -1,3 +1,4 @@
+// @ts-check
 // Every string the page shows, in Japanese and English. The door screens (door.js) and the
 // administration forms (admin.js) are loaded after sign-in and add their own tables with
 // addMessages(), so that the sign-in page stays small.
@@ -7,6 +8,7 @@
 
 export const LANGS = ['ja', 'en'];
 
+/** @type {Record<string, Record<string, string>>} */
 export const messages = {
   ja: {
     'app.name': 'Tachiai 立会い',
@@ -275,17 +277,30 @@ export const POLICY_CODES = [
 
 export const ROLE_CODES = ['admin', 'responsible', 'authorized', 'staff', 'guard', 'auditor', 'visitor'];
 
-/** Adds a feature module's strings: { ja: {...}, en: {...} }. */
+/**
+ * Adds a feature module's strings: { ja: {...}, en: {...} }.
+ * @param {Record<string, Record<string, string>>} extra
+ */
 export function addMessages(extra) {
   for (const lang of LANGS) Object.assign(messages[lang], extra[lang]);
 }
 
-/** Has this language a string for key? */
+/**
+ * Has this language a string for key?
+ * @param {string} lang
+ * @param {string} key
+ */
 export function has(lang, key) {
   return Object.prototype.hasOwnProperty.call(messages[lang] ?? {}, key);
 }
 
-/** The string for key in lang, with {placeholders} filled in; the key itself if unknown. */
+/**
+ * The string for key in lang, with {placeholders} filled in; the key itself if unknown.
+ * @param {string} lang
+ * @param {string} key
+ * @param {Record<string, unknown>} [params]
+ * @returns {string}
+ */
 export function t(lang, key, params = {}) {
   const table = messages[lang] ?? messages.en;
   let text = table[key] ?? messages.en[key] ?? key;

@@ -1,3 +1,4 @@
+// @ts-check
 // Two sub-views of the media screens (media.js), built with the shared signing pieces (signing.js):
 // - 預託者から受領 / Receive from the depositor (E1.3): a handover from a person of the depositor
 //   to one of ours, witnessed on the same screen, that registers the media received in the same
@@ -6,7 +7,7 @@
 // - 複製・送信の承認 / Copies and transmissions: the depositor's permission to copy a medium and
 //   the copies registered under it, never more than approved (E1.7); the responsible person's
 //   approval of an electronic transmission to an agreed destination, encrypted (E1.4–E1.5).
-import { el } from './door.js';
+import { el } from './dom.js';
 import { KINDS, findMedium, getList } from './screen.js';
 
 const DETAILS = ['manufacturer', 'model', 'serialNo'];
@@ -14,8 +15,25 @@ const DETAILS = ['manufacturer', 'model', 'serialNo'];
 const CLASSIFICATIONS = ['top_secret', 'secret', 'confidential'];
 
 /**
+ * A row of media typed in: its cells (fields of the form) and their controls by column.
+ * @typedef {{ node: HTMLElement, title: HTMLElement, cells: Record<string, import('./signing.js').Field>,
+ *   controls: Record<string, HTMLInputElement | HTMLSelectElement>, remove: HTMLButtonElement }} MediaRow
+ */
+/**
+ * The rows of a form (mediaRows): their box; the fields needed; the values typed, row by row;
+ * refresh() (the locations and row numbers again); follow(locationId) (the first row's location
+ * follows the room chosen); touch(target) (a location chosen by hand no longer follows).
+ * @typedef {{ node: HTMLElement, needs: () => string[], values: () => Record<string, string>[], refresh: () => void,
+ *   follow: (locationId: string) => void, touch: (target: EventTarget | null) => void }} MediaRows
+ */
+/** @typedef {import('./signing.js').Form & { rows?: MediaRows }} IntakeForm */
+
+/**
  * ctx: { host, tx, sg (createSigning of the media screens), data() → { people, rooms, locations },
  * loadOccupancy(roomId), translate(node), formatTime(iso), changed() (media were registered) }.
+ * @param {{ host: import('./page-types.js').Host, tx: import('./screen.js').Tx, sg: ReturnType<typeof import('./signing.js').createSigning>,
+ *   data: () => { people: import('./api-types.js').Person[], rooms: import('./api-types.js').Room[], locations: import('./api-types.js').Location[] },
+ *   loadOccupancy: (roomId: string) => Promise<void>, translate: (node: ParentNode) => void, formatTime: (iso: string) => string, changed: () => void }} ctx
  */
 export function createIntake(ctx) {
   const { host, tx, sg } = ctx;
@@ -31,9 +49,15 @@ export function createIntake(ctx) {
   const focusFirst = (selector) => /** @type {HTMLElement | null} */ (document.querySelector(selector))?.focus();
   const input = (attrs = {}) => el('input', { attrs: { type: 'text', maxlength: 200, autocomplete: 'off', ...attrs } });
 
-  /** A plain form object for the signing toolkit (fields, errors, submit button). */
+  /**
+   * A plain form object for the signing toolkit (fields, errors, submit button).
+   * @param {string} kind
+   * @param {string} submitKey
+   * @param {string} testid
+   * @returns {IntakeForm}
+   */
   const formOf = (kind, submitKey, testid) =>
-    newForm(kind, /** @type {HTMLFormElement} */ (el('form', { cls: 'form action-form', attrs: { novalidate: true, 'data-testid': testid } })), { alertId: `${testid}-error`, submitKey, submitId: `${testid}-submit`, roomId: () => '' });
+    newForm(kind, el('form', { cls: 'form action-form', attrs: { novalidate: true, 'data-testid': testid } }), { alertId: `${testid}-error`, submitKey, submitId: `${testid}-submit`, roomId: () => '' });
 
   const onSubmit = (form, send) =>
     form.node.addEventListener('submit', (e) => {
@@ -84,17 +108,22 @@ export function createIntake(ctx) {
 
     function addRow(focus = true) {
       const prev = rows[rows.length - 1];
-      const row = { node: null, title: el('h5', { cls: 'signer-title row-title' }), cells: {}, controls: {}, remove: button('media.rows.remove', { 'data-testid': 'row-remove' }, 'button button-small button-quiet-dark') };
+      const title = el('h5', { cls: 'signer-title row-title' });
+      const remove = button('media.rows.remove', { 'data-testid': 'row-remove' }, 'button button-small button-quiet-dark');
+      /** @type {{ fields: Record<string, import('./signing.js').Field> }} */
       const scratch = { fields: {} };
+      /** @type {MediaRow['controls']} */
+      const controls = {};
       const wraps = cols.map((col) => {
         const control = make(col);
         const wrap = field(scratch, col, `media.rows.${col}`, control, { cls: `row-${col}` });
         control.setAttribute('data-testid', `row-${col}`);
-        row.cells[col] = scratch.fields[col];
-        row.controls[col] = control;
+        controls[col] = control;
         return wrap;
       });
-      row.node = el('li', { cls: 'media-row', attrs: { 'data-testid': `${prefix}-row` } }, el('div', { cls: 'signer-head' }, row.title, row.remove), el('div', { cls: `row-cells${details ? ' row-cells-details' : ''}` }, ...wraps));
+      const node = el('li', { cls: 'media-row', attrs: { 'data-testid': `${prefix}-row` } }, el('div', { cls: 'signer-head' }, title, remove), el('div', { cls: `row-cells${details ? ' row-cells-details' : ''}` }, ...wraps));
+      /** @type {MediaRow} */
+      const row = { node, title, cells: scratch.fields, controls, remove };
       fillLocations(row);
       /** @type {HTMLSelectElement} */ (row.controls.kind).value = prev ? prev.controls.kind.value : kind;
       if (row.controls.classification) /** @type {HTMLSelectElement} */ (row.controls.classification).value = prev ? prev.controls.classification.value : CLASSIFICATIONS[0];
@@ -161,14 +190,15 @@ export function createIntake(ctx) {
     const rows = mediaRows(form, { prefix: 'newMedia', details: true, location: firstLocation });
     form.rows = rows;
     form.needs = () => ['from', 'to', ...rows.needs()];
-    form.fillParties = () => {
-      fillPeople(/** @type {HTMLSelectElement} */ (from), form.roomId(), (p) => p.orgKind === 'depositor');
-      fillPeople(/** @type {HTMLSelectElement} */ (to), form.roomId(), (p) => p.orgKind !== 'depositor');
+    const fillParties = () => {
+      fillPeople(from, form.roomId(), (p) => p.orgKind === 'depositor');
+      fillPeople(to, form.roomId(), (p) => p.orgKind !== 'depositor');
     };
+    form.fillParties = fillParties;
     const presence = async () => {
       await ctx.loadOccupancy(form.roomId());
       if (st?.receive !== form) return;
-      form.fillParties();
+      fillParties();
       renderSigners(form);
       rows.follow(firstLocation());
     };

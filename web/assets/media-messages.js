@@ -1,3 +1,4 @@
+// @ts-check
 // The media screens' words, Japanese and English (loaded with media.js).
 // Terms of the depositor's guidelines: 預託者, 責任者, 権限者, 担当者, 立会い/立会人, 受け渡し,
 // 保管庫/キャビネット, 持出し, 返却, 廃棄.

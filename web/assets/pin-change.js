@@ -1,8 +1,8 @@
+// @ts-check
 // The holder changes their badge PIN: the badge and the current PIN prove who they are (no
 // sign-in needed). Also how a PIN shorter than 6 digits, set before the security review, is
 // replaced. A first PIN, or a forgotten or locked one, is set at the desk with a confirmer
 // (Registration → "Set a PIN"). Nothing typed here stays on screen after an answer.
-// @ts-check
 import { addMessages, pickLanguage, t } from './i18n.js';
 
 addMessages({
@@ -129,7 +129,7 @@ async function onSubmit(/** @type {SubmitEvent} */ event) {
   error = null;
   render();
   let status = 0;
-  /** @type {any} */
+  /** @type {Partial<import('./api-types.js').ErrorBody> | null} */
   let data = null;
   try {
     const res = await fetch('/api/badges/pin/change', { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json' }, body: JSON.stringify({ badge: badge.trim(), currentPin: current, newPin: fresh }) });

@@ -1,44 +1,37 @@
+// @ts-check
 // Scaffolding shared by the screens loaded on first use — the media screens (media.js, intake.js)
 // and the destruction screens (destruction.js): the panel's frame with its sub-view tabs, the
 // scanner-first scan card (a USB reader typing anywhere lands in it), finding a medium from its QR
-// code (tm1_…) or its label, stylesheets, words re-translated on a language switch, times in the
-// site's time zone, lists and tables. Signing on the spot is signing.js.
+// code (tm1_…) or its label, words re-translated on a language switch, times in the site's time
+// zone, lists and tables. Signing on the spot is signing.js.
 import { t } from './i18n.js';
-import { el } from './door.js';
+import { $, el } from './dom.js';
 
 export const STATUSES = ['stored', 'checked_out', 'in_transit', 'returned_to_depositor', 'destroyed'];
 export const KINDS = ['paper', 'usb', 'hdd', 'ssd', 'optical', 'tape', 'other'];
 export const MEDIUM_CODE = /^tm1_([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/i;
 const BADGE_CODE = /^tb1_/;
-const sheets = new Map();
-const $ = (id) => /** @type {HTMLElement} */ (document.getElementById(id));
 
-/** A stylesheet of a lazily loaded screen, added once (a <link>: allowed by style-src 'self'). */
-export function loadCss(href) {
-  if (!sheets.has(href)) {
-    sheets.set(
-      href,
-      new Promise((resolve) => {
-        const link = document.createElement('link');
-        link.rel = 'stylesheet';
-        link.href = href;
-        link.addEventListener('load', () => resolve(true));
-        link.addEventListener('error', () => resolve(false));
-        document.head.append(link);
-      }),
-    );
-  }
-  return sheets.get(href);
-}
+/** @typedef {import('./page-types.js').Host} Host */
+/** @typedef {import('./api-types.js').Person} Person */
+/** @typedef {(key: string, params?: Record<string, unknown>) => string} Tx  words a message in the page language */
 
-/** Labels built by the screens carry data-m keys (and data-m-aria, data-m-ph); worded again on every render. */
+/**
+ * Labels built by the screens carry data-m keys (and data-m-aria, data-m-ph); worded again on every render.
+ * @param {ParentNode} node
+ * @param {Tx} tx
+ */
 export function translate(node, tx) {
-  for (const n of node.querySelectorAll('[data-m]')) n.textContent = tx(/** @type {HTMLElement} */ (n).dataset.m);
-  for (const n of node.querySelectorAll('[data-m-aria]')) n.setAttribute('aria-label', tx(/** @type {HTMLElement} */ (n).dataset.mAria));
-  for (const n of node.querySelectorAll('[data-m-ph]')) n.setAttribute('placeholder', tx(/** @type {HTMLElement} */ (n).dataset.mPh));
+  for (const n of node.querySelectorAll('[data-m]')) n.textContent = tx(/** @type {HTMLElement} */ (n).dataset.m ?? '');
+  for (const n of node.querySelectorAll('[data-m-aria]')) n.setAttribute('aria-label', tx(/** @type {HTMLElement} */ (n).dataset.mAria ?? ''));
+  for (const n of node.querySelectorAll('[data-m-ph]')) n.setAttribute('placeholder', tx(/** @type {HTMLElement} */ (n).dataset.mPh ?? ''));
 }
 
-/** "10月5日 09:15" in the site's time zone (without the date when withDate is false). */
+/**
+ * "10月5日 09:15" in the site's time zone (without the date when withDate is false).
+ * @param {Host} host
+ * @param {string} iso
+ */
 export function formatTime(host, iso, withDate = true) {
   const d = new Date(iso);
   if (Number.isNaN(d.getTime())) return String(iso ?? '');
@@ -51,14 +44,22 @@ export function formatTime(host, iso, withDate = true) {
   }).format(d);
 }
 
-/** Offset of the time zone at an instant, as "+09:00". */
+/**
+ * Offset of the time zone at an instant, as "+09:00".
+ * @param {string} tz
+ * @param {number} ms
+ */
 function offsetAt(tz, ms) {
   const name = new Intl.DateTimeFormat('en-US', { timeZone: tz, timeZoneName: 'longOffset' }).formatToParts(new Date(ms)).find((p) => p.type === 'timeZoneName')?.value ?? '';
   const m = /([+-])(\d{1,2}):?(\d{2})?/.exec(name);
   return m ? `${m[1]}${m[2].padStart(2, '0')}:${m[3] ?? '00'}` : '+00:00';
 }
 
-/** A wall-clock time of the site ("2026-11-23T09:15" or a date plus a time) as RFC 3339 with offset. */
+/**
+ * A wall-clock time of the site ("2026-11-23T09:15" or a date plus a time) as RFC 3339 with offset.
+ * @param {string} local
+ * @param {string} tz
+ */
 export function siteTime(local, tz) {
   const value = local.length === 16 ? `${local}:00` : local;
   const asUtc = Date.parse(`${value}Z`);
@@ -68,7 +69,10 @@ export function siteTime(local, tz) {
   return `${value}${offset}`;
 }
 
-/** Today and now on the site's wall clock: "2026-11-23", "2026-11-23T09:15". */
+/**
+ * Today and now on the site's wall clock: "2026-11-23", "2026-11-23T09:15".
+ * @param {string} tz
+ */
 export function siteNow(tz) {
   const p = Object.fromEntries(
     new Intl.DateTimeFormat('en-CA', { timeZone: tz, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' })
@@ -78,13 +82,28 @@ export function siteNow(tz) {
   return { date: `${p.year}-${p.month}-${p.day}`, time: `${p.year}-${p.month}-${p.day}T${p.hour}:${p.minute}` };
 }
 
-/** An answer's list items, or null when the request failed. */
+/**
+ * An answer's list items, or null when the request failed.
+ * @param {Host} host
+ * @param {string} path
+ * @param {{ background?: boolean }} [options]
+ */
 export async function getList(host, path, options) {
   const res = await host.api('GET', path, options);
   return res.status === 200 && Array.isArray(res.data?.items) ? res.data.items : null;
 }
 
-/** A scanned QR code (tm1_…) or a typed label → { medium }, or { key, params } saying why not. */
+/**
+ * A found medium, or why none was found.
+ * @typedef {{ medium?: import('./api-types.js').Medium, key?: string, params?: Record<string, unknown>, status?: number }} Found
+ */
+
+/**
+ * A scanned QR code (tm1_…) or a typed label → { medium }, or { key, params } saying why not.
+ * @param {Host} host
+ * @param {string} text
+ * @returns {Promise<Found>}
+ */
 export async function findMedium(host, text) {
   const code = MEDIUM_CODE.exec(text);
   const failed = (res) => ({ key: 'media.scan.failed', params: { code: res.code ?? `HTTP ${res.status}` }, status: res.status });
@@ -103,11 +122,10 @@ export async function findMedium(host, text) {
 /**
  * The big scan input: Enter hands its text to onScan and clears it; losing the focus to nowhere
  * (a click on plain text) gives it back.
+ * @param {{ id: string, labelKey: string, onScan: (text: string) => void, refocus: () => void, describedBy?: string }} options
  */
 export function scanField({ id, labelKey, onScan, refocus, describedBy }) {
-  const input = /** @type {HTMLInputElement} */ (
-    el('input', { attrs: { id, type: 'text', autocomplete: 'off', autocapitalize: 'off', spellcheck: 'false', maxlength: 200, 'aria-describedby': describedBy, 'data-testid': id } })
-  );
+  const input = el('input', { attrs: { id, type: 'text', autocomplete: 'off', autocapitalize: 'off', spellcheck: 'false', maxlength: 200, 'aria-describedby': describedBy, 'data-testid': id } });
   input.addEventListener('keydown', (event) => {
     if (event.isComposing || event.key !== 'Enter') return;
     event.preventDefault();
@@ -132,6 +150,7 @@ const isField = (node) =>
  * a reader typing while the focus is on a button, a tab or the page lands in the scan input too
  * (unless keysBusy(active), by default busy(active)).
  * Arrow keys, Tab, Enter and Space keep their usual meaning.
+ * @param {{ input: () => HTMLInputElement | null, busy: (active: Element) => boolean, keysBusy?: (active: Element) => boolean }} options
  */
 export function scannerFocus({ input, busy, keysBusy = busy }) {
   function refocus() {
@@ -161,10 +180,10 @@ export function scannerFocus({ input, busy, keysBusy = busy }) {
   return refocus;
 }
 
-
 /**
  * The scan card: the big scan input (id), its note (id-note: what the last scan did, painted by
  * paintNote) and its hint (id-hint).
+ * @param {{ id: string, labelKey: string, hintKey: string, onScan: (text: string) => void, refocus: () => void }} options
  */
 export function scanCard({ id, labelKey, hintKey, onScan, refocus }) {
   const field = scanField({ id, labelKey, describedBy: `${id}-hint`, onScan, refocus });
@@ -177,7 +196,12 @@ export function scanCard({ id, labelKey, hintKey, onScan, refocus }) {
   );
 }
 
-/** Writes a note ({ state: ok | error | pending, key, params } or null) into the element `id`. */
+/**
+ * Writes a note ({ state: ok | error | pending, key, params } or null) into the element `id`.
+ * @param {string} id
+ * @param {Note | null} note
+ * @param {Tx} tx
+ */
 export function paintNote(id, note, tx) {
   const node = document.getElementById(id);
   if (!node) return;
@@ -190,6 +214,9 @@ export function paintNote(id, note, tx) {
  * tabs beside the title (keys `prefix.views`, `prefix.view.NAME`; tabs #prefix-tab-NAME for the
  * panels #prefix-NAME), with the arrow keys; onSelect(view, focusTab) is called on a choice.
  * tx(key, params) words a message in the page language.
+ * @param {string} prefix
+ * @param {Host} host
+ * @param {(view: string, focusTab: boolean) => void} onSelect
  */
 export function screenFrame(prefix, host, onSelect) {
   const root = $(`${prefix}-root`);
@@ -201,8 +228,8 @@ export function screenFrame(prefix, host, onSelect) {
   let current = '';
   const names = () => [...views.querySelectorAll('[data-view]')].map((b) => /** @type {HTMLElement} */ (b).dataset.view ?? '');
   views.addEventListener('click', (event) => {
-    const tab = /** @type {HTMLElement} */ (event.target).closest('[data-view]');
-    if (tab) onSelect(tab.dataset.view ?? '', false);
+    const tab = /** @type {Element} */ (event.target).closest('[data-view]');
+    if (tab instanceof HTMLElement) onSelect(tab.dataset.view ?? '', false);
   });
   views.addEventListener('keydown', (event) => {
     const list = names();
@@ -267,6 +294,11 @@ export function screenFrame(prefix, host, onSelect) {
 /**
  * Loads into the session state: state() is the screen's state (or null once it ended), key the
  * property, load() answers the value or null; the value is kept only for the same session.
+ * @template {Record<string, unknown>} S
+ * @template {keyof S} K
+ * @param {() => S | null} state
+ * @param {K} key
+ * @param {() => Promise<S[K] | null>} load
  */
 export async function fill(state, key, load) {
   const my = state();
@@ -274,10 +306,12 @@ export async function fill(state, key, load) {
   if (my && state() === my && value) my[key] = value;
 }
 
-/** Active people, by name (Japanese order). */
 /**
  * Every item of a paged list, page after page (nextCursor), or null when a page cannot be read.
  * Pickers need all of them: a site with more than one page of people must find everyone.
+ * @param {Host} host
+ * @param {string} path
+ * @returns {Promise<any[] | null>} the items (any: their shape depends on the path; the caller names it)
  */
 export async function getAll(host, path, maxPages = 40) {
   const items = [];
@@ -292,20 +326,38 @@ export async function getAll(host, path, maxPages = 40) {
   return items;
 }
 
+/**
+ * Active people, by name (Japanese order).
+ * @param {Host} host
+ * @returns {Promise<Person[] | null>}
+ */
 export async function activePeople(host) {
+  /** @type {Person[] | null} */
   const items = await getAll(host, '/api/people?limit=500');
   return items ? items.filter((p) => !p.leftAt).sort((a, b) => a.name.localeCompare(b.name, 'ja')) : null;
 }
 
-/** Who is inside a room now (the door log), into the state's occupancy map (roomId → Set of person ids). */
+/**
+ * Who is inside a room now (the door log), into the state's occupancy map (roomId → Set of person ids).
+ * @param {Host} host
+ * @param {() => DeskState | null} state
+ * @param {string | undefined} roomId
+ */
 export async function loadInside(host, state, roomId) {
   const my = state();
   if (!my || !roomId) return;
   const res = await host.api('GET', `/api/rooms/${encodeURIComponent(roomId)}/occupancy`);
-  if (state() === my && res.status === 200) my.occupancy.set(roomId, new Set((res.data?.occupants ?? []).map((o) => o.personId)));
+  /** @type {import('./api-types.js').Occupant[]} */
+  const occupants = res.data?.occupants ?? [];
+  if (state() === my && res.status === 200) my.occupancy.set(roomId, new Set(occupants.map((o) => o.personId)));
 }
 
-/** A table of rows under column headings, and a "more" button (data-more) when moreLabel is given. */
+/**
+ * A table of rows under column headings, and a "more" button (data-more) when moreLabel is given.
+ * @param {string} cls
+ * @param {string[]} headings
+ * @param {HTMLTableRowElement[]} rows
+ */
 export function table(cls, headings, rows, moreLabel = '') {
   return [
     el(
@@ -317,7 +369,11 @@ export function table(cls, headings, rows, moreLabel = '') {
   ];
 }
 
-/** The box of a result (element id): hidden and emptied while there is none; answers the box to fill, or null. */
+/**
+ * The box of a result (element id): hidden and emptied while there is none; answers the box to fill, or null.
+ * @param {string} id
+ * @param {unknown} result
+ */
 export function resultBox(id, result) {
   const box = document.getElementById(id);
   if (!box) return null;
@@ -327,12 +383,38 @@ export function resultBox(id, result) {
   return null;
 }
 
-/** A screen's session state to begin with: `extra` adds what the screen keeps. */
-export const deskState = (session, extra) => ({ session, view: 'desk', people: [], rooms: [], orgs: [], occupancy: new Map(), scanNote: null, scanSeq: 0, form: null, result: null, ready: false, ...extra });
+/**
+ * A scan's note under the scan input: ok, error or pending, and its message.
+ * @typedef {{ state: 'ok' | 'error' | 'pending', key: string, params?: Record<string, unknown> }} Note
+ */
+/**
+ * What a desk screen (media, destruction) keeps for its session: the people, rooms and
+ * organisations to choose from, who is inside which room (roomId → person ids, by the door log),
+ * the last scan (its note and number), the open form, the last result, and whether it is ready.
+ * @typedef {{ session: import('./page-types.js').Session, view: string, people: Person[], rooms: import('./api-types.js').Room[],
+ *   orgs: import('./api-types.js').Organisation[], occupancy: Map<string, Set<string>>, scanNote: Note | null, scanSeq: number,
+ *   form: import('./signing.js').Form | null, result: unknown, ready: boolean }} DeskState
+ */
+
+/**
+ * A screen's session state to begin with: `extra` adds what the screen keeps (and may say more
+ * precisely what its form and result are).
+ * @template {Record<string, unknown>} T
+ * @param {import('./page-types.js').Session} session
+ * @param {T} extra
+ * @returns {DeskState & T}
+ */
+export function deskState(session, extra) {
+  return { session, view: 'desk', people: [], rooms: [], orgs: [], occupancy: new Map(), scanNote: null, scanSeq: 0, form: null, result: null, ready: false, ...extra };
+}
 
 /**
  * A scan's lookup: the note says "checking…" (paint() shows it), then answers what findMedium
  * found — or null when there was nothing to look up, or a later scan or another session overtook it.
+ * @param {Host} host
+ * @param {() => DeskState | null} state
+ * @param {string} raw
+ * @param {() => void} paint
  */
 export async function lookUp(host, state, raw, paint) {
   const my = state();
@@ -345,7 +427,11 @@ export async function lookUp(host, state, raw, paint) {
   return state() === my && seq === my.scanSeq ? found : null;
 }
 
-/** Clicks in the screens: handler(hit, target), where hit(attr) is the clicked element having that attribute, if any. */
+/**
+ * Clicks in the screens: handler(hit, target), where hit(attr) is the clicked element having that attribute, if any.
+ * @param {HTMLElement} root
+ * @param {(hit: (attr: string) => HTMLElement | null, target: HTMLElement) => void} handler
+ */
 export function onHit(root, handler) {
   root.addEventListener('click', (event) => {
     const target = /** @type {HTMLElement} */ (event.target);
@@ -353,7 +439,14 @@ export function onHit(root, handler) {
   });
 }
 
-/** The body of a list: "loading…" while items is null, empty() when there are none; answers whether to draw rows. */
+/**
+ * The body of a list: "loading…" while items is null, empty() when there are none; answers whether to draw rows.
+ * @param {HTMLElement} body
+ * @param {unknown[] | null} items
+ * @param {Tx} tx
+ * @param {() => HTMLElement} empty
+ * @returns {items is unknown[]}
+ */
 export function listReady(body, items, tx, empty) {
   if (items === null) body.replaceChildren(el('p', { cls: 'empty-inline', text: tx('media.chain.loading') }));
   else if (!items.length) body.replaceChildren(empty());

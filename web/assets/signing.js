@@ -1,3 +1,4 @@
+// @ts-check
 // Signing on the spot, shared by the screens that record signed events — the media screens
 // (media.js, intake.js) and the destruction screens (destruction.js), all loaded on first use so
 // that the door page stays light:
@@ -5,20 +6,78 @@
 //   PIN, optional drawn signature), witnesses added on the same screen, the room-or-place choice;
 // - a form's errors in words: the headline, one line per problem naming the witness or the field,
 //   the message at the row or field itself, a wrong PIN cleared and focused.
-// A "form" here is a plain object: { kind, node, fields, signers, summary, roomId(), … } (see
-// createSigning); the screens add what they need (where(), needs(), locate(), signerField, …).
+// A "form" here is a plain object: { kind, node, fields, signers, summary, roomId(), … } (Form,
+// below; made by newForm); the screens add what they need (where(), needs(), locate(), …).
 import { t, has, addMessages } from './i18n.js';
-import { el } from './door.js';
+import { el } from './dom.js';
 import { MEDIA_MESSAGES } from './media-messages.js';
 import { KINDS, MEDIUM_CODE, STATUSES, translate } from './screen.js';
 
 addMessages(MEDIA_MESSAGES);
 
+/** @typedef {import('./api-types.js').Person} Person */
+/** @typedef {import('./api-types.js').Medium} Medium */
+/** @typedef {import('./api-types.js').ErrorDetail} ErrorDetail */
+/**
+ * A labelled field: its wrapper, control, error line and label key; `who` words it in an error
+ * line (a message key, or a function); `person`: a person select.
+ * @typedef {{ wrap: HTMLElement, control: HTMLElement, error: HTMLElement, labelKey: string, who?: string | (() => string), person?: boolean }} Field
+ */
+/**
+ * A signer: who (a person select, none at a check-in), badge, PIN and drawn signature.
+ * @typedef {{ kind: string, person: HTMLSelectElement | null, badge: HTMLInputElement, pin: HTMLInputElement, pad: ReturnType<typeof signaturePad>,
+ *   node: HTMLElement, title: HTMLElement, error: HTMLElement, remove: HTMLButtonElement | null, filter?: (p: Person) => boolean }} SignerRow
+ */
+/**
+ * Whom or what an error is about: a signer's row, a field, or a medium sent.
+ * @typedef {{ who?: string, name?: string, row?: SignerRow, fieldName?: string, medium?: Medium | { id: string, label: string } | null }} Target
+ */
+/**
+ * What went wrong, kept as data to be worded again on a language switch: the headline, one item per
+ * problem (a detail of the server's answer, or a local check's message key), and the server's
+ * message when it gave no details.
+ * @typedef {{ head: [string, Record<string, unknown>], items: { detail?: ErrorDetail, target?: Target, key?: string, params?: Record<string, unknown>, code: string }[], fallback: string }} Errors
+ */
+/**
+ * A form of the signing toolkit (newForm): its <form>, fields, signers, alert (summary) and submit
+ * button; roomId() answers the room whose people are listed first. A screen adds what it needs:
+ * needs() (the fields required now), where() (room, place or none: whereControl), fillParties(),
+ * applyMethod() (shows the fields of the choice made), signerField (the API fields of the first
+ * signer), fieldOf (API field → form field), locate(field, detail), words (code → message key),
+ * mediaSent and sentRoomId (what was sent, to word the refusal).
+ * @typedef {object} Form
+ * @property {string} kind
+ * @property {HTMLFormElement} node
+ * @property {Record<string, Field>} fields
+ * @property {SignerRow[]} signers
+ * @property {HTMLElement | null} signersBox
+ * @property {boolean} busy
+ * @property {Errors | null} errors
+ * @property {HTMLElement} summary
+ * @property {HTMLButtonElement} submit
+ * @property {() => string} roomId
+ * @property {() => string[]} [needs]
+ * @property {() => string} [where]
+ * @property {HTMLSelectElement} [roomSelect]
+ * @property {HTMLInputElement} [placeInput]
+ * @property {() => void} [fillParties]
+ * @property {() => void} [applyMethod]
+ * @property {RegExp} [signerField]
+ * @property {Record<string, string>} [fieldOf]
+ * @property {(field: string, detail?: ErrorDetail) => Target | null} [locate]
+ * @property {Record<string, string>} [words]
+ * @property {(Medium | { id: string, label: string })[]} [mediaSent]
+ * @property {string} [sentRoomId]
+ */
+
 // What a signer may type: PINs have 6 to 12 digits (4–5 digit PINs from before the security
 // review still verify, and are then answered pin_change_required).
 const PIN_FORMAT = /^\d{4,12}$/;
 const SIGNATURE_CODES = ['wrong_pin', 'unknown_badge', 'badge_not_of_person', 'badge_revoked', 'badge_expired', 'pin_locked', 'pin_busy', 'pin_not_set', 'pin_change_required'];
-/** API fields named by the common forms, and the form field that shows their error. */
+/**
+ * API fields named by the common forms, and the form field that shows their error.
+ * @type {Record<string, string>}
+ */
 const FIELD_OF = {
   fromPersonId: 'from',
   toPersonId: 'to',
@@ -41,7 +100,7 @@ let uid = 0;
  * Optional: the signature that counts is the badge + PIN.
  */
 export function signaturePad() {
-  const canvas = /** @type {HTMLCanvasElement} */ (el('canvas', { cls: 'sig-canvas', attrs: { width: 600, height: 160, role: 'img', 'data-testid': 'signer-canvas' } }));
+  const canvas = el('canvas', { cls: 'sig-canvas', attrs: { width: 600, height: 160, role: 'img', 'data-testid': 'signer-canvas' } });
   const ctx = /** @type {CanvasRenderingContext2D} */ (canvas.getContext('2d'));
   let drawn = false;
   let last = null;
@@ -94,6 +153,7 @@ export function signaturePad() {
  * The signing toolkit of one screen. ctx: { host, state() (the screen's session state —
  * { people, rooms, occupancy: Map(roomId → Set of person ids inside) } — or null),
  * onMediumCode?(form, text) (a medium's QR code read into a badge field) }.
+ * @param {{ host: import('./page-types.js').Host, state: () => import('./screen.js').DeskState | null, onMediumCode?: (form: Form, text: string) => void }} ctx
  */
 export function createSigning(ctx) {
   const { host } = ctx;
@@ -119,6 +179,11 @@ export function createSigning(ctx) {
    * line when it differs from the label (a message key, or a function answering the words);
    * `person` says the control is a person select (the error
    * line names the person chosen).
+   * @param {{ fields: Record<string, Field> }} form
+   * @param {string} name
+   * @param {string} labelKey
+   * @param {HTMLElement} control
+   * @param {{ hintKey?: string, cls?: string, who?: string | (() => string), person?: boolean }} [options]
    */
   function field(form, name, labelKey, control, { hintKey, cls, who, person } = {}) {
     const id = `mf-${++uid}`;
@@ -133,16 +198,23 @@ export function createSigning(ctx) {
     return wrap;
   }
 
+  /** @param {HTMLElement[]} [options] */
   function select(options = []) {
     return el('select', {}, ...options);
   }
 
-  /** Fills a person select: people inside the room first (door log), then everybody else. */
+  /**
+   * Fills a person select: people inside the room first (door log), then everybody else.
+   * @param {HTMLSelectElement} sel
+   * @param {string} roomId
+   * @param {(p: Person) => boolean} [filter]
+   */
   function fillPeople(sel, roomId, filter = () => true) {
     const current = sel.value;
     const list = people().filter(filter);
     const inside = roomId ? ctx.state()?.occupancy.get(roomId) : null;
     const option = (p) => el('option', { text: personLabel(p), attrs: { value: p.id } });
+    /** @type {HTMLElement[]} */
     const children = [el('option', { text: tx('media.choose'), attrs: { value: '' } })];
     if (inside && inside.size) {
       const inRoom = list.filter((p) => inside.has(p.id));
@@ -159,38 +231,61 @@ export function createSigning(ctx) {
   /**
    * One signer: who (a person select — only people passing `filter` — except for a check-in where
    * the badge says who), their badge, their PIN, and an optional drawn signature.
+   * @param {Form} form
+   * @param {string} kind holder, returner, receiver, witness, inspector, present…
+   * @param {{ person?: boolean, filter?: (p: Person) => boolean }} [options]
+   * @returns {SignerRow}
    */
-  function signerRow(form, kind, { person = true, filter } = {}) {
-    const row = { kind, person: null, badge: null, pin: null, pad: signaturePad(), node: null, title: null, error: null, remove: null, filter };
+  function signerRow(form, kind, { person: withPerson = true, filter } = {}) {
+    const pad = signaturePad();
     const rid = `ms-${++uid}`;
-    row.title = el('h4', { cls: 'signer-title', attrs: { id: `${rid}-title` } });
-    if (person) {
-      row.person = /** @type {HTMLSelectElement} */ (el('select', { attrs: { id: `${rid}-person`, 'data-testid': 'signer-person', 'aria-describedby': `${rid}-error` } }));
-      row.person.addEventListener('keydown', (e) => {
-        if (e.key === 'Enter' && row.person.value) {
-          e.preventDefault();
-          row.badge.focus();
-        }
-      });
-    }
-    row.badge = /** @type {HTMLInputElement} */ (
-      el('input', { attrs: { id: `${rid}-badge`, type: 'password', autocomplete: 'one-time-code', autocapitalize: 'off', spellcheck: 'false', maxlength: 512, 'data-testid': 'signer-badge', 'aria-describedby': `${rid}-badge-hint ${rid}-error` } })
+    const title = el('h4', { cls: 'signer-title', attrs: { id: `${rid}-title` } });
+    const person = withPerson ? el('select', { attrs: { id: `${rid}-person`, 'data-testid': 'signer-person', 'aria-describedby': `${rid}-error` } }) : null;
+    const badge = el('input', { attrs: { id: `${rid}-badge`, type: 'password', autocomplete: 'one-time-code', autocapitalize: 'off', spellcheck: 'false', maxlength: 512, 'data-testid': 'signer-badge', 'aria-describedby': `${rid}-badge-hint ${rid}-error` } });
+    const pin = el('input', { attrs: { id: `${rid}-pin`, type: 'password', inputmode: 'numeric', autocomplete: 'off', maxlength: 12, 'data-testid': 'signer-pin', 'aria-describedby': `${rid}-error` } });
+    const error = el('p', { cls: 'field-error signer-error', attrs: { id: `${rid}-error`, 'data-testid': 'signer-error', hidden: true } });
+    const clear = button('media.f.drawn.clear', { 'data-testid': 'signer-canvas-clear' });
+    const cells = [
+      ...(person ? [el('div', { cls: 'field' }, el('label', { attrs: { for: `${rid}-person`, 'data-m': 'media.f.name' } }), person)] : []),
+      el('div', { cls: 'field' }, el('label', { attrs: { for: `${rid}-badge`, 'data-m': 'media.f.badge' } }), badge, el('p', { cls: 'field-hint', attrs: { id: `${rid}-badge-hint`, 'data-m': 'media.f.badge.hint' } })),
+      el('div', { cls: 'field field-pin' }, el('label', { attrs: { for: `${rid}-pin`, 'data-m': 'media.f.pin' } }), pin),
+    ];
+    const remove = kind === 'witness' ? el('button', { cls: 'button button-small button-danger signer-remove', attrs: { type: 'button', 'data-testid': 'signer-remove' } }) : null;
+    const node = el(
+      'fieldset',
+      { cls: 'signer', attrs: { 'aria-labelledby': `${rid}-title`, 'data-testid': kind === 'witness' ? 'witness' : 'signer', 'data-kind': kind } },
+      el('div', { cls: 'signer-head' }, title, ...(remove ? [remove] : [])),
+      el('div', { cls: 'signer-fields' }, ...cells),
+      error,
+      el(
+        'details',
+        { cls: 'signer-drawn' },
+        el('summary', { attrs: { 'data-m': 'media.f.drawn', 'data-testid': 'signer-drawn' } }),
+        el('div', { cls: 'sig-pad' }, pad.canvas, el('div', { cls: 'sig-tools' }, el('p', { cls: 'field-hint', attrs: { 'data-m': 'media.f.drawn.hint' } }), clear)),
+      ),
     );
-    row.pin = /** @type {HTMLInputElement} */ (el('input', { attrs: { id: `${rid}-pin`, type: 'password', inputmode: 'numeric', autocomplete: 'off', maxlength: 12, 'data-testid': 'signer-pin', 'aria-describedby': `${rid}-error` } }));
-    row.badge.addEventListener('keydown', (e) => {
+    /** @type {SignerRow} */
+    const row = { kind, person, badge, pin, pad, node, title, error, remove, filter };
+    person?.addEventListener('keydown', (e) => {
+      if (e.key === 'Enter' && person.value) {
+        e.preventDefault();
+        badge.focus();
+      }
+    });
+    badge.addEventListener('keydown', (e) => {
       if (e.key === 'Enter' && !e.isComposing) {
         e.preventDefault();
-        const value = row.badge.value.trim();
+        const value = badge.value.trim();
         // A medium's QR code read into a badge field: it is a medium, not a signature.
         if (MEDIUM_CODE.test(value)) {
-          row.badge.value = '';
+          badge.value = '';
           ctx.onMediumCode?.(form, value);
           return;
         }
-        if (value) row.pin.focus();
+        if (value) pin.focus();
       }
     });
-    row.pin.addEventListener('keydown', (e) => {
+    pin.addEventListener('keydown', (e) => {
       if (e.key !== 'Enter' || e.isComposing) return;
       e.preventDefault();
       const i = form.signers.indexOf(row);
@@ -198,42 +293,26 @@ export function createSigning(ctx) {
       if (next) (next.person ?? next.badge).focus();
       else form.node.requestSubmit();
     });
-    row.error = el('p', { cls: 'field-error signer-error', attrs: { id: `${rid}-error`, 'data-testid': 'signer-error', hidden: true } });
-    const clear = button('media.f.drawn.clear', { 'data-testid': 'signer-canvas-clear' });
-    clear.addEventListener('click', () => row.pad.clear());
-    const cells = [
-      ...(person ? [el('div', { cls: 'field' }, el('label', { attrs: { for: `${rid}-person`, 'data-m': 'media.f.name' } }), row.person)] : []),
-      el('div', { cls: 'field' }, el('label', { attrs: { for: `${rid}-badge`, 'data-m': 'media.f.badge' } }), row.badge, el('p', { cls: 'field-hint', attrs: { id: `${rid}-badge-hint`, 'data-m': 'media.f.badge.hint' } })),
-      el('div', { cls: 'field field-pin' }, el('label', { attrs: { for: `${rid}-pin`, 'data-m': 'media.f.pin' } }), row.pin),
-    ];
-    row.remove = kind === 'witness' ? el('button', { cls: 'button button-small button-danger signer-remove', attrs: { type: 'button', 'data-testid': 'signer-remove' } }) : null;
-    row.remove?.addEventListener('click', () => {
+    clear.addEventListener('click', () => pad.clear());
+    remove?.addEventListener('click', () => {
       form.signers = form.signers.filter((r) => r !== row);
-      row.node.remove();
+      node.remove();
       renderSigners(form);
       (form.signers[form.signers.length - 1]?.pin ?? form.node.querySelector('button'))?.focus();
     });
-    row.node = el(
-      'fieldset',
-      { cls: 'signer', attrs: { 'aria-labelledby': `${rid}-title`, 'data-testid': kind === 'witness' ? 'witness' : 'signer', 'data-kind': kind } },
-      el('div', { cls: 'signer-head' }, row.title, ...(row.remove ? [row.remove] : [])),
-      el('div', { cls: 'signer-fields' }, ...cells),
-      row.error,
-      el(
-        'details',
-        { cls: 'signer-drawn' },
-        el('summary', { attrs: { 'data-m': 'media.f.drawn', 'data-testid': 'signer-drawn' } }),
-        el('div', { cls: 'sig-pad' }, row.pad.canvas, el('div', { cls: 'sig-tools' }, el('p', { cls: 'field-hint', attrs: { 'data-m': 'media.f.drawn.hint' } }), clear)),
-      ),
-    );
     return row;
   }
 
+  /**
+   * @param {Form} form
+   * @param {SignerRow} row
+   */
   function whoOfRow(form, row) {
     if (row.kind === 'witness') return tx('media.who.witness', { n: form.signers.indexOf(row) + 1 });
     return tx(`media.who.${row.kind}`);
   }
 
+  /** @param {Form} form */
   function renderSigners(form) {
     for (const row of form.signers) {
       const who = whoOfRow(form, row);
@@ -248,17 +327,24 @@ export function createSigning(ctx) {
     }
   }
 
+  /**
+   * A witness more, in the witnesses' box (witnessesBox made it).
+   * @param {Form} form
+   */
   function addWitness(form, focus = true) {
     const row = signerRow(form, 'witness');
     form.signers.push(row);
-    form.signersBox.append(row.node);
+    /** @type {HTMLElement} */ (form.signersBox).append(row.node);
     renderSigners(form);
     translate(row.node, tx);
     if (focus) row.person?.focus();
     return row;
   }
 
-  /** The witnesses' box with its "add a witness" button (one witness row to begin with, added by the caller). */
+  /**
+   * The witnesses' box with its "add a witness" button (one witness row to begin with, added by the caller).
+   * @param {Form} form
+   */
   function witnessesBox(form) {
     form.signersBox = el('div', { cls: 'signers', attrs: { 'data-testid': 'witnesses' } });
     const add = button('media.witness.add', { 'data-testid': 'witness-add' });
@@ -270,6 +356,8 @@ export function createSigning(ctx) {
    * Room (presence checked by the door log) or a named place (not verified); `optional` adds
    * "not given". rooms: the rooms; defaultRoom(): the room chosen first and used for "people inside"
    * when none is chosen; onChange(): the room or the choice changed.
+   * @param {Form} form
+   * @param {{ optional?: boolean, rooms: import('./api-types.js').Room[], defaultRoom: () => string, onChange: () => void }} options
    */
   function whereControl(form, { optional = false, rooms, defaultRoom, onChange }) {
     const roomSel = select(rooms.map((r) => el('option', { text: r.name, attrs: { value: r.id } })));
@@ -296,25 +384,30 @@ export function createSigning(ctx) {
       error,
     );
     form.fields.where = { wrap: box, control: roomSel, error, labelKey: 'media.f.where' };
-    form.where = () => /** @type {HTMLInputElement | null} */ (box.querySelector('input[name="where"]:checked'))?.value ?? 'room';
-    form.roomId = () => (form.where() === 'room' ? /** @type {HTMLSelectElement} */ (roomSel).value : defaultRoom());
+    const where = () => /** @type {HTMLInputElement | null} */ (box.querySelector('input[name="where"]:checked'))?.value ?? 'room';
+    form.where = where;
+    form.roomId = () => (where() === 'room' ? roomSel.value : defaultRoom());
     form.roomSelect = roomSel;
     form.placeInput = place;
     const sync = () => {
-      /** @type {HTMLSelectElement} */ (roomSel).disabled = form.where() !== 'room';
-      /** @type {HTMLInputElement} */ (place).disabled = form.where() !== 'place';
+      roomSel.disabled = where() !== 'room';
+      place.disabled = where() !== 'place';
     };
     box.addEventListener('change', (e) => {
       sync();
       const name = /** @type {HTMLInputElement} */ (e.target).name;
-      if (name === 'where' && form.where() === 'place') place.focus();
+      if (name === 'where' && where() === 'place') place.focus();
       if (name === 'where' || name === 'room') onChange();
     });
     sync();
     return box;
   }
 
-  /** { roomId } or { place } as the form says, or nothing. */
+  /**
+   * { roomId } or { place } as the form says, or nothing.
+   * @param {Form} form
+   * @returns {{ roomId?: string, place?: string }}
+   */
   function whereBody(form) {
     const w = form.where?.() ?? 'none';
     if (w === 'room') return { roomId: /** @type {HTMLSelectElement} */ (form.roomSelect).value };
@@ -322,7 +415,12 @@ export function createSigning(ctx) {
     return {};
   }
 
+  /**
+   * What a signer gives: the API's SignerInput.
+   * @param {SignerRow} row
+   */
   function signerBody(row) {
+    /** @type {{ badge: string, pin: string, personId?: string, drawnSignature?: string }} */
     const body = { badge: row.badge.value.trim(), pin: row.pin.value };
     if (row.person) body.personId = row.person.value;
     const drawn = row.pad.value();
@@ -384,6 +482,7 @@ export function createSigning(ctx) {
    */
   function explain(res) {
     const details = Array.isArray(res.data?.error?.details) ? res.data.error.details : [];
+    /** @type {Errors['head']} */
     let head = ['media.fail.other', { code: res.code ?? `HTTP ${res.status}` }];
     if (res.status === 0) head = ['media.fail.network', {}];
     else if (res.code === 'signature_invalid') head = ['media.fail.signature', {}];
@@ -526,7 +625,12 @@ export function createSigning(ctx) {
     form.summary.scrollIntoView({ block: 'nearest' });
   }
 
-  /** POSTs the form's request, its submit button saying "recording…" meanwhile; answers the response. */
+  /**
+   * POSTs the form's request, its submit button saying "recording…" meanwhile; answers the response.
+   * @param {Form} form
+   * @param {string} path
+   * @param {unknown} body
+   */
   async function post(form, path, body) {
     const key = form.submit.dataset.m;
     const label = (k) => {
@@ -546,6 +650,10 @@ export function createSigning(ctx) {
   /**
    * Sends the form: on 201, done(data) — while current() still says the form is the one on screen;
    * a refusal is shown at the form (a 401 has ended the sign-in already).
+   * @param {Form} form
+   * @param {string} path
+   * @param {unknown} body
+   * @param {{ current: () => boolean, done: (answer) => unknown }} handlers
    */
   async function send(form, path, body, { current, done }) {
     const res = await post(form, path, body);
@@ -559,22 +667,35 @@ export function createSigning(ctx) {
 
   /**
    * A form object: its node (a <form>), no fields or signers yet, its alert (testid alertId) and
-   * its submit button (label submitKey, testid submitId); `extra` adds to it.
+   * its submit button (label submitKey, testid submitId); `extra` adds to it (roomId() answers no
+   * room until then).
+   * @template {Record<string, unknown>} T
+   * @param {string} kind
+   * @param {HTMLFormElement} node
+   * @param {{ alertId?: string, submitKey: string, submitId?: string } & T} options
+   * @returns {Form & Omit<T, 'alertId' | 'submitKey' | 'submitId'>}
    */
-  const newForm = (kind, node, { alertId, submitKey, submitId = 'form-submit', ...extra }) => ({
-    kind,
-    node,
-    fields: {},
-    signers: [],
-    signersBox: null,
-    busy: false,
-    errors: null,
-    summary: formAlert(alertId),
-    submit: el('button', { cls: 'button button-primary', attrs: { type: 'submit', 'data-testid': submitId, 'data-m': submitKey } }),
-    ...extra,
-  });
+  function newForm(kind, node, { alertId, submitKey, submitId = 'form-submit', ...extra }) {
+    return {
+      kind,
+      node,
+      fields: {},
+      signers: [],
+      signersBox: null,
+      busy: false,
+      errors: null,
+      roomId: () => '',
+      summary: formAlert(alertId),
+      submit: el('button', { cls: 'button button-primary', attrs: { type: 'submit', 'data-testid': submitId, 'data-m': submitKey } }),
+      ...extra,
+    };
+  }
 
-  /** The presence line (door log, or a place not verified) and who signed, for a recorded result. */
+  /**
+   * The presence line (door log, or a place not verified) and who signed, for a recorded result.
+   * @param {import('./api-types.js').SignedRecordSummary} record
+   * @param {{ roomId?: string | null, place?: string | null }} where
+   */
   const recordLines = (record, { roomId, place }) => [
     el('p', { cls: `result-presence${record.presenceVerified ? '' : ' warn'}`, text: record.presenceVerified ? tx('media.presence.verified', { room: roomName(roomId) }) : tx('media.presence.unverified', { place: place ?? '—' }) }),
     ...(record.signatures?.length ? [el('ul', { cls: 'result-signers' }, ...record.signatures.map((g) => el('li', { text: signedLine(g) })))] : []),
