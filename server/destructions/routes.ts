@@ -12,8 +12,8 @@ import { getOrg } from '../people/service.js';
 import { signerInput, recordSummarySchema } from '../signatures/schemas.js';
 import { getSignedRecord } from '../signatures/service.js';
 import { recordJson } from '../signatures/views.js';
-import { CATEGORIES, CATEGORY_WORDS, CERTIFICATE_NO, DESTRUCTION_METHODS, TECHNIQUE_WORDS } from './rules.js';
-import { KIND_NAMES } from '../media/rules.js';
+import { CATEGORIES, CATEGORY_WORDS, CERTIFICATE_NO, DESTRUCTION_METHODS, LEVEL_REQUIRED, MATERIAL_CLASS, METHOD_FITS, TECHNIQUE_WORDS } from './rules.js';
+import { KIND_NAMES, MEDIA_KINDS } from '../media/rules.js';
 import { checkCertificate, destroyedMedia, filteredDestructions, getDestruction, getPrint, recordDestruction, recordPrint, signedDestruction, type DestroyedMediumRow, type DestructionRow } from './service.js';
 import { checkCodeFor, depositorNames } from './record.js';
 import { roomNameAsOf } from '../rooms/service.js';
@@ -165,6 +165,26 @@ export const destructionRoutes: AnyRoute[] = [
       const row = await getDestruction(db, done.id);
       return { status: 201, json: { ...destructionJson(row, await destroyedMedia(db, [row.id]), app.config.displayTimeZone), record: recordJson(done.record, app.config.displayTimeZone, false) } };
     },
+  }),
+  defineRoute({
+    method: 'get',
+    path: '/api/destructions/rules',
+    summary: 'Which method fits which kind of medium, and the DIN 66399 material class of each kind (the form offers only what fits)',
+    description: 'The same matrix the server enforces (NIST SP 800-88 media tables and DIN 66399 / ISO/IEC 21964), so that the form never offers what the server would refuse.',
+    tags: ['destructions'],
+    access: 'destructions:read',
+    responses: {
+      200: {
+        description: 'The rules',
+        schema: z.object({
+          methodFits: z.record(z.enum(DESTRUCTION_METHODS), z.record(z.enum(MEDIA_KINDS), z.boolean())),
+          materialClass: z.record(z.enum(MEDIA_KINDS), z.enum(['P', 'F', 'O', 'T', 'H', 'E']).nullable()).describe('null: any class (the level says which)'),
+          levelRequired: z.array(z.enum(DESTRUCTION_METHODS)),
+          levels: z.array(z.number().int()).describe('Levels 1–7'),
+        }),
+      },
+    },
+    handler: async () => ({ json: { methodFits: METHOD_FITS, materialClass: MATERIAL_CLASS, levelRequired: [...LEVEL_REQUIRED], levels: [1, 2, 3, 4, 5, 6, 7] } }),
   }),
   defineRoute({
     method: 'get',

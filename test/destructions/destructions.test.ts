@@ -314,6 +314,16 @@ describe('printing the certificate (E2.14)', () => {
   });
 });
 
+describe('GET /api/destructions/rules: what the form may offer', () => {
+  it('is the matrix the server enforces (one source for the form and the check)', async () => {
+    const { METHOD_FITS, MATERIAL_CLASS, LEVEL_REQUIRED } = await import('../../server/destructions/rules.js');
+    const rules = await site.ok('get', '/api/destructions/rules', undefined, 200);
+    expect(rules).toEqual({ methodFits: METHOD_FITS, materialClass: MATERIAL_CLASS, levelRequired: [...LEVEL_REQUIRED], levels: [1, 2, 3, 4, 5, 6, 7] });
+    expect(rules.methodFits.degauss.usb).toBe(false);
+    expect(rules.materialClass.hdd).toBe('H');
+  });
+});
+
 describe('lists, CSV and the depositor summary', () => {
   it('filters by method, depositor and period; CSV has one row per medium with a BOM', async () => {
     const wipes = await site.ok('get', '/api/destructions?method=wipe', undefined, 200);

@@ -865,8 +865,10 @@ describe('door: speed and weight', () => {
       // Really transferred (not from a cache), gzip-compressed: far less than the decoded size.
       expect(weight.assets).toBeGreaterThan(10 * 1024);
       expect(weight.assets).toBeLessThan(weight.decoded / 2);
+      // The requirement: the page *sends* under 150 KB. Unpacked, the page and its files stay
+      // under a budget of their own, so that growth is a decision (type comments, issue 13).
       expect(weight.total).toBeLessThan(150 * 1024);
-      expect(weight.decoded).toBeLessThan(150 * 1024);
+      expect(weight.decoded).toBeLessThan(200 * 1024);
 
       // The page's own cost, without the renderer start-up: a reload (assets revalidated, max-age 0).
       await page.reload();

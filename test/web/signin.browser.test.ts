@@ -94,12 +94,18 @@ async function signInByKeyboard(page: Page, user: { username: string; password: 
   return answer;
 }
 
-/** Intl formatting done in the page itself, so the expectation uses the browser's own ICU. */
-function formatInPage(page: Page, iso: string, lang: string) {
+/** The one way of writing a time (issue 14): 2026/12/06 01:39:14 on the site's clock. */
+function formatInPage(page: Page, iso: string, _lang: string) {
   return page.evaluate(
-    ([iso, lang, timeZone]) =>
-      new Intl.DateTimeFormat(lang, { timeZone, dateStyle: 'medium', timeStyle: 'medium' }).format(new Date(iso!)),
-    [iso, lang, server.ctx.config.displayTimeZone],
+    ([iso, timeZone]) => {
+      const p = Object.fromEntries(
+        new Intl.DateTimeFormat('en-US', { timeZone, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit' })
+          .formatToParts(new Date(iso!))
+          .map((x) => [x.type, x.value]),
+      );
+      return `${p.year}/${p.month}/${p.day} ${p.hour}:${p.minute}:${p.second}`;
+    },
+    [iso, server.ctx.config.displayTimeZone],
   );
 }
 

@@ -3,6 +3,7 @@
 // (someone is removed from it here) and the open notices to the depositor (acknowledged here).
 import { t } from './i18n.js';
 import { el } from './dom.js';
+import { formatDate, formatDateTime } from './dates.js';
 
 /**
  * ctx: { host, state() (the screen's state, or null once it ended), roomName(id), accessRoom()
@@ -62,7 +63,6 @@ export function createAdminLists(ctx) {
       box.replaceChildren(el('p', { cls: 'empty-inline', text: t(l, 'door.loading') }));
       return;
     }
-    const fmt = new Intl.DateTimeFormat(l, { timeZone: tz(), dateStyle: 'medium' });
     box.replaceChildren(
       el('h4', { text: t(l, 'admin.option', { name: t(l, 'admin.access.list'), detail: ctx.roomName(roomId) }) }),
       items.length
@@ -81,7 +81,7 @@ export function createAdminLists(ctx) {
                 { attrs: { 'data-testid': 'admin-access-item', 'data-person-id': p.personId } },
                 el('span', { cls: 'occupant-name', text: p.name }),
                 el('span', { cls: 'occupant-org', text: p.orgName }),
-                el('span', { cls: 'occupant-since', text: t(l, 'admin.access.grantedAt', { time: fmt.format(new Date(p.grantedAt)) }) }),
+                el('span', { cls: 'occupant-since', text: t(l, 'admin.access.grantedAt', { time: formatDate(p.grantedAt, tz(), l) }) }),
                 remove,
               );
             }),
@@ -112,7 +112,7 @@ export function createAdminLists(ctx) {
   function noticeText(a, l, n) {
     const p = a.people.find((x) => x.id === n.personId);
     if (n.kind === 'personnel_change' && p?.leftAt && ['resigned', 'transferred'].includes(p.leftReason ?? '')) {
-      const date = new Intl.DateTimeFormat(l, { timeZone: tz(), dateStyle: 'medium' }).format(new Date(p.leftAt));
+      const date = formatDate(p.leftAt, tz(), l);
       return t(l, `admin.notifications.${p.leftReason}`, { name: p.name, org: p.orgName, date });
     }
     // The server writes "日本語 / English": show the page language's half.
@@ -125,7 +125,6 @@ export function createAdminLists(ctx) {
     const a = state();
     if (!a || !box) return;
     const l = host.lang();
-    const fmt = new Intl.DateTimeFormat(l, { timeZone: tz(), dateStyle: 'medium', timeStyle: 'short' });
     const count = /** @type {HTMLElement | null} */ (document.querySelector('[data-count="notifications"]'));
     if (count) {
       count.textContent = String(a.notifications.length);
@@ -146,7 +145,7 @@ export function createAdminLists(ctx) {
           return el(
             'li',
             { attrs: { 'data-testid': 'admin-notification', 'data-id': n.id } },
-            el('p', { cls: 'notice-meta', text: `${fmt.format(new Date(n.createdAt))}${n.depositorName ? `　${t(l, 'admin.notifications.to', { name: n.depositorName })}` : ''}` }),
+            el('p', { cls: 'notice-meta', text: `${formatDateTime(n.createdAt, tz())}${n.depositorName ? `　${t(l, 'admin.notifications.to', { name: n.depositorName })}` : ''}` }),
             el('p', { text: message }),
             ack,
           );

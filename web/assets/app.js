@@ -9,6 +9,7 @@
 // The sign-in token lives only in this module (never in localStorage or a cookie):
 // closing or reloading the tab ends the sign-in, and the server session is ended too.
 import { t, duration, pickLanguage, POLICY_CODES } from './i18n.js';
+import { formatDate as formatDateIn, formatDateTime as formatDateTimeIn } from './dates.js';
 
 const LANG_STORAGE_KEY = 'tachiai.lang';
 const DEFAULT_CONFIG = { displayTimeZone: 'Asia/Tokyo', idleTimeoutSeconds: 300, version: '', siteName: { ja: '', en: '' } };
@@ -289,21 +290,8 @@ function validTimeZone(tz) {
 // ---------------------------------------------------------------------------------------------
 // Formatting
 
-function formatDateTime(iso) {
-  const date = new Date(iso);
-  if (Number.isNaN(date.getTime())) return String(iso);
-  return new Intl.DateTimeFormat(state.lang, {
-    timeZone: state.config.displayTimeZone,
-    dateStyle: 'medium',
-    timeStyle: 'medium',
-  }).format(date);
-}
-
-function formatDate(iso) {
-  const date = new Date(iso);
-  if (Number.isNaN(date.getTime())) return String(iso);
-  return new Intl.DateTimeFormat(state.lang, { timeZone: state.config.displayTimeZone, dateStyle: 'medium' }).format(date);
-}
+const formatDateTime = (iso) => formatDateTimeIn(iso, state.config.displayTimeZone);
+const formatDate = (iso) => formatDateIn(iso, state.config.displayTimeZone, state.lang);
 
 function roleName(lang, role) {
   const key = `role.${role}`;

@@ -8,6 +8,7 @@
 // after each scan.
 import { t, addMessages } from './i18n.js';
 import { $, el } from './dom.js';
+import { formatDateTime } from './dates.js';
 import { openPrintable } from './printable.js';
 import { DOOR_MESSAGES } from './door-messages.js';
 import { createLiveLog, WARN_FLAGS } from './live-log.js';
@@ -62,7 +63,6 @@ export function createDoor(host) {
   let admin = null;
   let adminLoading = null;
   let optionsKey = '';
-  const timeFormats = new Map();
 
   const scanInput = /** @type {HTMLInputElement} */ ($('scan-input'));
   const roomSelect = /** @type {HTMLSelectElement} */ ($('scan-room'));
@@ -74,33 +74,8 @@ export function createDoor(host) {
   const lang = () => host.lang();
   const can = (what) => Boolean(s?.roles.some((r) => CAN[what].includes(r)));
 
-  function timeFormat(withDate) {
-    const tz = host.config().displayTimeZone;
-    const key = `${lang()}|${tz}|${withDate}`;
-    let f = timeFormats.get(key);
-    if (!f) {
-      f = new Intl.DateTimeFormat(lang(), {
-        timeZone: tz,
-        ...(withDate ? { month: 'numeric', day: 'numeric' } : {}),
-        hour: '2-digit',
-        minute: '2-digit',
-        second: withDate ? undefined : '2-digit',
-        hourCycle: 'h23',
-      });
-      timeFormats.set(key, f);
-    }
-    return f;
-  }
-
-  /** "09:15:02" today, "11/22 09:15" on another day, in the site's time zone. */
-  function formatTime(iso) {
-    const d = new Date(iso);
-    if (Number.isNaN(d.getTime())) return String(iso ?? '');
-    const tz = host.config().displayTimeZone;
-    let days = timeFormats.get(tz);
-    if (!days) timeFormats.set(tz, (days = new Intl.DateTimeFormat('en-CA', { timeZone: tz })));
-    return timeFormat(days.format(d) !== days.format(new Date())).format(d);
-  }
+  /** "2026/12/06 01:39:14" on the site's clock: the log shows the date, not only the time (issue 14). */
+  const formatTime = (iso) => formatDateTime(iso, host.config().displayTimeZone);
 
   const rooms = () => s?.rooms ?? [];
   const roomById = (id) => s?.rooms.find((r) => r.id === id) ?? null;

@@ -54,7 +54,7 @@ const ALERT_POLL_MS = 60_000;
  * labels built), the session state, the signing toolkit, who may write or register, and helpers.
  * @typedef {{ host: import('./page-types.js').Host, tx: import('./screen.js').Tx, translate: (node?: ParentNode) => void, state: () => MediaState | null,
  *   sg: ReturnType<typeof createSigning>, canWrite: () => boolean, canRegister: () => boolean, refocus: () => void,
- *   formatTime: (iso: string, withDate?: boolean) => string, whereNow: (m: Medium) => string, shortId: (id: string) => string,
+ *   formatTime: (iso: string) => string, whereNow: (m: Medium) => string, shortId: (id: string) => string,
  *   loadOccupancy: (roomId: string | undefined) => Promise<void>, loadLocations: () => Promise<void>, render: () => void }} MediaContext
  */
 
@@ -80,7 +80,7 @@ export function createMedia(host) {
   // ------------------------------------------------------------------ words
 
   const shortId = (id) => String(id).slice(0, 8).toUpperCase();
-  const formatTime = (iso, withDate = true) => formatTimeOf(host, iso, withDate);
+  const formatTime = (iso) => formatTimeOf(host, iso);
 
   // Signer rows, people pickers, the room-or-place choice and errors in words (signing.js).
   const sg = createSigning({ host, state, onMediumCode: (form, value) => void (form.kind === 'inspection' ? inspection.scan(value) : scan(value)) });

@@ -6,6 +6,7 @@
 // zone, lists and tables. Signing on the spot is signing.js.
 import { t } from './i18n.js';
 import { $, el } from './dom.js';
+import { formatDateTime } from './dates.js';
 
 export const STATUSES = ['stored', 'checked_out', 'in_transit', 'returned_to_depositor', 'destroyed'];
 export const KINDS = ['paper', 'usb', 'hdd', 'ssd', 'optical', 'tape', 'other'];
@@ -28,20 +29,12 @@ export function translate(node, tx) {
 }
 
 /**
- * "10月5日 09:15" in the site's time zone (without the date when withDate is false).
+ * "2026/12/06 01:39:14" on the site's clock (web/assets/dates.js: one way of writing a time).
  * @param {Host} host
  * @param {string} iso
  */
-export function formatTime(host, iso, withDate = true) {
-  const d = new Date(iso);
-  if (Number.isNaN(d.getTime())) return String(iso ?? '');
-  return new Intl.DateTimeFormat(host.lang(), {
-    timeZone: host.config().displayTimeZone,
-    ...(withDate ? { year: 'numeric', month: 'numeric', day: 'numeric' } : {}),
-    hour: '2-digit',
-    minute: '2-digit',
-    hourCycle: 'h23',
-  }).format(d);
+export function formatTime(host, iso) {
+  return formatDateTime(iso, host.config().displayTimeZone);
 }
 
 /**
