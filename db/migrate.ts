@@ -13,6 +13,7 @@ import * as m0009 from './migrations/0009_door_stations.js';
 import * as m0010 from './migrations/0010_print_links.js';
 import * as m0011 from './migrations/0011_destruction_levels.js';
 import * as m0012 from './migrations/0012_find_people_and_media.js';
+import * as m0013 from './migrations/0013_notices.js';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -32,6 +33,7 @@ const migrations: Array<[string, Migration]> = [
   ['0010_print_links', m0010],
   ['0011_destruction_levels', m0011],
   ['0012_find_people_and_media', m0012],
+  ['0013_notices', m0013],
 ];
 
 const source: Knex.MigrationSource<string> = {

@@ -32,6 +32,7 @@ import { transferRoutes } from './transfers/routes.js';
 import { approvalRoutes } from './approvals/routes.js';
 import { inspectionRoutes } from './inspections/routes.js';
 import { destructionRoutes } from './destructions/routes.js';
+import { noticeRoutes } from './notices/routes.js';
 import { VERSION } from './version.js';
 
 const WEB_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../web');
@@ -40,6 +41,7 @@ export const allRoutes: AnyRoute[] = [
   ...systemRoutes,
   ...authRoutes,
   ...peopleRoutes,
+  ...noticeRoutes,
   ...leaveRoutes,
   ...badgeRoutes,
   ...roomRoutes,

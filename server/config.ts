@@ -38,6 +38,13 @@ const envSchema = z.object({
   SITE_ID: z.string().regex(/^[a-z][a-z0-9-]{1,30}[a-z0-9]$/, 'SITE_ID is 3 to 32 lower-case letters, digits and -, e.g. tokyo-dc1').optional(),
   SITE_NAME_JA: z.string().trim().min(1).max(100).optional(),
   SITE_NAME_EN: z.string().trim().min(1).max(100).optional(),
+  // Notices by e-mail (issue 15): without SMTP_URL they wait in the outbox, listed, and none is lost.
+  SMTP_URL: z.string().regex(/^smtps?:\/\/[^\s]+$/, 'SMTP_URL is smtp://[user:password@]host[:port] (STARTTLS when the server offers it) or smtps://… (TLS from the start)').optional(),
+  MAIL_FROM: z.string().trim().min(3).max(200).refine((s) => !/[\r\n]/.test(s), 'one line').optional(),
+  NOTICE_MAX_ATTEMPTS: intFromEnv(1, 50).default(8),
+  NOTICE_RETRY_SECONDS: intFromEnv(1, 24 * 3600).default(60),
+  NOTICE_POLL_MS: intFromEnv(50, 600_000).default(5000),
+  SMTP_TIMEOUT_SECONDS: intFromEnv(1, 600).default(30),
   SCRYPT_COST: intFromEnv(1024, 1 << 20).default(1 << 15),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
@@ -68,6 +75,15 @@ export interface Config {
   siteId: string | undefined;
   siteNameJa: string | undefined;
   siteNameEn: string | undefined;
+  /** smtp://… or smtps://…; unset: notices wait in the outbox. Never logged (it may hold a password). */
+  smtpUrl: string | undefined;
+  /** The From of notices, e.g. "Tachiai 東京DC <tachiai@example.co.jp>". */
+  mailFrom: string | undefined;
+  noticeMaxAttempts: number;
+  /** The first retry's wait; each later one doubles it (at most a day). */
+  noticeRetrySeconds: number;
+  noticePollMs: number;
+  smtpTimeoutSeconds: number;
   scryptCost: number;
   logLevel: z.infer<typeof envSchema>['LOG_LEVEL'];
 }
@@ -116,6 +132,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     siteId: e.SITE_ID,
     siteNameJa: e.SITE_NAME_JA,
     siteNameEn: e.SITE_NAME_EN,
+    smtpUrl: e.SMTP_URL,
+    mailFrom: e.MAIL_FROM,
+    noticeMaxAttempts: e.NOTICE_MAX_ATTEMPTS,
+    noticeRetrySeconds: e.NOTICE_RETRY_SECONDS,
+    noticePollMs: e.NOTICE_POLL_MS,
+    smtpTimeoutSeconds: e.SMTP_TIMEOUT_SECONDS,
     scryptCost: e.SCRYPT_COST,
     logLevel: e.LOG_LEVEL,
     ...overrides,
@@ -125,6 +147,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
 }
 
 export function validateConfig(config: Config): void {
+  if (config.smtpUrl && !config.mailFrom) {
+    throw new ConfigError('SMTP_URL is set but MAIL_FROM is not: notices need a sender address, e.g. MAIL_FROM="Tachiai <tachiai@example.co.jp>".');
+  }
   if (config.accessLogRetentionMonths < MIN_ACCESS_LOG_RETENTION_MONTHS) {
     throw new ConfigError(
       `ACCESS_LOG_RETENTION_MONTHS=${config.accessLogRetentionMonths} is refused: ` +

@@ -12,6 +12,7 @@ import { checkpointWorker } from './journal/checkpoints.js';
 import { accessLogRetentionWorker } from './access-log/retention.js';
 import { afterHoursAlertsWorker } from './custody/service.js';
 import { rateLimitPurgeWorker } from './throttle/rate-limit.js';
+import { noticeDeliveryWorker } from './notices/delivery.js';
 import { ensureSite } from './system/site.js';
 
 export function createLogger(config: Config): Logger {
@@ -53,6 +54,8 @@ export function startWorkers(ctx: AppContext): void {
   ctx.workers.add('access-log.retention', accessLogRetentionWorker(ctx));
   ctx.workers.add('custody.after-hours', afterHoursAlertsWorker(ctx));
   ctx.workers.add('throttle.purge', rateLimitPurgeWorker(ctx));
+  // Notices wait in the outbox until SMTP is configured (issue 15).
+  if (ctx.config.smtpUrl) ctx.workers.add('notices.delivery', noticeDeliveryWorker(ctx));
 }
 
 export interface RunningServer {

@@ -32,6 +32,10 @@ export const PERMISSIONS = [
   'journal:read',
   'journal:checkpoint',
   'accesslog:read',
+  /** The outbox of notices and the organisations' contact persons (issue 15). */
+  'notices:read',
+  /** Add, change and remove contact persons; try a failed notice again. */
+  'contacts:write',
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
@@ -52,6 +56,7 @@ const ROLE_PERMISSIONS: Record<Role, ReadonlySet<Permission>> = {
     'custody:write',
     'destructions:write',
     'journal:checkpoint',
+    'contacts:write',
   ]),
   authorized: new Set<Permission>([...READS, 'people:personal', 'badges:pin', 'scans:write', 'media:write', 'custody:write', 'destructions:write']),
   staff: new Set<Permission>(['people:read', 'orgs:read', 'rooms:read', 'media:read', 'custody:write']),

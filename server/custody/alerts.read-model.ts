@@ -9,9 +9,10 @@ export async function checkedOutMediaInRoomsWithHours(db: Knex) {
   return (await db('media as m')
     .join('locations as l', 'l.id', 'm.home_location_id')
     .join('rooms as r', 'r.id', 'l.room_id')
+    .leftJoin('people as h', 'h.id', 'm.holder_person_id')
     .where('m.status', 'checked_out')
     .whereNotNull('r.hours_days')
-    .select('r.*', 'r.id as room_id', 'm.id as medium_id', 'm.label', 'm.holder_person_id')) as Array<RoomRow & { medium_id: string; label: string; holder_person_id: string; room_id: string }>;
+    .select('r.*', 'r.id as room_id', 'm.id as medium_id', 'm.label', 'm.holder_person_id', 'h.name as holder_name')) as Array<RoomRow & { medium_id: string; label: string; holder_person_id: string; holder_name: string | null; room_id: string }>;
 }
 
 export async function openAlerts(db: Knex) {

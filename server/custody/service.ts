@@ -15,6 +15,8 @@ import { statusWords } from '../media/rules.js';
 import { roomHours } from '../rooms/service.js';
 import { checkedOutMediaInRoomsWithHours } from './alerts.read-model.js';
 import { siteDay, zonedParts } from '../shared/time.js';
+import { siteOf } from '../system/site.js';
+import { enqueueNotices, roleRecipients } from '../notices/service.js';
 
 export interface CheckoutInput {
   mediaIds: string[];
@@ -137,7 +139,7 @@ export async function raiseAfterHoursAlerts(app: AppContext): Promise<number> {
     const now = (rows[0] as { now: Date }).now;
     const held = await checkedOutMediaInRoomsWithHours(trx);
     const day = siteDay(now, app.config.displayTimeZone);
-    let raised = 0;
+    const raisedNow: Array<{ label: string; roomName: string; holderName: string | null }> = [];
     for (const m of held) {
       if (withinHours(roomHours(m), now, app.config.displayTimeZone)) continue;
       const inserted = (await trx('custody_alerts')
@@ -146,7 +148,7 @@ export async function raiseAfterHoursAlerts(app: AppContext): Promise<number> {
         .ignore()
         .returning(['id'])) as Array<{ id: string }>;
       if (inserted.length === 0) continue;
-      raised += 1;
+      raisedNow.push({ label: m.label, roomName: m.name, holderName: m.holder_name });
       await appendJournal(trx, {
         actor: 'system:custody',
         action: 'custody.after_hours_alert',
@@ -154,7 +156,13 @@ export async function raiseAfterHoursAlerts(app: AppContext): Promise<number> {
         payload: { label: m.label, day, roomId: m.room_id, holderPersonId: m.holder_person_id },
       });
     }
-    return raised;
+    if (raisedNow.length > 0) {
+      // E1.2: the responsible persons hear of it by e-mail, in the same transaction as the alerts
+      // (issue 15) — one notice for what this check found.
+      const site = await siteOf(app);
+      await enqueueNotices(app, trx, { kind: 'after_hours', facts: { siteName: { ja: site.nameJa, en: site.nameEn }, media: raisedNow } }, await roleRecipients(trx, 'after_hours'), { subject: `site:${site.id}`, action: 'custody.after_hours_alert' }, 'system:custody');
+    }
+    return raisedNow.length;
   });
 }
 

@@ -19,13 +19,13 @@ export const leaveRoutes: AnyRoute[] = [
     responses: {
       200: {
         description: 'Recorded',
-        schema: z.object({ person: personSchema, revokedBadges: z.number().int(), removedRoomAccess: z.number().int(), endedSessions: z.number().int(), notificationIds: z.array(z.string()) }),
+        schema: z.object({ person: personSchema, revokedBadges: z.number().int(), removedRoomAccess: z.number().int(), endedSessions: z.number().int(), notificationIds: z.array(z.string()), noticeIds: z.array(z.string()).describe('The e-mail notices written to the outbox (issue 15)') }),
       },
       404: error('Unknown id'),
       409: error('Already left'),
     },
     handler: async ({ app, db, params, body, actor }) => {
-      const result = await recordLeave(db, params.id, body, actor!);
+      const result = await recordLeave(app, db, params.id, body, actor!);
       return { json: { ...result, person: personJson(result.person, app.config.displayTimeZone) } };
     },
   }),

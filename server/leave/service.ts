@@ -1,7 +1,9 @@
 // E1.1: a resignation or transfer takes effect at once — every badge and room access is revoked,
-// sign-in ends, and the depositor is notified — all in one transaction. This sequence sits above
+// sign-in ends, and the depositors whose information the person handled are notified (on screen
+// and by e-mail to their contact persons, issue 15) — all in one transaction. This sequence sits above
 // the modules it drives (people, badges, rooms, auth), so none of them imports another for it.
 import type { Knex } from 'knex';
+import type { AppContext } from '../context.js';
 import { ConflictError, ValidationError } from '../errors.js';
 import { appendJournal } from '../journal/journal.js';
 import { disableAccountsOfPerson } from '../auth/accounts.js';
@@ -9,6 +11,10 @@ import { revokeBadgesOfPerson } from '../badges/service.js';
 import { removeAllRoomAccess } from '../rooms/service.js';
 import { getPerson, markPersonLeft, type PersonRow } from '../people/service.js';
 import { notifyDepositors } from '../people/notifications.js';
+import { contactRecipients, enqueueNotices } from '../notices/service.js';
+import { depositorsHandledBy } from '../notices/recipients.read-model.js';
+import { siteOf } from '../system/site.js';
+import { displayDateTime } from '../shared/time.js';
 
 export interface LeaveResult {
   person: PersonRow;
@@ -16,9 +22,11 @@ export interface LeaveResult {
   removedRoomAccess: number;
   endedSessions: number;
   notificationIds: string[];
+  noticeIds: string[];
 }
 
 export async function recordLeave(
+  app: AppContext,
   trx: Knex,
   personId: string,
   input: { reason: 'resigned' | 'transferred'; effectiveAt?: Date | undefined },
@@ -39,17 +47,41 @@ export async function recordLeave(
   const removedRoomAccess = await removeAllRoomAccess(trx, personId, actor.accountId);
   const endedSessions = await disableAccountsOfPerson(trx, personId);
   const label = input.reason === 'resigned' ? '退職' : '異動';
+  const depositorOrgIds = await depositorsHandledBy(trx, personId, person.roles);
   const notificationIds = await notifyDepositors(trx, {
+    depositorOrgIds,
     kind: 'personnel_change',
     personId,
     message: `${person.name}（${person.org_name}）が${label}しました。入館証 ${revokedBadges} 枚と入室許可 ${removedRoomAccess} 件を取り消しました。 / ${person.name} (${person.org_name}) has ${input.reason === 'resigned' ? 'resigned' : 'been transferred'}; ${revokedBadges} badge(s) and ${removedRoomAccess} room access grant(s) revoked.`,
     details: { personName: person.name, orgName: person.org_name, reason: input.reason, effectiveAt: effectiveAt.toISOString(), revokedBadges, removedRoomAccess, roles: person.roles },
   });
+  // Each depositor's contact persons get their own notice, naming nobody else's organisation.
+  const site = await siteOf(app);
+  const noticeIds = await enqueueNotices(
+    app,
+    trx,
+    {
+      kind: 'personnel_change',
+      facts: {
+        siteName: { ja: site.nameJa, en: site.nameEn },
+        personName: person.name,
+        orgName: person.org_name,
+        reason: input.reason,
+        effectiveAt: displayDateTime(effectiveAt, app.config.displayTimeZone),
+        revokedBadges,
+        removedRoomAccess,
+        roles: person.roles,
+      },
+    },
+    await contactRecipients(trx, depositorOrgIds, 'personnel_change'),
+    { subject: `person:${personId}`, action: 'people.left' },
+    actor.accountId,
+  );
   await appendJournal(trx, {
     actor: actor.accountId,
     action: 'people.left',
     subject: `person:${personId}`,
-    payload: { reason: input.reason, effectiveAt: effectiveAt.toISOString(), revokedBadges, removedRoomAccess, endedSessions, roles: person.roles, notificationIds },
+    payload: { reason: input.reason, effectiveAt: effectiveAt.toISOString(), revokedBadges, removedRoomAccess, endedSessions, roles: person.roles, notificationIds, noticeIds },
   });
-  return { person: await getPerson(trx, personId), revokedBadges, removedRoomAccess, endedSessions, notificationIds };
+  return { person: await getPerson(trx, personId), revokedBadges, removedRoomAccess, endedSessions, notificationIds, noticeIds };
 }

@@ -5,9 +5,12 @@ import { ConflictError, NotFoundError } from '../errors.js';
 import { appendJournal } from '../journal/journal.js';
 import { toRfc3339, toRfc3339OrNull } from '../shared/time.js';
 
-export async function notifyDepositors(trx: Knex, input: { kind: string; personId: string | null; message: string; details: Record<string, unknown> }): Promise<string[]> {
-  const depositors = (await trx('organisations').where({ kind: 'depositor' }).orderBy('created_at').pluck('id')) as string[];
-  const targets: Array<string | null> = depositors.length > 0 ? depositors : [null];
+/**
+ * One notification per depositor concerned (`depositorOrgIds`: those whose information the person
+ * handled); with none, one for the site's own record.
+ */
+export async function notifyDepositors(trx: Knex, input: { depositorOrgIds: string[]; kind: string; personId: string | null; message: string; details: Record<string, unknown> }): Promise<string[]> {
+  const targets: Array<string | null> = input.depositorOrgIds.length > 0 ? input.depositorOrgIds : [null];
   const rows = (await trx('notifications')
     .insert(targets.map((depositorOrgId) => ({ kind: input.kind, depositor_org_id: depositorOrgId, person_id: input.personId, message: input.message, details: JSON.stringify(input.details) })))
     .returning(['id'])) as Array<{ id: string }>;

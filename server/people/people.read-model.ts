@@ -14,6 +14,7 @@ export interface PersonRow {
   org_kind: OrgKind;
   roles: string[];
   email: string | null;
+  notice_lang: 'ja' | 'en';
   phone: string | null;
   birthday: string | null;
   left_at: Date | null;

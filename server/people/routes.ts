@@ -4,7 +4,7 @@ import { decodeCursor, encodeCursor, errorSchema, idParams, idSchema, limitQuery
 import { ValidationError } from '../errors.js';
 import { ROLES, rolesAllow } from '../auth/permissions.js';
 import { passwordInputSchema, usernameSchema } from '../auth/accounts.js';
-import { assertMayGrantRoles, createOrg, createPerson, getOrg, getPerson, listAppointments, listOrgs, listPeople, ORG_KINDS, orgJson, personJson, setOrgApproval, setReading, setRoles } from './service.js';
+import { assertMayGrantRoles, createOrg, createPerson, getOrg, getPerson, listAppointments, listOrgs, listPeople, ORG_KINDS, orgJson, personJson, setOrgApproval, setRoles, updatePersonDetails } from './service.js';
 import { orgSchema, personSchema } from './schemas.js';
 import { READING_PATTERN } from './rules.js';
 import { hasValidConsent, listNdas, listTrainings, ndaJson, recordConsent, recordNda, recordTraining, trainingJson } from './records.js';
@@ -147,13 +147,15 @@ export const peopleRoutes: AnyRoute[] = [
   defineRoute({
     method: 'patch',
     path: '/api/people/:id',
-    summary: "Set or correct a person's reading (furigana); null clears it",
+    summary: "Set or correct a person's reading (furigana), e-mail address or notice language; null clears the first two (journaled)",
     tags: ['people'],
     access: 'people:write',
     params: idParams,
-    body: z.strictObject({ reading: readingInput.nullable() }),
+    body: z
+      .strictObject({ reading: readingInput.nullable().optional(), email: z.email().max(254).nullable().optional(), noticeLang: z.enum(['ja', 'en']).optional() })
+      .refine((b) => Object.keys(b).length > 0, 'give at least one of reading, email, noticeLang'),
     responses: { 200: { description: 'Updated', schema: personSchema }, 400: error('Invalid'), 404: error('Unknown id') },
-    handler: async ({ app, db, params, body, actor }) => ({ json: personJson(await setReading(db, params.id, body.reading, actor!.accountId), app.config.displayTimeZone, rolesAllow(actor!.roles, 'people:personal')) }),
+    handler: async ({ app, db, params, body, actor }) => ({ json: personJson(await updatePersonDetails(db, params.id, body, actor!.accountId), app.config.displayTimeZone, rolesAllow(actor!.roles, 'people:personal')) }),
   }),
   defineRoute({
     method: 'put',

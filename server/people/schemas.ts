@@ -16,6 +16,7 @@ export const personSchema = z
     orgKind: z.enum(ORG_KINDS),
     roles: z.array(z.string()),
     email: z.string().nullable().optional().describe('Personal fields (email, phone, birthday, username): only for readers with people:personal'),
+    noticeLang: z.enum(['ja', 'en']).optional().describe('The language of the e-mail notices the person receives by role'),
     phone: z.string().nullable().optional(),
     birthday: z.string().nullable().optional(),
     username: z.string().nullable().optional(),

@@ -83,7 +83,7 @@ export function personJson(row: PersonRow, tz: string, personal = true) {
     orgName: row.org_name,
     orgKind: row.org_kind,
     roles: row.roles,
-    ...(personal ? { email: row.email, phone: row.phone, birthday: row.birthday, username: row.username } : {}),
+    ...(personal ? { email: row.email, noticeLang: row.notice_lang, phone: row.phone, birthday: row.birthday, username: row.username } : {}),
     leftAt: toRfc3339OrNull(row.left_at, tz),
     leftReason: row.left_reason,
     createdAt: toRfc3339(row.created_at, tz),
@@ -164,13 +164,35 @@ export async function setRoles(trx: Knex, personId: string, roles: string[], not
   return getPerson(trx, personId);
 }
 
-/** A person's reading (furigana) set or corrected; journaled. */
-export async function setReading(trx: Knex, personId: string, reading: string | null, actor: string): Promise<PersonRow> {
+/**
+ * A person's reading (furigana), e-mail address or notice language set or corrected; journaled,
+ * the previous address too (issue 15: address changes are journaled).
+ */
+export async function updatePersonDetails(
+  trx: Knex,
+  personId: string,
+  input: { reading?: string | null | undefined; email?: string | null | undefined; noticeLang?: 'ja' | 'en' | undefined },
+  actor: string,
+): Promise<PersonRow> {
   const person = await getPerson(trx, personId);
-  const next = reading === null ? null : normaliseReading(reading);
-  if (next === person.reading) return person;
-  await trx('people').where({ id: personId }).update({ reading: next });
-  await appendJournal(trx, { actor, action: 'people.reading_changed', subject: `person:${personId}`, payload: { reading: next } });
+  const changes: Record<string, unknown> = {};
+  if (input.reading !== undefined) {
+    const next = input.reading === null ? null : normaliseReading(input.reading);
+    if (next !== person.reading) changes.reading = next;
+  }
+  if (input.email !== undefined && input.email !== person.email) changes.email = input.email;
+  if (input.noticeLang !== undefined && input.noticeLang !== person.notice_lang) changes.notice_lang = input.noticeLang;
+  if (Object.keys(changes).length === 0) return person;
+  await trx('people').where({ id: personId }).update(changes);
+  if ('reading' in changes) await appendJournal(trx, { actor, action: 'people.reading_changed', subject: `person:${personId}`, payload: { reading: changes.reading } });
+  if ('email' in changes || 'notice_lang' in changes) {
+    await appendJournal(trx, {
+      actor,
+      action: 'people.contact_changed',
+      subject: `person:${personId}`,
+      payload: { ...('email' in changes ? { email: changes.email, previousEmail: person.email } : {}), ...('notice_lang' in changes ? { noticeLang: changes.notice_lang } : {}) },
+    });
+  }
   return getPerson(trx, personId);
 }
 

@@ -21,6 +21,9 @@ export const text = (max: number) =>
     .max(max)
     .refine((s) => !/[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]/.test(s), 'must not contain control characters');
 
+/** One line a person types (a name that may go into a mail header): like text, without line breaks either. */
+export const line = (max: number) => text(max).refine((s) => !/[\r\n\u0085\u2028\u2029]/.test(s), 'must be one line');
+
 export const errorSchema = z
   .object({
     error: z.object({

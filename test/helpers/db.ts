@@ -7,6 +7,7 @@ import path from 'node:path';
 import pg from 'pg';
 import pino from 'pino';
 import { loadConfig, type Config } from '../../server/config.js';
+import { siteOf } from '../../server/system/site.js';
 import { createContext, type AppContext } from '../../server/context.js';
 import { createDatabase, type Database } from '../../db/connection.js';
 import { migrateToLatest } from '../../db/migrate.js';
@@ -64,6 +65,9 @@ export async function openTestContext(overrides: Partial<Config> = {}, existing?
   const db: Database = await createDatabase({ databaseUrl: config.databaseUrl, embeddedDir: undefined });
   await migrateToLatest(db.knex);
   const ctx: AppContext = createContext({ config, db, secrets: loadSecrets(config, { persist: false }), logger: pino({ level: 'silent' }) });
+  // As openContext does (server/runtime.ts): the site exists before any request, so that no
+  // request's transaction (holding the journal's lock) is the one that makes it.
+  await siteOf(ctx);
   return {
     ...ctx,
     testDatabase,

@@ -50,19 +50,22 @@ describe('journal', () => {
 
   it('chains entries from the genesis hash and stores the exact canonical bytes that were hashed', async () => {
     await appendMany(ctx, 3, 'chain');
-    const rows = await ctx.db.knex('journal_entries').where({ chain: MAIN_CHAIN }).orderBy('seq');
-    expect(rows.map((r) => Number(r.seq))).toEqual([1, 2, 3]);
-    expect(rows[0].prev_hash).toBe(GENESIS_HASH);
+    const all = await ctx.db.knex('journal_entries').where({ chain: MAIN_CHAIN }).orderBy('seq');
+    // The first entry is the site's creation, written when the context opens (server/system/site.ts).
+    expect(all.map((r) => [Number(r.seq), r.action])).toEqual([[1, 'site.created'], [2, 'test.event'], [3, 'test.event'], [4, 'test.event']]);
+    expect(all[0].prev_hash).toBe(GENESIS_HASH);
+    const rows = all.slice(1);
+    expect(rows[0].prev_hash).toBe(all[0].hash);
     expect(rows[1].prev_hash).toBe(rows[0].hash);
     expect(rows[0].payload).toBe('{"i":1,"name":"項目1","nested":{"a":1,"b":2}}');
     // Types are the same on both databases.
     expect(typeof rows[0].seq).toBe('string');
     expect(rows[0].at).toBeInstanceOf(Date);
     expect(rows[0].at.getTime() % 1).toBe(0);
-    const recomputed = entryHash({ chain: rows[0].chain, seq: 1, at: rows[0].at, actor: rows[0].actor, action: rows[0].action, subject: rows[0].subject, payload: rows[0].payload, prevHash: rows[0].prev_hash });
+    const recomputed = entryHash({ chain: rows[0].chain, seq: 2, at: rows[0].at, actor: rows[0].actor, action: rows[0].action, subject: rows[0].subject, payload: rows[0].payload, prevHash: rows[0].prev_hash });
     expect(recomputed).toBe(rows[0].hash);
     const result = await verifyJournal(ctx.db.knex, ctx.secrets.signing);
-    expect(result).toMatchObject({ ok: true, entries: 3, headSeq: 3, head: rows[2].hash });
+    expect(result).toMatchObject({ ok: true, entries: 4, headSeq: 4, head: rows[2].hash });
   });
 
   it('refuses to append outside a transaction (the lock would not be held)', async () => {

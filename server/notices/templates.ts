@@ -1,0 +1,115 @@
+// The words of each notice, in Japanese and English, chosen by the recipient's language. Plain
+// text: every mail client shows it, and it is what the outbox page shows. A notice names only its
+// own recipient's organisation and what concerns it — never another depositor, their media or
+// their people (the caller gives each recipient only their own facts).
+import type { NoticeKind, NoticeLang } from './rules.js';
+import { oneLine } from './rules.js';
+
+/** The site's names; a notice names it in the recipient's language. */
+export interface SiteNames {
+  ja: string;
+  en: string;
+}
+
+export interface PersonnelChangeFacts {
+  siteName: SiteNames;
+  personName: string;
+  orgName: string;
+  reason: 'resigned' | 'transferred';
+  effectiveAt: string;
+  revokedBadges: number;
+  removedRoomAccess: number;
+  roles: string[];
+}
+
+export interface AfterHoursFacts {
+  siteName: SiteNames;
+  media: Array<{ label: string; roomName: string; holderName: string | null }>;
+}
+
+export type NoticeFacts = { kind: 'personnel_change'; facts: PersonnelChangeFacts } | { kind: 'after_hours'; facts: AfterHoursFacts };
+
+export interface RenderedNotice {
+  subject: string;
+  text: string;
+}
+
+const ROLE_WORDS: Record<string, { ja: string; en: string }> = {
+  admin: { ja: 'システム管理者', en: 'administrator' },
+  responsible: { ja: '責任者', en: 'responsible person' },
+  authorized: { ja: '権限者', en: 'authorised person' },
+  staff: { ja: '担当者', en: 'staff' },
+  guard: { ja: '警備員', en: 'guard' },
+  auditor: { ja: '監査人', en: 'auditor' },
+  visitor: { ja: '来訪者', en: 'visitor' },
+};
+
+const FOOTER = {
+  ja: (site: string) => `\n—\nこのメールは ${site} の立会い（Tachiai）から自動で送信されています。返信されても届きません。`,
+  en: (site: string) => `\n—\nSent automatically by Tachiai at ${site}. Replies are not read.`,
+};
+
+function roles(list: string[], lang: NoticeLang): string {
+  return list.map((r) => ROLE_WORDS[r]?.[lang] ?? r).join(lang === 'ja' ? '、' : ', ');
+}
+
+export function renderNotice(notice: NoticeFacts, lang: NoticeLang): RenderedNotice {
+  switch (notice.kind) {
+    case 'personnel_change': {
+      const f = notice.facts;
+      const rendered =
+        lang === 'ja'
+          ? {
+              subject: `【立会い】担当者の${f.reason === 'resigned' ? '退職' : '異動'}のお知らせ（${f.personName}）`,
+              text: [
+                `${f.siteName.ja} からのお知らせです。`,
+                '',
+                `貴社の預託情報を取り扱った次の者が${f.reason === 'resigned' ? '退職' : '異動'}しました（E1.1 に基づき直ちにご連絡します）。`,
+                '',
+                `氏名：${f.personName}`,
+                `所属：${f.orgName}`,
+                `役割：${roles(f.roles, 'ja')}`,
+                `発効日時：${f.effectiveAt}`,
+                '',
+                `同時に、入館証 ${f.revokedBadges} 枚と入室許可 ${f.removedRoomAccess} 件を取り消し、サインインを停止しました。`,
+              ].join('\n') + FOOTER.ja(f.siteName.ja),
+            }
+          : {
+              subject: `[Tachiai] ${f.reason === 'resigned' ? 'Resignation' : 'Transfer'} of a person handling your information (${f.personName})`,
+              text: [
+                `A notice from ${f.siteName.en}.`,
+                '',
+                `The following person, who handled information you entrusted to us, has ${f.reason === 'resigned' ? 'resigned' : 'been transferred'} (reported at once under E1.1).`,
+                '',
+                `Name: ${f.personName}`,
+                `Organisation: ${f.orgName}`,
+                `Roles: ${roles(f.roles, 'en')}`,
+                `Effective: ${f.effectiveAt}`,
+                '',
+                `At the same time, ${f.revokedBadges} badge(s) and ${f.removedRoomAccess} room access grant(s) were revoked and their sign-in was stopped.`,
+              ].join('\n') + FOOTER.en(f.siteName.en),
+            };
+      return { subject: oneLine(rendered.subject), text: rendered.text };
+    }
+    case 'after_hours': {
+      const f = notice.facts;
+      const lines = f.media.map((m) => (lang === 'ja' ? `・${m.label}（${m.roomName}、持出し者：${m.holderName ?? '不明'}）` : `- ${m.label} (${m.roomName}, held by ${m.holderName ?? 'unknown'})`));
+      const rendered =
+        lang === 'ja'
+          ? {
+              subject: `【立会い】利用時間後も持出し中の媒体が ${f.media.length} 件あります`,
+              text: [`${f.siteName.ja} からのお知らせです。`, '', '次の媒体が、保管場所のある部屋の利用時間を過ぎても持ち出されたままです（E1.2）。確認してください。', '', ...lines].join('\n') + FOOTER.ja(f.siteName.ja),
+            }
+          : {
+              subject: `[Tachiai] ${f.media.length} medium/media still checked out after hours`,
+              text: [`A notice from ${f.siteName.en}.`, '', 'These media are still checked out after their room\'s opening hours (E1.2). Please check.', '', ...lines].join('\n') + FOOTER.en(f.siteName.en),
+            };
+      return { subject: oneLine(rendered.subject), text: rendered.text };
+    }
+  }
+}
+
+/** The kind of a set of facts (for the outbox row). */
+export function kindOf(notice: NoticeFacts): NoticeKind {
+  return notice.kind;
+}
