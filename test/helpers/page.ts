@@ -77,12 +77,33 @@ export async function scanMedium(page: Page, code: string) {
   expect((await answer).status()).toBe(200);
 }
 
-/** One signer row: choose the person, Enter (on to the badge), scan the badge. The PIN is typed by the caller. */
-export async function sign(page: Page, row: Locator, p: { id: string; badge: string }) {
-  await row.getByTestId('signer-person').selectOption(p.id);
-  await row.getByTestId('signer-person').press('Enter');
-  expect(await activeTestId(page)).toBe('signer-badge');
+/**
+ * One signer row, scan first (issue 14, item 3): the signer's badge read into the row's name field
+ * as a USB reader types it (keys, then Enter); their name appears and the PIN field takes the focus.
+ * The PIN is typed by the caller.
+ */
+export async function sign(page: Page, row: Locator, p: { id: string; badge: string; name?: string }) {
+  await row.getByTestId('signer-person').focus();
   await page.keyboard.type(p.badge, { delay: 1 });
+  await page.keyboard.press('Enter');
+  await expect.poll(() => activeTestId(page)).toBe('signer-pin');
+  if (p.name) expect(await row.getByTestId('signer-person').inputValue()).toBe(p.name);
+}
+
+/**
+ * A person field searched by typing (a part of the name, reading or organisation): the option of
+ * person `id` is chosen with the arrow keys and Enter; answers the option texts that were offered.
+ */
+export async function pick(page: Page, field: Locator, query: string, id: string): Promise<string[]> {
+  await field.click();
+  await field.fill(query);
+  const list = field.locator('xpath=following-sibling::ul');
+  const option = list.locator(`[data-testid="picker-option"][data-person-id="${id}"]`);
+  await option.waitFor();
+  const offered = await list.getByTestId('picker-option').allInnerTexts();
+  await option.click();
+  await expect.poll(() => field.getAttribute('aria-expanded')).toBe('false');
+  return offered;
 }
 
 /** The printable page a click opens in a new tab (a blob: page, fetched with the bearer token), loaded. */

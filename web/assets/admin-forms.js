@@ -29,21 +29,22 @@ const opt = (v) => (v === '' || v === undefined ? undefined : v);
 /**
  * A form: its fields; check(values), a local check (field → message key, or null); body(values),
  * the request's body; send(body, values), the request; done(answer, values), the message once
- * recorded; after(answer, values), what to load again; keep, the fields kept for the next one;
- * secret, the fields cleared after every answer.
+ * recorded; after(answer, values), what to load again; focus(), where the focus goes once done
+ * (the form's first field unless said); keep, the fields kept for the next one; secret, the fields
+ * cleared after every answer.
  * @typedef {{ fields: FieldSpec[], check?: (values) => Record<string, string | undefined> | null, body: (values) => object,
  *   send: (body, values) => Promise<import('./page-types.js').ApiResult>, done: (answer, values) => Omit<Status, 'ok'>,
- *   after?: (answer, values) => unknown, keep?: string[], secret?: string[] }} FormSpec
+ *   after?: (answer, values) => unknown, focus?: () => HTMLElement | null, keep?: string[], secret?: string[] }} FormSpec
  */
 
 /**
  * The forms, by task. ctx: { api, tz(), isAdmin(), personName(id), roomName(id), orgName(id),
  * setValue(task, name, value), loadPeople(), loadOrgs(), loadBadges(), loadNotifications(),
- * loadAccess(), reloadRooms(), fillSources(), render() }.
+ * loadAccess(), reloadRooms(), fillSources(), render(), stationRegistered(answer) }.
  * @returns {Record<string, FormSpec>}
  */
 export function formSpecs(ctx) {
-  const { api, tz, isAdmin, personName, roomName, orgName, setValue, loadPeople, loadOrgs, loadBadges, loadNotifications, loadAccess, reloadRooms, fillSources, render } = ctx;
+  const { api, tz, isAdmin, personName, roomName, orgName, setValue, loadPeople, loadOrgs, loadBadges, loadNotifications, loadAccess, reloadRooms, fillSources, render, stationRegistered } = ctx;
   return {
     person: {
       fields: [
@@ -234,6 +235,21 @@ export function formSpecs(ctx) {
         await reloadRooms();
         fillSources();
       },
+    },
+    // A door station (issue 14, item 1): a kiosk or reader at one room's door. Its credential is
+    // shown once, above the form (admin-stations.js), and the focus goes there.
+    station: {
+      fields: [
+        { n: 'roomId', type: 'select', src: 'rooms' },
+        { n: 'name', attrs: { maxlength: 100, autocomplete: 'off' } },
+      ],
+      keep: ['roomId'],
+      check: (v) => (v.roomId ? null : { roomId: 'admin.error.select' }),
+      body: (v) => ({ roomId: v.roomId, name: v.name }),
+      send: (body) => api('POST', '/api/door-stations', { body }),
+      done: (d) => ({ key: 'admin.station.done', params: { name: d.name, room: roomName(d.roomId) } }),
+      after: (d) => stationRegistered(d),
+      focus: () => document.getElementById('admin-station-issued-title'),
     },
   };
 }

@@ -1,7 +1,7 @@
 // @ts-check
 // Registration forms of the door (administrators and responsible persons only): rooms,
 // organisations, people, badges, access lists (E6.1), NDAs (M6.3), trainings (E5), leaving (E1.1)
-// and the notices to the depositor. Loaded by door.js, with its stylesheets (forms.css, admin.css),
+// and the notices to the depositor; door stations (admin-stations.js). Loaded by door.js, with its stylesheets (forms.css, admin.css),
 // when the "Registration" view is first opened; the lists on file are admin-lists.js.
 //
 // Each form is built once from its description (admin-forms.js); its labels carry data-i18n keys,
@@ -15,13 +15,14 @@ import { loadCss } from './stylesheets.js';
 import { ADMIN_MESSAGES } from './admin-messages.js';
 import { badgeNo, formSpecs } from './admin-forms.js';
 import { createAdminLists } from './admin-lists.js';
+import { createAdminStations } from './admin-stations.js';
 
 addMessages(ADMIN_MESSAGES);
 
 /** The screen's stylesheets (the forms', then its own): door.js shows the screen once they are loaded. */
 export const styles = Promise.all([loadCss('/assets/forms.css'), loadCss('/assets/admin.css')]);
 
-const TASKS = ['person', 'badge', 'pin', 'access', 'nda', 'consent', 'training', 'revoke', 'leave', 'notifications', 'org', 'room'];
+const TASKS = ['person', 'badge', 'pin', 'access', 'nda', 'consent', 'training', 'revoke', 'leave', 'notifications', 'org', 'room', 'station'];
 const CONFLICTS = ['pin_locked', 'pin_change_required', 'person_left', 'already_on_access_list', 'already_revoked', 'badge_revoked', 'consent_missing', 'consent_not_applicable', 'already_left', 'already_acknowledged', 'forbidden', 'not_found', 'database_unavailable'];
 
 /**
@@ -30,6 +31,8 @@ const CONFLICTS = ['pin_locked', 'pin_change_required', 'person_left', 'already_
  * @typedef {{ task: string, lang: string, people: import('./api-types.js').Person[], orgs: import('./api-types.js').Organisation[],
  *   badges: import('./api-types.js').Badge[], notifications: import('./api-types.js').Notification[],
  *   access: null | { roomId: string, items: null | import('./api-types.js').AccessGrant[] },
+ *   stations: null | import('./api-types.js').DoorStation[], stationIssued: null | import('./admin-stations.js').IssuedStation,
+ *   stationRevoke: null | import('./admin-stations.js').StationRevoke,
  *   errors: Record<string, Record<string, { key?: string, detail?: import('./api-types.js').ErrorDetail, value?: unknown }[]>>,
  *   status: Record<string, import('./admin-forms.js').Status | null>, busy: Record<string, boolean> }} AdminState
  */
@@ -70,6 +73,7 @@ export function createAdmin(host, door) {
     reloadRooms: door.reloadRooms,
     fillSources: () => fillSources(),
     render: () => render(),
+    stationRegistered: (d) => stations.registered(d),
   });
   const lists = createAdminLists({
     host,
@@ -79,6 +83,15 @@ export function createAdmin(host, door) {
     failure: (res) => failure(res),
     renderStatus: (task) => renderStatus(task),
     loadNotifications: () => loadNotifications(),
+  });
+  const stations = createAdminStations({
+    host,
+    state: () => a,
+    roomName: (id) => roomName(id),
+    isAdmin,
+    failure: (res) => failure(res),
+    renderStatus: (task) => renderStatus(task),
+    focusForm: () => /** @type {HTMLElement | null} */ (forms.station?.querySelector('input, select'))?.focus(),
   });
 
   // ------------------------------------------------------------------ data
@@ -190,7 +203,15 @@ export function createAdmin(host, door) {
         el('p', { cls: 'admin-intro', attrs: { 'data-i18n': `admin.${task}.intro` } }),
         el('div', { cls: 'admin-status', attrs: { id: `admin-${task}-status`, role: 'status', 'data-testid': `admin-${task}-status` } }),
       );
+      // Door stations: the credential just issued (shown once) above the form, the stations below it.
+      if (task === 'station') {
+        panel.append(
+          el('p', { cls: 'field-hint', attrs: { id: 'admin-station-readonly', 'data-i18n': 'admin.station.readonly', hidden: true } }),
+          el('section', { cls: 'station-issued', attrs: { id: 'admin-station-issued', 'aria-labelledby': 'admin-station-issued-title', 'data-testid': 'admin-station-issued', hidden: true } }),
+        );
+      }
       if (SPECS[task]) panel.append(buildForm(task));
+      if (task === 'station') panel.append(el('div', { cls: 'stations', attrs: { id: 'admin-stations', 'data-testid': 'admin-stations' } }));
       if (task === 'access') panel.append(el('div', { cls: 'access-list', attrs: { id: 'admin-access-list', 'data-testid': 'admin-access-list' } }));
       if (task === 'notifications') panel.append(el('div', { attrs: { id: 'admin-notifications-list', 'data-testid': 'admin-notifications-list' } }));
       panels.append(panel);
@@ -316,7 +337,7 @@ export function createAdmin(host, door) {
       await spec.after?.(res.data, v);
       if (a !== my) return;
       renderForm(task);
-      /** @type {HTMLElement | null} */ (forms[task].querySelector('input, select, textarea'))?.focus();
+      /** @type {HTMLElement | null} */ (spec.focus?.() ?? forms[task].querySelector('input, select, textarea'))?.focus();
       return;
     }
     if (res.status === 401) return;
@@ -485,6 +506,9 @@ export function createAdmin(host, door) {
     renderStatus('notifications');
     lists.renderAccess();
     lists.renderNotifications();
+    // Registering and revoking stations is for administrators (stations:write); others see the list.
+    if (forms.station) forms.station.hidden = !isAdmin();
+    stations.render();
     // Lists whose labels are translated (organisation kinds, "Choose…").
     if (a.lang !== lang()) {
       a.lang = lang();
@@ -498,13 +522,14 @@ export function createAdmin(host, door) {
     render();
     if (focusTab) document.getElementById(`admin-tab-${task}`)?.focus();
     if (task === 'access' && !a.access) void lists.loadAccess();
+    if (task === 'station') void stations.load(); // fresh: when each station was last seen
   }
 
   // ------------------------------------------------------------------ lifecycle
 
   function start(task) {
     if (!a) {
-      a = { task: 'person', lang: lang(), people: [], orgs: [], badges: [], notifications: [], access: null, errors: {}, status: {}, busy: {} };
+      a = { task: 'person', lang: lang(), people: [], orgs: [], badges: [], notifications: [], access: null, stations: null, stationIssued: null, stationRevoke: null, errors: {}, status: {}, busy: {} };
       build();
       fillSources();
       void Promise.all([loadPeople(), loadOrgs(), loadBadges(), loadNotifications()]).then(() => render());

@@ -128,6 +128,30 @@ export {};
  */
 
 /**
+ * A door station (server/door/routes.ts, stationSchema): never its credential.
+ * @typedef {object} DoorStation
+ * @property {string} id
+ * @property {string} roomId
+ * @property {string} name
+ * @property {string} createdAt
+ * @property {string | null} lastSeenAt
+ * @property {string | null} revokedAt
+ * @property {string | null} revokedReason
+ * @property {'active' | 'revoked'} status
+ */
+
+/**
+ * A door station just registered (server/door/routes.ts, POST /api/door-stations): its
+ * credential, shown once, the enrolment address and its QR code (SVG text).
+ * @typedef {DoorStation & { credential: string, enrolUrl: string, enrolQrSvg: string }} DoorStationRegistered
+ */
+
+/**
+ * GET /api/door-stations/me (server/door/routes.ts): the station a credential belongs to.
+ * @typedef {{ id: string, name: string, roomId: string, roomName: string }} StationMe
+ */
+
+/**
  * A notice to the depositor (server/people/routes.ts, GET /api/notifications).
  * @typedef {object} Notification
  * @property {string} id
@@ -252,7 +276,7 @@ export {};
  * @property {string} performedAt
  * @property {string[]} depositorNames
  * @property {string[]} mediaIds
- * @property {{ id: string, label: string, kind: string }[]} media
+ * @property {{ id: string, label: string, kind: string, securityLevel: string | null }[]} media each medium's own DIN 66399 level (null: none stated)
  * @property {string | null} note
  * @property {string} certificateUrl
  * @property {SignedRecordSummary} [record]

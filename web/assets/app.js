@@ -1,8 +1,9 @@
 // @ts-check
 // Tachiai front desk: sign-in, the front-desk shell, and the idle lock. The door screens
 // (door.js: scanning, live log, occupancy; admin.js: registration forms) are loaded after sign-in;
-// the media screens (media.js: custody, handovers, inspections) and the destruction screens
-// (destruction.js: witnessed destructions, certificates) when their tab is first opened.
+// the media screens (media.js: custody, handovers, inspections), the destruction screens
+// (destruction.js: witnessed destructions, certificates) and the audit screens (audit.js: logs,
+// journal, checkpoints) when their tab is first opened. Each role sees only the tabs it can use.
 // Plain ES module, no framework, no build step. Runs under `script-src 'self'; style-src 'self'`:
 // no inline scripts or styles, no eval; screens are switched with the `hidden` attribute.
 //
@@ -10,6 +11,7 @@
 // closing or reloading the tab ends the sign-in, and the server session is ended too.
 import { t, duration, pickLanguage, POLICY_CODES } from './i18n.js';
 import { formatDate as formatDateIn, formatDateTime as formatDateTimeIn } from './dates.js';
+import { guardAgainstBadges } from './badge-guard.js';
 
 const LANG_STORAGE_KEY = 'tachiai.lang';
 const DEFAULT_CONFIG = { displayTimeZone: 'Asia/Tokyo', idleTimeoutSeconds: 300, version: '', siteName: { ja: '', en: '' } };
@@ -99,9 +101,9 @@ function startDoor() {
 }
 
 // ---------------------------------------------------------------------------------------------
-// The screens loaded when their tab is first opened — media (media.js) and destruction
-// (destruction.js) — and the count of after-hours alerts (media still checked out after their
-// room's hours) on the media tab.
+// The screens loaded when their tab is first opened — media (media.js), destruction
+// (destruction.js) and audit (audit.js) — and the count of after-hours alerts (media still
+// checked out after their room's hours) on the media tab.
 
 /** @typedef {{ start(): void, stop(): void, render(): void, shown(): void }} Screen */
 
@@ -151,8 +153,18 @@ const sectionHost = (section) => ({
 });
 
 let alertTimer = 0;
-/** Roles that may read media records (server/auth/permissions.ts: media:read). */
-const MEDIA_READERS = ['admin', 'responsible', 'authorized', 'staff', 'auditor'];
+/**
+ * The tabs each role sees; a tab a role cannot use is not shown (server/auth/permissions.ts): the
+ * door to those who scan, read the entry log or administer (scans:write, entries:read); media to
+ * media:read; destruction to destructions:read; audit to those who read the entry log, the access
+ * log and the journal (entries:read, accesslog:read, journal:read).
+ */
+const SECTION_ROLES = {
+  door: ['admin', 'responsible', 'authorized', 'guard', 'auditor'],
+  media: ['admin', 'responsible', 'authorized', 'staff', 'auditor'],
+  destruction: ['admin', 'responsible', 'authorized', 'auditor'],
+  audit: ['admin', 'responsible', 'authorized', 'auditor'],
+};
 const ALERT_POLL_MS = 60_000;
 
 const media = lazyScreen('media', () => import('./media.js').then((m) => m.createMedia), {
@@ -161,10 +173,26 @@ const media = lazyScreen('media', () => import('./media.js').then((m) => m.creat
   alerts: (items) => showAlertCount(items),
 }, 'media-status', 'media.load_failed');
 const destruction = lazyScreen('destruction', () => import('./destruction.js').then((m) => m.createDestruction), sectionHost('destruction'), 'destruction-status', 'destruction.load_failed');
-const LAZY = { media, destruction };
+const audit = lazyScreen('audit', () => import('./audit.js').then((m) => m.createAudit), sectionHost('audit'), 'audit-status', 'audit.load_failed');
+const LAZY = { media, destruction, audit };
+
+/** The tabs the signed-in user sees, in their order. */
+function visibleSections() {
+  const roles = state.session?.user.roles ?? [];
+  return SECTIONS.filter((name) => roles.some((r) => SECTION_ROLES[name].includes(r)));
+}
+
+const canSee = (name) => visibleSections().includes(name);
 
 function canReadMedia() {
-  return Boolean(state.session?.user.roles.some((r) => MEDIA_READERS.includes(r)));
+  return canSee('media');
+}
+
+/** The shell opens: the door screens if the door tab is shown, the first tab's screen, the alerts' count. */
+function openShell() {
+  if (canSee('door')) startDoor();
+  LAZY[state.section]?.open();
+  void pollAlerts();
 }
 
 function showAlertCount(items) {
@@ -448,6 +476,17 @@ function render() {
         return li;
       }),
     );
+    // E3.2: the notice stays until acknowledged, then folds to one line for this sign-in (issue 14, item 4).
+    const folded = Boolean(session.previousFolded);
+    $('previous-login').classList.toggle('previous-is-folded', folded);
+    $('previous-body').hidden = folded;
+    $('previous-title').hidden = folded;
+    $('previous-folded').hidden = !folded;
+    $('previous-expand').setAttribute('aria-expanded', String(!folded));
+    setText(
+      $('previous-folded-text'),
+      t(lang, 'shell.previous.folded', { at: session.previousLoginAt ? formatDateTime(session.previousLoginAt) : t(lang, 'shell.previous.none_first') }),
+    );
     const expiry = $('password-expiry');
     const expiresAt = session.passwordExpiresAt ? new Date(session.passwordExpiresAt).getTime() : NaN;
     const soon = Number.isFinite(expiresAt) && expiresAt - Date.now() < 7 * 24 * 3600 * 1000;
@@ -459,12 +498,14 @@ function render() {
   warning.hidden = !state.idleWarning;
   setText(warning, state.idleWarning ? t(lang, 'shell.idle_warning') : '');
 
+  const sections = visibleSections();
   for (const name of SECTIONS) {
     const tab = $(`tab-${name}`);
     const selected = name === state.section;
+    tab.hidden = !sections.includes(name);
     tab.setAttribute('aria-selected', String(selected));
     tab.tabIndex = selected ? 0 : -1;
-    $(`panel-${name}`).hidden = !selected;
+    $(`panel-${name}`).hidden = !selected || tab.hidden;
   }
 
   setText($('signin-note-idle'), t(lang, 'signin.note.idle', { duration: duration(lang, idleSeconds()) }));
@@ -480,6 +521,7 @@ function render() {
   door?.render();
   media.api?.render();
   destruction.api?.render();
+  audit.api?.render();
   const alerts = $('tab-media-alerts');
   if (!alerts.hidden) alerts.setAttribute('aria-label', t(lang, 'section.media.alerts', { n: Number(alerts.textContent) }));
 }
@@ -489,9 +531,10 @@ function clearSessionDisplay() {
   door?.stop();
   media.api?.stop();
   destruction.api?.stop();
+  audit.api?.stop();
   clearTimeout(alertTimer);
   showAlertCount([]);
-  for (const id of ['current-user', 'previous-login-at', 'previous-logout-at', 'password-expiry']) $(id).textContent = '';
+  for (const id of ['current-user', 'previous-login-at', 'previous-logout-at', 'previous-folded-text', 'password-expiry']) $(id).textContent = '';
   $('credential-notices-list').replaceChildren();
   $('credential-notices').hidden = true;
   $('current-roles').replaceChildren();
@@ -586,21 +629,19 @@ function startSession(data, username) {
     credentialNotices: Array.isArray(data.credentialNotices) ? data.credentialNotices : [],
     passwordExpiresAt: data.passwordExpiresAt ?? null,
     passwordExpired,
+    previousFolded: false,
   };
   const now = Date.now();
   state.lastActivity = now;
   state.lastRequest = now;
   state.signinNotice = null;
   state.signinError = null;
-  state.section = 'door';
+  state.section = visibleSections()[0] ?? 'door';
   state.screen = passwordExpired ? 'password' : 'shell';
   /** @type {HTMLFormElement} */ ($('signin-form')).reset();
   render();
   focusLater(passwordExpired ? 'current-password' : 'previous-title', { unlessTaken: !passwordExpired });
-  if (!passwordExpired) {
-    startDoor();
-    void pollAlerts();
-  }
+  if (!passwordExpired) openShell();
 }
 
 async function refreshToken() {
@@ -747,8 +788,7 @@ async function onPasswordChange(event) {
     state.screen = 'shell';
     render();
     focusLater('previous-title', { unlessTaken: true });
-    startDoor();
-    void pollAlerts();
+    openShell();
     return;
   }
   const details = Array.isArray(res.data?.error?.details) ? res.data.error.details : [];
@@ -792,7 +832,7 @@ function switchLanguage() {
 }
 
 function selectSection(name, focus) {
-  if (!SECTIONS.includes(name)) return;
+  if (!canSee(name)) return;
   state.section = name;
   render();
   if (focus) $(`tab-${name}`).focus();
@@ -801,16 +841,41 @@ function selectSection(name, focus) {
 }
 
 function onTabKey(event) {
-  const i = SECTIONS.indexOf(state.section);
+  // Over the tabs shown only.
+  const tabs = visibleSections();
+  const i = tabs.indexOf(state.section);
   let next = null;
-  if (event.key === 'ArrowRight' || event.key === 'ArrowDown') next = SECTIONS[(i + 1) % SECTIONS.length];
-  else if (event.key === 'ArrowLeft' || event.key === 'ArrowUp') next = SECTIONS[(i - 1 + SECTIONS.length) % SECTIONS.length];
-  else if (event.key === 'Home') next = SECTIONS[0];
-  else if (event.key === 'End') next = SECTIONS[SECTIONS.length - 1];
+  if (event.key === 'ArrowRight' || event.key === 'ArrowDown') next = tabs[(i + 1) % tabs.length];
+  else if (event.key === 'ArrowLeft' || event.key === 'ArrowUp') next = tabs[(i - 1 + tabs.length) % tabs.length];
+  else if (event.key === 'Home') next = tabs[0];
+  else if (event.key === 'End') next = tabs[tabs.length - 1];
   if (next) {
     event.preventDefault();
     selectSection(next, true);
   }
+}
+
+/** E3.2, issue 14 item 4: "確認しました" folds the previous-session notice to one line; "Details" opens it again. */
+function foldPrevious(folded) {
+  if (!state.session) return;
+  state.session.previousFolded = folded;
+  render();
+  $(folded ? 'previous-expand' : 'previous-ack').focus();
+  if (folded) door?.shown(); // back to the scan input, where the badge reader types
+}
+
+/**
+ * A badge read into the sign-in or password fields is refused (issue 14, item 2): this desk is
+ * signed out (or changing a password), so nothing was recorded at the door.
+ */
+function onBadgeRefused(input) {
+  if (state.screen === 'password') state.passwordError = (lang) => [t(lang, 'password.badge_refused')];
+  else {
+    state.signinNotice = null;
+    state.signinError = (lang) => [t(lang, 'signin.badge_refused')];
+  }
+  render();
+  input.focus();
 }
 
 function onCapsLock(event) {
@@ -819,6 +884,11 @@ function onCapsLock(event) {
 }
 
 function init() {
+  // Before the fields' own handlers (Enter moves on or submits): see badge-guard.js.
+  const guarded = ['username', 'password', 'current-password', 'new-password', 'confirm-password'];
+  guardAgainstBadges(guarded.map((id) => /** @type {HTMLInputElement} */ ($(id))), onBadgeRefused);
+  $('previous-ack').addEventListener('click', () => foldPrevious(true));
+  $('previous-expand').addEventListener('click', () => foldPrevious(!state.session?.previousFolded));
   $('signin-form').addEventListener('submit', onSignin);
   $('password-form').addEventListener('submit', onPasswordChange);
   $('lang-switch').addEventListener('click', switchLanguage);

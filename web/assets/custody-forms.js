@@ -2,6 +2,10 @@
 // The forms of an action on the basket (media.js's desk): check out, check in, hand over and
 // transfer, and the arrival of a medium in transit at its destination (receipt); each signed on
 // the spot (signing.js). Recorded, the result shows its receipt.
+// Scan first (issue 14, item 3): every person field takes a badge scanned into it, and offers only
+// the people who may act — inside the media's room (the server checks presence there), the holder
+// for a check-in, a responsible person as the first witness (E1.3) and as the escort to the post
+// office (E1.8).
 import { $, el } from './dom.js';
 import { resultBox } from './screen.js';
 
@@ -33,7 +37,7 @@ const OUTCOMES = ['returned_to_depositor', 'stored', 'held'];
  */
 export function createCustodyForms(ctx, desk) {
   const { tx, sg } = ctx;
-  const { button, field, select, fillPeople, signerRow, renderSigners, addWitness, witnessesBox, whereControl, whereBody, signerBody, send, newForm, recordLines, personName } = sg;
+  const { button, field, select, personField, valueOf, refreshPickers, signerRow, renderSigners, addWitness, witnessesBox, whereControl, whereBody, signerBody, send, newForm, recordLines, personName } = sg;
   const location = (id) => ctx.state()?.locations.find((l) => l.id === id) ?? null;
 
   /**
@@ -103,12 +107,10 @@ export function createCustodyForms(ctx, desk) {
       );
       const locs = s.locations.filter((l) => l.roomId === m.roomId);
       const loc = select();
-      const holderSel = select();
       form.fillParties = () => {
         const cur = loc.value;
         loc.replaceChildren(...locs.map((l) => el('option', { text: tx('media.loc.option', { name: l.name, kind: tx(`media.lockind.${l.kind}`) }), attrs: { value: l.id } })));
         loc.value = cur || m.homeLocationId;
-        fillPeople(holderSel, '');
       };
       form.fillParties();
       const row = signerRow(form, 'receiver');
@@ -119,7 +121,8 @@ export function createCustodyForms(ctx, desk) {
         el('fieldset', { cls: 'field', attrs: { 'data-f': 'outcome' } }, el('legend', { attrs: { id: 'mf-outcome-label', 'data-m': 'media.f.outcome' } }), outcome),
         field(form, 'received', 'media.f.receivedBy', el('input', { attrs: { type: 'text', maxlength: 200, autocomplete: 'off' } }), { hintKey: 'media.f.receivedBy.hint' }),
         field(form, 'location', 'media.f.location', loc, { cls: 'when-stored' }),
-        field(form, 'holder', 'media.f.holder', holderSel, { cls: 'when-held', person: true }),
+        // Held at the destination: by someone there, anyone (no presence is checked).
+        personField(form, 'holder', 'media.f.holder', { cls: 'when-held' }),
         el('div', { cls: 'when-stored' }, row.node),
         field(form, 'note', 'media.f.note', el('textarea', { attrs: { rows: 2, maxlength: 1000 } })),
       );
@@ -141,23 +144,28 @@ export function createCustodyForms(ctx, desk) {
       form.fillParties();
       parts.push(field(form, 'location', 'media.f.location', sel));
       form.needs = () => ['location'];
-      const row = signerRow(form, 'returner', { person: false });
+      // The person returning is the holder (the badge says who: the request does not name them).
+      const holderNow = holder ? [{ id: holder.id, name: holder.name }] : [];
+      const row = signerRow(form, 'returner', { sendPerson: false, who: () => ({ only: holderNow }) });
+      if (holder) row.picker?.set(holderNow[0]);
       form.signers.push(row);
       parts.push(row.node);
     } else {
       // Handover and transfer: parties, place, witnesses.
-      const where = whereControl(form, { optional: kind === 'transfer', rooms: s.rooms, defaultRoom: basketRoom, onChange: () => void refreshPresence(form) });
+      const where = whereControl(form, { optional: kind === 'transfer', rooms: s.rooms, defaultRoom: basketRoom });
       if (kind === 'handover') {
-        const from = select();
-        const to = select();
-        parts.push(el('div', { cls: 'form-row' }, field(form, 'from', 'media.f.from', from, { who: 'media.who.from', person: true }), field(form, 'to', 'media.f.to', to, { who: 'media.who.to', person: true })));
+        // The giver is the holder of the media (one holder: whyNot); the receiver anyone inside.
+        const givers = holder ? [{ id: holder.id, name: holder.name }] : [];
+        parts.push(
+          el(
+            'div',
+            { cls: 'form-row' },
+            personField(form, 'from', 'media.f.from', { whoKey: 'media.who.from', who: () => (givers.length ? { only: givers } : {}) }),
+            personField(form, 'to', 'media.f.to', { whoKey: 'media.who.to' }),
+          ),
+        );
         form.needs = () => ['from', 'to'];
-        form.fillParties = () => {
-          fillPeople(from, form.roomId());
-          fillPeople(to, form.roomId());
-        };
-        form.fillParties();
-        if (holder) from.value = holder.id;
+        if (holder) form.fields.from.picker?.set(givers[0]);
         parts.push(where);
       } else {
         const dest = el('input', { attrs: { type: 'text', maxlength: 300, autocomplete: 'off' } });
@@ -166,7 +174,6 @@ export function createCustodyForms(ctx, desk) {
         );
         const carrier = select();
         const tracking = el('input', { attrs: { type: 'text', maxlength: 100, autocomplete: 'off' } });
-        const escort = select();
         form.fillParties = () => {
           const carriers = ctx.state()?.orgs.filter((o) => o.kind === 'carrier') ?? [];
           const cur = carrier.value;
@@ -175,14 +182,14 @@ export function createCustodyForms(ctx, desk) {
             ...carriers.map((o) => el('option', { text: o.approvedAt ? o.name : tx('media.f.carrier.unapproved', { name: o.name }), attrs: { value: o.id } })),
           );
           carrier.value = cur;
-          fillPeople(escort, form.roomId());
         };
         form.fillParties();
         parts.push(
           field(form, 'destination', 'media.f.destination', dest, { hintKey: 'media.f.destination.hint' }),
           el('fieldset', { cls: 'field', attrs: { 'data-f': 'method' } }, el('legend', { attrs: { id: 'mf-method-label', 'data-m': 'media.f.method' } }), method),
           el('div', { cls: 'form-row' }, field(form, 'carrier', 'media.f.carrier', carrier, { cls: 'when-carrier' }), field(form, 'tracking', 'media.f.tracking', tracking, { cls: 'when-carrier' })),
-          field(form, 'escort', 'media.f.escort', escort, { cls: 'when-escort', who: 'media.who.escort', person: true }),
+          // By post, the responsible person goes along (E1.8).
+          personField(form, 'escort', 'media.f.escort', { cls: 'when-escort', whoKey: 'media.who.escort', who: () => (methodValue(form) === 'post' ? { roles: ['responsible'] } : {}) }),
           where,
         );
         form.needs = () => ['destination', ...(methodValue(form) === 'carrier' ? ['carrier', 'tracking'] : ['escort'])];
@@ -191,10 +198,14 @@ export function createCustodyForms(ctx, desk) {
           for (const n of node.querySelectorAll('.when-carrier')) /** @type {HTMLElement} */ (n).hidden = m !== 'carrier';
           for (const n of node.querySelectorAll('.when-escort')) /** @type {HTMLElement} */ (n).hidden = m === 'carrier';
         };
-        method.addEventListener('change', applyMethod);
+        method.addEventListener('change', () => {
+          applyMethod();
+          refreshPickers(form);
+        });
         form.applyMethod = applyMethod;
       }
-      parts.push(...witnessesBox(form));
+      // E1.3 / E1.8: at least one witness is the responsible person (the first offers only them).
+      parts.push(...witnessesBox(form, ['responsible']));
       parts.push(field(form, 'note', 'media.f.note', el('textarea', { attrs: { rows: 2, maxlength: 1000 } })));
     }
 
@@ -223,10 +234,9 @@ export function createCustodyForms(ctx, desk) {
     renderSigners(form);
     ctx.translate(box);
     desk.renderBasket();
-    void refreshPresence(form);
     // The first thing to fill in.
     const first =
-      node.querySelector('[data-f="to"] select') ?? node.querySelector('[data-f="destination"] input') ?? node.querySelector('[data-f="received"] input') ?? form.signers[0]?.person ?? form.signers[0]?.badge;
+      node.querySelector('[data-f="to"] input') ?? node.querySelector('[data-f="destination"] input') ?? node.querySelector('[data-f="received"] input') ?? form.signers[0]?.person ?? form.signers[0]?.badge;
     /** @type {HTMLElement | null} */ (first)?.focus();
     box.scrollIntoView({ block: 'nearest' });
   }
@@ -235,18 +245,6 @@ export function createCustodyForms(ctx, desk) {
   const outcomeValue = (form) => /** @type {HTMLInputElement | null} */ (form.node.querySelector('input[name="outcome"]:checked'))?.value ?? 'returned_to_depositor';
   /** @param {ActionForm} form */
   const methodValue = (form) => /** @type {HTMLInputElement | null} */ (form.node.querySelector('input[name="method"]:checked'))?.value ?? 'hand_carry';
-
-  /**
-   * Who is inside the room now (door log): people there are listed first in every person select.
-   * @param {ActionForm} form
-   */
-  async function refreshPresence(form) {
-    const roomId = form.roomId();
-    await ctx.loadOccupancy(roomId);
-    if (ctx.state()?.form !== form) return;
-    form.fillParties?.();
-    for (const row of form.signers) if (row.person) fillPeople(row.person, form.roomId());
-  }
 
   /** The line naming the media the open form acts on. */
   function renderMedia() {
@@ -276,7 +274,7 @@ export function createCustodyForms(ctx, desk) {
     let path = '';
     /** @type {ActionBody} */
     let body = {};
-    const v = (name) => /** @type {HTMLInputElement} */ (form.fields[name]?.control)?.value?.trim() ?? '';
+    const v = (name) => valueOf(form, name);
     const where = () => whereBody(form);
     const note = () => (v('note') ? { note: v('note') } : {});
     if (form.kind === 'checkout') {
@@ -372,5 +370,5 @@ export function createCustodyForms(ctx, desk) {
     );
   }
 
-  return { whyNot, open, close, renderMedia, renderResult, refreshPresence };
+  return { whyNot, open, close, renderMedia, renderResult };
 }

@@ -9,13 +9,18 @@
 // depositor's summary. Loaded by app.js when the tab is first opened, with its stylesheets.
 //
 // The signer rows, people pickers, room-or-place choice and errors in words are the media
-// screens' (signing.js); so is the scanner-first input.
+// screens' (signing.js); so is the scanner-first input. Scan first (issue 14, item 3): a witness
+// scans their badge into the name field and types the PIN; badges and PINs are cleared after every
+// answer and when the screen is left. Only the methods that fit every medium are offered, and
+// shredding and physical destruction ask each medium's DIN 66399 level — one for all when the
+// media share a material class, else one per medium, its class letter fixed (issue 14, item 6).
+// The certificate is opened for printing through a print link (POST /api/print-links).
 import { addMessages } from './i18n.js';
 import { $, el } from './dom.js';
 import { openPrintable } from './printable.js';
 import { loadCss } from './stylesheets.js';
-import { createSigning } from './signing.js';
-import { activePeople, getAll, deskState, fill, listReady, lookUp, onHit, formatTime as formatTimeOf, getList, loadInside, paintNote, resultBox, scanCard, scannerFocus, screenFrame, siteNow, siteTime, table, translate as translateNode } from './screen.js';
+import { clearSecrets, createSigning } from './signing.js';
+import { getAll, deskState, fill, listReady, lookUp, onHit, formatTime as formatTimeOf, getList, paintNote, resultBox, scanCard, scannerFocus, screenFrame, siteNow, siteTime, table, translate as translateNode } from './screen.js';
 import { DESTRUCTION_MESSAGES } from './destruction-messages.js';
 
 addMessages(DESTRUCTION_MESSAGES);
@@ -25,7 +30,7 @@ const WRITERS = ['admin', 'responsible', 'authorized'];
 /** E7.4 / E2.14: the people who may witness as the required role, and be present at printing. */
 const AUTHORISED = ['responsible', 'authorized'];
 const METHODS = ['shred', 'wipe', 'degauss', 'physical', 'incinerate'];
-const LEVEL_CLASSES = ['P', 'O', 'T', 'E', 'H'];
+const LEVEL_CLASSES = ['P', 'F', 'O', 'T', 'H', 'E'];
 const DESTROYABLE = ['stored', 'checked_out'];
 const VIEWS = ['desk', 'list'];
 const LIST_PAGE = 50;
@@ -33,8 +38,16 @@ const CSS = ['/assets/forms.css', '/assets/media.css', '/assets/destruction.css'
 
 /** @typedef {import('./api-types.js').Destruction} Destruction */
 /**
- * The form of a destruction: a signing form with the line naming the media and the method chosen.
- * @typedef {import('./signing.js').Form & { media: HTMLElement, method: () => string }} DestructionForm
+ * The form of a destruction: a signing form with the line naming the media, the method chosen, the
+ * levels to send (one for all, or one per medium) and fit() (the methods and levels again for the
+ * media in the list).
+ * @typedef {import('./signing.js').Form & { media: HTMLElement, method: () => string,
+ *   levels: () => { securityLevel: string } | { levels: { mediumId: string, securityLevel: string }[] }, fit: () => void }} DestructionForm
+ */
+/**
+ * The server's matrix (GET /api/destructions/rules): which method fits which kind of medium, the
+ * DIN 66399 material class of each kind (null: any), the methods that state a level, the levels.
+ * @typedef {{ methodFits: Record<string, Record<string, boolean>>, materialClass: Record<string, string | null>, levelRequired: string[], levels: number[] }} DestructionRules
  */
 /**
  * The print panel of a certificate: the destruction it prints, the view it shows in (slot), its
@@ -46,7 +59,7 @@ const CSS = ['/assets/forms.css', '/assets/media.css', '/assets/destruction.css'
  * The destruction screens' session state: besides the desk's (screen.js), the media to destroy
  * (each with whether and where it was backed up), the certificate being printed, the list with its
  * filters, the open form and the destruction just recorded.
- * @typedef {import('./screen.js').DeskState & {
+ * @typedef {import('./screen.js').DeskState & { rules: DestructionRules | null,
  *   items: { medium: import('./api-types.js').Medium, backedUp: boolean, backupLocation: string }[], print: PrintForm | null,
  *   list: { from: string, to: string, method: string, depositor: string, items: Destruction[] | null, nextCursor: string | null, error: string | null, key?: string },
  *   form: DestructionForm | null, result: (Destruction & { record: import('./api-types.js').SignedRecordSummary, labels: string[], roomId: string | null }) | null }} DestructionState
@@ -70,7 +83,8 @@ function dayStart(day, tz, addDays = 0) {
  * @param {import('./page-types.js').Host} host
  */
 export function createDestruction(host) {
-  const frame = screenFrame('destruction', host, (view, focusTab) => selectView(view, focusTab));
+  // Leaving the tab leaves no badge or PIN behind (issue 14, item 3).
+  const frame = screenFrame('destruction', host, (view, focusTab) => selectView(view, focusTab), () => clearSecrets(root));
   const { root, views, tx } = frame;
   const lang = () => host.lang();
 
@@ -87,7 +101,7 @@ export function createDestruction(host) {
   const translate = (node = root) => translateNode(node, tx);
 
   const sg = createSigning({ host, state: () => s, onMediumCode: (_form, value) => void scanMedium(value) });
-  const { statusWord, kindWord, button, field, select, fillPeople, signerRow, renderSigners, addWitness, witnessesBox, whereControl, whereBody, signerBody, paintErrors, readyToSend, send, newForm, recordLines } = sg;
+  const { statusWord, kindWord, button, field, select, personField, valueOf, signerRow, renderSigners, addWitness, witnessesBox, whereControl, whereBody, signerBody, paintErrors, readyToSend, send, newForm, recordLines } = sg;
 
   // ------------------------------------------------------------------ lifecycle
 
@@ -96,6 +110,7 @@ export function createDestruction(host) {
     if (!session || s?.session === session) return;
     stop();
     s = deskState(session, {
+      rules: null,
       /** The media to destroy: { medium, backedUp, backupLocation }. */
       items: [],
       print: null,
@@ -110,7 +125,14 @@ export function createDestruction(host) {
     frame.loading();
     const state = () => s;
     const loads = can(READERS)
-      ? [fill(state, 'people', () => activePeople(host)), fill(state, 'rooms', () => getList(host, '/api/rooms')), fill(state, 'orgs', () => getAll(host, '/api/orgs?limit=500'))]
+      ? [
+          fill(state, 'rules', async () => {
+            const res = await host.api('GET', '/api/destructions/rules');
+            return res.status === 200 ? res.data : null;
+          }),
+          fill(state, 'rooms', () => getList(host, '/api/rooms')),
+          fill(state, 'orgs', () => getAll(host, '/api/orgs?limit=500')),
+        ]
       : [];
     void Promise.all([...CSS.map(loadCss), ...loads]).then(() => {
       if (s !== my) return;
@@ -178,8 +200,10 @@ export function createDestruction(host) {
         if (my.print?.slot === 'desk') my.print = null;
       }
       if (!my.form) my.form = buildForm(my);
-      else if (my.items.length === 1 && !my.form.node.contains(document.activeElement)) /** @type {HTMLSelectElement} */ (my.form.roomSelect).value = m.roomId;
-      void refreshPresence();
+      else if (my.items.length === 1 && !my.form.node.contains(document.activeElement)) {
+        /** @type {HTMLSelectElement} */ (my.form.roomSelect).value = m.roomId;
+        sg.refreshPickers(my.form);
+      }
     }
     render();
     refocus();
@@ -213,6 +237,8 @@ export function createDestruction(host) {
           el('label', { cls: 'check' }, el('input', { attrs: { type: 'checkbox', checked: backedUp, 'data-backup': m.id, 'data-testid': 'item-backup' } }), el('span', { text: tx('destruction.items.backup') })),
           where,
         ),
+        // What the server said about this medium (a method or a level that does not fit it).
+        el('p', { cls: 'field-error item-error', attrs: { 'data-item-error': m.id, 'data-testid': 'item-error', role: 'alert', hidden: true } }),
       );
     });
     box.replaceChildren(
@@ -233,9 +259,36 @@ export function createDestruction(host) {
   const input = (attrs = {}) => el('input', { attrs: { type: 'text', maxlength: 200, autocomplete: 'off', ...attrs } });
   const options = (pairs) => pairs.map(([value, key]) => el('option', { attrs: { value, 'data-m': key } }));
 
+  // ---- what fits the media (issue 14, item 6): the server's own matrix (GET /api/destructions/rules)
+
+  /** The material class of a kind of medium (P, F, O, T, H, E), or null: any (the level says which). */
+  const classOf = (kind) => s?.rules?.materialClass[kind] ?? null;
+  /** Does the method fit this kind of medium? (No rules loaded: the server decides.) */
+  const fitsKind = (method, kind) => s?.rules?.methodFits[method]?.[kind] !== false;
+  const fitsAll = (method) => Boolean(s?.items.every((x) => fitsKind(method, x.medium.kind)));
+  const levelNeeded = (method) => (s?.rules?.levelRequired ?? ['shred', 'physical']).includes(method);
+  /** The DIN 66399 level: one for all (when the media share a material class), or one per medium. */
+  const perMedium = () => new Set((s?.items ?? []).map((x) => classOf(x.medium.kind) ?? '*')).size > 1;
+
+  /**
+   * Options of a level select: the levels of one material class (its letter fixed), or of every
+   * class (a medium of kind "other": the level says which), grouped.
+   * @param {string | null} cls
+   */
+  function levelOptions(cls) {
+    const levels = s?.rules?.levels ?? [1, 2, 3, 4, 5, 6, 7];
+    const of = (c) => levels.map((n) => el('option', { text: `${c}-${n}`, attrs: { value: `${c}-${n}` } }));
+    return [
+      el('option', { text: tx('media.choose'), attrs: { value: '' } }),
+      ...(cls ? of(cls) : LEVEL_CLASSES.map((c) => el('optgroup', { attrs: { label: tx(`destruction.level.${c}`) } }, ...of(c)))),
+    ];
+  }
+
   /** @param {DestructionState} my the session's state */
   function buildForm(my) {
     const node = /** @type {HTMLFormElement} */ (el('form', { cls: 'form action-form', attrs: { novalidate: true, 'data-testid': 'destruction-form', 'aria-labelledby': 'destruction-form-title' } }));
+    /** Levels chosen, kept while the media or the method change: '' (one for all) or a medium's id → level. */
+    const chosen = new Map();
     const form = newForm('destruction', node, {
       submitKey: 'destruction.submit',
       media: el('p', { cls: 'action-media', attrs: { 'data-testid': 'action-media' } }),
@@ -245,20 +298,50 @@ export function createDestruction(host) {
       sentRoomId: '',
       /** The method chosen. */
       method: () => /** @type {HTMLInputElement | null} */ (node.querySelector('input[name="method"]:checked'))?.value ?? 'shred',
+      /** The level of each medium to send: one for all, or one per medium. */
+      levels: () => (perMedium() ? { levels: (s?.items ?? []).map((x) => ({ mediumId: x.medium.id, securityLevel: chosen.get(x.medium.id) ?? '' })) } : { securityLevel: chosen.get('') ?? '' }),
+      /** The method and levels again for the media in the list now (called on every render). */
+      fit: () => {},
+      // A problem of one medium is said next to it, in the list of media to destroy.
+      mediumSlot: (id) => /** @type {HTMLElement | null} */ (document.querySelector(`[data-item-error="${id}"]`)),
     });
-    form.needs = () => ['performedById', ...({ shred: ['securityLevel'], wipe: ['tool', 'category', 'verified'] }[form.method()] ?? [])];
+    form.needs = () => [
+      'performedById',
+      ...(levelNeeded(form.method()) ? (perMedium() ? (s?.items ?? []).map((_, i) => `levels.${i}`) : ['securityLevel']) : []),
+      ...(form.method() === 'wipe' ? ['tool', 'category', 'verified'] : []),
+    ];
+    // The server's answer names a medium's level (levels.i…) or a medium (mediaIds.i): said at that
+    // medium's level, or next to the medium in the list (issue 14, item 6).
+    form.locate = (f, detail) => {
+      const sent = form.mediaSent ?? [];
+      const lv = /^levels\.(\d+)/.exec(f);
+      const md = /^mediaIds\.(\d+)/.exec(f);
+      const i = lv ? Number(lv[1]) : md ? Number(md[1]) : -1;
+      const medium = i >= 0 ? (sent[i] ?? null) : null;
+      if (lv || md) {
+        const name = `levels.${i}`;
+        return form.fields[name] && detail?.code !== 'method_unfit' ? { who: '', name: '', fieldName: name, medium } : { who: '', name: '', medium };
+      }
+      if (f === 'securityLevel' && detail?.code === 'level_unfit') {
+        // One level for media it does not fit: name the first of them.
+        const level = String(chosen.get('') ?? '');
+        const unfit = sent.find((m) => classOf(m.kind) && !level.startsWith(`${classOf(m.kind)}-`)) ?? null;
+        return { who: tx('destruction.f.securityLevel'), name: '', fieldName: 'securityLevel', medium: unfit };
+      }
+      return null;
+    };
+
     const method = el(
       'div',
       { cls: 'checks-inline radios method-choices', attrs: { role: 'radiogroup', 'aria-labelledby': 'df-method-label' } },
-      ...METHODS.map((m, i) => el('label', { cls: 'check' }, el('input', { attrs: { type: 'radio', name: 'method', value: m, checked: i === 0, 'data-testid': `f-method-${m}` } }), el('span', { attrs: { 'data-m': `destruction.method.${m}` } }))),
+      ...METHODS.map((m, i) =>
+        el('label', { cls: 'check', attrs: { 'data-method': m } }, el('input', { attrs: { type: 'radio', name: 'method', value: m, checked: i === 0, 'data-testid': `f-method-${m}` } }), el('span', { attrs: { 'data-m': `destruction.method.${m}` } })),
+      ),
     );
-    const level = select([
-      el('option', { attrs: { value: '', 'data-m': 'media.choose' } }),
-      ...LEVEL_CLASSES.map((c) => el('optgroup', { attrs: { 'data-level': c } }, ...[1, 2, 3, 4, 5, 6, 7].map((n) => el('option', { text: `${c}-${n}`, attrs: { value: `${c}-${n}` } })))),
-    ]);
+    const unfitNote = el('p', { cls: 'field-hint method-unfit', attrs: { 'data-testid': 'method-unfit', hidden: true } });
+    const levelBox = el('div', { cls: 'level-box', attrs: { 'data-testid': 'levels' } });
     const vendor = select();
-    const performer = select();
-    const where = whereControl(form, { rooms: my.rooms, defaultRoom: () => s?.items[0]?.medium.roomId ?? s?.rooms[0]?.id ?? '', onChange: () => void refreshPresence() });
+    const where = whereControl(form, { rooms: my.rooms, defaultRoom: () => s?.items[0]?.medium.roomId ?? s?.rooms[0]?.id ?? '' });
     form.fillParties = () => {
       const cur = /** @type {HTMLSelectElement} */ (vendor).value;
       vendor.replaceChildren(
@@ -266,19 +349,84 @@ export function createDestruction(host) {
         ...my.orgs.filter((o) => o.kind === 'disposal_vendor' || o.kind === 'subcontractor').map((o) => el('option', { text: o.kind === 'subcontractor' ? tx('destruction.vendor.subcontractor', { name: o.name }) : o.name, attrs: { value: o.id } })),
       );
       /** @type {HTMLSelectElement} */ (vendor).value = cur;
-      for (const og of level.querySelectorAll('optgroup')) og.setAttribute('label', tx(`destruction.level.${/** @type {HTMLElement} */ (og).dataset.level}`));
-      fillPeople(/** @type {HTMLSelectElement} */ (performer), form.roomId(), (p) => p.orgKind !== 'depositor');
     };
+
+    /** The level fields for the media now: one select, or one per medium (its class fixed). */
+    let levelKey = '';
+    function renderLevels() {
+      const items = s?.items ?? [];
+      const each = perMedium();
+      const key = `${host.lang()}|${each}|${items.map((x) => `${x.medium.id}:${x.medium.kind}`).join(',')}`;
+      if (key === levelKey) return;
+      levelKey = key;
+      for (const name of Object.keys(form.fields)) if (name === 'securityLevel' || name.startsWith('levels.')) delete form.fields[name];
+      const keep = (sel, id) => {
+        sel.value = chosen.get(id) ?? '';
+        if (sel.value !== (chosen.get(id) ?? '')) chosen.delete(id);
+        sel.addEventListener('change', () => chosen.set(id, sel.value));
+        return sel;
+      };
+      if (!each) {
+        const cls = items.length ? classOf(items[0].medium.kind) : null;
+        const sel = keep(select(levelOptions(cls)), '');
+        const hintKey = cls ? `destruction.level.one.${cls}` : 'destruction.f.securityLevel.hint';
+        levelBox.replaceChildren(field(form, 'securityLevel', 'destruction.f.securityLevel', sel, { hintKey }));
+      } else {
+        const rows = items.map((x, i) => {
+          const cls = classOf(x.medium.kind);
+          const sel = keep(select(levelOptions(cls)), x.medium.id);
+          sel.setAttribute('data-medium-id', x.medium.id);
+          const wrap = field(form, `levels.${i}`, 'destruction.f.level.of', sel, { cls: 'level-row', who: () => tx('destruction.who.level', { label: x.medium.label }) });
+          // The label names the medium, its kind and its class (translate() words data-m labels: this one has words of its own).
+          const label = /** @type {HTMLElement} */ (wrap.querySelector('label'));
+          label.removeAttribute('data-m');
+          label.textContent = tx('destruction.level.of', { label: x.medium.label, kind: kindWord(x.medium.kind), cls: cls ? tx(`destruction.class.${cls}`) : tx('destruction.class.any') });
+          return wrap;
+        });
+        levelBox.replaceChildren(
+          el(
+            'fieldset',
+            { cls: 'field level-each', attrs: { 'data-testid': 'levels-each' } },
+            el('legend', { text: tx('destruction.f.levels') }),
+            el('p', { cls: 'field-hint', text: tx('destruction.f.levels.hint') }),
+            el('div', { cls: 'level-rows' }, ...rows),
+          ),
+        );
+      }
+      translate(levelBox);
+    }
+
+    /** Only the methods that fit every medium are offered (NIST SP 800-88's media tables); the others are named, with why. */
+    form.fit = () => {
+      const unfit = [];
+      for (const label of method.querySelectorAll('label[data-method]')) {
+        const m = /** @type {HTMLElement} */ (label).dataset.method ?? '';
+        const ok = fitsAll(m);
+        /** @type {HTMLElement} */ (label).hidden = !ok;
+        /** @type {HTMLInputElement} */ (label.querySelector('input')).disabled = !ok;
+        if (!ok) unfit.push(tx('destruction.method.unfit.item', { method: methodWord(m), labels: (s?.items ?? []).filter((x) => !fitsKind(m, x.medium.kind)).map((x) => x.medium.label).join('、') }));
+      }
+      const current = /** @type {HTMLInputElement | null} */ (method.querySelector('input:checked'));
+      if (!current || current.disabled) {
+        const first = /** @type {HTMLInputElement | null} */ (method.querySelector('input:not(:disabled)'));
+        if (first) first.checked = true;
+        applyMethod();
+      }
+      unfitNote.hidden = unfit.length === 0;
+      unfitNote.textContent = unfit.length ? tx('destruction.method.unfit', { list: unfit.join('、') }) : '';
+      renderLevels();
+    };
+
     node.append(
       el('header', { cls: 'action-head' }, el('h3', { attrs: { id: 'destruction-form-title', 'data-m': 'destruction.form.title' } }), form.media),
       el('p', { cls: 'action-intro', attrs: { 'data-m': 'destruction.form.intro' } }),
       form.summary,
-      el('fieldset', { cls: 'field', attrs: { 'data-f': 'method' } }, el('legend', { attrs: { id: 'df-method-label', 'data-m': 'destruction.f.method' } }), method),
+      el('fieldset', { cls: 'field', attrs: { 'data-f': 'method' } }, el('legend', { attrs: { id: 'df-method-label', 'data-m': 'destruction.f.method' } }), method, unfitNote),
       only('degauss', el('p', { cls: 'notice notice-warning method-note', attrs: { 'data-m': 'destruction.degauss.note', 'data-testid': 'degauss-note' } })),
+      only('shred physical', levelBox),
       el(
         'div',
         { cls: 'form-row method-fields' },
-        only('shred', field(form, 'securityLevel', 'destruction.f.securityLevel', level, { hintKey: 'destruction.f.securityLevel.hint' })),
         only('wipe degauss physical', field(form, 'tool', 'destruction.f.tool', input(), { hintKey: 'destruction.f.tool.hint' })),
         only('wipe', field(form, 'toolVersion', 'destruction.f.toolVersion', input({ maxlength: 100 }))),
         only('wipe', field(form, 'pattern', 'destruction.f.pattern', input({ 'data-m-ph': 'destruction.f.pattern.ph' }))),
@@ -292,7 +440,8 @@ export function createDestruction(host) {
       el(
         'div',
         { cls: 'form-row' },
-        field(form, 'performedById', 'destruction.f.performer', performer, { person: true }),
+        // The performer: one of ours, inside the room (the server checks presence there).
+        personField(form, 'performedById', 'destruction.f.performer', { who: () => ({ orgKind: 'ours' }) }),
         field(form, 'performerTitle', 'destruction.f.performerTitle', input({ maxlength: 100 })),
         field(form, 'vendorOrgId', 'destruction.f.vendor', vendor),
       ),
@@ -300,17 +449,19 @@ export function createDestruction(host) {
       // empty means now. The server refuses a time in the future.
       el('div', { cls: 'form-row' }, field(form, 'performedAt', 'destruction.f.performedAt', input({ type: 'datetime-local', max: siteNow(tz()).time }), { hintKey: 'destruction.f.performedAt.hint' })),
       where,
-      ...witnessesBox(form),
+      // E7.4: at least one witness is a responsible or authorized person (the first offers only them).
+      ...witnessesBox(form, AUTHORISED),
       field(form, 'note', 'media.f.note', el('textarea', { attrs: { rows: 2, maxlength: 1000 } })),
       el('div', { cls: 'form-actions' }, form.submit),
     );
-    const applyMethod = () => {
+    function applyMethod() {
       const m = form.method();
       for (const n of node.querySelectorAll('[data-methods]')) /** @type {HTMLElement} */ (n).hidden = !(/** @type {HTMLElement} */ (n).dataset.methods ?? '').split(' ').includes(m);
-    };
+    }
     method.addEventListener('change', applyMethod);
     applyMethod();
     form.fillParties();
+    form.fit();
     addWitness(form, false);
     node.addEventListener('submit', (e) => {
       e.preventDefault();
@@ -319,20 +470,10 @@ export function createDestruction(host) {
     return form;
   }
 
-  /** Who is inside the chosen room now (door log): listed first in every person select. */
-  async function refreshPresence() {
-    const form = s?.form;
-    if (!form) return;
-    await loadInside(host, () => s, form.roomId());
-    if (s?.form !== form) return;
-    form.fillParties?.();
-    renderSigners(form);
-  }
-
   async function submit(form) {
     if (!s || form.busy || s.form !== form || !s.items.length || !readyToSend(form)) return;
     const my = s;
-    const v = (name) => /** @type {HTMLInputElement} */ (form.fields[name].control).value.trim();
+    const v = (name) => valueOf(form, name);
     const opt = (...names) => Object.fromEntries(names.filter((n) => v(n)).map((n) => [n, v(n)]));
     const m = form.method();
     form.mediaSent = s.items.map((x) => x.medium);
@@ -340,7 +481,8 @@ export function createDestruction(host) {
     const body = {
       mediaIds: form.mediaSent.map((x) => x.id),
       method: m,
-      ...(m === 'shred' ? opt('securityLevel') : {}),
+      // Shredding and physical destruction: each medium's DIN 66399 level (issue 14, item 6).
+      ...(levelNeeded(m) ? form.levels() : {}),
       ...(m === 'wipe' ? { category: v('category'), verified: v('verified') === 'yes', ...opt('toolVersion', 'pattern', 'verificationMethod') } : {}),
       ...(['wipe', 'degauss', 'physical'].includes(m) ? opt('tool') : {}),
       ...opt('standard', 'technique', 'destinationAfter', 'vendorOrgId', 'performerTitle', 'note'),
@@ -379,6 +521,7 @@ export function createDestruction(host) {
     box.hidden = s.items.length === 0;
     form.media.textContent = tx('destruction.form.media', { labels: s.items.map((x) => x.medium.label).join('、') });
     form.fillParties?.();
+    form.fit();
     renderSigners(form);
     paintErrors(form);
     translate(form.node);
@@ -386,15 +529,29 @@ export function createDestruction(host) {
 
   // ------------------------------------------------------------------ the result and printing
 
+  /**
+   * The levels of a destruction's media in words: "P-4" when one, "USB-1 E-3、HDD-1 H-5" when each has its own.
+   * @param {Destruction} d
+   */
+  function levelWords(d) {
+    const levels = [...new Set(d.media.map((m) => m.securityLevel).filter(Boolean))];
+    if (levels.length <= 1) return levels[0] ?? d.securityLevel ?? '';
+    return d.media.map((m) => `${m.label} ${m.securityLevel ?? '—'}`).join('、');
+  }
+
   function renderResult() {
     const r = s?.result;
     const box = resultBox('destruction-result', r);
     if (!box || !r) return;
+    const levels = levelWords(r);
+    const each = levels.includes('、');
     box.replaceChildren(
       el(
         'div',
         { cls: 'result-text' },
-        el('p', { cls: 'result-title', text: tx('destruction.done', { n: r.labels.length, method: methodWord(r.method) + (r.securityLevel ? ` ${r.securityLevel}` : '') }), attrs: { 'data-testid': 'destruction-result-text' } }),
+        el('p', { cls: 'result-title', text: tx('destruction.done', { n: r.labels.length, method: methodWord(r.method) + (levels && !each ? ` ${levels}` : '') }), attrs: { 'data-testid': 'destruction-result-text' } }),
+        // Each medium's own level (issue 14, item 6), as the certificate prints it.
+        ...(each ? [el('p', { cls: 'result-levels', text: tx('destruction.done.levels', { levels }), attrs: { 'data-testid': 'destruction-result-levels' } })] : []),
         el('p', { cls: 'cert-label', text: tx('destruction.done.cert') }),
         el('p', { cls: 'cert-no', text: r.certificateNo, attrs: { 'data-testid': 'destruction-cert-no' } }),
         el('p', { cls: 'result-meta', text: `${tx('media.done.record', { id: String(r.id).slice(0, 8).toUpperCase(), time: formatTime(r.performedAt) })}・${r.labels.join('、')}` }),
@@ -428,7 +585,8 @@ export function createDestruction(host) {
       done: el('p', { cls: 'notice print-done', attrs: { role: 'status', 'data-testid': 'print-done', hidden: true } }),
       box: el('section', { cls: 'action-card print-card', attrs: { 'data-testid': 'print-card' } }),
     });
-    const row = signerRow(form, 'present', { filter: (p) => p.roles.some((r) => AUTHORISED.includes(r)) });
+    // E2.14: printed with a responsible or authorized person present (who scans their badge).
+    const row = signerRow(form, 'present', { who: () => ({ roles: AUTHORISED }) });
     form.signers.push(row);
     const close = button('destruction.print.close', { 'data-testid': 'print-close' }, 'button button-secondary');
     close.addEventListener('click', () => {
@@ -457,18 +615,62 @@ export function createDestruction(host) {
       current: () => s === my && s.print === form,
       done: async (data) => {
         form.printed = data;
-        row.badge.value = '';
-        row.pin.value = '';
         row.pad.clear();
         renderPrint();
         // The certificate of this print opens in its own tab, with the print dialog.
-        const error = await openPrintable(host, data.certificateUrl, { print: true });
+        const error = await openCertificate(data.certificateUrl);
         if (error && s === my) {
           form.printed = { ...data, error };
           renderPrint();
         }
       },
     });
+  }
+
+  /**
+   * Opens a recorded print of a certificate in its own tab, straight from the server through a
+   * print link (POST /api/print-links: a short-lived link bound to this user and this one page),
+   * and asks the browser to print it once it is laid out. Answers null, or why it did not open.
+   * @param {string} path the page, e.g. /api/destructions/…/certificate?print=1
+   * @returns {Promise<null | { key: string, params: Record<string, string> }>}
+   */
+  async function openCertificate(path) {
+    // Opened at once, within the user's action, so that pop-up blockers allow it.
+    let win = window.open('', '_blank');
+    if (win) {
+      try {
+        win.opener = null;
+        win.document.title = tx('print.loading');
+        win.document.body.textContent = tx('print.loading');
+      } catch {
+        // not our document: it is replaced below anyway
+      }
+    }
+    const res = await host.api('POST', '/api/print-links', { body: { path } });
+    if (res.status !== 201) {
+      win?.close();
+      return res.status === 401 ? null : { key: 'print.failed', params: { code: res.code ?? `HTTP ${res.status || 'network'}` } };
+    }
+    /** @type {string} */
+    const url = res.data.url;
+    if (win && !win.closed) win.location.href = url;
+    else win = window.open(url, '_blank');
+    if (!win) return { key: 'print.blocked', params: {} };
+    const opened = win;
+    const target = new URL(url, location.href);
+    const started = Date.now();
+    const timer = setInterval(() => {
+      try {
+        if (opened.closed || Date.now() - started > 30_000) clearInterval(timer);
+        else if (opened.location.pathname === target.pathname && opened.document.readyState === 'complete') {
+          clearInterval(timer);
+          setTimeout(() => opened.print(), 200);
+        }
+      } catch {
+        clearInterval(timer);
+      }
+    }, 100);
+    return null;
   }
 
   function renderPrint() {
@@ -589,7 +791,7 @@ export function createDestruction(host) {
         el('td', { cls: 'log-time', text: formatTime(d.performedAt) }),
         el('td', { text: d.depositorNames.join('、') }),
         el('td', { text: tx('destruction.list.count', { n: d.mediaIds.length }) }),
-        el('td', { text: [methodWord(d.method), d.securityLevel].filter(Boolean).join(' ') }),
+        el('td', { text: [methodWord(d.method), levelWords(d)].filter(Boolean).join(' ') }),
         el('td', { text: d.performerName }),
         el('td', { text: d.roomId ? roomName(d.roomId) : (d.place ?? '') }),
         el('td', {}, ...(can(WRITERS) ? [printButton(d, 'button button-small')] : [])),
@@ -643,6 +845,8 @@ export function createDestruction(host) {
 
   function selectView(view, focusTab = false) {
     if (!s || !views.querySelector(`[data-view="${view}"]`)) return;
+    // Another sub-view: no badge or PIN stays in the one left (issue 14, item 3).
+    if (view !== s.view) clearSecrets(root);
     s.view = view;
     render();
     if (focusTab) document.getElementById(`destruction-tab-${view}`)?.focus();
@@ -677,7 +881,7 @@ export function createDestruction(host) {
       render();
       refocus();
     } else if ((b = hit('data-print-id'))) openPrint({ id: b.dataset.printId ?? '', certificateNo: b.dataset.printNo ?? '' });
-    else if ((b = hit('data-open-cert'))) void openPrintable(host, b.dataset.openCert ?? '', { print: true });
+    else if ((b = hit('data-open-cert'))) void openCertificate(b.dataset.openCert ?? '');
     else if (hit('data-csv')) void downloadCsv();
     else if (hit('data-summary')) void openSummary();
     else if (hit('data-more')) void loadList(true);

@@ -14,6 +14,7 @@ import { DOOR_MESSAGES } from './door-messages.js';
 import { createLiveLog, WARN_FLAGS } from './live-log.js';
 import { createManualExit } from './manual-exit.js';
 import { createOccupancyBoard } from './occupancy-board.js';
+import { createSound } from './door-sound.js';
 
 addMessages(DOOR_MESSAGES);
 
@@ -67,7 +68,7 @@ export function createDoor(host) {
   const scanInput = /** @type {HTMLInputElement} */ ($('scan-input'));
   const roomSelect = /** @type {HTMLSelectElement} */ ($('scan-room'));
   const soundBox = /** @type {HTMLInputElement} */ ($('scan-sound'));
-  let audio = null;
+  const sound = createSound(() => soundBox.checked);
 
   // ------------------------------------------------------------------ helpers
 
@@ -186,40 +187,6 @@ export function createDoor(host) {
     renderDirection();
   }
 
-  function primeAudio() {
-    if (!soundBox.checked) return;
-    try {
-      audio ??= new AudioContext();
-      if (audio.state === 'suspended') void audio.resume();
-    } catch {
-      audio = null;
-    }
-  }
-
-  /** A short cue: two rising notes for granted, two low buzzes for denied or not recorded. */
-  function cue(kind) {
-    if (!soundBox.checked || !audio) return;
-    try {
-      const granted = kind === 'granted';
-      const notes = granted ? [[880, 0, 0.12], [1320, 0.13, 0.18]] : [[196, 0, 0.22], [196, 0.3, 0.3]];
-      for (const [freq, at, length] of notes) {
-        const osc = audio.createOscillator();
-        const gain = audio.createGain();
-        osc.type = granted ? 'sine' : 'square';
-        osc.frequency.value = freq;
-        const t0 = audio.currentTime + at;
-        gain.gain.setValueAtTime(0.0001, t0);
-        gain.gain.exponentialRampToValueAtTime(granted ? 0.3 : 0.12, t0 + 0.015);
-        gain.gain.exponentialRampToValueAtTime(0.0001, t0 + length);
-        osc.connect(gain).connect(audio.destination);
-        osc.start(t0);
-        osc.stop(t0 + length + 0.02);
-      }
-    } catch {
-      // no audio output: the screen says it all
-    }
-  }
-
   /** @param {ScanView} result */
   function showResult(result) {
     if (!s) return;
@@ -227,7 +194,7 @@ export function createDoor(host) {
     s.result = result;
     renderResult();
     if (result.state !== 'pending') {
-      cue(result.state === 'granted' ? 'granted' : 'denied');
+      sound.cue(result.state === 'granted' ? 'granted' : 'denied');
       const my = s;
       // A warning stays twice as long.
       my.resultTimer = setTimeout(() => {
@@ -244,7 +211,7 @@ export function createDoor(host) {
     const badge = scanInput.value.trim();
     scanInput.value = '';
     if (!badge) return;
-    primeAudio();
+    sound.prime();
     const my = s;
     const seq = ++my.scanSeq;
     const room = roomById(my.roomId);

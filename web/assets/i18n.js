@@ -32,6 +32,7 @@ export const messages = {
     'signin.note.signout': '作業が終わったら、必ずサインアウトしてください。',
     'signin.note.idle': '{duration}操作がないと、画面が消去され、自動的にサインアウトします。',
     'signin.note.secret': 'パスワードは他人に教えたり、書き留めたりしないでください。',
+    'signin.badge_refused': 'この端末はサインアウトしています。入館証の読み取りは記録されていません。係員がサインインしてから読み取ってください。',
 
     'error.username_required': 'ユーザー名を入力してください。',
     'error.password_required': 'パスワードを入力してください。',
@@ -72,6 +73,9 @@ export const messages = {
     'shell.previous.none_first': 'なし（初回のサインイン）',
     'shell.previous.none': '記録なし',
     'shell.previous.hint': '心当たりのない日時が表示されている場合は、すぐに責任者に連絡してください。',
+    'shell.previous.ack': '確認しました',
+    'shell.previous.folded': '前回のサインイン {at}',
+    'shell.previous.expand': '詳細 ▸',
     'shell.credentials.title': '前回のサインイン以降、あなたの入館証に次の変更がありました',
     'shell.credentials.hint': '心当たりのないものがあれば、すぐに責任者に連絡してください。',
     'shell.credentials.issued': '{at} 入館証が発行されました（発行者: {by}）',
@@ -97,6 +101,7 @@ export const messages = {
     'section.audit': '監査',
     'section.audit.title': '監査と点検',
     'section.audit.empty': 'システムへのアクセス記録、週次の点検結果、改ざん検知のための記録簿（ジャーナル）の検証結果がここに表示されます。',
+    'audit.load_failed': '監査の画面を読み込めませんでした。ページを再読み込みしてください。',
 
     'role.admin': '管理者',
     'role.responsible': '責任者',
@@ -119,6 +124,7 @@ export const messages = {
     'password.current_required': '現在のパスワードを入力してください。',
     'password.current_incorrect': '現在のパスワードが正しくありません。',
     'password.policy': '新しいパスワードは次の条件を満たしていません。',
+    'password.badge_refused': 'パスワードの変更中のため、入館証の読み取りは記録されていません。パスワードを変更してから読み取ってください。',
 
     'policy.too_short': '8文字以上にしてください。',
     'policy.contains_username': 'ユーザー名を含めないでください。',
@@ -159,6 +165,7 @@ export const messages = {
     'signin.note.signout': 'When your work is done, always sign out.',
     'signin.note.idle': 'After {duration} without activity the screen clears and you are signed out.',
     'signin.note.secret': 'Never share your password or write it down.',
+    'signin.badge_refused': 'This desk is signed out: the badge scan was not recorded. Scan again once a guard has signed in.',
 
     'error.username_required': 'Enter your user name.',
     'error.password_required': 'Enter your password.',
@@ -203,6 +210,9 @@ export const messages = {
     'shell.previous.none_first': 'none (first sign-in)',
     'shell.previous.none': 'none recorded',
     'shell.previous.hint': 'If you do not recognise these times, tell your responsible person (責任者) at once.',
+    'shell.previous.ack': 'I have checked this',
+    'shell.previous.folded': 'Previous sign-in {at}',
+    'shell.previous.expand': 'Details ▸',
     'shell.credentials.title': 'Changes to your badges since your last sign-in',
     'shell.credentials.hint': 'If one of these was not you, tell your responsible person at once.',
     'shell.credentials.issued': '{at} a badge was issued to you (by {by})',
@@ -228,6 +238,7 @@ export const messages = {
     'section.audit': 'Audit',
     'section.audit.title': 'Audit and reviews',
     'section.audit.empty': 'The system access log, the weekly access review and the check of the tamper-evident journal will appear here.',
+    'audit.load_failed': 'The audit screens could not be loaded. Reload the page.',
 
     'role.admin': 'Administrator',
     'role.responsible': 'Responsible person',
@@ -250,6 +261,7 @@ export const messages = {
     'password.current_required': 'Enter your current password.',
     'password.current_incorrect': 'The current password is not correct.',
     'password.policy': 'The new password does not meet these rules:',
+    'password.badge_refused': 'A password is being changed here: the badge scan was not recorded. Scan again once the password is changed.',
 
     'policy.too_short': 'Use at least 8 characters.',
     'policy.contains_username': 'Do not include your user name.',

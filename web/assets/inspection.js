@@ -1,6 +1,9 @@
 // @ts-check
 // The monthly inspection (media.js's "inspect" view): choose a location, scan (or tick) the media
 // found there, and the inspector signs; the answer lists what is missing and what was not expected.
+// The inspector scans their badge into the name field (scan first, issue 14, item 3): only people
+// inside the location's room are offered, where the server checks presence; badge and PIN are
+// cleared after the answer.
 import { el } from './dom.js';
 import { MEDIUM_CODE, findMedium, scanField } from './screen.js';
 
@@ -62,8 +65,6 @@ export function createInspection(ctx) {
     const res = await host.api('GET', `/api/inspections/sheet?${new URLSearchParams({ locationId })}`);
     if (ctx.state() !== my || my.inspect.locationId !== locationId) return;
     if (res.status === 200) my.inspect.sheet = res.data;
-    await ctx.loadOccupancy(res.data?.location?.roomId);
-    if (ctx.state() !== my) return;
     renderSheet();
     document.getElementById('inspect-scan')?.focus();
   }
@@ -233,25 +234,17 @@ export function createInspection(ctx) {
     form.sentRoomId = sheet.location.roomId;
     const foundMediaIds = [...ins.found];
     form.mediaSent = foundMediaIds.map((id) => sheet.expected.find((m) => m.id === id) ?? ins.unexpected.find((m) => m.id === id) ?? { id, label: ctx.shortId(id) });
-    form.busy = true;
-    form.submit.disabled = true;
-    const res = await host.api('POST', '/api/inspections', { body: { locationId: ins.locationId, foundMediaIds, inspector: sg.signerBody(form.signers[0]) } });
-    if (ctx.state()?.inspect !== ins) return;
-    form.busy = false;
-    form.submit.disabled = false;
-    if (res.status === 201 && res.data) {
-      ins.result = res.data;
-      const row = form.signers[0];
-      row.badge.value = '';
-      row.pin.value = '';
-      row.pad.clear();
-      s.due.delete(ins.locationId);
-      render();
-      /** @type {HTMLElement | null} */ (document.querySelector('[data-testid="inspect-receipt"]'))?.focus();
-      return;
-    }
-    if (res.status === 401) return;
-    /** @type {HTMLElement | null} */ (sg.showErrors(form, sg.explain(res)) ?? form.summary)?.focus();
+    // Accepted or refused, the badge and PIN are cleared (signing.js send).
+    await sg.send(form, '/api/inspections', { locationId: ins.locationId, foundMediaIds, inspector: sg.signerBody(form.signers[0]) }, {
+      current: () => ctx.state()?.inspect === ins,
+      done: (data) => {
+        ins.result = data;
+        form.signers[0].pad.clear();
+        s.due.delete(ins.locationId);
+        render();
+        /** @type {HTMLElement | null} */ (document.querySelector('[data-testid="inspect-receipt"]'))?.focus();
+      },
+    });
   }
 
   return { render, scan };

@@ -7,6 +7,10 @@
 // - 複製・送信の承認 / Copies and transmissions: the depositor's permission to copy a medium and
 //   the copies registered under it, never more than approved (E1.7); the responsible person's
 //   approval of an electronic transmission to an agreed destination, encrypted (E1.4–E1.5).
+// Person fields are scanned or searched (person-picker.js, issue 14, item 3) and offer only who may
+// act: the depositor's people inside the room as givers, ours as receivers, a responsible person
+// as the first witness and as the approver of a transmission, the medium's depositor's people as
+// approvers of copies.
 import { el } from './dom.js';
 import { KINDS, findMedium, getList } from './screen.js';
 
@@ -29,20 +33,20 @@ const CLASSIFICATIONS = ['top_secret', 'secret', 'confidential'];
 /** @typedef {import('./signing.js').Form & { rows?: MediaRows }} IntakeForm */
 
 /**
- * ctx: { host, tx, sg (createSigning of the media screens), data() → { people, rooms, locations },
- * loadOccupancy(roomId), translate(node), formatTime(iso), changed() (media were registered) }.
+ * ctx: { host, tx, sg (createSigning of the media screens), data() → { orgs, rooms, locations },
+ * translate(node), formatTime(iso), changed() (media were registered) }.
  * @param {{ host: import('./page-types.js').Host, tx: import('./screen.js').Tx, sg: ReturnType<typeof import('./signing.js').createSigning>,
- *   data: () => { people: import('./api-types.js').Person[], rooms: import('./api-types.js').Room[], locations: import('./api-types.js').Location[] },
- *   loadOccupancy: (roomId: string) => Promise<void>, translate: (node: ParentNode) => void, formatTime: (iso: string) => string, changed: () => void }} ctx
+ *   data: () => { orgs: import('./api-types.js').Organisation[], rooms: import('./api-types.js').Room[], locations: import('./api-types.js').Location[] },
+ *   translate: (node: ParentNode) => void, formatTime: (iso: string) => string, changed: () => void }} ctx
  */
 export function createIntake(ctx) {
   const { host, tx, sg } = ctx;
-  const { field, select, fillPeople, signerBody, witnessesBox, addWitness, renderSigners, whereControl, whereBody, paintErrors, readyToSend, send, newForm, recordLines, button, statusWord } = sg;
+  const { field, select, personField, valueOf, signerBody, witnessesBox, addWitness, renderSigners, whereControl, whereBody, paintErrors, readyToSend, send, newForm, recordLines, button, statusWord } = sg;
   /** Per-session state; null while nobody is signed in. */
   let st = null;
 
   function reset() {
-    st = { receive: null, received: null, copy: null, approval: null, copies: null, source: null, approvals: [], sourceNote: null, made: null, tx: null, txDone: null, txItems: null };
+    st = { receive: null, received: null, copy: null, approval: null, copies: null, source: null, approvals: [], sourceNote: null, made: null, tx: null, txDone: null, txItems: null, depositorPeople: null };
   }
 
   const locationOption = (l) => el('option', { text: tx('media.inspect.location.option', { name: l.name, room: l.roomName }), attrs: { value: l.id } });
@@ -183,33 +187,26 @@ export function createIntake(ctx) {
   function buildReceive() {
     const d = ctx.data();
     const form = formOf('receive', 'media.recv.submit', 'form-receive');
-    const from = select();
-    const to = select();
     const firstLocation = () => d.locations.find((l) => l.roomId === form.roomId())?.id ?? '';
-    const where = whereControl(form, { rooms: d.rooms, defaultRoom: () => d.rooms[0]?.id ?? '', onChange: () => void presence() });
+    const where = whereControl(form, { rooms: d.rooms, defaultRoom: () => d.rooms[0]?.id ?? '', onChange: () => rows.follow(firstLocation()) });
     const rows = mediaRows(form, { prefix: 'newMedia', details: true, location: firstLocation });
     form.rows = rows;
     form.needs = () => ['from', 'to', ...rows.needs()];
-    const fillParties = () => {
-      fillPeople(from, form.roomId(), (p) => p.orgKind === 'depositor');
-      fillPeople(to, form.roomId(), (p) => p.orgKind !== 'depositor');
-    };
-    form.fillParties = fillParties;
-    const presence = async () => {
-      await ctx.loadOccupancy(form.roomId());
-      if (st?.receive !== form) return;
-      fillParties();
-      renderSigners(form);
-      rows.follow(firstLocation());
-    };
+    form.fillParties = () => {};
     form.node.append(
       el('p', { cls: 'action-intro', attrs: { 'data-m': 'media.recv.intro' } }),
       el('p', { cls: 'notice reg-hint', attrs: { 'data-testid': 'recv-hint', hidden: true } }),
       form.summary,
-      el('div', { cls: 'form-row' }, field(form, 'from', 'media.recv.from', from, { who: 'media.who.from', person: true }), field(form, 'to', 'media.recv.to', to, { who: 'media.who.to', person: true })),
+      el(
+        'div',
+        { cls: 'form-row' },
+        personField(form, 'from', 'media.recv.from', { whoKey: 'media.who.from', who: () => ({ orgKind: 'depositor' }) }),
+        personField(form, 'to', 'media.recv.to', { whoKey: 'media.who.to', who: () => ({ orgKind: 'ours' }) }),
+      ),
       where,
       rows.node,
-      ...witnessesBox(form),
+      // E1.3: at least one witness is the responsible person.
+      ...witnessesBox(form, ['responsible']),
       field(form, 'note', 'media.f.note', el('textarea', { attrs: { rows: 2, maxlength: 1000 } })),
       el('div', { cls: 'form-actions' }, form.submit),
     );
@@ -219,7 +216,7 @@ export function createIntake(ctx) {
     onSubmit(form, async () => {
       const labels = rows.values();
       form.sentRoomId = form.roomId();
-      const v = (name) => /** @type {HTMLInputElement} */ (form.fields[name].control).value.trim();
+      const v = (name) => valueOf(form, name);
       const body = { fromPersonId: v('from'), toPersonId: v('to'), newMedia: labels, witnesses: form.signers.map(signerBody), ...whereBody(form), ...(v('note') ? { note: v('note') } : {}) };
       await send(form, '/api/handovers', body, {
         current: () => st?.receive === form,
@@ -233,8 +230,23 @@ export function createIntake(ctx) {
         },
       });
     });
-    void presence();
+    rows.follow(firstLocation());
     return form;
+  }
+
+  /**
+   * Is any person of a depositor registered (who could hand media over)? Asked once per session,
+   * one organisation at a time (GET /api/people?orgId=…&limit=1), never the whole list of people.
+   */
+  async function checkDepositors() {
+    const my = st;
+    if (!my || my.depositorPeople !== null) return;
+    my.depositorPeople = true;
+    const orgs = ctx.data().orgs.filter((o) => o.kind === 'depositor');
+    const answers = await Promise.all(orgs.map((o) => host.api('GET', `/api/people?${new URLSearchParams({ orgId: o.id, active: 'true', limit: '1' })}`)));
+    if (st !== my) return;
+    my.depositorPeople = answers.some((a) => a.status !== 200 || a.data?.items?.length > 0);
+    render();
   }
 
   function renderReceive(box) {
@@ -267,7 +279,8 @@ export function createIntake(ctx) {
     const body = /** @type {HTMLElement} */ (box.querySelector('.receive-body'));
     if (!body.contains(form.node)) body.replaceChildren(form.node);
     const hint = /** @type {HTMLElement} */ (form.node.querySelector('[data-testid="recv-hint"]'));
-    hint.textContent = ctx.data().people.some((p) => p.orgKind === 'depositor') ? '' : tx('media.recv.nodepositor');
+    void checkDepositors();
+    hint.textContent = st.depositorPeople === false ? tx('media.recv.nodepositor') : '';
     hint.hidden = !hint.textContent;
     form.fillParties();
     form.rows.refresh();
@@ -310,24 +323,24 @@ export function createIntake(ctx) {
   function buildApprovalForm() {
     const form = formOf('copy', 'media.copy.approve', 'copy-approval-form');
     const copies = input({ type: 'number', min: 1, max: 100, value: 1, inputmode: 'numeric' });
-    const by = select();
     form.needs = () => ['copies', 'approvedBy', 'documentRef', 'purpose'];
     form.fieldOf = { approvedByPersonId: 'approvedBy' };
-    form.fillParties = () => fillPeople(/** @type {HTMLSelectElement} */ (by), '', (p) => p.orgId === st?.source?.depositorOrgId);
+    form.fillParties = () => {};
     form.node.append(
       form.summary,
       el(
         'div',
         { cls: 'form-row' },
         field(form, 'copies', 'media.copy.f.copies', copies),
-        field(form, 'approvedBy', 'media.copy.f.approvedBy', by, { person: true }),
+        // E1.7: the approver is a person of the medium's depositor.
+        personField(form, 'approvedBy', 'media.copy.f.approvedBy', { who: () => ({ orgId: st?.source?.depositorOrgId ?? '', orgLabel: st?.source?.depositorName ?? '' }) }),
         field(form, 'documentRef', 'media.copy.f.documentRef', input({ 'data-m-ph': 'media.copy.f.documentRef.ph' })),
         field(form, 'purpose', 'media.copy.f.purpose', input({ maxlength: 500 })),
       ),
       el('div', { cls: 'form-actions' }, form.submit),
     );
     onSubmit(form, async () => {
-      const v = (name) => /** @type {HTMLInputElement} */ (form.fields[name].control).value.trim();
+      const v = (name) => valueOf(form, name);
       const source = st.source;
       const body = { sourceMediumId: source.id, copies: Number(v('copies')), approvedByPersonId: v('approvedBy'), documentRef: v('documentRef'), purpose: v('purpose') };
       await send(form, '/api/copy-approvals', body, {
@@ -448,10 +461,9 @@ export function createIntake(ctx) {
 
   function buildTransmission() {
     const form = formOf('transmission', 'media.tx.submit', 'tx-form');
-    const approver = select();
     form.needs = () => ['destination', 'encryptionMethod', 'approver', 'purpose'];
     form.fieldOf = { approverPersonId: 'approver', mediumId: 'medium' };
-    form.fillParties = () => fillPeople(/** @type {HTMLSelectElement} */ (approver), '', (p) => p.roles.includes('responsible'));
+    form.fillParties = () => {};
     form.node.append(
       form.summary,
       el(
@@ -460,13 +472,14 @@ export function createIntake(ctx) {
         field(form, 'medium', 'media.tx.f.medium', input({ maxlength: 80 })),
         field(form, 'destination', 'media.tx.f.destination', input({ maxlength: 300, 'data-m-ph': 'media.tx.f.destination.ph' })),
         field(form, 'encryptionMethod', 'media.tx.f.encryption', input({ 'data-m-ph': 'media.tx.f.encryption.ph' })),
-        field(form, 'approver', 'media.tx.f.approver', approver, { person: true }),
+        // E1.4–E1.5: the responsible person approves.
+        personField(form, 'approver', 'media.tx.f.approver', { who: () => ({ roles: ['responsible'] }) }),
       ),
       field(form, 'purpose', 'media.tx.f.purpose', input({ maxlength: 500 })),
       el('div', { cls: 'form-actions' }, form.submit),
     );
     onSubmit(form, async () => {
-      const v = (name) => /** @type {HTMLInputElement} */ (form.fields[name].control).value.trim();
+      const v = (name) => valueOf(form, name);
       let mediumId;
       if (v('medium')) {
         const found = await findMedium(host, v('medium'));

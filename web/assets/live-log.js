@@ -2,6 +2,7 @@
 // The door's entry log (E6.2): the latest entries, of one room or all, kept up to date by
 // GET /api/entries/live, read as a stream with fetch (EventSource cannot send the Authorization
 // header) and reconnected with backoff; what happened while it was down is fetched again.
+// A door station's kiosk (station.js) shows one room only: ctx.fixedRoomId (its filter hidden).
 import { t } from './i18n.js';
 import { $, el } from './dom.js';
 
@@ -25,7 +26,7 @@ export function createLiveLog(ctx) {
   let s = null;
 
   function start() {
-    s = { entries: [], room: '', fresh: null, orgOf: new Map(), live: 'connecting', stream: null, backoff: BACKOFF_MIN_MS, retryTimer: 0, disconnected: false };
+    s = { entries: [], room: ctx.fixedRoomId ?? '', fresh: null, orgOf: new Map(), live: 'connecting', stream: null, backoff: BACKOFF_MIN_MS, retryTimer: 0, disconnected: false };
   }
 
   /** Fills the log and connects to the stream. */
@@ -143,7 +144,7 @@ export function createLiveLog(ctx) {
     setLive(my.disconnected ? 'offline' : 'connecting');
     let res;
     try {
-      res = await fetch('/api/entries/live', {
+      res = await fetch(`/api/entries/live${ctx.fixedRoomId ? `?roomId=${encodeURIComponent(ctx.fixedRoomId)}` : ''}`, {
         headers: { Authorization: `Bearer ${host.session()?.token ?? ''}`, Accept: 'text/event-stream' },
         cache: 'no-store',
         signal: ctrl.signal,
@@ -257,7 +258,7 @@ export function createLiveLog(ctx) {
           e.personName ? el('span', { text: e.personName }) : el('span', { cls: 'muted', text: t(l, 'door.log.unknown') }),
           ...(e.orgName ? [el('small', { text: e.orgName })] : []),
         ),
-        el('td', { text: e.roomName }),
+        el('td', { cls: 'log-room', text: e.roomName }),
         el('td', { cls: `log-dir log-dir-${e.direction}`, text: t(l, `door.direction.${e.direction}`) }),
         el('td', {}, el('span', { cls: `pill pill-${e.decision}`, text: t(l, `door.decision.${e.decision}`) })),
         el('td', { cls: 'log-reason', text: e.reason ? ctx.reasonText(e.reason) : '' }, ...e.flags.map((f) => el('span', { cls: `pill pill-${WARN_FLAGS.includes(f) ? 'warn' : 'info'}`, text: t(l, `door.log.flag.${f}`), attrs: { 'data-testid': 'log-flag' } }))),

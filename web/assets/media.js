@@ -11,6 +11,9 @@
 // typing while the focus is elsewhere (on a button, on the page) lands in the scan input too.
 // Badge inputs are password fields (the token never shows; a Japanese IME cannot turn it into
 // kana); Enter after a badge moves to its PIN, Enter after a PIN to the next signer or submits.
+// Scan first (issue 14, item 3): a badge scanned into a person field names the signer and is kept
+// as their badge (signing.js, person-picker.js). Badges and PINs are cleared after every answer,
+// and when the tab or a sub-view is left.
 import { $, el } from './dom.js';
 import { openPrintable } from './printable.js';
 import { loadCss } from './stylesheets.js';
@@ -20,8 +23,8 @@ import { createIntake } from './intake.js';
 import { createMediaList } from './media-list.js';
 import { createMediaRegister } from './media-register.js';
 import { createMediumDetail } from './medium-detail.js';
-import { createSigning } from './signing.js';
-import { activePeople, getAll, deskState, fill, lookUp, onHit, formatTime as formatTimeOf, getList as getListOf, loadInside, paintNote, scanCard, scannerFocus, screenFrame, translate as translateNode } from './screen.js';
+import { clearSecrets, createSigning } from './signing.js';
+import { getAll, deskState, fill, lookUp, onHit, formatTime as formatTimeOf, getList as getListOf, paintNote, scanCard, scannerFocus, screenFrame, translate as translateNode } from './screen.js';
 
 const READERS = ['admin', 'responsible', 'authorized', 'staff', 'auditor'];
 const WRITERS = ['admin', 'responsible', 'authorized', 'staff'];
@@ -55,7 +58,7 @@ const ALERT_POLL_MS = 60_000;
  * @typedef {{ host: import('./page-types.js').Host, tx: import('./screen.js').Tx, translate: (node?: ParentNode) => void, state: () => MediaState | null,
  *   sg: ReturnType<typeof createSigning>, canWrite: () => boolean, canRegister: () => boolean, refocus: () => void,
  *   formatTime: (iso: string) => string, whereNow: (m: Medium) => string, shortId: (id: string) => string,
- *   loadOccupancy: (roomId: string | undefined) => Promise<void>, loadLocations: () => Promise<void>, render: () => void }} MediaContext
+ *   loadLocations: () => Promise<void>, render: () => void }} MediaContext
  */
 
 /**
@@ -64,7 +67,8 @@ const ALERT_POLL_MS = 60_000;
  */
 export function createMedia(host) {
   // The sub-views sit beside the panel title, as on the door panel.
-  const frame = screenFrame('media', host, (view, focusTab) => selectView(view, focusTab));
+  // Leaving the tab leaves no badge or PIN behind (issue 14, item 3).
+  const frame = screenFrame('media', host, (view, focusTab) => selectView(view, focusTab), () => clearSecrets(root));
   const { root, tx } = frame;
 
   /**
@@ -115,7 +119,6 @@ export function createMedia(host) {
     formatTime,
     whereNow,
     shortId,
-    loadOccupancy: (roomId) => loadOccupancy(roomId),
     loadLocations: () => loadLocations(),
     render: () => render(),
   };
@@ -129,8 +132,7 @@ export function createMedia(host) {
     host,
     tx,
     sg,
-    data: () => ({ people: s?.people ?? [], rooms: s?.rooms ?? [], locations: s?.locations ?? [] }),
-    loadOccupancy: (roomId) => loadOccupancy(roomId),
+    data: () => ({ orgs: s?.orgs ?? [], rooms: s?.rooms ?? [], locations: s?.locations ?? [] }),
     translate: (node) => translate(node),
     formatTime: (iso) => formatTime(iso),
     changed: () => {
@@ -173,7 +175,8 @@ export function createMedia(host) {
       return;
     }
     build();
-    void Promise.all([loadCss('/assets/forms.css'), loadCss('/assets/media.css'), loadPeople(), loadRooms(), loadLocations(), loadOrgs(), loadAlerts()]).then(() => {
+    // People are not loaded: the pickers ask the server for the few who may act (issue 14, item 3).
+    void Promise.all([loadCss('/assets/forms.css'), loadCss('/assets/media.css'), loadRooms(), loadLocations(), loadOrgs(), loadAlerts()]).then(() => {
       if (s !== my) return;
       my.ready = true;
       frame.ready();
@@ -202,10 +205,8 @@ export function createMedia(host) {
 
   const getList = (path, options) => getListOf(host, path, options);
 
-  const loadPeople = () => fill(state, 'people', () => activePeople(host));
   const loadRooms = () => fill(state, 'rooms', () => getList('/api/rooms'));
   const loadOrgs = () => fill(state, 'orgs', () => getAll(host, '/api/orgs?limit=500'));
-  const loadOccupancy = (roomId) => loadInside(host, state, roomId);
   async function loadLocations() {
     const my = s;
     const [items, due] = await Promise.all([getList('/api/locations'), host.api('GET', '/api/inspections/due')]);
@@ -429,6 +430,8 @@ export function createMedia(host) {
    */
   function selectView(view, focusTab = false) {
     if (!s || !VIEWS.includes(view) || !allowed(view)) return;
+    // Another sub-view: the badges and PINs typed in the one left are cleared (issue 14, item 3).
+    if (view !== s.view) clearSecrets(root);
     s.view = view;
     render();
     if (focusTab) document.getElementById(`media-tab-${view}`)?.focus();
@@ -497,6 +500,7 @@ export function createMedia(host) {
       refocus();
     } else if ((b = hit('data-alert-open')) || (b = hit('data-open-list'))) {
       const id = b.dataset.alertOpen ?? b.dataset.openList ?? '';
+      if (s.view !== 'desk') clearSecrets(root);
       s.view = 'desk';
       render();
       void openMedium(id).then(() => document.getElementById('media-detail')?.scrollIntoView({ block: 'nearest' }));

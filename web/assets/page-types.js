@@ -23,6 +23,7 @@ export {};
  * @property {import('./api-types.js').CredentialNotice[]} credentialNotices
  * @property {string | null} passwordExpiresAt
  * @property {boolean} passwordExpired
+ * @property {boolean} [previousFolded] the previous-session notice was acknowledged (this sign-in only)
  */
 
 /**
@@ -103,7 +104,9 @@ export {};
 /**
  * The log's: also a room by its id, a denial's reason in words, and changed(roomId) (someone went
  * in or out: the occupancy board reads the room again).
- * @typedef {DoorParts & { roomById: (id: string) => Room | null, reasonText: (reason: string) => string, changed: (roomId: string) => void }} LiveLogParts
+ * A door station's kiosk shows one room only (fixedRoomId).
+ * @typedef {DoorParts & { roomById: (id: string) => Room | null, reasonText: (reason: string) => string, changed: (roomId: string) => void,
+ *   fixedRoomId?: string }} LiveLogParts
  */
 
 /**

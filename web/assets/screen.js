@@ -206,13 +206,25 @@ export function paintNote(id, note, tx) {
  * The frame of a screen in its panel (#prefix-title, #prefix-status, #prefix-root): the sub-view
  * tabs beside the title (keys `prefix.views`, `prefix.view.NAME`; tabs #prefix-tab-NAME for the
  * panels #prefix-NAME), with the arrow keys; onSelect(view, focusTab) is called on a choice.
+ * onLeave() is called when the screen's panel is hidden (another tab of the page chosen, the
+ * sign-in screen shown): what was typed there and must not stay (badges, PINs) is cleared then.
  * tx(key, params) words a message in the page language.
  * @param {string} prefix
  * @param {Host} host
  * @param {(view: string, focusTab: boolean) => void} onSelect
+ * @param {() => void} [onLeave]
  */
-export function screenFrame(prefix, host, onSelect) {
+export function screenFrame(prefix, host, onSelect, onLeave) {
   const root = $(`${prefix}-root`);
+  // app.js hides a tab's panel (the hidden attribute) when another tab is chosen, and the shell on
+  // sign-out: either way the screen is left (issue 14, item 3).
+  if (onLeave) {
+    const watched = [root.closest('[role="tabpanel"]'), document.getElementById('shell')].filter((n) => n instanceof HTMLElement);
+    const observer = new MutationObserver(() => {
+      if (watched.some((n) => n.hidden)) onLeave();
+    });
+    for (const n of watched) observer.observe(n, { attributes: true, attributeFilter: ['hidden'] });
+  }
   const status = $(`${prefix}-status`);
   const views = el('div', { cls: 'subtabs', attrs: { id: `${prefix}-views`, role: 'tablist', 'data-m-aria': `${prefix}.views`, hidden: true } });
   const head = el('div', { cls: 'door-head media-head' });
@@ -300,8 +312,9 @@ export async function fill(state, key, load) {
 }
 
 /**
- * Every item of a paged list, page after page (nextCursor), or null when a page cannot be read.
- * Pickers need all of them: a site with more than one page of people must find everyone.
+ * Every item of a paged list, page after page (nextCursor), or null when a page cannot be read
+ * (the organisations: a site with more than one page must find every one). People are not read
+ * this way: the pickers search the server (person-picker.js).
  * @param {Host} host
  * @param {string} path
  * @returns {Promise<any[] | null>} the items (any: their shape depends on the path; the caller names it)
@@ -317,32 +330,6 @@ export async function getAll(host, path, maxPages = 40) {
     if (!cursor) break;
   }
   return items;
-}
-
-/**
- * Active people, by name (Japanese order).
- * @param {Host} host
- * @returns {Promise<Person[] | null>}
- */
-export async function activePeople(host) {
-  /** @type {Person[] | null} */
-  const items = await getAll(host, '/api/people?limit=500');
-  return items ? items.filter((p) => !p.leftAt).sort((a, b) => a.name.localeCompare(b.name, 'ja')) : null;
-}
-
-/**
- * Who is inside a room now (the door log), into the state's occupancy map (roomId → Set of person ids).
- * @param {Host} host
- * @param {() => DeskState | null} state
- * @param {string | undefined} roomId
- */
-export async function loadInside(host, state, roomId) {
-  const my = state();
-  if (!my || !roomId) return;
-  const res = await host.api('GET', `/api/rooms/${encodeURIComponent(roomId)}/occupancy`);
-  /** @type {import('./api-types.js').Occupant[]} */
-  const occupants = res.data?.occupants ?? [];
-  if (state() === my && res.status === 200) my.occupancy.set(roomId, new Set(occupants.map((o) => o.personId)));
 }
 
 /**
@@ -381,11 +368,11 @@ export function resultBox(id, result) {
  * @typedef {{ state: 'ok' | 'error' | 'pending', key: string, params?: Record<string, unknown> }} Note
  */
 /**
- * What a desk screen (media, destruction) keeps for its session: the people, rooms and
- * organisations to choose from, who is inside which room (roomId → person ids, by the door log),
- * the last scan (its note and number), the open form, the last result, and whether it is ready.
- * @typedef {{ session: import('./page-types.js').Session, view: string, people: Person[], rooms: import('./api-types.js').Room[],
- *   orgs: import('./api-types.js').Organisation[], occupancy: Map<string, Set<string>>, scanNote: Note | null, scanSeq: number,
+ * What a desk screen (media, destruction) keeps for its session: the rooms and organisations to
+ * choose from (people are searched by the pickers), the last scan (its note and number), the open
+ * form, the last result, and whether it is ready.
+ * @typedef {{ session: import('./page-types.js').Session, view: string, rooms: import('./api-types.js').Room[],
+ *   orgs: import('./api-types.js').Organisation[], scanNote: Note | null, scanSeq: number,
  *   form: import('./signing.js').Form | null, result: unknown, ready: boolean }} DeskState
  */
 
@@ -398,7 +385,7 @@ export function resultBox(id, result) {
  * @returns {DeskState & T}
  */
 export function deskState(session, extra) {
-  return { session, view: 'desk', people: [], rooms: [], orgs: [], occupancy: new Map(), scanNote: null, scanSeq: 0, form: null, result: null, ready: false, ...extra };
+  return { session, view: 'desk', rooms: [], orgs: [], scanNote: null, scanSeq: 0, form: null, result: null, ready: false, ...extra };
 }
 
 /**

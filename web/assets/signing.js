@@ -2,8 +2,13 @@
 // Signing on the spot, shared by the screens that record signed events — the media screens
 // (media.js, intake.js) and the destruction screens (destruction.js), all loaded on first use so
 // that the door page stays light:
-// - people pickers (people inside the room first, by the door log), signer rows (person, badge,
-//   PIN, optional drawn signature), witnesses added on the same screen, the room-or-place choice;
+// - person pickers (person-picker.js: scanned or searched, offering only the people who may act:
+//   inside the room where the server checks presence, with the role needed), signer rows (person,
+//   badge, PIN, optional drawn signature) — scan first: a badge scanned into the person field names
+//   the signer, is kept as their badge and the PIN field takes the focus — witnesses added on the
+//   same screen, the room-or-place choice;
+// - badges and PINs are cleared from the form after every answer of the server, accepted or
+//   refused (issue 14, item 3), and from a screen when it is left (clearSecrets);
 // - a form's errors in words: the headline, one line per problem naming the witness or the field,
 //   the message at the row or field itself, a wrong PIN cleared and focused.
 // A "form" here is a plain object: { kind, node, fields, signers, summary, roomId(), … } (Form,
@@ -12,6 +17,7 @@ import { t, has, addMessages } from './i18n.js';
 import { el } from './dom.js';
 import { MEDIA_MESSAGES } from './media-messages.js';
 import { KINDS, MEDIUM_CODE, STATUSES, translate } from './screen.js';
+import { createPicker } from './person-picker.js';
 
 addMessages(MEDIA_MESSAGES);
 
@@ -20,13 +26,17 @@ addMessages(MEDIA_MESSAGES);
 /** @typedef {import('./api-types.js').ErrorDetail} ErrorDetail */
 /**
  * A labelled field: its wrapper, control, error line and label key; `who` words it in an error
- * line (a message key, or a function); `person`: a person select.
- * @typedef {{ wrap: HTMLElement, control: HTMLElement, error: HTMLElement, labelKey: string, who?: string | (() => string), person?: boolean }} Field
+ * line (a message key, or a function); `picker`: a person field (person-picker.js).
+ * @typedef {{ wrap: HTMLElement, control: HTMLElement, error: HTMLElement, labelKey: string, who?: string | (() => string), picker?: Picker }} Field
  */
+/** @typedef {ReturnType<typeof createPicker>} Picker */
+/** @typedef {import('./person-picker.js').Who} Who */
+/** @typedef {import('./person-picker.js').PersonLite} PersonLite */
 /**
- * A signer: who (a person select, none at a check-in), badge, PIN and drawn signature.
- * @typedef {{ kind: string, person: HTMLSelectElement | null, badge: HTMLInputElement, pin: HTMLInputElement, pad: ReturnType<typeof signaturePad>,
- *   node: HTMLElement, title: HTMLElement, error: HTMLElement, remove: HTMLButtonElement | null, filter?: (p: Person) => boolean }} SignerRow
+ * A signer: who (a person picker and its input), badge, PIN and drawn signature; `sendPerson`:
+ * the request names the signer (personId) — a check-in does not (the badge says who).
+ * @typedef {{ kind: string, person: HTMLInputElement | null, picker: Picker | null, sendPerson: boolean, badge: HTMLInputElement, pin: HTMLInputElement,
+ *   pad: ReturnType<typeof signaturePad>, node: HTMLElement, title: HTMLElement, error: HTMLElement, remove: HTMLButtonElement | null }} SignerRow
  */
 /**
  * Whom or what an error is about: a signer's row, a field, or a medium sent.
@@ -36,11 +46,14 @@ addMessages(MEDIA_MESSAGES);
  * What went wrong, kept as data to be worded again on a language switch: the headline, one item per
  * problem (a detail of the server's answer, or a local check's message key), and the server's
  * message when it gave no details.
- * @typedef {{ head: [string, Record<string, unknown>], items: { detail?: ErrorDetail, target?: Target, key?: string, params?: Record<string, unknown>, code: string }[], fallback: string }} Errors
+ * @typedef {{ head: [string, Record<string, unknown>], items: { detail?: ErrorDetail, target?: Target, key?: string, params?: Record<string, unknown>, code: string }[], fallback: string,
+ *   cleared?: boolean }} Errors
  */
 /**
  * A form of the signing toolkit (newForm): its <form>, fields, signers, alert (summary) and submit
- * button; roomId() answers the room whose people are listed first. A screen adds what it needs:
+ * button; roomId() answers the form's room. A screen adds what it needs: presenceRoom() (the
+ * room where the server checks presence, '' when it does not: whereControl; else roomId()),
+ * witnessRoles (the first witness holds one of them: E1.3, E7.4),
  * needs() (the fields required now), where() (room, place or none: whereControl), fillParties(),
  * applyMethod() (shows the fields of the choice made), signerField (the API fields of the first
  * signer), fieldOf (API field → form field), locate(field, detail), words (code → message key),
@@ -56,6 +69,9 @@ addMessages(MEDIA_MESSAGES);
  * @property {HTMLElement} summary
  * @property {HTMLButtonElement} submit
  * @property {() => string} roomId
+ * @property {() => string} [presenceRoom]
+ * @property {string[]} [witnessRoles]
+ * @property {(id: string) => HTMLElement | null} [mediumSlot]
  * @property {() => string[]} [needs]
  * @property {() => string} [where]
  * @property {HTMLSelectElement} [roomSelect]
@@ -66,7 +82,7 @@ addMessages(MEDIA_MESSAGES);
  * @property {Record<string, string>} [fieldOf]
  * @property {(field: string, detail?: ErrorDetail) => Target | null} [locate]
  * @property {Record<string, string>} [words]
- * @property {(Medium | { id: string, label: string })[]} [mediaSent]
+ * @property {(Medium | { id: string, label: string, kind?: string })[]} [mediaSent]
  * @property {string} [sentRoomId]
  */
 
@@ -94,6 +110,22 @@ const FIELD_OF = {
 };
 
 let uid = 0;
+
+/**
+ * Clears every badge and PIN typed or scanned under root (inputs marked data-secret, and a badge
+ * being scanned into a person field): after every answer of the server, and when a screen or a
+ * sub-view is left (issue 14, item 3).
+ * @param {ParentNode} root
+ */
+export function clearSecrets(root) {
+  for (const input of root.querySelectorAll('input[data-secret]')) /** @type {HTMLInputElement} */ (input).value = '';
+  for (const input of root.querySelectorAll('input.picker-secret')) {
+    /** @type {HTMLInputElement} */ (input).value = '';
+    input.classList.remove('picker-secret');
+  }
+  // A person field no longer says "badge checked": that badge is gone (person-picker.js).
+  for (const input of root.querySelectorAll('input[data-picker]')) input.dispatchEvent(new Event('secrets-cleared'));
+}
 
 /**
  * A signature drawn with a finger, pen or mouse (pointer events), kept as a PNG data URL.
@@ -158,16 +190,20 @@ export function signaturePad() {
 export function createSigning(ctx) {
   const { host } = ctx;
   const tx = (key, params) => t(host.lang(), key, params);
-  const people = () => ctx.state()?.people ?? [];
   const roomName = (id) => ctx.state()?.rooms.find((r) => r.id === id)?.name ?? '';
+  /**
+   * The people met on this screen (found by a picker, named by a badge): their names by id.
+   * @type {Map<string, PersonLite>}
+   */
+  const known = new Map();
+  const learn = (p) => void known.set(p.id, p);
 
   // ---- words
 
   const statusWord = (st) => (STATUSES.includes(st) ? tx(`media.status.${st}`) : String(st));
   const kindWord = (k) => (KINDS.includes(k) ? tx(`media.kind.${k}`) : String(k));
   const roleWords = (list) => list.map((r) => (has('en', `role.${r}`) ? tx(`role.${r}`) : r)).join('・');
-  const personLabel = (p) => tx('media.person.option', { name: p.name, roles: [roleWords(p.roles ?? []), p.orgKind === 'depositor' ? p.orgName : ''].filter(Boolean).join('・') });
-  const personName = (id) => people().find((p) => p.id === id)?.name ?? '';
+  const personName = (id) => known.get(id)?.name ?? '';
   /** "高橋 権限（権限者）— 廃棄立会い": who signed, as what. */
   const signedLine = (g) => tx('media.chain.signed', { name: g.signerName, roles: roleWords(g.signerRoles), meaning: host.lang() === 'ja' ? g.meaningJa : g.meaning });
   const button = (key, attrs = {}, cls = 'button button-small') => el('button', { cls, attrs: { type: 'button', 'data-m': key, ...attrs } });
@@ -177,24 +213,24 @@ export function createSigning(ctx) {
   /**
    * A labelled field; its error line is filled by paintErrors(). `who` words the field in an error
    * line when it differs from the label (a message key, or a function answering the words);
-   * `person` says the control is a person select (the error
-   * line names the person chosen).
+   * `picker`: the control is a person picker's input (the error line names the person chosen).
    * @param {{ fields: Record<string, Field> }} form
    * @param {string} name
    * @param {string} labelKey
    * @param {HTMLElement} control
-   * @param {{ hintKey?: string, cls?: string, who?: string | (() => string), person?: boolean }} [options]
+   * @param {{ hintKey?: string, cls?: string, who?: string | (() => string), picker?: Picker }} [options]
    */
-  function field(form, name, labelKey, control, { hintKey, cls, who, person } = {}) {
-    const id = `mf-${++uid}`;
+  function field(form, name, labelKey, control, { hintKey, cls, who, picker } = {}) {
+    const id = picker ? control.id : `mf-${++uid}`;
     control.id = id;
     control.setAttribute('name', name);
     control.setAttribute('data-testid', `f-${name}`);
     const error = el('p', { cls: 'field-error', attrs: { id: `${id}-error`, 'data-testid': `f-${name}-error`, hidden: true } });
     const hint = hintKey ? el('p', { cls: 'field-hint', attrs: { id: `${id}-hint`, 'data-m': hintKey } }) : null;
-    control.setAttribute('aria-describedby', [hint ? `${id}-hint` : '', `${id}-error`].filter(Boolean).join(' '));
-    const wrap = el('div', { cls: `field${cls ? ` ${cls}` : ''}`, attrs: { 'data-f': name } }, el('label', { attrs: { for: id, 'data-m': labelKey } }), control, ...(hint ? [hint] : []), error);
-    form.fields[name] = { wrap, control, error, labelKey, who, person };
+    const notes = picker ? [picker.hint, picker.note] : hint ? [hint] : [];
+    control.setAttribute('aria-describedby', [...notes.map((n) => n.id), `${id}-error`].join(' '));
+    const wrap = el('div', { cls: `field${cls ? ` ${cls}` : ''}`, attrs: { 'data-f': name } }, el('label', { attrs: { for: id, 'data-m': labelKey } }), picker ? picker.node : control, ...notes, error);
+    form.fields[name] = { wrap, control, error, labelKey, who, picker };
     return wrap;
   }
 
@@ -204,54 +240,135 @@ export function createSigning(ctx) {
   }
 
   /**
-   * Fills a person select: people inside the room first (door log), then everybody else.
-   * @param {HTMLSelectElement} sel
-   * @param {string} roomId
-   * @param {(p: Person) => boolean} [filter]
+   * The room where the server checks this form's presence ('' where it does not: another place).
+   * @param {Form} form
    */
-  function fillPeople(sel, roomId, filter = () => true) {
-    const current = sel.value;
-    const list = people().filter(filter);
-    const inside = roomId ? ctx.state()?.occupancy.get(roomId) : null;
-    const option = (p) => el('option', { text: personLabel(p), attrs: { value: p.id } });
-    /** @type {HTMLElement[]} */
-    const children = [el('option', { text: tx('media.choose'), attrs: { value: '' } })];
-    if (inside && inside.size) {
-      const inRoom = list.filter((p) => inside.has(p.id));
-      const others = list.filter((p) => !inside.has(p.id));
-      if (inRoom.length) children.push(el('optgroup', { attrs: { label: tx('media.people.inside', { room: roomName(roomId) }) } }, ...inRoom.map(option)));
-      if (others.length) children.push(el('optgroup', { attrs: { label: tx('media.people.others') } }, ...others.map(option)));
-    } else children.push(...list.map(option));
-    sel.replaceChildren(...children);
-    if (list.some((p) => p.id === current)) sel.value = current;
+  const presenceRoom = (form) => (form.presenceRoom ? form.presenceRoom() : form.roomId());
+
+  /**
+   * Who a picker of this form offers: the people inside its room (where the server checks
+   * presence), and what `extra` adds (a role, an organisation, only some people).
+   * @param {Form} form
+   * @param {() => Who} [extra]
+   * @returns {() => Who}
+   */
+  const scopeOf = (form, extra) => () => {
+    const roomId = presenceRoom(form);
+    return { ...(roomId ? { roomId, roomLabel: roomName(roomId) } : {}), ...(extra?.() ?? {}) };
+  };
+
+  /**
+   * A person field (issue 14, item 3): searched by name, reading or organisation, or a badge
+   * scanned into it; offers only who may act (scopeOf). Chosen by the user, the focus moves on to
+   * the next field.
+   * @param {Form} form
+   * @param {string} name
+   * @param {string} labelKey
+   * @param {{ who?: () => Who, whoKey?: string, cls?: string }} [options]
+   */
+  function personField(form, name, labelKey, { who, whoKey, cls } = {}) {
+    const picker = createPicker({
+      host,
+      who: scopeOf(form, who),
+      testid: `f-${name}`,
+      learn,
+      onPick: () => focusAfter(form, picker.input),
+    });
+    return field(form, name, labelKey, picker.input, { who: whoKey, cls, picker });
+  }
+
+  /**
+   * Moves the focus to the form's next field after `from` (a person chosen: on to what follows).
+   * @param {Form} form
+   * @param {HTMLElement} from
+   */
+  function focusAfter(form, from) {
+    const all = [...form.node.querySelectorAll('input:not([type="hidden"]), select, textarea, button[type="submit"]')].filter(
+      (n) => !(/** @type {HTMLInputElement} */ (n).disabled) && !n.closest('[hidden]') && !n.closest('.picker-list'),
+    );
+    const next = all[all.indexOf(from) + 1];
+    /** @type {HTMLElement | undefined} */ (next)?.focus();
+  }
+
+  /**
+   * The value of a form's field: the person chosen in a person field, else the text.
+   * @param {Form} form
+   * @param {string} name
+   */
+  function valueOf(form, name) {
+    const f = form.fields[name];
+    if (!f) return '';
+    return f.picker ? f.picker.value() : (/** @type {HTMLInputElement} */ (f.control).value ?? '').trim();
+  }
+
+  /**
+   * Words the form's pickers again (a language switch) and lists again whom they offer (the room
+   * or a choice changed).
+   * @param {Form} form
+   */
+  function refreshPickers(form) {
+    for (const f of Object.values(form.fields)) f.picker?.refresh();
+    for (const row of form.signers) row.picker?.refresh();
   }
 
   // ---- signers
 
   /**
-   * One signer: who (a person select — only people passing `filter` — except for a check-in where
-   * the badge says who), their badge, their PIN, and an optional drawn signature.
+   * One signer: who (a person picker: scan the badge there, or search the name), their badge, their
+   * PIN, and an optional drawn signature. `who` narrows whom the picker offers (inside the form's
+   * room always, where the server checks presence); a first witness holds one of form.witnessRoles.
+   * `sendPerson: false`: the request does not name the signer (a check-in: the badge says who).
    * @param {Form} form
    * @param {string} kind holder, returner, receiver, witness, inspector, present…
-   * @param {{ person?: boolean, filter?: (p: Person) => boolean }} [options]
+   * @param {{ who?: () => Who, sendPerson?: boolean }} [options]
    * @returns {SignerRow}
    */
-  function signerRow(form, kind, { person: withPerson = true, filter } = {}) {
+  function signerRow(form, kind, { who, sendPerson = true } = {}) {
     const pad = signaturePad();
     const rid = `ms-${++uid}`;
     const title = el('h4', { cls: 'signer-title', attrs: { id: `${rid}-title` } });
-    const person = withPerson ? el('select', { attrs: { id: `${rid}-person`, 'data-testid': 'signer-person', 'aria-describedby': `${rid}-error` } }) : null;
-    const badge = el('input', { attrs: { id: `${rid}-badge`, type: 'password', autocomplete: 'one-time-code', autocapitalize: 'off', spellcheck: 'false', maxlength: 512, 'data-testid': 'signer-badge', 'aria-describedby': `${rid}-badge-hint ${rid}-error` } });
-    const pin = el('input', { attrs: { id: `${rid}-pin`, type: 'password', inputmode: 'numeric', autocomplete: 'off', maxlength: 12, 'data-testid': 'signer-pin', 'aria-describedby': `${rid}-error` } });
+    const badge = el('input', { attrs: { id: `${rid}-badge`, type: 'password', autocomplete: 'one-time-code', autocapitalize: 'off', spellcheck: 'false', maxlength: 512, 'data-testid': 'signer-badge', 'data-secret': '', 'aria-describedby': `${rid}-badge-hint ${rid}-error` } });
+    const pin = el('input', { attrs: { id: `${rid}-pin`, type: 'password', inputmode: 'numeric', autocomplete: 'off', maxlength: 12, 'data-testid': 'signer-pin', 'data-secret': '', 'aria-describedby': `${rid}-error` } });
     const error = el('p', { cls: 'field-error signer-error', attrs: { id: `${rid}-error`, 'data-testid': 'signer-error', hidden: true } });
     const clear = button('media.f.drawn.clear', { 'data-testid': 'signer-canvas-clear' });
+    /** @type {SignerRow} */
+    const row = { kind, person: null, picker: null, sendPerson, badge, pin, pad, node: el('fieldset'), title, error, remove: null };
+    // Whose badge is in the badge field (scanned into the person field, or typed there).
+    let badgeOf = '';
+    const roles = () => (kind === 'witness' && form.signers.indexOf(row) === 0 && form.witnessRoles?.length ? { roles: form.witnessRoles } : {});
+    const picker = createPicker({
+      host,
+      who: scopeOf(form, () => ({ ...roles(), ...(who?.() ?? {}) })),
+      testid: 'signer-person',
+      learn,
+      // Scan first: the badge that named the signer is their badge; the PIN is next.
+      onPick: (p, scanned) => {
+        if (scanned) {
+          badge.value = scanned;
+          badgeOf = p.id;
+          pin.value = '';
+          pin.focus();
+        } else {
+          if (badgeOf !== p.id) badge.value = '';
+          (badge.value ? pin : badge).focus();
+        }
+      },
+      onClear: () => {
+        badge.value = '';
+        badgeOf = '';
+      },
+    });
+    row.picker = picker;
+    row.person = picker.input;
+    picker.input.setAttribute('aria-describedby', `${picker.hint.id} ${picker.note.id} ${rid}-error`);
     const cells = [
-      ...(person ? [el('div', { cls: 'field' }, el('label', { attrs: { for: `${rid}-person`, 'data-m': 'media.f.name' } }), person)] : []),
+      el('div', { cls: 'field field-person' }, el('label', { attrs: { for: picker.input.id, 'data-m': 'media.f.name' } }), picker.node, picker.hint, picker.note),
       el('div', { cls: 'field' }, el('label', { attrs: { for: `${rid}-badge`, 'data-m': 'media.f.badge' } }), badge, el('p', { cls: 'field-hint', attrs: { id: `${rid}-badge-hint`, 'data-m': 'media.f.badge.hint' } })),
       el('div', { cls: 'field field-pin' }, el('label', { attrs: { for: `${rid}-pin`, 'data-m': 'media.f.pin' } }), pin),
     ];
     const remove = kind === 'witness' ? el('button', { cls: 'button button-small button-danger signer-remove', attrs: { type: 'button', 'data-testid': 'signer-remove' } }) : null;
-    const node = el(
+    row.remove = remove;
+    row.node = el(
       'fieldset',
       { cls: 'signer', attrs: { 'aria-labelledby': `${rid}-title`, 'data-testid': kind === 'witness' ? 'witness' : 'signer', 'data-kind': kind } },
       el('div', { cls: 'signer-head' }, title, ...(remove ? [remove] : [])),
@@ -264,26 +381,21 @@ export function createSigning(ctx) {
         el('div', { cls: 'sig-pad' }, pad.canvas, el('div', { cls: 'sig-tools' }, el('p', { cls: 'field-hint', attrs: { 'data-m': 'media.f.drawn.hint' } }), clear)),
       ),
     );
-    /** @type {SignerRow} */
-    const row = { kind, person, badge, pin, pad, node, title, error, remove, filter };
-    person?.addEventListener('keydown', (e) => {
-      if (e.key === 'Enter' && person.value) {
-        e.preventDefault();
-        badge.focus();
-      }
-    });
+    badge.addEventListener('input', () => (badgeOf = ''));
     badge.addEventListener('keydown', (e) => {
-      if (e.key === 'Enter' && !e.isComposing) {
-        e.preventDefault();
-        const value = badge.value.trim();
-        // A medium's QR code read into a badge field: it is a medium, not a signature.
-        if (MEDIUM_CODE.test(value)) {
-          badge.value = '';
-          ctx.onMediumCode?.(form, value);
-          return;
-        }
-        if (value) pin.focus();
+      if (e.key !== 'Enter' || e.isComposing) return;
+      e.preventDefault();
+      const value = badge.value.trim();
+      // A medium's QR code read into a badge field: it is a medium, not a signature.
+      if (MEDIUM_CODE.test(value)) {
+        badge.value = '';
+        ctx.onMediumCode?.(form, value);
+        return;
       }
+      if (!value) return;
+      // The badge names its holder in the person field (or says why it cannot sign here).
+      if (badgeOf && badgeOf === picker.value()) pin.focus();
+      else void picker.scan(value);
     });
     pin.addEventListener('keydown', (e) => {
       if (e.key !== 'Enter' || e.isComposing) return;
@@ -296,7 +408,7 @@ export function createSigning(ctx) {
     clear.addEventListener('click', () => pad.clear());
     remove?.addEventListener('click', () => {
       form.signers = form.signers.filter((r) => r !== row);
-      node.remove();
+      row.node.remove();
       renderSigners(form);
       (form.signers[form.signers.length - 1]?.pin ?? form.node.querySelector('button'))?.focus();
     });
@@ -314,17 +426,19 @@ export function createSigning(ctx) {
 
   /** @param {Form} form */
   function renderSigners(form) {
-    for (const row of form.signers) {
+    for (const [i, row] of form.signers.entries()) {
       const who = whoOfRow(form, row);
-      row.title.textContent = who;
+      // The first witness holds the role the rule asks for (E1.3, E7.4): the title says so.
+      row.title.textContent = row.kind === 'witness' && i === 0 && form.witnessRoles?.length ? tx('media.who.witness.role', { who, roles: roleWords(form.witnessRoles) }) : who;
       row.pad.canvas.setAttribute('aria-label', tx('media.f.drawn.label', { who }));
       if (row.remove) {
         row.remove.textContent = tx('media.witness.remove');
-        row.remove.setAttribute('aria-label', tx('media.witness.remove.label', { n: form.signers.indexOf(row) + 1 }));
-        row.remove.hidden = form.signers.length < 2;
+        row.remove.setAttribute('aria-label', tx('media.witness.remove.label', { n: i + 1 }));
+        row.remove.hidden = form.signers.length < 2 || (i === 0 && Boolean(form.witnessRoles?.length));
       }
-      if (row.person) fillPeople(row.person, form.roomId(), row.filter);
+      row.picker?.paint();
     }
+    for (const f of Object.values(form.fields)) f.picker?.paint();
   }
 
   /**
@@ -342,10 +456,13 @@ export function createSigning(ctx) {
   }
 
   /**
-   * The witnesses' box with its "add a witness" button (one witness row to begin with, added by the caller).
+   * The witnesses' box with its "add a witness" button (one witness row to begin with, added by
+   * the caller); `roles`: the first witness holds one of them.
    * @param {Form} form
+   * @param {string[]} [roles]
    */
-  function witnessesBox(form) {
+  function witnessesBox(form, roles) {
+    if (roles) form.witnessRoles = roles;
     form.signersBox = el('div', { cls: 'signers', attrs: { 'data-testid': 'witnesses' } });
     const add = button('media.witness.add', { 'data-testid': 'witness-add' });
     add.addEventListener('click', () => addWitness(form));
@@ -354,10 +471,10 @@ export function createSigning(ctx) {
 
   /**
    * Room (presence checked by the door log) or a named place (not verified); `optional` adds
-   * "not given". rooms: the rooms; defaultRoom(): the room chosen first and used for "people inside"
-   * when none is chosen; onChange(): the room or the choice changed.
+   * "not given". rooms: the rooms; defaultRoom(): the room chosen first; onChange(): the room or
+   * the choice changed (the pickers offer the people inside the room chosen: they list again).
    * @param {Form} form
-   * @param {{ optional?: boolean, rooms: import('./api-types.js').Room[], defaultRoom: () => string, onChange: () => void }} options
+   * @param {{ optional?: boolean, rooms: import('./api-types.js').Room[], defaultRoom: () => string, onChange?: () => void }} options
    */
   function whereControl(form, { optional = false, rooms, defaultRoom, onChange }) {
     const roomSel = select(rooms.map((r) => el('option', { text: r.name, attrs: { value: r.id } })));
@@ -387,6 +504,8 @@ export function createSigning(ctx) {
     const where = () => /** @type {HTMLInputElement | null} */ (box.querySelector('input[name="where"]:checked'))?.value ?? 'room';
     form.where = where;
     form.roomId = () => (where() === 'room' ? roomSel.value : defaultRoom());
+    // The server checks presence only in a room chosen (issue 14, item 3: the pickers offer those inside).
+    form.presenceRoom = () => (where() === 'room' ? roomSel.value : '');
     form.roomSelect = roomSel;
     form.placeInput = place;
     const sync = () => {
@@ -397,7 +516,10 @@ export function createSigning(ctx) {
       sync();
       const name = /** @type {HTMLInputElement} */ (e.target).name;
       if (name === 'where' && where() === 'place') place.focus();
-      if (name === 'where' || name === 'room') onChange();
+      if (name === 'where' || name === 'room') {
+        refreshPickers(form);
+        onChange?.();
+      }
     });
     sync();
     return box;
@@ -422,12 +544,11 @@ export function createSigning(ctx) {
   function signerBody(row) {
     /** @type {{ badge: string, pin: string, personId?: string, drawnSignature?: string }} */
     const body = { badge: row.badge.value.trim(), pin: row.pin.value };
-    if (row.person) body.personId = row.person.value;
+    if (row.picker && row.sendPerson) body.personId = row.picker.value();
     const drawn = row.pad.value();
     if (drawn) body.drawnSignature = drawn;
     return body;
   }
-
   // ---- errors in words
 
   const fieldWho = (form, name) => {
@@ -442,18 +563,18 @@ export function createSigning(ctx) {
     const w = /^witnesses\.(\d+)/.exec(f);
     if (w) {
       const row = form.signers[Number(w[1])];
-      return { who: tx('media.who.witness', { n: Number(w[1]) + 1 }), name: row?.person ? personName(row.person.value) : '', row };
+      return { who: tx('media.who.witness', { n: Number(w[1]) + 1 }), name: row?.picker?.person()?.name ?? '', row };
     }
     const located = form.locate?.(f, detail);
     if (located) return located;
     if (form.signerField?.test(f)) {
       const row = form.signers[0];
-      return { who: whoOfRow(form, row), name: row?.person ? personName(row.person.value) : '', row };
+      return { who: whoOfRow(form, row), name: row?.picker?.person()?.name ?? '', row };
     }
     const name = [f, f.split('.')[0]].map((k) => form.fieldOf?.[k] ?? FIELD_OF[k] ?? k).find((k) => form.fields[k]);
     if (name) {
       const ff = form.fields[name];
-      return { who: fieldWho(form, name), name: ff.person ? personName(/** @type {HTMLSelectElement} */ (ff.control).value) : '', fieldName: name };
+      return { who: fieldWho(form, name), name: ff.picker?.person()?.name ?? '', fieldName: name };
     }
     const m = /^(mediaIds|foundMediaIds)\.(\d+)/.exec(f);
     if (m) return { who: '', name: '', medium: form.mediaSent?.[Number(m[2])] ?? null };
@@ -469,7 +590,7 @@ export function createSigning(ctx) {
     if (code === 'not_holder') return tx('media.err.not_holder', { label: target.medium?.label ?? d.message, holder: target.medium?.holder?.name ?? '' });
     // A form may word a shared code its own way (form.words: code → message key).
     const key = form.words?.[code] ?? `media.err.${code}`;
-    if (has('en', key)) return tx(key, { label: target.medium?.label ?? d.message, holder: '' });
+    if (has('en', key)) return tx(key, { label: target.medium?.label ?? d.message, holder: '', kind: target.medium?.kind ? kindWord(target.medium.kind) : '' });
     const path = String(d?.field ?? '');
     if (/\.pin$/.test(path) || path === 'body.pin') return tx('media.err.pin_format');
     if (code === 'too_small' || code === 'invalid_type') return tx('media.err.required');
@@ -494,7 +615,7 @@ export function createSigning(ctx) {
     else if (res.status === 404) head = ['media.fail.not_found', {}];
     else if (res.status === 503) head = ['media.fail.database_unavailable', {}];
     const fallback = details.length === 0 && res.status === 409 && res.data?.error?.message ? String(res.data.error.message) : '';
-    return { head, items: details.map((d) => ({ detail: d, code: String(d?.code ?? '') })), fallback };
+    return { head, items: details.map((d) => ({ detail: d, code: String(d?.code ?? '') })), fallback, cleared: true };
   }
 
   /** The words of one item now: who it is about, what is wrong, the line for the alert. */
@@ -508,7 +629,7 @@ export function createSigning(ctx) {
       target = { ...item.target };
       if (target.row) {
         target.who = whoOfRow(form, target.row);
-        target.name = target.row.person ? personName(target.row.person.value) : '';
+        target.name = target.row.picker?.person()?.name ?? '';
       } else if (target.fieldName) target.who = fieldWho(form, target.fieldName);
       what = tx(item.key, item.params);
     }
@@ -530,6 +651,13 @@ export function createSigning(ctx) {
       row.error.textContent = '';
       row.node.classList.remove('signer-invalid');
     }
+    for (const m of form.mediaSent ?? []) {
+      const slot = form.mediumSlot?.(m.id);
+      if (slot) {
+        slot.hidden = true;
+        slot.textContent = '';
+      }
+    }
     if (!src) {
       form.summary.hidden = true;
       form.summary.replaceChildren();
@@ -537,7 +665,13 @@ export function createSigning(ctx) {
     }
     const worded = src.items.map((item) => ({ item, ...wordItem(form, item) }));
     const lines = [...worded.map((w) => w.line), ...(src.fallback ? [src.fallback] : [])];
-    form.summary.replaceChildren(el('p', { text: tx(src.head[0], src.head[1]) }), ...(lines.length ? [el('ul', {}, ...lines.map((l) => el('li', { text: l })))] : []));
+    // Every answer clears the badges and PINs (issue 14, item 3): the alert says so, to sign again.
+    const cleared = src.cleared && form.signers.some((row) => !row.node.closest('[hidden]'));
+    form.summary.replaceChildren(
+      el('p', { text: tx(src.head[0], src.head[1]) }),
+      ...(lines.length ? [el('ul', {}, ...lines.map((l) => el('li', { text: l })))] : []),
+      ...(cleared ? [el('p', { cls: 'form-alert-cleared', text: tx('media.fail.cleared'), attrs: { 'data-testid': 'form-cleared' } })] : []),
+    );
     form.summary.hidden = false;
     for (const { target, what } of worded) {
       if (target.row) {
@@ -550,6 +684,11 @@ export function createSigning(ctx) {
         f.error.textContent = [f.error.textContent, what].filter(Boolean).join(' ');
         f.error.hidden = false;
         f.wrap.classList.add('field-invalid');
+      } else if (target.medium && form.mediumSlot?.(target.medium.id)) {
+        // A problem of one medium (a method or level that does not fit it) is said next to it.
+        const slot = /** @type {HTMLElement} */ (form.mediumSlot(target.medium.id));
+        slot.textContent = [slot.textContent, what].filter(Boolean).join(' ');
+        slot.hidden = false;
       }
     }
   }
@@ -561,7 +700,11 @@ export function createSigning(ctx) {
     for (const row of form.signers) for (const c of [row.person, row.badge, row.pin]) c?.removeAttribute('aria-invalid');
   }
 
-  /** Shows the errors; marks the controls, clears a wrong PIN or badge, and answers where the focus goes. */
+  /**
+   * Shows the errors; marks the controls and answers where the focus goes. After the server's
+   * answer the badges and PINs are gone (clearSecrets): a signer's problem focuses their person
+   * field, where their badge is scanned again (scan first).
+   */
   function showErrors(form, errors) {
     form.errors = errors;
     paintErrors(form);
@@ -573,9 +716,7 @@ export function createSigning(ctx) {
         const row = target.row;
         const ctl = ['wrong_pin', 'pin_format', 'pin_locked', 'pin_busy', 'pin_change_required'].includes(code) ? row.pin : code === 'person' ? row.person : SIGNATURE_CODES.includes(code) || code === 'badge' ? row.badge : (row.person ?? row.badge);
         ctl?.setAttribute('aria-invalid', 'true');
-        if (['wrong_pin', 'pin_change_required', 'pin_not_set'].includes(code)) row.pin.value = '';
-        if (['unknown_badge', 'badge_not_of_person', 'badge_revoked', 'badge_expired'].includes(code)) row.badge.value = '';
-        focus ??= ctl;
+        focus ??= errors.cleared ? (row.person ?? row.badge) : ctl;
       } else if (target.fieldName && form.fields[target.fieldName]) {
         const f = form.fields[target.fieldName];
         f.control.setAttribute('aria-invalid', 'true');
@@ -593,8 +734,8 @@ export function createSigning(ctx) {
     const items = [];
     for (const name of form.needs?.() ?? []) {
       const f = form.fields[name];
-      if (f && !/** @type {HTMLInputElement} */ (f.control).value.trim()) {
-        items.push({ target: { fieldName: name }, key: f.control instanceof HTMLSelectElement ? 'media.err.choose' : 'media.err.required', params: {}, code: 'required' });
+      if (f && !valueOf(form, name)) {
+        items.push({ target: { fieldName: name }, key: f.control instanceof HTMLSelectElement || f.picker ? 'media.err.choose' : 'media.err.required', params: {}, code: 'required' });
       }
     }
     if (form.where && form.where() === 'place' && !/** @type {HTMLInputElement} */ (form.placeInput).value.trim()) {
@@ -602,7 +743,7 @@ export function createSigning(ctx) {
     }
     for (const row of form.signers) {
       if (row.node.closest('[hidden]')) continue;
-      if (row.person && !row.person.value) items.push({ target: { row }, key: 'media.err.choose', params: {}, code: 'person' });
+      if (row.picker && !row.picker.value()) items.push({ target: { row }, key: 'media.err.choose', params: {}, code: 'person' });
       if (!row.badge.value.trim()) items.push({ target: { row }, key: 'media.err.badge_missing', params: {}, code: 'badge' });
       if (!PIN_FORMAT.test(row.pin.value)) items.push({ target: { row }, key: 'media.err.pin_format', params: {}, code: 'pin_format' });
     }
@@ -641,6 +782,8 @@ export function createSigning(ctx) {
     form.submit.disabled = true;
     label('media.form.busy');
     const res = await host.api('POST', path, { body });
+    // Answered, accepted or refused: no badge or PIN stays in the form (issue 14, item 3).
+    clearSecrets(form.node);
     form.busy = false;
     form.submit.disabled = false;
     label(key);
@@ -705,12 +848,14 @@ export function createSigning(ctx) {
     statusWord,
     kindWord,
     roleWords,
-    personLabel,
     personName,
+    learn,
     button,
     field,
     select,
-    fillPeople,
+    personField,
+    valueOf,
+    refreshPickers,
     signerRow,
     renderSigners,
     addWitness,
