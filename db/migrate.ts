@@ -14,6 +14,7 @@ import * as m0010 from './migrations/0010_print_links.js';
 import * as m0011 from './migrations/0011_destruction_levels.js';
 import * as m0012 from './migrations/0012_find_people_and_media.js';
 import * as m0013 from './migrations/0013_notices.js';
+import * as m0014 from './migrations/0014_reviews.js';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -34,6 +35,7 @@ const migrations: Array<[string, Migration]> = [
   ['0011_destruction_levels', m0011],
   ['0012_find_people_and_media', m0012],
   ['0013_notices', m0013],
+  ['0014_reviews', m0014],
 ];
 
 const source: Knex.MigrationSource<string> = {

@@ -33,6 +33,7 @@ import { approvalRoutes } from './approvals/routes.js';
 import { inspectionRoutes } from './inspections/routes.js';
 import { destructionRoutes } from './destructions/routes.js';
 import { noticeRoutes } from './notices/routes.js';
+import { reviewRoutes } from './reviews/routes.js';
 import { VERSION } from './version.js';
 
 const WEB_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../web');
@@ -42,6 +43,7 @@ export const allRoutes: AnyRoute[] = [
   ...authRoutes,
   ...peopleRoutes,
   ...noticeRoutes,
+  ...reviewRoutes,
   ...leaveRoutes,
   ...badgeRoutes,
   ...roomRoutes,

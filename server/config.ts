@@ -45,6 +45,12 @@ const envSchema = z.object({
   NOTICE_RETRY_SECONDS: intFromEnv(1, 24 * 3600).default(60),
   NOTICE_POLL_MS: intFromEnv(50, 600_000).default(5000),
   SMTP_TIMEOUT_SECONDS: intFromEnv(1, 600).default(30),
+  // The weekly access review (E4.2): working hours (sign-ins outside them are listed), e.g.
+  // "1-5 08:00-20:00" (ISO weekdays, Monday 1); a stay longer than this many hours; one badge at
+  // two rooms within this many minutes.
+  WORKING_HOURS: z.string().regex(/^[1-7](-[1-7]|(,[1-7])*) ([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-4]):[0-5]\d$/, 'WORKING_HOURS is days and hours, e.g. "1-5 08:00-20:00" or "1,2,3,4,5,6 07:00-22:00"').default('1-5 08:00-20:00'),
+  REVIEW_LONG_STAY_HOURS: intFromEnv(1, 168).default(12),
+  REVIEW_BADGE_HOP_MINUTES: intFromEnv(1, 120).default(5),
   SCRYPT_COST: intFromEnv(1024, 1 << 20).default(1 << 15),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
@@ -75,6 +81,10 @@ export interface Config {
   siteId: string | undefined;
   siteNameJa: string | undefined;
   siteNameEn: string | undefined;
+  /** The site's working hours (ISO weekdays and a time range), for the weekly review. */
+  workingHours: { days: number[]; from: string; to: string };
+  reviewLongStayHours: number;
+  reviewBadgeHopMinutes: number;
   /** smtp://… or smtps://…; unset: notices wait in the outbox. Never logged (it may hold a password). */
   smtpUrl: string | undefined;
   /** The From of notices, e.g. "Tachiai 東京DC <tachiai@example.co.jp>". */
@@ -132,6 +142,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     siteId: e.SITE_ID,
     siteNameJa: e.SITE_NAME_JA,
     siteNameEn: e.SITE_NAME_EN,
+    workingHours: parseWorkingHours(e.WORKING_HOURS),
+    reviewLongStayHours: e.REVIEW_LONG_STAY_HOURS,
+    reviewBadgeHopMinutes: e.REVIEW_BADGE_HOP_MINUTES,
     smtpUrl: e.SMTP_URL,
     mailFrom: e.MAIL_FROM,
     noticeMaxAttempts: e.NOTICE_MAX_ATTEMPTS,
@@ -146,7 +159,19 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
   return config;
 }
 
+/** "1-5 08:00-20:00" → { days: [1..5], from: '08:00', to: '20:00' } (the format is checked by the schema). */
+export function parseWorkingHours(value: string): { days: number[]; from: string; to: string } {
+  const [days, hours] = value.split(' ') as [string, string];
+  const [from, to] = hours.split('-') as [string, string];
+  const range = /^(\d)-(\d)$/.exec(days);
+  const list = range ? Array.from({ length: Number(range[2]) - Number(range[1]) + 1 }, (_, i) => Number(range[1]) + i) : days.split(',').map(Number);
+  return { days: [...new Set(list)].sort(), from, to };
+}
+
 export function validateConfig(config: Config): void {
+  if (config.workingHours.days.length === 0 || config.workingHours.from >= config.workingHours.to) {
+    throw new ConfigError('WORKING_HOURS needs at least one day and a time range that ends after it begins, e.g. "1-5 08:00-20:00".');
+  }
   if (config.smtpUrl && !config.mailFrom) {
     throw new ConfigError('SMTP_URL is set but MAIL_FROM is not: notices need a sender address, e.g. MAIL_FROM="Tachiai <tachiai@example.co.jp>".');
   }

@@ -29,6 +29,7 @@ export const MODULES: Record<string, ModuleNote> = {
   approvals: { owns: ['copy_approvals', 'transmission_approvals'], note: 'Copy and transmission approvals (E1.4, E1.5, E1.7).' },
   inspections: { owns: ['inspections'], note: 'Monthly inspections (E4.1).' },
   destructions: { owns: ['destructions', 'destruction_media', 'certificate_counters', 'certificate_prints'], note: 'Witnessed destruction, certificates, prints (E2.14), the public check.' },
+  reviews: { owns: ['reviews', 'review_dispositions'], note: 'The weekly access review (E4.2): findings computed from the records, dispositions, the signed review and its re-check.' },
   notices: { owns: ['contacts', 'notices'], note: 'Contact persons of organisations and the outbox of notices by e-mail, delivered by workers with leases (issue 15).' },
   'access-log': { owns: ['access_log'], note: 'Every API request (E2.15) and its retention.' },
   throttle: { owns: ['rate_limits'], note: 'Per-address rate limits counted in the database.' },

@@ -36,6 +36,10 @@ export const PERMISSIONS = [
   'notices:read',
   /** Add, change and remove contact persons; try a failed notice again. */
   'contacts:write',
+  /** The weekly access review (E4.2): its findings and signed reviews. */
+  'reviews:read',
+  /** Give dispositions and sign the weekly review (the responsible person). */
+  'reviews:sign',
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
@@ -57,6 +61,7 @@ const ROLE_PERMISSIONS: Record<Role, ReadonlySet<Permission>> = {
     'destructions:write',
     'journal:checkpoint',
     'contacts:write',
+    'reviews:sign',
   ]),
   authorized: new Set<Permission>([...READS, 'people:personal', 'badges:pin', 'scans:write', 'media:write', 'custody:write', 'destructions:write']),
   staff: new Set<Permission>(['people:read', 'orgs:read', 'rooms:read', 'media:read', 'custody:write']),

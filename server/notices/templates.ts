@@ -27,7 +27,17 @@ export interface AfterHoursFacts {
   media: Array<{ label: string; roomName: string; holderName: string | null }>;
 }
 
-export type NoticeFacts = { kind: 'personnel_change'; facts: PersonnelChangeFacts } | { kind: 'after_hours'; facts: AfterHoursFacts };
+/** A finding of the weekly review marked as reported (E4.2), in words the review gives in both languages. */
+export interface WeeklyReviewFacts {
+  siteName: SiteNames;
+  week: string;
+  period: string;
+  title: { ja: string; en: string };
+  detail: { ja: string; en: string };
+  comment: string;
+}
+
+export type NoticeFacts = { kind: 'personnel_change'; facts: PersonnelChangeFacts } | { kind: 'after_hours'; facts: AfterHoursFacts } | { kind: 'weekly_review'; facts: WeeklyReviewFacts };
 
 export interface RenderedNotice {
   subject: string;
@@ -88,6 +98,20 @@ export function renderNotice(notice: NoticeFacts, lang: NoticeLang): RenderedNot
                 '',
                 `At the same time, ${f.revokedBadges} badge(s) and ${f.removedRoomAccess} room access grant(s) were revoked and their sign-in was stopped.`,
               ].join('\n') + FOOTER.en(f.siteName.en),
+            };
+      return { subject: oneLine(rendered.subject), text: rendered.text };
+    }
+    case 'weekly_review': {
+      const f = notice.facts;
+      const rendered =
+        lang === 'ja'
+          ? {
+              subject: `【立会い】週次アクセス記録点検のご報告（${f.week}）：${f.title.ja}`,
+              text: [`${f.siteName.ja} からのご報告です（E4.2）。`, '', `点検期間：${f.period}`, `点検結果：${f.title.ja}`, `内容：${f.detail.ja}`, ...(f.comment ? ['', `責任者のコメント：${f.comment}`] : [])].join('\n') + FOOTER.ja(f.siteName.ja),
+            }
+          : {
+              subject: `[Tachiai] Weekly access review report (${f.week}): ${f.title.en}`,
+              text: [`A report from ${f.siteName.en} (E4.2).`, '', `Period: ${f.period}`, `Finding: ${f.title.en}`, `Details: ${f.detail.en}`, ...(f.comment ? ['', `The responsible person's comment: ${f.comment}`] : [])].join('\n') + FOOTER.en(f.siteName.en),
             };
       return { subject: oneLine(rendered.subject), text: rendered.text };
     }

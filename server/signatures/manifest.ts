@@ -20,6 +20,7 @@ export const MEANINGS = {
   inspected: { ja: '点検実施', en: 'inspected' },
   'witnessed destruction': { ja: '廃棄立会い', en: 'witnessed destruction' },
   'present at printing': { ja: '出力立会い', en: 'present at printing' },
+  reviewed: { ja: '週次点検の承認', en: 'reviewed' },
 } as const;
 export type Meaning = keyof typeof MEANINGS;
 

@@ -13,12 +13,15 @@ export interface Site {
   id: string;
   nameJa: string;
   nameEn: string;
+  /** When the site first started (the weekly review looks no further back). */
+  createdAt: Date;
 }
 
 interface SiteRow {
   site_id: string;
   name_ja: string;
   name_en: string;
+  created_at: Date;
 }
 
 export const DEFAULT_SITE_NAMES = { ja: '立会い 管理拠点', en: 'Tachiai site' };
@@ -37,9 +40,9 @@ export async function ensureSite(knex: Knex, config: Pick<Config, 'siteId' | 'si
         name_ja: config.siteNameJa ?? DEFAULT_SITE_NAMES.ja,
         name_en: config.siteNameEn ?? DEFAULT_SITE_NAMES.en,
       };
-      await trx('site_settings').insert({ id: 1, ...made });
+      const [inserted] = (await trx('site_settings').insert({ id: 1, ...made }).returning(['created_at'])) as Array<{ created_at: Date }>;
       await appendJournal(trx, { actor: 'system:site', action: 'site.created', subject: `site:${made.site_id}`, payload: { siteId: made.site_id, nameJa: made.name_ja, nameEn: made.name_en, configured: config.siteId !== undefined } });
-      return { id: made.site_id, nameJa: made.name_ja, nameEn: made.name_en };
+      return { id: made.site_id, nameJa: made.name_ja, nameEn: made.name_en, createdAt: inserted!.created_at };
     }
     if (config.siteId && config.siteId !== row.site_id) {
       throw new ConfigError(`SITE_ID=${config.siteId} is refused: this database belongs to site "${row.site_id}", fixed on its first start. Unset SITE_ID, or set it to ${row.site_id}.`);
@@ -49,7 +52,7 @@ export async function ensureSite(knex: Knex, config: Pick<Config, 'siteId' | 'si
       await trx('site_settings').where({ id: 1 }).update(names);
       await appendJournal(trx, { actor: 'system:site', action: 'site.renamed', subject: `site:${row.site_id}`, payload: { nameJa: names.name_ja, nameEn: names.name_en } });
     }
-    return { id: row.site_id, nameJa: names.name_ja, nameEn: names.name_en };
+    return { id: row.site_id, nameJa: names.name_ja, nameEn: names.name_en, createdAt: row.created_at };
   });
 }
 
@@ -69,4 +72,10 @@ export async function siteOf(app: AppContext): Promise<Site> {
     };
   });
   return service.get();
+}
+
+/** When the site first started, read from the database (the weekly review looks no further back). */
+export async function siteStartedAt(db: Knex): Promise<Date> {
+  const row = (await db('site_settings').where({ id: 1 }).first('created_at')) as { created_at: Date } | undefined;
+  return row?.created_at ?? new Date(0);
 }

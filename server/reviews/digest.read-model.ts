@@ -1,0 +1,79 @@
+// Read model: a digest of *all* rows of a period in each table the review reads — so that a row
+// changed, added or deleted before or after signing is noticed, not only a changed evidence row.
+// Per table and per day (on the site's clock): a count and an order-free sum of 60-bit row hashes
+// (md5 of the row's columns written as text, the same on PostgreSQL and PGlite), so re-checking
+// can set aside days the access-log retention has since removed. Writes nothing.
+import crypto from 'node:crypto';
+import type { Knex } from 'knex';
+import { canonicalJson } from '../journal/canonical.js';
+
+const NULL = "'\\N'";
+const col = (expr: string) => `coalesce((${expr})::text, ${NULL})`;
+const utc = (expr: string) => `to_char(${expr} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US')`;
+
+/** Each table: when a row belongs to the period, and the columns that make it (those that never change legitimately). */
+const TABLES: Record<string, { at: string; row: string[] }> = {
+  entries: {
+    at: 'at',
+    row: ['id', utc('at'), 'room_id', 'badge_id', 'person_id', 'direction', 'decision', 'reason', 'presented_hint', 'recorded_by', 'station_id', "array_to_string(flags, ',')"],
+  },
+  access_log: { at: 'at', row: ['id', utc('at'), 'account_id', 'username', 'method', 'path', 'status', 'source_ip', 'duration_ms'] },
+  journal_entries: { at: 'at', row: ['chain', 'seq', utc('at'), 'hash'] },
+  // An alert's resolution, and a transfer's receipt, come later by design: not part of the row.
+  custody_alerts: { at: 'raised_at', row: ['id', 'medium_id', 'day', 'room_id', 'holder_person_id', utc('raised_at')] },
+  inspections: { at: 'at', row: ['id', 'record_id', 'location_id', utc('at'), "array_to_string(missing_ids, ',')", "array_to_string(unexpected_ids, ',')"] },
+  transfers: { at: 'sent_at', row: ['id', 'record_id', 'destination', 'method', utc('sent_at')] },
+};
+
+export const DIGESTED_TABLES = Object.keys(TABLES);
+
+export interface DayDigest {
+  count: number;
+  sum: string;
+}
+
+/** table → day (YYYY-MM-DD on the site's clock) → { count, sum } */
+export type PeriodDigest = Record<string, Record<string, DayDigest>>;
+
+export async function periodDigest(db: Knex, from: Date, to: Date, timeZone: string): Promise<PeriodDigest> {
+  const digest: PeriodDigest = {};
+  for (const [table, t] of Object.entries(TABLES)) {
+    const row = t.row.map(col).join(` || '|' || `);
+    const { rows } = await db.raw(
+      `SELECT to_char((${t.at} AT TIME ZONE ?)::date, 'YYYY-MM-DD') AS day, count(*)::int AS n,
+              sum(('x' || substr(md5(${row}), 1, 15))::bit(60)::bigint)::text AS s
+         FROM ${table} WHERE ${t.at} >= ? AND ${t.at} < ?
+        GROUP BY 1 ORDER BY 1`,
+      [timeZone, from, to],
+    );
+    digest[table] = Object.fromEntries((rows as Array<{ day: string; n: number; s: string }>).map((r) => [r.day, { count: Number(r.n), sum: String(r.s) }]));
+  }
+  return digest;
+}
+
+/** The digest as one SHA-256, what a reviewer sees and signs. */
+export function digestHash(digest: PeriodDigest): string {
+  return crypto.createHash('sha256').update(canonicalJson(digest)).digest('hex');
+}
+
+export interface DigestDifference {
+  table: string;
+  day: string;
+  signed: DayDigest | null;
+  now: DayDigest | null;
+}
+
+/** Where two digests differ, table by table and day by day. */
+export function digestDifferences(signed: PeriodDigest, now: PeriodDigest): DigestDifference[] {
+  const out: DigestDifference[] = [];
+  for (const table of new Set([...Object.keys(signed), ...Object.keys(now)])) {
+    const a = signed[table] ?? {};
+    const b = now[table] ?? {};
+    for (const day of [...new Set([...Object.keys(a), ...Object.keys(b)])].sort()) {
+      const x = a[day] ?? null;
+      const y = b[day] ?? null;
+      if (x?.count !== y?.count || x?.sum !== y?.sum) out.push({ table, day, signed: x, now: y });
+    }
+  }
+  return out;
+}
