@@ -98,7 +98,7 @@ export async function candidateStays(db: Knex, p: PeriodArgs): Promise<Stay[]> {
                (s.in_at AT TIME ZONE ?)::date <> (coalesce(s.out_at, ?::timestamptz) AT TIME ZONE ?)::date
             OR to_char(s.in_at AT TIME ZONE ?, 'HH24:MI') < r.hours_from
             OR to_char(s.in_at AT TIME ZONE ?, 'HH24:MI') >= r.hours_to
-            OR to_char(coalesce(s.out_at, ?::timestamptz) AT TIME ZONE ?, 'HH24:MI') > r.hours_to
+            OR to_char(coalesce(s.out_at, ?::timestamptz) AT TIME ZONE ?, 'HH24:MI:SS') > r.hours_to || ':00'
             OR NOT (extract(isodow FROM s.in_at AT TIME ZONE ?)::int = ANY (r.hours_days))))
       ORDER BY s.in_at, s.in_id LIMIT ${ROW_CAP}`,
     [p.from, p.to, p.end, p.from, p.end, p.settings.longStayHours, tz, p.end, tz, tz, tz, p.end, tz, tz],
@@ -169,23 +169,26 @@ export async function signinAttempts(db: Knex, p: PeriodArgs): Promise<SigninAtt
   return asText<SigninAttempt>(rows, 'id');
 }
 
+/** A successful sign-in, written out so that PostgreSQL matches the partial index of migration 0014. */
+const SIGNED_IN = (alias: string) => `${alias}.path = '${LOGIN.path}' AND ${alias}.method = '${LOGIN.method}' AND ${alias}.status = 200`;
+
 /**
- * Successful sign-ins from an address the account had not used in the 90 days before — for an
- * account that was used before (a new account's first address is nothing new).
+ * Successful sign-ins from an address the account had not signed in from in the 90 days before —
+ * for an account that signed in before (a new account's first address is nothing new).
  */
 export async function newAddressSignins(db: Knex, p: PeriodArgs): Promise<SigninAttempt[]> {
   const { rows } = await db.raw(
     `SELECT l.id, l.at, l.account_id, a.person_id, l.username, l.status, l.source_ip
        FROM access_log l LEFT JOIN accounts a ON a.id = l.account_id
-      WHERE l.path = ? AND l.method = ? AND l.status = 200 AND l.account_id IS NOT NULL AND l.source_ip IS NOT NULL
+      WHERE ${SIGNED_IN('l')} AND l.account_id IS NOT NULL AND l.source_ip IS NOT NULL
         AND l.at >= ? AND l.at < ?
         AND EXISTS (SELECT 1 FROM access_log h
-                     WHERE h.account_id = l.account_id AND h.at >= l.at - make_interval(days => ?) AND h.at < l.at)
+                     WHERE ${SIGNED_IN('h')} AND h.account_id = l.account_id AND h.at >= l.at - make_interval(days => ?) AND h.at < l.at)
         AND NOT EXISTS (SELECT 1 FROM access_log o
-                         WHERE o.account_id = l.account_id AND o.source_ip = l.source_ip
+                         WHERE ${SIGNED_IN('o')} AND o.account_id = l.account_id AND o.source_ip = l.source_ip
                            AND o.at >= l.at - make_interval(days => ?) AND o.at < l.at)
       ORDER BY l.at, l.id LIMIT ${ROW_CAP}`,
-    [LOGIN.path, LOGIN.method, p.from, p.to, p.settings.newAddressLookbackDays, p.settings.newAddressLookbackDays],
+    [p.from, p.to, p.settings.newAddressLookbackDays, p.settings.newAddressLookbackDays],
   );
   return asText<SigninAttempt>(rows, 'id');
 }

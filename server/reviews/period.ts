@@ -22,6 +22,14 @@ export function siteInstant(year: number, month: number, day: number, timeZone: 
     const p = zonedParts(new Date(at), timeZone);
     at += want - Date.UTC(p.year, p.month - 1, p.day, p.hour, p.minute, p.second);
   }
+  // East of UTC the search lands on the later of two instants when the clock repeats: take the
+  // earlier one (read with the offset of the day before) if the clock shows the same time then too.
+  const offsetAt = (t: number) => {
+    const p = zonedParts(new Date(t), timeZone);
+    return Date.UTC(p.year, p.month - 1, p.day, p.hour, p.minute, p.second) - t;
+  };
+  const earlier = want - offsetAt(want - 86_400_000);
+  if (earlier < at && offsetAt(earlier) === want - earlier) return new Date(earlier);
   return new Date(at);
 }
 

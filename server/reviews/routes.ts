@@ -201,7 +201,7 @@ export const reviewRoutes: AnyRoute[] = [
     method: 'get',
     path: '/api/reviews/:week/check',
     summary: 'Re-check a signed review: recompute it with the rules of its version and say whether the records of its period changed since',
-    description: 'Days of the access log removed since by its retention (older than ACCESS_LOG_RETENTION_MONTHS) are explained, not counted as tampering.',
+    description: 'Days of the access log removed since by its retention (older than ACCESS_LOG_RETENTION_MONTHS) are explained, not counted as tampering; so are findings that rested only on rows it removed, and addresses that look new because the 90 days they are compared with reach past it.',
     tags: ['reviews'],
     access: 'reviews:read',
     params: z.object({ week: weekParam }),

@@ -157,6 +157,7 @@ export function findProbing(denied: DeniedScan[], settings: ReviewSettings): Fin
     ds.sort((a, b) => a.at.getTime() - b.at.getTime());
     let start = 0;
     let burst: DeniedScan[] | null = null;
+    let burstEnd = -1; // the index in ds of the burst's last denial
     const flush = () => {
       if (burst && burst.length >= settings.burstCount) {
         findings.push({
@@ -177,12 +178,13 @@ export function findProbing(denied: DeniedScan[], settings: ReviewSettings): Fin
     for (let i = 0; i < ds.length; i++) {
       while (ds[i]!.at.getTime() - ds[start]!.at.getTime() > minutes(settings.burstMinutes)) start++;
       if (i - start + 1 >= settings.burstCount) {
-        // Extend the current burst, or start one with the window's denials.
-        if (burst && ds[start]!.at.getTime() <= burst[burst.length - 1]!.at.getTime()) burst.push(ds[i]!);
+        // Extend the current burst (with every denial since its last, not only this one), or start one with the window's denials.
+        if (burst && start <= burstEnd) burst.push(...ds.slice(burstEnd + 1, i + 1));
         else {
           flush();
           burst = ds.slice(start, i + 1);
         }
+        burstEnd = i;
       }
     }
     flush();
@@ -404,6 +406,7 @@ export function findFailedSignins(attempts: SigninAttempt[], settings: ReviewSet
     fails.sort((a, b) => a.at.getTime() - b.at.getTime());
     let start = 0;
     let burst: SigninAttempt[] | null = null;
+    let burstEnd = -1; // the index in fails of the burst's last failure
     const flush = () => {
       if (burst && burst.length >= settings.failedSigninCount) {
         out.push({
@@ -424,11 +427,13 @@ export function findFailedSignins(attempts: SigninAttempt[], settings: ReviewSet
     for (let i = 0; i < fails.length; i++) {
       while (fails[i]!.at.getTime() - fails[start]!.at.getTime() > minutes(settings.failedSigninMinutes)) start++;
       if (i - start + 1 >= settings.failedSigninCount) {
-        if (burst && fails[start]!.at.getTime() <= burst[burst.length - 1]!.at.getTime()) burst.push(fails[i]!);
+        // Extend the current burst (with every failure since its last, not only this one), or start one.
+        if (burst && start <= burstEnd) burst.push(...fails.slice(burstEnd + 1, i + 1));
         else {
           flush();
           burst = fails.slice(start, i + 1);
         }
+        burstEnd = i;
       }
     }
     flush();

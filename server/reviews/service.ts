@@ -362,9 +362,18 @@ export async function recheckReview(app: AppContext, week: string): Promise<Rech
     // Retention deletes whole old rows only: a day at or before the cutoff with fewer rows now is explained.
     explainedBy: d.table === 'access_log' && d.day <= cutoffDay && (d.now?.count ?? 0) < (d.signed?.count ?? 0) ? ('retention' as const) : null,
   }));
-  const signedKeys = new Set((JSON.parse(row.findings) as Finding[]).map((f) => f.key));
+  const signedFindings = JSON.parse(row.findings) as Finding[];
+  const signedKeys = new Set(signedFindings.map((f) => f.key));
   const nowKeys = new Set(now.findings.map((f) => f.key));
-  const findings = { added: [...nowKeys].filter((k) => !signedKeys.has(k)), removed: [...signedKeys].filter((k) => !nowKeys.has(k)) };
+  // A finding that rested only on access-log rows the retention has removed since is gone for that
+  // reason; and once the retention reaches into the 90 days a sign-in's address is compared with,
+  // an old address may look new. Neither is tampering.
+  const retentionRemoved = (f: Finding) => f.evidence.entries.length === 0 && f.evidence.journal.length === 0 && f.evidence.accessLog.length > 0 && new Date(f.at).getTime() <= cutoff.getTime();
+  const lookbackCut = cutoff.getTime() > period.from.getTime() - now.settings.newAddressLookbackDays * 86_400_000;
+  const findings = {
+    added: now.findings.filter((f) => !signedKeys.has(f.key) && !(f.kind === 'new_address' && lookbackCut)).map((f) => f.key),
+    removed: signedFindings.filter((f) => !nowKeys.has(f.key) && !retentionRemoved(f)).map((f) => f.key),
+  };
   return { week, rulesVersion: row.rules_version, unchanged: differences.every((d) => d.explainedBy) && findings.added.length === 0 && findings.removed.length === 0, differences, findings };
 }
 
