@@ -13,7 +13,7 @@ import { siteOf } from '../system/site.js';
 import type { Finding } from './rules.js';
 import { clearDisposition, computeReview, draftDispositions, getSignedReview, listSignedReviews, overdueWeeks, recheckReview, resolvePeriod, saveDisposition, signReview, type ReviewRow, type SignedFinding } from './service.js';
 import { computedSchema, dispositionBody, findingSchema, signBody, signedReviewSchema, weekParam } from './schemas.js';
-import { DISPOSITION_WORDS, FINDING_TITLES, SEVERITY_WORDS } from './words.js';
+import { DISPOSITION_WORDS, factsInWords, FINDING_TITLES, SEVERITY_WORDS } from './words.js';
 
 const error = (description: string) => ({ description, schema: errorSchema });
 
@@ -39,13 +39,6 @@ const CSV_HEADERS = {
   en: ['Week', 'Severity', 'Kind', 'Finding', 'Time', 'Time (UTC)', 'Details', 'Evidence rows', 'Entry IDs', 'Access-log IDs', 'Journal seqs', 'Disposition', 'Comment', 'Key'],
   ja: ['週', '重要度', '種別', '所見', '日時', '日時（UTC）', '内容', '根拠の件数', '入退室記録ID', 'アクセスログID', '記録簿番号', '処置', 'コメント', 'キー'],
 };
-
-function factsText(f: Finding): string {
-  return Object.entries(f.facts)
-    .filter(([, v]) => v !== null && v !== '')
-    .map(([k, v]) => `${k}=${v}`)
-    .join('; ');
-}
 
 const periodQuery = z.strictObject({
   week: weekParam.optional(),
@@ -85,7 +78,7 @@ export const reviewRoutes: AnyRoute[] = [
             f.kind,
             query.lang ? FINDING_TITLES[f.kind][query.lang] : f.kind,
             ...csvTimeCells(new Date(f.at), tz),
-            factsText(f),
+            factsInWords(f.facts, query.lang ?? null, tz),
             String(f.evidenceCount),
             f.evidence.entries.join(' '),
             f.evidence.accessLog.join(' '),
@@ -259,7 +252,7 @@ export const reviewRoutes: AnyRoute[] = [
       (f, i) => html`<tr>
       <td>${i + 1}</td>
       <td class="nowrap">${SEVERITY_WORDS[f.severity].ja}<br><span class="en">${SEVERITY_WORDS[f.severity].en}</span></td>
-      <td>${FINDING_TITLES[f.kind].ja}<br><span class="en">${FINDING_TITLES[f.kind].en}</span><br><span class="small">${factsText(f)}</span></td>
+      <td>${FINDING_TITLES[f.kind].ja}<br><span class="en">${FINDING_TITLES[f.kind].en}</span><br><span class="small">${factsInWords(f.facts, 'ja', tz)}</span></td>
       <td class="nowrap">${displayDateTime(new Date(f.at), tz)}</td>
       <td class="small">${f.evidenceCount} 件${f.evidence.entries.length ? html`<br>入退室 ${f.evidence.entries.slice(0, 5).join(', ')}${f.evidence.entries.length > 5 ? '…' : ''}` : ''}${f.evidence.accessLog.length ? html`<br>ログ ${f.evidence.accessLog.slice(0, 5).join(', ')}${f.evidence.accessLog.length > 5 ? '…' : ''}` : ''}${f.evidence.journal.length ? html`<br>記録簿 ${f.evidence.journal.slice(0, 5).join(', ')}` : ''}</td>
       <td>${DISPOSITION_WORDS[f.disposition].ja}<br><span class="en">${DISPOSITION_WORDS[f.disposition].en}</span>${f.comment ? html`<br><span class="small">${f.comment}</span>` : ''}</td>

@@ -1,6 +1,8 @@
 // The words of the review's findings and dispositions, in Japanese and English, for the printout,
 // the CSV and the notices (the screen has its own, web/assets/review-messages.js).
 import type { FindingKind, Severity } from './rules.js';
+import { REASON_WORDS } from '../door/entries.read-model.js';
+import { displayDateTime } from '../shared/time.js';
 
 export const FINDING_TITLES: Record<FindingKind, { ja: string; en: string }> = {
   denied_scans: { ja: '入室拒否', en: 'Denied scans' },
@@ -41,3 +43,51 @@ export const DISPOSITION_WORDS: Record<Disposition, { ja: string; en: string }> 
   reported: { ja: '預託者へ報告', en: 'Reported to the depositor' },
   incident: { ja: 'インシデント登録', en: 'Incident opened' },
 };
+
+/** The names of a finding's facts (../rules.ts), for the printout and the CSV. */
+const FACT_WORDS: Record<string, { ja: string; en: string }> = {
+  person: { ja: '氏名', en: 'person' },
+  username: { ja: 'ユーザー名', en: 'user name' },
+  reason: { ja: '理由', en: 'reason' },
+  count: { ja: '件数', en: 'count' },
+  rooms: { ja: '部屋', en: 'rooms' },
+  room: { ja: '部屋', en: 'room' },
+  otherRoom: { ja: '別の部屋', en: 'other room' },
+  hint: { ja: '読み取り値（末尾）', en: 'value read (end)' },
+  minutes: { ja: '判定の時間幅（分）', en: 'window (minutes)' },
+  seconds: { ja: '間隔（秒）', en: 'seconds apart' },
+  in: { ja: '入室', en: 'in' },
+  out: { ja: '退室', en: 'out' },
+  hours: { ja: '時間', en: 'hours' },
+  stillInside: { ja: '在室中', en: 'still inside' },
+  addresses: { ja: '接続元', en: 'addresses' },
+  address: { ja: '接続元', en: 'address' },
+  roles: { ja: '役割', en: 'roles' },
+  paths: { ja: '要求', en: 'requests' },
+  action: { ja: '操作', en: 'action' },
+  subject: { ja: '対象', en: 'subject' },
+  actor: { ja: '実行者', en: 'by' },
+  labels: { ja: '媒体', en: 'media' },
+  detail: { ja: '内容', en: 'detail' },
+};
+
+const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/;
+
+/**
+ * A finding's facts in words: named in the language, times on the site's clock, reasons in words
+ * (the codes stay in the JSON). `lang` null: the codes as they are (the CSV without ?lang=).
+ */
+export function factsInWords(facts: Record<string, string | number | null>, lang: 'ja' | 'en' | null, timeZone: string): string {
+  const sep = lang === 'ja' ? '・' : '; ';
+  return Object.entries(facts)
+    .filter(([, v]) => v !== null && v !== '')
+    .map(([k, v]) => {
+      let value = String(v);
+      if (ISO_INSTANT.test(value)) value = displayDateTime(new Date(value), timeZone);
+      if (lang && k === 'reason') value = REASON_WORDS[value]?.[lang] ?? value;
+      if (lang && k === 'stillInside') value = v === 1 ? (lang === 'ja' ? 'はい' : 'yes') : lang === 'ja' ? 'いいえ' : 'no';
+      const name = lang ? (FACT_WORDS[k]?.[lang] ?? k) : k;
+      return lang ? `${name}: ${value}` : `${k}=${value}`;
+    })
+    .join(sep);
+}

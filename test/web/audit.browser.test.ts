@@ -134,6 +134,8 @@ describe('tabs follow the roles', () => {
         ['media', p.includes('media:read')],
         ['destruction', p.includes('destructions:read')],
         ['audit', ['entries:read', 'accesslog:read', 'journal:read'].every((x) => p.includes(x))],
+        ['notices', p.includes('notices:read')],
+        ['review', p.includes('reviews:read')],
       ]
         .filter(([, shown]) => shown)
         .map(([name]) => name);
@@ -179,9 +181,9 @@ describe('tabs follow the roles', () => {
     expect(seen).toEqual({
       guard: ['door'],
       staff: ['media'],
-      auditor: ['door', 'media', 'destruction', 'audit'],
-      responsible: ['door', 'media', 'destruction', 'audit'],
-      authorized: ['door', 'media', 'destruction', 'audit'],
+      auditor: ['door', 'media', 'destruction', 'audit', 'notices', 'review'],
+      responsible: ['door', 'media', 'destruction', 'audit', 'notices', 'review'],
+      authorized: ['door', 'media', 'destruction', 'audit', 'notices', 'review'],
       'guard+staff': ['door', 'media'],
     });
   });

@@ -286,3 +286,83 @@ export {};
  * A certificate's print, recorded (server/destructions/routes.ts, POST /api/destructions/:id/prints).
  * @typedef {{ printNo: number, reprint: boolean, certificateUrl: string }} CertificatePrint
  */
+
+// ---- the weekly review (server/reviews/schemas.ts)
+
+/**
+ * A finding of the weekly review (findingSchema): its kind, severity, when it first happened,
+ * whom and what it is about, its facts in words, its evidence (the first 50 of each kind) and —
+ * in a signed review — its disposition.
+ * @typedef {object} ReviewFinding
+ * @property {string} key
+ * @property {string} kind
+ * @property {'alert' | 'warning' | 'info'} severity
+ * @property {string} at
+ * @property {string[]} personIds
+ * @property {string[]} roomIds
+ * @property {string[]} badgeIds
+ * @property {string[]} mediumIds
+ * @property {Record<string, string | number | null>} facts
+ * @property {{ entries: string[], accessLog: string[], journal: number[] }} evidence
+ * @property {number} evidenceCount
+ * @property {'explained' | 'reported' | 'incident'} [disposition]
+ * @property {string} [comment]
+ * @property {string} [dispositionBy]
+ */
+
+/** @typedef {{ entries: number, deniedEntries: number, requests: number, signins: number, journalEntries: number }} ReviewCounts */
+
+/**
+ * A draft disposition (dispositionSchema).
+ * @typedef {{ key: string, disposition: 'explained' | 'reported' | 'incident', comment: string, personId: string, updatedAt: string }} ReviewDisposition
+ */
+
+/**
+ * GET /api/reviews/findings (computedSchema): a period's findings, their digest, the drafts and
+ * whether the week is signed.
+ * @typedef {object} ReviewComputation
+ * @property {{ from: string, to: string, week: string | null }} period
+ * @property {number} rulesVersion
+ * @property {ReviewCounts} counts
+ * @property {ReviewFinding[]} findings
+ * @property {Record<string, Record<string, { count: number, sum: string }>>} digest
+ * @property {string} digestHash
+ * @property {ReviewDisposition[]} dispositions
+ * @property {{ week: string, signedAt: string, signedBy: string, recordId: string } | null} signed
+ */
+
+/**
+ * A signed review (signedReviewSchema); the list (GET /api/reviews) leaves out the findings.
+ * @typedef {object} SignedReview
+ * @property {string} week
+ * @property {{ from: string, to: string }} period
+ * @property {number} rulesVersion
+ * @property {ReviewCounts} counts
+ * @property {ReviewFinding[]} findings
+ * @property {string} digestHash
+ * @property {string} recordId
+ * @property {string} signedBy
+ * @property {string} signedAt
+ */
+
+/**
+ * GET /api/reviews/:week/check (server/reviews/routes.ts): whether the records of a signed week
+ * changed since, by table and day; the days the access-log retention removed are explained.
+ * @typedef {object} ReviewCheck
+ * @property {string} week
+ * @property {boolean} unchanged
+ * @property {number} rulesVersion
+ * @property {{ table: string, day: string, signed: { count: number, sum: string } | null, now: { count: number, sum: string } | null, explainedBy: 'retention' | null }[]} differences
+ * @property {{ added: string[], removed: string[] }} findings
+ */
+
+/**
+ * An access-log row (server/access-log/routes.ts, entrySchema).
+ * @typedef {{ id: string, at: string, accountId: string | null, username: string | null, method: string, path: string, status: number,
+ *   outcome: 'success' | 'failure', sourceIp: string | null, durationMs: number }} AccessLogRow
+ */
+
+/**
+ * A journal entry (server/journal/routes.ts, entrySchema).
+ * @typedef {{ chain: string, seq: number, at: string, actor: string, action: string, subject: string, payload: unknown }} JournalRow
+ */

@@ -2,8 +2,9 @@
 // Tachiai front desk: sign-in, the front-desk shell, and the idle lock. The door screens
 // (door.js: scanning, live log, occupancy; admin.js: registration forms) are loaded after sign-in;
 // the media screens (media.js: custody, handovers, inspections), the destruction screens
-// (destruction.js: witnessed destructions, certificates) and the audit screens (audit.js: logs,
-// journal, checkpoints) when their tab is first opened. Each role sees only the tabs it can use.
+// (destruction.js: witnessed destructions, certificates), the audit screens (audit.js: logs,
+// journal, checkpoints) and the weekly review (review.js) when their tab is first opened. Each role
+// sees only the tabs it can use; the responsible person also sees the weeks overdue for review.
 // Plain ES module, no framework, no build step. Runs under `script-src 'self'; style-src 'self'`:
 // no inline scripts or styles, no eval; screens are switched with the `hidden` attribute.
 //
@@ -20,7 +21,7 @@ const REFRESH_BEFORE_MS = 60_000;
 /** Show the "you will be signed out soon" banner this long before the idle lock. */
 const IDLE_WARNING_MS = 30_000;
 const TICK_MS = 500;
-const SECTIONS = ['door', 'media', 'destruction', 'audit'];
+const SECTIONS = ['door', 'media', 'destruction', 'audit', 'notices', 'review'];
 
 const $ = (id) => /** @type {HTMLElement} */ (document.getElementById(id));
 
@@ -157,13 +158,16 @@ let alertTimer = 0;
  * The tabs each role sees; a tab a role cannot use is not shown (server/auth/permissions.ts): the
  * door to those who scan, read the entry log or administer (scans:write, entries:read); media to
  * media:read; destruction to destructions:read; audit to those who read the entry log, the access
- * log and the journal (entries:read, accesslog:read, journal:read).
+ * log and the journal (entries:read, accesslog:read, journal:read); notices to notices:read; the
+ * weekly review to reviews:read.
  */
 const SECTION_ROLES = {
   door: ['admin', 'responsible', 'authorized', 'guard', 'auditor'],
   media: ['admin', 'responsible', 'authorized', 'staff', 'auditor'],
   destruction: ['admin', 'responsible', 'authorized', 'auditor'],
   audit: ['admin', 'responsible', 'authorized', 'auditor'],
+  notices: ['admin', 'responsible', 'authorized', 'auditor'],
+  review: ['admin', 'responsible', 'authorized', 'auditor'],
 };
 const ALERT_POLL_MS = 60_000;
 
@@ -174,7 +178,62 @@ const media = lazyScreen('media', () => import('./media.js').then((m) => m.creat
 }, 'media-status', 'media.load_failed');
 const destruction = lazyScreen('destruction', () => import('./destruction.js').then((m) => m.createDestruction), sectionHost('destruction'), 'destruction-status', 'destruction.load_failed');
 const audit = lazyScreen('audit', () => import('./audit.js').then((m) => m.createAudit), sectionHost('audit'), 'audit-status', 'audit.load_failed');
-const LAZY = { media, destruction, audit };
+// The outbox of e-mail notices and the contacts (notices.js, issue 15).
+const noticesScreen = lazyScreen('notices', () => import('./notices.js').then((m) => m.createNotices), sectionHost('notices'), 'notices-status', 'notices.load_failed');
+/** A week of the weekly review asked for elsewhere (the overdue notice), for the review screen to show. */
+let reviewWeek = /** @type {string | null} */ (null);
+// The weekly access review (review.js, issue 16).
+const review = lazyScreen('review', () => import('./review.js').then((m) => m.createReview), {
+  ...sectionHost('review'),
+  permissions: () => permissions(),
+  takeWeek: () => {
+    const week = reviewWeek;
+    reviewWeek = null;
+    return week;
+  },
+  /** A week was signed: the overdue notice is asked again. */
+  reviewed: () => void overdue?.refresh(),
+}, 'review-status', 'review.load_failed');
+const LAZY = { media, destruction, audit, notices: noticesScreen, review };
+
+/**
+ * What the signed-in user may do (GET /api/auth/me), asked once per sign-in, when first needed
+ * (the review screen, the overdue notice); [] when it cannot be read (asked again next time).
+ * @returns {Promise<string[]>}
+ */
+function permissions() {
+  const session = state.session;
+  if (!session) return Promise.resolve([]);
+  session.permissions ??= api('GET', '/api/auth/me', { background: true }).then((res) => {
+    if (res.status === 200 && Array.isArray(res.data?.permissions)) return res.data.permissions.map(String);
+    session.permissions = null;
+    return [];
+  });
+  return session.permissions;
+}
+
+/** @type {null | { refresh(): Promise<void>, render(): void, clear(): void }} */
+let overdue = null;
+
+/**
+ * The weeks overdue for the weekly review, above the tabs (review-overdue.js): for the responsible
+ * person, who signs them, once their permissions say they may read the reviews; nobody else asks.
+ */
+async function showOverdue() {
+  const session = state.session;
+  if (!session?.user.roles.includes('responsible')) return;
+  if (!(await permissions()).includes('reviews:read') || session !== state.session) return;
+  const m = await import('./review-overdue.js').catch(() => null);
+  if (!m || session !== state.session) return;
+  overdue?.clear();
+  overdue = m.createOverdue(doorHost, {
+    open: (week) => {
+      reviewWeek = week;
+      selectSection('review', false);
+    },
+  });
+  await overdue.refresh();
+}
 
 /** The tabs the signed-in user sees, in their order. */
 function visibleSections() {
@@ -193,6 +252,7 @@ function openShell() {
   if (canSee('door')) startDoor();
   LAZY[state.section]?.open();
   void pollAlerts();
+  void showOverdue();
 }
 
 function showAlertCount(items) {
@@ -522,6 +582,9 @@ function render() {
   media.api?.render();
   destruction.api?.render();
   audit.api?.render();
+  noticesScreen.api?.render();
+  review.api?.render();
+  overdue?.render();
   const alerts = $('tab-media-alerts');
   if (!alerts.hidden) alerts.setAttribute('aria-label', t(lang, 'section.media.alerts', { n: Number(alerts.textContent) }));
 }
@@ -532,6 +595,11 @@ function clearSessionDisplay() {
   media.api?.stop();
   destruction.api?.stop();
   audit.api?.stop();
+  noticesScreen.api?.stop();
+  review.api?.stop();
+  overdue?.clear();
+  overdue = null;
+  reviewWeek = null;
   clearTimeout(alertTimer);
   showAlertCount([]);
   for (const id of ['current-user', 'previous-login-at', 'previous-logout-at', 'previous-folded-text', 'password-expiry']) $(id).textContent = '';

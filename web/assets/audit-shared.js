@@ -227,8 +227,8 @@ export function emptyState(tx, filtered, emptyKey, testid) {
 
 /**
  * A file from the API, read with the bearer token: { blob, text } or { code } saying why not (a
- * refused session ends the sign-in).
- * @param {AuditContext} ctx
+ * refused session ends the sign-in). (The weekly review saves its CSV this way too.)
+ * @param {{ host: import('./page-types.js').Host }} ctx
  * @param {string} path
  * @param {RequestInit} [init]
  * @returns {Promise<{ blob?: Blob, status: number, code?: string }>}

@@ -24,6 +24,7 @@ export {};
  * @property {string | null} passwordExpiresAt
  * @property {boolean} passwordExpired
  * @property {boolean} [previousFolded] the previous-session notice was acknowledged (this sign-in only)
+ * @property {Promise<string[]> | null} [permissions] what the user may do (GET /api/auth/me), once asked
  */
 
 /**
@@ -48,6 +49,47 @@ export {};
  * @property {() => boolean} visible
  * @property {(code?: string) => void} sessionRefused
  * @property {(items: unknown[]) => void} [alerts]
+ * @property {() => Promise<string[]>} [permissions] what the signed-in user may do (GET /api/auth/me, asked once per sign-in)
+ * @property {() => string | null} [takeWeek] the weekly review: a week to show, asked for elsewhere (the overdue notice), once
+ * @property {() => void} [reviewed] the weekly review: a week was signed (the overdue notice is asked again)
+ */
+
+// ------------------------------------------------------------------ the weekly review
+
+/**
+ * What review.js gives its parts (review-counts.js, review-findings.js, review-disposition.js,
+ * review-evidence.js, review-sign.js, review-signed.js): the page, words and times, who is signed
+ * in and what they may do, rooms and people by id, and a render of the whole screen.
+ * @typedef {object} ReviewContext
+ * @property {Host} host
+ * @property {(key: string, params?: Record<string, unknown>) => string} tx
+ * @property {(iso: string) => string} time "2026/12/06 01:39:14" on the site's clock
+ * @property {(day: string) => string} date a calendar date with its weekday
+ * @property {() => { id: string, name: string }} me the signed-in person
+ * @property {(permission: string) => boolean} may
+ * @property {(role: string) => boolean} is
+ * @property {(id: string) => string} roomName '' when unknown
+ * @property {(id: string) => string} personName '' until learnt
+ * @property {(ids: string[]) => Promise<void>} learnPeople looks up the names of these people (GET /api/people/:id)
+ * @property {() => ReviewWeek | null} view the week on screen
+ * @property {() => void} render
+ */
+
+/**
+ * A week of the review on screen: loading, failed, or its counts and findings — computed now
+ * (drafts of dispositions, the digest to sign) or as signed (signed: the stored review).
+ * @typedef {object} ReviewWeek
+ * @property {string} week
+ * @property {'loading' | 'ready' | 'error'} state
+ * @property {string | null} error
+ * @property {{ from: string, to: string } | null} period
+ * @property {import('./api-types.js').ReviewCounts | null} counts
+ * @property {import('./api-types.js').ReviewFinding[]} findings
+ * @property {Map<string, import('./api-types.js').ReviewDisposition>} drafts
+ * @property {import('./api-types.js').ReviewComputation['digest'] | null} digest
+ * @property {string} digestHash
+ * @property {import('./api-types.js').SignedReview | null} signed
+ * @property {boolean} over the week has ended (it may be signed)
  */
 
 // ------------------------------------------------------------------ the door

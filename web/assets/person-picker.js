@@ -35,9 +35,10 @@ const PAGE = 30;
 /**
  * Who may be chosen here: inside a room (presence checked by the server), holding one of roles,
  * of the depositor or of ours (orgKind), of one organisation (orgId, orgLabel its name), or only
- * these people (only: e.g. the holder of the media returned).
+ * these people (only: e.g. the holder of the media returned; onlyKey: the hint's words then, a
+ * message key with {names}, when it is not the media's holder).
  * @typedef {{ roomId?: string, roomLabel?: string, roles?: string[], orgKind?: 'depositor' | 'ours', orgId?: string, orgLabel?: string,
- *   only?: PersonLite[] }} Who
+ *   only?: PersonLite[], onlyKey?: string }} Who
  */
 
 /** Full-width ASCII (an IME left on) as half-width. */
@@ -189,8 +190,8 @@ export function createPicker({ host, who, testid, onPick, onClear, learn }) {
   let searched = '';
 
   function paint() {
-    const only = who().only;
-    hint.textContent = only ? tx('picker.hint.only', { names: only.map((p) => p.name).join('・') }) : tx('picker.hint', { scope: scopeWords() });
+    const { only, onlyKey } = who();
+    hint.textContent = only ? tx(onlyKey ?? 'picker.hint.only', { names: only.map((p) => p.name).join('・') }) : tx('picker.hint', { scope: scopeWords() });
     note.textContent = message ? tx(message.key, message.params) : '';
     note.dataset.state = message?.state ?? '';
     const open = !list.hidden;

@@ -1,6 +1,7 @@
 // @ts-check
 // Printable pages (muster list, badge card, labels, receipts, certificates): fetched with the
-// bearer token and opened in a new tab from a Blob URL.
+// bearer token and opened in a new tab from a Blob URL; or (openPrintLink) opened straight from
+// the server through a print link, a short-lived address bound to this user and this one page.
 import { t, addMessages } from './i18n.js';
 import { el } from './dom.js';
 
@@ -68,4 +69,54 @@ export async function openPrintable(host, path, { print = false } = {}) {
     return null;
   }
   return window.open(url, '_blank', 'noopener') ? null : { key: 'print.blocked', params: {} };
+}
+
+/**
+ * Opens a printable page in a new tab straight from the server, through a print link (POST
+ * /api/print-links): the page keeps its own address (its QR code, its stylesheet) and prints as
+ * the server made it. With `print`, the browser's print dialog opens once it is laid out.
+ * Answers null, or an error message key and parameters.
+ * @param {import('./page-types.js').Host} host
+ * @param {string} path the page, e.g. /api/reviews/2026-W49/print
+ * @returns {Promise<null | { key: string, params: Record<string, string> }>}
+ */
+export async function openPrintLink(host, path, { print = false } = {}) {
+  const lang = host.lang();
+  // Opened at once, within the user's action, so that pop-up blockers allow it.
+  let win = window.open('', '_blank');
+  if (win) {
+    try {
+      win.opener = null;
+      win.document.title = t(lang, 'print.loading');
+      win.document.body.textContent = t(lang, 'print.loading');
+    } catch {
+      // not our document: it is replaced below anyway
+    }
+  }
+  const res = await host.api('POST', '/api/print-links', { body: { path } });
+  if (res.status !== 201 || typeof res.data?.url !== 'string') {
+    win?.close();
+    return res.status === 401 ? null : { key: 'print.failed', params: { code: res.code ?? `HTTP ${res.status || 'network'}` } };
+  }
+  const url = new URL(res.data.url, location.href).href;
+  if (win && !win.closed) win.location.href = url;
+  else win = window.open(url, '_blank');
+  if (!win) return { key: 'print.blocked', params: {} };
+  if (print) {
+    const opened = win;
+    const target = new URL(url);
+    const started = Date.now();
+    const timer = setInterval(() => {
+      try {
+        if (opened.closed || Date.now() - started > 30_000) clearInterval(timer);
+        else if (opened.location.pathname === target.pathname && opened.document.readyState === 'complete') {
+          clearInterval(timer);
+          setTimeout(() => opened.print(), 200);
+        }
+      } catch {
+        clearInterval(timer);
+      }
+    }, 100);
+  }
+  return null;
 }
