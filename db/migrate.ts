@@ -15,6 +15,8 @@ import * as m0011 from './migrations/0011_destruction_levels.js';
 import * as m0012 from './migrations/0012_find_people_and_media.js';
 import * as m0013 from './migrations/0013_notices.js';
 import * as m0014 from './migrations/0014_reviews.js';
+import * as m0015 from './migrations/0015_operations.js';
+import * as m0016 from './migrations/0016_review_speed.js';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -36,6 +38,8 @@ const migrations: Array<[string, Migration]> = [
   ['0012_find_people_and_media', m0012],
   ['0013_notices', m0013],
   ['0014_reviews', m0014],
+  ['0015_operations', m0015],
+  ['0016_review_speed', m0016],
 ];
 
 const source: Knex.MigrationSource<string> = {
@@ -57,4 +61,9 @@ export async function migrateToLatest(knex: Knex): Promise<string[]> {
 export async function pendingMigrations(knex: Knex): Promise<string[]> {
   const [, pending] = (await knex.migrate.list({ migrationSource: source })) as [unknown, Array<{ file: string } | string>];
   return pending.map((p) => (typeof p === 'string' ? p : p.file));
+}
+
+/** The names of every migration this version knows, in order (readiness compares them with those applied). */
+export function knownMigrations(): string[] {
+  return migrations.map(([name]) => name);
 }

@@ -34,17 +34,27 @@ Commands:
                              prints the demo accounts and badges as JSON
   checkpoint                 sign the journal's current head now; prints it (with the public key)
                              as JSON, to keep off the server for "verify --checkpoint"
-  backup --out FILE          full logical backup (gzip JSON Lines) of the database to FILE
+  backup --out FILE          full logical backup of the database to FILE, sealed with BACKUP_KEY
   restore --in FILE [--accept-new-keys]
                              restore a backup into an EMPTY database, then verify the journal
+  restore-drill [--backup FILE]
+                             restore the latest backup (or FILE) into a scratch database, verify it,
+                             record the drill, drop the scratch database (E9.2)
+  secrets export --out FILE [--passphrase-file F]
+                             write this site's secrets, encrypted under a passphrase, for the escrow
+  secrets import --in FILE [--passphrase-file F]
+                             set up this server's DATA_DIR/secrets from an escrow file
 
 Environment: DATABASE_URL (PostgreSQL; embedded PGlite in DATA_DIR when unset), DATA_DIR (./data),
-PORT, TZ_DISPLAY, JWT_SECRET, BADGE_SECRET, SIGNING_KEY, ACCESS_LOG_RETENTION_MONTHS (≥ 3).`;
+PORT, TZ_DISPLAY, JWT_SECRET, BADGE_SECRET, PIN_PEPPER, SIGNING_KEY, BACKUP_KEY, ACCESS_LOG_RETENTION_MONTHS (≥ 3),
+TACHIAI_ESCROW_PASSPHRASE (for secrets export / import without a terminal).`;
 
-const COMMANDS = ['serve', 'migrate', 'create-admin', 'seed-demo', 'verify', 'checkpoint', 'backup', 'restore'];
+const COMMANDS = ['serve', 'migrate', 'create-admin', 'seed-demo', 'verify', 'checkpoint', 'backup', 'restore', 'restore-drill', 'secrets'];
 
 /** How long `serve` lets requests under way finish after SIGTERM / SIGINT. */
 const SHUTDOWN_GRACE_MS = 5_000;
+/** After the grace period, how long the rest of the shutdown may take before the process gives up (exit 1). */
+const SHUTDOWN_DEADLINE_MS = 25_000;
 
 /** Misuse of the command line: message, usage, exit 2. */
 class UsageError extends Error {}
@@ -76,6 +86,14 @@ async function main(argv: string[]): Promise<number> {
 
   switch (command) {
     case 'serve': {
+      // Signals are taken from the start: one that comes while the server starts (a container
+      // stopped at once) stops it cleanly as soon as it serves, instead of killing it half-way.
+      let signalled = null as string | null;
+      let onSignal: (signal: string) => void = (signal) => {
+        signalled ??= signal;
+      };
+      process.on('SIGINT', () => onSignal('SIGINT'));
+      process.on('SIGTERM', () => onSignal('SIGTERM'));
       const { openContext, serve } = await runtime();
       const ctx = await openContext(config);
       let running: Awaited<ReturnType<typeof serve>>;
@@ -94,10 +112,11 @@ async function main(argv: string[]): Promise<number> {
       ctx.logger.info({ url: running.url, database: ctx.db.kind }, `Tachiai is serving on ${running.url}`);
       const { needsFirstAdministrator, firstAdministratorHint } = await import('../server/setup/first-admin.js');
       if (await needsFirstAdministrator(ctx.db.knex)) console.error(firstAdministratorHint(ctx.db.kind));
-      // Fix: stop() waits for every open connection, and a live entry feed (server-sent events)
-      // stays open until its session ends: SIGTERM hung for minutes (and a container manager
-      // then kills the process with the embedded database open). Requests under way get a
-      // grace period; then the remaining connections are closed. A second signal closes at once.
+      // Graceful shutdown (issue 17, RunningServer.stop in server/runtime.ts): no new connection,
+      // live streams end at once, requests under way get a grace period (then the remaining
+      // connections are closed), scans under way are answered, the journal's intake is drained,
+      // the access log written, the database closed and the embedded lock freed; exit 0. A second
+      // signal closes the connections at once; a shutdown that still hangs ends with exit 1.
       let stopping = false;
       const shutdown = (signal: string) => {
         if (stopping) {
@@ -106,18 +125,23 @@ async function main(argv: string[]): Promise<number> {
         }
         stopping = true;
         ctx.logger.info({ signal }, 'shutting down');
-        const force = setTimeout(() => {
-          ctx.logger.warn('closing the connections still open after the grace period');
-          running.server.closeAllConnections();
-        }, SHUTDOWN_GRACE_MS);
-        force.unref();
-        running.stop().then(
-          () => process.exit(0),
-          () => process.exit(1),
+        setTimeout(() => {
+          ctx.logger.error('the shutdown did not finish in time: exiting');
+          process.exit(1);
+        }, SHUTDOWN_GRACE_MS + SHUTDOWN_DEADLINE_MS).unref();
+        running.stop({ graceMs: SHUTDOWN_GRACE_MS }).then(
+          () => {
+            ctx.logger.info('stopped');
+            process.exit(0);
+          },
+          (err: unknown) => {
+            ctx.logger.error({ err: (err as Error).message }, 'the shutdown failed');
+            process.exit(1);
+          },
         );
       };
-      process.on('SIGINT', () => shutdown('SIGINT'));
-      process.on('SIGTERM', () => shutdown('SIGTERM'));
+      onSignal = shutdown;
+      if (signalled) shutdown(signalled);
       return -1; // keep running
     }
     case 'migrate': {
@@ -230,7 +254,7 @@ async function main(argv: string[]): Promise<number> {
         const summary = await createBackup(ctx, values.out, { onProgress: reportTable });
         console.log(
           `Backup written to ${summary.file}: ${summary.totalRows} rows in ${Object.keys(summary.counts).length} tables, ` +
-            `${summary.bytes} bytes (${summary.contentBytes} uncompressed), sha256 ${summary.sha256}`,
+            `${summary.bytes} bytes sealed (${summary.contentBytes} uncompressed), file sha256 ${summary.fileSha256}, content sha256 ${summary.sha256}`,
         );
         if (summary.journalHead) console.log(`head ${summary.journalHead.seq} ${summary.journalHead.hash}`);
         return 0;
@@ -260,6 +284,32 @@ async function main(argv: string[]): Promise<number> {
         );
       }
       return printVerifyResult(summary.verify, null);
+    }
+    case 'restore-drill': {
+      const { values } = parseArgs({ args: rest, options: { backup: { type: 'string' } }, strict: true });
+      if (!embeddedDatabaseExists(config, 'no site to drill')) return 1;
+      const [{ openContext }, { runRestoreDrill }] = await Promise.all([runtime(), import('../server/backup/drill.js')]);
+      const ctx = await openContext(config, { migrate: false });
+      try {
+        const drill = await runRestoreDrill(ctx, { ...(values.backup ? { file: values.backup } : {}), onStep: (m) => process.stderr.write(`${m}\n`), onProgress: reportTable });
+        console.log(
+          drill.verified
+            ? `Drill passed: ${drill.file} (sha256 ${drill.sha256}) restored into a scratch ${drill.target}, ${drill.rows} rows, verified, in ${drill.seconds.toFixed(1)} s; recorded as drill ${drill.id}.`
+            : `Drill FAILED: ${drill.error ?? 'not verified'} (${drill.file}); recorded as drill ${drill.id}.`,
+        );
+        return drill.verified ? 0 : 1;
+      } finally {
+        await ctx.db.close();
+      }
+    }
+    case 'secrets': {
+      const { runSecretsCommand, SecretsUsageError } = await import('./secrets-command.js');
+      try {
+        return await runSecretsCommand(config, rest);
+      } catch (err) {
+        if (err instanceof SecretsUsageError) throw new UsageError(err.message);
+        throw err;
+      }
     }
   }
   return 2; // unreachable: the command was checked against COMMANDS
@@ -342,7 +392,12 @@ main(process.argv.slice(2)).then(
       console.error(`${(err as Error).message}\n\n${USAGE}`);
       process.exit(2);
     }
-    // Refusals of backup / restore (by name: their module is only loaded by those commands).
+    // A start refused by the database's settings (another SITE_ID, secrets not shared): said, exit 2.
+    if (err instanceof ConfigError) {
+      console.error(err.message);
+      process.exit(2);
+    }
+    // Refusals of backup / restore / the escrow (by name: their modules are only loaded by those commands).
     if (err instanceof Error && (err.name === 'BackupError' || err.name === 'BackupFileError')) {
       console.error(err.message);
       process.exit(1);

@@ -34,7 +34,9 @@ import { inspectionRoutes } from './inspections/routes.js';
 import { destructionRoutes } from './destructions/routes.js';
 import { noticeRoutes } from './notices/routes.js';
 import { reviewRoutes } from './reviews/routes.js';
+import { backupRoutes } from './backup/routes.js';
 import { VERSION } from './version.js';
+import { metricsHandler } from './monitoring/endpoint.js';
 
 const WEB_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../web');
 
@@ -44,6 +46,7 @@ export const allRoutes: AnyRoute[] = [
   ...peopleRoutes,
   ...noticeRoutes,
   ...reviewRoutes,
+  ...backupRoutes,
   ...leaveRoutes,
   ...badgeRoutes,
   ...roomRoutes,
@@ -189,6 +192,14 @@ function buildHttp(ctx: AppContext, routes: AnyRoute[]) {
 
   app.use('/api', (_req, res) => {
     sendError(res, new AppError(404, 'not_found', 'No such endpoint.'));
+  });
+
+  // Prometheus metrics, outside /api (no access-log row per scrape): with METRICS_TOKEN only,
+  // 404 otherwise (server/monitoring/endpoint.ts). METRICS_PORT serves them on an address of their own.
+  const metrics = metricsHandler(ctx, 'main');
+  app.use('/metrics', (req, res, next) => {
+    if (req.path === '/') metrics(req, res);
+    else next();
   });
 
   // The front-desk page and its assets are compressed (the page must stay light on a busy desk).

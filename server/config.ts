@@ -19,6 +19,13 @@ const envSchema = z.object({
   BADGE_SECRET: z.string().min(32, 'BADGE_SECRET must be at least 32 characters').optional(),
   PIN_PEPPER: z.string().min(32, 'PIN_PEPPER must be at least 32 characters').optional(),
   SIGNING_KEY: z.string().min(1).optional(),
+  BACKUP_KEY: z.string().min(32, 'BACKUP_KEY must be at least 32 characters').optional(),
+  // The daily backup (issue 17, E2.12): taken once a day at BACKUP_TIME (site time) by one of the
+  // servers that have a BACKUP_DIR, keeping the newest BACKUP_KEEP scheduled files there.
+  BACKUP_DIR: z.string().min(1).optional(),
+  BACKUP_TIME: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'BACKUP_TIME is a site time HH:MM, e.g. 02:00').default('02:00'),
+  BACKUP_KEEP: intFromEnv(1, 3650).default(14),
+  BACKUP_MEDIUM_LOCATION: z.string().min(1).max(200).optional(),
   // E2.15 asks 3 months; PCI DSS 10.5.1 asks 12, which is the default.
   ACCESS_LOG_RETENTION_MONTHS: intFromEnv(0, 1200).default(12),
   LOGIN_MAX_FAILURES: intFromEnv(1, 100).default(5),
@@ -52,6 +59,10 @@ const envSchema = z.object({
   REVIEW_LONG_STAY_HOURS: intFromEnv(1, 168).default(12),
   REVIEW_BADGE_HOP_MINUTES: intFromEnv(1, 120).default(5),
   SCRYPT_COST: intFromEnv(1024, 1 << 20).default(1 << 15),
+  // GET /metrics (issue 17): with a token on the main address, or on a separate address only.
+  METRICS_TOKEN: z.string().regex(/^[\x21-\x7e]{24,512}$/, 'METRICS_TOKEN is 24 to 512 printable ASCII characters without spaces (e.g. openssl rand -hex 32)').optional(),
+  METRICS_HOST: z.string().min(1).default('127.0.0.1'),
+  METRICS_PORT: intFromEnv(1, 65535).optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -66,6 +77,16 @@ export interface Config {
   pinPepper: string | undefined;
   /** Ed25519 private key as PEM, or the path of a PEM file. */
   signingKey: string | undefined;
+  /** Seals backups (issue 17): chunked AES-256-GCM under a key derived from it. */
+  backupKey: string | undefined;
+  /** Where this server writes the daily backup; unset: it never takes one. */
+  backupDir: string | undefined;
+  /** Site time (HH:MM) of the daily backup. */
+  backupTime: string;
+  /** How many scheduled backups stay in BACKUP_DIR. */
+  backupKeep: number;
+  /** Where the backup medium is kept (E2.13), recorded with each backup, e.g. "第2金庫". */
+  backupMediumLocation: string | undefined;
   accessLogRetentionMonths: number;
   loginMaxFailures: number;
   loginLockMinutes: number;
@@ -95,6 +116,11 @@ export interface Config {
   noticePollMs: number;
   smtpTimeoutSeconds: number;
   scryptCost: number;
+  /** Bearer token of GET /metrics; without it (and without METRICS_PORT) /metrics is 404. Never logged. */
+  metricsToken: string | undefined;
+  /** A separate listen address for /metrics only (METRICS_HOST defaults to 127.0.0.1). */
+  metricsHost: string;
+  metricsPort: number | undefined;
   logLevel: z.infer<typeof envSchema>['LOG_LEVEL'];
 }
 
@@ -128,6 +154,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     badgeSecret: e.BADGE_SECRET,
     pinPepper: e.PIN_PEPPER,
     signingKey: e.SIGNING_KEY,
+    backupKey: e.BACKUP_KEY,
+    backupDir: e.BACKUP_DIR,
+    backupTime: e.BACKUP_TIME,
+    backupKeep: e.BACKUP_KEEP,
+    backupMediumLocation: e.BACKUP_MEDIUM_LOCATION,
     accessLogRetentionMonths: e.ACCESS_LOG_RETENTION_MONTHS,
     loginMaxFailures: e.LOGIN_MAX_FAILURES,
     loginLockMinutes: e.LOGIN_LOCK_MINUTES,
@@ -152,6 +183,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     noticePollMs: e.NOTICE_POLL_MS,
     smtpTimeoutSeconds: e.SMTP_TIMEOUT_SECONDS,
     scryptCost: e.SCRYPT_COST,
+    metricsToken: e.METRICS_TOKEN,
+    metricsHost: e.METRICS_HOST,
+    metricsPort: e.METRICS_PORT,
     logLevel: e.LOG_LEVEL,
     ...overrides,
   };
@@ -171,6 +205,9 @@ export function parseWorkingHours(value: string): { days: number[]; from: string
 export function validateConfig(config: Config): void {
   if (config.workingHours.days.length === 0 || config.workingHours.from >= config.workingHours.to) {
     throw new ConfigError('WORKING_HOURS needs at least one day and a time range that ends after it begins, e.g. "1-5 08:00-20:00".');
+  }
+  if (config.metricsPort !== undefined && config.metricsPort === config.port) {
+    throw new ConfigError(`METRICS_PORT=${config.metricsPort} is the API's own PORT: choose another port for the metrics, or leave METRICS_PORT unset and use METRICS_TOKEN.`);
   }
   if (config.smtpUrl && !config.mailFrom) {
     throw new ConfigError('SMTP_URL is set but MAIL_FROM is not: notices need a sender address, e.g. MAIL_FROM="Tachiai <tachiai@example.co.jp>".');

@@ -5,7 +5,7 @@
 //     the module, which writes nothing), or through that module's functions;
 //   - route files never import route files; no file imports itself round a cycle, and the
 //     modules below the routes form no cycle either.
-// Modules without tables (http, shared, integrity, demo, setup, system, leave) compose others.
+// Modules without tables (http, shared, integrity, demo, setup, system, leave, monitoring) compose others.
 
 export interface ModuleNote {
   /** Tables this module creates and writes. */
@@ -33,13 +33,14 @@ export const MODULES: Record<string, ModuleNote> = {
   notices: { owns: ['contacts', 'notices'], note: 'Contact persons of organisations and the outbox of notices by e-mail, delivered by workers with leases (issue 15).' },
   'access-log': { owns: ['access_log'], note: 'Every API request (E2.15) and its retention.' },
   throttle: { owns: ['rate_limits'], note: 'Per-address rate limits counted in the database.' },
-  system: { owns: ['site_settings'], note: 'Health, public settings, the site\'s fixed name.' },
+  system: { owns: ['site_settings'], note: 'Health, public settings, the site\'s fixed name, the fingerprint of the shared secrets and their escrow.' },
   leave: { owns: [], note: 'A person leaving (E1.1): drives people, badges, rooms and auth, above them all.' },
   integrity: { owns: [], note: 'verify --deep: the journal, then the tables that must agree with it.' },
-  backup: { owns: [], note: 'Logical backup and restore of every table (reads them all by the catalog).' },
+  backup: { owns: ['backups', 'restore_drills'], note: 'Logical backup and restore of every table (reads them all by the catalog), sealed; the daily backup and restore drills.' },
   demo: { owns: [], note: 'seed-demo, through the other modules\' functions.' },
   setup: { owns: [], note: 'create-admin, through the other modules\' functions.' },
   http: { owns: [], note: 'The route kernel, the fast lane, the error handler, the OpenAPI document.' },
+  monitoring: { owns: [], note: 'Readiness and the Prometheus metrics (issue 17): counters hooked where things happen, site-wide values read at scrape.' },
   shared: { owns: [], note: 'Helpers without tables: schemas, time, CSV, HTML, hashing, coalescing.' },
 };
 

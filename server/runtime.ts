@@ -13,7 +13,11 @@ import { accessLogRetentionWorker } from './access-log/retention.js';
 import { afterHoursAlertsWorker } from './custody/service.js';
 import { rateLimitPurgeWorker } from './throttle/rate-limit.js';
 import { noticeDeliveryWorker } from './notices/delivery.js';
+import { dailyBackupWorker } from './backup/daily.js';
 import { ensureSite } from './system/site.js';
+import { kickIntake } from './journal/intake.js';
+import { metricsListener } from './monitoring/endpoint.js';
+import { checkSharedSecrets, escrowedAt } from './system/shared-secrets.js';
 
 export function createLogger(config: Config): Logger {
   return pino({
@@ -36,12 +40,15 @@ export async function openContext(config: Config, options: OpenOptions = {}): Pr
     log: { warn: (m) => logger.warn({ source: 'knex' }, m), error: (m) => logger.error({ source: 'knex' }, m) },
   });
   try {
+    const secrets = loadSecrets(config);
     if (options.migrate ?? true) {
       await migrateToLatest(db.knex);
       // The site's fixed name: made on first start; a different SITE_ID stops the start here.
       await ensureSite(db.knex, config);
+      // Every server on this database shares the secrets: others' differ → the start stops here.
+      await checkSharedSecrets(db.knex, secrets);
     }
-    return createContext({ config, db, secrets: loadSecrets(config), logger });
+    return createContext({ config, db, secrets, logger });
   } catch (err) {
     await db.close();
     throw err;
@@ -56,14 +63,50 @@ export function startWorkers(ctx: AppContext): void {
   ctx.workers.add('throttle.purge', rateLimitPurgeWorker(ctx));
   // Notices wait in the outbox until SMTP is configured (issue 15).
   if (ctx.config.smtpUrl) ctx.workers.add('notices.delivery', noticeDeliveryWorker(ctx));
+  // The daily backup (issue 17): every server with a BACKUP_DIR looks; one takes it.
+  if (ctx.config.backupDir) ctx.workers.add('backup.daily', dailyBackupWorker(ctx));
+  // The journal's chainer runs from the start (not only after this server's first scan): it
+  // chains what other servers left, and a shutdown drains the intake through it.
+  kickIntake(ctx);
+}
+
+export interface StopOptions {
+  /** How long requests under way may take to finish before their connections are closed (default 10 s). */
+  graceMs?: number;
 }
 
 export interface RunningServer {
   ctx: AppContext;
   server: http.Server;
   url: string;
-  stop(): Promise<void>;
+  /** The separate address of /metrics (METRICS_PORT), or null. */
+  metricsUrl: string | null;
+  /**
+   * Graceful shutdown: stops accepting, ends the live streams, lets the requests under way finish
+   * (their connections are closed after `graceMs`), answers the scans under way, then stops the
+   * workers — the journal's intake drained into the chain, the access log's rows written — and
+   * closes the database (which frees the embedded database's lock). Once; a second call waits for it.
+   */
+  stop(options?: StopOptions): Promise<void>;
 }
+
+const DEFAULT_GRACE_MS = 10_000;
+
+function listen(server: http.Server, port: number, host: string): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+}
+
+const urlOf = (server: http.Server, host: string, fallbackPort: number) => {
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : fallbackPort;
+  return `http://${host === '0.0.0.0' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host}:${port}`;
+};
 
 export async function serve(ctx: AppContext): Promise<RunningServer> {
   const server = http.createServer(buildRequestListener(ctx));
@@ -71,32 +114,68 @@ export async function serve(ctx: AppContext): Promise<RunningServer> {
   server.headersTimeout = 20_000;
   server.requestTimeout = 60_000;
   server.keepAliveTimeout = 5_000;
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(ctx.config.port, ctx.config.host, () => resolve());
-  });
+  await listen(server, ctx.config.port, ctx.config.host);
+  // /metrics on an address of its own (METRICS_HOST:METRICS_PORT), which the load balancer does not expose.
+  let metricsServer: http.Server | null = null;
+  if (ctx.config.metricsPort !== undefined) {
+    metricsServer = http.createServer(metricsListener(ctx));
+    try {
+      await listen(metricsServer, ctx.config.metricsPort, ctx.config.metricsHost);
+    } catch (err) {
+      server.close();
+      const e = err as NodeJS.ErrnoException;
+      throw Object.assign(new Error(`METRICS_HOST:METRICS_PORT (${ctx.config.metricsHost}:${ctx.config.metricsPort}): ${e.message}`), { code: e.code });
+    }
+  }
   if (!ctx.config.publicUrl) {
     // Review finding 11: the QR code of a certificate names the site's public address, never one
     // taken from a request; until it is configured, certificates print without a QR code.
     ctx.logger.warn('PUBLIC_URL is not set: destruction certificates will print without the QR code of their public check. Set PUBLIC_URL to the address people reach this site at (e.g. https://tachiai.example.co.jp).');
   }
-  const address = server.address();
-  const port = typeof address === 'object' && address ? address.port : ctx.config.port;
+  if (!(await escrowedAt(ctx.db.knex).catch(() => null))) {
+    // Issue 17: the secrets make badges, PINs and signatures work; lost with this server, they are gone.
+    ctx.logger.warn('The secrets of this site have not been exported to the escrow: run "tachiai secrets export --out FILE" and keep the file offline (docs/operations.md, "Secrets").');
+  }
   startWorkers(ctx);
-  let stopped = false;
+  let stopping: Promise<void> | null = null;
+  const stop = async (graceMs: number) => {
+    // 1. No new connection. Requests already under way finish; every answer from now on says
+    //    Connection: close, and each connection is closed as soon as it is idle (keep-alive
+    //    connections would otherwise hold the shutdown up to keepAliveTimeout).
+    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    const metricsClosed = metricsServer ? new Promise<void>((resolve) => metricsServer.close(() => resolve())) : null;
+    metricsServer?.closeAllConnections();
+    server.prependListener('request', (_req: http.IncomingMessage, res: http.ServerResponse) => res.setHeader('Connection', 'close'));
+    server.closeIdleConnections();
+    const idleSweep = setInterval(() => server.closeIdleConnections(), 50);
+    const force = setTimeout(() => {
+      ctx.logger.warn({ graceMs }, 'closing the connections still open after the grace period');
+      server.closeAllConnections();
+    }, graceMs);
+    try {
+      // 2. Live streams end now (they would hold their connections open); scans under way are answered.
+      await ctx.workers.drainAll();
+      await closed;
+      await metricsClosed;
+    } finally {
+      clearInterval(idleSweep);
+      clearTimeout(force);
+    }
+    // 3. Every worker stops before the database closes: each first finishes its work under way
+    //    (a batch of scans), then the journal's intake is drained into the chain, the access log's
+    //    gathered rows are written, the periodic jobs and the live feed's LISTENs end.
+    await ctx.workers.stopAll();
+    // 4. The pool waits for the statements under way; the embedded database releases its lock.
+    await ctx.db.close();
+  };
   return {
     ctx,
     server,
-    url: `http://${ctx.config.host === '0.0.0.0' ? '127.0.0.1' : ctx.config.host}:${port}`,
-    async stop() {
-      if (stopped) return;
-      stopped = true;
-      server.closeIdleConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-      // Every worker (periodic jobs, the intake's chainer, the live feed, the access log's
-      // gathered rows) stops before the database closes.
-      await ctx.workers.stopAll();
-      await ctx.db.close();
+    url: urlOf(server, ctx.config.host, ctx.config.port),
+    metricsUrl: metricsServer ? urlOf(metricsServer, ctx.config.metricsHost, ctx.config.metricsPort!) : null,
+    stop(options: StopOptions = {}) {
+      stopping ??= stop(options.graceMs ?? DEFAULT_GRACE_MS);
+      return stopping;
     },
   };
 }

@@ -1,8 +1,9 @@
 // Server secrets: never constants in code. Each comes from the environment when configured,
 // otherwise it is generated on first start and kept in the data directory (mode 0600).
 // Several servers on one database must share them: configure JWT_SECRET, BADGE_SECRET,
-// PIN_PEPPER and SIGNING_KEY identically, or give them the same DATA_DIR/secrets
-// (docs/operations.md). None of them is ever written to the database or into a backup.
+// PIN_PEPPER, SIGNING_KEY and BACKUP_KEY identically, or set each server up from the escrow
+// (`tachiai secrets export` / `import`, docs/operations.md). None of them is ever written to the
+// database or into a backup.
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -22,6 +23,8 @@ export interface Secrets {
   badgeKey: Buffer;
   /** Keys every PIN hash (security review, finding 7): a database or backup copy alone cannot be used to try PINs offline. */
   pinPepper: Buffer;
+  /** Seals backups (./backup/sealed.ts): a backup file alone, without it, is unreadable. */
+  backupKey: Buffer;
   signing: SigningKeys;
 }
 
@@ -83,6 +86,7 @@ export function loadSecrets(config: Config, options: { persist?: boolean } = {})
     jwtSecret: Buffer.from(get('jwt-secret', config.jwtSecret, randomSecret).trim(), 'utf8'),
     badgeKey: Buffer.from(get('badge-secret', config.badgeSecret, randomSecret).trim(), 'utf8'),
     pinPepper: Buffer.from(get('pin-pepper', config.pinPepper, randomSecret).trim(), 'utf8'),
+    backupKey: Buffer.from(get('backup-key', config.backupKey, randomSecret).trim(), 'utf8'),
     signing: signingKeysFromPem(get('signing-key.pem', signingFromEnv, newEd25519Pem)),
   };
 }

@@ -14,6 +14,12 @@ export interface WorkerHealth {
 }
 
 export interface Worker {
+  /**
+   * The server takes no new requests (graceful shutdown): end what would hold a connection open
+   * (live streams) and finish the work under way (a batch of scans). Called before any worker
+   * stops, possibly more than once; the worker keeps serving what still comes meanwhile.
+   */
+  drain?(): Promise<void> | void;
   stop(): Promise<void> | void;
   health?(): WorkerHealth;
 }
@@ -49,8 +55,27 @@ export class Workers {
     return Object.fromEntries([...this.entries].map(([name, w]) => [name, w.health?.() ?? { state: this.stopped ? 'stopped' : 'running' }]));
   }
 
-  /** Stops every worker once, newest first; one that fails to stop is logged and the others still stop. */
+  /** Lets every worker finish its work under way and end its streams (Worker.drain), all at once. */
+  async drainAll(): Promise<void> {
+    await Promise.all(
+      [...this.entries].map(async ([name, worker]) => {
+        try {
+          await worker.drain?.();
+        } catch (err) {
+          this.logger.warn({ worker: name, err: (err as Error).message }, 'a worker did not drain cleanly');
+        }
+      }),
+    );
+  }
+
+  /**
+   * Stops every worker once: first each finishes its work under way (drainAll), so that what a
+   * worker registered earlier consumes (the journal's intake) still takes what a later one
+   * produces (the door's scans); then they stop, newest first. One that fails to stop is logged
+   * and the others still stop.
+   */
   async stopAll(): Promise<void> {
+    await this.drainAll();
     this.stopped = true;
     for (const [name, worker] of [...this.entries].reverse()) {
       try {

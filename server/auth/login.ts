@@ -20,6 +20,7 @@ import { usernameKey } from './accounts.js';
 import { accountForSignIn } from './people.read-model.js';
 import { hashSecret, verifySecret } from '../shared/secret-hash.js';
 import { issueToken } from './authenticate.js';
+import { metricsOf } from '../monitoring/metrics.js';
 
 export interface LoginInput {
   username: string;
@@ -76,7 +77,10 @@ async function takeAttempt(app: AppContext, key: string): Promise<number> {
     [key],
   );
   const row = rows[0] as { failures: number | string; lock_seconds: number | null };
-  if (row.lock_seconds !== null) throw lockedError(row.lock_seconds);
+  if (row.lock_seconds !== null) {
+    metricsOf(app).countSignInFailure('locked');
+    throw lockedError(row.lock_seconds);
+  }
   const attempt = Number(row.failures);
   if (attempt > app.config.loginMaxFailures) {
     // More attempts than allowed are already under way: refuse without checking the password,
@@ -87,6 +91,7 @@ async function takeAttempt(app: AppContext, key: string): Promise<number> {
         WHERE username_key = ? AND (locked_until IS NULL OR locked_until <= now())`,
       [app.config.loginLockMinutes, key],
     );
+    metricsOf(app).countSignInFailure('locked');
     throw lockedError(app.config.loginLockMinutes * 60);
   }
   return attempt;
@@ -109,6 +114,7 @@ async function releaseAttempt(app: AppContext, key: string): Promise<void> {
  * attempt that reaches the limit locks the name, in its own transaction.
  */
 export async function recordLoginFailure(app: AppContext, key: string, attempt: number, accountId: string | null, why: string): Promise<void> {
+  metricsOf(app).countSignInFailure(why);
   await app.db.knex.transaction(async (trx) => {
     if (attempt < app.config.loginMaxFailures) {
       await trx('login_throttle').where({ username_key: key }).update({ last_failure_at: trx.fn.now() });

@@ -40,6 +40,10 @@ export const PERMISSIONS = [
   'reviews:read',
   /** Give dispositions and sign the weekly review (the responsible person). */
   'reviews:sign',
+  /** The backups taken (issue 17). */
+  'backups:read',
+  /** Take a backup now, with one's own badge and PIN (E2.13: authorised and responsible persons). */
+  'backups:write',
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
@@ -62,8 +66,9 @@ const ROLE_PERMISSIONS: Record<Role, ReadonlySet<Permission>> = {
     'journal:checkpoint',
     'contacts:write',
     'reviews:sign',
+    'backups:write',
   ]),
-  authorized: new Set<Permission>([...READS, 'people:personal', 'badges:pin', 'scans:write', 'media:write', 'custody:write', 'destructions:write']),
+  authorized: new Set<Permission>([...READS, 'people:personal', 'badges:pin', 'scans:write', 'media:write', 'custody:write', 'destructions:write', 'backups:write']),
   staff: new Set<Permission>(['people:read', 'orgs:read', 'rooms:read', 'media:read', 'custody:write']),
   guard: new Set<Permission>(['people:read', 'orgs:read', 'rooms:read', 'badges:read', 'badges:pin', 'scans:write', 'entries:read']),
   auditor: new Set<Permission>([...READS, 'people:personal']),

@@ -16,7 +16,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Readable } from 'node:stream';
+import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import zlib from 'node:zlib';
 import type { Knex } from 'knex';
@@ -29,6 +29,7 @@ import { appendJournal, journalHead } from '../journal/journal.js';
 import { verifyDeep, type DeepResult } from '../integrity/deep-verify.js';
 import { nonEmptyTables, quoteIdent, readSequences, readTables, rows, type ColumnInfo, type TableInfo } from './catalog.js';
 import { BACKUP_FORMAT, BACKUP_VERSION, readBackup, type BackupHeader, type Trailer } from './format.js';
+import { sealStream } from './sealed.js';
 
 export { BackupFileError } from './format.js';
 
@@ -87,8 +88,10 @@ export interface BackupOptions {
 
 export interface BackupSummary {
   file: string;
-  /** Size of the compressed file. */
+  /** Size of the sealed file. */
   bytes: number;
+  /** SHA-256 of the sealed file as written (what a copy on another medium must match). */
+  fileSha256: string;
   contentBytes: number;
   sha256: string;
   counts: Record<string, number>;
@@ -137,7 +140,8 @@ export async function createBackup(ctx: AppContext, outFile: string, options: Ba
     });
     journaled = true;
 
-    let summary: Omit<BackupSummary, 'bytes'> | null = null;
+    let summary: Omit<BackupSummary, 'bytes' | 'fileSha256'> | null = null;
+    let fileSha256 = '';
     await knex.transaction(
       async (trx) => {
         await applyTextSettings(trx);
@@ -197,7 +201,15 @@ export async function createBackup(ctx: AppContext, outFile: string, options: Ba
           yield Buffer.from(JSON.stringify(trailer) + '\n', 'utf8');
         }
 
-        await pipeline(Readable.from(content()), zlib.createGzip({ level: 6 }), fs.createWriteStream('', { fd, autoClose: false }));
+        const fileHash = crypto.createHash('sha256');
+        const hashing = new Transform({
+          transform(chunk: Buffer, _enc, done) {
+            fileHash.update(chunk);
+            done(null, chunk);
+          },
+        });
+        await pipeline(Readable.from(content()), zlib.createGzip({ level: 6 }), sealStream(ctx.secrets.backupKey), hashing, fs.createWriteStream('', { fd, autoClose: false }));
+        fileSha256 = fileHash.digest('hex');
       },
       { isolationLevel: 'repeatable read', readOnly: true },
     );
@@ -215,7 +227,7 @@ export async function createBackup(ctx: AppContext, outFile: string, options: Ba
       throw err;
     }
     fs.rmSync(partial, { force: true });
-    return { ...summary!, bytes: fs.statSync(file).size };
+    return { ...summary!, bytes: fs.statSync(file).size, fileSha256 };
   } catch (err) {
     if (fdOpen) fs.closeSync(fd);
     if (!keepPartial) fs.rmSync(partial, { force: true });
@@ -277,6 +289,8 @@ export interface RestoreOptions {
    * signed with the old key then fail `verify`, and card UIDs must be registered again.
    */
   acceptNewKeys?: boolean;
+  /** The key that sealed the backup; by default this server's (BACKUP_KEY or DATA_DIR/secrets/backup-key). */
+  backupKey?: Buffer;
 }
 
 export interface RestoreSummary {
@@ -291,9 +305,11 @@ export async function restoreBackup(config: Config, inFile: string, options: Res
   const file = path.resolve(inFile);
   if (!fs.existsSync(file)) throw new BackupError(`${file} does not exist.`);
 
-  // 1. The whole file, before the database is touched.
+  // 1. The whole file, before the database is touched: every chunk authenticated (sealed), the
+  //    hash and the counts checked.
+  const backupKey = options.backupKey ?? peekBackupKey(config);
   let header: BackupHeader | null = null;
-  for await (const item of readBackup(file)) {
+  for await (const item of readBackup(file, backupKey)) {
     if (item.kind === 'header') header = item.header;
     else if (item.kind === 'trailer') options.onChecked?.(header!, item.trailer);
   }
@@ -372,7 +388,7 @@ export async function restoreBackup(config: Config, inFile: string, options: Res
       // above), never from the file into the SQL text.
       const targetByName = new Map(target.map((t) => [t.name, t]));
       const firstHeader = JSON.stringify(header);
-      for await (const item of readBackup(file)) {
+      for await (const item of readBackup(file, backupKey)) {
         if (item.kind === 'header' && JSON.stringify(item.header) !== firstHeader) throw new BackupError(`${file} changed while it was being restored. Nothing was restored.`);
         if (item.kind !== 'row') continue;
         if (item.table.name !== table?.name) {
@@ -394,6 +410,11 @@ export async function restoreBackup(config: Config, inFile: string, options: Res
       }
       await finishTablesBefore(header.tables.length);
       await restoreSequences(trx, header, target);
+      if (problems.length > 0) {
+        // Restored with new keys (--accept-new-keys): the old fingerprint and its escrow no longer
+        // describe this server's secrets; its first start records the new ones.
+        await trx.raw('UPDATE site_settings SET secrets_fingerprint = NULL, secrets_escrowed_at = NULL');
+      }
     });
 
     // 5. The proof: the journal verifies with this server's key, and the tables agree with it
@@ -403,6 +424,13 @@ export async function restoreBackup(config: Config, inFile: string, options: Res
   } finally {
     await db.close();
   }
+}
+
+/** The backup key this server would use, without creating one (null: none yet). */
+function peekBackupKey(config: Config): Buffer | null {
+  if (config.backupKey) return Buffer.from(config.backupKey.trim(), 'utf8');
+  const file = path.join(config.dataDir, 'secrets', 'backup-key');
+  return fs.existsSync(file) ? Buffer.from(fs.readFileSync(file, 'utf8').trim(), 'utf8') : null;
 }
 
 /**

@@ -1,4 +1,5 @@
-// The backup file: gzip-compressed JSON Lines.
+// The backup file: gzip-compressed JSON Lines, sealed (./sealed.ts: encrypted and authenticated
+// in chunks under BACKUP_KEY).
 //
 //   line 1      header   { format: "tachiai-backup", version: 1, createdAt, migrations, tables, … }
 //   lines 2…n   rows     { table, values: [text | null, …] }   table by table, in the header's
@@ -13,8 +14,10 @@
 // journal's hash chain and signed checkpoints are what prove the records themselves.)
 import crypto from 'node:crypto';
 import fs from 'node:fs';
+import { Readable } from 'node:stream';
 import zlib from 'node:zlib';
 import type { SequenceInfo, TableInfo } from './catalog.js';
+import { isSealed, openSealed, SealedFileError } from './sealed.js';
 
 export const BACKUP_FORMAT = 'tachiai-backup';
 export const BACKUP_VERSION = 1;
@@ -70,13 +73,46 @@ export class BackupFileError extends Error {
   }
 }
 
+/** The file cannot be opened with the key at hand: said as it is (exit 1), not as damage. */
+export class BackupKeyError extends Error {
+  override name = 'BackupError';
+  constructor(file: string, detail: string) {
+    super(`The backup file ${file} cannot be opened: ${detail}. Nothing was restored.`);
+  }
+}
+
 export type BackupItem = { kind: 'header'; header: BackupHeader } | { kind: 'row'; table: TableInfo; values: Array<string | null> } | { kind: 'trailer'; trailer: Trailer };
 
-/** Raw lines (without "\n") of the decompressed file; throws when the last line is unterminated. */
-async function* rawLines(file: string): AsyncGenerator<Buffer> {
-  const input = fs.createReadStream(file);
+/**
+ * Raw lines (without "\n") of the decompressed file; throws when the last line is unterminated.
+ * A sealed file (./sealed.ts) is opened with the backup key, each chunk authenticated before it is
+ * decompressed; a file made before backups were sealed is read as it is.
+ */
+async function* rawLines(file: string, backupKey: Buffer | null): AsyncGenerator<Buffer> {
+  let input: Readable;
+  if (isSealed(file)) {
+    if (!backupKey) throw new BackupKeyError(file, 'it is sealed, and this server has no backup key (set BACKUP_KEY, or import the secrets escrow with "tachiai secrets import")');
+    const chunks = openSealed(file, backupKey);
+    input = Readable.from(
+      (async function* () {
+        try {
+          yield* chunks;
+        } catch (err) {
+          if (err instanceof SealedFileError && /another backup key/.test(err.message)) throw new BackupKeyError(file, err.message);
+          if (err instanceof SealedFileError) throw new BackupFileError(file, err.message);
+          throw err;
+        }
+      })(),
+    );
+  } else {
+    input = fs.createReadStream(file);
+  }
   const gunzip = zlib.createGunzip();
-  input.on('error', (err) => gunzip.destroy(err));
+  let inputError: Error | null = null;
+  input.on('error', (err) => {
+    inputError = err;
+    gunzip.destroy(err);
+  });
   input.pipe(gunzip);
   let pending: Buffer[] = [];
   try {
@@ -93,8 +129,9 @@ async function* rawLines(file: string): AsyncGenerator<Buffer> {
       if (start < chunk.length) pending.push(chunk.subarray(start));
     }
   } catch (err) {
-    const e = err as NodeJS.ErrnoException;
-    if (e.code === 'ENOENT' || e.code === 'EACCES' || e.code === 'EISDIR') throw err;
+    const e = (inputError ?? err) as NodeJS.ErrnoException;
+    if (e instanceof BackupFileError || e instanceof BackupKeyError) throw e;
+    if (e.code === 'ENOENT' || e.code === 'EACCES' || e.code === 'EISDIR') throw e;
     throw new BackupFileError(file, `it cannot be decompressed (${e.message})`);
   } finally {
     input.destroy();
@@ -108,7 +145,7 @@ async function* rawLines(file: string): AsyncGenerator<Buffer> {
  * matching counts and hash. Every problem throws BackupFileError; the trailer item is only
  * produced once the whole file has been proven intact.
  */
-export async function* readBackup(file: string): AsyncGenerator<BackupItem> {
+export async function* readBackup(file: string, backupKey: Buffer | null): AsyncGenerator<BackupItem> {
   const hash = crypto.createHash('sha256');
   let header: BackupHeader | null = null;
   let tableIndex = new Map<string, number>();
@@ -119,7 +156,7 @@ export async function* readBackup(file: string): AsyncGenerator<BackupItem> {
   let trailer: Trailer | null = null;
   let lineNo = 0;
 
-  for await (const line of rawLines(file)) {
+  for await (const line of rawLines(file, backupKey)) {
     lineNo++;
     if (trailer) throw new BackupFileError(file, `there is data after the trailer (line ${lineNo})`);
     let value: unknown;

@@ -6,15 +6,19 @@ import type { AppContext } from '../context.js';
 import { ENTRY_CHANNEL } from './scan.js';
 import { toRfc3339 } from '../shared/time.js';
 import { SESSION_END_CHANNEL, sessionIsLive } from '../auth/authenticate.js';
+import { ServiceUnavailableError } from '../errors.js';
 
 type Client = (event: Record<string, unknown>) => void;
 
 interface Feed {
+  /** The server is shutting down: every stream has ended and none starts. */
+  draining: boolean;
   clients: Set<Client>;
   ready: Promise<() => Promise<void>> | null;
   /** The streams of each session, closed the moment the session ends on any server. */
   bySession: Map<string, Set<() => void>>;
   sessionsReady: Promise<() => Promise<void>> | null;
+  drain(): void;
   stop(): Promise<void>;
   health(): { state: 'running' | 'stopped' };
 }
@@ -24,14 +28,21 @@ function feedFor(app: AppContext): Feed {
   return app.workers.use('door.live', () => {
     let stopped = false;
     const feed: Feed = {
+      draining: false,
       clients: new Set(),
       ready: null,
       bySession: new Map(),
       sessionsReady: null,
+      // Graceful shutdown, as soon as the server stops accepting: every stream ends at once (its
+      // client reconnects, to another server), so that no open stream holds the shutdown up.
+      drain() {
+        feed.draining = true;
+        for (const ends of [...feed.bySession.values()]) for (const end of [...ends]) end();
+      },
       async stop() {
         stopped = true;
         // Every stream ends (its client reconnects to another server); then the LISTENs go.
-        for (const ends of [...feed.bySession.values()]) for (const end of [...ends]) end();
+        feed.drain();
         for (const listening of [feed.ready, feed.sessionsReady]) {
           const unlisten = await listening?.catch(() => null);
           await unlisten?.().catch(() => undefined);
@@ -103,6 +114,8 @@ const SESSION_CHECK_MS = 5_000;
 
 /** Streams entries as `event: entry` server-sent events until the client leaves or the session ends. */
 export async function streamEntries(app: AppContext, req: Request, res: Response, sessionId: string, roomId?: string): Promise<void> {
+  // A server shutting down starts no stream: the client tries again (another server, or this one restarted).
+  if (feedFor(app).draining) throw new ServiceUnavailableError('This server is shutting down. Please try again shortly.');
   res.status(200).set({
     'Content-Type': 'text/event-stream; charset=utf-8',
     'Cache-Control': 'no-store',

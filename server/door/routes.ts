@@ -11,6 +11,7 @@ import { recordManualExit, recordScan } from './scan.js';
 import { DENY_REASONS } from './rules.js';
 import { afterCursor, ENTRY_CSV_HEADERS, entriesQuery, entryCsvCells, entryJson, type EntryRow } from './entries.read-model.js';
 import { streamEntries } from './live.js';
+import { metricsOf } from '../monitoring/metrics.js';
 
 const scanResultSchema = z
   .object({
@@ -173,6 +174,7 @@ export const doorRoutes: AnyRoute[] = [
       // A door station records scans at its own room only.
       if (station && body.roomId !== station.roomId) throw new ForbiddenError('station_wrong_room', 'This door station records scans at its own room only.');
       const r = await recordScan(app, { ...body, session: session! });
+      metricsOf(app).countScan(r.decision);
       return {
         status: 201,
         json: {

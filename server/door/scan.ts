@@ -283,7 +283,8 @@ async function runScans(app: AppContext, inputs: ScanInput[]): Promise<Array<Sca
 export function recordScan(app: AppContext, input: ScanInput): Promise<ScanResult> {
   const queue = app.workers.use('door.scans', () => {
     const enqueue = coalesce<ScanInput, ScanResult>((inputs) => runScans(app, inputs), { maxBatch: 100, maxInFlight: 1 });
-    return { enqueue, stop: () => undefined };
+    // A server shutting down answers the scans under way before the journal's intake is drained.
+    return { enqueue, drain: () => enqueue.idle(), stop: () => enqueue.idle() };
   });
   return queue.enqueue(input);
 }

@@ -19,6 +19,7 @@
 // test/api/fast-lane.test.ts sends every kind of request to both lanes and compares the answers.
 import type http from 'node:http';
 import { isUtf8 } from 'node:buffer';
+import { performance } from 'node:perf_hooks';
 import proxyaddr from 'proxy-addr';
 import type { AppContext } from '../context.js';
 import type { AccessIdentity } from '../auth/authenticate.js';
@@ -26,6 +27,7 @@ import { watchRequest } from '../access-log/recorder.js';
 import { normaliseIp } from '../shared/client-ip.js';
 import { answerForError, errorBody, fromBodyParserError } from './error-handler.js';
 import { runRoute, type AnyRoute, type FastRouteDef, type LeanReply } from './route.js';
+import { metricsOf, type RequestTimer } from '../monitoring/metrics.js';
 
 /** Serves the request if the fast lane takes it and answers true; otherwise false (Express's turn). */
 export type FastLane = (req: http.IncomingMessage, res: http.ServerResponse) => boolean;
@@ -54,6 +56,16 @@ export function fastLane(app: AppContext, options: FastLaneOptions): FastLane {
     if (!route.path.startsWith('/api/') || route.path.includes(':')) throw new Error(`fast lane: ${route.path} must be an /api path without parameters`);
     byRequestLine.set(`${route.method.toUpperCase()} ${route.path}`, route);
   }
+  // Each route's latency recorder (/metrics), made on its first request: a request only observes.
+  const timers = new Map<FastRouteDef, RequestTimer>();
+  const timerOf = (route: FastRouteDef): RequestTimer => {
+    let timer = timers.get(route);
+    if (!timer) {
+      timer = metricsOf(app).requestTimer(route.method, route.path);
+      timers.set(route, timer);
+    }
+    return timer;
+  };
 
   const plain = (req: http.IncomingMessage): boolean => {
     const h = req.headers;
@@ -90,6 +102,7 @@ export function fastLane(app: AppContext, options: FastLaneOptions): FastLane {
   };
 
   const serve = (route: FastRouteDef, req: http.IncomingMessage, res: http.ServerResponse): void => {
+    const started = performance.now();
     const identity: AccessIdentity = {};
     const request = { method: route.method.toUpperCase(), path: route.path };
     watchRequest(app, res, { ...request, sourceIp: normaliseIp(proxyaddr(req, options.trustProxy)), identity });
@@ -101,6 +114,7 @@ export function fastLane(app: AppContext, options: FastLaneOptions): FastLane {
       }
       const error = answerForError(err, app.logger, request);
       answer(res, error.status, errorBody(error), error.headers);
+      timerOf(route)(error.status, started);
     };
     readJsonBody(req, (err, body) => {
       if (err) {
@@ -112,8 +126,10 @@ export function fastLane(app: AppContext, options: FastLaneOptions): FastLane {
       runRoute(app, route as unknown as AnyRoute, view, null)
         .then((reply) => {
           const r = reply as LeanReply;
-          if ('json' in r) answer(res, r.status ?? 200, r.json, r.headers);
+          const status = 'json' in r ? (r.status ?? 200) : 204;
+          if ('json' in r) answer(res, status, r.json, r.headers);
           else answer(res, 204, undefined, undefined);
+          timerOf(route)(status, started);
         })
         .catch(fail);
     });

@@ -1,6 +1,7 @@
 // The route kernel. A route is declared once — method, path, permission, zod schemas for
 // params/query/body and the responses — and that one declaration drives the validation, the
 // permission check, the transaction and the OpenAPI document (server/http/openapi.ts).
+import { performance } from 'node:perf_hooks';
 import type { Request, Response, Router } from 'express';
 import type { Knex } from 'knex';
 import { z } from 'zod';
@@ -13,6 +14,7 @@ import { authenticateStation, looksLikeStationCredential } from '../door/station
 import { actorForPrintLink, documentKey, PRINT_LINK_PARAM } from '../auth/print-links.js';
 import { assertSafeInput, assertSafeValue } from './input-guard.js';
 import { capDetails, MAX_ERROR_DETAILS } from './error-handler.js';
+import { metricsOf } from '../monitoring/metrics.js';
 
 export type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
 
@@ -291,7 +293,13 @@ export async function runRoute(app: AppContext, route: AnyRoute, req: RequestVie
 
 /** The Express handler of one route. */
 export function routeHandler(app: AppContext, route: AnyRoute): (req: Request, res: Response) => Promise<void> {
+  // Its latency, by route template and status class (/metrics); a live stream's would be its lifetime.
+  const timer = route.responses[200]?.contentType === 'text/event-stream' ? null : metricsOf(app).requestTimer(route.method, route.path);
   return async (req: Request, res: Response) => {
+    if (timer) {
+      const started = performance.now();
+      res.once('finish', () => timer(res.statusCode, started));
+    }
     const view: RequestView = { authorization: req.get('authorization'), path: req.path, params: req.params, query: req.query, body: req.body, identity: res.locals as AccessIdentity };
     sendReply(res, await runRoute(app, route, view, { req, res }));
   };

@@ -135,6 +135,7 @@ class IntakeChainer {
   private gathering: NodeJS.Timeout | null = null;
   private again = false;
   private stopped = false;
+  private stopping: Promise<void> | null = null;
   private readonly sweep: NodeJS.Timeout;
 
   constructor(private readonly db: Database) {
@@ -182,15 +183,18 @@ class IntakeChainer {
     return { state: this.stopped ? 'stopped' : 'running' };
   }
 
-  async stop(): Promise<void> {
-    clearInterval(this.sweep);
-    if (this.gathering) clearTimeout(this.gathering);
-    this.gathering = null;
-    await this.running;
-    if (!this.stopped) {
+  /** Stops chaining and chains whatever is waiting (once; a second call waits for the first). */
+  stop(): Promise<void> {
+    this.stopping ??= (async () => {
+      // No kick starts anything from here on (not even the "again" of a chaining under way).
       this.stopped = true;
+      clearInterval(this.sweep);
+      if (this.gathering) clearTimeout(this.gathering);
+      this.gathering = null;
+      await this.running;
       await drainIntake(this.db.knex).catch(() => undefined);
-    }
+    })();
+    return this.stopping;
   }
 }
 

@@ -36,17 +36,28 @@ export interface DayDigest {
 export type PeriodDigest = Record<string, Record<string, DayDigest>>;
 
 export async function periodDigest(db: Knex, from: Date, to: Date, timeZone: string): Promise<PeriodDigest> {
+  // The period's days on the site's clock, from the database (the same zone rules as the rows'
+  // `at AT TIME ZONE`), clipped to the period.
+  const { rows: days } = await db.raw(
+    `SELECT to_char(d, 'YYYY-MM-DD') AS day, greatest(d AT TIME ZONE ?, ?::timestamptz) AS lo, least((d + interval '1 day') AT TIME ZONE ?, ?::timestamptz) AS hi
+       FROM generate_series(date_trunc('day', ?::timestamptz AT TIME ZONE ?), (?::timestamptz AT TIME ZONE ?) - interval '1 microsecond', interval '1 day') AS d`,
+    [timeZone, from, timeZone, to, from, timeZone, to, timeZone],
+  );
   const digest: PeriodDigest = {};
   for (const [table, t] of Object.entries(TABLES)) {
-    const row = t.row.map(col).join(` || '|' || `);
+    digest[table] = {};
+    if (days.length === 0) continue;
+    // One plain aggregate per day over the `at` index, no grouping sort; PostgreSQL runs the days
+    // side by side (Parallel Append). concat_ws of the non-null texts is the same text as joining
+    // them with || and costs one allocation instead of one per column.
+    const hash = `('x' || substr(md5(concat_ws('|', ${t.row.map(col).join(', ')})), 1, 15))::bit(60)::bigint`;
     const { rows } = await db.raw(
-      `SELECT to_char((${t.at} AT TIME ZONE ?)::date, 'YYYY-MM-DD') AS day, count(*)::int AS n,
-              sum(('x' || substr(md5(${row}), 1, 15))::bit(60)::bigint)::text AS s
-         FROM ${table} WHERE ${t.at} >= ? AND ${t.at} < ?
-        GROUP BY 1 ORDER BY 1`,
-      [timeZone, from, to],
+      (days as Array<unknown>).map(() => `SELECT ?::text AS day, count(*)::int AS n, sum(${hash})::text AS s FROM ${table} WHERE ${t.at} >= ? AND ${t.at} < ?`).join(' UNION ALL '),
+      (days as Array<{ day: string; lo: Date; hi: Date }>).flatMap((d) => [d.day, d.lo, d.hi]),
     );
-    digest[table] = Object.fromEntries((rows as Array<{ day: string; n: number; s: string }>).map((r) => [r.day, { count: Number(r.n), sum: String(r.s) }]));
+    for (const r of (rows as Array<{ day: string; n: number; s: string | null }>).sort((a, b) => a.day.localeCompare(b.day))) {
+      if (Number(r.n) > 0) digest[table]![r.day] = { count: Number(r.n), sum: String(r.s) };
+    }
   }
   return digest;
 }

@@ -57,16 +57,21 @@ export async function resolvePeriod(app: AppContext, db: Knex, q: { week?: strin
 }
 
 /** Computes the findings and the digest of a period, in one consistent snapshot of the records. */
+/** Sorts of a week's scans and requests stay in memory (the default 4 MB spills them to disk). */
+const REVIEW_WORK_MEM = "SET LOCAL work_mem = '32MB'";
+const SNAPSHOT_ID = /^[0-9A-F]+-[0-9A-F]+(-[0-9]+)?$/i;
+
+/** Computes the findings and the digest of a period, in one consistent snapshot of the records. */
 export async function computeReview(app: AppContext, period: Period, trx?: Knex): Promise<ReviewComputation> {
-  const run = async (db: Knex): Promise<ReviewComputation> => {
-    const tz = app.config.displayTimeZone;
-    const settings = reviewSettings(app);
+  const tz = app.config.displayTimeZone;
+  const settings = reviewSettings(app);
+  const findingsOf = async (db: Knex) => {
     const now = await dbNow(db);
     const end = new Date(Math.min(period.to.getTime(), now.getTime()));
     const args = { from: period.from, to: period.to, end, timeZone: tz, settings };
     const denied = await facts.deniedScans(db, args);
     const stays = await facts.candidateStays(db, args);
-    const found = allFindings({
+    return allFindings({
       denied,
       overlaps: await facts.overlappingStays(db, args),
       hops: await facts.badgeHops(db, args),
@@ -84,14 +89,42 @@ export async function computeReview(app: AppContext, period: Period, trx?: Knex)
       timeZone: tz,
       settings,
     });
-    const digest = await periodDigest(db, period.from, period.to, tz);
-    return { period, rulesVersion: RULES_VERSION, settings, counts: await facts.periodCounts(db, args), findings: found, digest, digestHash: digestHash(digest) };
   };
-  if (trx) return run(trx);
-  // One snapshot: the findings and the digest describe the same records.
+  const digestAndCounts = async (db: Knex) => {
+    const digest = await periodDigest(db, period.from, period.to, tz);
+    return { digest, counts: await facts.periodCounts(db, { from: period.from, to: period.to, end: period.to, timeZone: tz, settings }) };
+  };
+  const result = (found: Finding[], d: { digest: PeriodDigest; counts: facts.PeriodCounts }): ReviewComputation => ({
+    period,
+    rulesVersion: RULES_VERSION,
+    settings,
+    counts: d.counts,
+    findings: found,
+    digest: d.digest,
+    digestHash: digestHash(d.digest),
+  });
+  if (trx) return result(await findingsOf(trx), await digestAndCounts(trx));
+  // One snapshot: the findings and the digest describe the same records. On PostgreSQL the
+  // snapshot is shared with a second connection (pg_export_snapshot), so the digest — a hash of
+  // every row of the period — is computed beside the findings instead of after them.
   return app.db.knex.transaction(async (t) => {
     await t.raw('SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY');
-    return run(t);
+    await t.raw(REVIEW_WORK_MEM);
+    if (app.db.kind !== 'postgres') return result(await findingsOf(t), await digestAndCounts(t));
+    const { rows } = (await t.raw('SELECT pg_export_snapshot() AS id')) as { rows: Array<{ id: string }> };
+    const snapshot = rows[0]!.id;
+    if (!SNAPSHOT_ID.test(snapshot)) throw new Error('unexpected snapshot id');
+    const beside = app.db.knex.transaction(async (t2) => {
+      await t2.raw('SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY');
+      await t2.raw(`SET TRANSACTION SNAPSHOT '${snapshot}'`);
+      await t2.raw(REVIEW_WORK_MEM);
+      return digestAndCounts(t2);
+    });
+    // Both settle before this transaction ends (a failure of one must not end it under the other).
+    const [found, d] = await Promise.allSettled([findingsOf(t), beside]);
+    if (found.status === 'rejected') throw found.reason;
+    if (d.status === 'rejected') throw d.reason;
+    return result(found.value, d.value);
   });
 }
 

@@ -28,10 +28,11 @@ export interface CreatedAdmin {
 export async function createAdmin(ctx: AppContext, input: CreateAdminInput): Promise<CreatedAdmin> {
   const actor = 'cli:create-admin';
   const badgePin = randomPin(crypto.randomInt);
+  // Without --org, the operating organisation is named in the site's language (issue 14: Japanese
+  // first, like the screens and printouts): the site's Japanese name once it is configured. Read
+  // before the transaction: on the embedded database there is one connection, and the transaction holds it.
+  const orgName = input.orgName ?? defaultOperatorName(await siteOf(ctx));
   return ctx.db.knex.transaction(async (trx) => {
-    // Without --org, the operating organisation is named in the site's language (issue 14: Japanese
-    // first, like the screens and printouts): the site's Japanese name once it is configured.
-    const orgName = input.orgName ?? defaultOperatorName(await siteOf(ctx));
     const org = (await findOrgByName(trx, orgName, 'contractor')) ?? (await createOrg(trx, { name: orgName, kind: 'contractor' }, actor));
     const person = await createPerson(ctx, trx, { name: input.name, orgId: org.id, roles: ['admin'], account: { username: input.username, password: input.password } }, actor);
     const badge = await issueBadge(ctx, trx, { personId: person.id, actor, actorPersonId: null });

@@ -23,10 +23,18 @@ export interface CoalesceOptions {
  * inputs of a batch and returns one result per input, in order; an Error in that array rejects
  * only its own call, while `run` throwing rejects every call of the batch.
  */
-export function coalesce<I, O>(run: (inputs: I[]) => Promise<Array<O | Error>>, options: CoalesceOptions): (input: I) => Promise<O> {
+export function coalesce<I, O>(run: (inputs: I[]) => Promise<Array<O | Error>>, options: CoalesceOptions): Coalesced<I, O> {
   const queue: Array<{ input: I; resolve: (value: O) => void; reject: (err: unknown) => void }> = [];
   let inFlight = 0;
   let scheduled = false;
+  /** Waiting for the queue to empty and the batches to finish (a server shutting down). */
+  let idleWaiters: Array<() => void> = [];
+  const settleIdle = (): void => {
+    if (inFlight > 0 || queue.length > 0 || idleWaiters.length === 0) return;
+    const waiters = idleWaiters;
+    idleWaiters = [];
+    for (const resolve of waiters) resolve();
+  };
 
   const start = (): void => {
     scheduled = false;
@@ -45,6 +53,7 @@ export function coalesce<I, O>(run: (inputs: I[]) => Promise<Array<O | Error>>, 
       const finished = (): void => {
         inFlight -= 1;
         start();
+        settleIdle();
       };
       pending.then(
         (results) => {
@@ -72,9 +81,19 @@ export function coalesce<I, O>(run: (inputs: I[]) => Promise<Array<O | Error>>, 
     setImmediate(start);
   };
 
-  return (input: I) =>
+  const call = (input: I) =>
     new Promise<O>((resolve, reject) => {
       queue.push({ input, resolve, reject });
       schedule();
     });
+  return Object.assign(call, {
+    idle: () =>
+      new Promise<void>((resolve) => {
+        idleWaiters.push(resolve);
+        settleIdle();
+      }),
+  });
 }
+
+/** A coalesced call; `idle()` resolves once no call is queued and no batch is in flight. */
+export type Coalesced<I, O> = ((input: I) => Promise<O>) & { idle(): Promise<void> };

@@ -21,6 +21,7 @@ export const MEANINGS = {
   'witnessed destruction': { ja: '廃棄立会い', en: 'witnessed destruction' },
   'present at printing': { ja: '出力立会い', en: 'present at printing' },
   reviewed: { ja: '週次点検の承認', en: 'reviewed' },
+  'took backup': { ja: 'バックアップ取得', en: 'took backup' },
 } as const;
 export type Meaning = keyof typeof MEANINGS;
 

@@ -4,6 +4,24 @@ import { errorSchema } from '../shared/schemas.js';
 import { ServiceUnavailableError } from '../errors.js';
 import { VERSION } from '../version.js';
 import { siteOf } from './site.js';
+import { readiness } from '../monitoring/ready.js';
+
+const workerState = z.enum(['running', 'stopped', 'failing']);
+const readinessChecksSchema = z
+  .object({
+    database: z.object({ ok: z.boolean() }),
+    migrations: z.object({
+      ok: z.boolean().nullable().describe('null when the database does not answer'),
+      pending: z.array(z.string()).nullable().describe('Known to this version, not applied'),
+      unknown: z.array(z.string()).nullable().describe('Applied by a newer version'),
+    }),
+    workers: z.object({ ok: z.boolean(), states: z.record(z.string(), workerState) }),
+    journalIntake: z.object({ waiting: z.number().int().nullable().describe('Events waiting to be chained, site-wide'), oldestAgeSeconds: z.number().int().nullable() }),
+    backup: z.object({ lastSuccessAt: z.string().nullable(), ageSeconds: z.number().int().nullable().describe('null: none recorded, or backups not recorded in this database') }),
+    secretsEscrowed: z.boolean().nullable().describe('Whether an export of the secrets to the escrow is recorded; null when the database cannot say'),
+  })
+  .meta({ id: 'ReadinessChecks' });
+const warningSchema = z.object({ code: z.string(), message: z.string() });
 
 export const systemRoutes: AnyRoute[] = [
   defineRoute({
@@ -31,6 +49,27 @@ export const systemRoutes: AnyRoute[] = [
       // States and times only: a failing job's message stays in the server's log.
       const workers = Object.fromEntries(Object.entries(app.workers.health()).map(([name, h]) => [name, { state: h.state, ...(h.lastRunAt ? { lastRunAt: h.lastRunAt } : {}) }]));
       return { json: { ok: true, workers } };
+    },
+  }),
+  defineRoute({
+    method: 'get',
+    path: '/api/health/ready',
+    summary: 'Readiness: may a load balancer send requests here? Database, migrations, workers; the journal intake lag, the last backup and the secrets escrow as warnings',
+    description:
+      'Ready (200) when the database answers, every migration this version knows is applied and no worker of this server has stopped; otherwise 503 `not_ready` with one detail per reason ' +
+      '(`database_unavailable`, `migrations_pending`, `worker_stopped`). Warnings never make a server unready: `journal_intake_lagging` (the oldest journal event waits over 60 s), ' +
+      '`no_backup`, `backup_overdue` (over 26 h), `secrets_not_escrowed`, `worker_failing`, `migrations_newer`. Public like GET /api/health: states, ages and names only.',
+    tags: ['system'],
+    access: 'public',
+    responses: {
+      200: { description: 'Ready', schema: z.object({ ready: z.literal(true), checks: readinessChecksSchema, warnings: z.array(warningSchema) }) },
+      503: { description: 'Not ready (`not_ready`): `error.details` names each reason (field database, migrations or workers), with Retry-After: 5', schema: errorSchema },
+    },
+    handler: async ({ app }) => {
+      const r = await readiness(app);
+      if (r.ready) return { json: { ready: true, checks: r.checks, warnings: r.warnings } };
+      const message = `This server is not ready: ${r.problems.map((p) => p.message).join(' ')}`;
+      return { status: 503, headers: { 'Retry-After': '5' }, json: { error: { code: 'not_ready', message, details: r.problems } } };
     },
   }),
   defineRoute({

@@ -4,167 +4,20 @@
 // the suite both ways, so both are covered without doing the slow embedded half twice). The
 // database is opened in-process only while no child runs (to tamper with the journal, or to
 // compare a restore with its source).
-import { spawn, type ChildProcess } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
-import { checkpointMessage } from '../../server/journal/checkpoints.js';
-import net from 'node:net';
-import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import zlib from 'node:zlib';
-import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
-import { createDatabase, type Database } from '../../db/connection.js';
-import { createTestDatabase, usingPostgres, type TestDatabase } from '../helpers/db.js';
+import { describe, expect, it, vi } from 'vitest';
+import type { Database } from '../../db/connection.js';
+import { checkpointMessage } from '../../server/journal/checkpoints.js';
+import { openSealedFile, sealBytes } from '../../server/backup/sealed.js';
+import { usingPostgres } from '../helpers/db.js';
+import { backupKeyOf, children, ENTRY, freePort, headOf, newSite, openSite, PASSWORD, ROOT, run, serve, signIn, start, tempDir, childEnv, type Result, type Site } from '../helpers/cli.js';
 
 // Every step starts one or more Node processes (each loads the sources through tsx and opens
 // PGlite): generous limits, so a busy machine slows the suite down instead of failing it.
 vi.setConfig({ testTimeout: 180_000 });
-
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const ENTRY = path.join(ROOT, 'scripts', 'tachiai.mjs');
-const PASSWORD = 'Kx7#mQ2$vL';
-
-interface Result {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** Every child ever started; whatever still runs is killed after each test. */
-const children = new Set<ChildProcess>();
-const tempDirs: string[] = [];
-const databases: TestDatabase[] = [];
-
-afterEach(() => {
-  for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-});
-
-afterAll(async () => {
-  for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-  for (const db of databases) await db.drop().catch(() => undefined);
-  for (const dir of tempDirs) fs.rmSync(dir, { recursive: true, force: true });
-});
-
-function tempDir(label: string): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `tachiai-cli-${label}-`));
-  tempDirs.push(dir);
-  return dir;
-}
-
-/** One database as the CLI sees it: DATA_DIR (secrets, embedded files) and maybe DATABASE_URL. */
-interface Site {
-  dataDir: string;
-  databaseUrl: string | undefined;
-}
-
-async function newSite(kind: 'embedded' | 'postgres', label: string): Promise<Site> {
-  const dataDir = tempDir(label);
-  if (kind === 'embedded') return { dataDir, databaseUrl: undefined };
-  const db = await createTestDatabase();
-  databases.push(db);
-  return { dataDir, databaseUrl: db.url };
-}
-
-function childEnv(site: Site, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {
-    ...process.env,
-    DATA_DIR: site.dataDir,
-    SCRYPT_COST: '1024',
-    LOG_LEVEL: 'warn',
-    CHECKPOINT_INTERVAL_MINUTES: '0',
-    HOST: '127.0.0.1',
-    ...extra,
-  };
-  delete env.DATABASE_URL;
-  if (site.databaseUrl) env.DATABASE_URL = site.databaseUrl;
-  return env;
-}
-
-function start(args: string[], env: NodeJS.ProcessEnv): { child: ChildProcess; done: Promise<Result> } {
-  const child = spawn(process.execPath, [ENTRY, ...args], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
-  children.add(child);
-  let stdout = '';
-  let stderr = '';
-  child.stdout!.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-  child.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-  const done = new Promise<Result>((resolve, reject) => {
-    child.once('error', reject);
-    child.once('close', (code) => resolve({ code, stdout, stderr }));
-  });
-  return { child, done };
-}
-
-async function run(site: Site, args: string[], extra: Record<string, string> = {}): Promise<Result> {
-  const { child, done } = start(args, childEnv(site, extra));
-  const timer = setTimeout(() => child.kill('SIGKILL'), 120_000);
-  try {
-    return await done;
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
-  const port = (server.address() as net.AddressInfo).port;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
-
-interface Serving {
-  child: ChildProcess;
-  url: string;
-  /** SIGTERM, then the exit result. */
-  stop(): Promise<Result>;
-}
-
-async function serve(site: Site): Promise<Serving> {
-  const port = await freePort();
-  const { child, done } = start(['serve'], childEnv(site, { PORT: String(port) }));
-  const url = `http://127.0.0.1:${port}`;
-  let exited: Result | null = null;
-  void done.then((r) => (exited = r));
-  const deadline = Date.now() + 120_000;
-  for (;;) {
-    if (exited) throw new Error(`serve exited early (${(exited as Result).code}): ${(exited as Result).stderr}`);
-    if (Date.now() > deadline) throw new Error('serve did not answer /api/health in time');
-    const ok = await fetch(`${url}/api/health`).then(
-      (r) => r.status === 200,
-      () => false,
-    );
-    if (ok) break;
-    await new Promise((r) => setTimeout(r, 150));
-  }
-  return {
-    child,
-    url,
-    async stop() {
-      child.kill('SIGTERM');
-      return done;
-    },
-  };
-}
-
-async function signIn(url: string, admin: { badgeToken: string; badgePin: string }): Promise<Response> {
-  return fetch(`${url}/api/auth/login`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ username: 'admin', password: PASSWORD, badge: admin.badgeToken, pin: admin.badgePin }),
-  });
-}
-
-function headOf(output: string): { seq: number; hash: string } {
-  const m = /^head (\d+) ([0-9a-f]{64})$/m.exec(output);
-  if (!m) throw new Error(`no "head <seq> <hash>" line in:\n${output}`);
-  return { seq: Number(m[1]), hash: m[2]! };
-}
-
-/** The database of a site, opened in this process (no child may be running on it). */
-async function openSite(site: Site): Promise<Database> {
-  return site.databaseUrl ? createDatabase({ databaseUrl: site.databaseUrl, poolMax: 2 }) : createDatabase({ embeddedDir: site.dataDir });
-}
 
 /** Row count and a digest of every row's text, per table (knex's bookkeeping excepted). */
 async function fingerprint(db: Database): Promise<Record<string, { rows: number; md5: string }>> {
@@ -374,7 +227,10 @@ describe.each(targets)('npx tachiai on %s', (kind) => {
     backupHead = headOf(backup.stdout);
     expect(fs.readdirSync(path.dirname(backupFile))).toEqual(['site.tbk.gz']); // no partial file left
 
-    const lines = zlib.gunzipSync(fs.readFileSync(backupFile)).toString('utf8').trimEnd().split('\n');
+    // Sealed (issue 17): not even gzip's magic shows; opened with the site's backup key.
+    expect(fs.readFileSync(backupFile).subarray(0, 15).toString('ascii')).toBe('TACHIAI-SEALED\n');
+    expect(() => zlib.gunzipSync(fs.readFileSync(backupFile))).toThrow();
+    const lines = zlib.gunzipSync(await openSealedFile(backupFile, backupKeyOf(site))).toString('utf8').trimEnd().split('\n');
     const header = JSON.parse(lines[0]!) as { format: string; version: number; migrations: string[]; tables: Array<{ name: string }> };
     expect(header).toMatchObject({ format: 'tachiai-backup', version: 1 });
     expect(header.migrations[0]).toBe('0001_foundation');
@@ -392,12 +248,19 @@ describe.each(targets)('npx tachiai on %s', (kind) => {
 
     // Without the original keys the restore is refused (checkpoints and badges need them)…
     restored = await newSite(kind, 'restored');
+    // The sealed file cannot even be opened without the backup key…
     const keyless = await run(restored, ['restore', '--in', backupFile]);
     expect(keyless.code).toBe(1);
-    expect(keyless.stderr).toMatch(/signing key/);
+    expect(keyless.stderr).toMatch(/sealed, and this server has no backup key/);
     expect(keyless.stderr).toMatch(/secrets/);
     expect(keyless.stderr).toMatch(/Nothing was restored/);
     expect(fs.readdirSync(restored.dataDir)).toEqual([]); // the target was not even opened
+    // …and with the backup key alone, the checkpoints and badges still need theirs.
+    const withBackupKey = await run(restored, ['restore', '--in', backupFile], { BACKUP_KEY: backupKeyOf(site).toString('utf8') });
+    expect(withBackupKey.code).toBe(1);
+    expect(withBackupKey.stderr).toMatch(/signing key/);
+    expect(withBackupKey.stderr).toMatch(/Nothing was restored/);
+    expect(fs.readdirSync(restored.dataDir)).toEqual([]);
 
     // …and with them it goes through, and verifies to the same head.
     fs.cpSync(path.join(site.dataDir, 'secrets'), path.join(restored.dataDir, 'secrets'), { recursive: true });
@@ -448,27 +311,50 @@ describe.each(targets)('npx tachiai on %s', (kind) => {
   it('restore refuses a truncated or altered backup file before touching the database', async () => {
     const dir = tempDir('damaged');
     const bytes = fs.readFileSync(backupFile);
+    const key = backupKeyOf(site);
+    // The sealed file itself: cut short, one byte changed, two chunks swapped, opened with another key.
     const truncated = path.join(dir, 'truncated.tbk.gz');
     fs.writeFileSync(truncated, bytes.subarray(0, Math.floor(bytes.length * 0.6)));
-    // Cut cleanly at a line (a valid gzip file that lacks its end), and altered in one value.
-    const lines = zlib.gunzipSync(bytes).toString('utf8').split('\n');
+    const flipped = path.join(dir, 'flipped.tbk.gz');
+    const changed = Buffer.from(bytes);
+    changed[changed.length - 40]! ^= 0x01;
+    fs.writeFileSync(flipped, changed);
+    // Chunks of 64 KiB + 16: a file with at least three chunks, the first two swapped.
+    const headerBytes = 15 + 1 + 16 + 16 + 7 + 4;
+    const chunk = 64 * 1024 + 16;
+    const big = await sealBytes(crypto.randomBytes(3 * 64 * 1024), key);
+    const swapped = Buffer.concat([big.subarray(0, headerBytes), big.subarray(headerBytes + chunk, headerBytes + 2 * chunk), big.subarray(headerBytes, headerBytes + chunk), big.subarray(headerBytes + 2 * chunk)]);
+    const reordered = path.join(dir, 'reordered.tbk.gz');
+    fs.writeFileSync(reordered, swapped);
+    // Inside the seal (a forger holding the key): cut cleanly at a line, and altered in one value.
+    const lines = zlib.gunzipSync(await openSealedFile(backupFile, key)).toString('utf8').split('\n');
     const cut = path.join(dir, 'cut.tbk.gz');
-    fs.writeFileSync(cut, zlib.gzipSync(lines.slice(0, -3).join('\n') + '\n'));
+    fs.writeFileSync(cut, await sealBytes(zlib.gzipSync(lines.slice(0, -3).join('\n') + '\n'), key));
     const altered = path.join(dir, 'altered.tbk.gz');
-    fs.writeFileSync(altered, zlib.gzipSync(lines.join('\n').replace('ヤマダ　ハナコ', 'ヤマダ　タロウ')));
+    fs.writeFileSync(altered, await sealBytes(zlib.gzipSync(lines.join('\n').replace('ヤマダ　ハナコ', 'ヤマダ　タロウ')), key));
 
-    const targetsForDamaged = await Promise.all([newSite(kind, 't1'), newSite(kind, 't2'), newSite(kind, 't3')]);
-    const results = await Promise.all(
-      [truncated, cut, altered].map((file, i) => run(targetsForDamaged[i]!, ['restore', '--in', file])),
-    );
+    const files = [truncated, flipped, reordered, cut, altered];
+    const targetsForDamaged = await Promise.all(files.map((_, i) => newSite(kind, `t${i + 1}`)));
+    // Each target holds the site's secrets (the backup key among them): only the file is wrong.
+    for (const t of targetsForDamaged) fs.cpSync(path.join(site.dataDir, 'secrets'), path.join(t.dataDir, 'secrets'), { recursive: true });
+    const results = await Promise.all(files.map((file, i) => run(targetsForDamaged[i]!, ['restore', '--in', file])));
     for (const r of results) {
       expect(r.code, r.stderr).toBe(1);
       expect(r.stderr).toMatch(/damaged or incomplete/);
       expect(r.stderr).toMatch(/Nothing was restored/);
     }
-    expect(results[0]!.stderr).toMatch(/cannot be decompressed|cut off/);
-    expect(results[1]!.stderr).toMatch(/trailer is missing/);
-    expect(results[2]!.stderr).toMatch(/SHA-256/);
+    expect(results[0]!.stderr).toMatch(/does not authenticate|truncated/);
+    expect(results[1]!.stderr).toMatch(/does not authenticate/);
+    expect(results[2]!.stderr).toMatch(/chunk 1 does not authenticate|first chunk does not authenticate/);
+    expect(results[3]!.stderr).toMatch(/trailer is missing/);
+    expect(results[4]!.stderr).toMatch(/SHA-256/);
+    // Another site's backup key: said as such.
+    const otherKey = await newSite(kind, 'other-key');
+    const wrongKey = await run(otherKey, ['restore', '--in', backupFile], { BACKUP_KEY: crypto.randomBytes(32).toString('hex') });
+    expect(wrongKey.code, wrongKey.stderr).toBe(1);
+    expect(wrongKey.stderr).toMatch(/sealed with another backup key/);
+    expect(wrongKey.stderr).toMatch(/Nothing was restored/);
+    targetsForDamaged.push(otherKey);
     // Nothing was even opened: no embedded database, no tables.
     for (const t of targetsForDamaged) {
       if (kind === 'embedded') {

@@ -57,7 +57,7 @@ describe('backup and restore of custody records', () => {
     const targetDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tachiai-restore-'));
     dirs.push(targetDir);
     const config = loadConfig({ DATA_DIR: targetDir, LOG_LEVEL: 'silent', ...(target.url ? { DATABASE_URL: target.url } : {}) });
-    const summary = await restoreBackup(config, file, { acceptNewKeys: true });
+    const summary = await restoreBackup(config, file, { acceptNewKeys: true, backupKey: s.ctx.secrets.backupKey });
     expect(summary.verify.ok).toBe(true);
     for (const table of ['media', 'custody_steps', 'signed_records', 'signatures', 'handovers', 'destructions', 'destruction_media', 'certificate_counters']) {
       expect(summary.counts[table], table).toBeGreaterThan(0);

@@ -13,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import request from 'supertest';
 import { loadConfig } from '../../server/config.js';
 import { createBackup, restoreBackup } from '../../server/backup/backup.js';
+import { openSealedFile, sealBytes } from '../../server/backup/sealed.js';
 import { verifyDeep } from '../../server/integrity/deep-verify.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
@@ -147,7 +148,8 @@ describe('finding 3: rows changed behind the application\'s back', () => {
     const file = path.join(dir, 'site.tbk.gz');
     await createBackup(s.ctx, file);
     // Edit the destruction's method in the file and rebuild its SHA-256, as a forger would.
-    const lines = zlib.gunzipSync(fs.readFileSync(file)).toString('utf8').split('\n').filter(Boolean);
+    const key = s.ctx.secrets.backupKey;
+    const lines = zlib.gunzipSync(await openSealedFile(file, key)).toString('utf8').split('\n').filter(Boolean);
     const header = JSON.parse(lines[0]!);
     const columns = header.tables.find((t: { name: string }) => t.name === 'destructions').columns.map((c: { name: string }) => c.name) as string[];
     const edited = lines.map((line, i) => {
@@ -164,14 +166,15 @@ describe('finding 3: rows changed behind the application\'s back', () => {
     trailer.contentBytes = edited.slice(0, -1).reduce((n, l) => n + Buffer.byteLength(l) + 1, 0);
     edited[edited.length - 1] = JSON.stringify(trailer);
     const forged = path.join(dir, 'forged.tbk.gz');
-    fs.writeFileSync(forged, zlib.gzipSync(edited.join('\n') + '\n'));
+    // …and seals it again: a forger who holds the backup key (sealing keeps others out, not the key's holder).
+    fs.writeFileSync(forged, await sealBytes(zlib.gzipSync(edited.join('\n') + '\n'), key));
 
     const target: TestDatabase = await createTestDatabase();
     try {
       const targetDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tachiai-restore-'));
       dirs.push(targetDir);
       const config = loadConfig({ DATA_DIR: targetDir, LOG_LEVEL: 'silent', ...(target.url ? { DATABASE_URL: target.url } : {}) });
-      const summary = await restoreBackup(config, forged, { acceptNewKeys: true });
+      const summary = await restoreBackup(config, forged, { acceptNewKeys: true, backupKey: key });
       expect(summary.verify).toMatchObject({ ok: false, firstDifference: { check: 'destructions', message: expect.stringContaining(d.certificateNo) } });
     } finally {
       await target.drop();

@@ -98,4 +98,22 @@ describe('coalesce', () => {
     await expect(run(1)).rejects.toThrow('sync');
     expect(await run(2)).toBe(2);
   });
+
+  it('idle() waits for the calls queued and the batches in flight (a server shutting down answers them first)', async () => {
+    const gate = deferred<void>();
+    const run = coalesce<number, number>(async (xs) => {
+      await gate.promise;
+      return xs;
+    }, { maxBatch: 2, maxInFlight: 1 });
+    await run.idle(); // nothing under way: at once
+    const calls = [run(1), run(2), run(3)];
+    let idle = false;
+    const waiting = run.idle().then(() => (idle = true));
+    await new Promise((r) => setTimeout(r, 10));
+    expect(idle).toBe(false);
+    gate.resolve();
+    await waiting;
+    expect(idle).toBe(true);
+    expect(await Promise.all(calls)).toEqual([1, 2, 3]);
+  });
 });

@@ -21,6 +21,22 @@ describe('Workers', () => {
     expect(() => w.use('c', () => ({ stop: () => undefined }))).toThrow(/stopping/);
   });
 
+  it('stopAll lets every worker drain first (the intake takes what the scans under way produce), then stops them newest first', async () => {
+    const order: string[] = [];
+    const w = new Workers(pino({ level: 'silent' }));
+    w.add('consumer', { drain: () => void order.push('drain consumer'), stop: () => void order.push('stop consumer') });
+    w.add('producer', {
+      drain: async () => {
+        await new Promise((r) => setTimeout(r, 20));
+        order.push('drain producer');
+      },
+      stop: () => void order.push('stop producer'),
+    });
+    w.add('failing', { drain: () => { throw new Error('no'); }, stop: () => undefined });
+    await w.stopAll();
+    expect(order).toEqual(['drain consumer', 'drain producer', 'stop producer', 'stop consumer']);
+  });
+
   it('a periodic job runs, reports its last run and failure, and never twice at once', async () => {
     let runs = 0;
     let fail = false;
