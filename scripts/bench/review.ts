@@ -325,8 +325,7 @@ async function breakdown(ctx: AppContext, from: Date, to: Date, workMem?: string
       };
       const f = {
         denied: await timed('deniedScans', () => facts.deniedScans(trx, args)),
-        stays: await timed('candidateStays', () => facts.candidateStays(trx, args)),
-        overlaps: await timed('overlappingStays', () => facts.overlappingStays(trx, args)),
+        ...(await timed('stayFacts', () => facts.stayFacts(trx, args))),
         hops: await timed('badgeHops', () => facts.badgeHops(trx, args)),
         flagged: await timed('flaggedExits', () => facts.flaggedExits(trx, args)),
         signins: await timed('signinAttempts', () => facts.signinAttempts(trx, args)),
@@ -339,7 +338,7 @@ async function breakdown(ctx: AppContext, from: Date, to: Date, workMem?: string
         mediaIssues: await timed('mediaIssues', () => facts.mediaIssues(trx, args)),
       };
       await timed('periodDigest', () => periodDigest(trx, from, to, tz));
-      await timed('periodCounts', () => facts.periodCounts(trx, args));
+      await timed('rareCounts', () => facts.rareCounts(trx, args));
       step = '';
       const r0 = performance.now();
       findings = allFindings({ ...f, end, timeZone: tz, settings }).length;

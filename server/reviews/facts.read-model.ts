@@ -86,31 +86,14 @@ const STAYS_SQL = `
      WHERE g.direction = 'in' AND coalesce(CASE WHEN g.next_dir = 'out' THEN g.next_at END, ?::timestamptz) > ?
   )`;
 
-/** Stays that are long, or may be outside the room's hours (the rule decides); never all of them. */
-export async function candidateStays(db: Knex, p: PeriodArgs): Promise<Stay[]> {
+/**
+ * The stays of the period read once (the window over a week's scans is the costly part), giving
+ * both kinds of facts: stays that are long or may be outside the room's hours (the rule decides;
+ * never all of them), and stays that begin while the same person is inside another room (the door
+ * log says: two rooms at once).
+ */
+export async function stayFacts(db: Knex, p: PeriodArgs): Promise<{ stays: Stay[]; overlaps: OverlappingStay[] }> {
   const tz = p.timeZone;
-  const { rows } = await db.raw(
-    `WITH ${STAYS_SQL}
-     SELECT s.in_id, s.in_at, s.out_id, s.out_at, s.room_id, r.name AS room_name, r.hours_days, r.hours_from, r.hours_to, s.person_id, pe.name AS person_name
-       FROM stays s JOIN rooms r ON r.id = s.room_id JOIN people pe ON pe.id = s.person_id
-      WHERE coalesce(s.out_at, ?::timestamptz) - s.in_at > make_interval(hours => ?)
-         OR (r.hours_days IS NOT NULL AND (
-               (s.in_at AT TIME ZONE ?)::date <> (coalesce(s.out_at, ?::timestamptz) AT TIME ZONE ?)::date
-            OR to_char(s.in_at AT TIME ZONE ?, 'HH24:MI') < r.hours_from
-            OR to_char(s.in_at AT TIME ZONE ?, 'HH24:MI') >= r.hours_to
-            OR to_char(coalesce(s.out_at, ?::timestamptz) AT TIME ZONE ?, 'HH24:MI:SS') > r.hours_to || ':00'
-            OR NOT (extract(isodow FROM s.in_at AT TIME ZONE ?)::int = ANY (r.hours_days))))
-      ORDER BY s.in_at, s.in_id LIMIT ${ROW_CAP}`,
-    [p.from, p.to, p.end, p.from, p.end, p.settings.longStayHours, tz, p.end, tz, tz, tz, p.end, tz, tz],
-  );
-  return asText<Stay & { hours_days: number[] | null; hours_from: string | null; hours_to: string | null }>(rows, 'in_id', 'out_id').map((r) => ({
-    ...r,
-    hours: roomHours(r),
-  }));
-}
-
-/** Stays that begin while the same person is inside another room (the door log says: two rooms at once). */
-export async function overlappingStays(db: Knex, p: PeriodArgs): Promise<OverlappingStay[]> {
   const { rows } = await db.raw(
     `WITH ${STAYS_SQL},
      ordered AS (
@@ -118,15 +101,38 @@ export async function overlappingStays(db: Knex, p: PeriodArgs): Promise<Overlap
               max(coalesce(s.out_at, 'infinity'::timestamptz)) OVER (PARTITION BY s.person_id ORDER BY s.in_at, s.in_id ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS inside_until
          FROM stays s
        WINDOW q AS (PARTITION BY s.person_id ORDER BY s.in_at, s.in_id)
+     ),
+     marked AS (
+       SELECT o.*, r.name AS room_name, r.hours_days, r.hours_from, r.hours_to,
+              (coalesce(o.out_at, ?::timestamptz) - o.in_at > make_interval(hours => ?)
+               OR (r.hours_days IS NOT NULL AND (
+                     (o.in_at AT TIME ZONE ?)::date <> (coalesce(o.out_at, ?::timestamptz) AT TIME ZONE ?)::date
+                  OR to_char(o.in_at AT TIME ZONE ?, 'HH24:MI') < r.hours_from
+                  OR to_char(o.in_at AT TIME ZONE ?, 'HH24:MI') >= r.hours_to
+                  OR to_char(coalesce(o.out_at, ?::timestamptz) AT TIME ZONE ?, 'HH24:MI:SS') > r.hours_to || ':00'
+                  OR NOT (extract(isodow FROM o.in_at AT TIME ZONE ?)::int = ANY (r.hours_days))))) AS candidate,
+              (o.in_at >= ? AND o.in_at < o.inside_until AND o.other_room_id <> o.room_id) AS overlap
+         FROM ordered o JOIN rooms r ON r.id = o.room_id
      )
-     SELECT o.person_id, pe.name AS person_name, o.room_id, r.name AS room_name, o.in_id, o.in_at,
-            o.other_room_id, r2.name AS other_room_name, o.other_in_id, o.other_out_id
-       FROM ordered o JOIN people pe ON pe.id = o.person_id JOIN rooms r ON r.id = o.room_id JOIN rooms r2 ON r2.id = o.other_room_id
-      WHERE o.in_at >= ? AND o.in_at < o.inside_until AND o.other_room_id <> o.room_id
-      ORDER BY o.in_at LIMIT ${ROW_CAP}`,
-    [p.from, p.to, p.end, p.from, p.from],
+     SELECT m.in_id, m.in_at, m.out_id, m.out_at, m.room_id, m.room_name, m.hours_days, m.hours_from, m.hours_to, m.person_id, pe.name AS person_name,
+            m.candidate, m.overlap, m.other_in_id, m.other_out_id, m.other_room_id, r2.name AS other_room_name
+       FROM marked m JOIN people pe ON pe.id = m.person_id LEFT JOIN rooms r2 ON r2.id = m.other_room_id
+      WHERE m.candidate OR m.overlap
+      ORDER BY m.in_at, m.in_id LIMIT ${2 * ROW_CAP}`,
+    [p.from, p.to, p.end, p.from, p.end, p.settings.longStayHours, tz, p.end, tz, tz, tz, p.end, tz, tz, p.from],
   );
-  return asText<OverlappingStay>(rows, 'in_id', 'other_in_id', 'other_out_id');
+  type Row = Stay & OverlappingStay & { candidate: boolean; overlap: boolean; hours_days: number[] | null; hours_from: string | null; hours_to: string | null };
+  const all = asText<Row>(rows, 'in_id', 'out_id', 'other_in_id', 'other_out_id');
+  return {
+    stays: all
+      .filter((r) => r.candidate)
+      .slice(0, ROW_CAP)
+      .map((r) => ({ person_id: r.person_id, person_name: r.person_name, room_id: r.room_id, room_name: r.room_name, hours: roomHours(r), in_id: r.in_id, in_at: r.in_at, out_id: r.out_id, out_at: r.out_at })),
+    overlaps: all
+      .filter((r) => r.overlap)
+      .slice(0, ROW_CAP)
+      .map((r) => ({ person_id: r.person_id, person_name: r.person_name, room_id: r.room_id, room_name: r.room_name, in_id: r.in_id, in_at: r.in_at, other_room_id: r.other_room_id, other_room_name: r.other_room_name, other_in_id: r.other_in_id, other_out_id: r.other_out_id })),
+  };
 }
 
 /** Consecutive entries of one badge into two different rooms (the rule applies the minutes). */
@@ -296,15 +302,13 @@ export interface PeriodCounts {
   journalEntries: number;
 }
 
-export async function periodCounts(db: Knex, p: PeriodArgs): Promise<PeriodCounts> {
+/** The rare rows counted (partial indexes of migration 0016); every row's count is the digest's. */
+export async function rareCounts(db: Knex, p: PeriodArgs): Promise<{ deniedEntries: number; signins: number }> {
   const { rows } = await db.raw(
-    `SELECT (SELECT count(*) FROM entries WHERE at >= ? AND at < ?)::int AS entries,
-            (SELECT count(*) FROM entries WHERE at >= ? AND at < ? AND decision = 'denied')::int AS denied_entries,
-            (SELECT count(*) FROM access_log WHERE at >= ? AND at < ?)::int AS requests,
-            (SELECT count(*) FROM access_log WHERE at >= ? AND at < ? AND path = ? AND method = ?)::int AS signins,
-            (SELECT count(*) FROM journal_entries WHERE at >= ? AND at < ?)::int AS journal_entries`,
-    [p.from, p.to, p.from, p.to, p.from, p.to, p.from, p.to, LOGIN.path, LOGIN.method, p.from, p.to],
+    `SELECT (SELECT count(*) FROM entries WHERE at >= ? AND at < ? AND decision = 'denied')::int AS denied_entries,
+            (SELECT count(*) FROM access_log WHERE at >= ? AND at < ? AND path = '${LOGIN.path}' AND method = '${LOGIN.method}')::int AS signins`,
+    [p.from, p.to, p.from, p.to],
   );
   const r = rows[0] as Record<string, number>;
-  return { entries: Number(r.entries), deniedEntries: Number(r.denied_entries), requests: Number(r.requests), signins: Number(r.signins), journalEntries: Number(r.journal_entries) };
+  return { deniedEntries: Number(r.denied_entries), signins: Number(r.signins) };
 }

@@ -13,7 +13,7 @@ import { displayDate } from '../shared/time.js';
 import { allFindings, DEFAULT_REVIEW_SETTINGS, RULES_VERSION, type Finding, type ReviewSettings } from './rules.js';
 import { checkedPeriod, isoWeekOf, weekPeriod, type Period } from './period.js';
 import * as facts from './facts.read-model.js';
-import { digestDifferences, digestHash, periodDigest, type DigestDifference, type PeriodDigest } from './digest.read-model.js';
+import { digestDifferences, digestHash, digestRowCounts, periodDigest, type DigestDifference, type PeriodDigest } from './digest.read-model.js';
 import { depositorsConcerned } from './concerned.read-model.js';
 import { DISPOSITION_WORDS, FINDING_TITLES, type Disposition } from './words.js';
 
@@ -65,18 +65,21 @@ const SNAPSHOT_ID = /^[0-9A-F]+-[0-9A-F]+(-[0-9]+)?$/i;
 export async function computeReview(app: AppContext, period: Period, trx?: Knex): Promise<ReviewComputation> {
   const tz = app.config.displayTimeZone;
   const settings = reviewSettings(app);
-  const findingsOf = async (db: Knex) => {
+  const argsOf = async (db: Knex) => {
     const now = await dbNow(db);
     const end = new Date(Math.min(period.to.getTime(), now.getTime()));
-    const args = { from: period.from, to: period.to, end, timeZone: tz, settings };
-    const denied = await facts.deniedScans(db, args);
-    const stays = await facts.candidateStays(db, args);
-    return allFindings({
-      denied,
-      overlaps: await facts.overlappingStays(db, args),
-      hops: await facts.badgeHops(db, args),
-      stays,
-      flagged: await facts.flaggedExits(db, args),
+    return { from: period.from, to: period.to, end, timeZone: tz, settings };
+  };
+  /** The door's facts: the window passes over the period's scans. */
+  const doorFacts = async (db: Knex) => {
+    const args = await argsOf(db);
+    const { stays, overlaps } = await facts.stayFacts(db, args);
+    return { end: args.end, denied: await facts.deniedScans(db, args), stays, overlaps, hops: await facts.badgeHops(db, args), flagged: await facts.flaggedExits(db, args) };
+  };
+  /** The access log's, the journal's and the media's facts. */
+  const otherFacts = async (db: Knex) => {
+    const args = await argsOf(db);
+    return {
       signins: await facts.signinAttempts(db, args),
       newAddresses: await facts.newAddressSignins(db, args),
       addressHops: await facts.addressHops(db, args),
@@ -85,14 +88,15 @@ export async function computeReview(app: AppContext, period: Period, trx?: Knex)
       leftUse: await facts.useAfterLeaving(db, args),
       adminChanges: await facts.adminChanges(db, args),
       mediaIssues: await facts.mediaIssues(db, args),
-      end,
-      timeZone: tz,
-      settings,
-    });
+    };
   };
+  const findingsFrom = (door: Awaited<ReturnType<typeof doorFacts>>, other: Awaited<ReturnType<typeof otherFacts>>): Finding[] =>
+    allFindings({ ...door, ...other, timeZone: tz, settings });
   const digestAndCounts = async (db: Knex) => {
     const digest = await periodDigest(db, period.from, period.to, tz);
-    return { digest, counts: await facts.periodCounts(db, { from: period.from, to: period.to, end: period.to, timeZone: tz, settings }) };
+    const rare = await facts.rareCounts(db, { from: period.from, to: period.to, end: period.to, timeZone: tz, settings });
+    const counts: facts.PeriodCounts = { ...digestRowCounts(digest), ...rare };
+    return { digest, counts };
   };
   const result = (found: Finding[], d: { digest: PeriodDigest; counts: facts.PeriodCounts }): ReviewComputation => ({
     period,
@@ -103,28 +107,30 @@ export async function computeReview(app: AppContext, period: Period, trx?: Knex)
     digest: d.digest,
     digestHash: digestHash(d.digest),
   });
-  if (trx) return result(await findingsOf(trx), await digestAndCounts(trx));
+  if (trx) return result(findingsFrom(await doorFacts(trx), await otherFacts(trx)), await digestAndCounts(trx));
   // One snapshot: the findings and the digest describe the same records. On PostgreSQL the
-  // snapshot is shared with a second connection (pg_export_snapshot), so the digest — a hash of
-  // every row of the period — is computed beside the findings instead of after them.
+  // snapshot is shared with two more connections (pg_export_snapshot), so the door's facts, the
+  // other facts and the digest — a hash of every row of the period — are read side by side.
   return app.db.knex.transaction(async (t) => {
     await t.raw('SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY');
     await t.raw(REVIEW_WORK_MEM);
-    if (app.db.kind !== 'postgres') return result(await findingsOf(t), await digestAndCounts(t));
+    if (app.db.kind !== 'postgres') return result(findingsFrom(await doorFacts(t), await otherFacts(t)), await digestAndCounts(t));
     const { rows } = (await t.raw('SELECT pg_export_snapshot() AS id')) as { rows: Array<{ id: string }> };
     const snapshot = rows[0]!.id;
     if (!SNAPSHOT_ID.test(snapshot)) throw new Error('unexpected snapshot id');
-    const beside = app.db.knex.transaction(async (t2) => {
-      await t2.raw('SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY');
-      await t2.raw(`SET TRANSACTION SNAPSHOT '${snapshot}'`);
-      await t2.raw(REVIEW_WORK_MEM);
-      return digestAndCounts(t2);
-    });
-    // Both settle before this transaction ends (a failure of one must not end it under the other).
-    const [found, d] = await Promise.allSettled([findingsOf(t), beside]);
-    if (found.status === 'rejected') throw found.reason;
+    const inSnapshot = <T>(read: (db: Knex) => Promise<T>) =>
+      app.db.knex.transaction(async (t2) => {
+        await t2.raw('SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY');
+        await t2.raw(`SET TRANSACTION SNAPSHOT '${snapshot}'`);
+        await t2.raw(REVIEW_WORK_MEM);
+        return read(t2);
+      });
+    // All settle before this transaction ends (a failure of one must not end it under the others).
+    const [door, other, d] = await Promise.allSettled([doorFacts(t), inSnapshot(otherFacts), inSnapshot(digestAndCounts)]);
+    if (door.status === 'rejected') throw door.reason;
+    if (other.status === 'rejected') throw other.reason;
     if (d.status === 'rejected') throw d.reason;
-    return result(found.value, d.value);
+    return result(findingsFrom(door.value, other.value), d.value);
   });
 }
 
