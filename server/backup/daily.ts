@@ -13,6 +13,7 @@ import path from 'node:path';
 import type { Knex } from 'knex';
 import type { AppContext } from '../context.js';
 import { appendJournal } from '../journal/journal.js';
+import { enqueueNotices, roleRecipients } from '../notices/service.js';
 import { siteDay } from '../shared/time.js';
 import { siteOf } from '../system/site.js';
 import { periodic, type Worker } from '../workers.js';
@@ -84,8 +85,9 @@ async function claim(knex: Knex, row: { id: string; kind: BackupRow['kind']; day
   });
 }
 
-async function finish(knex: Knex, id: string, actor: string, outcome: { ok: true; file: string; bytes: number; sha256: string; rows: number } | { ok: false; error: string }): Promise<void> {
-  await knex.transaction(async (trx) => {
+async function finish(app: AppContext, id: string, actor: string, outcome: { ok: true; file: string; bytes: number; sha256: string; rows: number } | { ok: false; error: string }): Promise<void> {
+  const site = outcome.ok ? null : await siteOf(app);
+  await app.db.knex.transaction(async (trx) => {
     await trx('backups')
       .where({ id })
       .update(
@@ -99,6 +101,13 @@ async function finish(knex: Knex, id: string, actor: string, outcome: { ok: true
       subject: `backup:${id}`,
       payload: outcome.ok ? { file: path.basename(outcome.file), bytes: outcome.bytes, sha256: outcome.sha256, rows: outcome.rows } : { error: outcome.error },
     });
+    if (!outcome.ok) {
+      // A failed backup is told to the administrators and responsible persons (issue 15, item 4),
+      // in the transaction that records it.
+      const row = (await trx('backups').where({ id }).first('kind', 'day', 'server', 'dir')) as { kind: BackupRow['kind']; day: string | Date | null; server: string; dir: string };
+      const day = row.day === null ? null : typeof row.day === 'string' ? row.day : row.day.toISOString().slice(0, 10);
+      await enqueueNotices(app, trx, { kind: 'backup_failed', facts: { siteName: { ja: site!.nameJa, en: site!.nameEn }, kind: row.kind, day, server: row.server, dir: row.dir, error: outcome.error } }, await roleRecipients(trx, 'backup_failed'), { subject: `backup:${id}`, action: 'backup.failed' }, actor);
+    }
   });
 }
 
@@ -123,11 +132,11 @@ async function take(app: AppContext, id: string, dir: string, fileName: string, 
     fs.accessSync(dir, fs.constants.W_OK);
     if (!fs.statSync(dir).isDirectory()) throw Object.assign(new Error('not a directory'), { code: 'ENOTDIR' });
     const summary = await createBackup(app, file, { actor: taker.actor });
-    await finish(app.db.knex, id, taker.actor, { ok: true, file, bytes: summary.bytes, sha256: summary.fileSha256, rows: summary.totalRows });
+    await finish(app, id, taker.actor, { ok: true, file, bytes: summary.bytes, sha256: summary.fileSha256, rows: summary.totalRows });
   } catch (err) {
     const error = reasonOf(err);
     app.logger.warn({ backup: id, dir, error }, 'the backup failed; the server keeps serving');
-    await finish(app.db.knex, id, taker.actor, { ok: false, error }).catch((e: unknown) => app.logger.warn({ err: (e as Error).message }, 'the backup failure could not be recorded'));
+    await finish(app, id, taker.actor, { ok: false, error }).catch((e: unknown) => app.logger.warn({ err: (e as Error).message }, 'the backup failure could not be recorded'));
   }
   return (await app.db.knex('backups').where({ id }).first()) as BackupRow;
 }
@@ -144,7 +153,7 @@ async function failStale(app: AppContext): Promise<void> {
     .andWhere('started_at', '<', app.db.knex.raw('now() - make_interval(hours => ?)', [STALE_RUNNING_HOURS]))
     .select('id', 'server')) as Array<{ id: string; server: string }>;
   for (const s of stale) {
-    await finish(app.db.knex, s.id, 'system:backup', { ok: false, error: `left unfinished by ${s.server} (more than ${STALE_RUNNING_HOURS} hours)` });
+    await finish(app, s.id, 'system:backup', { ok: false, error: `left unfinished by ${s.server} (more than ${STALE_RUNNING_HOURS} hours)` });
   }
 }
 

@@ -37,7 +37,21 @@ export interface WeeklyReviewFacts {
   comment: string;
 }
 
-export type NoticeFacts = { kind: 'personnel_change'; facts: PersonnelChangeFacts } | { kind: 'after_hours'; facts: AfterHoursFacts } | { kind: 'weekly_review'; facts: WeeklyReviewFacts };
+/** A backup that did not complete (E2.12: the daily backup is the site's duty). */
+export interface BackupFailedFacts {
+  siteName: SiteNames;
+  kind: 'scheduled' | 'manual' | 'command';
+  day: string | null;
+  server: string;
+  dir: string;
+  error: string;
+}
+
+export type NoticeFacts =
+  | { kind: 'personnel_change'; facts: PersonnelChangeFacts }
+  | { kind: 'after_hours'; facts: AfterHoursFacts }
+  | { kind: 'weekly_review'; facts: WeeklyReviewFacts }
+  | { kind: 'backup_failed'; facts: BackupFailedFacts };
 
 export interface RenderedNotice {
   subject: string;
@@ -127,6 +141,21 @@ export function renderNotice(notice: NoticeFacts, lang: NoticeLang): RenderedNot
           : {
               subject: `[Tachiai] ${f.media.length} medium/media still checked out after hours`,
               text: [`A notice from ${f.siteName.en}.`, '', 'These media are still checked out after their room\'s opening hours (E1.2). Please check.', '', ...lines].join('\n') + FOOTER.en(f.siteName.en),
+            };
+      return { subject: oneLine(rendered.subject), text: rendered.text };
+    }
+    case 'backup_failed': {
+      const f = notice.facts;
+      const what = lang === 'ja' ? (f.kind === 'scheduled' ? `${f.day ?? ''} の定時バックアップ` : '手動バックアップ') : f.kind === 'scheduled' ? `the scheduled backup of ${f.day ?? ''}` : 'a manual backup';
+      const rendered =
+        lang === 'ja'
+          ? {
+              subject: `【立会い】バックアップに失敗しました（${f.day ?? '手動'}）`,
+              text: [`${f.siteName.ja} からのお知らせです。`, '', `${what}が完了しませんでした（E2.12）。原因を取り除き、権限者がバックアップを取得してください。`, '', `理由：${f.error}`, `サーバー：${f.server}`, `保存先：${f.dir}`].join('\n') + FOOTER.ja(f.siteName.ja),
+            }
+          : {
+              subject: `[Tachiai] A backup failed (${f.day ?? 'manual'})`,
+              text: [`A notice from ${f.siteName.en}.`, '', `${what[0]!.toUpperCase()}${what.slice(1)} did not complete (E2.12). Remove the cause, then have an authorised person take a backup.`, '', `Reason: ${f.error}`, `Server: ${f.server}`, `Directory: ${f.dir}`].join('\n') + FOOTER.en(f.siteName.en),
             };
       return { subject: oneLine(rendered.subject), text: rendered.text };
     }

@@ -93,6 +93,8 @@ describe('the daily backup (E2.12)', () => {
 
   it('a BACKUP_DIR that cannot be written: the failure is recorded with its reason, and the server keeps serving', async () => {
     const was = s.ctx.config.backupDir;
+    // The administrator has an address on file: a failed backup is told to them (issue 15, item 4).
+    await knex()('people').where({ id: s.admin.personId }).update({ email: 'admin@site.example.jp', notice_lang: 'ja' });
     s.ctx.config.backupDir = path.join(tempDir(), 'missing', 'deeper');
     try {
       const row = await runScheduledBackup(s.ctx, tokyo('2026-12-11', '02:00'));
@@ -100,6 +102,11 @@ describe('the daily backup (E2.12)', () => {
       expect((await request(s.url).get('/api/health')).status).toBe(200);
       const actions = await knex()('journal_entries').where('subject', `backup:${row!.id}`).orderBy('seq').pluck('action');
       expect(actions).toEqual(['backup.started', 'backup.failed']);
+      const notices = await knex()('notices').where({ kind: 'backup_failed' });
+      expect(notices).toHaveLength(1);
+      expect(notices[0]).toMatchObject({ recipient_email: 'admin@site.example.jp', status: 'queued' });
+      expect(notices[0].subject).toContain('バックアップに失敗しました（2026-12-11）');
+      expect(notices[0].body_text).toContain('BACKUP_DIR does not exist');
     } finally {
       s.ctx.config.backupDir = was;
     }
