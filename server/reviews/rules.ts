@@ -123,13 +123,11 @@ const ANTI_PASSBACK = new Set(['already_inside', 'not_inside']);
 
 /** Denied scans of known badges, by person (or badge) and reason; anti-passback and unknown badges have kinds of their own. */
 export function findDeniedScans(denied: DeniedScan[]): Finding[] {
-  const groups = new Map<string, DeniedScan[]>();
-  for (const d of denied) {
-    if (d.reason === 'unknown_badge' || ANTI_PASSBACK.has(d.reason)) continue;
+  const groups = groupBy(denied, (d) => {
+    if (d.reason === 'unknown_badge' || ANTI_PASSBACK.has(d.reason)) return null;
     const who = d.person_id ? `p:${d.person_id}` : d.badge_id ? `b:${d.badge_id}` : `h:${d.hint ?? ''}`;
-    const key = `denied_scans:${who}:${d.reason}`;
-    groups.set(key, [...(groups.get(key) ?? []), d]);
-  }
+    return `denied_scans:${who}:${d.reason}`;
+  });
   return [...groups].map(([key, ds]) => ({
     key,
     kind: 'denied_scans',
@@ -144,58 +142,65 @@ export function findDeniedScans(denied: DeniedScan[]): Finding[] {
   }));
 }
 
+/**
+ * Runs of at least `count` items within `windowMinutes` of one another, in time order: a run grows
+ * while each new item still completes a window that reaches back into it (every item since its
+ * last one joins, not only the one completing the window); otherwise a new run begins.
+ */
+export function bursts<T extends { at: Date }>(items: T[], count: number, windowMinutes: number): T[][] {
+  const xs = [...items].sort((a, b) => a.at.getTime() - b.at.getTime());
+  const out: T[][] = [];
+  let start = 0;
+  let run: T[] | null = null;
+  let runEnd = -1; // the index in xs of the run's last item
+  for (let i = 0; i < xs.length; i++) {
+    while (xs[i]!.at.getTime() - xs[start]!.at.getTime() > minutes(windowMinutes)) start++;
+    if (i - start + 1 < count) continue;
+    if (run && start <= runEnd) run.push(...xs.slice(runEnd + 1, i + 1));
+    else {
+      run = xs.slice(start, i + 1);
+      out.push(run);
+    }
+    runEnd = i;
+  }
+  return out;
+}
+
+/** Items grouped by a key (null: left out), in their order. */
+function groupBy<T>(items: T[], keyOf: (x: T) => string | null): Map<string, T[]> {
+  const groups = new Map<string, T[]>();
+  for (const x of items) {
+    const key = keyOf(x);
+    if (key === null) continue;
+    const list = groups.get(key);
+    if (list) list.push(x);
+    else groups.set(key, [x]);
+  }
+  return groups;
+}
+
 /** 3 or more denials of one badge (or of one unknown value) within 10 minutes: someone probing the doors. */
 export function findProbing(denied: DeniedScan[], settings: ReviewSettings): Finding[] {
-  const byBadge = new Map<string, DeniedScan[]>();
-  for (const d of denied) {
-    const badge = d.badge_id ? `b:${d.badge_id}` : d.hint ? `h:${d.hint}` : null;
-    if (!badge) continue;
-    byBadge.set(badge, [...(byBadge.get(badge) ?? []), d]);
-  }
-  const findings: Finding[] = [];
-  for (const [badge, ds] of byBadge) {
-    ds.sort((a, b) => a.at.getTime() - b.at.getTime());
-    let start = 0;
-    let burst: DeniedScan[] | null = null;
-    let burstEnd = -1; // the index in ds of the burst's last denial
-    const flush = () => {
-      if (burst && burst.length >= settings.burstCount) {
-        findings.push({
-          key: `probing:${badge}:${iso(burst[0]!.at)}`,
-          kind: 'probing',
-          severity: 'alert',
-          at: iso(burst[0]!.at),
-          personIds: uniq(burst.map((d) => d.person_id)),
-          roomIds: uniq(burst.map((d) => d.room_id)),
-          badgeIds: uniq(burst.map((d) => d.badge_id)),
-          mediumIds: [],
-          facts: { person: burst[0]!.person_name, hint: burst[0]!.hint, count: burst.length, rooms: uniq(burst.map((d) => d.room_name)).join('、'), minutes: settings.burstMinutes },
-          ...evidence(burst.map((d) => d.id)),
-        });
-      }
-      burst = null;
-    };
-    for (let i = 0; i < ds.length; i++) {
-      while (ds[i]!.at.getTime() - ds[start]!.at.getTime() > minutes(settings.burstMinutes)) start++;
-      if (i - start + 1 >= settings.burstCount) {
-        // Extend the current burst (with every denial since its last, not only this one), or start one with the window's denials.
-        if (burst && start <= burstEnd) burst.push(...ds.slice(burstEnd + 1, i + 1));
-        else {
-          flush();
-          burst = ds.slice(start, i + 1);
-        }
-        burstEnd = i;
-      }
-    }
-    flush();
-  }
-  return findings;
+  const byBadge = groupBy(denied, (d) => (d.badge_id ? `b:${d.badge_id}` : d.hint ? `h:${d.hint}` : null));
+  return [...byBadge].flatMap(([badge, ds]) =>
+    bursts(ds, settings.burstCount, settings.burstMinutes).map((burst): Finding => ({
+      key: `probing:${badge}:${iso(burst[0]!.at)}`,
+      kind: 'probing',
+      severity: 'alert',
+      at: iso(burst[0]!.at),
+      personIds: uniq(burst.map((d) => d.person_id)),
+      roomIds: uniq(burst.map((d) => d.room_id)),
+      badgeIds: uniq(burst.map((d) => d.badge_id)),
+      mediumIds: [],
+      facts: { person: burst[0]!.person_name, hint: burst[0]!.hint, count: burst.length, rooms: uniq(burst.map((d) => d.room_name)).join('、'), minutes: settings.burstMinutes },
+      ...evidence(burst.map((d) => d.id)),
+    })),
+  );
 }
 
 /** Values no badge matches, by what the reader typed (its last characters). */
 export function findUnknownBadges(denied: DeniedScan[]): Finding[] {
-  const byHint = new Map<string, DeniedScan[]>();
-  for (const d of denied) if (d.reason === 'unknown_badge') byHint.set(d.hint ?? '', [...(byHint.get(d.hint ?? '') ?? []), d]);
+  const byHint = groupBy(denied, (d) => (d.reason === 'unknown_badge' ? (d.hint ?? '') : null));
   return [...byHint].map(([hint, ds]) => ({
     key: `unknown_badge:${hint}`,
     kind: 'unknown_badge',
@@ -212,12 +217,7 @@ export function findUnknownBadges(denied: DeniedScan[]): Finding[] {
 
 /** Anti-passback denials (in while inside, out while not inside), by person and room. */
 export function findAntiPassback(denied: DeniedScan[]): Finding[] {
-  const groups = new Map<string, DeniedScan[]>();
-  for (const d of denied) {
-    if (!ANTI_PASSBACK.has(d.reason)) continue;
-    const key = `anti_passback:${d.person_id ?? d.badge_id}:${d.room_id}`;
-    groups.set(key, [...(groups.get(key) ?? []), d]);
-  }
+  const groups = groupBy(denied, (d) => (ANTI_PASSBACK.has(d.reason) ? `anti_passback:${d.person_id ?? d.badge_id}:${d.room_id}` : null));
   return [...groups].map(([key, ds]) => ({
     key,
     kind: 'anti_passback',
@@ -399,52 +399,26 @@ export interface SigninAttempt {
 
 /** 5 or more failed sign-ins of one user name within 10 minutes (guessing). */
 export function findFailedSignins(attempts: SigninAttempt[], settings: ReviewSettings): Finding[] {
-  const byName = new Map<string, SigninAttempt[]>();
-  for (const a of attempts) if (a.status === 401) byName.set((a.username ?? '').toLowerCase(), [...(byName.get((a.username ?? '').toLowerCase()) ?? []), a]);
-  const out: Finding[] = [];
-  for (const [name, fails] of byName) {
-    fails.sort((a, b) => a.at.getTime() - b.at.getTime());
-    let start = 0;
-    let burst: SigninAttempt[] | null = null;
-    let burstEnd = -1; // the index in fails of the burst's last failure
-    const flush = () => {
-      if (burst && burst.length >= settings.failedSigninCount) {
-        out.push({
-          key: `failed_signins:${name}:${iso(burst[0]!.at)}`,
-          kind: 'failed_signins',
-          severity: 'alert',
-          at: iso(burst[0]!.at),
-          personIds: uniq(burst.map((a) => a.person_id)),
-          roomIds: [],
-          badgeIds: [],
-          mediumIds: [],
-          facts: { username: name, count: burst.length, addresses: uniq(burst.map((a) => a.source_ip)).join(', '), minutes: settings.failedSigninMinutes },
-          ...evidence([], burst.map((a) => a.id)),
-        });
-      }
-      burst = null;
-    };
-    for (let i = 0; i < fails.length; i++) {
-      while (fails[i]!.at.getTime() - fails[start]!.at.getTime() > minutes(settings.failedSigninMinutes)) start++;
-      if (i - start + 1 >= settings.failedSigninCount) {
-        // Extend the current burst (with every failure since its last, not only this one), or start one.
-        if (burst && start <= burstEnd) burst.push(...fails.slice(burstEnd + 1, i + 1));
-        else {
-          flush();
-          burst = fails.slice(start, i + 1);
-        }
-        burstEnd = i;
-      }
-    }
-    flush();
-  }
-  return out;
+  const byName = groupBy(attempts, (a) => (a.status === 401 ? (a.username ?? '').toLowerCase() : null));
+  return [...byName].flatMap(([name, fails]) =>
+    bursts(fails, settings.failedSigninCount, settings.failedSigninMinutes).map((burst): Finding => ({
+      key: `failed_signins:${name}:${iso(burst[0]!.at)}`,
+      kind: 'failed_signins',
+      severity: 'alert',
+      at: iso(burst[0]!.at),
+      personIds: uniq(burst.map((a) => a.person_id)),
+      roomIds: [],
+      badgeIds: [],
+      mediumIds: [],
+      facts: { username: name, count: burst.length, addresses: uniq(burst.map((a) => a.source_ip)).join(', '), minutes: settings.failedSigninMinutes },
+      ...evidence([], burst.map((a) => a.id)),
+    })),
+  );
 }
 
 /** Sign-ins refused because the account was locked (423), by user name. */
 export function findLockouts(attempts: SigninAttempt[]): Finding[] {
-  const byName = new Map<string, SigninAttempt[]>();
-  for (const a of attempts) if (a.status === 423) byName.set((a.username ?? '').toLowerCase(), [...(byName.get((a.username ?? '').toLowerCase()) ?? []), a]);
+  const byName = groupBy(attempts, (a) => (a.status === 423 ? (a.username ?? '').toLowerCase() : null));
   return [...byName].map(([name, xs]) => ({
     key: `lockout:${name}`,
     kind: 'lockout',
@@ -507,11 +481,7 @@ export interface AddressHop {
 
 /** One account used from two source addresses within 10 minutes (a shared or stolen account). */
 export function findTwoAddresses(hops: AddressHop[], settings: ReviewSettings): Finding[] {
-  const byAccount = new Map<string, AddressHop[]>();
-  for (const h of hops) {
-    if (h.source_ip === h.prev_ip || h.at.getTime() - h.prev_at.getTime() > minutes(settings.twoAddressesMinutes)) continue;
-    byAccount.set(h.account_id, [...(byAccount.get(h.account_id) ?? []), h]);
-  }
+  const byAccount = groupBy(hops, (h) => (h.source_ip === h.prev_ip || h.at.getTime() - h.prev_at.getTime() > minutes(settings.twoAddressesMinutes) ? null : h.account_id));
   return [...byAccount].map(([account, hs]) => ({
     key: `two_addresses:${account}:${iso(hs[0]!.prev_at)}`,
     kind: 'two_addresses',
@@ -539,8 +509,7 @@ export interface RequestRow {
 
 /** Requests refused with 403 — someone tried what their role does not allow — by account. */
 export function findForbidden(rows: RequestRow[]): Finding[] {
-  const byAccount = new Map<string, RequestRow[]>();
-  for (const r of rows) byAccount.set(r.account_id ?? `name:${r.username ?? ''}`, [...(byAccount.get(r.account_id ?? `name:${r.username ?? ''}`) ?? []), r]);
+  const byAccount = groupBy(rows, (r) => r.account_id ?? `name:${r.username ?? ''}`);
   return [...byAccount].map(([account, rs]) => ({
     key: `forbidden:${account}`,
     kind: 'forbidden',
@@ -584,8 +553,7 @@ export function findMediaReads(reads: MediaReads[]): Finding[] {
 
 /** Any use of an account after its person left (E1.1: sign-in ends at once). */
 export function findLeftAccountUse(rows: RequestRow[]): Finding[] {
-  const byAccount = new Map<string, RequestRow[]>();
-  for (const r of rows) if (r.account_id) byAccount.set(r.account_id, [...(byAccount.get(r.account_id) ?? []), r]);
+  const byAccount = groupBy(rows, (r) => r.account_id);
   return [...byAccount].map(([account, rs]) => ({
     key: `left_account_use:${account}`,
     kind: 'left_account_use',

@@ -11,7 +11,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { usingPostgres } from '../helpers/db.js';
-import { children, childEnv, freePort, newSite, openSite, PASSWORD, ROOT, run, signIn, start, type Result, type Site } from '../helpers/cli.js';
+import { children, childEnv, freePort, newSite, openSite, PASSWORD, ROOT, run, signIn, start, waitUntilServing, type Result, type Site } from '../helpers/cli.js';
 
 vi.setConfig({ testTimeout: 240_000 });
 
@@ -35,22 +35,6 @@ interface Running {
   child: ChildProcess;
   done: Promise<Result>;
   url: string;
-}
-
-async function waitUntilServing(url: string, done: Promise<Result>): Promise<void> {
-  let exited: Result | null = null;
-  void done.then((r) => (exited = r));
-  const deadline = Date.now() + 120_000;
-  for (;;) {
-    if (exited) throw new Error(`serve exited early (${(exited as Result).code}): ${(exited as Result).stderr}`);
-    if (Date.now() > deadline) throw new Error('serve did not answer /api/health in time');
-    const ok = await fetch(`${url}/api/health`).then(
-      (r) => r.status === 200,
-      () => false,
-    );
-    if (ok) return;
-    await new Promise((r) => setTimeout(r, 150));
-  }
 }
 
 async function startServe(site: Site): Promise<Running> {

@@ -115,10 +115,8 @@ export interface Serving {
   stop(): Promise<Result>;
 }
 
-export async function serve(site: Site): Promise<Serving> {
-  const port = await freePort();
-  const { child, done } = start(['serve'], childEnv(site, { PORT: String(port) }));
-  const url = `http://127.0.0.1:${port}`;
+/** Waits until `serve` answers /api/health; throws if it exits first or takes more than two minutes. */
+export async function waitUntilServing(url: string, done: Promise<Result>): Promise<void> {
   let exited: Result | null = null;
   void done.then((r) => (exited = r));
   const deadline = Date.now() + 120_000;
@@ -129,9 +127,16 @@ export async function serve(site: Site): Promise<Serving> {
       (r) => r.status === 200,
       () => false,
     );
-    if (ok) break;
+    if (ok) return;
     await new Promise((r) => setTimeout(r, 150));
   }
+}
+
+export async function serve(site: Site): Promise<Serving> {
+  const port = await freePort();
+  const { child, done } = start(['serve'], childEnv(site, { PORT: String(port) }));
+  const url = `http://127.0.0.1:${port}`;
+  await waitUntilServing(url, done);
   return {
     child,
     url,
