@@ -42,6 +42,8 @@ export interface DatabaseOptions {
   poolMax?: number;
   /** Where knex's own warnings go (instead of the console). */
   log?: { warn(message: string): void; error(message: string): void } | undefined;
+  /** How long one statement may take on PostgreSQL before the client gives up (30 s; bulk tools set more). */
+  queryTimeoutMs?: number;
 }
 
 const OID = { INT8: 20, NUMERIC: 1700, DATE: 1082 } as const;
@@ -49,12 +51,12 @@ const identity = (value: string) => value;
 
 export async function createDatabase(options: DatabaseOptions): Promise<Database> {
   return options.databaseUrl
-    ? createPostgres(options.databaseUrl, options.poolMax ?? 10, options.log)
+    ? createPostgres(options.databaseUrl, options.poolMax ?? 10, options.log, options.queryTimeoutMs ?? 30_000)
     : createEmbedded(options.embeddedDir);
 }
 
 // ---------------------------------------------------------------- PostgreSQL
-function createPostgres(databaseUrl: string, poolMax: number, log: DatabaseOptions['log']): Database {
+function createPostgres(databaseUrl: string, poolMax: number, log: DatabaseOptions['log'], queryTimeoutMs: number): Database {
   const typeOverrides = new pg.TypeOverrides();
   typeOverrides.setTypeParser(OID.INT8, identity);
   typeOverrides.setTypeParser(OID.NUMERIC, identity);
@@ -69,7 +71,7 @@ function createPostgres(databaseUrl: string, poolMax: number, log: DatabaseOptio
       // that stops answering on an open connection (partition, freeze) is caught by the query
       // timeout and TCP keepalive.
       connectionTimeoutMillis: 3000,
-      query_timeout: 30_000,
+      query_timeout: queryTimeoutMs,
       keepAlive: true,
       application_name: 'tachiai',
     } as Knex.PgConnectionConfig,

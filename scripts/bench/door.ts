@@ -381,7 +381,8 @@ async function main(): Promise<void> {
   state.databases.add(benchDbName);
   const benchUrl = dbUrl(benchDbName);
   const config = loadConfig({ DATABASE_URL: benchUrl, DATA_DIR: dataDir, LOG_LEVEL: 'silent', ...secretsEnv });
-  const db = await createDatabase({ databaseUrl: benchUrl, poolMax: 2 });
+  // Seeding 10 million entries and rebuilding their indexes takes statements of minutes.
+  const db = await createDatabase({ databaseUrl: benchUrl, poolMax: 2, queryTimeoutMs: 30 * 60_000 });
   state.handles.add(db);
   const ctx: AppContext = createContext({ config, db, secrets: loadSecrets(config, { persist: false }), logger: pino({ level: 'silent' }) });
   const seedStart = Date.now();

@@ -2,6 +2,7 @@
 // reviewer's dispositions as drafts, sign a week (badge + PIN, the same machinery as handovers),
 // report what is marked reported to the depositors it concerns, and re-check a signed review
 // later against the records of its period.
+import crypto from 'node:crypto';
 import type { Knex } from 'knex';
 import type { AppContext } from '../context.js';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError, type ErrorDetail } from '../errors.js';
@@ -224,6 +225,11 @@ function reportWords(f: Finding, tz: string): { ja: string; en: string } {
   };
 }
 
+/** The advisory lock of a week's sign-off: 63 bits of a hash of the week, in the database's own key space. */
+function signLockKey(week: string): string {
+  return (crypto.createHash('sha256').update(`tachiai:review-sign:${week}`).digest().readBigUInt64BE(0) >> 1n).toString();
+}
+
 export async function signReview(
   app: AppContext,
   week: string,
@@ -246,6 +252,9 @@ export async function signReview(
     // Read committed, as every writer of the journal: its lock orders the entries, and a snapshot
     // older than the lock would not see the entry before ours.
     return await app.db.knex.transaction(async (trx) => {
+      // Sign-offs of one week one after the other: a second one waits here, then finds the week
+      // signed (409) — not its drafts gone with the first's signature.
+      await trx.raw('SELECT pg_advisory_xact_lock(?::bigint)', [signLockKey(week)]);
       if (await signedReviewRow(trx, week)) throw new ConflictError('already_signed', 'This week has been signed already.');
       const computed = await computeReview(app, period, trx);
       // The signature covers what the reviewer saw: if the records changed since, say where.
