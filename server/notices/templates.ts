@@ -4,6 +4,7 @@
 // their people (the caller gives each recipient only their own facts).
 import type { NoticeKind, NoticeLang } from './rules.js';
 import { oneLine } from './rules.js';
+import { displayDate } from '../shared/time.js';
 
 /** The site's names; a notice names it in the recipient's language. */
 export interface SiteNames {
@@ -69,7 +70,7 @@ const ROLE_WORDS: Record<string, { ja: string; en: string }> = {
 };
 
 const FOOTER = {
-  ja: (site: string) => `\n—\nこのメールは ${site} の立会い（Tachiai）から自動で送信されています。返信されても届きません。`,
+  ja: (site: string) => `\n—\nこのメールは${site}の立会い（Tachiai）から自動で送信されています。返信されても届きません。`,
   en: (site: string) => `\n—\nSent automatically by Tachiai at ${site}. Replies are not read.`,
 };
 
@@ -86,7 +87,7 @@ export function renderNotice(notice: NoticeFacts, lang: NoticeLang): RenderedNot
           ? {
               subject: `【立会い】担当者の${f.reason === 'resigned' ? '退職' : '異動'}のお知らせ（${f.personName}）`,
               text: [
-                `${f.siteName.ja} からのお知らせです。`,
+                `${f.siteName.ja}からのお知らせです。`,
                 '',
                 `貴社の預託情報を取り扱った次の者が${f.reason === 'resigned' ? '退職' : '異動'}しました（E1.1 に基づき直ちにご連絡します）。`,
                 '',
@@ -121,7 +122,7 @@ export function renderNotice(notice: NoticeFacts, lang: NoticeLang): RenderedNot
         lang === 'ja'
           ? {
               subject: `【立会い】週次アクセス記録点検のご報告（${f.week}）：${f.title.ja}`,
-              text: [`${f.siteName.ja} からのご報告です（E4.2）。`, '', `点検期間：${f.period}`, `点検結果：${f.title.ja}`, `内容：${f.detail.ja}`, ...(f.comment ? ['', `責任者のコメント：${f.comment}`] : [])].join('\n') + FOOTER.ja(f.siteName.ja),
+              text: [`${f.siteName.ja}からのご報告です（E4.2）。`, '', `点検期間：${f.period}`, `点検結果：${f.title.ja}`, `内容：${f.detail.ja}`, ...(f.comment ? ['', `責任者のコメント：${f.comment}`] : [])].join('\n') + FOOTER.ja(f.siteName.ja),
             }
           : {
               subject: `[Tachiai] Weekly access review report (${f.week}): ${f.title.en}`,
@@ -136,7 +137,7 @@ export function renderNotice(notice: NoticeFacts, lang: NoticeLang): RenderedNot
         lang === 'ja'
           ? {
               subject: `【立会い】利用時間後も持出し中の媒体が ${f.media.length} 件あります`,
-              text: [`${f.siteName.ja} からのお知らせです。`, '', '次の媒体が、保管場所のある部屋の利用時間を過ぎても持ち出されたままです（E1.2）。確認してください。', '', ...lines].join('\n') + FOOTER.ja(f.siteName.ja),
+              text: [`${f.siteName.ja}からのお知らせです。`, '', '次の媒体が、保管場所のある部屋の利用時間を過ぎても持ち出されたままです（E1.2）。確認してください。', '', ...lines].join('\n') + FOOTER.ja(f.siteName.ja),
             }
           : {
               subject: `[Tachiai] ${f.media.length} medium/media still checked out after hours`,
@@ -146,15 +147,17 @@ export function renderNotice(notice: NoticeFacts, lang: NoticeLang): RenderedNot
     }
     case 'backup_failed': {
       const f = notice.facts;
-      const what = lang === 'ja' ? (f.kind === 'scheduled' ? `${f.day ?? ''} の定時バックアップ` : '手動バックアップ') : f.kind === 'scheduled' ? `the scheduled backup of ${f.day ?? ''}` : 'a manual backup';
+      // The site day, written as every date is (2026/12/11（金）).
+      const day = f.day ? displayDate(new Date(`${f.day}T12:00:00Z`), 'UTC', lang) : null;
+      const what = lang === 'ja' ? (day ? `${day}の定時バックアップ` : '手動バックアップ') : day ? `the scheduled backup of ${day}` : 'a manual backup';
       const rendered =
         lang === 'ja'
           ? {
-              subject: `【立会い】バックアップに失敗しました（${f.day ?? '手動'}）`,
-              text: [`${f.siteName.ja} からのお知らせです。`, '', `${what}が完了しませんでした（E2.12）。原因を取り除き、権限者がバックアップを取得してください。`, '', `理由：${f.error}`, `サーバー：${f.server}`, `保存先：${f.dir}`].join('\n') + FOOTER.ja(f.siteName.ja),
+              subject: `【立会い】${what}に失敗しました`,
+              text: [`${f.siteName.ja}からのお知らせです。`, '', `${what}が完了しませんでした（E2.12）。原因を取り除き、権限者がバックアップを取得してください。`, '', `理由：${f.error}`, `サーバー：${f.server}`, `保存先：${f.dir}`].join('\n') + FOOTER.ja(f.siteName.ja),
             }
           : {
-              subject: `[Tachiai] A backup failed (${f.day ?? 'manual'})`,
+              subject: `[Tachiai] ${what[0]!.toUpperCase()}${what.slice(1)} failed`,
               text: [`A notice from ${f.siteName.en}.`, '', `${what[0]!.toUpperCase()}${what.slice(1)} did not complete (E2.12). Remove the cause, then have an authorised person take a backup.`, '', `Reason: ${f.error}`, `Server: ${f.server}`, `Directory: ${f.dir}`].join('\n') + FOOTER.en(f.siteName.en),
             };
       return { subject: oneLine(rendered.subject), text: rendered.text };

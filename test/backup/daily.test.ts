@@ -105,7 +105,7 @@ describe('the daily backup (E2.12)', () => {
       const notices = await knex()('notices').where({ kind: 'backup_failed' });
       expect(notices).toHaveLength(1);
       expect(notices[0]).toMatchObject({ recipient_email: 'admin@site.example.jp', status: 'queued' });
-      expect(notices[0].subject).toContain('バックアップに失敗しました（2026-12-11）');
+      expect(notices[0].subject).toBe('【立会い】2026/12/11（金）の定時バックアップに失敗しました');
       expect(notices[0].body_text).toContain('BACKUP_DIR does not exist');
     } finally {
       s.ctx.config.backupDir = was;
