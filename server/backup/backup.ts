@@ -84,6 +84,8 @@ export interface BackupOptions {
   onProgress?: (p: TableProgress) => void;
   /** Who runs it, for the journal (default `cli:backup`). */
   actor?: string;
+  /** Ends the backup early (the server is shutting down): it fails, its partial file removed. */
+  signal?: AbortSignal;
 }
 
 export interface BackupSummary {
@@ -208,7 +210,7 @@ export async function createBackup(ctx: AppContext, outFile: string, options: Ba
             done(null, chunk);
           },
         });
-        await pipeline(Readable.from(content()), zlib.createGzip({ level: 6 }), sealStream(ctx.secrets.backupKey), hashing, fs.createWriteStream('', { fd, autoClose: false }));
+        await pipeline(Readable.from(content()), zlib.createGzip({ level: 6 }), sealStream(ctx.secrets.backupKey), hashing, fs.createWriteStream('', { fd, autoClose: false }), ...(options.signal ? [{ signal: options.signal }] : []));
         fileSha256 = fileHash.digest('hex');
       },
       { isolationLevel: 'repeatable read', readOnly: true },

@@ -126,15 +126,16 @@ function reasonOf(err: unknown): string {
 }
 
 /** Takes one backup into `dir` under a claimed row; records how it ended. Never throws. */
-async function take(app: AppContext, id: string, dir: string, fileName: string, taker: Taker): Promise<BackupRow> {
+async function take(app: AppContext, id: string, dir: string, fileName: string, taker: Taker, signal?: AbortSignal): Promise<BackupRow> {
   const file = path.join(dir, fileName);
   try {
+    if (signal?.aborted) throw new Error('interrupted: the server was shutting down');
     fs.accessSync(dir, fs.constants.W_OK);
     if (!fs.statSync(dir).isDirectory()) throw Object.assign(new Error('not a directory'), { code: 'ENOTDIR' });
-    const summary = await createBackup(app, file, { actor: taker.actor });
+    const summary = await createBackup(app, file, { actor: taker.actor, ...(signal ? { signal } : {}) });
     await finish(app, id, taker.actor, { ok: true, file, bytes: summary.bytes, sha256: summary.fileSha256, rows: summary.totalRows });
   } catch (err) {
-    const error = reasonOf(err);
+    const error = signal?.aborted ? 'interrupted: the server was shutting down' : reasonOf(err);
     app.logger.warn({ backup: id, dir, error }, 'the backup failed; the server keeps serving');
     await finish(app, id, taker.actor, { ok: false, error }).catch((e: unknown) => app.logger.warn({ err: (e as Error).message }, 'the backup failure could not be recorded'));
   }
@@ -158,7 +159,7 @@ async function failStale(app: AppContext): Promise<void> {
 }
 
 /** One look at the schedule: takes today's backup if it is due and no server has claimed it. */
-export async function runScheduledBackup(app: AppContext, now?: Date): Promise<BackupRow | null> {
+export async function runScheduledBackup(app: AppContext, now?: Date, signal?: AbortSignal): Promise<BackupRow | null> {
   const dir = app.config.backupDir;
   if (!dir) return null;
   await failStale(app);
@@ -169,7 +170,7 @@ export async function runScheduledBackup(app: AppContext, now?: Date): Promise<B
   const taker = { actor: 'system:backup', personId: null };
   if (!(await claim(app.db.knex, { id, kind: 'scheduled', day, dir: path.resolve(dir), taker, mediumLocation: app.config.backupMediumLocation ?? null }))) return null;
   const site = await siteOf(app);
-  const row = await take(app, id, path.resolve(dir), `tachiai-${site.id}-${day}.tbk`, taker);
+  const row = await take(app, id, path.resolve(dir), `tachiai-${site.id}-${day}.tbk`, taker, signal);
   if (row.status === 'ok') pruneScheduled(app, path.resolve(dir), site.id);
   return row;
 }
@@ -206,7 +207,21 @@ export async function lastSuccessfulBackup(knex: Knex): Promise<BackupRow | null
   return ((await knex('backups').where({ status: 'ok' }).orderBy('finished_at', 'desc').first()) as BackupRow | undefined) ?? null;
 }
 
-/** The schedule on every server with a BACKUP_DIR: one look a minute. */
+/**
+ * The schedule on every server with a BACKUP_DIR: one look a minute. When the server shuts down a
+ * backup under way is ended (recorded as interrupted, its partial file removed) rather than holding
+ * the shutdown; the next look of a server takes the day's backup again only if none succeeded —
+ * the day is claimed, so an interrupted day waits for an authorised person's manual backup.
+ */
 export function dailyBackupWorker(app: AppContext): Worker {
-  return periodic(60_000, () => runScheduledBackup(app), app.logger, 'daily backup');
+  const shutdown = new AbortController();
+  const worker = periodic(60_000, () => runScheduledBackup(app, undefined, shutdown.signal), app.logger, 'daily backup');
+  return {
+    drain: () => shutdown.abort(),
+    stop: () => {
+      shutdown.abort();
+      return worker.stop();
+    },
+    ...(worker.health ? { health: worker.health } : {}),
+  };
 }

@@ -113,6 +113,16 @@ describe('the daily backup (E2.12)', () => {
   });
 });
 
+describe('a shutdown during the daily backup', () => {
+  it('ends it: recorded as interrupted, no file left, the shutdown not held', async () => {
+    const aborted = new AbortController();
+    aborted.abort();
+    const row = await runScheduledBackup(s.ctx, tokyo('2026-12-12', '02:00'), aborted.signal);
+    expect(row).toMatchObject({ status: 'failed', error: 'interrupted: the server was shutting down' });
+    expect(fs.readdirSync(backupDir).filter((f) => f.includes('2026-12-12'))).toEqual([]);
+  });
+});
+
 describe('a backup taken now by an authorised person (E2.13)', () => {
   async function signedIn(name: string, roles: string[]): Promise<SitePerson & { token: string }> {
     const p = await site.person(name, roles);
