@@ -98,6 +98,9 @@ export async function pick(page: Page, field: Locator, query: string, id: string
   await field.click();
   await field.fill(query);
   const list = field.locator('xpath=following-sibling::ul');
+  // The list answers this query (data-query), not one still coming back from before (e.g. the
+  // search a change of place set off with the previous text).
+  await expect.poll(() => list.evaluate((ul) => [(ul as HTMLElement).dataset.query, (ul as HTMLElement).dataset.state])).toEqual([query.trim(), 'done']);
   const option = list.locator(`[data-testid="picker-option"][data-person-id="${id}"]`);
   await option.waitFor();
   const offered = await list.getByTestId('picker-option').allInnerTexts();
