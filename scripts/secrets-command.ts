@@ -8,6 +8,7 @@ import path from 'node:path';
 import readline from 'node:readline';
 import { parseArgs } from 'node:util';
 import type { Config } from '../server/config.js';
+import { osUser } from '../server/shared/os-user.js';
 
 export class SecretsUsageError extends Error {}
 
@@ -36,14 +37,6 @@ async function passphrase(file: string | undefined, confirm: boolean): Promise<s
   const first = await promptHidden('Passphrase for the escrow file: ');
   if (confirm && (await promptHidden('The same passphrase again: ')) !== first) throw new SecretsUsageError('The two passphrases differ. Nothing was written.');
   return first;
-}
-
-function osUser(): string {
-  try {
-    return os.userInfo().username;
-  } catch {
-    return 'unknown';
-  }
 }
 
 export async function runSecretsCommand(config: Config, args: string[]): Promise<number> {

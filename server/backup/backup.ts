@@ -25,6 +25,7 @@ import type { Config } from '../config.js';
 import { createDatabase, type Database } from '../../db/connection.js';
 import { migrateToLatest, pendingMigrations } from '../../db/migrate.js';
 import { loadSecrets, type Secrets } from '../secrets.js';
+import { osUser } from '../shared/os-user.js';
 import { appendJournal, journalHead } from '../journal/journal.js';
 import { verifyDeep, type DeepResult } from '../integrity/deep-verify.js';
 import { nonEmptyTables, quoteIdent, readSequences, readTables, rows, type ColumnInfo, type TableInfo } from './catalog.js';
@@ -68,14 +69,6 @@ export function keyFingerprint(secret: Buffer, what: string): string {
 async function appliedMigrations(db: Knex): Promise<string[]> {
   if (!(await db.schema.hasTable('knex_migrations'))) return [];
   return ((await db('knex_migrations').orderBy('id').select('name')) as Array<{ name: string }>).map((r) => r.name);
-}
-
-function osUser(): string {
-  try {
-    return os.userInfo().username;
-  } catch {
-    return process.env.USER ?? 'unknown';
-  }
 }
 
 // ---------------------------------------------------------------- backup

@@ -14,6 +14,7 @@ import type { Config } from '../config.js';
 import { appendJournal } from '../journal/journal.js';
 import { BackupError, restoreBackup, type TableProgress } from './backup.js';
 import { secretFilesOf } from '../system/escrow.js';
+import { osUser } from '../shared/os-user.js';
 
 export interface DrillSummary {
   id: string;
@@ -120,7 +121,7 @@ export async function runRestoreDrill(app: AppContext, options: DrillOptions = {
   }
   const finishedAt = new Date();
   await app.db.knex.transaction(async (trx) => {
-    await trx('restore_drills').insert({ id, started_at: startedAt, finished_at: finishedAt, backup_file: file, backup_sha256: sha256, target, rows, verified, error, run_by: `cli:${os.userInfo().username}@${os.hostname()}` });
+    await trx('restore_drills').insert({ id, started_at: startedAt, finished_at: finishedAt, backup_file: file, backup_sha256: sha256, target, rows, verified, error, run_by: `cli:${osUser()}@${os.hostname()}` });
     await appendJournal(trx, { actor: 'cli:restore-drill', action: 'backup.drill', subject: `drill:${id}`, payload: { file: path.basename(file), sha256, target, rows, verified, seconds: (finishedAt.getTime() - startedAt.getTime()) / 1000, error } });
   });
   return { id, file, sha256, target, rows, seconds: (finishedAt.getTime() - startedAt.getTime()) / 1000, verified, error };
