@@ -12,7 +12,7 @@ import { signatureRows } from '../signatures/views.js';
 import { siteOf } from '../system/site.js';
 import type { Finding } from './rules.js';
 import { clearDisposition, computeReview, draftDispositions, getSignedReview, listSignedReviews, overdueWeeks, recheckReview, resolvePeriod, saveDisposition, signReview, type ReviewRow, type SignedFinding } from './service.js';
-import { computedSchema, dispositionBody, findingSchema, signBody, signedReviewSchema, weekParam } from './schemas.js';
+import { computedSchema, dispositionBody, signBody, signedReviewSchema, weekParam } from './schemas.js';
 import { DISPOSITION_WORDS, factsInWords, FINDING_TITLES, SEVERITY_WORDS } from './words.js';
 
 const error = (description: string) => ({ description, schema: errorSchema });
@@ -269,4 +269,3 @@ export const reviewRoutes: AnyRoute[] = [
   }),
 ];
 
-export { findingSchema };

@@ -16,7 +16,7 @@ import { checkedPeriod, isoWeekOf, weekPeriod, type Period } from './period.js';
 import * as facts from './facts.read-model.js';
 import { digestDifferences, digestHash, digestRowCounts, periodDigest, type DigestDifference, type PeriodDigest } from './digest.read-model.js';
 import { depositorsConcerned } from './concerned.read-model.js';
-import { DISPOSITION_WORDS, FINDING_TITLES, type Disposition } from './words.js';
+import { FINDING_TITLES, type Disposition } from './words.js';
 
 export function reviewSettings(app: AppContext): ReviewSettings {
   return {
@@ -425,4 +425,3 @@ export async function recheckReview(app: AppContext, week: string): Promise<Rech
   return { week, rulesVersion: row.rules_version, unchanged: differences.every((d) => d.explainedBy) && findings.added.length === 0 && findings.removed.length === 0, differences, findings };
 }
 
-export { DISPOSITION_WORDS };
