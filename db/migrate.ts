@@ -17,6 +17,8 @@ import * as m0013 from './migrations/0013_notices.js';
 import * as m0014 from './migrations/0014_reviews.js';
 import * as m0015 from './migrations/0015_operations.js';
 import * as m0016 from './migrations/0016_review_speed.js';
+// 0017 is reserved (another change under way).
+import * as m0018 from './migrations/0018_compliance.js';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -40,6 +42,7 @@ const migrations: Array<[string, Migration]> = [
   ['0014_reviews', m0014],
   ['0015_operations', m0015],
   ['0016_review_speed', m0016],
+  ['0018_compliance', m0018],
 ];
 
 const source: Knex.MigrationSource<string> = {

@@ -15,19 +15,29 @@ export async function checkedOutMediaInRoomsWithHours(db: Knex) {
     .select('r.*', 'r.id as room_id', 'm.id as medium_id', 'm.label', 'm.holder_person_id', 'h.name as holder_name')) as Array<RoomRow & { medium_id: string; label: string; holder_person_id: string; holder_name: string | null; room_id: string }>;
 }
 
-export async function openAlerts(db: Knex) {
-  return (await db('custody_alerts as a')
+/**
+ * The after-hours alerts for the front desk: by default the open ones (not resolved, the medium
+ * still checked out); `unacknowledged`: every alert nobody has acknowledged yet, resolved or not
+ * (E1.2, issue 18).
+ */
+export async function openAlerts(db: Knex, opts: { unacknowledged?: boolean } = {}) {
+  const q = db('custody_alerts as a')
     .join('media as m', 'm.id', 'a.medium_id')
     .join('rooms as r', 'r.id', 'a.room_id')
-    .leftJoin('people as h', 'h.id', 'm.holder_person_id')
-    .whereNull('a.resolved_at')
-    .where('m.status', 'checked_out')
+    .leftJoin('people as h', 'h.id', 'a.holder_person_id')
     .orderBy([{ column: 'a.raised_at', order: 'desc' }, { column: 'a.id', order: 'desc' }])
     .limit(500)
-    .select('a.id', 'a.day', 'a.raised_at', 'm.id as medium_id', 'm.label', 'r.id as room_id', 'r.name as room_name', 'h.id as holder_id', 'h.name as holder_name')) as Array<{
+    .select('a.id', 'a.day', 'a.raised_at', 'a.resolved_at', 'a.acknowledged_at', 'a.acknowledged_by_person_id', 'a.acknowledgement_note', 'm.id as medium_id', 'm.label', 'r.id as room_id', 'r.name as room_name', 'h.id as holder_id', 'h.name as holder_name');
+  if (opts.unacknowledged) q.whereNull('a.acknowledged_at');
+  else q.whereNull('a.resolved_at').where('m.status', 'checked_out');
+  return (await q) as Array<{
     id: string;
     day: string;
     raised_at: Date;
+    resolved_at: Date | null;
+    acknowledged_at: Date | null;
+    acknowledged_by_person_id: string | null;
+    acknowledgement_note: string | null;
     medium_id: string;
     label: string;
     room_id: string;
@@ -36,4 +46,3 @@ export async function openAlerts(db: Knex) {
     holder_name: string | null;
   }>;
 }
-

@@ -2,15 +2,17 @@
 // receipt), and the after-hours alerts for the front desk.
 import { z } from 'zod';
 import { defineRoute, type AnyRoute } from '../http/route.js';
-import { errorSchema, idParams, idSchema } from '../shared/schemas.js';
-import { toRfc3339 } from '../shared/time.js';
+import { errorSchema, idParams, idSchema, text } from '../shared/schemas.js';
+import { toRfc3339, toRfc3339OrNull } from '../shared/time.js';
 import { badgeInput, drawnSignatureInput, pinInput, recordSummarySchema } from '../signatures/schemas.js';
 import { recordJson } from '../signatures/views.js';
 import type { StoredRecord } from '../signatures/service.js';
 import type { AppContext } from '../context.js';
-import { checkIn, checkOut, openAlerts, raiseAfterHoursAlerts } from './service.js';
+import { acknowledgeAlert, checkIn, checkOut, openAlerts, raiseAfterHoursAlerts } from './service.js';
 
 const error = (description: string) => ({ description, schema: errorSchema });
+/** A `date` column: PostgreSQL's driver gives a string, PGlite's may give a Date. */
+const dayText = (d: string | Date): string => (typeof d === 'string' ? d : d.toISOString().slice(0, 10));
 const mediaIds = z.array(idSchema).min(1).max(200);
 
 const custodyResult = z.object({ recordId: z.string(), mediaIds: z.array(z.string()), record: recordSummarySchema }).meta({ id: 'CustodyResult' });
@@ -34,9 +36,25 @@ const checkinResponses = {
   423: error('The PIN is locked'),
 };
 
+const acknowledgementSchema = z.object({ at: z.string(), personId: z.string().nullable(), note: z.string() });
+
 const alertSchema = z
-  .object({ id: z.string(), day: z.string(), raisedAt: z.string(), mediumId: z.string(), label: z.string(), roomId: z.string(), roomName: z.string(), holder: z.object({ id: z.string(), name: z.string() }).nullable() })
+  .object({
+    id: z.string(),
+    day: z.string(),
+    raisedAt: z.string(),
+    resolvedAt: z.string().nullable().describe('When the medium was checked in'),
+    mediumId: z.string(),
+    label: z.string(),
+    roomId: z.string(),
+    roomName: z.string(),
+    holder: z.object({ id: z.string(), name: z.string() }).nullable(),
+    acknowledgement: acknowledgementSchema.nullable().describe('E1.2: who acknowledged the alert, when, with which note'),
+  })
   .meta({ id: 'CustodyAlert' });
+
+/** Alert ids are numbers (the table's sequence). */
+const alertParams = z.object({ alertId: z.string().regex(/^[1-9][0-9]{0,17}$/, 'an alert id') });
 
 export const custodyRoutes: AnyRoute[] = [
   defineRoute({
@@ -88,25 +106,47 @@ export const custodyRoutes: AnyRoute[] = [
   defineRoute({
     method: 'get',
     path: '/api/custody/alerts',
-    summary: 'Media still checked out after their room\'s hours (one alert per medium per day, E1.2)',
+    summary: 'Media still checked out after their room\'s hours (one alert per medium per day, E1.2); unacknowledged=true: every alert not yet acknowledged, resolved or not',
     tags: ['custody'],
     access: 'media:read',
-    responses: { 200: { description: 'Open alerts, newest first', schema: z.object({ items: z.array(alertSchema), nextCursor: z.null() }) } },
-    handler: async ({ app, db }) => {
+    query: z.strictObject({ unacknowledged: z.enum(['true', 'false']).optional() }),
+    responses: { 200: { description: 'Alerts, newest first', schema: z.object({ items: z.array(alertSchema), nextCursor: z.null() }) } },
+    handler: async ({ app, db, query }) => {
       // Fresh on every look: the check is idempotent and also runs every minute on each server.
       await raiseAfterHoursAlerts(app);
       const tz = app.config.displayTimeZone;
-      const items = (await openAlerts(db)).map((a) => ({
+      const items = (await openAlerts(db, { unacknowledged: query.unacknowledged === 'true' })).map((a) => ({
         id: String(a.id),
-        day: a.day,
+        day: dayText(a.day),
         raisedAt: toRfc3339(a.raised_at, tz),
+        resolvedAt: toRfc3339OrNull(a.resolved_at, tz),
         mediumId: a.medium_id,
         label: a.label,
         roomId: a.room_id,
         roomName: a.room_name,
         holder: a.holder_id ? { id: a.holder_id, name: a.holder_name ?? '' } : null,
+        acknowledgement: a.acknowledged_at ? { at: toRfc3339(a.acknowledged_at, tz), personId: a.acknowledged_by_person_id, note: a.acknowledgement_note ?? '' } : null,
       }));
       return { json: { items, nextCursor: null } };
+    },
+  }),
+  defineRoute({
+    method: 'post',
+    path: '/api/custody/alerts/:alertId/acknowledge',
+    summary: 'Acknowledge an after-hours alert with a note — what happened and what was done (E1.2); once; journaled',
+    tags: ['custody'],
+    access: 'media:write',
+    params: alertParams,
+    body: z.strictObject({ note: text(2000) }),
+    responses: {
+      200: { description: 'Acknowledged', schema: z.object({ id: z.string(), acknowledgement: acknowledgementSchema }) },
+      400: error('Invalid (a note is required)'),
+      404: error('Unknown alert'),
+      409: error('already_acknowledged'),
+    },
+    handler: async ({ app, db, params, body, actor }) => {
+      const a = await acknowledgeAlert(db, params.alertId, body.note, actor!);
+      return { json: { id: a.id, acknowledgement: { at: toRfc3339(a.acknowledged_at, app.config.displayTimeZone), personId: a.acknowledged_by_person_id, note: a.acknowledgement_note } } };
     },
   }),
 ];

@@ -4,7 +4,7 @@
 import type { Knex } from 'knex';
 import type { AppContext } from '../context.js';
 import { periodic, type Worker } from '../workers.js';
-import { ConflictError, ValidationError } from '../errors.js';
+import { ConflictError, NotFoundError, ValidationError } from '../errors.js';
 import { appendJournal } from '../journal/journal.js';
 import { getPerson } from '../people/service.js';
 import { findPresentedBadge } from '../badges/service.js';
@@ -171,6 +171,29 @@ async function resolveAlerts(trx: Knex, mediumIds: string[], at: Date): Promise<
 }
 
 export { openAlerts } from './alerts.read-model.js';
+
+export interface AlertAcknowledgement {
+  id: string;
+  acknowledged_at: Date;
+  acknowledged_by_person_id: string | null;
+  acknowledgement_note: string;
+}
+
+/**
+ * E1.2 (issue 18): a person acknowledges an after-hours alert with a note — what happened, what
+ * was done. Once only; journaled. The alert itself stays as it was raised (and resolves at check-in).
+ */
+export async function acknowledgeAlert(trx: Knex, id: string, note: string, actor: { accountId: string; personId: string }): Promise<AlertAcknowledgement> {
+  const alert = (await trx('custody_alerts').where({ id }).forUpdate().first('id', 'medium_id', 'day', 'acknowledged_at')) as { id: string; medium_id: string; day: string; acknowledged_at: Date | null } | undefined;
+  if (!alert) throw new NotFoundError('alert');
+  if (alert.acknowledged_at) throw new ConflictError('already_acknowledged', 'This alert was already acknowledged.');
+  const [row] = (await trx('custody_alerts')
+    .where({ id })
+    .update({ acknowledged_at: trx.raw("date_trunc('milliseconds', clock_timestamp())"), acknowledged_by_person_id: actor.personId, acknowledged_by: actor.accountId, acknowledgement_note: note })
+    .returning(['id', 'acknowledged_at', 'acknowledged_by_person_id', 'acknowledgement_note'])) as AlertAcknowledgement[];
+  await appendJournal(trx, { actor: actor.accountId, action: 'custody.alert_acknowledged', subject: `medium:${alert.medium_id}`, payload: { alertId: String(alert.id), day: alert.day, note } });
+  return { ...row!, id: String(row!.id) };
+}
 
 /** The after-hours check every minute, on every server (it is idempotent): the `custody.after-hours` worker. */
 export function afterHoursAlertsWorker(app: AppContext, everyMs = 60_000): Worker {

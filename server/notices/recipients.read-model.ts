@@ -31,16 +31,26 @@ export async function depositorsHandledBy(db: Knex, personId: string, roles: rea
   if (roles.some((r) => r === 'responsible' || r === 'authorized')) {
     return (await db('organisations').where({ kind: 'depositor' }).orderBy('created_at').pluck('id')) as string[];
   }
+  // The depositors whose media they held or signed for, and those they were appointed for as
+  // responsible person or staff member (E1.1, issue 18).
   const { rows } = await db.raw(
-    `SELECT m.depositor_org_id AS id
-       FROM media m
-      WHERE EXISTS (SELECT 1 FROM custody_steps cs
-                     WHERE cs.medium_id = m.id
-                       AND (cs.holder_person_id = ?
-                            OR cs.record_id IN (SELECT sg.record_id FROM signatures sg WHERE sg.signer_person_id = ?)))
-      GROUP BY m.depositor_org_id
-      ORDER BY min(m.created_at)`,
-    [personId, personId],
+    `SELECT id FROM (
+       SELECT m.depositor_org_id AS id, min(m.created_at) AS first
+         FROM media m
+        WHERE EXISTS (SELECT 1 FROM custody_steps cs
+                       WHERE cs.medium_id = m.id
+                         AND (cs.holder_person_id = ?
+                              OR cs.record_id IN (SELECT sg.record_id FROM signatures sg WHERE sg.signer_person_id = ?)))
+        GROUP BY m.depositor_org_id
+       UNION ALL
+       SELECT d.depositor_org_id AS id, min(d.created_at) AS first
+         FROM depositor_appointments d
+        WHERE d.person_id = ?
+        GROUP BY d.depositor_org_id
+     ) x
+     GROUP BY id
+     ORDER BY min(first)`,
+    [personId, personId, personId],
   );
   return (rows as Array<{ id: string }>).map((r) => r.id);
 }

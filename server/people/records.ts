@@ -56,6 +56,8 @@ export interface TrainingInput {
   method: string;
   content: string;
   participantIds: string[];
+  /** E5.2: the topics a–f the training covered. */
+  topics?: string[] | undefined;
 }
 
 export async function recordTraining(trx: Knex, input: TrainingInput, actor: string) {
@@ -63,18 +65,22 @@ export async function recordTraining(trx: Knex, input: TrainingInput, actor: str
   if (unique.length !== input.participantIds.length) {
     throw new ValidationError('A participant is listed twice.', [{ field: 'body.participantIds', code: 'duplicate', message: 'participants must not repeat' }]);
   }
+  const topics = [...new Set(input.topics ?? [])].sort();
+  if (topics.length !== (input.topics ?? []).length) {
+    throw new ValidationError('A topic is listed twice.', [{ field: 'body.topics', code: 'duplicate', message: 'topics must not repeat' }]);
+  }
   const found = (await trx('people').whereIn('id', unique).pluck('id')) as string[];
   const missing = unique.filter((id) => !found.includes(id));
   if (missing.length > 0) throw new NotFoundError('person', `Unknown participant(s): ${missing.join(', ')}`);
   const [row] = (await trx('trainings')
-    .insert({ title: input.title, held_at: input.heldAt, instructor: input.instructor, method: input.method, content: input.content })
+    .insert({ title: input.title, held_at: input.heldAt, instructor: input.instructor, method: input.method, content: input.content, topics })
     .returning('*')) as TrainingRow[];
   await trx('training_participants').insert(unique.map((person_id) => ({ training_id: row!.id, person_id })));
   await appendJournal(trx, {
     actor,
     action: 'trainings.recorded',
     subject: `training:${row!.id}`,
-    payload: { title: input.title, heldAt: input.heldAt.toISOString(), instructor: input.instructor, method: input.method, content: input.content, participantIds: unique },
+    payload: { title: input.title, heldAt: input.heldAt.toISOString(), instructor: input.instructor, method: input.method, content: input.content, participantIds: unique, topics },
   });
   return { ...row!, participant_ids: unique };
 }
@@ -86,6 +92,7 @@ export interface TrainingRow {
   instructor: string;
   method: string;
   content: string;
+  topics: string[];
   created_at: Date;
   participant_ids: string[];
 }
@@ -98,6 +105,7 @@ export function trainingJson(row: TrainingRow, tz: string) {
     instructor: row.instructor,
     method: row.method,
     content: row.content,
+    topics: row.topics ?? [],
     participantIds: row.participant_ids,
     createdAt: toRfc3339(row.created_at, tz),
   };

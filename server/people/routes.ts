@@ -6,7 +6,9 @@ import { ROLES, rolesAllow } from '../auth/permissions.js';
 import { passwordInputSchema, usernameSchema } from '../auth/accounts.js';
 import { assertMayGrantRoles, createOrg, createPerson, getOrg, getPerson, listAppointments, listOrgs, listPeople, ORG_KINDS, orgJson, personJson, setOrgApproval, setRoles, updatePersonDetails } from './service.js';
 import { orgSchema, personSchema } from './schemas.js';
-import { READING_PATTERN } from './rules.js';
+import { READING_PATTERN, TRAINING_TOPICS } from './rules.js';
+import { appointFireManager, appointForDepositor, appointmentJson, appointmentWithInterviews, DEPOSITOR_ROLES, END_REASONS, endDepositorAppointment, fireManagerJson, listDepositorAppointments, listFireManagers, recordInterview } from './duties.js';
+import { appointmentSchema, fireManagerSchema, trainingSchema } from './schemas.js';
 import { hasValidConsent, listNdas, listTrainings, ndaJson, recordConsent, recordNda, recordTraining, trainingJson } from './records.js';
 import { acknowledgeNotification, listNotifications, notificationJson } from './notifications.js';
 import { timestampInput } from '../shared/schemas.js';
@@ -233,8 +235,9 @@ export const peopleRoutes: AnyRoute[] = [
       method: text(200),
       content: text(5000),
       participantIds: z.array(idSchema).min(1).max(1000),
+      topics: z.array(z.enum(TRAINING_TOPICS)).max(TRAINING_TOPICS.length).optional().describe('E5.2: the topics a–f the training covered (a the guidelines, b monitoring, c privacy, d viruses, e software, f discipline)'),
     }),
-    responses: { 201: { description: 'Recorded', schema: z.object({ id: z.string(), title: z.string(), heldAt: z.string(), instructor: z.string(), method: z.string(), content: z.string(), participantIds: z.array(z.string()), createdAt: z.string() }) }, 404: error('Unknown participant') },
+    responses: { 201: { description: 'Recorded', schema: trainingSchema }, 400: error('Invalid, or a topic listed twice'), 404: error('Unknown participant') },
     handler: async ({ app, db, body, actor }) => ({ status: 201, json: trainingJson(await recordTraining(db, body, actor!.accountId), app.config.displayTimeZone) }),
   }),
   defineRoute({
@@ -244,7 +247,7 @@ export const peopleRoutes: AnyRoute[] = [
     tags: ['people'],
     access: 'people:read',
     query: z.strictObject({ personId: idSchema.optional() }),
-    responses: { 200: { description: 'Trainings', schema: z.object({ items: z.array(z.object({ id: z.string(), title: z.string(), heldAt: z.string(), instructor: z.string(), method: z.string(), content: z.string(), participantIds: z.array(z.string()), createdAt: z.string() })), nextCursor: z.null() }) } },
+    responses: { 200: { description: 'Trainings', schema: z.object({ items: z.array(trainingSchema), nextCursor: z.null() }) } },
     handler: async ({ app, db, query }) => ({ json: { items: (await listTrainings(db, query.personId)).map((r) => trainingJson(r, app.config.displayTimeZone)), nextCursor: null } }),
   }),
   defineRoute({
@@ -288,5 +291,98 @@ export const peopleRoutes: AnyRoute[] = [
       const row = await acknowledgeNotification(db, params.id, actor!);
       return { json: notificationJson(row, app.config.displayTimeZone) };
     },
+  }),
+  // ---- E1.1: the responsible person and staff member per depositor, with their interviews ----
+  defineRoute({
+    method: 'post',
+    path: '/api/depositor-appointments',
+    summary: 'Appoint the responsible person (責任者) or the staff member (担当者) for a depositor (E1.1); the current one is ended as replaced; journaled',
+    tags: ['people'],
+    access: 'people:write',
+    body: z.strictObject({
+      depositorOrgId: idSchema,
+      personId: idSchema,
+      role: z.enum(DEPOSITOR_ROLES),
+      appointedAt: timestampInput.optional().describe('Default: now; never in the future'),
+      note: text(500).optional(),
+    }),
+    responses: {
+      201: { description: 'Appointed', schema: appointmentSchema },
+      400: error('Invalid, not a depositor, in the future, or before the current appointment'),
+      404: error('Unknown depositor or person'),
+      409: error('role_not_held, not_contractor, person_left, already_appointed'),
+    },
+    handler: async ({ app, db, body, actor }) => {
+      const row = await appointForDepositor(db, body, actor!.accountId);
+      return { status: 201, json: appointmentJson(await appointmentWithInterviews(db, row.id), app.config.displayTimeZone) };
+    },
+  }),
+  defineRoute({
+    method: 'get',
+    path: '/api/depositor-appointments',
+    summary: 'Appointments per depositor with their interviews, newest first (current=true: only those not ended)',
+    tags: ['people'],
+    access: 'people:read',
+    query: z.strictObject({ depositorOrgId: idSchema.optional(), current: z.enum(['true', 'false']).optional() }),
+    responses: { 200: { description: 'Appointments', schema: z.object({ items: z.array(appointmentSchema), nextCursor: z.null() }) } },
+    handler: async ({ app, db, query }) => ({
+      json: { items: (await listDepositorAppointments(db, { depositorOrgId: query.depositorOrgId, current: query.current === 'true' })).map((r) => appointmentJson(r, app.config.displayTimeZone)), nextCursor: null },
+    }),
+  }),
+  defineRoute({
+    method: 'post',
+    path: '/api/depositor-appointments/:id/end',
+    summary: 'End an appointment for a depositor (resigned, transferred, other); journaled',
+    tags: ['people'],
+    access: 'people:write',
+    params: idParams,
+    body: z.strictObject({ reason: z.enum(END_REASONS), endedAt: timestampInput.optional(), note: text(500).optional() }),
+    responses: { 200: { description: 'Ended', schema: appointmentSchema }, 400: error('Invalid, or in the future'), 404: error('Unknown appointment'), 409: error('already_ended') },
+    handler: async ({ app, db, params, body, actor }) => {
+      await endDepositorAppointment(db, params.id, body, actor!.accountId);
+      return { json: appointmentJson(await appointmentWithInterviews(db, params.id), app.config.displayTimeZone) };
+    },
+  }),
+  defineRoute({
+    method: 'post',
+    path: '/api/depositor-appointments/:id/interviews',
+    summary: "Record the interview (面談) of an appointee with the depositor's contact (E1.1): when, who of the depositor, who of ours (the appointee among them); journaled",
+    tags: ['people'],
+    access: 'people:write',
+    params: idParams,
+    body: z.strictObject({
+      heldAt: timestampInput,
+      depositorParticipants: z.array(text(200)).min(1).max(20).describe("The depositor's people who took part (names as they gave them)"),
+      participantIds: z.array(idSchema).min(1).max(50).describe('Our people who took part; the appointee among them'),
+      note: text(2000).optional(),
+    }),
+    responses: { 201: { description: 'Recorded; the appointment with its interviews', schema: appointmentSchema }, 400: error('Invalid, in the future, a person twice, or without the appointee'), 404: error('Unknown appointment or person') },
+    handler: async ({ app, db, params, body, actor }) => {
+      await recordInterview(db, params.id, body, actor!.accountId);
+      return { status: 201, json: appointmentJson(await appointmentWithInterviews(db, params.id), app.config.displayTimeZone) };
+    },
+  }),
+  // ---- E9.1: the fire-prevention manager ----
+  defineRoute({
+    method: 'post',
+    path: '/api/fire-prevention-managers',
+    summary: 'Appoint the fire-prevention manager (防火管理者, E9.1); the current one is ended; journaled',
+    tags: ['people'],
+    access: 'people:write',
+    body: z.strictObject({ personId: idSchema, appointedAt: timestampInput.optional(), certificateRef: text(200).optional().describe('e.g. the number of the 防火管理講習 certificate'), note: text(500).optional() }),
+    responses: { 201: { description: 'Appointed', schema: fireManagerSchema }, 400: error('Invalid, or in the future'), 404: error('Unknown person'), 409: error('person_left, already_appointed') },
+    handler: async ({ app, db, body, actor }) => {
+      const row = await appointFireManager(db, body, actor!.accountId);
+      return { status: 201, json: fireManagerJson({ ...row, person_name: (await getPerson(db, row.person_id)).name }, app.config.displayTimeZone) };
+    },
+  }),
+  defineRoute({
+    method: 'get',
+    path: '/api/fire-prevention-managers',
+    summary: 'Fire-prevention managers, the current one first (ended: null)',
+    tags: ['people'],
+    access: 'people:read',
+    responses: { 200: { description: 'Newest first', schema: z.object({ items: z.array(fireManagerSchema), nextCursor: z.null() }) } },
+    handler: async ({ app, db }) => ({ json: { items: (await listFireManagers(db)).map((r) => fireManagerJson(r, app.config.displayTimeZone)), nextCursor: null } }),
   }),
 ];

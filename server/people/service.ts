@@ -7,6 +7,7 @@ import { createAccount } from '../auth/accounts.js';
 import { toRfc3339, toRfc3339OrNull } from '../shared/time.js';
 
 import { normaliseReading, type OrgKind } from './rules.js';
+import { endDutiesOfPerson } from './duties.js';
 
 export { ORG_KINDS, type OrgKind } from './rules.js';
 
@@ -213,4 +214,6 @@ export async function listAppointments(db: Knex, personId: string) {
 export async function markPersonLeft(trx: Knex, person: PersonRow, input: { reason: 'resigned' | 'transferred'; effectiveAt: Date }, actor: { accountId: string; personId: string | null }): Promise<void> {
   await trx('people').where({ id: person.id }).update({ left_at: input.effectiveAt, left_reason: input.reason });
   await recordAppointments(trx, person.id, person.roles, 'dismissed', actor.accountId, actor.personId, input.reason);
+  // E1.1 / E9.1: their appointments for depositors and as fire-prevention manager end with them.
+  await endDutiesOfPerson(trx, person.id, input.reason, input.effectiveAt, actor.accountId);
 }
