@@ -35,6 +35,7 @@ import { destructionRoutes } from './destructions/routes.js';
 import { noticeRoutes } from './notices/routes.js';
 import { reviewRoutes } from './reviews/routes.js';
 import { backupRoutes } from './backup/routes.js';
+import { complianceRoutes } from './compliance/routes.js';
 import { VERSION } from './version.js';
 import { metricsHandler } from './monitoring/endpoint.js';
 
@@ -47,6 +48,7 @@ export const allRoutes: AnyRoute[] = [
   ...noticeRoutes,
   ...reviewRoutes,
   ...backupRoutes,
+  ...complianceRoutes,
   ...leaveRoutes,
   ...badgeRoutes,
   ...roomRoutes,

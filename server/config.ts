@@ -57,6 +57,7 @@ const envSchema = z.object({
   // two rooms within this many minutes.
   WORKING_HOURS: z.string().regex(/^[1-7](-[1-7]|(,[1-7])*) ([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-4]):[0-5]\d$/, 'WORKING_HOURS is days and hours, e.g. "1-5 08:00-20:00" or "1,2,3,4,5,6 07:00-22:00"').default('1-5 08:00-20:00'),
   REVIEW_LONG_STAY_HOURS: intFromEnv(1, 168).default(12),
+  ATTESTATION_VALID_MONTHS: intFromEnv(1, 36).default(12),
   REVIEW_BADGE_HOP_MINUTES: intFromEnv(1, 120).default(5),
   SCRYPT_COST: intFromEnv(1024, 1 << 20).default(1 << 15),
   // GET /metrics (issue 17): with a token on the main address, or on a separate address only.
@@ -105,6 +106,8 @@ export interface Config {
   /** The site's working hours (ISO weekdays and a time range), for the weekly review. */
   workingHours: { days: number[]; from: string; to: string };
   reviewLongStayHours: number;
+  /** How long a manual attestation of a clause (the compliance view, issue 18) stays valid. */
+  attestationValidMonths: number;
   reviewBadgeHopMinutes: number;
   /** smtp://… or smtps://…; unset: notices wait in the outbox. Never logged (it may hold a password). */
   smtpUrl: string | undefined;
@@ -175,6 +178,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     siteNameEn: e.SITE_NAME_EN,
     workingHours: parseWorkingHours(e.WORKING_HOURS),
     reviewLongStayHours: e.REVIEW_LONG_STAY_HOURS,
+    attestationValidMonths: e.ATTESTATION_VALID_MONTHS,
     reviewBadgeHopMinutes: e.REVIEW_BADGE_HOP_MINUTES,
     smtpUrl: e.SMTP_URL,
     mailFrom: e.MAIL_FROM,

@@ -44,6 +44,10 @@ export const PERMISSIONS = [
   'backups:read',
   /** Take a backup now, with one's own badge and PIN (E2.13: authorised and responsible persons). */
   'backups:write',
+  /** The compliance view (issue 18): every clause with its status and evidence; drills and attestations. */
+  'compliance:read',
+  /** Record drills (E9.1, E9.2); attest a clause (the responsible person, with badge + PIN). */
+  'compliance:write',
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
@@ -67,8 +71,9 @@ const ROLE_PERMISSIONS: Record<Role, ReadonlySet<Permission>> = {
     'contacts:write',
     'reviews:sign',
     'backups:write',
+    'compliance:write',
   ]),
-  authorized: new Set<Permission>([...READS, 'people:personal', 'badges:pin', 'scans:write', 'media:write', 'custody:write', 'destructions:write', 'backups:write']),
+  authorized: new Set<Permission>([...READS, 'people:personal', 'badges:pin', 'scans:write', 'media:write', 'custody:write', 'destructions:write', 'backups:write', 'compliance:write']),
   staff: new Set<Permission>(['people:read', 'orgs:read', 'rooms:read', 'media:read', 'custody:write']),
   guard: new Set<Permission>(['people:read', 'orgs:read', 'rooms:read', 'badges:read', 'badges:pin', 'scans:write', 'entries:read']),
   auditor: new Set<Permission>([...READS, 'people:personal']),

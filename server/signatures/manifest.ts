@@ -22,6 +22,7 @@ export const MEANINGS = {
   'present at printing': { ja: '出力立会い', en: 'present at printing' },
   reviewed: { ja: '週次点検の承認', en: 'reviewed' },
   'took backup': { ja: 'バックアップ取得', en: 'took backup' },
+  attested: { ja: '遵守の表明', en: 'attested' },
 } as const;
 export type Meaning = keyof typeof MEANINGS;
 
