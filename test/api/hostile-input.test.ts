@@ -23,11 +23,17 @@ import { ADMIN_PASSWORD, startTestServer, type TestServer } from '../helpers/ser
 let s: TestServer;
 let token: string;
 let adminOrgId: string;
+/** A depositor and a responsible person, so that the seeding appointment (E1.1) is made and the battery's paths under /api/depositor-appointments/:id name a real one. */
+let seedDepositorId: string;
+let seedResponsibleId: string;
 
 beforeAll(async () => {
   s = await startTestServer();
   token = await s.adminToken();
   adminOrgId = (await s.ctx.db.knex('people').where({ id: s.admin.personId }).first('org_id')).org_id as string;
+  const auth = { authorization: `Bearer ${token}` };
+  seedDepositorId = (await request(s.url).post('/api/orgs').set(auth).send({ name: '預託元（入力検査）', kind: 'depositor' })).body.id;
+  seedResponsibleId = (await request(s.url).post('/api/people').set(auth).send({ name: '責任 検査', orgId: adminOrgId, roles: ['responsible'] })).body.id;
 });
 afterAll(async () => {
   await s?.close();
@@ -114,8 +120,8 @@ async function existingIdFor(resource: string): Promise<string | null> {
  */
 const UNKNOWN_PARAM_STATUS: Record<string, number[]> = { 'PUT /api/reviews/:week/dispositions/:key :key': [400, 404] };
 
-/** Path parameters that are not ids: a valid value of their own format (the weekly review's ISO week). */
-const PARAM_VALUES: Record<string, string> = { week: '2026-W01' };
+/** Path parameters that are not uuids: a valid value of their own format (the weekly review's ISO week; an after-hours alert's number, which names none here). */
+const PARAM_VALUES: Record<string, string> = { week: '2026-W01', alertId: '1' };
 
 async function fillPath(path: string, garbage?: { param: string; value: string }): Promise<string> {
   let out = path;
@@ -247,6 +253,8 @@ async function sample(jsIn: JS, key: string, root: JS): Promise<unknown> {
 const BASELINE_OVERRIDES: Record<string, () => Record<string, unknown>> = {
   // A real sign-in: if any hostile variant slipped through, a session and a journal entry appear.
   'post /api/auth/login': () => ({ username: s.admin.username, password: ADMIN_PASSWORD, badge: s.admin.badgeToken, pin: s.admin.badgePin }),
+  // A real appointment (E1.1): the generator's organisation is no depositor, its person not responsible.
+  'post /api/depositor-appointments': () => ({ depositorOrgId: seedDepositorId, personId: seedResponsibleId, role: 'responsible' }),
 };
 
 /** A body the route's schema accepts; optional fields the generator cannot satisfy are dropped. */
