@@ -5,7 +5,8 @@
 import type { z } from 'zod';
 import type { badgeSchema } from './badges/schemas.js';
 import type { custodyStepSchema, locationSchema, mediumSchema } from './media/schemas.js';
-import type { orgSchema, personSchema } from './people/schemas.js';
+import type { appointmentSchema, fireManagerSchema, orgSchema, personSchema, trainingSchema } from './people/schemas.js';
+import type { attestationSchema, complianceRowSchema, complianceViewSchema, drillSchema } from './compliance/schemas.js';
 import type { errorSchema } from './shared/schemas.js';
 import type { recordSummarySchema, signatureSchema } from './signatures/schemas.js';
 
@@ -17,6 +18,14 @@ export type Medium = z.output<typeof mediumSchema>;
 export type CustodyStep = z.output<typeof custodyStepSchema>;
 export type Signature = z.output<typeof signatureSchema>;
 export type SignedRecordSummary = z.output<typeof recordSummarySchema>;
+/** The compliance view (issue 18) and the records behind it, for the screen to come. */
+export type ComplianceView = z.output<typeof complianceViewSchema>;
+export type ComplianceRow = z.output<typeof complianceRowSchema>;
+export type ComplianceAttestation = z.output<typeof attestationSchema>;
+export type Drill = z.output<typeof drillSchema>;
+export type DepositorAppointment = z.output<typeof appointmentSchema>;
+export type FirePreventionManager = z.output<typeof fireManagerSchema>;
+export type Training = z.output<typeof trainingSchema>;
 /** The body of every error answer: { error: { code, message, details } }. */
 export type ErrorBody = z.output<typeof errorSchema>;
 export type ErrorDetail = ErrorBody['error']['details'][number];
