@@ -10,6 +10,17 @@ import { roomHours } from '../rooms/rules.js';
 import type { AfterHoursFact, AttestationFact, BackupFact, DepositorFact, DrillFact, LocationFact, TraineeFact } from './rules.js';
 
 const asDate = (d: Date | string): Date => (d instanceof Date ? d : new Date(d));
+/** Rows grouped by a key, in their order (one pass; the view must not be quadratic in people × rows). */
+function groupBy<T>(rows: T[], key: (row: T) => string): Map<string, T[]> {
+  const out = new Map<string, T[]>();
+  for (const r of rows) {
+    const k = key(r);
+    const list = out.get(k);
+    if (list) list.push(r);
+    else out.set(k, [r]);
+  }
+  return out;
+}
 const asNumber = (n: unknown): number => Number(n ?? 0);
 
 // ---- E1.1 ----------------------------------------------------------------------------------
@@ -129,7 +140,8 @@ export async function accessLogFacts(db: Knex, dayStart: Date): Promise<{ rowsTo
 export async function locationFacts(db: Knex, months: string[]): Promise<LocationFact[]> {
   const locations = (await db('locations').orderBy('name').select('id', 'name')) as Array<{ id: string; name: string }>;
   const inspections = (await db('inspections').whereIn('month', months).select('id', 'location_id', 'month', 'at')) as Array<{ id: string; location_id: string; month: string; at: Date }>;
-  return locations.map((l) => ({ id: l.id, name: l.name, inspections: inspections.filter((i) => i.location_id === l.id).map((i) => ({ id: i.id, month: i.month, at: asDate(i.at) })) }));
+  const byLocation = groupBy(inspections, (i) => i.location_id);
+  return locations.map((l) => ({ id: l.id, name: l.name, inspections: (byLocation.get(l.id) ?? []).map((i) => ({ id: i.id, month: i.month, at: asDate(i.at) })) }));
 }
 
 // ---- E4.2 ----------------------------------------------------------------------------------
@@ -156,8 +168,9 @@ export async function traineeFacts(db: Knex, since: Date): Promise<{ people: Tra
         .select('tp.person_id', 't.id', 't.held_at', 't.topics')) as Array<{ person_id: string; id: string; held_at: Date; topics: string[] | null }>)
     : [];
   const ever = (await db('trainings').count({ n: '*' }).first()) as { n: unknown } | undefined;
+  const byPerson = groupBy(trainings, (t) => t.person_id);
   return {
-    people: people.map((p) => ({ personId: p.id, name: p.name, trainings: trainings.filter((t) => t.person_id === p.id).map((t) => ({ id: t.id, heldAt: asDate(t.held_at), topics: t.topics ?? [] })) })),
+    people: people.map((p) => ({ personId: p.id, name: p.name, trainings: (byPerson.get(p.id) ?? []).map((t) => ({ id: t.id, heldAt: asDate(t.held_at), topics: t.topics ?? [] })) })),
     trainingsEver: asNumber(ever?.n),
   };
 }
@@ -177,7 +190,8 @@ export async function subcontractorFacts(db: Knex): Promise<Array<{ orgId: strin
         .where((q) => q.whereNull('expires_at').orWhere('expires_at', '>', db.fn.now()))
         .select('id', 'org_id')) as Array<{ id: string; org_id: string }>)
     : [];
-  return orgs.map((o) => ({ orgId: o.id, name: o.name, liveBadges: asNumber(o.live_badges), validConsentIds: consents.filter((c) => c.org_id === o.id).map((c) => c.id) }));
+  const byOrg = groupBy(consents, (c) => c.org_id);
+  return orgs.map((o) => ({ orgId: o.id, name: o.name, liveBadges: asNumber(o.live_badges), validConsentIds: (byOrg.get(o.id) ?? []).map((c) => c.id) }));
 }
 
 /** People from outside the contractor (not left) with a live badge and access to a secure room, with their valid NDAs (as the door judges them). */
@@ -197,7 +211,8 @@ export async function externalFacts(db: Knex): Promise<Array<{ personId: string;
         .where((q) => q.whereNull('expires_at').orWhere('expires_at', '>', db.fn.now()))
         .select('id', 'person_id')) as Array<{ id: string; person_id: string }>)
     : [];
-  return people.map((p) => ({ personId: p.id, name: p.name, validNdaIds: ndas.filter((n) => n.person_id === p.id).map((n) => n.id) }));
+  const byPerson = groupBy(ndas, (n) => n.person_id);
+  return people.map((p) => ({ personId: p.id, name: p.name, validNdaIds: (byPerson.get(p.id) ?? []).map((n) => n.id) }));
 }
 
 // ---- E9.1, E9.2 ----------------------------------------------------------------------------
