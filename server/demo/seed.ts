@@ -8,6 +8,8 @@ import type { AppContext } from '../context.js';
 import { ConflictError } from '../errors.js';
 import { createOrg, createPerson, orgNameStartsWith, setOrgApproval } from '../people/service.js';
 import { recordConsent, recordNda, recordTraining } from '../people/records.js';
+import { appointFireManager, appointForDepositor, recordInterview } from '../people/duties.js';
+import { recordDrill } from '../compliance/service.js';
 import crypto from 'node:crypto';
 import { issueBadge } from '../badges/service.js';
 import { randomPin, setPinFromCommandLine } from '../badges/pins.js';
@@ -99,9 +101,19 @@ export async function seedDemo(ctx: AppContext): Promise<DemoSite> {
         method: '集合研修',
         content: '要領の内容、監視の周知、ウイルス対策、ソフトウェアの導入禁止、懲戒規定',
         participantIds: [...ids.slice(0, 5), ids[6]!],
+        // E5.2: c (no privacy on company computers) was left out — the compliance view shows it.
+        topics: ['a', 'b', 'd', 'e', 'f'],
       },
       actor,
     );
+    // E1.1: the responsible person and the staff member for the depositor; only the first has
+    // met the depositor's contact yet (the compliance view asks for the other interview).
+    const responsibleAppt = await appointForDepositor(trx, { depositorOrgId: depositor.id, personId: ids[0]!, role: 'responsible', appointedAt: new Date(Date.now() - 90 * 86400_000) }, actor);
+    await recordInterview(trx, responsibleAppt.id, { heldAt: new Date(Date.now() - 89 * 86400_000), depositorParticipants: ['山口 直樹'], participantIds: [ids[0]!], note: '選任時の面談（デモ）' }, actor);
+    await appointForDepositor(trx, { depositorOrgId: depositor.id, personId: ids[2]!, role: 'staff', appointedAt: new Date(Date.now() - 30 * 86400_000) }, actor);
+    // E9.1: the fire-prevention manager and a fire drill; no migration drill yet (E9.2).
+    await appointFireManager(trx, { personId: ids[1]!, appointedAt: new Date(Date.now() - 180 * 86400_000), certificateRef: '防火管理講習修了証 (デモ)' }, actor);
+    await recordDrill(trx, { kind: 'fire', heldAt: new Date(Date.now() - 45 * 86400_000), leaderPersonId: ids[1]!, participantIds: ids.slice(0, 4), findings: '全員が3分以内に避難。媒体は施錠保管のまま。' }, actor);
 
     // Custody: an approved carrier (E1.3), a disposal vendor (E7.1), locked storage (E1.2) and media.
     const carrier = await createOrg(trx, { name: `${DEMO_MARKER}安全輸送株式会社`, kind: 'carrier' }, actor);
