@@ -71,6 +71,23 @@ async function read<T>(what: string, reader: () => Promise<T>): Promise<Fact<T>>
   }
 }
 
+/** How many fact readers run at once on PostgreSQL (the embedded database has one connection anyway). */
+const READERS_AT_ONCE = 3;
+
+/** Runs the tasks, at most `limit` at a time; the results in the tasks' order. */
+async function atMost<T extends readonly (() => Promise<unknown>)[]>(limit: number, tasks: T): Promise<{ [K in keyof T]: Awaited<ReturnType<T[K]>> }> {
+  const results: unknown[] = new Array(tasks.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < tasks.length) {
+      const i = next++;
+      results[i] = await tasks[i]!();
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, tasks.length) }, worker));
+  return results as { [K in keyof T]: Awaited<ReturnType<T[K]>> };
+}
+
 const monthOf = (year: number, month: number) => `${year}-${String(month).padStart(2, '0')}`;
 
 /** Computes every clause's row, those needing attention first. */
@@ -86,22 +103,23 @@ export async function computeCompliance(app: AppContext): Promise<ComplianceView
   const lastWeekPeriod = weekPeriod(lastWeek, tz);
   const since = yearBefore(now);
 
-  // The readers are independent: on PostgreSQL they run side by side on the pool.
-  const [depositors, media, alerts, backups, accessLog, locations, review, trainees, subcontractors, externals, fire, migration, attestations] = await Promise.all([
-    read('appointments per depositor', () => facts.depositorFacts(db)),
-    read('media checked out', () => facts.checkedOutMedia(db)),
-    read('after-hours alerts', () => facts.alertFacts(db)),
-    read('the backups', () => facts.backupFacts(db)),
-    read('access log', () => facts.accessLogFacts(db, dayStart)),
-    read('the inspections', () => facts.locationFacts(db, [thisMonth, lastMonth])),
-    read('weekly reviews', async () => ({ signed: await facts.signedReview(db, lastWeek), overdue: await overdueWeeks(app), startedAt: await siteStartedAt(db) })),
-    read('the trainings', () => facts.traineeFacts(db, since)),
-    read('subcontractors', () => facts.subcontractorFacts(db)),
-    read('NDAs', () => facts.externalFacts(db)),
-    read('fire prevention', () => facts.fireFacts(db)),
-    read('migration drills', () => facts.migrationFacts(db)),
-    read('attestations', () => facts.latestAttestations(db)),
-  ]);
+  // The readers are independent: on PostgreSQL three at a time share the pool (never all of it:
+  // the door's scans need their connections meanwhile).
+  const [depositors, media, alerts, backups, accessLog, locations, review, trainees, subcontractors, externals, fire, migration, attestations] = await atMost(READERS_AT_ONCE, [
+    () => read('appointments per depositor', () => facts.depositorFacts(db)),
+    () => read('media checked out', () => facts.checkedOutMedia(db)),
+    () => read('after-hours alerts', () => facts.alertFacts(db)),
+    () => read('the backups', () => facts.backupFacts(db)),
+    () => read('access log', () => facts.accessLogFacts(db, dayStart)),
+    () => read('the inspections', () => facts.locationFacts(db, [thisMonth, lastMonth])),
+    () => read('weekly reviews', async () => ({ signed: await facts.signedReview(db, lastWeek), overdue: await overdueWeeks(app), startedAt: await siteStartedAt(db) })),
+    () => read('the trainings', () => facts.traineeFacts(db, since)),
+    () => read('subcontractors', () => facts.subcontractorFacts(db)),
+    () => read('NDAs', () => facts.externalFacts(db)),
+    () => read('fire prevention', () => facts.fireFacts(db)),
+    () => read('migration drills', () => facts.migrationFacts(db)),
+    () => read('attestations', () => facts.latestAttestations(db)),
+  ] as const);
 
   const afterHours: Fact<Parameters<typeof afterHoursRule>[0]> =
     media.ok && alerts.ok
