@@ -374,6 +374,18 @@ describe('E9.1: the fire-prevention manager and fire drills', () => {
     expect(r.evidence).toContainEqual({ type: 'drill', id: d.id, href: '/api/drills?kind=fire' });
     expect((await site.ok('get', '/api/fire-prevention-managers', undefined, 200)).items[0].id).toBe(m.id);
   });
+
+  it('the manager leaves: the appointment ends with the leave, and the row says none is appointed', async () => {
+    await site.ok('post', `/api/people/${manager.id}/leave`, { reason: 'transferred' }, 200);
+    const managers = await site.ok('get', '/api/fire-prevention-managers', undefined, 200);
+    expect(managers.items[0].endedAt).not.toBeNull();
+    const r = await row('E9.1');
+    expect(r.status).toBe('missing');
+    expect(codes(r)).toEqual(['no_fire_manager']);
+    const successor = await site.person('防火 後任', ['staff']);
+    await site.ok('post', '/api/fire-prevention-managers', { personId: successor.id }, 201);
+    expect((await row('E9.1')).status).toBe('ok');
+  });
 });
 
 describe('E9.2: migration drills and restore drills', () => {
