@@ -25,12 +25,16 @@ const asNumber = (n: unknown): number => Number(n ?? 0);
 
 // ---- E1.1 ----------------------------------------------------------------------------------
 
-export async function depositorFacts(db: Knex): Promise<DepositorFact[]> {
-  const depositors = (await db('organisations').where({ kind: 'depositor' }).orderBy('name').select('id', 'name')) as Array<{ id: string; name: string }>;
+/** Every depositor (or the one asked about), with its appointments, interviews and the notices of its appointees' leaves. */
+export async function depositorFacts(db: Knex, depositorOrgId?: string): Promise<DepositorFact[]> {
+  const q = db('organisations').where({ kind: 'depositor' }).orderBy('name').select('id', 'name');
+  if (depositorOrgId) q.where({ id: depositorOrgId });
+  const depositors = (await q) as Array<{ id: string; name: string }>;
   if (depositors.length === 0) return [];
   const appointments = (await db('depositor_appointments as d')
     .join('people as p', 'p.id', 'd.person_id')
-    .where((q) => q.whereNull('d.ended_at').orWhereIn('d.ended_reason', ['resigned', 'transferred']))
+    .whereIn('d.depositor_org_id', depositors.map((d) => d.id))
+    .where((w) => w.whereNull('d.ended_at').orWhereIn('d.ended_reason', ['resigned', 'transferred']))
     .select('d.id', 'd.depositor_org_id', 'd.role', 'd.person_id', 'd.appointed_at', 'd.ended_at', 'p.name', 'p.left_at', 'p.roles')) as Array<{
     id: string;
     depositor_org_id: string;
@@ -246,4 +250,9 @@ export async function latestAttestations(db: Knex): Promise<Map<string, Attestat
       ORDER BY a.clause_id, a.attested_at DESC, a.id DESC`,
   )) as { rows: Array<{ id: string; clause_id: string; record_id: string; attested_at: Date; expires_at: Date; name: string }> };
   return new Map(rows.map((r) => [r.clause_id, { id: r.id, clauseId: r.clause_id, recordId: r.record_id, attestedAt: asDate(r.attested_at), expiresAt: asDate(r.expires_at), signedByName: r.name }]));
+}
+
+/** Whether this organisation is a depositor (the view for one depositor: 404 otherwise). */
+export async function isDepositor(db: Knex, orgId: string): Promise<boolean> {
+  return Boolean(await db('organisations').where({ id: orgId, kind: 'depositor' }).first('id'));
 }

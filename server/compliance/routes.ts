@@ -3,7 +3,7 @@
 // manual attestations signed by the responsible person; drills (E9.1, E9.2).
 import { z } from 'zod';
 import { defineRoute, type AnyRoute } from '../http/route.js';
-import { csvLangQuery, errorSchema } from '../shared/schemas.js';
+import { csvLangQuery, errorSchema, idSchema } from '../shared/schemas.js';
 import { CSV_BOM, csvHeaders, csvLine, csvTimeCells, csvWord } from '../shared/csv.js';
 import { toRfc3339, toRfc3339OrNull } from '../shared/time.js';
 import { attestClause, computeCompliance, listAttestations, listDrills, recordDrill, type AttestationRow, type ComplianceRow, type DrillRow } from './service.js';
@@ -79,11 +79,15 @@ export const complianceRoutes: AnyRoute[] = [
       'unknown (the evidence could not be read, with the reason — never an ok by default). Nothing is stored.',
     tags: ['compliance'],
     access: 'compliance:read',
-    query: z.strictObject({ format: z.enum(['json', 'csv']).default('json'), lang: csvLangQuery }),
-    responses: { 200: { description: 'The view (JSON) or CSV', schema: complianceViewSchema } },
+    query: z.strictObject({
+      format: z.enum(['json', 'csv']).default('json'),
+      lang: csvLangQuery,
+      depositorOrgId: idSchema.optional().describe('One depositor: the rows about depositors (E1.1) look at it alone; the others are the site\'s'),
+    }),
+    responses: { 200: { description: 'The view (JSON) or CSV', schema: complianceViewSchema }, 404: error('Unknown depositor') },
     handler: async ({ app, query }) => {
       const tz = app.config.displayTimeZone;
-      const view = await computeCompliance(app);
+      const view = await computeCompliance(app, { depositorOrgId: query.depositorOrgId });
       if (query.format === 'csv') {
         const lang = query.lang;
         let out = CSV_BOM + csvLine(csvHeaders(CSV_HEADERS, lang));

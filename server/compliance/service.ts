@@ -90,9 +90,14 @@ async function atMost<T extends readonly (() => Promise<unknown>)[]>(limit: numb
 
 const monthOf = (year: number, month: number) => `${year}-${String(month).padStart(2, '0')}`;
 
-/** Computes every clause's row, those needing attention first. */
-export async function computeCompliance(app: AppContext): Promise<ComplianceView> {
+/**
+ * Computes every clause's row, those needing attention first. With `depositorOrgId`, the rows
+ * about depositors (E1.1) look at that depositor only; the others are the site's (404 for an
+ * organisation that is no depositor).
+ */
+export async function computeCompliance(app: AppContext, opts: { depositorOrgId?: string | undefined } = {}): Promise<ComplianceView> {
   const db = app.db.knex;
+  if (opts.depositorOrgId && !(await facts.isDepositor(db, opts.depositorOrgId))) throw new NotFoundError('depositor');
   const tz = app.config.displayTimeZone;
   const now = await dbNow(db);
   const p = zonedParts(now, tz);
@@ -106,7 +111,7 @@ export async function computeCompliance(app: AppContext): Promise<ComplianceView
   // The readers are independent: on PostgreSQL three at a time share the pool (never all of it:
   // the door's scans need their connections meanwhile).
   const [depositors, media, alerts, backups, accessLog, locations, review, trainees, subcontractors, externals, fire, migration, attestations] = await atMost(READERS_AT_ONCE, [
-    () => read('appointments per depositor', () => facts.depositorFacts(db)),
+    () => read('appointments per depositor', () => facts.depositorFacts(db, opts.depositorOrgId)),
     () => read('media checked out', () => facts.checkedOutMedia(db)),
     () => read('after-hours alerts', () => facts.alertFacts(db)),
     () => read('the backups', () => facts.backupFacts(db)),

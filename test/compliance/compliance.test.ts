@@ -506,6 +506,21 @@ describe('evidence that cannot be read', () => {
   });
 });
 
+describe('one depositor', () => {
+  it('?depositorOrgId= looks at that depositor alone for E1.1; an unknown one or another kind of organisation is 404', async () => {
+    const other = await site.ok('post', '/api/orgs', { name: '株式会社第二預託元', kind: 'depositor' }, 201);
+    const site1 = await row('E1.1');
+    expect(site1.status).toBe('attention');
+    expect(site1.reasons.every((r) => r.params.depositor === '株式会社第二預託元')).toBe(true);
+    const only = async (id: string) => (await site.ok('get', `/api/compliance?depositorOrgId=${id}`, undefined, 200)).rows.find((r: Row) => r.id === 'E1.1') as Row;
+    expect((await only(site.depositorOrgId)).status).toBe('ok');
+    expect((await only(other.id)).status).toBe('missing');
+    expect((await site.call('get', '/api/compliance?depositorOrgId=4f1d0c52-0000-4000-8000-000000000000')).status).toBe(404);
+    expect((await site.call('get', `/api/compliance?depositorOrgId=${site.contractorOrgId}`)).status).toBe(404);
+    expect((await site.call('get', '/api/compliance?depositorOrgId=abc')).status).toBe(400);
+  });
+});
+
 describe('export and journal', () => {
   it('CSV: UTF-8 with BOM, one line per clause, in Japanese with lang=ja and codes without', async () => {
     const ja = await site.call('get', '/api/compliance?format=csv&lang=ja');
