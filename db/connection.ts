@@ -3,8 +3,12 @@
 // types (see ../shared/pglite-notes.md):
 //   bigint / count(*) -> string   numeric -> string   date -> 'YYYY-MM-DD'   timestamptz -> Date
 // Sessions run in UTC so that any text conversion in SQL is the same on both.
+import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import v8 from 'node:v8';
 import knexFactory, { type Knex } from 'knex';
 import pg from 'pg';
 import type { PGlite } from '@electric-sql/pglite';
@@ -20,6 +24,12 @@ export interface Database {
   /** Work to finish (and timers to stop) before the pool closes, e.g. the journal intake. */
   onClose(stop: () => Promise<void>): void;
   close(): Promise<void>;
+  /**
+   * The embedded database kept in files only: a consistent copy of its files into `pgdata` (a new
+   * directory), taken while its one connection is held — only for the copy, a fraction of a second
+   * for a million entries — so a backup can then read the copy at leisure (issue 17, item 5).
+   */
+  copyFiles?(pgdata: string): Promise<{ heldMs: number; bytes: number }>;
 }
 
 /** The close hooks of a database, run once, before its pool is destroyed. */
@@ -44,6 +54,13 @@ export interface DatabaseOptions {
   log?: { warn(message: string): void; error(message: string): void } | undefined;
   /** How long one statement may take on PostgreSQL before the client gives up (30 s; bulk tools set more). */
   queryTimeoutMs?: number;
+  /** The embedded database's shared_buffers (default EMBEDDED_SHARED_BUFFERS): most of its memory. */
+  embeddedSharedBuffers?: string | undefined;
+  /**
+   * How V8 compiles the embedded database's WebAssembly: 'baseline' (Liftoff only) or 'optimising'
+   * (hot functions recompiled by TurboFan: about 15 % less CPU a scan, 80 MB more memory).
+   */
+  embeddedWasm?: 'baseline' | 'optimising' | undefined;
 }
 
 const OID = { INT8: 20, NUMERIC: 1700, DATE: 1082 } as const;
@@ -52,7 +69,7 @@ const identity = (value: string) => value;
 export async function createDatabase(options: DatabaseOptions): Promise<Database> {
   return options.databaseUrl
     ? createPostgres(options.databaseUrl, options.poolMax ?? 10, options.log, options.queryTimeoutMs ?? 30_000)
-    : createEmbedded(options.embeddedDir);
+    : createEmbedded(options.embeddedDir, options.embeddedSharedBuffers ?? EMBEDDED_SHARED_BUFFERS, options.embeddedWasm ?? 'baseline');
 }
 
 // ---------------------------------------------------------------- PostgreSQL
@@ -190,7 +207,16 @@ class PostgresListener {
 }
 
 // ---------------------------------------------------------------- PGlite
-async function createEmbedded(embeddedDir: string | undefined): Promise<Database> {
+/**
+ * PGlite's own default is 128MB, allocated and touched at start: 260 MB of RSS before the first
+ * query. 32MB keeps the door's throughput (docs/performance.md, "The embedded database").
+ */
+export const EMBEDDED_SHARED_BUFFERS = '32MB';
+
+async function createEmbedded(embeddedDir: string | undefined, sharedBuffers: string, wasm: 'baseline' | 'optimising'): Promise<Database> {
+  // Read by V8 when PGlite compiles its module, below; the process holds one embedded database.
+  // (docs/performance.md, "The embedded database": what each setting gave.)
+  if (wasm === 'baseline') v8.setFlagsFromString('--liftoff-only');
   // Loaded only when the embedded database is used: a server on PostgreSQL never pays its
   // memory (about 45 MB measured).
   const [{ PGlite, types: pgliteTypes }, { default: ClientPGLite }] = await Promise.all([import('@electric-sql/pglite'), import('knex-pglite')]);
@@ -213,9 +239,13 @@ async function createEmbedded(embeddedDir: string | undefined): Promise<Database
   }
   let pglite: PGlite;
   try {
+    const pgdata = embeddedDir ? path.join(embeddedDir, 'pgdata') : null;
+    if (pgdata && !fs.existsSync(path.join(pgdata, 'PG_VERSION'))) await initdbInChild(pgdata, sharedBuffers);
     // One options object: PGlite ignores the second argument when the first is not a string.
+    if (!/^\d{1,6}(kB|MB|GB)$/.test(sharedBuffers)) throw new Error(`shared_buffers "${sharedBuffers}" is not a size such as 32MB`);
     pglite = new PGlite({
       ...(embeddedDir ? { dataDir: path.join(embeddedDir, 'pgdata') } : {}),
+      startParams: [...PGlite.defaultStartParams, '-c', `shared_buffers=${sharedBuffers}`],
       parsers: {
         [pgliteTypes.INT8]: identity,
         [pgliteTypes.NUMERIC]: identity,
@@ -234,6 +264,7 @@ async function createEmbedded(embeddedDir: string | undefined): Promise<Database
     acquireConnectionTimeout: 60_000,
   });
   const hooks = closeHooks();
+  let copying: Promise<{ heldMs: number; bytes: number }> | null = null;
   return {
     knex,
     kind: 'pglite',
@@ -250,5 +281,97 @@ async function createEmbedded(embeddedDir: string | undefined): Promise<Database
       if (!pglite.closed) await pglite.close().catch(() => undefined);
       lock?.release();
     },
+    ...(embeddedDir ? { copyFiles: (target: string) => (copying = (copying ?? Promise.resolve()).catch(() => undefined).then(() => copyEmbeddedFiles(knex, pglite, path.join(embeddedDir, 'pgdata'), target))) } : {}),
   };
+}
+
+const execFileP = promisify(execFile);
+
+/** A new embedded directory is made by a short-lived process (./embedded-initdb.mjs says why). */
+async function initdbInChild(pgdata: string, sharedBuffers: string): Promise<void> {
+  const script = fileURLToPath(new URL('./embedded-initdb.mjs', import.meta.url));
+  try {
+    await execFileP(process.execPath, [script, pgdata, sharedBuffers], { timeout: 120_000 });
+  } catch (err) {
+    const stderr = String((err as { stderr?: string }).stderr ?? '').trim();
+    throw new Error(`could not create the embedded database in ${pgdata}: ${stderr.split('\n').at(-1) || (err as Error).message}`);
+  }
+}
+
+/**
+ * An online copy of the embedded database's files, as pg_basebackup takes one: pg_backup_start
+ * (an immediate checkpoint), the files copied while scans go on writing, pg_backup_stop, then the
+ * WAL from the start to the stop and the backup label beside them. Opening the copy replays that
+ * WAL, which makes every page consistent as of the stop (full-page writes cover pages torn by the
+ * copy). The one connection is held only for the two statements — milliseconds, whatever the
+ * size (issue 17, item 5). One copy at a time: a session holds one backup.
+ */
+async function copyEmbeddedFiles(knex: Knex, pglite: PGlite, source: string, target: string): Promise<{ heldMs: number; bytes: number }> {
+  if (fs.existsSync(target)) throw new Error(`${target} exists already`);
+  const client = knex.client as { acquireConnection(): Promise<unknown>; releaseConnection(connection: unknown): Promise<unknown> };
+  let heldMs = 0;
+  const holding = async <T>(work: () => Promise<T>): Promise<T> => {
+    const connection = await client.acquireConnection();
+    const started = performance.now();
+    try {
+      return await work();
+    } finally {
+      heldMs += performance.now() - started;
+      await client.releaseConnection(connection);
+    }
+  };
+  const walDir = path.join(source, 'pg_wal');
+  const isSegment = (name: string) => /^[0-9A-F]{24}$/.test(name);
+  const start = await holding(async () => (await pglite.query<{ file: string }>("SELECT pg_walfile_name(pg_backup_start('tachiai backup', true)) AS file")).rows[0]!.file);
+  let stopped = false;
+  try {
+    await fs.promises.cp(source, target, {
+      recursive: true,
+      mode: fs.constants.COPYFILE_FICLONE,
+      // WAL comes after the stop; a label left by an earlier copy is not this one's.
+      filter: (from) => !(path.dirname(from) === walDir && isSegment(path.basename(from))) && path.basename(from) !== 'backup_label',
+    });
+    const stop = await holding(async () => {
+      const [row] = (await pglite.query<{ file: string; labelfile: string; spcmapfile: string }>('SELECT pg_walfile_name(lsn) AS file, labelfile, spcmapfile FROM pg_backup_stop(false)')).rows;
+      stopped = true;
+      return row!;
+    });
+    // Every segment from the start to the stop; one recycled meanwhile (a checkpoint during the
+    // copy) makes the copy unusable, which must fail here rather than when it is opened.
+    const wanted = segmentsBetween(start, stop.file, fs.statSync(path.join(walDir, start), { throwIfNoEntry: false })?.size ?? 0);
+    if (wanted.some((name) => !fs.existsSync(path.join(walDir, name)))) {
+      throw new Error(`the write-ahead log from ${start} to ${stop.file} is no longer complete (a checkpoint ran during the copy); try again`);
+    }
+    for (const name of wanted) await fs.promises.copyFile(path.join(walDir, name), path.join(target, 'pg_wal', name));
+    fs.writeFileSync(path.join(target, 'backup_label'), stop.labelfile, { mode: 0o600 });
+    if (stop.spcmapfile) fs.writeFileSync(path.join(target, 'tablespace_map'), stop.spcmapfile, { mode: 0o600 });
+  } catch (err) {
+    if (!stopped) await holding(() => pglite.query('SELECT pg_backup_stop(false)')).catch(() => undefined);
+    await fs.promises.rm(target, { recursive: true, force: true });
+    throw err;
+  }
+  return { heldMs, bytes: await directoryBytes(target) };
+}
+
+/**
+ * The WAL segment names from `first` to `last`: timeline, then the position in two halves of 8 hex
+ * digits, the low half counting segments of `segmentBytes` within 4 GB (`first` alone when its
+ * size is unknown — it is gone, which the caller then finds).
+ */
+export function segmentsBetween(first: string, last: string, segmentBytes: number): string[] {
+  if (segmentBytes <= 0) return [first];
+  const perHigh = 0x100000000n / BigInt(segmentBytes);
+  const position = (name: string) => BigInt(`0x${name.slice(8, 16)}`) * perHigh + BigInt(`0x${name.slice(16)}`);
+  const hex = (n: bigint) => n.toString(16).toUpperCase().padStart(8, '0');
+  const names: string[] = [];
+  for (let p = position(first); p <= position(last); p++) names.push(`${first.slice(0, 8)}${hex(p / perHigh)}${hex(p % perHigh)}`);
+  return names;
+}
+
+async function directoryBytes(dir: string): Promise<number> {
+  let total = 0;
+  for (const entry of await fs.promises.readdir(dir, { withFileTypes: true, recursive: true })) {
+    if (entry.isFile()) total += (await fs.promises.stat(path.join(entry.parentPath, entry.name))).size;
+  }
+  return total;
 }

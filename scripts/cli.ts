@@ -275,6 +275,7 @@ async function main(argv: string[]): Promise<number> {
         },
         onTargetReady: (kind) => process.stderr.write(`Restoring into the ${kind === 'postgres' ? 'PostgreSQL database' : `embedded database in ${config.dataDir}`}\n`),
         onProgress: reportTable,
+        onStep: (message) => process.stderr.write(`${message}\n`),
       });
       console.log(`Restored ${summary.totalRows} rows into ${Object.keys(summary.counts).length} tables from ${path.resolve(values.in)} (backup of ${summary.header.createdAt}).`);
       if (!summary.verify.ok && 'firstBadEntry' in summary.verify && summary.verify.firstBadEntry.reason === 'checkpoint_signature_invalid' && values['accept-new-keys']) {

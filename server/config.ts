@@ -26,6 +26,9 @@ const envSchema = z.object({
   BACKUP_TIME: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'BACKUP_TIME is a site time HH:MM, e.g. 02:00').default('02:00'),
   BACKUP_KEEP: intFromEnv(1, 3650).default(14),
   BACKUP_MEDIUM_LOCATION: z.string().min(1).max(200).optional(),
+  // The embedded database's shared_buffers, most of its memory (issue 17, item 9; default in db/connection.ts).
+  EMBEDDED_SHARED_BUFFERS: z.string().regex(/^\d{1,6}(kB|MB|GB)$/, 'EMBEDDED_SHARED_BUFFERS is a size such as 32MB').optional(),
+  EMBEDDED_WASM: z.enum(['baseline', 'optimising']).optional(),
   // E2.15 asks 3 months; PCI DSS 10.5.1 asks 12, which is the default.
   ACCESS_LOG_RETENTION_MONTHS: intFromEnv(0, 1200).default(12),
   LOGIN_MAX_FAILURES: intFromEnv(1, 100).default(5),
@@ -88,6 +91,10 @@ export interface Config {
   backupKeep: number;
   /** Where the backup medium is kept (E2.13), recorded with each backup, e.g. "第2金庫". */
   backupMediumLocation: string | undefined;
+  /** shared_buffers of the embedded database (undefined: the default of db/connection.ts). */
+  embeddedSharedBuffers: string | undefined;
+  /** How the embedded database's WebAssembly is compiled (undefined: the default of db/connection.ts). */
+  embeddedWasm: 'baseline' | 'optimising' | undefined;
   accessLogRetentionMonths: number;
   loginMaxFailures: number;
   loginLockMinutes: number;
@@ -162,6 +169,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     backupTime: e.BACKUP_TIME,
     backupKeep: e.BACKUP_KEEP,
     backupMediumLocation: e.BACKUP_MEDIUM_LOCATION,
+    embeddedSharedBuffers: e.EMBEDDED_SHARED_BUFFERS,
+    embeddedWasm: e.EMBEDDED_WASM,
     accessLogRetentionMonths: e.ACCESS_LOG_RETENTION_MONTHS,
     loginMaxFailures: e.LOGIN_MAX_FAILURES,
     loginLockMinutes: e.LOGIN_LOCK_MINUTES,

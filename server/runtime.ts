@@ -37,6 +37,8 @@ export async function openContext(config: Config, options: OpenOptions = {}): Pr
   const db = await createDatabase({
     databaseUrl: config.databaseUrl,
     embeddedDir: config.databaseUrl ? undefined : path.join(config.dataDir),
+    embeddedSharedBuffers: config.embeddedSharedBuffers,
+    embeddedWasm: config.embeddedWasm,
     log: { warn: (m) => logger.warn({ source: 'knex' }, m), error: (m) => logger.error({ source: 'knex' }, m) },
   });
   try {

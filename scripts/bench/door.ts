@@ -15,13 +15,12 @@
 //
 // Admin connection: DATABASE_URL if set, otherwise postgres://postgres@127.0.0.1:5432/postgres.
 // Only loopback traffic. Options: --help.
-import { spawn, execFile, type ChildProcess } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parseArgs, promisify } from 'node:util';
 import pg from 'pg';
 import pino from 'pino';
@@ -32,10 +31,10 @@ import { migrateToLatest } from '../../db/migrate.js';
 import { loadSecrets } from '../../server/secrets.js';
 import { verifyJournal } from '../../server/journal/verify.js';
 import { seedDoor, type Seeded } from './seed.js';
-import { freePort, httpRequest, LeanHttpPool, mb, ms, processCpuMs, readMemory, RssSampler, sleep, stats, table, type Stats } from './lib.js';
+import { serverNodeArgs, startServerProcess, type ServerProcess } from './server-process.js';
+import { httpRequest, LeanHttpPool, mb, ms, processCpuMs, readMemory, RssSampler, sleep, stats, table, type Stats } from './lib.js';
 
 const execFileP = promisify(execFile);
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
 const USAGE = `Usage: npm run bench:door -- [options]
 
@@ -51,6 +50,9 @@ const USAGE = `Usage: npm run bench:door -- [options]
   --queries N            entry-log requests of each kind (200)
   --pgbench-seconds S    pgbench -T (20); --no-pgbench to skip it
   --cpu-prof DIR         run the server with --cpu-prof, profiles written to DIR
+  --embedded             the embedded database (PGlite in the server's process) instead of
+                         PostgreSQL: seeds a data directory, measures the idle and loaded RSS;
+                         no pgbench ratio (defaults then: --clients 6 --rate 100)
 
 Environment: DATABASE_URL (admin connection; default postgres://postgres@127.0.0.1:5432/postgres),
 PGBENCH (path of pgbench; default /usr/lib/postgresql/15/bin/pgbench, else pgbench on PATH),
@@ -64,14 +66,15 @@ const { values: opt } = parseArgs({
     people: { type: 'string', default: '1000' },
     entries: { type: 'string', default: '1000000' },
     rooms: { type: 'string', default: '4' },
-    clients: { type: 'string', default: '16' },
+    clients: { type: 'string' },
     'closed-seconds': { type: 'string', default: '20' },
-    rate: { type: 'string', default: '200' },
+    rate: { type: 'string' },
     'open-seconds': { type: 'string', default: '20' },
     queries: { type: 'string', default: '200' },
     'pgbench-seconds': { type: 'string', default: '20' },
     'no-pgbench': { type: 'boolean', default: false },
     'cpu-prof': { type: 'string' },
+    embedded: { type: 'boolean', default: false },
     help: { type: 'boolean', short: 'h', default: false },
   },
   strict: true,
@@ -80,6 +83,10 @@ if (opt.help) {
   console.log(USAGE);
   process.exit(0);
 }
+const embedded = opt.embedded;
+// The embedded database serves one statement at a time: fewer clients, a lower steady rate.
+opt.clients ??= embedded ? '6' : '16';
+opt.rate ??= embedded ? '100' : '200';
 function intOpt(name: keyof typeof opt, min: number, max: number): number {
   const v = Number(opt[name]);
   if (!Number.isInteger(v) || v < min || v > max) {
@@ -101,6 +108,8 @@ const P = {
 };
 
 const TARGETS = { ratio: 0.5, openP99Ms: 25, queryP95Ms: 20, rssMb: 200 };
+/** The embedded database (issue 17, item 9): RSS idle and under load, and no less than the 495 scans/s measured before. */
+const EMBEDDED_TARGETS = { idleRssMb: 250, loadRssMb: 300, closedRate: 495 };
 
 // ---------------------------------------------------------------- progress and clean-up
 const t0 = Date.now();
@@ -115,8 +124,7 @@ const pgbenchDbName = `tachiai_pgbench_${stamp}`;
 const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tachiai-bench-'));
 
 const state = {
-  child: null as ChildProcess | null,
-  childExited: null as Promise<void> | null,
+  server: null as ServerProcess | null,
   databases: new Set<string>(),
   handles: new Set<Database>(),
   cleaning: null as Promise<void> | null,
@@ -138,19 +146,9 @@ async function adminQuery(sql: string): Promise<pg.QueryResult> {
   }
 }
 
-async function stopChild(signal: NodeJS.Signals = 'SIGTERM', graceMs = 10_000): Promise<void> {
-  const child = state.child;
-  if (!child || !state.childExited || child.exitCode !== null || child.signalCode !== null) return;
-  child.kill(signal);
-  const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
-  // Bounded even if the exit was missed: SIGKILL after graceMs, give up 5 s later.
-  await Promise.race([state.childExited, new Promise<void>((resolve) => setTimeout(resolve, graceMs + 5000).unref())]);
-  clearTimeout(timer);
-}
-
 function cleanUp(): Promise<void> {
   state.cleaning ??= (async () => {
-    await stopChild().catch(() => undefined);
+    await state.server?.stop().catch(() => undefined);
     for (const h of state.handles) await h.close().catch(() => undefined);
     for (const name of state.databases) {
       if (opt.keep && name === benchDbName) {
@@ -377,12 +375,15 @@ async function main(): Promise<void> {
   };
 
   // 1. database and seed
-  await adminQuery(`CREATE DATABASE ${benchDbName}`);
-  state.databases.add(benchDbName);
-  const benchUrl = dbUrl(benchDbName);
-  const config = loadConfig({ DATABASE_URL: benchUrl, DATA_DIR: dataDir, LOG_LEVEL: 'silent', ...secretsEnv });
+  const benchUrl = embedded ? undefined : dbUrl(benchDbName);
+  if (!embedded) {
+    await adminQuery(`CREATE DATABASE ${benchDbName}`);
+    state.databases.add(benchDbName);
+  }
+  const config = loadConfig({ ...(benchUrl ? { DATABASE_URL: benchUrl } : {}), DATA_DIR: dataDir, LOG_LEVEL: 'silent', ...secretsEnv });
   // Seeding 10 million entries and rebuilding their indexes takes statements of minutes.
-  const db = await createDatabase({ databaseUrl: benchUrl, poolMax: 2, queryTimeoutMs: 30 * 60_000 });
+  const openDb = () => createDatabase(benchUrl ? { databaseUrl: benchUrl, poolMax: 2, queryTimeoutMs: 30 * 60_000 } : { embeddedDir: dataDir });
+  let db = await openDb();
   state.handles.add(db);
   const ctx: AppContext = createContext({ config, db, secrets: loadSecrets(config, { persist: false }), logger: pino({ level: 'silent' }) });
   const seedStart = Date.now();
@@ -391,7 +392,13 @@ async function main(): Promise<void> {
   const seeded = await seedDoor(ctx, { people: P.people, rooms: P.rooms, entries: P.entries }, log);
   const seedSeconds = (Date.now() - seedStart) / 1000;
   log(`seeded ${P.people} people with badges, ${P.rooms} secure rooms, ${P.entries.toLocaleString('en')} entries in ${seedSeconds.toFixed(1)} s`);
-  await checkpoint('after seeding');
+  if (embedded) {
+    // The embedded files belong to one process: the server's, from now on.
+    await db.close();
+    state.handles.delete(db);
+  } else {
+    await checkpoint('after seeding');
+  }
 
   if (opt['seed-only']) {
     opt.keep = true;
@@ -399,42 +406,14 @@ async function main(): Promise<void> {
   }
 
   // 2. the server, as a child process
-  const port = await freePort();
-  // The V8 flags of `npm start` (package.json), unless BENCH_NODE_ARGS says otherwise: a smaller
-  // young generation keeps the RSS down under load at no measurable cost (docs/performance.md).
-  const nodeArgs = [...(process.env.BENCH_NODE_ARGS ?? '--max-semi-space-size=4 --heap-growing-percent=50').split(' ').filter(Boolean), ...(opt['cpu-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(opt['cpu-prof'])}`] : [])];
-  const child = spawn(process.execPath, [...nodeArgs, path.join(ROOT, 'scripts/tachiai.mjs'), 'serve'], {
-    cwd: ROOT,
-    env: { ...process.env, ...secretsEnv, DATABASE_URL: benchUrl, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', DATA_DIR: dataDir },
-    stdio: ['ignore', 'pipe', 'pipe'],
+  const server = await startServerProcess({
+    env: { ...secretsEnv, DATABASE_URL: benchUrl, DATA_DIR: dataDir },
+    nodeArgs: serverNodeArgs(opt['cpu-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(opt['cpu-prof'])}`] : []),
+    log,
   });
-  state.child = child;
-  state.childExited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  let serverLines = 0;
-  const serverOutput: string[] = [];
-  // BENCH_SERVER_LOG=FILE keeps all the server's output (e.g. with --trace-gc in BENCH_NODE_ARGS).
-  const serverLog = process.env.BENCH_SERVER_LOG ? fs.createWriteStream(process.env.BENCH_SERVER_LOG) : null;
-  const onOutput = (chunk: Buffer) => {
-    serverLog?.write(chunk);
-    for (const line of chunk.toString('utf8').split('\n')) {
-      if (!line.trim()) continue;
-      serverOutput.push(line);
-      if (serverOutput.length > 50) serverOutput.shift();
-      if (serverLines++ < 20) log(`  [server] ${line.slice(0, 300)}`);
-    }
-  };
-  child.stdout!.on('data', onOutput);
-  child.stderr!.on('data', onOutput);
-  const rss = new RssSampler(child.pid!, 200);
+  state.server = server;
+  const { child, port, rss } = server;
   const probe = new http.Agent({ keepAlive: false });
-  const readyBy = Date.now() + 60_000;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`the server exited with code ${child.exitCode}:\n${serverOutput.join('\n')}`);
-    const ok = await httpRequest(probe, port, 'GET', '/api/health', { timeoutMs: 2000 }).then((r) => r.status === 200, () => false);
-    if (ok) break;
-    if (Date.now() > readyBy) throw new Error('the server did not become healthy within 60 s');
-    await sleep(200);
-  }
   log(`server pid ${child.pid} on 127.0.0.1:${port}, RSS ${mb(rss.lastKb)} at start`);
 
   // 3. scans
@@ -443,7 +422,15 @@ async function main(): Promise<void> {
   const token = (JSON.parse(login.body) as { token: string }).token;
   const target: ScanTarget = { port, token, people: seeded.people };
 
+  // Idle: started, one sign-in, nothing else for 5 s.
+  await sleep(5000);
+  rss.sample();
+  const idleKb = rss.lastKb;
+  rss.phase(); // the load phases' peaks start from here, not from the start-up's
+  log(`server RSS idle: ${mb(idleKb)}`);
+
   const statsDb = async () => {
+    if (embedded) return NaN;
     const r = await db.knex.raw('SELECT xact_commit::bigint AS c FROM pg_stat_database WHERE datname = current_database()');
     return Number((r.rows[0] as { c: string }).c);
   };
@@ -451,7 +438,7 @@ async function main(): Promise<void> {
   // (when PostgreSQL runs on this machine): per scan, it is much less sensitive to other load
   // on the machine than throughput and latency are.
   const cpuSnapshot = async () => {
-    const r = await db.knex.raw("SELECT pid, backend_type || ':' || coalesce(nullif(application_name, ''), '-') AS kind FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()");
+    const r = embedded ? { rows: [] } : await db.knex.raw("SELECT pid, backend_type || ':' || coalesce(nullif(application_name, ''), '-') AS kind FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()");
     const backends = new Map<number, number>();
     const kinds = new Map<number, string>();
     for (const { pid, kind } of r.rows as Array<{ pid: number; kind: string }>) {
@@ -502,7 +489,7 @@ async function main(): Promise<void> {
   let serverCpu = processCpuMs(child.pid!) ?? 0;
   while (Date.now() - drainStart < 60_000 && quiet < 2) {
     await sleep(500);
-    const r = await db.knex.raw("SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid() AND state <> 'idle'");
+    const r = embedded ? { rows: [{ n: 0 }] } : await db.knex.raw("SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid() AND state <> 'idle'");
     const cpuNow = processCpuMs(child.pid!) ?? serverCpu;
     quiet = (r.rows[0] as { n: number }).n === 0 && cpuNow - serverCpu < 50 ? quiet + 1 : 0;
     serverCpu = cpuNow;
@@ -527,26 +514,31 @@ async function main(): Promise<void> {
   const queryCpu = cpuPerScan(cpuBeforeQueries, await cpuSnapshot(), byPerson.latency.count + byRoomDay.latency.count + 20); // warm-ups included
   for (const q of [byPerson, byRoomDay]) log(`  ${q.name}: p50 ${ms(q.latency.p50)}, p95 ${ms(q.latency.p95)}, ${q.avgItems.toFixed(1)} items/answer, errors ${q.errors}`);
 
+  const mem = readMemory(child.pid!);
+  rss.stop();
+  if (embedded) {
+    await server.stop();
+    db = await openDb();
+    state.handles.add(db);
+  }
   // Is the journal still one intact chain after the load? (information only)
   const verifyStart = Date.now();
   const verify = await verifyJournal(db.knex, ctx.secrets.signing).catch((err: Error) => ({ ok: false as const, message: err.message }));
   const journalNote = verify.ok ? `intact, ${verify.entries} entries` : `NOT intact: ${JSON.stringify(verify).slice(0, 200)}`;
   log(`journal verify: ${journalNote} (${((Date.now() - verifyStart) / 1000).toFixed(1)} s)`);
 
-  const mem = readMemory(child.pid!);
-  rss.stop();
   const peakKb = Math.max(rss.peakKb, 0);
   const hwmKb = mem?.hwmKb ?? NaN;
   log(`server RSS: peak sampled ${mb(peakKb)} (${rss.samples} samples), VmHWM ${mb(hwmKb)}, now ${mb(mem?.rssKb ?? NaN)}`);
   const counts = (await db.knex.raw('SELECT (SELECT count(*) FROM entries) AS entries, (SELECT count(*) FROM journal_entries) AS journal, (SELECT count(*) FROM access_log) AS access_log')).rows[0] as Record<string, string>;
-  await stopChild();
+  await server.stop();
   log(`server stopped; rows now: entries ${counts.entries}, journal ${counts.journal}, access_log ${counts.access_log}`);
   await db.close();
   state.handles.delete(db);
 
   // 5. pgbench
   let pgb: { tps: number; latencyMs: number } | null = null;
-  if (!opt['no-pgbench']) {
+  if (!opt['no-pgbench'] && !embedded) {
     try {
       pgb = await runPgbench();
       log(`  pgbench: ${pgb.tps.toFixed(1)} tps, latency average ${pgb.latencyMs.toFixed(2)} ms`);
@@ -596,10 +588,27 @@ async function main(): Promise<void> {
   console.log('');
   console.log(`pgbench TPC-B (scale 10, -c 8 -j 2 -T ${P.pgbenchSeconds}): ${pgb ? `${pgb.tps.toFixed(1)} tps, latency average ${pgb.latencyMs.toFixed(2)} ms` : 'not run'}`);
   console.log(`Ratio scans/s (closed loop) ÷ pgbench tps: ${pgb ? `${closedRate.toFixed(1)} ÷ ${pgb.tps.toFixed(1)} = ${ratio.toFixed(2)}` : 'n/a'}`);
-  console.log(`Server memory: peak RSS ${mb(peakKb)} (sampled every 200 ms), VmHWM ${mb(hwmKb)}`);
+  console.log(`Server memory: idle ${mb(idleKb)}, peak RSS ${mb(peakKb)} (sampled every 200 ms), VmHWM ${mb(hwmKb)}${embedded ? ' — the embedded database included' : ''}`);
   console.log(`Load average (1/5/15 min) at start ${loadBefore.map((l) => l.toFixed(2)).join(' ')}, at end ${os.loadavg().map((l) => l.toFixed(2)).join(' ')} (${os.cpus().length} CPUs)`);
   console.log('');
   const queryP95 = Math.max(byPerson.latency.p95, byRoomDay.latency.p95);
+  const loadKb = Math.max(peakKb, Number.isFinite(hwmKb) ? hwmKb : 0);
+  if (embedded) {
+    console.log(
+      table(
+        ['target (embedded database)', 'goal', 'measured', 'result'],
+        [
+          ['server RSS idle', `≤ ${EMBEDDED_TARGETS.idleRssMb} MB`, mb(idleKb), verdict(idleKb / 1024 <= EMBEDDED_TARGETS.idleRssMb, true)],
+          ['server RSS under load', `≤ ${EMBEDDED_TARGETS.loadRssMb} MB`, `${mb(loadKb)} (peak, VmHWM)`, verdict(loadKb / 1024 <= EMBEDDED_TARGETS.loadRssMb, true)],
+          [`scans/s, ${P.clients} clients`, `≥ ${EMBEDDED_TARGETS.closedRate}`, `${closedRate.toFixed(1)} (p99 ${ms(closed.latency.p99)})`, verdict(closedRate >= EMBEDDED_TARGETS.closedRate && closed.errors === 0, true)],
+          [`p99 at ${P.rate} scans/s`, 'information', `${ms(open.latency.p99)} (${openRate.toFixed(1)}/s achieved, ${open.errors} errors)`, 'n/a'],
+          ['entry queries p95', `≤ ${TARGETS.queryP95Ms} ms`, `${ms(byPerson.latency.p95)} by person, ${ms(byRoomDay.latency.p95)} by room/day`, verdict(queryP95 <= TARGETS.queryP95Ms && byPerson.errors + byRoomDay.errors === 0, true)],
+        ],
+      ),
+    );
+    console.log('');
+    return;
+  }
   console.log(
     table(
       ['target', 'goal', 'measured', 'result'],

@@ -17,7 +17,7 @@ import { enqueueNotices, roleRecipients } from '../notices/service.js';
 import { siteDay } from '../shared/time.js';
 import { siteOf } from '../system/site.js';
 import { periodic, type Worker } from '../workers.js';
-import { createBackup } from './backup.js';
+import { createBackup, type BackupSummary } from './backup.js';
 
 /** This process, as the backups table names the server that took one. */
 export const SERVER_NAME = `${os.hostname()}:${process.pid}`;
@@ -85,7 +85,7 @@ async function claim(knex: Knex, row: { id: string; kind: BackupRow['kind']; day
   });
 }
 
-async function finish(app: AppContext, id: string, actor: string, outcome: { ok: true; file: string; bytes: number; sha256: string; rows: number } | { ok: false; error: string }): Promise<void> {
+async function finish(app: AppContext, id: string, actor: string, outcome: { ok: true; file: string; bytes: number; sha256: string; rows: number; snapshot: BackupSummary['snapshot'] } | { ok: false; error: string }): Promise<void> {
   const site = outcome.ok ? null : await siteOf(app);
   await app.db.knex.transaction(async (trx) => {
     await trx('backups')
@@ -99,7 +99,10 @@ async function finish(app: AppContext, id: string, actor: string, outcome: { ok:
       actor,
       action: outcome.ok ? 'backup.completed' : 'backup.failed',
       subject: `backup:${id}`,
-      payload: outcome.ok ? { file: path.basename(outcome.file), bytes: outcome.bytes, sha256: outcome.sha256, rows: outcome.rows } : { error: outcome.error },
+      // (snapshot: how long the embedded database was held for its copy, issue 17 item 5)
+      payload: outcome.ok
+        ? { file: path.basename(outcome.file), bytes: outcome.bytes, sha256: outcome.sha256, rows: outcome.rows, ...(outcome.snapshot ? { snapshot: { heldMs: Math.round(outcome.snapshot.heldMs), bytes: outcome.snapshot.bytes } } : {}) }
+        : { error: outcome.error },
     });
     if (!outcome.ok) {
       // A failed backup is told to the administrators and responsible persons (issue 15, item 4),
@@ -133,7 +136,7 @@ async function take(app: AppContext, id: string, dir: string, fileName: string, 
     fs.accessSync(dir, fs.constants.W_OK);
     if (!fs.statSync(dir).isDirectory()) throw Object.assign(new Error('not a directory'), { code: 'ENOTDIR' });
     const summary = await createBackup(app, file, { actor: taker.actor, ...(signal ? { signal } : {}) });
-    await finish(app, id, taker.actor, { ok: true, file, bytes: summary.bytes, sha256: summary.fileSha256, rows: summary.totalRows });
+    await finish(app, id, taker.actor, { ok: true, file, bytes: summary.bytes, sha256: summary.fileSha256, rows: summary.totalRows, snapshot: summary.snapshot });
   } catch (err) {
     const error = signal?.aborted ? 'interrupted: the server was shutting down' : reasonOf(err);
     app.logger.warn({ backup: id, dir, error }, 'the backup failed; the server keeps serving');

@@ -108,6 +108,7 @@ export async function runRestoreDrill(app: AppContext, options: DrillOptions = {
     const summary = await restoreBackup(scratchConfig, file, {
       onChecked: (header, trailer) => say(`  intact: backup of ${header.createdAt}, ${Object.values(trailer.counts).reduce((a, b) => a + b, 0)} rows, content sha256 ${trailer.sha256}`),
       ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+      onStep: (message) => say(`  ${message}`),
     });
     rows = summary.totalRows;
     verified = summary.verify.ok;

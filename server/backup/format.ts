@@ -84,11 +84,13 @@ export class BackupKeyError extends Error {
 export type BackupItem = { kind: 'header'; header: BackupHeader } | { kind: 'row'; table: TableInfo; values: Array<string | null> } | { kind: 'trailer'; trailer: Trailer };
 
 /**
- * Raw lines (without "\n") of the decompressed file; throws when the last line is unterminated.
+ * Raw lines (without "\n") of the decompressed file, those of each decompressed chunk together
+ * (one await per chunk, not per line: a restore reads a million lines twice); throws when the
+ * last line is unterminated.
  * A sealed file (./sealed.ts) is opened with the backup key, each chunk authenticated before it is
  * decompressed; a file made before backups were sealed is read as it is.
  */
-async function* rawLines(file: string, backupKey: Buffer | null): AsyncGenerator<Buffer> {
+async function* rawLines(file: string, backupKey: Buffer | null): AsyncGenerator<Buffer[]> {
   let input: Readable;
   if (isSealed(file)) {
     if (!backupKey) throw new BackupKeyError(file, 'it is sealed, and this server has no backup key (set BACKUP_KEY, or import the secrets escrow with "tachiai secrets import")');
@@ -118,15 +120,17 @@ async function* rawLines(file: string, backupKey: Buffer | null): AsyncGenerator
   try {
     for await (const chunk of gunzip as AsyncIterable<Buffer>) {
       let start = 0;
+      const lines: Buffer[] = [];
       for (;;) {
         const nl = chunk.indexOf(0x0a, start);
         if (nl < 0) break;
         const piece = chunk.subarray(start, nl);
-        yield pending.length ? Buffer.concat([...pending, piece]) : piece;
+        lines.push(pending.length ? Buffer.concat([...pending, piece]) : piece);
         pending = [];
         start = nl + 1;
       }
       if (start < chunk.length) pending.push(chunk.subarray(start));
+      if (lines.length) yield lines;
     }
   } catch (err) {
     const e = (inputError ?? err) as NodeJS.ErrnoException;
@@ -156,46 +160,48 @@ export async function* readBackup(file: string, backupKey: Buffer | null): Async
   let trailer: Trailer | null = null;
   let lineNo = 0;
 
-  for await (const line of rawLines(file, backupKey)) {
-    lineNo++;
-    if (trailer) throw new BackupFileError(file, `there is data after the trailer (line ${lineNo})`);
-    let value: unknown;
-    try {
-      value = JSON.parse(line.toString('utf8'));
-    } catch {
-      throw new BackupFileError(file, `line ${lineNo} is not JSON`);
-    }
-    if (!header) {
-      const h = value as Partial<BackupHeader>;
-      if (h?.format !== BACKUP_FORMAT) throw new BackupFileError(file, 'it is not a Tachiai backup (no header)');
-      if (h.version !== BACKUP_VERSION) throw new BackupFileError(file, `format version ${String(h.version)} is not supported (this Tachiai reads version ${BACKUP_VERSION})`);
-      if (!Array.isArray(h.tables) || !Array.isArray(h.migrations) || !Array.isArray(h.sequences) || !h.keys) throw new BackupFileError(file, 'the header is incomplete');
-      header = h as BackupHeader;
-      tableIndex = new Map(header.tables.map((t, i) => [t.name, i]));
+  for await (const lines of rawLines(file, backupKey)) {
+    for (const line of lines) {
+      lineNo++;
+      if (trailer) throw new BackupFileError(file, `there is data after the trailer (line ${lineNo})`);
+      let value: unknown;
+      try {
+        value = JSON.parse(line.toString('utf8'));
+      } catch {
+        throw new BackupFileError(file, `line ${lineNo} is not JSON`);
+      }
+      if (!header) {
+        const h = value as Partial<BackupHeader>;
+        if (h?.format !== BACKUP_FORMAT) throw new BackupFileError(file, 'it is not a Tachiai backup (no header)');
+        if (h.version !== BACKUP_VERSION) throw new BackupFileError(file, `format version ${String(h.version)} is not supported (this Tachiai reads version ${BACKUP_VERSION})`);
+        if (!Array.isArray(h.tables) || !Array.isArray(h.migrations) || !Array.isArray(h.sequences) || !h.keys) throw new BackupFileError(file, 'the header is incomplete');
+        header = h as BackupHeader;
+        tableIndex = new Map(header.tables.map((t, i) => [t.name, i]));
+        hash.update(line).update('\n');
+        contentLines++;
+        contentBytes += line.length + 1;
+        yield { kind: 'header', header };
+        continue;
+      }
+      const obj = value as Partial<RowLine> & Partial<Trailer>;
+      if (obj?.trailer === true) {
+        trailer = obj as Trailer;
+        continue;
+      }
+      const index = typeof obj?.table === 'string' ? tableIndex.get(obj.table) : undefined;
+      if (index === undefined || !Array.isArray(obj.values)) throw new BackupFileError(file, `line ${lineNo} is not a row of a table named in the header`);
+      if (index < current) throw new BackupFileError(file, `line ${lineNo}: rows of ${obj.table} appear after those of a later table`);
+      current = index;
+      const table = header.tables[index]!;
+      if (obj.values.length !== table.columns.length || !obj.values.every((v) => v === null || typeof v === 'string')) {
+        throw new BackupFileError(file, `line ${lineNo}: a row of ${table.name} does not have its ${table.columns.length} values`);
+      }
+      counts.set(table.name, (counts.get(table.name) ?? 0) + 1);
       hash.update(line).update('\n');
       contentLines++;
       contentBytes += line.length + 1;
-      yield { kind: 'header', header };
-      continue;
+      yield { kind: 'row', table, values: obj.values };
     }
-    const obj = value as Partial<RowLine> & Partial<Trailer>;
-    if (obj?.trailer === true) {
-      trailer = obj as Trailer;
-      continue;
-    }
-    const index = typeof obj?.table === 'string' ? tableIndex.get(obj.table) : undefined;
-    if (index === undefined || !Array.isArray(obj.values)) throw new BackupFileError(file, `line ${lineNo} is not a row of a table named in the header`);
-    if (index < current) throw new BackupFileError(file, `line ${lineNo}: rows of ${obj.table} appear after those of a later table`);
-    current = index;
-    const table = header.tables[index]!;
-    if (obj.values.length !== table.columns.length || !obj.values.every((v) => v === null || typeof v === 'string')) {
-      throw new BackupFileError(file, `line ${lineNo}: a row of ${table.name} does not have its ${table.columns.length} values`);
-    }
-    counts.set(table.name, (counts.get(table.name) ?? 0) + 1);
-    hash.update(line).update('\n');
-    contentLines++;
-    contentBytes += line.length + 1;
-    yield { kind: 'row', table, values: obj.values };
   }
 
   if (!header) throw new BackupFileError(file, 'it is empty');
