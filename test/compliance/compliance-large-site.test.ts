@@ -1,9 +1,9 @@
-// The compliance view on a site of the door benchmark's size (issue 18, "Speed": within 500 ms):
+// The compliance view on a site of the door benchmark's size (issue 18; its speed, "within 500 ms",
+// is measured by `npm run bench:door`, docs/performance.md — here the time is only printed):
 // 1,000 people on a secure room's access list with their trainings, 200 external people with
 // badges and NDAs, 200 storage locations half inspected, 5 depositors with appointments and
 // interviews, 50,000 requests in today's access log. The view reads no scans, so the million
-// entries of the benchmark do not enter into it. Judged on PostgreSQL (the benchmark's database);
-// on the embedded database the time is printed only.
+// entries of the benchmark do not enter into it.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { usingPostgres } from '../helpers/db.js';
@@ -58,7 +58,8 @@ afterAll(async () => {
 });
 
 describe('the compliance view on a benchmark-sized site', () => {
-  it('answers within 500 ms (median of 5, warm)', async () => {
+  // Its speed is measured by `npm run bench:door` (docs/performance.md): tests do not time things.
+  it('reads the facts of a site of that size (the time is printed, not asserted)', async () => {
     const times: number[] = [];
     let body: { rows: Array<{ id: string; status: string; reasons: unknown[] }> } | undefined;
     for (let i = 0; i < 6; i++) {
@@ -82,6 +83,5 @@ describe('the compliance view on a benchmark-sized site', () => {
     expect(rows['E5.2']!.status).toBe('attention');
     expect(rows['E4.1']).toMatchObject({ status: 'attention', reasons: [{ code: 'not_inspected', params: { count: 103 } }] });
     expect(rows['E2.15']!.status).toBe('ok');
-    if (usingPostgres) expect(median).toBeLessThan(500);
   });
 });
