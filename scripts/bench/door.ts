@@ -8,7 +8,8 @@
 //   3. signs in as a guard and drives POST /api/scans: 16 concurrent clients for 20 s (closed
 //      loop), then a steady 200 scans/s for 20 s (open loop, scheduled by the clock; latency is
 //      measured from the scheduled send time, so server stalls are not hidden);
-//   4. entry-log queries on the 1M rows: by person, and by room over a 1-day window;
+//   4. entry-log queries on the 1M rows: by person, and by room over a 1-day window; the compliance
+//      view (issue 18) as an auditor sees it;
 //   5. pgbench TPC-B (scale 10, 8 clients, 20 s) into a scratch database, for the ratio;
 //   6. prints a summary with the targets. Exit 0 whatever the figures; non-zero only when the run
 //      itself failed.
@@ -107,7 +108,7 @@ const P = {
   pgbenchSeconds: intOpt('pgbench-seconds', 1, 300),
 };
 
-const TARGETS = { ratio: 0.5, openP99Ms: 25, queryP95Ms: 20, rssMb: 200 };
+const TARGETS = { ratio: 0.5, openP99Ms: 25, queryP95Ms: 20, rssMb: 200, complianceMs: 500 };
 /** The embedded database (issue 17, item 9): RSS idle and under load, and no less than the 495 scans/s measured before. */
 const EMBEDDED_TARGETS = { idleRssMb: 250, loadRssMb: 300, closedRate: 495 };
 
@@ -286,7 +287,10 @@ function rfc3339Tokyo(d: Date): string {
   return `${local.toISOString().slice(0, 19)}+09:00`;
 }
 
-async function entryQueries(name: string, port: number, token: string, count: number, makePath: () => string): Promise<QueryResult> {
+const COMPLIANCE_REQUESTS = 20;
+
+/** Sequential GETs after 10 uncounted ones: latency, errors, and the items of list answers. */
+async function timedGets(name: string, port: number, token: string, count: number, makePath: () => string): Promise<QueryResult> {
   const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
   const latencies: number[] = [];
   let errors = 0;
@@ -298,7 +302,7 @@ async function entryQueries(name: string, port: number, token: string, count: nu
     try {
       const res = await httpRequest(agent, port, 'GET', p, { token });
       latencies.push(performance.now() - s);
-      if (res.status === 200) items += (JSON.parse(res.body) as { items: unknown[] }).items.length;
+      if (res.status === 200) items += (JSON.parse(res.body) as { items?: unknown[] }).items?.length ?? 0;
       else errors += 1;
     } catch {
       errors += 1;
@@ -501,11 +505,11 @@ async function main(): Promise<void> {
   const dayMs = 86_400_000;
   const todayTokyo = Math.floor((Date.now() + 9 * 3600_000) / dayMs) * dayMs - 9 * 3600_000;
   const cpuBeforeQueries = await cpuSnapshot();
-  const byPerson = await entryQueries('by person, limit 50', port, token, P.queries, () => {
+  const byPerson = await timedGets('by person, limit 50', port, token, P.queries, () => {
     const p = seeded.people[Math.floor(Math.random() * seeded.people.length)]!;
     return `/api/entries?personId=${p.id}&limit=50`;
   });
-  const byRoomDay = await entryQueries('by room, 1-day window, limit 50', port, token, P.queries, () => {
+  const byRoomDay = await timedGets('by room, 1-day window, limit 50', port, token, P.queries, () => {
     const room = seeded.rooms[Math.floor(Math.random() * seeded.rooms.length)]!;
     const from = new Date(todayTokyo - (1 + Math.floor(Math.random() * 364)) * dayMs);
     const to = new Date(from.getTime() + dayMs);
@@ -513,6 +517,12 @@ async function main(): Promise<void> {
   });
   const queryCpu = cpuPerScan(cpuBeforeQueries, await cpuSnapshot(), byPerson.latency.count + byRoomDay.latency.count + 20); // warm-ups included
   for (const q of [byPerson, byRoomDay]) log(`  ${q.name}: p50 ${ms(q.latency.p50)}, p95 ${ms(q.latency.p95)}, ${q.avgItems.toFixed(1)} items/answer, errors ${q.errors}`);
+
+  // The compliance view (issue 18: within 500 ms on this site), as an auditor sees it.
+  const auditorLogin = await httpRequest(probe, port, 'POST', '/api/auth/login', { body: { username: seeded.auditor.username, password: seeded.auditor.password } });
+  if (auditorLogin.status !== 200) throw new Error(`auditor sign-in failed: ${auditorLogin.status} ${auditorLogin.body}`);
+  const compliance = await timedGets('GET /api/compliance', port, (JSON.parse(auditorLogin.body) as { token: string }).token, COMPLIANCE_REQUESTS, () => '/api/compliance');
+  log(`  compliance view: p50 ${ms(compliance.latency.p50)}, p95 ${ms(compliance.latency.p95)}, errors ${compliance.errors}`);
 
   const mem = readMemory(child.pid!);
   rss.stop();
@@ -603,6 +613,7 @@ async function main(): Promise<void> {
           [`scans/s, ${P.clients} clients`, `≥ ${EMBEDDED_TARGETS.closedRate}`, `${closedRate.toFixed(1)} (p99 ${ms(closed.latency.p99)})`, verdict(closedRate >= EMBEDDED_TARGETS.closedRate && closed.errors === 0, true)],
           [`p99 at ${P.rate} scans/s`, 'information', `${ms(open.latency.p99)} (${openRate.toFixed(1)}/s achieved, ${open.errors} errors)`, 'n/a'],
           ['entry queries p95', `≤ ${TARGETS.queryP95Ms} ms`, `${ms(byPerson.latency.p95)} by person, ${ms(byRoomDay.latency.p95)} by room/day`, verdict(queryP95 <= TARGETS.queryP95Ms && byPerson.errors + byRoomDay.errors === 0, true)],
+          ['compliance view p95', 'information', `${ms(compliance.latency.p95)} (p50 ${ms(compliance.latency.p50)})`, 'n/a'],
         ],
       ),
     );
@@ -616,6 +627,7 @@ async function main(): Promise<void> {
         ['scans/s ÷ pgbench tps', `≥ ${TARGETS.ratio}`, pgb ? ratio.toFixed(2) : 'n/a', verdict(ratio >= TARGETS.ratio, Boolean(pgb))],
         [`p99 at ${P.rate} scans/s`, `≤ ${TARGETS.openP99Ms} ms`, `${ms(open.latency.p99)} (${openRate.toFixed(1)}/s achieved, ${open.errors} errors)`, verdict(open.latency.p99 <= TARGETS.openP99Ms && open.errors === 0, true)],
         ['entry queries p95', `≤ ${TARGETS.queryP95Ms} ms`, `${ms(byPerson.latency.p95)} by person, ${ms(byRoomDay.latency.p95)} by room/day`, verdict(queryP95 <= TARGETS.queryP95Ms && byPerson.errors + byRoomDay.errors === 0, true)],
+        ['compliance view p95', `≤ ${TARGETS.complianceMs} ms`, `${ms(compliance.latency.p95)} (p50 ${ms(compliance.latency.p50)}, ${COMPLIANCE_REQUESTS} requests)`, verdict(compliance.latency.p95 <= TARGETS.complianceMs && compliance.errors === 0, true)],
         ['server RSS', `≤ ${TARGETS.rssMb} MB`, `${mb(Math.max(peakKb, Number.isFinite(hwmKb) ? hwmKb : 0))} (peak, VmHWM)`, verdict(Math.max(peakKb, Number.isFinite(hwmKb) ? hwmKb : 0) / 1024 <= TARGETS.rssMb, true)],
       ],
     ),

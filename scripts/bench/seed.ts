@@ -9,6 +9,8 @@ import { badgeTokenFor, newBadgeNonce, tokenDigest } from '../../server/badges/t
 
 export interface Seeded {
   guard: { username: string; password: string; accountId: string };
+  /** An auditor: reads the compliance view (issue 18). */
+  auditor: { username: string; password: string };
   people: Array<{ id: string; token: string; roomId: string }>;
   rooms: string[];
 }
@@ -39,6 +41,8 @@ export async function seedDoor(ctx: AppContext, P: SeedOptions, log: (msg: strin
     createPerson(ctx, trx, { name: '警備 一郎', orgId: org!.id, roles: ['guard'], account: { username: 'bench-guard', password } }, 'cli:bench'),
   );
   const account = (await knex('accounts').where({ person_id: guardPerson.id }).first('id')) as { id: string };
+  const auditorPassword = guardPassword();
+  await knex.transaction((trx) => createPerson(ctx, trx, { name: '監査 花子', orgId: org!.id, roles: ['auditor'], account: { username: 'bench-auditor', password: auditorPassword } }, 'cli:bench'));
 
   // People and badges in bulk: tokens computed with the server's badge key, as issueBadge does.
   const pinHash = await hashSecret(String(crypto.randomInt(0, 1_000_000)).padStart(6, '0'), 1024);
@@ -119,6 +123,7 @@ export async function seedDoor(ctx: AppContext, P: SeedOptions, log: (msg: strin
   const roomIds = rooms.map((r) => r.id);
   return {
     guard: { username: 'bench-guard', password, accountId: account.id },
+    auditor: { username: 'bench-auditor', password: auditorPassword },
     // Each person scans at one room, so consecutive scans of a person toggle in / out there.
     people: people.map((p, i) => ({ id: p.id, token: tokens.get(p.id)!, roomId: roomIds[i % roomIds.length]! })),
     rooms: roomIds,
