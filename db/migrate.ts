@@ -19,6 +19,7 @@ import * as m0015 from './migrations/0015_operations.js';
 import * as m0016 from './migrations/0016_review_speed.js';
 // 0017 is reserved (another change under way).
 import * as m0018 from './migrations/0018_compliance.js';
+import * as m0019 from './migrations/0019_monthly_reports.js';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -43,6 +44,7 @@ const migrations: Array<[string, Migration]> = [
   ['0015_operations', m0015],
   ['0016_review_speed', m0016],
   ['0018_compliance', m0018],
+  ['0019_monthly_reports', m0019],
 ];
 
 const source: Knex.MigrationSource<string> = {

@@ -36,6 +36,7 @@ import { noticeRoutes } from './notices/routes.js';
 import { reviewRoutes } from './reviews/routes.js';
 import { backupRoutes } from './backup/routes.js';
 import { complianceRoutes } from './compliance/routes.js';
+import { reportRoutes } from './reports/routes.js';
 import { VERSION } from './version.js';
 import { metricsHandler } from './monitoring/endpoint.js';
 
@@ -49,6 +50,7 @@ export const allRoutes: AnyRoute[] = [
   ...reviewRoutes,
   ...backupRoutes,
   ...complianceRoutes,
+  ...reportRoutes,
   ...leaveRoutes,
   ...badgeRoutes,
   ...roomRoutes,

@@ -40,6 +40,7 @@ export const MODULES: Record<string, ModuleNote> = {
   leave: { owns: [], note: 'A person leaving (E1.1): drives people, badges, rooms and auth, above them all.' },
   integrity: { owns: [], note: 'verify --deep: the journal, then the tables that must agree with it.' },
   compliance: { owns: ['drills', 'drill_participants', 'compliance_attestations'], note: 'The compliance view (issue 18): every clause with its status by plain rules over facts read from the other modules (facts.read-model.ts); drills (E9.1, E9.2) and manual attestations signed with badge + PIN.' },
+  reports: { owns: ['monthly_reports', 'monthly_report_counters', 'monthly_report_prints'], note: 'The depositor\'s monthly report (issue 18, part 3): the month rebuilt from the records of one depositor (facts.read-model.ts), signed by the responsible person, printed with an authorised person present (E2.14), its public check.' },
   backup: { owns: ['backups', 'restore_drills'], note: 'Logical backup and restore of every table (reads them all by the catalog), sealed; the daily backup and restore drills.' },
   demo: { owns: [], note: 'seed-demo, through the other modules\' functions.' },
   setup: { owns: [], note: 'create-admin, through the other modules\' functions.' },

@@ -23,6 +23,7 @@ export const MEANINGS = {
   reviewed: { ja: '週次点検の承認', en: 'reviewed' },
   'took backup': { ja: 'バックアップ取得', en: 'took backup' },
   attested: { ja: '遵守の表明', en: 'attested' },
+  'approved monthly report': { ja: '月次報告の承認', en: 'approved monthly report' },
 } as const;
 export type Meaning = keyof typeof MEANINGS;
 

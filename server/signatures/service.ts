@@ -136,7 +136,7 @@ export const newRecordId = (): string => crypto.randomUUID();
  * finding 8: staff read destruction records through /api/records/:id, which the destruction
  * routes refuse them).
  */
-const RECORD_READ_PERMISSION: Record<string, Permission> = { destruction: 'destructions:read', certificate_print: 'destructions:read', weekly_review: 'reviews:read', compliance_attestation: 'compliance:read' };
+const RECORD_READ_PERMISSION: Record<string, Permission> = { destruction: 'destructions:read', certificate_print: 'destructions:read', weekly_review: 'reviews:read', compliance_attestation: 'compliance:read', monthly_report: 'compliance:read', monthly_report_print: 'compliance:read' };
 export const recordReadPermission = (kind: string): Permission => RECORD_READ_PERMISSION[kind] ?? 'media:read';
 
 /** Stores the record and its signatures, and journals them, in the caller's transaction. */
