@@ -34,18 +34,18 @@ const W = {
   events: { ja: '2. 当月の受領・受け渡し・搬送・複製・廃棄', en: '2. Receipts, handovers, transfers, copies and destructions of the month' },
   date: { ja: '日時', en: 'Date' },
   event: { ja: '区分', en: 'Event' },
-  media: { ja: '媒体', en: 'Media' },
+  mediaTitle: { ja: '媒体', en: 'Media' },
   number: { ja: '記録番号・証明書番号', en: 'Record / certificate No.' },
   noEvents: { ja: '当月の記録はありません。', en: 'Nothing was recorded this month.' },
   stepCounts: { ja: '持出し {checkout} 件・返却 {checkin} 件（保管記録 計 {steps} 件）', en: '{checkout} check-out(s), {checkin} check-in(s) ({steps} custody steps in all)' },
-  inspections: { ja: '3. 点検と差異', en: '3. Inspections and discrepancies' },
+  inspectionsTitle: { ja: '3. 点検と差異', en: '3. Inspections and discrepancies' },
   location: { ja: '場所', en: 'Location' },
   inspector: { ja: '点検者', en: 'Inspector' },
   expected: { ja: '対象', en: 'Expected' },
   missing: { ja: '不足', en: 'Missing' },
   unexpected: { ja: '想定外', en: 'Unexpected' },
   noInspections: { ja: '当月の点検記録はありません。', en: 'No inspection was recorded this month.' },
-  reviews: { ja: '4. 週次点検の指摘と処置', en: '4. Weekly reviews: findings and dispositions' },
+  reviewsTitle: { ja: '4. 週次点検の指摘と処置', en: '4. Weekly reviews: findings and dispositions' },
   week: { ja: '週', en: 'Week' },
   finding: { ja: '指摘', en: 'Finding' },
   severity: { ja: '重要度', en: 'Severity' },
@@ -53,14 +53,14 @@ const W = {
   siteWide: { ja: '拠点全体', en: 'site-wide' },
   noFindings: { ja: '該当する指摘はありません。', en: 'No findings concern this depositor.' },
   noReviews: { ja: '当月に署名された週次点検はありません。', en: 'No weekly review of this month has been signed.' },
-  people: { ja: '5. 責任者・担当者の選任と退任', en: '5. People appointed and who left' },
+  peopleTitle: { ja: '5. 責任者・担当者の選任と退任', en: '5. People appointed and who left' },
   role: { ja: '役割', en: 'Role' },
   name: { ja: '氏名', en: 'Name' },
   appointed: { ja: '選任', en: 'Appointed' },
   ended: { ja: '解任', en: 'Ended' },
   left: { ja: '退職', en: 'Left' },
   noPeople: { ja: '当月の選任・退任はありません。', en: 'No one was appointed or left this month.' },
-  trainings: { ja: '6. 教育と訓練', en: '6. Trainings and drills' },
+  trainingsTitle: { ja: '6. 教育と訓練', en: '6. Trainings and drills' },
   training: { ja: '教育', en: 'Training' },
   participants: { ja: '参加者数', en: 'Participants' },
   drill: { ja: '訓練', en: 'Drill' },
@@ -70,11 +70,11 @@ const W = {
   asOf: { ja: '判定日時', en: 'As of' },
   clause: { ja: '条項', en: 'Clause' },
   allOk: { ja: 'すべての条項が満たされています。', en: 'Every clause is met.' },
-  notices: { ja: '8. 送付した通知', en: '8. Notices sent' },
+  noticesTitle: { ja: '8. 送付した通知', en: '8. Notices sent' },
   subject: { ja: '件名', en: 'Subject' },
   recipient: { ja: '宛先', en: 'Recipient' },
   noNotices: { ja: '当月の通知はありません。', en: 'No notice was sent this month.' },
-  signatures: { ja: '署名', en: 'Signature' },
+  signaturesTitle: { ja: '署名', en: 'Signature' },
   hash: { ja: '記録ハッシュ', en: 'Record SHA-256' },
   checkCode: { ja: '確認コード', en: 'Check code' },
   checkOnline: { ja: '真正性の確認', en: 'Check online' },
@@ -182,7 +182,7 @@ ${opts.problem ? html`<p class="verdict mismatch" data-status="mismatch"><strong
   ${gone.length ? html`<p class="small">${w('gone')}: ${gone.map(([s, n]) => `${word(STATUS, s, L)} ${n}`).join(' · ')}</p>` : ''}
   ${c.holdings.media.length
     ? table(
-        'media',
+        'held-media',
         ['#', w('label'), w('kind'), w('classification'), w('status'), w('place')],
         c.holdings.media.map(
           (m, i) => html`<tr><td class="num">${i + 1}</td><td class="nowrap">${m.label}</td><td>${KIND_NAMES[m.kind as MediaKind]?.[L] ?? m.kind}</td><td>${classWord(m.classification, L)}</td><td>${word(STATUS, m.status, L)}</td><td>${m.place || '—'}</td></tr>`,
@@ -196,49 +196,49 @@ ${opts.problem ? html`<p class="verdict mismatch" data-status="mismatch"><strong
     ? empty('noEvents')
     : table(
         'events',
-        [w('date'), w('event'), w('media'), w('number')],
+        [w('date'), w('event'), w('mediaTitle'), w('number')],
         c.events.map(
           (e) => html`<tr><td class="nowrap">${when(e.at)}</td><td>${word(EVENT, e.action, L)}${e.destination ? html`<br><span class="small">→ ${e.destination}</span>` : ''}</td><td>${e.labels.join(', ')}</td><td class="mono">${e.certificateNo ? html`<strong>${e.certificateNo}</strong><br>` : ''}${e.recordId ?? '—'}</td></tr>`,
         ),
       )}
 
-  <h2>${w('inspections')}</h2>
+  <h2>${w('inspectionsTitle')}</h2>
   ${c.inspections.length === 0
     ? empty('noInspections')
     : table(
-        'inspections',
+        'inspection-list',
         [w('date'), w('location'), w('inspector'), w('expected'), w('missing'), w('unexpected')],
         c.inspections.map(
           (i) => html`<tr class="${i.missing.length || i.unexpected.length ? 'discrepancy' : ''}"><td class="nowrap">${when(i.at)}</td><td>${i.location}</td><td>${i.inspector}</td><td class="num">${i.expected}</td><td>${i.missing.join(', ') || '—'}</td><td>${i.unexpected.join(', ') || '—'}</td></tr>`,
         ),
       )}
 
-  <h2>${w('reviews')}</h2>
+  <h2>${w('reviewsTitle')}</h2>
   ${c.reviews.length === 0
     ? empty('noReviews')
     : findings.length === 0
       ? empty('noFindings')
       : table(
           'findings',
-          [w('week'), w('date'), w('finding'), w('severity'), w('disposition'), w('media')],
+          [w('week'), w('date'), w('finding'), w('severity'), w('disposition'), w('mediaTitle')],
           findings.map(
             (f) => html`<tr><td class="nowrap">${f.week}</td><td class="nowrap">${day(f.at)}</td><td>${word(FINDING_TITLES, f.kind, L)}</td><td>${word(SEVERITY_WORDS, f.severity, L)}</td><td>${word(DISPOSITION_WORDS, f.disposition, L)}</td><td>${f.siteWide ? w('siteWide') : f.labels.join(', ') || '—'}</td></tr>`,
           ),
         )}
 
-  <h2>${w('people')}</h2>
+  <h2>${w('peopleTitle')}</h2>
   ${c.people.length === 0
     ? empty('noPeople')
     : table(
-        'people',
+        'people-list',
         [w('role'), w('name'), w('appointed'), w('ended'), w('left')],
         c.people.map((p) => html`<tr><td>${word(ROLE, p.role, L)}</td><td>${p.name}</td><td>${p.appointedAt ? day(p.appointedAt) : '—'}</td><td>${p.endedAt ? `${day(p.endedAt)}${p.endedReason ? `（${word(ENDED, p.endedReason, L)}）` : ''}` : '—'}</td><td>${p.leftAt ? day(p.leftAt) : '—'}</td></tr>`),
       )}
 
-  <h2>${w('trainings')}</h2>
+  <h2>${w('trainingsTitle')}</h2>
   ${c.trainings.length === 0 && c.drills.length === 0
     ? empty('noTrainings')
-    : table('trainings', [w('date'), w('event'), w('findings'), w('participants')], [
+    : table('training-list', [w('date'), w('event'), w('findings'), w('participants')], [
         ...c.trainings.map((t) => html`<tr><td class="nowrap">${day(t.heldAt)}</td><td>${w('training')}: ${t.title}</td><td>${t.method}</td><td class="num">${t.participants}</td></tr>`),
         ...c.drills.map((d) => html`<tr><td class="nowrap">${day(d.heldAt)}</td><td>${word(DRILL, d.kind, L)}${d.standbySite ? ` → ${d.standbySite}` : ''}</td><td>${d.findings}</td><td class="num">—</td></tr>`),
       ])}
@@ -249,13 +249,13 @@ ${opts.problem ? html`<p class="verdict mismatch" data-status="mismatch"><strong
       ${c.compliance.rows.length === 0 ? empty('allOk') : table('compliance', [w('clause'), w('status')], c.compliance.rows.map((r) => html`<tr><td><span class="nowrap">${r.id}</span> ${L === 'ja' ? r.ja : r.en}</td><td class="nowrap">${word(CSTATUS, r.status, L)}</td></tr>`))}`
     : ''}
 
-  <h2>${w('notices')}</h2>
+  <h2>${w('noticesTitle')}</h2>
   ${c.notices.length === 0
     ? empty('noNotices')
-    : table('notices', [w('date'), w('subject'), w('recipient'), w('status')], c.notices.map((n) => html`<tr><td class="nowrap">${when(n.createdAt)}</td><td>${n.subject}</td><td>${n.recipient}</td><td>${word(NSTATUS, n.status, L)}</td></tr>`))}
+    : table('notice-list', [w('date'), w('subject'), w('recipient'), w('status')], c.notices.map((n) => html`<tr><td class="nowrap">${when(n.createdAt)}</td><td>${n.subject}</td><td>${n.recipient}</td><td>${word(NSTATUS, n.status, L)}</td></tr>`))}
 
   ${record
-    ? html`<section class="report-sign"><h2>${w('signatures')}</h2>${signatureRows(record, tz)}
+    ? html`<section class="report-sign"><h2>${w('signaturesTitle')}</h2>${signatureRows(record, tz)}
   <footer class="report-foot">
     <div>${w('hash')}: <code>${record.contentHash}</code></div>
     ${opts.check ? html`<div>${w('checkCode')}: <code class="check-code">${opts.check.code}</code>${opts.check.url ? html` · <code>${opts.check.url}</code>` : ''}</div>` : ''}

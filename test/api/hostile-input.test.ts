@@ -121,7 +121,7 @@ async function existingIdFor(resource: string): Promise<string | null> {
 const UNKNOWN_PARAM_STATUS: Record<string, number[]> = { 'PUT /api/reviews/:week/dispositions/:key :key': [400, 404] };
 
 /** Path parameters that are not uuids: a valid value of their own format (the weekly review's ISO week; an after-hours alert's number, which names none here). */
-const PARAM_VALUES: Record<string, string> = { week: '2026-W01', alertId: '1' };
+const PARAM_VALUES: Record<string, string> = { week: '2026-W01', alertId: '1', reportNo: 'MR-2026-00001' };
 
 async function fillPath(path: string, garbage?: { param: string; value: string }): Promise<string> {
   let out = path;
@@ -199,7 +199,7 @@ function resolve(js: JS, root: JS): { js: JS; nullable: boolean } {
 }
 
 const STRONG_PASSWORD = 'Hq4#Zt9!wX2$mK7v'; // no word of any generated name in it (password policy)
-const PATTERN_CANDIDATES = ['hostile.probe', 'Probe1', '03-1234-5678', '+81 3 1234 5678', '0312345678', '08:30', 'A1', 'abc', '1', 'ABC-123', 'probe@example.com', '2030-01-01', '2030-01-01T09:00:00+09:00'];
+const PATTERN_CANDIDATES = ['hostile.probe', 'Probe1', '03-1234-5678', '+81 3 1234 5678', '0312345678', '08:30', 'A1', 'abc', '1', 'ABC-123', 'probe@example.com', '2030-01-01', '2030-01-01T09:00:00+09:00', '2026-01'];
 
 async function sample(jsIn: JS, key: string, root: JS): Promise<unknown> {
   const { js } = resolve(jsIn, root);
