@@ -109,6 +109,30 @@ beforeAll(async () => {
   await site.ok('post', `/api/people/${staffB.id}/leave`, { reason: 'resigned' }, 200);
 
   await intoLastMonth();
+  // Last month: a training, a fire drill, and a signed weekly review (written straight into its
+  // table) with findings about A's medium, B's medium, a room holding none of A's media, and the
+  // whole site.
+  const inLastMonth = async () => new Date(((await s.ctx.db.knex('custody_steps').min({ at: 'at' }))[0] as { at: Date }).at.getTime() + 60_000);
+  const held = await inLastMonth();
+  await site.ok('post', '/api/trainings', { title: '預託情報保護研修', heldAt: held.toISOString(), instructor: '講師 四郎', method: '集合研修', content: '要領の説明', participantIds: [holder.id, authorized.id] }, 201);
+  await site.ok('post', '/api/drills', { kind: 'fire', heldAt: held.toISOString(), leaderPersonId: authorized.id, participantIds: [holder.id], findings: '避難完了まで4分' }, 201);
+  const anyRecord = (await s.ctx.db.knex('signed_records').first('id')).id as string;
+  const finding = (key: string, mediumIds: string[], roomIds: string[], disposition: string) => ({ key, kind: 'exit_holding_media', severity: 'warning', at: held.toISOString(), personIds: [], roomIds, badgeIds: [], mediumIds, facts: {}, evidence: { entries: [], accessLog: [], journal: [] }, evidenceCount: 1, disposition, comment: `コメント ${B_NAME}`, dispositionBy: authorized.id });
+  await s.ctx.db.knex('reviews').insert({
+    id: '0a4b1c52-0000-4000-8000-000000000001',
+    week: '2000-W01',
+    period_from: new Date(held.getTime() - 3_600_000),
+    period_to: new Date(held.getTime() + 3_600_000),
+    rules_version: 1,
+    settings: '{}',
+    counts: '{}',
+    findings: JSON.stringify([finding('a', [a[4]!.id], [], 'reported'), finding('b', [b[2]!.id], [], 'incident'), finding('c', [], [site.otherRoomId], 'explained'), finding('d', [], [], 'explained')]),
+    digest: '{}',
+    digest_hash: 'x',
+    record_id: anyRecord,
+    signed_by: responsible.id,
+    signed_at: held,
+  });
   // This month: A-DOC-001 comes back, A-DOC-004 goes out — last month's report must not see either.
   await site.ok('post', '/api/custody/checkins', { mediaIds: [a[0]!.id], locationId: site.cabinetId, badge: holder.badge, pin: holder.pin }, 201);
   await site.ok('post', '/api/custody/checkouts', { mediaIds: [a[3]!.id], personId: holder.id, badge: holder.badge, pin: holder.pin }, 201);
@@ -150,6 +174,14 @@ describe('the content of a depositor\'s month', () => {
     expect(c.people).toEqual([expect.objectContaining({ role: 'staff', name: 'アルファ 担当者', leftAt: expect.any(String) })]);
     expect(c.notices.map((n: { recipient: string }) => n.recipient)).toEqual(['アルファ 窓口']);
     expect(c.compliance.summary).toBeDefined();
+    expect(c.trainings).toEqual([{ title: '預託情報保護研修', heldAt: expect.any(String), method: '集合研修', participants: 2 }]);
+    expect(c.drills).toEqual([expect.objectContaining({ kind: 'fire', findings: '避難完了まで4分' })]);
+    // The review's findings about A's medium and the whole site; not B's, not a room without A's media; no comments.
+    expect(c.reviews).toHaveLength(1);
+    expect(c.reviews[0].findings.map((f: { disposition: string; labels: string[]; siteWide: boolean }) => [f.disposition, f.labels, f.siteWide])).toEqual([
+      ['reported', ['A-DOC-005'], false],
+      ['explained', [], true],
+    ]);
   });
 
   it('nothing of the other depositor appears in it: labels, certificate, people, contacts, name', async () => {
