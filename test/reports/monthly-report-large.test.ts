@@ -35,7 +35,7 @@ beforeAll(async () => {
   const before = new Date(from.getTime() - 86_400_000);
   const insertMedia = async (depositor: string, prefix: string, n: number) => {
     const rows = Array.from({ length: n }, (_, i) => ({ label: `${prefix}-${String(i).padStart(4, '0')}`, kind: 'usb', depositor_org_id: depositor, classification: 'secret', home_location_id: site.cabinetId, location_id: site.cabinetId, status: 'stored', status_changed_at: before }));
-    const ids = ((await k.batchInsert('media', rows, 500).returning(['id'])) as Array<{ id: string }>).map((r) => r.id);
+    const ids = ((await k('media').insert(rows).returning(['id'])) as Array<{ id: string }>).map((r) => r.id);
     await k.batchInsert('custody_steps', ids.map((id) => ({ medium_id: id, action: 'registered', from_status: null, to_status: 'stored', location_id: site.cabinetId, actor: 'test', at: before, details: '{}' })), 500);
     return ids;
   };
