@@ -317,6 +317,21 @@ describe('signing, printing and the public check', () => {
     expect(plain.text).toContain('data-status="not_found"');
   });
 
+  it('a reprint is numbered and says so; a print opens only for who recorded it; two signatures at once of one month: one report', async () => {
+    const again = await site.ok('post', `/api/monthly-reports/${report.id}/prints`, { present: site.signer(authorized) }, 201);
+    expect(again).toMatchObject({ printNo: 2, reprint: true });
+    expect((await site.call('get', again.pageUrl)).text).toMatch(/再発行 2/);
+    const other = await site.call('get', again.pageUrl, undefined, responsible.token);
+    expect(other.status).toBe(409);
+    expect(other.body.error.code).toBe('print_closed');
+    expect((await site.call('get', `/api/monthly-reports/${report.id}/page?print=99`)).status).toBe(404);
+    const body = { depositorOrgId: depositorB, month: lastMonth, signer: site.signer(responsible) };
+    const both = await Promise.all([site.call('post', '/api/monthly-reports', body, responsible.token), site.call('post', '/api/monthly-reports', body, responsible.token)]);
+    expect(both.map((r) => r.status).sort()).toEqual([201, 409]);
+    expect(both.find((r) => r.status === 201)!.body.reportNo).toMatch(/^MR-\d{4}-00002$/);
+    expect(await s.ctx.db.knex('monthly_reports').where({ depositor_org_id: depositorB }).count({ n: '*' })).toEqual([{ n: '1' }]);
+  });
+
   it('a report changed after signing: its page and its public check say it does not match', async () => {
     const k = s.ctx.db.knex;
     const row = await k('monthly_reports').where({ id: report.id }).first();
