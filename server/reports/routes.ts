@@ -29,7 +29,7 @@ function reportJson(r: ReportRow, tz: string) {
 
 /** The public check's address with the check code; null until PUBLIC_URL is set (never from the request's Host). */
 function checkUrl(app: AppContext, reportNo: string, code: string): string | null {
-  return app.config.publicUrl ? `${app.config.publicUrl}/verify-report/${encodeURIComponent(reportNo)}?c=${code}` : null;
+  return app.config.publicUrl ? `${app.config.publicUrl}/verify/report/${encodeURIComponent(reportNo)}?c=${code}` : null;
 }
 
 export const reportRoutes: AnyRoute[] = [
@@ -156,7 +156,7 @@ export const reportRoutes: AnyRoute[] = [
   }),
   defineRoute({
     method: 'get',
-    path: '/verify-report/:reportNo',
+    path: '/verify/report/:reportNo',
     summary: 'Public check of a monthly report (no sign-in), behind the check code of its QR code: issued when, and intact — never its contents',
     description:
       'Without the right check code (`c`) every number answers "not found", whether a report has it or not: numbers cannot be enumerated. With it, the answer says that the report with this number was issued, on which day, ' +

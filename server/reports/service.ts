@@ -206,7 +206,7 @@ export async function recordReportPrint(app: AppContext, input: { reportId: stri
 export type ReportCheck = { status: 'not_found' } | { status: 'valid' | 'mismatch'; issuedAt: Date };
 
 /**
- * GET /verify-report/:reportNo?c=…: only with the check code printed on the report does the answer
+ * GET /verify/report/:reportNo?c=…: only with the check code printed on the report does the answer
  * differ from "no such report" — numbers cannot be enumerated — and then it says only that the
  * report was issued, when, and whether it is intact; never its contents.
  */

@@ -293,7 +293,7 @@ describe('signing, printing and the public check', () => {
     } finally {
       await page.close();
     }
-    expect(decoded).toMatch(new RegExp(`^${s.url}/verify-report/${report.reportNo}\\?c=[A-Za-z0-9_-]{22}$`));
+    expect(decoded).toMatch(new RegExp(`^${s.url}/verify/report/${report.reportNo}\\?c=[A-Za-z0-9_-]{22}$`));
     const check = await request(decoded).get('');
     expect(check.status).toBe(200);
     expect(check.text).toContain('data-status="valid"');
@@ -308,12 +308,12 @@ describe('signing, printing and the public check', () => {
     // Not enumerable: no code, a wrong code, and a number never issued answer alike.
     const code = new URL(decoded).searchParams.get('c')!;
     const answers = await Promise.all([
-      request(s.url).get(`/verify-report/${report.reportNo}?format=json`),
-      request(s.url).get(`/verify-report/${report.reportNo}?c=${code.slice(1)}A&format=json`),
-      request(s.url).get(`/verify-report/${report.reportNo.replace(/\d{5}$/, '00002')}?c=${code}&format=json`),
+      request(s.url).get(`/verify/report/${report.reportNo}?format=json`),
+      request(s.url).get(`/verify/report/${report.reportNo}?c=${code.slice(1)}A&format=json`),
+      request(s.url).get(`/verify/report/${report.reportNo.replace(/\d{5}$/, '00002')}?c=${code}&format=json`),
     ]);
     for (const a of answers) expect(a.body).toMatchObject({ status: 'not_found', issuedOn: null });
-    const plain = await request(s.url).get(`/verify-report/${report.reportNo}`);
+    const plain = await request(s.url).get(`/verify/report/${report.reportNo}`);
     expect(plain.text).toContain('data-status="not_found"');
   });
 
@@ -340,10 +340,10 @@ describe('signing, printing and the public check', () => {
     await k('signed_records').where({ id: row.record_id }).update({ content: record.content.replace('A-DOC-005', 'A-DOC-XXX') });
     try {
       expect((await site.call('get', `/api/monthly-reports/${report.id}/page`)).text).toContain('data-status="mismatch"');
-      expect((await request(s.url).get(`/verify-report/${report.reportNo}?c=${code}&format=json`)).body.status).toBe('mismatch');
+      expect((await request(s.url).get(`/verify/report/${report.reportNo}?c=${code}&format=json`)).body.status).toBe('mismatch');
     } finally {
       await k('signed_records').where({ id: row.record_id }).update({ content: record.content });
     }
-    expect((await request(s.url).get(`/verify-report/${report.reportNo}?c=${code}&format=json`)).body.status).toBe('valid');
+    expect((await request(s.url).get(`/verify/report/${report.reportNo}?c=${code}&format=json`)).body.status).toBe('valid');
   });
 });
