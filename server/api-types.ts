@@ -7,6 +7,7 @@ import type { badgeSchema } from './badges/schemas.js';
 import type { custodyStepSchema, locationSchema, mediumSchema } from './media/schemas.js';
 import type { appointmentSchema, fireManagerSchema, orgSchema, personSchema, trainingSchema } from './people/schemas.js';
 import type { attestationSchema, complianceRowSchema, complianceViewSchema, drillSchema } from './compliance/schemas.js';
+import type { reportContentSchema, reportSchema } from './reports/schemas.js';
 import type { errorSchema } from './shared/schemas.js';
 import type { recordSummarySchema, signatureSchema } from './signatures/schemas.js';
 
@@ -26,6 +27,9 @@ export type Drill = z.output<typeof drillSchema>;
 export type DepositorAppointment = z.output<typeof appointmentSchema>;
 export type FirePreventionManager = z.output<typeof fireManagerSchema>;
 export type Training = z.output<typeof trainingSchema>;
+/** The depositor's monthly report (issue 18, part 3) and its content, for the screen to come. */
+export type MonthlyReport = z.output<typeof reportSchema>;
+export type MonthlyReportContent = z.output<typeof reportContentSchema>;
 /** The body of every error answer: { error: { code, message, details } }. */
 export type ErrorBody = z.output<typeof errorSchema>;
 export type ErrorDetail = ErrorBody['error']['details'][number];
