@@ -211,6 +211,16 @@ describe('the content of a depositor\'s month', () => {
   });
 });
 
+describe('who may read and sign', () => {
+  it('auditors read the draft but do not sign; staff and guards read nothing; without a token 401', async () => {
+    const auditor = await s.login(await s.createUser({ roles: ['auditor'] }));
+    expect((await draft(site.depositorOrgId, lastMonth, auditor)).status).toBe(200);
+    expect((await site.call('post', '/api/monthly-reports', { depositorOrgId: site.depositorOrgId, month: lastMonth, signer: site.signer(responsible) }, auditor)).status).toBe(403);
+    for (const roles of [['staff'], ['guard']]) expect((await draft(site.depositorOrgId, lastMonth, await s.login(await s.createUser({ roles })))).status).toBe(403);
+    expect((await request(s.url).get(`/api/monthly-reports/draft?depositorOrgId=${site.depositorOrgId}&month=${lastMonth}`)).status).toBe(401);
+  });
+});
+
 describe('signing, printing and the public check', () => {
   let report: { id: string; reportNo: string; pageUrl: string };
   const sign = (body: Record<string, unknown>, token = responsible.token) => site.call('post', '/api/monthly-reports', { depositorOrgId: site.depositorOrgId, month: lastMonth, signer: site.signer(responsible), ...body }, token);
