@@ -16,6 +16,10 @@ export {};
 /** @typedef {import('../../server/api-types.js').SignedRecordSummary} SignedRecordSummary */
 /** @typedef {import('../../server/api-types.js').ErrorBody} ErrorBody */
 /** @typedef {import('../../server/api-types.js').ErrorDetail} ErrorDetail */
+/** @typedef {import('../../server/api-types.js').ComplianceView} ComplianceView */
+/** @typedef {import('../../server/api-types.js').ComplianceRow} ComplianceRow */
+/** @typedef {import('../../server/api-types.js').ComplianceAttestation} ComplianceAttestation */
+/** @typedef {import('../../server/api-types.js').Drill} Drill */
 
 // ---- typed by hand
 
@@ -177,6 +181,8 @@ export {};
  * @property {string} roomId
  * @property {string} roomName
  * @property {{ id: string, name: string } | null} holder
+ * @property {string | null} [resolvedAt] when the medium was checked in
+ * @property {{ at: string, personId: string | null, note: string } | null} [acknowledgement] E1.2: who acknowledged it, when, with which note
  */
 
 /**

@@ -21,7 +21,7 @@ const REFRESH_BEFORE_MS = 60_000;
 /** Show the "you will be signed out soon" banner this long before the idle lock. */
 const IDLE_WARNING_MS = 30_000;
 const TICK_MS = 500;
-const SECTIONS = ['door', 'media', 'destruction', 'audit', 'notices', 'review'];
+const SECTIONS = ['door', 'media', 'destruction', 'audit', 'notices', 'review', 'compliance'];
 
 const $ = (id) => /** @type {HTMLElement} */ (document.getElementById(id));
 
@@ -159,7 +159,7 @@ let alertTimer = 0;
  * door to those who scan, read the entry log or administer (scans:write, entries:read); media to
  * media:read; destruction to destructions:read; audit to those who read the entry log, the access
  * log and the journal (entries:read, accesslog:read, journal:read); notices to notices:read; the
- * weekly review to reviews:read.
+ * weekly review to reviews:read; the compliance view to compliance:read.
  */
 const SECTION_ROLES = {
   door: ['admin', 'responsible', 'authorized', 'guard', 'auditor'],
@@ -168,6 +168,7 @@ const SECTION_ROLES = {
   audit: ['admin', 'responsible', 'authorized', 'auditor'],
   notices: ['admin', 'responsible', 'authorized', 'auditor'],
   review: ['admin', 'responsible', 'authorized', 'auditor'],
+  compliance: ['admin', 'responsible', 'authorized', 'auditor'],
 };
 const ALERT_POLL_MS = 60_000;
 
@@ -194,7 +195,9 @@ const review = lazyScreen('review', () => import('./review.js').then((m) => m.cr
   /** A week was signed: the overdue notice is asked again. */
   reviewed: () => void overdue?.refresh(),
 }, 'review-status', 'review.load_failed');
-const LAZY = { media, destruction, audit, notices: noticesScreen, review };
+// The compliance view, clause by clause, with attestations and drills (compliance.js, issue 18).
+const compliance = lazyScreen('compliance', () => import('./compliance.js').then((m) => m.createCompliance), sectionHost('compliance'), 'compliance-status', 'compliance.load_failed');
+const LAZY = { media, destruction, audit, notices: noticesScreen, review, compliance };
 
 /**
  * What the signed-in user may do (GET /api/auth/me), asked once per sign-in, when first needed
@@ -584,6 +587,7 @@ function render() {
   audit.api?.render();
   noticesScreen.api?.render();
   review.api?.render();
+  compliance.api?.render();
   overdue?.render();
   const alerts = $('tab-media-alerts');
   if (!alerts.hidden) alerts.setAttribute('aria-label', t(lang, 'section.media.alerts', { n: Number(alerts.textContent) }));
@@ -597,6 +601,7 @@ function clearSessionDisplay() {
   audit.api?.stop();
   noticesScreen.api?.stop();
   review.api?.stop();
+  compliance.api?.stop();
   overdue?.clear();
   overdue = null;
   reviewWeek = null;

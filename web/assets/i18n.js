@@ -107,6 +107,9 @@ export const messages = {
     'notices.load_failed': '通知の画面を読み込めませんでした。ページを再読み込みしてください。',
     'section.review': '週次点検',
     'section.review.title': '週次アクセス記録点検',
+    'section.compliance': '遵守状況',
+    'section.compliance.title': '預託情報保護要領の遵守状況',
+    'compliance.load_failed': '遵守状況の画面を読み込めませんでした。ページを再読み込みしてください。',
     'review.load_failed': '週次点検の画面を読み込めませんでした。ページを再読み込みしてください。',
 
     'role.admin': '管理者',
@@ -250,6 +253,9 @@ export const messages = {
     'notices.load_failed': 'The notices screens could not be loaded. Reload the page.',
     'section.review': 'Weekly review',
     'section.review.title': 'Weekly access review',
+    'section.compliance': 'Compliance',
+    'section.compliance.title': 'Compliance with the protection guidelines, clause by clause',
+    'compliance.load_failed': 'The compliance screen could not be loaded. Reload the page.',
     'review.load_failed': 'The weekly review could not be loaded. Reload the page.',
 
     'role.admin': 'Administrator',
