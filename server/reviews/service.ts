@@ -57,9 +57,15 @@ export async function resolvePeriod(app: AppContext, db: Knex, q: { week?: strin
   return checkedPeriod(q.from, q.to, now, tz);
 }
 
-/** Computes the findings and the digest of a period, in one consistent snapshot of the records. */
-/** Sorts of a week's scans and requests stay in memory (the default 4 MB spills them to disk). */
-const REVIEW_WORK_MEM = "SET LOCAL work_mem = '32MB'";
+/**
+ * Sorts of a week's scans and requests stay in memory (the default 4 MB spills them to disk); no
+ * JIT: the journal's digest costs more than jit_above_cost, and compiling it took 170 ms that it
+ * never gave back (issue 16, "Speed"; docs/performance.md).
+ */
+const REVIEW_SETTINGS = ["SET LOCAL work_mem = '32MB'", 'SET LOCAL jit = off'];
+const reviewSettingsOn = async (db: Knex) => {
+  for (const sql of REVIEW_SETTINGS) await db.raw(sql);
+};
 const SNAPSHOT_ID = /^[0-9A-F]+-[0-9A-F]+(-[0-9]+)?$/i;
 
 /** Computes the findings and the digest of a period, in one consistent snapshot of the records. */
@@ -114,7 +120,7 @@ export async function computeReview(app: AppContext, period: Period, trx?: Knex)
   // other facts and the digest — a hash of every row of the period — are read side by side.
   return app.db.knex.transaction(async (t) => {
     await t.raw('SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY');
-    await t.raw(REVIEW_WORK_MEM);
+    await reviewSettingsOn(t);
     if (app.db.kind !== 'postgres') return result(findingsFrom(await doorFacts(t), await otherFacts(t)), await digestAndCounts(t));
     const { rows } = (await t.raw('SELECT pg_export_snapshot() AS id')) as { rows: Array<{ id: string }> };
     const snapshot = rows[0]!.id;
@@ -123,7 +129,7 @@ export async function computeReview(app: AppContext, period: Period, trx?: Knex)
       app.db.knex.transaction(async (t2) => {
         await t2.raw('SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY');
         await t2.raw(`SET TRANSACTION SNAPSHOT '${snapshot}'`);
-        await t2.raw(REVIEW_WORK_MEM);
+        await reviewSettingsOn(t2);
         return read(t2);
       });
     // All settle before this transaction ends (a failure of one must not end it under the others).

@@ -13,6 +13,7 @@
 import { t, duration, pickLanguage, POLICY_CODES } from './i18n.js';
 import { formatDate as formatDateIn, formatDateTime as formatDateTimeIn } from './dates.js';
 import { guardAgainstBadges } from './badge-guard.js';
+import { shiftWeek, weekOfDay } from './review-week.js';
 
 const LANG_STORAGE_KEY = 'tachiai.lang';
 const DEFAULT_CONFIG = { displayTimeZone: 'Asia/Tokyo', idleTimeoutSeconds: 300, version: '', siteName: { ja: '', en: '' } };
@@ -192,12 +193,35 @@ const review = lazyScreen('review', () => import('./review.js').then((m) => m.cr
     reviewWeek = null;
     return week;
   },
+  /** The findings asked for when the tab was opened, if they are of `week` (asked once). */
+  takeFindings: (week) => {
+    const asked = reviewFindings;
+    reviewFindings = null;
+    return asked && asked.week === week ? asked.answer : null;
+  },
   /** A week was signed: the overdue notice is asked again. */
   reviewed: () => void overdue?.refresh(),
 }, 'review-status', 'review.load_failed');
 // The compliance view, clause by clause, with attestations and drills (compliance.js, issue 18).
 const compliance = lazyScreen('compliance', () => import('./compliance.js').then((m) => m.createCompliance), sectionHost('compliance'), 'compliance-status', 'compliance.load_failed');
 const LAZY = { media, destruction, audit, notices: noticesScreen, review, compliance };
+
+/**
+ * The findings of the week the review screen opens on, asked for the moment its tab is first
+ * opened — while review.js and its modules load, a quarter of a second (issue 16: the counts on
+ * screen within 3 s). The screen takes them if it opens on that week.
+ * @type {{ week: string, answer: Promise<import('./page-types.js').ApiResult> } | null}
+ */
+let reviewFindings = null;
+const openReview = review.open;
+review.open = (focusTab) => {
+  if (!review.api && !review.loading && state.session && state.screen === 'shell') {
+    const day = new Intl.DateTimeFormat('en-CA', { timeZone: state.config.displayTimeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(new Date());
+    const week = reviewWeek ?? shiftWeek(weekOfDay(day), -1);
+    reviewFindings = { week, answer: api('GET', `/api/reviews/findings?${new URLSearchParams({ week })}`) };
+  }
+  openReview(focusTab);
+};
 
 /**
  * What the signed-in user may do (GET /api/auth/me), asked once per sign-in, when first needed
@@ -605,6 +629,7 @@ function clearSessionDisplay() {
   overdue?.clear();
   overdue = null;
   reviewWeek = null;
+  reviewFindings = null;
   clearTimeout(alertTimer);
   showAlertCount([]);
   for (const id of ['current-user', 'previous-login-at', 'previous-logout-at', 'previous-folded-text', 'password-expiry']) $(id).textContent = '';

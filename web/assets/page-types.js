@@ -51,6 +51,7 @@ export {};
  * @property {(items: unknown[]) => void} [alerts]
  * @property {() => Promise<string[]>} [permissions] what the signed-in user may do (GET /api/auth/me, asked once per sign-in)
  * @property {() => string | null} [takeWeek] the weekly review: a week to show, asked for elsewhere (the overdue notice), once
+ * @property {(week: string) => Promise<ApiResult> | null} [takeFindings] the weekly review: the findings of `week` if they were asked for when the tab opened, once
  * @property {() => void} [reviewed] the weekly review: a week was signed (the overdue notice is asked again)
  */
 

@@ -192,7 +192,7 @@ export function createReview(host) {
     };
     let signed = my.signedWeeks.has(week);
     if (!signed) {
-      const res = await host.api('GET', `/api/reviews/findings?${new URLSearchParams({ week })}`);
+      const res = await (host.takeFindings?.(week) ?? host.api('GET', `/api/reviews/findings?${new URLSearchParams({ week })}`));
       if (stale()) return;
       if (res.status !== 200 || !res.data) return failed(res);
       /** @type {ReviewComputation} */
