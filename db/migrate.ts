@@ -17,7 +17,7 @@ import * as m0013 from './migrations/0013_notices.js';
 import * as m0014 from './migrations/0014_reviews.js';
 import * as m0015 from './migrations/0015_operations.js';
 import * as m0016 from './migrations/0016_review_speed.js';
-// 0017 is reserved (another change under way).
+// (There is no 0017: the number was set aside while 0018 was written and never used.)
 import * as m0018 from './migrations/0018_compliance.js';
 import * as m0019 from './migrations/0019_monthly_reports.js';
 
