@@ -13,7 +13,7 @@ import { launchBrowser, screenshot } from '../helpers/browser.js';
 import { startTestServer, type TestServer, type TestUser } from '../helpers/server.js';
 import { custodySite, PIN, type CustodySite, type SitePerson } from '../helpers/custody.js';
 import { holderSetsPin } from '../helpers/pins.js';
-import { activeTestId, answerTo, openWatchedPage, pick, sign, withPage } from '../helpers/page.js';
+import { activeTestId, answerTo, openWatchedPage, pick, sign, signIn, text, withPage } from '../helpers/page.js';
 import { raiseAfterHoursAlerts } from '../../server/custody/service.js';
 
 let server: TestServer;
@@ -95,7 +95,7 @@ describe('the compliance screen', () => {
       expect(await row(page, 'E1.2').getByTestId('compliance-status').innerText()).toBe('要対応');
       expect(await row(page, 'E1.9').getAttribute('data-status')).toBe('manual');
       expect(await row(page, 'E1.9').getByTestId('compliance-status').innerText()).toBe('要表明');
-      expect(await page.getByTestId('compliance-summary').innerText()).toMatch(/^要対応 \d+・記録なし \d+・判定不能 \d+・要表明 \d+・適合 \d+$/);
+      expect(await page.getByTestId('compliance-summary').innerText()).toMatch(/^要対応 \d+・記録なし \d+・要表明 \d+・適合 \d+$/);
       expect(await page.getByTestId('compliance-read-only').isVisible()).toBe(false);
       await screenshot(page, 'compliance-ja-1366');
 
@@ -202,6 +202,58 @@ describe('the compliance screen', () => {
       await page.setViewportSize(NARROW);
       await screenshot(page, 'compliance-auditor-en-800');
       expect(writes).toEqual([]);
+    });
+  });
+
+  it('the registration forms: an appointment per depositor and its interview, the fire-prevention manager, a training with topics a–f', async () => {
+    await withPage(() => openPage(), async ({ page }) => {
+      await signIn(page, server.admin, server.admin.badgeToken, server.admin.badgePin);
+      await page.getByTestId('door-tab-admin').click();
+      await page.getByTestId('admin-panel-person').waitFor();
+
+      await page.getByTestId('admin-tab-appointment').click();
+      await page.getByTestId('admin-appointment-depositorOrgId').selectOption(site.depositorOrgId);
+      await page.getByTestId('admin-appointment-role').selectOption('responsible');
+      await page.getByTestId('admin-appointment-personId').selectOption(responsible.id);
+      await page.getByTestId('admin-appointment-submit').click();
+      await expect.poll(() => text(page, 'admin-appointment-status')).toBe('株式会社預託元 の責任者に 遵守 責任者 さんを選任しました。続けて面談を記録してください。');
+
+      await page.getByTestId('admin-tab-interview').click();
+      const appointment = page.getByTestId('admin-interview-appointmentId');
+      await expect.poll(() => appointment.locator('option').allInnerTexts()).toContain('株式会社預託元 責任者 遵守 責任者（面談 0 回）');
+      await appointment.selectOption({ label: '株式会社預託元 責任者 遵守 責任者（面談 0 回）' });
+      await page.getByTestId('admin-interview-depositorParticipants').fill('山田 花子、佐藤 一郎');
+      await page.getByTestId('admin-interview-participantIds').getByText('遵守 責任者').click();
+      const interviewed = await answerTo(page, '/interviews', () => page.getByTestId('admin-interview-submit').click());
+      expect(interviewed.status()).toBe(201);
+      expect(interviewed.request().postDataJSON()).toMatchObject({ depositorParticipants: ['山田 花子', '佐藤 一郎'], participantIds: [responsible.id] });
+      await expect.poll(() => text(page, 'admin-interview-status')).toBe('株式会社預託元 と 遵守 責任者 さんの面談を記録しました。');
+
+      await page.getByTestId('admin-tab-fireManager').click();
+      await page.getByTestId('admin-fireManager-personId').selectOption(leader.id);
+      await page.getByTestId('admin-fireManager-certificateRef').fill('防火-2026-118');
+      await page.getByTestId('admin-fireManager-submit').click();
+      await expect.poll(() => text(page, 'admin-fireManager-status')).toBe('訓練 指揮 さんを防火管理者に選任しました。');
+
+      await page.getByTestId('admin-tab-training').click();
+      await page.getByTestId('admin-training-title').fill('預託情報保護研修');
+      await page.getByTestId('admin-training-instructor').fill('管理 太郎');
+      await page.getByTestId('admin-training-method').fill('集合研修');
+      await page.getByTestId('admin-training-content').fill('要領、監視、プライバシー、ウイルス、ソフトウェア、懲戒');
+      for (const topic of ['a', 'b', 'd', 'e', 'f']) await page.getByTestId('admin-training-topics').locator(`input[value="${topic}"]`).check();
+      await page.getByTestId('admin-training-participantIds').getByText('訓練 参加').click();
+      const trained = await answerTo(page, '/api/trainings', () => page.getByTestId('admin-training-submit').click());
+      expect(trained.status()).toBe(201);
+      expect(trained.request().postDataJSON().topics).toEqual(['a', 'b', 'd', 'e', 'f']);
+      await screenshot(page, 'compliance-admin-training-ja-1366');
+
+      // The compliance view reads them: the responsible person is appointed and interviewed, the
+      // staff member not yet; a fire-prevention manager is appointed.
+      await openCompliance(page);
+      const e11 = await row(page, 'E1.1').innerText();
+      expect(e11).not.toContain('責任者が選任されていません');
+      expect(e11).toContain('担当者が選任されていません');
+      expect(await row(page, 'E9.1').innerText()).not.toContain('防火管理者が選任されていません');
     });
   });
 

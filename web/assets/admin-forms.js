@@ -39,12 +39,12 @@ const opt = (v) => (v === '' || v === undefined ? undefined : v);
 
 /**
  * The forms, by task. ctx: { api, tz(), isAdmin(), personName(id), roomName(id), orgName(id),
- * setValue(task, name, value), loadPeople(), loadOrgs(), loadBadges(), loadNotifications(),
+ * setValue(task, name, value), loadPeople(), loadOrgs(), loadBadges(), loadNotifications(), loadAppointments(),
  * loadAccess(), reloadRooms(), fillSources(), render(), stationRegistered(answer) }.
  * @returns {Record<string, FormSpec>}
  */
 export function formSpecs(ctx) {
-  const { api, tz, isAdmin, personName, roomName, orgName, setValue, loadPeople, loadOrgs, loadBadges, loadNotifications, loadAccess, reloadRooms, fillSources, render, stationRegistered } = ctx;
+  const { api, tz, isAdmin, personName, roomName, orgName, setValue, loadPeople, loadOrgs, loadBadges, loadNotifications, loadAppointments, loadAccess, reloadRooms, fillSources, render, stationRegistered } = ctx;
   return {
     person: {
       fields: [
@@ -163,11 +163,72 @@ export function formSpecs(ctx) {
         { n: 'instructor', attrs: { maxlength: 200, autocomplete: 'off' } },
         { n: 'method', attrs: { maxlength: 200, autocomplete: 'off' } },
         { n: 'content', type: 'textarea', attrs: { maxlength: 5000, rows: 3 } },
+        // E5.2 a–f: the topics this training covered (the compliance view checks everyone's).
+        { n: 'topics', type: 'checks', opts: () => ['a', 'b', 'c', 'd', 'e', 'f'], optKey: 'admin.training.topic.' },
         { n: 'participantIds', type: 'checks', src: 'people' },
       ],
       body: (v) => ({ ...v, heldAt: v.heldAt ? siteTime(v.heldAt, tz()) : undefined }),
       send: (body) => api('POST', '/api/trainings', { body }),
       done: (d) => ({ key: 'admin.training.done', params: { title: d.title, n: d.participantIds.length } }),
+    },
+    // E1.1: the responsible person (責任者) and the staff member (担当者) appointed per depositor.
+    appointment: {
+      fields: [
+        { n: 'depositorOrgId', type: 'select', src: 'depositors' },
+        { n: 'role', type: 'select', opts: () => ['responsible', 'staff'], optKey: 'admin.appointment.role.' },
+        { n: 'personId', type: 'select', src: 'people' },
+        { n: 'appointedAt', type: 'date', def: () => siteNow(tz()).date },
+        { n: 'note', attrs: { maxlength: 500, autocomplete: 'off' } },
+      ],
+      body: (v) => ({
+        depositorOrgId: opt(v.depositorOrgId),
+        role: v.role,
+        personId: opt(v.personId),
+        appointedAt: v.appointedAt ? siteTime(`${v.appointedAt}T${v.appointedAt === siteNow(tz()).date ? siteNow(tz()).time.slice(11) : '09:00'}:00`, tz()) : undefined,
+        note: opt(v.note),
+      }),
+      send: (body) => api('POST', '/api/depositor-appointments', { body }),
+      done: (d) => ({ key: 'admin.appointment.done', params: { depositor: d.depositorName ?? '', name: d.personName ?? '' }, reasonKey: `admin.appointment.role.${d.role}` }),
+      after: () => loadAppointments(),
+      keep: ['depositorOrgId'],
+    },
+    // E1.1: the interview (面談) of an appointee with the depositor's contact.
+    interview: {
+      fields: [
+        { n: 'appointmentId', type: 'select', src: 'appointments', api: '-' },
+        { n: 'heldAt', type: 'datetime', def: () => siteNow(tz()).time },
+        { n: 'depositorParticipants', attrs: { maxlength: 1000, autocomplete: 'off' } },
+        { n: 'participantIds', type: 'checks', src: 'people' },
+        { n: 'note', type: 'textarea', attrs: { maxlength: 2000, rows: 2 } },
+      ],
+      check: (v) => (v.appointmentId ? null : { appointmentId: 'admin.error.select' }),
+      body: (v) => ({
+        heldAt: v.heldAt ? siteTime(v.heldAt, tz()) : undefined,
+        // Names as the depositor gave them, separated by 、 or commas.
+        depositorParticipants: String(v.depositorParticipants ?? '').split(/[、,，]/).map((x) => x.trim()).filter(Boolean),
+        participantIds: v.participantIds,
+        note: opt(v.note),
+      }),
+      send: (body, v) => api('POST', `/api/depositor-appointments/${encodeURIComponent(v.appointmentId)}/interviews`, { body }),
+      done: (d) => ({ key: 'admin.interview.done', params: { depositor: d.depositorName ?? '', name: d.personName ?? '' } }),
+      after: () => loadAppointments(),
+    },
+    // E9.1: the fire-prevention manager (防火管理者).
+    fireManager: {
+      fields: [
+        { n: 'personId', type: 'select', src: 'people' },
+        { n: 'appointedAt', type: 'date', def: () => siteNow(tz()).date },
+        { n: 'certificateRef', attrs: { maxlength: 200, autocomplete: 'off' } },
+        { n: 'note', attrs: { maxlength: 500, autocomplete: 'off' } },
+      ],
+      body: (v) => ({
+        personId: opt(v.personId),
+        appointedAt: v.appointedAt ? siteTime(`${v.appointedAt}T${v.appointedAt === siteNow(tz()).date ? siteNow(tz()).time.slice(11) : '09:00'}:00`, tz()) : undefined,
+        certificateRef: opt(v.certificateRef),
+        note: opt(v.note),
+      }),
+      send: (body) => api('POST', '/api/fire-prevention-managers', { body }),
+      done: (d) => ({ key: 'admin.fireManager.done', params: { name: d.personName ?? '' } }),
     },
     revoke: {
       fields: [

@@ -22,7 +22,7 @@ addMessages(ADMIN_MESSAGES);
 /** The screen's stylesheets (the forms', then its own): door.js shows the screen once they are loaded. */
 export const styles = Promise.all([loadCss('/assets/forms.css'), loadCss('/assets/admin.css')]);
 
-const TASKS = ['person', 'badge', 'pin', 'access', 'nda', 'consent', 'training', 'revoke', 'leave', 'notifications', 'org', 'room', 'station'];
+const TASKS = ['person', 'badge', 'pin', 'access', 'nda', 'consent', 'training', 'appointment', 'interview', 'fireManager', 'revoke', 'leave', 'notifications', 'org', 'room', 'station'];
 const CONFLICTS = ['pin_locked', 'pin_change_required', 'person_left', 'already_on_access_list', 'already_revoked', 'badge_revoked', 'consent_missing', 'consent_not_applicable', 'already_left', 'already_acknowledged', 'forbidden', 'not_found', 'database_unavailable'];
 
 /**
@@ -30,6 +30,7 @@ const CONFLICTS = ['pin_locked', 'pin_change_required', 'person_left', 'already_
  * errors (field → the API's details or a local message key), status and whether it is busy.
  * @typedef {{ task: string, lang: string, people: import('./api-types.js').Person[], orgs: import('./api-types.js').Organisation[],
  *   badges: import('./api-types.js').Badge[], notifications: import('./api-types.js').Notification[],
+ *   appointments: import('./api-types.js').DepositorAppointment[],
  *   access: null | { roomId: string, items: null | import('./api-types.js').AccessGrant[] },
  *   stations: null | import('./api-types.js').DoorStation[], stationIssued: null | import('./admin-stations.js').IssuedStation,
  *   stationRevoke: null | import('./admin-stations.js').StationRevoke,
@@ -69,6 +70,7 @@ export function createAdmin(host, door) {
     loadOrgs: () => loadOrgs(),
     loadBadges: () => loadBadges(),
     loadNotifications: () => loadNotifications(),
+    loadAppointments: () => loadAppointments(),
     loadAccess: () => lists.loadAccess(),
     reloadRooms: door.reloadRooms,
     fillSources: () => fillSources(),
@@ -110,6 +112,8 @@ export function createAdmin(host, door) {
   const loadOrgs = () => loadList('/api/orgs?limit=500', 'orgs').then(fillSources);
   const loadBadges = () => loadList('/api/badges', 'badges').then(fillSources);
   const loadNotifications = () => loadList('/api/notifications?open=true&limit=100', 'notifications').then(render);
+  // E1.1: the current appointments per depositor, for the interview (面談) form to choose from.
+  const loadAppointments = () => loadList('/api/depositor-appointments?current=true', 'appointments').then(fillSources);
 
   // ------------------------------------------------------------------ building
 
@@ -389,6 +393,9 @@ export function createAdmin(host, door) {
     if (src === 'orgs') return { items: a.orgs, label: (o) => option(o.name, t(l, `org.kind.${o.kind}`)) };
     if (src === 'consentOrgs') return { items: a.orgs.filter((o) => o.kind === 'subcontractor' || o.kind === 'disposal_vendor'), label: (o) => option(o.name, t(l, `org.kind.${o.kind}`)) };
     if (src === 'depositors') return { items: a.orgs.filter((o) => o.kind === 'depositor'), label: (o) => o.name };
+    if (src === 'appointments') {
+      return { items: a.appointments, label: (x) => t(l, 'admin.interview.option', { depositor: x.depositorName ?? '', role: t(l, `admin.appointment.role.${x.role}`), name: x.personName ?? '', n: x.interviews.length }) };
+    }
     if (src === 'confirmers') return { items: a.people.filter((p) => !p.leftAt && p.roles.some((r) => ['admin', 'responsible', 'authorized'].includes(r))), label: (p) => option(p.name, p.orgName) };
     if (src === 'rooms') return { items: door.rooms(), label: (r) => r.name };
     return {
@@ -529,10 +536,10 @@ export function createAdmin(host, door) {
 
   function start(task) {
     if (!a) {
-      a = { task: 'person', lang: lang(), people: [], orgs: [], badges: [], notifications: [], access: null, stations: null, stationIssued: null, stationRevoke: null, errors: {}, status: {}, busy: {} };
+      a = { task: 'person', lang: lang(), people: [], orgs: [], badges: [], notifications: [], appointments: [], access: null, stations: null, stationIssued: null, stationRevoke: null, errors: {}, status: {}, busy: {} };
       build();
       fillSources();
-      void Promise.all([loadPeople(), loadOrgs(), loadBadges(), loadNotifications()]).then(() => render());
+      void Promise.all([loadPeople(), loadOrgs(), loadBadges(), loadNotifications(), loadAppointments()]).then(() => render());
     }
     selectTask(task ?? a.task);
   }

@@ -20,6 +20,7 @@ export {};
 /** @typedef {import('../../server/api-types.js').ComplianceRow} ComplianceRow */
 /** @typedef {import('../../server/api-types.js').ComplianceAttestation} ComplianceAttestation */
 /** @typedef {import('../../server/api-types.js').Drill} Drill */
+/** @typedef {import('../../server/api-types.js').DepositorAppointment} DepositorAppointment */
 
 // ---- typed by hand
 

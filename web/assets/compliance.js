@@ -291,7 +291,7 @@ export function createCompliance(host) {
       el('th', { cls: 'cp-id', text: r.id, attrs: { scope: 'row' } }),
       el('td', { cls: 'cp-kind', text: tx(`cp.kind.${r.kind}`) }),
       title,
-      el('td', {}, el('span', { cls: `cp-badge cp-badge-${r.status}`, text: r.statusWords[lang], attrs: { 'data-testid': 'compliance-status' } })),
+      el('td', { cls: 'cp-status' }, el('span', { cls: `cp-badge cp-badge-${r.status}`, text: r.statusWords[lang], attrs: { 'data-testid': 'compliance-status' } })),
       el('td', { cls: 'cp-why' }, reasons),
       el('td', { cls: 'cp-ev' }, evidence),
       el('td', { cls: 'cp-fresh' }, fresh),
@@ -321,7 +321,8 @@ export function createCompliance(host) {
     if (v) {
       const counts = v.summary;
       const good = STATUS_ORDER.every((k) => k === 'ok' || !counts[k]);
-      summary.textContent = good ? tx('cp.summary.good') : tx('cp.summary', counts);
+      // Only the statuses some clause has, in the order they are listed (attention first).
+      summary.textContent = good ? tx('cp.summary.good') : STATUS_ORDER.filter((k) => counts[k]).map((k) => tx(`cp.sum.${k}`, { n: counts[k] })).join(tx('cp.sum.join'));
       summary.dataset.state = counts.attention || counts.unknown ? 'attention' : counts.missing || counts.manual ? 'missing' : 'ok';
       // The rows are drawn again only when what they show changed: the attestation form opened
       // under a row keeps its focus and what was typed while the page repaints.
