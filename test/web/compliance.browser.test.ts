@@ -93,6 +93,9 @@ describe('the compliance screen', () => {
       expect(await row(page, 'E1.2').getAttribute('data-status')).toBe('attention');
       expect(await row(page, 'E1.2').innerText()).toContain('USB-夜間');
       expect(await row(page, 'E1.2').getByTestId('compliance-status').innerText()).toBe('要対応');
+      // Its evidence (the medium held, the alert) and how fresh it is: today, on the site's clock.
+      expect(await row(page, 'E1.2').getByTestId('compliance-fresh').innerText()).toMatch(/^本日 \d{4}\/\d{2}\/\d{2} \d{2}:\d{2}:\d{2}$/);
+      expect(await row(page, 'E1.2').locator('a[data-evidence]').allInnerTexts()).toEqual(expect.arrayContaining([expect.stringMatching(/^媒体 [0-9a-f]{8}$/)]));
       expect(await row(page, 'E1.9').getAttribute('data-status')).toBe('manual');
       expect(await row(page, 'E1.9').getByTestId('compliance-status').innerText()).toBe('要表明');
       expect(await page.getByTestId('compliance-summary').innerText()).toMatch(/^要対応 \d+・記録なし \d+・要表明 \d+・適合 \d+$/);

@@ -272,9 +272,10 @@ export function createCompliance(host) {
           ...(r.evidence.length > shown.length ? [el('li', { cls: 'cp-more', text: tx('cp.evidence.more', { n: r.evidence.length - shown.length }) })] : []),
         )
       : el('span', { text: tx('cp.evidence.none') });
+    // How fresh the newest record is, above the records themselves.
     const fresh = r.evidenceAt
-      ? el('span', {}, el('span', { cls: 'cp-age', text: freshness(r.evidenceAt) }), el('br'), el('span', { cls: 'cp-time', text: ctx.time(r.evidenceAt) }))
-      : el('span', { cls: 'cp-age', text: tx('cp.fresh.none') });
+      ? el('p', { cls: 'cp-fresh', attrs: { 'data-testid': 'compliance-fresh' } }, el('span', { cls: 'cp-age', text: freshness(r.evidenceAt) }), ' ', el('span', { cls: 'cp-time', text: ctx.time(r.evidenceAt) }))
+      : el('span');
     const mayAttest = r.attestable && ctx.is('responsible');
     const action = mayAttest
       ? el('button', {
@@ -293,8 +294,7 @@ export function createCompliance(host) {
       title,
       el('td', { cls: 'cp-status' }, el('span', { cls: `cp-badge cp-badge-${r.status}`, text: r.statusWords[lang], attrs: { 'data-testid': 'compliance-status' } })),
       el('td', { cls: 'cp-why' }, reasons),
-      el('td', { cls: 'cp-ev' }, evidence),
-      el('td', { cls: 'cp-fresh' }, fresh),
+      el('td', { cls: 'cp-ev' }, fresh, evidence),
       el('td', { cls: 'cp-act' }, action),
     );
   }
@@ -330,13 +330,13 @@ export function createCompliance(host) {
       if (drawn.view !== v || drawn.key !== key) {
         drawn.view = v;
         drawn.key = key;
-        const head = el('thead', {}, el('tr', {}, ...['clause', 'kind', 'title', 'status', 'reasons', 'evidence', 'fresh', 'action'].map((c) => el('th', { text: tx(`cp.col.${c}`), attrs: { scope: 'col' } }))));
+        const head = el('thead', {}, el('tr', {}, ...['clause', 'kind', 'title', 'status', 'reasons', 'evidence', 'action'].map((c) => el('th', { text: tx(`cp.col.${c}`), attrs: { scope: 'col' } }))));
         const body = el('tbody');
         for (const r of v.rows) {
           body.append(rowNode(r));
-          if (r.id === s.attesting) body.append(el('tr', { cls: 'cp-attest-row' }, el('td', { attrs: { colspan: 8 } }, attest.node)));
+          if (r.id === s.attesting) body.append(el('tr', { cls: 'cp-attest-row' }, el('td', { attrs: { colspan: 7 } }, attest.node)));
         }
-        if (!v.rows.length) body.append(el('tr', {}, el('td', { text: tx('cp.empty'), attrs: { colspan: 8 } })));
+        if (!v.rows.length) body.append(el('tr', {}, el('td', { text: tx('cp.empty'), attrs: { colspan: 7 } })));
         table.replaceChildren(head, body);
       }
     } else if (s.loading) {
