@@ -136,6 +136,7 @@ describe('tabs follow the roles', () => {
         ['audit', ['entries:read', 'accesslog:read', 'journal:read'].every((x) => p.includes(x))],
         ['notices', p.includes('notices:read')],
         ['review', p.includes('reviews:read')],
+        ['compliance', p.includes('compliance:read')],
       ]
         .filter(([, shown]) => shown)
         .map(([name]) => name);
@@ -181,9 +182,9 @@ describe('tabs follow the roles', () => {
     expect(seen).toEqual({
       guard: ['door'],
       staff: ['media'],
-      auditor: ['door', 'media', 'destruction', 'audit', 'notices', 'review'],
-      responsible: ['door', 'media', 'destruction', 'audit', 'notices', 'review'],
-      authorized: ['door', 'media', 'destruction', 'audit', 'notices', 'review'],
+      auditor: ['door', 'media', 'destruction', 'audit', 'notices', 'review', 'compliance'],
+      responsible: ['door', 'media', 'destruction', 'audit', 'notices', 'review', 'compliance'],
+      authorized: ['door', 'media', 'destruction', 'audit', 'notices', 'review', 'compliance'],
       'guard+staff': ['door', 'media'],
     });
   });
