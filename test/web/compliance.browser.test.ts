@@ -118,7 +118,14 @@ describe('the compliance screen', () => {
       await form.waitFor();
       await expect.poll(() => activeTestId(page)).toBe('f-note');
       // A wrong PIN first: refused in words, the badge and PIN gone from the form.
-      await page.keyboard.type('複写機は20時に電源を切ることを確認した');
+      await page.keyboard.type('複写機は20時に');
+      // The view read again meanwhile (a refresh elsewhere): the form keeps its focus and its text.
+      const reread = await answerTo(page, '/api/compliance', () => page.getByTestId('compliance-refresh').evaluate((b) => (b as HTMLButtonElement).click()), 'GET');
+      expect(reread.status()).toBe(200);
+      await expect.poll(() => page.getByTestId('compliance-refresh').isEnabled()).toBe(true);
+      expect(await activeTestId(page)).toBe('f-note');
+      await page.keyboard.type('電源を切ることを確認した');
+      expect(await form.getByTestId('f-note').inputValue()).toBe('複写機は20時に電源を切ることを確認した');
       await sign(page, form, { id: responsible.id, badge: responsible.badge, name: '遵守 責任者' });
       await page.keyboard.type('000000');
       const wrong = await answerTo(page, '/api/compliance/attestations', () => page.keyboard.press('Enter'));

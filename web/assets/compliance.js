@@ -330,6 +330,11 @@ export function createCompliance(host) {
       if (drawn.view !== v || drawn.key !== key) {
         drawn.view = v;
         drawn.key = key;
+        // The view read again (a refresh, another tab's answer) while someone types in the
+        // attestation form: the form moves to the new rows with its focus and what was typed.
+        const active = document.activeElement;
+        const typing = active instanceof HTMLElement && attest.node.contains(active) ? active : null;
+        const caret = typing instanceof HTMLTextAreaElement || typing instanceof HTMLInputElement ? [typing.selectionStart, typing.selectionEnd] : null;
         const head = el('thead', {}, el('tr', {}, ...['clause', 'kind', 'title', 'status', 'reasons', 'evidence', 'action'].map((c) => el('th', { text: tx(`cp.col.${c}`), attrs: { scope: 'col' } }))));
         const body = el('tbody');
         for (const r of v.rows) {
@@ -338,6 +343,10 @@ export function createCompliance(host) {
         }
         if (!v.rows.length) body.append(el('tr', {}, el('td', { text: tx('cp.empty'), attrs: { colspan: 7 } })));
         table.replaceChildren(head, body);
+        if (typing) {
+          typing.focus({ preventScroll: true });
+          if (caret && (typing instanceof HTMLTextAreaElement || typing instanceof HTMLInputElement) && typing.type !== 'password' && caret[0] !== null) typing.setSelectionRange(caret[0], caret[1]);
+        }
       }
     } else if (s.loading) {
       summary.textContent = tx('cp.loading');
