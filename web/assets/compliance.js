@@ -271,7 +271,7 @@ export function createCompliance(host) {
           ...shown.map((e) => el('li', {}, e.href ? el('a', { text: evWord(e), attrs: { href: e.href, 'data-evidence': '', title: e.id } }) : el('span', { text: evWord(e), attrs: { title: e.id } }))),
           ...(r.evidence.length > shown.length ? [el('li', { cls: 'cp-more', text: tx('cp.evidence.more', { n: r.evidence.length - shown.length }) })] : []),
         )
-      : el('span', { text: tx('cp.evidence.none') });
+      : el('span', { cls: 'cp-none', text: tx('cp.evidence.none') });
     // How fresh the newest record is, above the records themselves.
     const fresh = r.evidenceAt
       ? el('p', { cls: 'cp-fresh', attrs: { 'data-testid': 'compliance-fresh' } }, el('span', { cls: 'cp-age', text: freshness(r.evidenceAt) }), ' ', el('span', { cls: 'cp-time', text: ctx.time(r.evidenceAt) }))
