@@ -130,8 +130,9 @@ describe('the compliance screen', () => {
       await page.keyboard.type('000000');
       const wrong = await answerTo(page, '/api/compliance/attestations', () => page.keyboard.press('Enter'));
       expect(wrong.status()).toBe(400);
-      expect(await form.getByTestId('signer-badge').inputValue()).toBe('');
-      expect(await form.getByTestId('signer-pin').inputValue()).toBe('');
+      // (The page empties them once it has read the answer, a moment after the test sees it.)
+      await expect.poll(() => form.getByTestId('signer-badge').inputValue()).toBe('');
+      await expect.poll(() => form.getByTestId('signer-pin').inputValue()).toBe('');
       await expect.poll(() => form.getByTestId('signer-error').isVisible()).toBe(true);
       await screenshot(page, 'compliance-attest-wrong-pin-ja-1366');
       await sign(page, form, { id: responsible.id, badge: responsible.badge });
