@@ -326,6 +326,9 @@ async function embeddedSnapshot(ctx: AppContext): Promise<{ dir: string; heldMs:
  * JSON lines on its standard output. The backup key goes through its standard input, never its
  * command line or environment.
  */
+/** A line of ./snapshot-writer.ts's standard output. */
+type ChildMessage = { progress?: TableProgress; done?: WrittenContent } | null;
+
 async function writeInChild(input: { snapshotDir: string; fd: number; file: string; actor: string; dbName: string; keys: KeyFacts; backupKey: Buffer; onProgress?: (p: TableProgress) => void; signal?: AbortSignal }): Promise<WrittenContent> {
   const launcher = fileURLToPath(new URL('../../scripts/backup-snapshot.mjs', import.meta.url));
   // The V8 flags of `npm start`: a small young generation keeps the reader's memory down.
@@ -343,9 +346,16 @@ async function writeInChild(input: { snapshotDir: string; fd: number; file: stri
     for (let nl = buffered.indexOf('\n'); nl >= 0; nl = buffered.indexOf('\n')) {
       const line = buffered.slice(0, nl);
       buffered = buffered.slice(nl + 1);
-      const message = JSON.parse(line) as { progress?: TableProgress; done?: WrittenContent };
-      if (message.progress) input.onProgress?.(message.progress);
-      if (message.done) done = message.done;
+      // Only this protocol's lines count: anything else a library prints there must not throw here
+      // (in an event handler it would end the server).
+      let message: ChildMessage;
+      try {
+        message = JSON.parse(line) as ChildMessage;
+      } catch {
+        continue;
+      }
+      if (message?.progress) input.onProgress?.(message.progress);
+      if (message?.done) done = message.done;
     }
   });
   child.stderr!.setEncoding('utf8').on('data', (text: string) => void (stderr = (stderr + text).slice(-4000)));
@@ -590,7 +600,7 @@ export async function restoreBackup(config: Config, inFile: string, options: Res
         }
         pending.push(item.values);
         n++;
-        if (pending.length >= insertBatchSize(table)) {
+        if (pending.length >= INSERT_BATCH) {
           await insert(table, pending);
           pending = [];
         }
@@ -692,10 +702,8 @@ function schemaMismatch(backup: TableInfo[], target: TableInfo[]): string | null
   return null;
 }
 
-/** Rows per INSERT (one array parameter a column, so no limit from the 65 535 bind parameters). */
-function insertBatchSize(_table: TableInfo): number {
-  return 5000;
-}
+/** Rows per INSERT or COPY (one array parameter a column, so no limit from the 65 535 bind parameters). */
+const INSERT_BATCH = 5000;
 
 /**
  * One INSERT a batch, each column passed as one text array and unnested: PostgreSQL parses one

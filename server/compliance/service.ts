@@ -16,9 +16,8 @@ import { siteStartedAt } from '../system/site.js';
 import { zonedParts } from '../shared/time.js';
 import { ATTESTABLE_IDS, CLAUSE_BY_ID, CLAUSES, type Check, type Clause, type ClauseKind } from './clauses.js';
 import * as facts from './facts.read-model.js';
-import { listAttestations, listDrills, listPeopleByIds, type AttestationRow, type DrillKind, type DrillRow } from './records.read-model.js';
+import { listDrills, listPeopleByIds, type AttestationRow, type DrillKind, type DrillRow } from './records.read-model.js';
 
-export { listAttestations, listDrills, type AttestationRow, type DrillRow };
 import {
   accessLogRule,
   afterHoursRule,
