@@ -30,6 +30,12 @@ export interface Database {
    * for a million entries — so a backup can then read the copy at leisure (issue 17, item 5).
    */
   copyFiles?(pgdata: string): Promise<{ heldMs: number; bytes: number }>;
+  /**
+   * A restore's embedded database (option `embeddedRestore`): closes it and puts its files in
+   * place as the directory's database, under the directory's lock. Until then the files are
+   * aside, and close() without it removes them — the directory never holds half a restore.
+   */
+  promote?(): Promise<void>;
 }
 
 /** The close hooks of a database, run once, before its pool is destroyed. */
@@ -61,6 +67,13 @@ export interface DatabaseOptions {
    * (hot functions recompiled by TurboFan: about 15 % less CPU a scan, 80 MB more memory).
    */
   embeddedWasm?: 'baseline' | 'optimising' | undefined;
+  /**
+   * A restore into an embedded directory that has no database yet: the new database is made
+   * aside (`pgdata.restoring`, emptied first), with wal_level=minimal so that rows loaded into the
+   * tables truncated in the loading transaction skip the WAL (issue 17, item 5), and becomes the
+   * directory's database only by promote().
+   */
+  embeddedRestore?: boolean;
 }
 
 const OID = { INT8: 20, NUMERIC: 1700, DATE: 1082 } as const;
@@ -69,7 +82,7 @@ const identity = (value: string) => value;
 export async function createDatabase(options: DatabaseOptions): Promise<Database> {
   return options.databaseUrl
     ? createPostgres(options.databaseUrl, options.poolMax ?? 10, options.log, options.queryTimeoutMs ?? 30_000)
-    : createEmbedded(options.embeddedDir, options.embeddedSharedBuffers ?? EMBEDDED_SHARED_BUFFERS, options.embeddedWasm ?? 'baseline');
+    : createEmbedded(options.embeddedDir, options.embeddedSharedBuffers ?? EMBEDDED_SHARED_BUFFERS, options.embeddedWasm ?? 'baseline', options.embeddedRestore ?? false);
 }
 
 // ---------------------------------------------------------------- PostgreSQL
@@ -213,7 +226,11 @@ class PostgresListener {
  */
 export const EMBEDDED_SHARED_BUFFERS = '32MB';
 
-async function createEmbedded(embeddedDir: string | undefined, sharedBuffers: string, wasm: 'baseline' | 'optimising'): Promise<Database> {
+/** Where a restore builds the embedded database before promote() moves it to `pgdata`. */
+const RESTORING_DIR = 'pgdata.restoring';
+
+async function createEmbedded(embeddedDir: string | undefined, sharedBuffers: string, wasm: 'baseline' | 'optimising', restore: boolean): Promise<Database> {
+  if (restore && !embeddedDir) throw new Error('a restore needs an embedded directory');
   // Read by V8 when PGlite compiles its module, below; the process holds one embedded database.
   // (docs/performance.md, "The embedded database": what each setting gave.)
   if (wasm === 'baseline') v8.setFlagsFromString('--liftoff-only');
@@ -238,14 +255,19 @@ async function createEmbedded(embeddedDir: string | undefined, sharedBuffers: st
     lock = acquireDataDirLock(embeddedDir);
   }
   let pglite: PGlite;
+  const pgdata = embeddedDir ? path.join(embeddedDir, restore ? RESTORING_DIR : 'pgdata') : null;
   try {
-    const pgdata = embeddedDir ? path.join(embeddedDir, 'pgdata') : null;
+    if (restore) {
+      // Under the lock: nobody else is using these files. A restore that was interrupted left them.
+      if (fs.existsSync(path.join(embeddedDir!, 'pgdata'))) throw new Error(`${embeddedDir} already holds a database: a restore only goes into a directory without one`);
+      fs.rmSync(pgdata!, { recursive: true, force: true });
+    }
     if (pgdata && !fs.existsSync(path.join(pgdata, 'PG_VERSION'))) await initdbInChild(pgdata, sharedBuffers);
     // One options object: PGlite ignores the second argument when the first is not a string.
     if (!/^\d{1,6}(kB|MB|GB)$/.test(sharedBuffers)) throw new Error(`shared_buffers "${sharedBuffers}" is not a size such as 32MB`);
     pglite = new PGlite({
-      ...(embeddedDir ? { dataDir: path.join(embeddedDir, 'pgdata') } : {}),
-      startParams: [...PGlite.defaultStartParams, '-c', `shared_buffers=${sharedBuffers}`],
+      ...(pgdata ? { dataDir: pgdata } : {}),
+      startParams: [...PGlite.defaultStartParams, '-c', `shared_buffers=${sharedBuffers}`, ...(restore ? ['-c', 'wal_level=minimal', '-c', 'max_wal_senders=0'] : [])],
       parsers: {
         [pgliteTypes.INT8]: identity,
         [pgliteTypes.NUMERIC]: identity,
@@ -255,6 +277,7 @@ async function createEmbedded(embeddedDir: string | undefined, sharedBuffers: st
     await pglite.waitReady;
     await pglite.exec("SET TIME ZONE 'UTC'");
   } catch (err) {
+    if (restore) fs.rmSync(pgdata!, { recursive: true, force: true });
     lock?.release();
     throw err;
   }
@@ -265,6 +288,7 @@ async function createEmbedded(embeddedDir: string | undefined, sharedBuffers: st
   });
   const hooks = closeHooks();
   let copying: Promise<{ heldMs: number; bytes: number }> | null = null;
+  let promoted = false;
   return {
     knex,
     kind: 'pglite',
@@ -279,9 +303,20 @@ async function createEmbedded(embeddedDir: string | undefined, sharedBuffers: st
       await hooks.run();
       await knex.destroy();
       if (!pglite.closed) await pglite.close().catch(() => undefined);
+      if (restore && !promoted) fs.rmSync(pgdata!, { recursive: true, force: true });
       lock?.release();
     },
-    ...(embeddedDir ? { copyFiles: (target: string) => (copying = (copying ?? Promise.resolve()).catch(() => undefined).then(() => copyEmbeddedFiles(knex, pglite, path.join(embeddedDir, 'pgdata'), target))) } : {}),
+    ...(restore
+      ? {
+          async promote() {
+            await knex.destroy(); // (closes PGlite too)
+            if (!pglite.closed) await pglite.close();
+            fs.renameSync(pgdata!, path.join(embeddedDir!, 'pgdata'));
+            promoted = true;
+          },
+        }
+      : {}),
+    ...(embeddedDir && !restore ? { copyFiles: (target: string) => (copying = (copying ?? Promise.resolve()).catch(() => undefined).then(() => copyEmbeddedFiles(knex, pglite, path.join(embeddedDir, 'pgdata'), target))) } : {}),
   };
 }
 

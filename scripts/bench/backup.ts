@@ -51,7 +51,10 @@ const USAGE = `Usage: npm run bench:backup -- [options]
   --before S         seconds of scans before the backup starts (10)
   --after S          seconds of scans after the backup ends (5)
   --no-restore       skip the restore
-  --keep             keep the databases / directories and print where they are`;
+  --keep             keep the databases / directories and print where they are (with the
+                     run's secrets, so that --restore-only can restore its backup again)
+  --restore-only DIR only the restore, of the backup a --keep run left in DIR (to measure
+                     the restore again without seeding and backing up)`;
 
 const { values: opt } = parseArgs({
   options: {
@@ -62,6 +65,7 @@ const { values: opt } = parseArgs({
     after: { type: 'string', default: '5' },
     'no-restore': { type: 'boolean', default: false },
     keep: { type: 'boolean', default: false },
+    'restore-only': { type: 'string' },
     help: { type: 'boolean', short: 'h', default: false },
   },
   strict: true,
@@ -104,8 +108,12 @@ async function cleanUp(): Promise<void> {
   fs.rmSync(work, { recursive: true, force: true });
 }
 
+/** What --keep leaves beside the backup for --restore-only: throwaway secrets of a benchmark site. */
+const KEPT_RUN = 'bench-run.json';
+
 async function main(): Promise<void> {
   log(`Tachiai backup benchmark — ${embedded ? 'embedded database' : 'PostgreSQL'}, ${os.cpus().length} CPU(s), Node ${process.version}; load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+  if (opt['restore-only']) return restoreOnly(opt['restore-only']);
   const secretsEnv = {
     JWT_SECRET: crypto.randomBytes(48).toString('base64url'),
     BADGE_SECRET: crypto.randomBytes(48).toString('base64url'),
@@ -220,6 +228,8 @@ async function main(): Promise<void> {
   const after = samples.filter((s) => s.at > backupEnd);
   const held = await heldFromLog(dataDir);
 
+  if (opt.keep) fs.writeFileSync(path.join(work, KEPT_RUN), JSON.stringify({ secretsEnv, file: backup.file }), { mode: 0o600 });
+
   // 5. restore
   let restore: { seconds: number; rows: number; steps: Array<[string, number]>; peakKb: number; ok: boolean; output: string } | null = null;
   if (!opt['no-restore']) {
@@ -267,6 +277,22 @@ async function main(): Promise<void> {
   }
   console.log('');
   console.log(table(['target', 'goal', 'measured', 'result'], rows));
+}
+
+/** The restore alone, of a kept run's backup (figures as in the full run). */
+async function restoreOnly(dir: string): Promise<void> {
+  const kept = JSON.parse(fs.readFileSync(path.join(dir, KEPT_RUN), 'utf8')) as { secretsEnv: Record<string, string>; file: string };
+  const target = embedded ? undefined : `tachiai_bench_restore_${stamp}`;
+  if (target) {
+    await adminQuery(adminUrl, `CREATE DATABASE ${target}`);
+    state.databases.push(target);
+  }
+  log(`restore of ${kept.file} into ${target ? `database ${target}` : restoreDir}`);
+  const restore = await runRestore(kept.file, { ...kept.secretsEnv, DATA_DIR: restoreDir, ...(target ? { DATABASE_URL: dbUrl(target) } : {}) });
+  const rate = restore.rows / restore.seconds;
+  console.log(`Restore: ${restore.rows.toLocaleString('en')} rows in ${restore.seconds.toFixed(1)} s = ${rate.toFixed(0)} rows/s for the whole command (${restore.ok ? (rate >= TARGETS.rowsPerSecond ? 'PASS' : 'MISS') : 'FAILED'}); peak RSS ${mb(restore.peakKb)}`);
+  for (const [step, seconds] of restore.steps) console.log(`  ${step.padEnd(44)} ${seconds.toFixed(1)} s`);
+  if (!restore.ok) console.log(restore.output.split('\n').slice(-15).join('\n'));
 }
 
 /** A BACKUP_TIME twelve hours from now on the site's clock: the daily backup stays out of the run. */

@@ -60,9 +60,13 @@ describe.skipIf(usingPostgres)('the embedded backup under writes', () => {
       // Restored elsewhere with the same secrets: the journal verifies, and ends where the backup says.
       const target = tempDir('restored');
       fs.cpSync(path.join(dataDir, 'secrets'), path.join(target, 'secrets'), { recursive: true });
+      // What an interrupted restore leaves (its database aside, never promoted) is no obstacle.
+      fs.mkdirSync(path.join(target, 'pgdata.restoring'));
+      fs.writeFileSync(path.join(target, 'pgdata.restoring', 'PG_VERSION'), 'not a database\n');
       const restored = await restoreBackup(loadConfig({ DATA_DIR: target, LOG_LEVEL: 'silent' }), file);
       expect(restored.verify.ok).toBe(true);
       expect(restored.totalRows).toBe(summary.totalRows);
+      expect(fs.readdirSync(target).filter((f) => f.startsWith('pgdata'))).toEqual(['pgdata']);
       const check = await openContext(loadConfig({ DATA_DIR: target, LOG_LEVEL: 'silent' }), { migrate: false });
       try {
         const [head] = (await check.db.knex('journal_entries').orderBy('seq', 'desc').limit(1).select('seq', 'hash')) as Array<{ seq: string; hash: string }>;
@@ -77,5 +81,5 @@ describe.skipIf(usingPostgres)('the embedded backup under writes', () => {
     } finally {
       await ctx.db.close();
     }
-  }, 120_000);
+  }, 240_000);
 });

@@ -359,6 +359,8 @@ describe.each(targets)('npx tachiai on %s', (kind) => {
     for (const t of targetsForDamaged) {
       if (kind === 'embedded') {
         expect(fs.existsSync(path.join(t.dataDir, 'pgdata'))).toBe(false);
+        // The one-reading restore built its database aside: removed with the refusal.
+        expect(fs.readdirSync(t.dataDir).filter((f) => f.startsWith('pgdata'))).toEqual([]);
       } else {
         const db = await openSite(t);
         try {

@@ -2,7 +2,7 @@
 // embedded copy is read with COPY TO, the embedded restore writes with COPY FROM), and the WAL
 // segments an online copy of the embedded files must carry.
 import { describe, expect, it } from 'vitest';
-import { copyText, parseCopyText } from '../../server/backup/backup.js';
+import { copyText, parseCopyText } from '../../server/backup/copy-text.js';
 import { segmentsBetween } from '../../db/connection.js';
 
 describe('COPY text format', () => {
