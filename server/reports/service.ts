@@ -13,6 +13,7 @@ import { checkRecord } from '../signatures/integrity.js';
 import { computeCompliance } from '../compliance/service.js';
 import { depositorOf, monthFacts, reportPrint } from './facts.read-model.js';
 import { monthPeriod, reportContent, type ReportContent } from './content.js';
+import { reportRowVersusContent } from './rules.js';
 
 export { reportPrint };
 
@@ -164,11 +165,7 @@ export async function signedReport(app: AppContext, db: Knex, id: string): Promi
 async function reportProblem(app: AppContext, db: Knex, row: ReportRow, record: StoredRecord): Promise<string | null> {
   const recordProblem = await checkRecord(db, record, app.secrets.signing);
   if (recordProblem) return recordProblem.message;
-  const content = JSON.parse(record.content) as { reportId?: unknown; reportNo?: unknown; depositorOrgId?: unknown; month?: unknown };
-  if (content.reportId !== row.id || content.reportNo !== row.report_no || content.depositorOrgId !== row.depositor_org_id || content.month !== row.month) {
-    return `Report ${row.report_no}: its row no longer says what was signed.`;
-  }
-  return null;
+  return reportRowVersusContent(row, record);
 }
 
 // ---- Printing (E2.14) ----------------------------------------------------------------------
@@ -219,3 +216,4 @@ export async function checkReport(app: AppContext, db: Knex, reportNo: string, c
   const problem = await reportProblem(app, db, row, record);
   return { status: problem ? 'mismatch' : 'valid', issuedAt: problem ? row.signed_at : record.at };
 }
+
