@@ -212,6 +212,9 @@ describe('the monthly report on the compliance screen', () => {
       await expect.poll(() => text(page, 'report-said')).toBe(`月次報告書 ${report.reportNo} に署名しました。印刷は権限者の立会いのもとで行います（E2.14）。`);
       expect(await text(page, 'report-state')).toMatch(new RegExp(`^署名済み ${report.reportNo}（\\d{4}/\\d{2}/\\d{2} \\d{2}:\\d{2}:\\d{2} 署名）`));
       expect(await page.getByTestId('report-sign').isHidden()).toBe(true);
+      // The preview now shows the content as signed: its compliance summary as of the signing.
+      const signedAsOf = new Intl.DateTimeFormat('ja-JP', { timeZone: TZ, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23' }).format(new Date(report.content.compliance.asOf));
+      expect(await page.getByTestId('report-compliance').locator('summary').innerText()).toContain(`（${signedAsOf} 時点）`);
       expect(await page.getByTestId('report-row').count()).toBe(1);
       expect(await page.getByTestId('report-row').innerText()).toContain(lastMonth);
       // The focus is on the new report's print button: Enter opens its print panel.

@@ -334,7 +334,8 @@ export function createReportView(ctx) {
     if (res.status === 201 && res.data) {
       signer.picker?.clear();
       await loadList(v.depositorId);
-      st.shown = { ...v, report: res.data };
+      // From now on the preview shows what was signed (the answer carries it), not the draft read before.
+      st.shown = { ...v, content: res.data.content ?? v.content, report: res.data };
       st.said = tx('rp.sign.done', { no: res.data.reportNo });
       paint();
       /** @type {HTMLElement | null} */ (listBox.querySelector(`[data-print="${CSS.escape(res.data.id)}"]`) ?? said)?.focus();
