@@ -6,8 +6,10 @@
 // the current month cannot be signed yet, signs scan first with badge + PIN (a wrong PIN refused
 // in words first, the badge and PIN gone from the form), finds the report issued in the list, and
 // prints it with an authorised person present (E2.14): the print is recorded and the A4 page opens
-// in a new tab through a print link (?print=1). An administrator prints but does not sign; an
-// auditor (in English) reads, views and neither signs nor prints. Screenshots at 1280 and 800 px.
+// in a new tab through a print link (?print=1). The server's refusals (the month not over by its
+// clock, signed already meanwhile) are said in words. An administrator prints but does not sign;
+// an auditor (in English) reads, views and neither signs nor prints; the views' tabs go with the
+// arrow keys. Screenshots at 1280 and 800 px.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { launchBrowser, screenshot } from '../helpers/browser.js';
@@ -149,6 +151,8 @@ describe('the monthly report on the compliance screen', () => {
       expect(await page.getByTestId('report-month').inputValue()).toBe(lastMonth);
       expect(await page.getByTestId('report-month').getAttribute('max')).toBe(thisMonth);
       expect(await page.getByTestId('report-depositor').locator('option').allInnerTexts()).toEqual(['株式会社べつの預託元', '株式会社預託元']);
+      // Keyboard first: the view opened, the focus is on the depositor.
+      await expect.poll(() => activeTestId(page)).toBe('report-depositor');
 
       // The other depositor: an empty month, said in words; no report issued yet.
       expect(await text(page, 'report-sections')).toContain('当月の記録はありません。');
@@ -257,6 +261,38 @@ describe('the monthly report on the compliance screen', () => {
     });
   });
 
+  it('the server\'s refusals in words: the month not over by its clock, signed already by someone else meanwhile', async () => {
+    await withPage(() => openPage(), async ({ page }) => {
+      await signInAs(page, responsible);
+      await openReports(page);
+      expect((await choose(page, otherDepositor, lastMonth)).status()).toBe(200);
+      const form = page.getByTestId('report-sign-form');
+      const refuse = (code: string, status: number, message: string) =>
+        page.route(
+          (u) => u.pathname === '/api/monthly-reports',
+          (route) => (route.request().method() === 'POST' ? route.fulfill({ status, contentType: 'application/json', body: JSON.stringify({ error: { code, message } }) }) : route.continue()),
+        );
+      await refuse('month_not_over', 409, 'A month is signed once it is over.');
+      await sign(page, form, { id: responsible.id, badge: responsible.badge });
+      await page.keyboard.type(PIN);
+      expect((await answerTo(page, '/api/monthly-reports', () => page.keyboard.press('Enter'))).status()).toBe(409);
+      await expect.poll(() => text(page, 'report-sign-note')).toBe('この月はまだ終わっていないため署名できません。何も記録されていません。');
+      expect(await activeTestId(page)).toBe('report-sign-note');
+      expect(await form.getByTestId('signer-badge').inputValue()).toBe('');
+      expect(await form.getByTestId('signer-pin').inputValue()).toBe('');
+      await page.unroute((u) => u.pathname === '/api/monthly-reports');
+      await refuse('already_signed', 409, 'Signed already.');
+      await sign(page, form, { id: responsible.id, badge: responsible.badge });
+      await page.keyboard.type(PIN);
+      const lists = page.waitForResponse((r) => new URL(r.url()).pathname === '/api/monthly-reports' && r.request().method() === 'GET');
+      await answerTo(page, '/api/monthly-reports', () => page.keyboard.press('Enter'));
+      expect((await lists).status()).toBe(200);
+      await expect.poll(() => text(page, 'report-sign-note')).toBe('この預託元・対象月の報告書はすでに署名されています。一覧を読み込み直しました。');
+      await page.unroute((u) => u.pathname === '/api/monthly-reports');
+      expect(await server.ctx.db.knex('monthly_reports').where({ depositor_org_id: otherDepositor }).count({ n: '*' })).toEqual([{ n: '0' }]);
+    });
+  });
+
   it('an administrator prints but does not sign; an auditor (in English) reads and views, no form', async () => {
     await withPage(() => openPage(), async ({ page }) => {
       await signIn(page, server.admin, server.admin.badgeToken, server.admin.badgePin);
@@ -286,6 +322,15 @@ describe('the monthly report on the compliance screen', () => {
       await screenshot(page, 'monthly-report-auditor-en-800');
       expect((await choose(page, otherDepositor, lastMonth)).status()).toBe(200);
       await expect.poll(() => text(page, 'report-sign-closed')).toBe('Read only (auditors neither sign nor print).');
+      // The views' tabs with the arrow keys: the focus stays on the tabs.
+      await page.getByTestId('compliance-tab-report').focus();
+      await page.keyboard.press('ArrowLeft');
+      await expect.poll(() => activeTestId(page)).toBe('compliance-tab-clauses');
+      await expect.poll(() => page.getByTestId('compliance-clauses').isVisible()).toBe(true);
+      expect(await page.getByTestId('compliance-report').isHidden()).toBe(true);
+      await page.keyboard.press('ArrowRight');
+      await expect.poll(() => page.getByTestId('compliance-report').isVisible()).toBe(true);
+      expect(await activeTestId(page)).toBe('compliance-tab-report');
       expect(writes).toEqual([]);
     });
   });

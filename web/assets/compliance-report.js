@@ -211,8 +211,12 @@ export function createReportView(ctx) {
 
   // ------------------------------------------------------------------ loading
 
-  /** The view came on screen: the depositors are read once, and the first one's last month shown. */
-  async function start() {
+  /**
+   * The view came on screen: the depositors are read once, and the first one's last month shown;
+   * the focus goes to the depositor unless the tabs keep it (chosen with the arrow keys).
+   * @param {boolean} focus
+   */
+  async function start(focus) {
     if (st.started) {
       paint();
       return;
@@ -233,7 +237,7 @@ export function createReportView(ctx) {
       depositor.value = st.depositors[0]?.id ?? '';
       await showDraft(false);
     }
-    depositor.focus();
+    if (focus) depositor.focus();
   }
 
   /** @param {string} depositorId */
@@ -672,8 +676,11 @@ export function createReportView(ctx) {
 
   return {
     node,
-    /** The view came on screen. */
-    show: () => void start(),
+    /**
+     * The view came on screen.
+     * @param {boolean} [focus] move the focus into the view (not when the tabs are being gone over with the arrow keys)
+     */
+    show: (focus = true) => void start(focus),
     paint,
     /** The view or the screen was left: badges and PINs typed go (issue 14, item 3). */
     leave() {

@@ -198,7 +198,8 @@ export function createCompliance(host) {
     frame.show(s.shownView);
     render();
     if (focusTab) document.getElementById(`compliance-tab-${view}`)?.focus();
-    shown();
+    if (s.shownView === 'report') report.show(!focusTab);
+    else shown();
   }
 
   // ------------------------------------------------------------------ reading and saving
