@@ -633,6 +633,9 @@ export function createReportView(ctx) {
     printForm.submit.disabled = printForm.busy;
   }
 
+  /** What the preview's summary and sections show now. */
+  const drawn = { content: /** @type {MonthlyReportContent | null} */ (null), lang: '' };
+
   function paint() {
     const lang = host.lang();
     const ds = st.depositors;
@@ -663,7 +666,12 @@ export function createReportView(ctx) {
       previewState.dataset.state = v.report ? 'signed' : 'draft';
       preview.dataset.state = v.report ? 'signed' : 'draft';
       openDraft.dataset.m = v.report ? 'rp.open.signed' : 'rp.open.draft';
-      paintPreview(v.content);
+      // Drawn again only when what it shows changed (a repaint keeps the focus, e.g. on a folded section).
+      if (drawn.content !== v.content || drawn.lang !== lang) {
+        drawn.content = v.content;
+        drawn.lang = lang;
+        paintPreview(v.content);
+      }
       sections.setAttribute('lang', lang);
     }
     openNote.hidden = !st.openError;
@@ -691,6 +699,7 @@ export function createReportView(ctx) {
     clear() {
       clearSecrets(node);
       st.shown = null;
+      drawn.content = null;
       st.depositors = null;
       st.list = { depositorId: '', items: null, failed: '' };
       st.printing = null;
