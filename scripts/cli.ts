@@ -209,7 +209,7 @@ async function main(argv: string[]): Promise<number> {
             }
           },
           onTableProgress: (check: string, checked: number) => {
-            process.stderr.write(`${interactive ? '\r' : ''}Checking ${check === 'signed_records' ? 'signed records' : 'destructions'} against the journal: ${checked}${interactive ? '' : '\n'}`);
+            process.stderr.write(`${interactive ? '\r' : ''}Checking ${check === 'signed_records' ? 'signed records' : check === 'monthly_reports' ? 'monthly reports' : 'destructions'} against the journal: ${checked}${interactive ? '' : '\n'}`);
           },
         };
         const result = values.deep ? await verifyDeep(ctx.db.knex, ctx.secrets.signing, options) : await verifyJournal(ctx.db.knex, ctx.secrets.signing, options);
@@ -332,7 +332,7 @@ function printVerifyResult(result: VerifyResult | DeepResult, elapsedMs: number 
   const seconds = elapsedMs === null ? '' : ` in ${(elapsedMs / 1000).toFixed(1)} s`;
   if (result.ok) {
     console.log(`OK: ${result.entries} entries verified${seconds}, ${result.checkpoints} signed checkpoint(s) match.`);
-    if ('records' in result) console.log(`OK: ${result.records} signed record(s) and ${result.destructions} destruction(s) agree with the journal.`);
+    if ('records' in result) console.log(`OK: ${result.records} signed record(s), ${result.destructions} destruction(s) and ${result.monthlyReports} monthly report(s) agree with the journal.`);
     console.log(`head ${result.headSeq} ${result.head}`);
     return 0;
   }

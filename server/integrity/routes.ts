@@ -16,7 +16,7 @@ export const integrityRoutes: AnyRoute[] = [
     summary: 'Recompute the whole hash chain and check the signed checkpoints; with deep=true also that the tables agree with the journal',
     description:
       'deep=true also recomputes every signed record from its rows and compares it (and its signatures) with what the journal recorded when it was signed, ' +
-      'then compares every destruction\'s rows with its signed record; the first difference is named in firstDifference.',
+      'then compares every destruction\'s rows with its signed record, then every monthly report and its prints with their signed records and the journal\'s entry of its signing; the first difference is named in firstDifference.',
     tags: ['journal'],
     access: 'journal:read',
     query: z.strictObject({
@@ -24,15 +24,15 @@ export const integrityRoutes: AnyRoute[] = [
       format: z
         .enum(['json', 'ndjson'])
         .default('json')
-        .describe('ndjson: one JSON line per step as it goes — {"type":"progress","phase":"journal","checked","total"} (phases journal, signed_records, destructions) — then {"type":"result", ...the result}'),
+        .describe('ndjson: one JSON line per step as it goes — {"type":"progress","phase":"journal","checked","total"} (phases journal, signed_records, destructions, monthly_reports) — then {"type":"result", ...the result}'),
     }),
     responses: {
       200: {
         description: 'Result: { ok, entries, head } or { ok: false, firstBadEntry | firstDifference }',
         schema: z.union([
-          z.object({ ok: z.literal(true), entries: z.number().int(), head: z.string(), headSeq: z.number().int(), checkpoints: z.number().int(), records: z.number().int().optional(), destructions: z.number().int().optional() }),
+          z.object({ ok: z.literal(true), entries: z.number().int(), head: z.string(), headSeq: z.number().int(), checkpoints: z.number().int(), records: z.number().int().optional(), destructions: z.number().int().optional(), monthlyReports: z.number().int().optional() }),
           z.object({ ok: z.literal(false), entries: z.number().int(), firstBadEntry: badEntrySchema }),
-          z.object({ ok: z.literal(false), entries: z.number().int(), firstDifference: z.object({ check: z.enum(['signed_records', 'destructions']), message: z.string(), recordId: z.string().optional() }) }),
+          z.object({ ok: z.literal(false), entries: z.number().int(), firstDifference: z.object({ check: z.enum(['signed_records', 'destructions', 'monthly_reports']), message: z.string(), recordId: z.string().optional() }) }),
         ]),
       },
     },

@@ -280,6 +280,6 @@ export async function reportPrint(db: Knex, reportId: string, printNo: number) {
     .join('people as b', 'b.id', 'c.printed_by_person_id')
     .where({ 'c.report_id': reportId, 'c.print_no': printNo })
     .first('c.*', 'p.name as present_name', 'b.name as printed_by_name', db.raw('extract(epoch FROM now() - c.printed_at)::int AS age_seconds'))) as
-    | { print_no: number; printed_by: string; printed_by_name: string; printed_at: Date; present_name: string; age_seconds: number }
+    | { print_no: number; printed_by: string; printed_by_name: string; printed_at: Date; present_name: string; record_id: string; age_seconds: number }
     | undefined;
 }

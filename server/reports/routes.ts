@@ -12,7 +12,7 @@ import { recordJson } from '../signatures/views.js';
 import { enforceRate } from '../throttle/rate-limit.js';
 import { clientIp } from '../shared/client-ip.js';
 import { siteOf } from '../system/site.js';
-import { checkReport, draftReport, listReports, recordReportPrint, reportCheckCode, reportPrint, signedReport, signReport, type ReportRow } from './service.js';
+import { checkReport, draftReport, listReports, recordReportPrint, reportCheckCode, reportPrintAsSigned, signedReport, signReport, type ReportRow } from './service.js';
 import { langQuery, printBody, reportContentSchema, reportQuery, reportSchema, signReportBody } from './schemas.js';
 import { renderReport } from './page.js';
 
@@ -135,7 +135,8 @@ export const reportRoutes: AnyRoute[] = [
     responses: { 200: { description: 'HTML pages for printing', contentType: 'text/html' }, 404: error('Unknown report or print'), 409: error('The print was recorded by someone else or too long ago') },
     handler: async ({ app, db, params, query, actor }) => {
       const { row, record, content, problem } = await signedReport(app, db, params.id);
-      const printRow = query.print ? await reportPrint(db, row.id, query.print) : undefined;
+      // Rendered from the signed records only: the report's content and the print's, names as signed.
+      const printRow = query.print ? await reportPrintAsSigned(db, row.id, query.print) : undefined;
       if (query.print && !printRow) throw new NotFoundError('print', 'No such print of this report: record the print first (POST …/prints).');
       if (printRow && (printRow.printed_by !== actor!.accountId || printRow.age_seconds > PRINT_WINDOW_SECONDS)) {
         throw new ConflictError('print_closed', 'This print was recorded by someone else or more than 10 minutes ago. To print again, record a reprint with an authorised person present.');

@@ -13,8 +13,24 @@ import { checkRecord } from '../signatures/integrity.js';
 import { computeCompliance } from '../compliance/service.js';
 import { depositorOf, monthFacts, reportPrint } from './facts.read-model.js';
 import { monthPeriod, reportContent, type ReportContent } from './content.js';
+import { reportRowVersusContent } from './rules.js';
 
-export { reportPrint };
+/**
+ * A recorded print of a report, the person present named as the print's signed record names them
+ * (E2.14): like everything on the report, as it was when it was signed, not as they are called today.
+ */
+export async function reportPrintAsSigned(db: Knex, reportId: string, printNo: number) {
+  const row = await reportPrint(db, reportId, printNo);
+  if (!row) return undefined;
+  const record = await getSignedRecord(db, row.record_id);
+  let present: unknown;
+  try {
+    present = record ? (JSON.parse(record.content) as { present?: { name?: unknown } }).present?.name : undefined;
+  } catch {
+    present = undefined;
+  }
+  return { ...row, present_name: typeof present === 'string' ? present : row.present_name };
+}
 
 async function dbNow(db: Knex): Promise<Date> {
   const { rows } = await db.raw('SELECT now() AS now');
@@ -151,7 +167,14 @@ export async function listReports(db: Knex, depositorOrgId?: string): Promise<Re
   return (await q) as ReportRow[];
 }
 
-/** A signed report: its row, its record, the content as signed, and whether it is still intact. */
+/**
+ * A signed report: its row, its record, the content as signed, and whether it is still intact.
+ * The names in it — the depositor's, the rooms' and locations', the holders', inspectors' and
+ * appointees', the signer's — are part of the signed content (issue 18, item 4): a signed report
+ * shows and prints them as they were when it was signed, whatever they are called today (only the
+ * draft reads today's names; the issuing site's name on the page is today's, as on the destruction
+ * certificate). Tested in test/reports/names-as-signed.test.ts.
+ */
 export async function signedReport(app: AppContext, db: Knex, id: string): Promise<{ row: ReportRow; record: StoredRecord; content: ReportContent & { reportId: string; reportNo: string }; problem: string | null }> {
   const row = (await db('monthly_reports').where({ id }).first()) as ReportRow | undefined;
   if (!row) throw new NotFoundError('monthly report');
@@ -164,11 +187,7 @@ export async function signedReport(app: AppContext, db: Knex, id: string): Promi
 async function reportProblem(app: AppContext, db: Knex, row: ReportRow, record: StoredRecord): Promise<string | null> {
   const recordProblem = await checkRecord(db, record, app.secrets.signing);
   if (recordProblem) return recordProblem.message;
-  const content = JSON.parse(record.content) as { reportId?: unknown; reportNo?: unknown; depositorOrgId?: unknown; month?: unknown };
-  if (content.reportId !== row.id || content.reportNo !== row.report_no || content.depositorOrgId !== row.depositor_org_id || content.month !== row.month) {
-    return `Report ${row.report_no}: its row no longer says what was signed.`;
-  }
-  return null;
+  return reportRowVersusContent(row, record);
 }
 
 // ---- Printing (E2.14) ----------------------------------------------------------------------
@@ -219,3 +238,4 @@ export async function checkReport(app: AppContext, db: Knex, reportNo: string, c
   const problem = await reportProblem(app, db, row, record);
   return { status: problem ? 'mismatch' : 'valid', issuedAt: problem ? row.signed_at : record.at };
 }
+

@@ -538,6 +538,16 @@ describe('the journal (記録簿)', () => {
       expect(await verdict.innerText()).toContain('記録ID: rec-42');
       expect(await text(page, 'verify-progress-text')).toBe('確認しました: 12 / 12件（100%）');
       await page.unroute(isVerify);
+      // A monthly report's row differs (issue 18): its phase and its table in words.
+      await page.route(isVerify, answer([
+        { type: 'progress', phase: 'journal', checked: 12, total: 12 },
+        { type: 'progress', phase: 'monthly_reports', checked: 1, total: null },
+        { type: 'result', ok: false, entries: 12, firstDifference: { check: 'monthly_reports', message: 'Report MR-2026-09999: its row no longer says what was signed.' } },
+      ]));
+      await page.getByTestId('verify-run').click();
+      await expect.poll(() => verdict.innerText()).toContain('一致しない記録: 月次報告書');
+      expect(await verdict.innerText()).toContain('詳細: Report MR-2026-09999: its row no longer says what was signed.');
+      await page.unroute(isVerify);
     });
   });
 

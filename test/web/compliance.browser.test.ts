@@ -268,6 +268,58 @@ describe('the compliance screen', () => {
     });
   });
 
+  it('ending an appointment (E1.1): chosen from the current ones, a reason asked for, a future day refused at the field; ended, it is offered no more and the view asks for the notice', async () => {
+    const moved = await site.person('異動 花子', ['staff']);
+    const appointed = await site.ok('post', '/api/depositor-appointments', { depositorOrgId: site.depositorOrgId, personId: moved.id, role: 'staff' }, 201);
+    await withPage(() => openPage(), async ({ page }) => {
+      await signIn(page, server.admin, server.admin.badgeToken, server.admin.badgePin);
+      await page.getByTestId('door-tab-admin').click();
+      await page.getByTestId('admin-panel-person').waitFor();
+      await page.getByTestId('admin-tab-appointmentEnd').click();
+      expect(await page.getByTestId('admin-panel-appointmentEnd').locator('h3').innerText()).toBe('選任の終了');
+      const choice = page.getByTestId('admin-appointmentEnd-appointmentId');
+      const label = '株式会社預託元 担当者 異動 花子（面談 0 回）';
+      await expect.poll(() => choice.locator('option').allInnerTexts()).toContain(label);
+      await choice.selectOption({ label });
+      // No reason: said at the field, nothing sent.
+      let sent = 0;
+      page.on('request', (r) => {
+        if (r.url().endsWith(`/api/depositor-appointments/${appointed.id}/end`)) sent++;
+      });
+      await page.getByTestId('admin-appointmentEnd-submit').click();
+      await expect.poll(() => text(page, 'admin-appointmentEnd-reason-error')).toBe('選択してください。');
+      expect(await activeTestId(page)).toBe('admin-appointmentEnd-reason');
+      expect(sent).toBe(0);
+      // A day in the future: the server's refusal at the date.
+      await page.getByTestId('admin-appointmentEnd-reason').selectOption('transferred');
+      await page.getByTestId('admin-appointmentEnd-endedAt').fill('2099-01-01');
+      const future = await answerTo(page, `/api/depositor-appointments/${appointed.id}/end`, () => page.getByTestId('admin-appointmentEnd-submit').click());
+      expect(future.status()).toBe(400);
+      await expect.poll(() => text(page, 'admin-appointmentEnd-endedAt-error')).toBe('未来の日時は指定できません。');
+      await screenshot(page, 'compliance-admin-appointment-end-refused-ja-1366');
+      // Today: ended as a transfer, with a note.
+      await page.getByTestId('admin-appointmentEnd-endedAt').fill(new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Tokyo' }).format(new Date()));
+      await page.getByTestId('admin-appointmentEnd-note').fill('営業部へ異動');
+      const ended = await answerTo(page, `/api/depositor-appointments/${appointed.id}/end`, () => page.getByTestId('admin-appointmentEnd-submit').click());
+      expect(ended.status()).toBe(200);
+      expect(ended.request().postDataJSON()).toEqual({ reason: 'transferred', note: '営業部へ異動' }); // today: ended now, on the server's clock
+      await expect.poll(() => text(page, 'admin-appointmentEnd-status')).toBe('株式会社預託元 の 異動 花子 さんの選任を終了しました（人事異動）。退職や人事異動は預託元へ直ちに連絡してください（E1.1）。続けて後任を選任してください。');
+      await expect.poll(() => choice.locator('option').allInnerTexts()).not.toContain(label);
+      expect(await page.getByTestId('admin-interview-appointmentId').locator('option').allInnerTexts()).not.toContain(label);
+      await screenshot(page, 'compliance-admin-appointment-end-ja-1366');
+      // Ending it again (another desk's stale list) is refused in words.
+      const again = await site.call('post', `/api/depositor-appointments/${appointed.id}/end`, { reason: 'other' });
+      expect(again.status).toBe(409);
+      expect(again.body.error.code).toBe('already_ended');
+      // The compliance view: the staff member is no longer appointed, and the transfer is to be reported.
+      await openCompliance(page);
+      const e11 = await row(page, 'E1.1').innerText();
+      expect(e11).toContain('担当者が選任されていません');
+      expect(e11).toContain('異動 花子 の退職・異動が連絡されていません');
+      expect((await server.ctx.db.knex('journal_entries').where({ action: 'people.depositor_appointment_ended', subject: `appointment:${appointed.id}` }).count({ n: '*' }))[0]!.n).toBe('1');
+    });
+  });
+
   it('a staff member and a guard have no compliance tab', async () => {
     for (const roles of [['staff'], ['guard']]) {
       const user = await server.createUser({ roles, password: 'Qw3#rT5$yU7i' });

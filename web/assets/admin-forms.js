@@ -213,6 +213,29 @@ export function formSpecs(ctx) {
       done: (d) => ({ key: 'admin.interview.done', params: { depositor: d.depositorName ?? '', name: d.personName ?? '' } }),
       after: () => loadAppointments(),
     },
+    // E1.1: an appointment per depositor ends — its person moved to other work (異動), resigned
+    // (退職) or for another reason; the compliance view then asks for the depositor's notice
+    // (退職や人事異動があった場合、直ちに連絡すること). Someone leaving the company is recorded
+    // under "leave" instead, which ends their appointments and notifies the depositors itself.
+    appointmentEnd: {
+      fields: [
+        { n: 'appointmentId', type: 'select', src: 'appointments', api: '-' },
+        { n: 'reason', type: 'select', opts: () => ['transferred', 'resigned', 'other'], optKey: 'admin.appointmentEnd.reason.', placeholder: true },
+        { n: 'endedAt', type: 'date', def: () => siteNow(tz()).date },
+        { n: 'note', attrs: { maxlength: 500, autocomplete: 'off' } },
+      ],
+      check: (v) => (!v.appointmentId ? { appointmentId: 'admin.error.select' } : !v.reason ? { reason: 'admin.error.select' } : null),
+      body: (v) => ({
+        reason: v.reason,
+        // Today: now (the server's clock; never before an appointment made earlier today). Another
+        // day: its last second (a day in the future is refused by the server, at this field).
+        endedAt: v.endedAt && v.endedAt !== siteNow(tz()).date ? siteTime(`${v.endedAt}T23:59:59`, tz()) : undefined,
+        note: opt(v.note),
+      }),
+      send: (body, v) => api('POST', `/api/depositor-appointments/${encodeURIComponent(v.appointmentId)}/end`, { body }),
+      done: (d) => ({ key: 'admin.appointmentEnd.done', params: { depositor: d.depositorName ?? '', name: d.personName ?? '', role: d.role }, reasonKey: `admin.appointmentEnd.reason.${d.endedReason}` }),
+      after: () => loadAppointments(),
+    },
     // E9.1: the fire-prevention manager (防火管理者).
     fireManager: {
       fields: [

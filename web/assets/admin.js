@@ -1,6 +1,7 @@
 // @ts-check
 // Registration forms of the door (administrators and responsible persons only): rooms,
-// organisations, people, badges, access lists (E6.1), NDAs (M6.3), trainings (E5), leaving (E1.1)
+// organisations, people, badges, access lists (E6.1), NDAs (M6.3), trainings (E5), leaving (E1.1),
+// appointments per depositor with their interviews and their end (E1.1), the fire-prevention manager (E9.1)
 // and the notices to the depositor; door stations (admin-stations.js). Loaded by door.js, with its stylesheets (forms.css, admin.css),
 // when the "Registration" view is first opened; the lists on file are admin-lists.js.
 //
@@ -22,8 +23,8 @@ addMessages(ADMIN_MESSAGES);
 /** The screen's stylesheets (the forms', then its own): door.js shows the screen once they are loaded. */
 export const styles = Promise.all([loadCss('/assets/forms.css'), loadCss('/assets/admin.css')]);
 
-const TASKS = ['person', 'badge', 'pin', 'access', 'nda', 'consent', 'training', 'appointment', 'interview', 'fireManager', 'revoke', 'leave', 'notifications', 'org', 'room', 'station'];
-const CONFLICTS = ['pin_locked', 'pin_change_required', 'person_left', 'already_on_access_list', 'already_revoked', 'badge_revoked', 'consent_missing', 'consent_not_applicable', 'already_left', 'already_acknowledged', 'forbidden', 'not_found', 'database_unavailable'];
+const TASKS = ['person', 'badge', 'pin', 'access', 'nda', 'consent', 'training', 'appointment', 'interview', 'appointmentEnd', 'fireManager', 'revoke', 'leave', 'notifications', 'org', 'room', 'station'];
+const CONFLICTS = ['pin_locked', 'pin_change_required', 'person_left', 'already_on_access_list', 'already_revoked', 'badge_revoked', 'consent_missing', 'consent_not_applicable', 'already_left', 'already_ended', 'already_acknowledged', 'forbidden', 'not_found', 'database_unavailable'];
 
 /**
  * The screen's state while it is open: the task shown, the lists it chooses from, and each form's
@@ -112,7 +113,7 @@ export function createAdmin(host, door) {
   const loadOrgs = () => loadList('/api/orgs?limit=500', 'orgs').then(fillSources);
   const loadBadges = () => loadList('/api/badges', 'badges').then(fillSources);
   const loadNotifications = () => loadList('/api/notifications?open=true&limit=100', 'notifications').then(render);
-  // E1.1: the current appointments per depositor, for the interview (面談) form to choose from.
+  // E1.1: the current appointments per depositor, for the interview (面談) and ending forms to choose from.
   const loadAppointments = () => loadList('/api/depositor-appointments?current=true', 'appointments').then(fillSources);
 
   // ------------------------------------------------------------------ building

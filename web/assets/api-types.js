@@ -21,6 +21,8 @@ export {};
 /** @typedef {import('../../server/api-types.js').ComplianceAttestation} ComplianceAttestation */
 /** @typedef {import('../../server/api-types.js').Drill} Drill */
 /** @typedef {import('../../server/api-types.js').DepositorAppointment} DepositorAppointment */
+/** @typedef {import('../../server/api-types.js').MonthlyReport} MonthlyReport */
+/** @typedef {import('../../server/api-types.js').MonthlyReportContent} MonthlyReportContent */
 
 // ---- typed by hand
 

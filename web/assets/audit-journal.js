@@ -10,7 +10,7 @@ import { count, emptyState, field, fetchFile, listArea, loadPage, newList, saveF
 /** Who may sign a checkpoint now (server/auth/permissions.ts: journal:checkpoint). */
 const SIGNERS = ['admin', 'responsible'];
 const BAD_REASONS = ['missing_entry', 'broken_link', 'hash_mismatch', 'not_canonical', 'checkpoint_mismatch', 'checkpoint_beyond_head', 'checkpoint_signature_invalid'];
-const TABLE_PHASES = ['signed_records', 'destructions'];
+const TABLE_PHASES = ['signed_records', 'destructions', 'monthly_reports'];
 
 /**
  * A journal entry (server/journal/routes.ts, entrySchema).
@@ -20,7 +20,7 @@ const TABLE_PHASES = ['signed_records', 'destructions'];
 /**
  * The verdict of a check (server/integrity/routes.ts): ok with the head, or the first bad entry,
  * or (deep) the first difference between the tables and the journal.
- * @typedef {{ ok: boolean, entries: number, head?: string, headSeq?: number, checkpoints?: number, records?: number, destructions?: number,
+ * @typedef {{ ok: boolean, entries: number, head?: string, headSeq?: number, checkpoints?: number, records?: number, destructions?: number, monthlyReports?: number,
  *   firstBadEntry?: { chain: string, seq: number, reason: string, message: string },
  *   firstDifference?: { check: string, message: string, recordId?: string } }} VerifyResult
  */
@@ -208,6 +208,7 @@ export function createJournalView(ctx) {
           ? /** @type {[string, Node][]} */ ([
               ['audit.j.ok.records', document.createTextNode(tx('audit.j.ok.entries.n', { n: count(r.records ?? 0) }))],
               ['audit.j.ok.destructions', document.createTextNode(tx('audit.j.ok.entries.n', { n: count(r.destructions ?? 0) }))],
+              ['audit.j.ok.monthly_reports', document.createTextNode(tx('audit.j.ok.entries.n', { n: count(r.monthlyReports ?? 0) }))],
             ])
           : []),
         ['audit.j.ok.at', document.createTextNode(ctx.time(c.at))],

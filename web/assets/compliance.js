@@ -6,8 +6,11 @@
 // API orders them (GET /api/compliance) — and the whole view saved as JSON or CSV. Under it, the
 // records the view needs (part 2): the attestation of a clause by the responsible person with
 // badge and PIN (compliance-attest.js), the after-hours alerts to acknowledge with a note
-// (compliance-alerts.js) and the fire and migration drills (compliance-drill.js). Auditors read
-// only. Loaded by app.js when the tab is first opened, with its stylesheet.
+// (compliance-alerts.js) and the fire and migration drills (compliance-drill.js). Beside the
+// clauses, its own view: the depositor's monthly report (part 3, compliance-report.js) — the
+// draft of a depositor's month, signed by the responsible person, printed with an authorised
+// person present (E2.14). Auditors read only. Loaded by app.js when the tab is first opened, with
+// its stylesheet.
 import { addMessages, has } from './i18n.js';
 import { el } from './dom.js';
 import { formatDateTime } from './dates.js';
@@ -18,6 +21,7 @@ import { COMPLIANCE_MESSAGES } from './compliance-messages.js';
 import { createAttestForm } from './compliance-attest.js';
 import { createDrillForm } from './compliance-drill.js';
 import { createAlertsBox } from './compliance-alerts.js';
+import { createReportView } from './compliance-report.js';
 
 addMessages(COMPLIANCE_MESSAGES);
 
@@ -27,11 +31,13 @@ const READERS = ['admin', 'responsible', 'authorized', 'auditor'];
 const WRITERS = ['admin', 'responsible', 'authorized'];
 const STYLESHEETS = ['/assets/forms.css', '/assets/compliance.css'];
 const STATUS_ORDER = ['attention', 'missing', 'unknown', 'manual', 'ok'];
+/** The screen's views: the clauses, and the depositor's monthly report. */
+const VIEWS = /** @type {const} */ (['clauses', 'report']);
 
 /**
  * The screen's session state.
  * @typedef {{ session: import('./page-types.js').Session, ready: boolean, view: import('./api-types.js').ComplianceView | null,
- *   failed: string | null, loading: boolean, downloading: string, downloadFailed: string | null, attesting: string | null, said: string }} ComplianceState
+ *   failed: string | null, loading: boolean, downloading: string, downloadFailed: string | null, attesting: string | null, said: string, shownView: 'clauses' | 'report' }} ComplianceState
  */
 
 /**
@@ -47,7 +53,7 @@ const STATUS_ORDER = ['attention', 'missing', 'unknown', 'manual', 'ok'];
  * @param {import('./page-types.js').Host} host
  */
 export function createCompliance(host) {
-  const frame = screenFrame('compliance', host, () => {});
+  const frame = screenFrame('compliance', host, (view, focusTab) => selectView(view, focusTab), () => report.leave());
   const { root, tx } = frame;
   /** @type {ComplianceState | null} */
   let s = null;
@@ -93,6 +99,7 @@ export function createCompliance(host) {
   });
   const alerts = createAlertsBox(ctx);
   const drills = createDrillForm(ctx);
+  const report = createReportView(ctx);
 
   refresh.addEventListener('click', () => void load());
   jsonButton.addEventListener('click', () => void download('json'));
@@ -114,7 +121,7 @@ export function createCompliance(host) {
     const session = host.session();
     if (!session || s?.session === session) return;
     stop();
-    const my = /** @type {ComplianceState} */ ({ session, ready: false, view: null, failed: null, loading: false, downloading: '', downloadFailed: null, attesting: null, said: '' });
+    const my = /** @type {ComplianceState} */ ({ session, ready: false, view: null, failed: null, loading: false, downloading: '', downloadFailed: null, attesting: null, said: '', shownView: 'clauses' });
     s = my;
     frame.loading();
     void Promise.all(STYLESHEETS.map(loadCss)).then(() => {
@@ -132,6 +139,7 @@ export function createCompliance(host) {
     attest.leave();
     alerts.clear();
     drills.clear();
+    report.clear();
     s = null;
     frame.clear();
   }
@@ -139,6 +147,10 @@ export function createCompliance(host) {
   /** The tab came on screen: the view is read again (it is computed on every look). */
   function shown() {
     if (!s?.ready || !can(READERS)) return;
+    if (s.shownView === 'report') {
+      report.show();
+      return;
+    }
     void load();
     if (can(WRITERS)) {
       void alerts.load();
@@ -153,7 +165,9 @@ export function createCompliance(host) {
       return;
     }
     const writer = can(WRITERS);
-    root.replaceChildren(
+    frame.tabs([...VIEWS]);
+    const clauses = frame.panel('clauses');
+    clauses.append(
       el(
         'section',
         { cls: 'cp-view', attrs: { 'aria-labelledby': 'compliance-title' } },
@@ -166,6 +180,26 @@ export function createCompliance(host) {
       ),
       ...(writer ? [el('div', { cls: 'cp-records' }, alerts.node, drills.node)] : []),
     );
+    const reportPanel = frame.panel('report');
+    reportPanel.append(report.node);
+    root.replaceChildren(clauses, reportPanel);
+    frame.show(s.shownView);
+  }
+
+  /**
+   * Another view chosen (its tab clicked, or the arrow keys on the tabs): shown, and read.
+   * @param {string} view
+   * @param {boolean} focusTab
+   */
+  function selectView(view, focusTab) {
+    if (!s?.ready || !can(READERS) || !VIEWS.includes(/** @type {any} */ (view))) return;
+    if (s.shownView !== view && s.shownView === 'report') report.leave();
+    s.shownView = /** @type {'clauses' | 'report'} */ (view);
+    frame.show(s.shownView);
+    render();
+    if (focusTab) document.getElementById(`compliance-tab-${view}`)?.focus();
+    if (s.shownView === 'report') report.show(!focusTab);
+    else shown();
   }
 
   // ------------------------------------------------------------------ reading and saving
@@ -357,6 +391,7 @@ export function createCompliance(host) {
     attest.paint();
     alerts.paint();
     drills.paint();
+    report.paint();
     frame.translate(tx);
   }
 
