@@ -1,9 +1,10 @@
 import { z } from 'zod';
 import { defineRoute, type AnyRoute } from '../http/route.js';
-import { errorSchema, idParams, timestampInput } from '../shared/schemas.js';
+import { errorSchema, idParams, text, timestampInput } from '../shared/schemas.js';
 import { personJson } from '../people/service.js';
-import { personSchema } from '../people/schemas.js';
-import { recordLeave } from './service.js';
+import { appointmentSchema, personSchema } from '../people/schemas.js';
+import { appointmentJson, appointmentWithInterviews, END_REASONS } from '../people/duties.js';
+import { endAppointment, recordLeave } from './service.js';
 
 const error = (description: string) => ({ description, schema: errorSchema });
 
@@ -27,6 +28,20 @@ export const leaveRoutes: AnyRoute[] = [
     handler: async ({ app, db, params, body, actor }) => {
       const result = await recordLeave(app, db, params.id, body, actor!);
       return { json: { ...result, person: personJson(result.person, app.config.displayTimeZone) } };
+    },
+  }),
+  defineRoute({
+    method: 'post',
+    path: '/api/depositor-appointments/:id/end',
+    summary: 'End an appointment for a depositor (resigned, transferred, replaced, other); journaled. A resignation or transfer notifies the depositor at once, on screen and by e-mail to its contact persons (E1.1)',
+    tags: ['people'],
+    access: 'people:write',
+    params: idParams,
+    body: z.strictObject({ reason: z.enum(END_REASONS), endedAt: timestampInput.optional(), note: text(500).optional() }),
+    responses: { 200: { description: 'Ended', schema: appointmentSchema }, 400: error('Invalid, or in the future'), 404: error('Unknown appointment'), 409: error('already_ended') },
+    handler: async ({ app, db, params, body, actor }) => {
+      await endAppointment(app, db, params.id, body, actor!.accountId);
+      return { json: appointmentJson(await appointmentWithInterviews(db, params.id), app.config.displayTimeZone) };
     },
   }),
 ];

@@ -11,6 +11,7 @@ import { revokeBadgesOfPerson } from '../badges/service.js';
 import { removeAllRoomAccess } from '../rooms/service.js';
 import { getPerson, markPersonLeft, type PersonRow } from '../people/service.js';
 import { notifyDepositors } from '../people/notifications.js';
+import { endDepositorAppointment, type EndReason } from '../people/duties.js';
 import { contactRecipients, enqueueNotices } from '../notices/service.js';
 import { depositorsHandledBy } from '../notices/recipients.read-model.js';
 import { siteOf } from '../system/site.js';
@@ -84,4 +85,50 @@ export async function recordLeave(
     payload: { reason: input.reason, effectiveAt: effectiveAt.toISOString(), revokedBadges, removedRoomAccess, endedSessions, roles: person.roles, notificationIds, noticeIds },
   });
   return { person: await getPerson(trx, personId), revokedBadges, removedRoomAccess, endedSessions, notificationIds, noticeIds };
+}
+
+/**
+ * E1.1: an appointment for a depositor ended. A resignation or transfer is reported to that
+ * depositor at once — a notification on screen and a notice to its contact persons — in the same
+ * transaction; a replacement or another reason is only journaled. (A person who leaves altogether
+ * goes through recordLeave, which ends their appointments and reports the leave.)
+ */
+export async function endAppointment(app: AppContext, trx: Knex, id: string, input: { reason: EndReason; endedAt?: Date | undefined; note?: string | undefined }, actor: string): Promise<{ notificationIds: string[]; noticeIds: string[] }> {
+  const ended = await endDepositorAppointment(trx, id, input, actor);
+  if (input.reason !== 'resigned' && input.reason !== 'transferred') return { notificationIds: [], noticeIds: [] };
+  const person = await getPerson(trx, ended.person_id);
+  const roleWord = ended.role === 'responsible' ? '責任者' : '担当者';
+  const label = input.reason === 'resigned' ? '退職' : '異動';
+  const endedAt = ended.ended_at!;
+  const notificationIds = await notifyDepositors(trx, {
+    depositorOrgIds: [ended.depositor_org_id],
+    kind: 'personnel_change',
+    personId: person.id,
+    message: `${person.name}（${person.org_name}）が${label}により${roleWord}の選任を終了しました。 / ${person.name} (${person.org_name}) is no longer appointed as ${ended.role === 'responsible' ? 'responsible person' : 'staff member'} (${input.reason === 'resigned' ? 'resigned' : 'transferred'}).`,
+    details: { personName: person.name, orgName: person.org_name, reason: input.reason, effectiveAt: endedAt.toISOString(), appointmentId: id, role: ended.role },
+  });
+  const site = await siteOf(app);
+  const noticeIds = await enqueueNotices(
+    app,
+    trx,
+    {
+      kind: 'personnel_change',
+      facts: {
+        siteName: { ja: site.nameJa, en: site.nameEn },
+        personName: person.name,
+        orgName: person.org_name,
+        reason: input.reason,
+        effectiveAt: displayDateTime(endedAt, app.config.displayTimeZone),
+        revokedBadges: 0,
+        removedRoomAccess: 0,
+        roles: person.roles,
+        appointmentRole: ended.role,
+      },
+    },
+    await contactRecipients(trx, [ended.depositor_org_id], 'personnel_change'),
+    { subject: `person:${person.id}`, action: 'people.depositor_appointment_ended' },
+    actor,
+  );
+  await appendJournal(trx, { actor, action: 'people.appointment_end_notified', subject: `appointment:${id}`, payload: { notificationIds, noticeIds } });
+  return { notificationIds, noticeIds };
 }

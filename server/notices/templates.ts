@@ -21,6 +21,11 @@ export interface PersonnelChangeFacts {
   revokedBadges: number;
   removedRoomAccess: number;
   roles: string[];
+  /**
+   * Set when only an appointment for this depositor ended (選任の終了 with the reason resigned or
+   * transferred): the notice says so instead of counting revoked badges (E1.1).
+   */
+  appointmentRole?: string;
 }
 
 export interface AfterHoursFacts {
@@ -96,7 +101,9 @@ export function renderNotice(notice: NoticeFacts, lang: NoticeLang): RenderedNot
                 `役割：${roles(f.roles, 'ja')}`,
                 `発効日時：${f.effectiveAt}`,
                 '',
-                `同時に、入館証 ${f.revokedBadges} 枚と入室許可 ${f.removedRoomAccess} 件を取り消し、サインインを停止しました。`,
+                f.appointmentRole
+                  ? `これに伴い、貴社の預託情報に係る${roles([f.appointmentRole], 'ja')}としての選任を終了しました。後任の選任と面談は改めてご連絡します。`
+                  : `同時に、入館証 ${f.revokedBadges} 枚と入室許可 ${f.removedRoomAccess} 件を取り消し、サインインを停止しました。`,
               ].join('\n') + FOOTER.ja(f.siteName.ja),
             }
           : {
@@ -111,7 +118,9 @@ export function renderNotice(notice: NoticeFacts, lang: NoticeLang): RenderedNot
                 `Roles: ${roles(f.roles, 'en')}`,
                 `Effective: ${f.effectiveAt}`,
                 '',
-                `At the same time, ${f.revokedBadges} badge(s) and ${f.removedRoomAccess} room access grant(s) were revoked and their sign-in was stopped.`,
+                f.appointmentRole
+                  ? `Their appointment as ${roles([f.appointmentRole], 'en')} for your information has therefore ended. We will tell you of the successor and their interview.`
+                  : `At the same time, ${f.revokedBadges} badge(s) and ${f.removedRoomAccess} room access grant(s) were revoked and their sign-in was stopped.`,
               ].join('\n') + FOOTER.en(f.siteName.en),
             };
       return { subject: oneLine(rendered.subject), text: rendered.text };

@@ -7,7 +7,7 @@ import { passwordInputSchema, usernameSchema } from '../auth/accounts.js';
 import { assertMayGrantRoles, createOrg, createPerson, getOrg, getPerson, listAppointments, listOrgs, listPeople, ORG_KINDS, orgJson, personJson, setOrgApproval, setRoles, updatePersonDetails } from './service.js';
 import { orgSchema, personSchema } from './schemas.js';
 import { READING_PATTERN, TRAINING_TOPICS } from './rules.js';
-import { appointFireManager, appointForDepositor, appointmentJson, appointmentWithInterviews, DEPOSITOR_ROLES, END_REASONS, endDepositorAppointment, fireManagerJson, listDepositorAppointments, listFireManagers, recordInterview } from './duties.js';
+import { appointFireManager, appointForDepositor, appointmentJson, appointmentWithInterviews, DEPOSITOR_ROLES, fireManagerJson, listDepositorAppointments, listFireManagers, recordInterview } from './duties.js';
 import { appointmentSchema, fireManagerSchema, trainingSchema } from './schemas.js';
 import { hasValidConsent, listNdas, listTrainings, ndaJson, recordConsent, recordNda, recordTraining, trainingJson } from './records.js';
 import { acknowledgeNotification, listNotifications, notificationJson } from './notifications.js';
@@ -328,20 +328,6 @@ export const peopleRoutes: AnyRoute[] = [
     handler: async ({ app, db, query }) => ({
       json: { items: (await listDepositorAppointments(db, { depositorOrgId: query.depositorOrgId, current: query.current === 'true' })).map((r) => appointmentJson(r, app.config.displayTimeZone)), nextCursor: null },
     }),
-  }),
-  defineRoute({
-    method: 'post',
-    path: '/api/depositor-appointments/:id/end',
-    summary: 'End an appointment for a depositor (resigned, transferred, other); journaled',
-    tags: ['people'],
-    access: 'people:write',
-    params: idParams,
-    body: z.strictObject({ reason: z.enum(END_REASONS), endedAt: timestampInput.optional(), note: text(500).optional() }),
-    responses: { 200: { description: 'Ended', schema: appointmentSchema }, 400: error('Invalid, or in the future'), 404: error('Unknown appointment'), 409: error('already_ended') },
-    handler: async ({ app, db, params, body, actor }) => {
-      await endDepositorAppointment(db, params.id, body, actor!.accountId);
-      return { json: appointmentJson(await appointmentWithInterviews(db, params.id), app.config.displayTimeZone) };
-    },
   }),
   defineRoute({
     method: 'post',

@@ -210,6 +210,30 @@ describe('E1.1: the responsible person and staff member per depositor, with the 
     expect((await row('E1.1')).status).toBe('ok');
     await refused(tables, () => site.call('post', `/api/depositor-appointments/${staffAppt}/end`, { reason: 'other' }), 409, 'already_ended');
   });
+
+  it('an appointment ended by a transfer notifies its depositor at once, on screen and by e-mail (E1.1); ended as replaced, nothing is sent', async () => {
+    const contact = await site.ok('post', `/api/orgs/${site.depositorOrgId}/contacts`, { name: '預託 窓口', email: 'madoguchi@depositor.example.jp', lang: 'ja', kinds: ['personnel_change'] }, 201);
+    const moved = await site.person('異動 三郎', ['staff']);
+    const a = await site.ok('post', '/api/depositor-appointments', { depositorOrgId: site.depositorOrgId, personId: moved.id, role: 'staff' }, 201);
+    await site.ok('post', `/api/depositor-appointments/${a.id}/end`, { reason: 'transferred', note: '営業部へ' }, 200);
+    const notified = await knex()('notifications').where({ kind: 'personnel_change', person_id: moved.id });
+    expect(notified.map((n: { depositor_org_id: string }) => n.depositor_org_id)).toEqual([site.depositorOrgId]);
+    const notices = await knex()('notices').where({ kind: 'personnel_change', cause_subject: `person:${moved.id}` });
+    expect(notices).toHaveLength(1);
+    expect(notices[0].contact_id).toBe(contact.id);
+    expect(notices[0].body_text).toContain('担当者としての選任を終了しました');
+    expect(notices[0].body_text).not.toContain('入館証');
+    expect(codes(await row('E1.1'))).not.toContain('leave_not_noticed');
+    // The same person appointed again and replaced: a replacement is no personnel change.
+    const again = await site.ok('post', '/api/depositor-appointments', { depositorOrgId: site.depositorOrgId, personId: moved.id, role: 'staff' }, 201);
+    await site.ok('post', `/api/depositor-appointments/${again.id}/end`, { reason: 'other' }, 200);
+    expect(await knex()('notifications').where({ kind: 'personnel_change', person_id: moved.id })).toHaveLength(1);
+    // A staff member appointed and interviewed again, for the tests that follow.
+    const next = await site.person('後任 四郎', ['staff']);
+    const b = await site.ok('post', '/api/depositor-appointments', { depositorOrgId: site.depositorOrgId, personId: next.id, role: 'staff' }, 201);
+    await site.ok('post', `/api/depositor-appointments/${b.id}/interviews`, { heldAt: new Date(Date.now() - 60_000).toISOString(), depositorParticipants: ['預託 次郎'], participantIds: [next.id] }, 201);
+    expect((await row('E1.1')).status).toBe('ok');
+  });
 });
 
 describe('E1.2: media after hours, and alerts acknowledged with a note', () => {

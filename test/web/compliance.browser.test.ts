@@ -303,7 +303,7 @@ describe('the compliance screen', () => {
       const ended = await answerTo(page, `/api/depositor-appointments/${appointed.id}/end`, () => page.getByTestId('admin-appointmentEnd-submit').click());
       expect(ended.status()).toBe(200);
       expect(ended.request().postDataJSON()).toEqual({ reason: 'transferred', note: '営業部へ異動' }); // today: ended now, on the server's clock
-      await expect.poll(() => text(page, 'admin-appointmentEnd-status')).toBe('株式会社預託元 の 異動 花子 さんの選任を終了しました（人事異動）。退職や人事異動は預託元へ直ちに連絡してください（E1.1）。続けて後任を選任してください。');
+      await expect.poll(() => text(page, 'admin-appointmentEnd-status')).toBe('株式会社預託元 の 異動 花子 さんの選任を終了しました（人事異動）。株式会社預託元 へ直ちに通知しました（画面の通知と連絡担当者へのメール、E1.1）。続けて後任を選任してください。');
       await expect.poll(() => choice.locator('option').allInnerTexts()).not.toContain(label);
       expect(await page.getByTestId('admin-interview-appointmentId').locator('option').allInnerTexts()).not.toContain(label);
       await screenshot(page, 'compliance-admin-appointment-end-ja-1366');
@@ -311,11 +311,14 @@ describe('the compliance screen', () => {
       const again = await site.call('post', `/api/depositor-appointments/${appointed.id}/end`, { reason: 'other' });
       expect(again.status).toBe(409);
       expect(again.body.error.code).toBe('already_ended');
-      // The compliance view: the staff member is no longer appointed, and the transfer is to be reported.
+      // The compliance view: the staff member is no longer appointed; the transfer was reported
+      // to the depositor with the ending itself (E1.1), so no notice is asked for.
       await openCompliance(page);
       const e11 = await row(page, 'E1.1').innerText();
       expect(e11).toContain('担当者が選任されていません');
-      expect(e11).toContain('異動 花子 の退職・異動が連絡されていません');
+      expect(e11).not.toContain('異動 花子 の退職・異動が連絡されていません');
+      const notified = await server.ctx.db.knex('notifications').where({ kind: 'personnel_change', person_id: moved.id }).select('depositor_org_id');
+      expect(notified).toHaveLength(1);
       expect((await server.ctx.db.knex('journal_entries').where({ action: 'people.depositor_appointment_ended', subject: `appointment:${appointed.id}` }).count({ n: '*' }))[0]!.n).toBe('1');
     });
   });

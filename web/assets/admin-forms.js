@@ -214,8 +214,8 @@ export function formSpecs(ctx) {
       after: () => loadAppointments(),
     },
     // E1.1: an appointment per depositor ends — its person moved to other work (異動), resigned
-    // (退職) or for another reason; the compliance view then asks for the depositor's notice
-    // (退職や人事異動があった場合、直ちに連絡すること). Someone leaving the company is recorded
+    // (退職) or for another reason; a resignation or transfer is notified to the depositor by the
+    // server at once (退職や人事異動があった場合、直ちに連絡すること). Someone leaving the company is recorded
     // under "leave" instead, which ends their appointments and notifies the depositors itself.
     appointmentEnd: {
       fields: [
@@ -233,7 +233,7 @@ export function formSpecs(ctx) {
         note: opt(v.note),
       }),
       send: (body, v) => api('POST', `/api/depositor-appointments/${encodeURIComponent(v.appointmentId)}/end`, { body }),
-      done: (d) => ({ key: 'admin.appointmentEnd.done', params: { depositor: d.depositorName ?? '', name: d.personName ?? '', role: d.role }, reasonKey: `admin.appointmentEnd.reason.${d.endedReason}` }),
+      done: (d) => ({ key: d.endedReason === 'resigned' || d.endedReason === 'transferred' ? 'admin.appointmentEnd.doneNotified' : 'admin.appointmentEnd.done', params: { depositor: d.depositorName ?? '', name: d.personName ?? '', role: d.role }, reasonKey: `admin.appointmentEnd.reason.${d.endedReason}` }),
       after: () => loadAppointments(),
     },
     // E9.1: the fire-prevention manager (防火管理者).
