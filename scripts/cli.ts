@@ -266,7 +266,7 @@ async function main(argv: string[]): Promise<number> {
       const { values } = parseArgs({ args: rest, options: { in: { type: 'string' }, 'accept-new-keys': { type: 'boolean' } }, strict: true });
       if (!values.in) throw new UsageError('restore needs --in FILE');
       const { restoreBackup } = await import('../server/backup/backup.js');
-      process.stderr.write(`Checking ${path.resolve(values.in)}\n`);
+      process.stderr.write(`Restoring from ${path.resolve(values.in)}\n`);
       const summary = await restoreBackup(config, values.in, {
         acceptNewKeys: values['accept-new-keys'] ?? false,
         onChecked: (header, trailer) => {

@@ -323,11 +323,13 @@ async function runRestore(file: string, env: Record<string, string>): Promise<{ 
   const mark = (text: string) => {
     for (const line of text.split('\n')) {
       const at = (performance.now() - started) / 1000;
-      if (/^Checking /.test(line)) marks.push(['check the whole file', at]);
-      else if (/^  intact:/.test(line)) marks.push(['open and migrate the target', at]);
-      else if (/^Restoring into/.test(line)) marks.push(['insert the rows', at]);
-      else if (/^Building \d+ indexes/.test(line)) marks.push(['build indexes, check foreign keys', at]);
-      else if (/^Restored /.test(line)) marks.push(['verify the journal', at]);
+      // PostgreSQL: the file checked, then read again into the database; the embedded database
+      // into a new directory: read once, the database opened meanwhile.
+      if (/^Checking the whole file/.test(line)) marks.push(['check the whole file', at]);
+      else if (/^  intact:/.test(line) && marks.at(-1)?.[0] === 'check the whole file') marks.push(['open and migrate the target', at]);
+      else if (/^Reading the file once/.test(line)) marks.push(['start reading, open and migrate the target', at]);
+      else if (/^Restoring into/.test(line)) marks.push(['insert the rows (the file read meanwhile)', at]);
+      else if (/^Building \d+ indexes/.test(line)) marks.push(['indexes and keys, commit, verify', at]);
     }
   };
   child.stdout!.on('data', (c: Buffer) => ((output += c.toString()), mark(c.toString())));

@@ -477,6 +477,7 @@ export async function restoreBackup(config: Config, inFile: string, options: Res
 
   // 1. The whole file, before the database is touched: every chunk authenticated (sealed), the
   //    hash and the counts checked.
+  options.onStep?.('Checking the whole file first');
   let header: BackupHeader | null = null;
   for await (const item of readBackup(file, backupKey)) {
     if (item.kind === 'header') header = item.header;
@@ -487,10 +488,7 @@ export async function restoreBackup(config: Config, inFile: string, options: Res
   const problems = refuseWrongKeys(config, header, options);
 
   // 3. The target: the same database the other commands open (lock included, for PGlite).
-  const db = await createDatabase({ databaseUrl: config.databaseUrl, embeddedDir: config.databaseUrl ? undefined : config.dataDir, embeddedSharedBuffers: config.embeddedSharedBuffers,
-    // (Optimised WebAssembly was tried here: 15 % faster, twice the memory — 760 MB.)
-    embeddedWasm: config.embeddedWasm,
-  });
+  const db = await createDatabase({ databaseUrl: config.databaseUrl, embeddedDir: config.databaseUrl ? undefined : config.dataDir, embeddedSharedBuffers: config.embeddedSharedBuffers, embeddedWasm: config.embeddedWasm ?? RESTORE_WASM });
   try {
     const target = await prepareTarget(db, header);
     const secrets = loadSecrets(config);
@@ -516,16 +514,24 @@ export async function restoreBackup(config: Config, inFile: string, options: Res
 }
 
 /**
+ * How a restore compiles the embedded database's WebAssembly unless EMBEDDED_WASM says otherwise:
+ * optimised. The restore is one thread of WebAssembly work; optimised code takes a quarter less
+ * CPU for it, for about 45 MB more (docs/performance.md). The server's default stays 'baseline'.
+ */
+const RESTORE_WASM = 'optimising';
+
+/**
  * The one-reading restore into an embedded directory without a database. A refusal or any failure
  * before the end removes the database built aside: the directory is left as it was. Every byte
  * written comes from a chunk already authenticated; the whole file's hash and counts are checked
  * at its end, before the rows are committed.
  */
 async function restoreAside(config: Config, file: string, backupKey: Buffer | null, options: RestoreOptions): Promise<RestoreSummary> {
+  options.onStep?.(`Reading the file once, each chunk authenticated as it is read, into a database built aside (${path.join(config.dataDir, 'pgdata.restoring')})`);
   const items = readBackupOnThread(file, backupKey);
   // The database is made aside while the reader thread starts and reads the header: a refusal
   // then removes it (close() without promote()).
-  const opening = createDatabase({ embeddedDir: config.dataDir, embeddedRestore: true, embeddedSharedBuffers: config.embeddedSharedBuffers, embeddedWasm: config.embeddedWasm });
+  const opening = createDatabase({ embeddedDir: config.dataDir, embeddedRestore: true, embeddedSharedBuffers: config.embeddedSharedBuffers, embeddedWasm: config.embeddedWasm ?? RESTORE_WASM });
   opening.catch(() => undefined); // awaited below, or closed in finally
   let db: Database | null = null;
   try {
