@@ -33,7 +33,7 @@ import { loadSecrets } from '../../server/secrets.js';
 import { verifyJournal } from '../../server/journal/verify.js';
 import { seedDoor, type Seeded } from './seed.js';
 import { serverNodeArgs, startServerProcess, type ServerProcess } from './server-process.js';
-import { httpRequest, LeanHttpPool, mb, ms, processCpuMs, readMemory, RssSampler, sleep, stats, table, type Stats } from './lib.js';
+import { httpRequest, LeanHttpPool, mb, ms, processCpuMs, readMemory, RssSampler, sleep, stats, table, type Stats, cleanUpOnSignals } from './lib.js';
 
 const execFileP = promisify(execFile);
 
@@ -166,19 +166,7 @@ function cleanUp(): Promise<void> {
   return state.cleaning;
 }
 
-// Ctrl-C reaches this process more than once (from the terminal's process group and again from
-// the npm / tsx wrappers): the first one starts the clean-up, repeats must not cut it short.
-let interrupted = false;
-for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
-  process.on(sig, () => {
-    if (interrupted) return;
-    interrupted = true;
-    log(`${sig}: stopping and cleaning up`);
-    const hard = setTimeout(() => process.exit(130), 30_000);
-    hard.unref();
-    cleanUp().finally(() => process.exit(130));
-  });
-}
+cleanUpOnSignals(log, cleanUp);
 
 // ---------------------------------------------------------------- 3. scans
 interface PhaseResult {

@@ -293,3 +293,21 @@ export async function adminQuery(connectionString: string, sql: string): Promise
     await c.end();
   }
 }
+
+/**
+ * Ctrl-C (and SIGTERM, SIGHUP) reaches a benchmark more than once — from the terminal's process
+ * group and again from the npm / tsx wrappers: the first starts the clean-up (dropping the bench
+ * database), repeats must not cut it short; after 30 s the process goes anyway.
+ */
+export function cleanUpOnSignals(log: (message: string) => void, cleanUp: () => Promise<unknown>): void {
+  let interrupted = false;
+  for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+    process.on(sig, () => {
+      if (interrupted) return;
+      interrupted = true;
+      log(`${sig}: stopping and cleaning up`);
+      setTimeout(() => process.exit(130), 30_000).unref();
+      void cleanUp().finally(() => process.exit(130));
+    });
+  }
+}

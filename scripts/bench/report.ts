@@ -49,7 +49,7 @@ import { randomPin } from '../../server/badges/pins.js';
 import { certificateNo } from '../../server/destructions/rules.js';
 import { monthOf, monthPeriod, type ReportContent } from '../../server/reports/content.js';
 import { monthFacts } from '../../server/reports/facts.read-model.js';
-import { adminQuery, httpRequest, mb, ms, readMemory, sleep, stats, table } from './lib.js';
+import { adminQuery, httpRequest, mb, ms, readMemory, sleep, stats, table, cleanUpOnSignals } from './lib.js';
 import { startServerProcess, type ServerProcess } from './server-process.js';
 
 const USAGE = `Usage: npm run bench:report -- [options]
@@ -121,17 +121,7 @@ function cleanUp(): Promise<void> {
   return state.cleaning;
 }
 
-// Ctrl-C arrives more than once (terminal, npm, tsx): the first starts the clean-up, repeats wait.
-let interrupted = false;
-for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
-  process.on(sig, () => {
-    if (interrupted) return;
-    interrupted = true;
-    log(`${sig}: stopping and cleaning up`);
-    setTimeout(() => process.exit(130), 30_000).unref();
-    void cleanUp().finally(() => process.exit(130));
-  });
-}
+cleanUpOnSignals(log, cleanUp);
 
 // ---------------------------------------------------------------- 1. the seed
 

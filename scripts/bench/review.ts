@@ -43,7 +43,7 @@ import { periodDigest } from '../../server/reviews/digest.read-model.js';
 import { allFindings } from '../../server/reviews/rules.js';
 import { reviewSettings } from '../../server/reviews/service.js';
 import { seedReview, type ReviewSeeded } from './review-seed.js';
-import { freePort, httpRequest, mb, ms, processCpuMs, readMemory, RssSampler, sleep, stats, table } from './lib.js';
+import { freePort, httpRequest, mb, ms, processCpuMs, readMemory, RssSampler, sleep, stats, table, cleanUpOnSignals } from './lib.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -203,19 +203,7 @@ function cleanUp(): Promise<void> {
   return state.cleaning;
 }
 
-// Ctrl-C reaches this process more than once (from the terminal's process group and again from
-// the npm / tsx wrappers): the first one starts the clean-up, repeats must not cut it short.
-let interrupted = false;
-for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
-  process.on(sig, () => {
-    if (interrupted) return;
-    interrupted = true;
-    log(`${sig}: stopping and cleaning up`);
-    const hard = setTimeout(() => process.exit(130), 30_000);
-    hard.unref();
-    cleanUp().finally(() => process.exit(130));
-  });
-}
+cleanUpOnSignals(log, cleanUp);
 
 async function checkpoint(when: string): Promise<void> {
   const started = Date.now();

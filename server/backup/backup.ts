@@ -676,8 +676,8 @@ class TableLoader {
     if (this.n % PROGRESS_EVERY === 0) this.options.onProgress?.({ table: table.name, rows: this.n, done: false });
   }
 
-  /** A batch already in COPY text (the embedded database: COPY FROM memory). */
-  async copy(tableName: string, text: string, rows: number): Promise<void> {
+  /** A batch already in COPY text, UTF-8 (the embedded database: COPY FROM memory). */
+  async copy(tableName: string, text: Uint8Array<ArrayBuffer>, rows: number): Promise<void> {
     const table = await this.enter(tableName);
     await copyInto(this.trx, table, text, this.truncated);
     const before = this.n;
@@ -834,7 +834,7 @@ async function insertRows(trx: Knex.Transaction, table: TableInfo, batch: Array<
 }
 
 /** Rows in COPY text into the embedded database (PGlite's COPY FROM '/dev/blob'). */
-async function copyInto(trx: Knex.Transaction, table: TableInfo, text: string, freeze = false): Promise<void> {
+async function copyInto(trx: Knex.Transaction, table: TableInfo, text: string | Uint8Array<ArrayBuffer>, freeze = false): Promise<void> {
   const columns = table.columns.map((c) => quoteIdent(c.name)).join(', ');
   await (trx.raw(`COPY ${quoteIdent(table.name)} (${columns}) FROM '/dev/blob'${freeze ? ' WITH (FREEZE)' : ''}`) as Knex.Raw & { options(o: { blob: Blob }): Knex.Raw }).options({ blob: new Blob([text]) });
 }

@@ -18,8 +18,11 @@ const AHEAD = 24;
 
 export type ReaderItem =
   | { kind: 'header'; header: BackupHeader }
-  /** `text`: the rows in COPY text format, columns in the file's order (the table's `columns`). */
-  | { kind: 'batch'; table: TableInfo; rows: number; text: string }
+  /**
+   * `text`: the rows in COPY text format as UTF-8, columns in the file's order (the table's
+   * `columns`) — encoded on the reader's thread and handed over without a copy.
+   */
+  | { kind: 'batch'; table: TableInfo; rows: number; text: Uint8Array<ArrayBuffer> }
   | { kind: 'trailer'; trailer: Trailer };
 
 type Message = ReaderItem | { kind: 'error'; error: { name: string; message: string; file: string | null } };
@@ -33,8 +36,9 @@ export async function runRestoreReader(port: MessagePort, input: { file: string;
     wake?.();
     wake = null;
   });
+  const encoder = new TextEncoder();
   const post = async (message: Message) => {
-    port.postMessage(message);
+    port.postMessage(message, message.kind === 'batch' ? [message.text.buffer as ArrayBuffer] : []);
     if (message.kind !== 'batch') return;
     unacked++;
     while (unacked >= AHEAD) await new Promise<void>((resolve) => (wake = resolve));
@@ -43,7 +47,7 @@ export async function runRestoreReader(port: MessagePort, input: { file: string;
     let table: TableInfo | null = null;
     let lines: string[] = [];
     const flush = async () => {
-      if (table && lines.length) await post({ kind: 'batch', table, rows: lines.length, text: lines.join('') });
+      if (table && lines.length) await post({ kind: 'batch', table, rows: lines.length, text: encoder.encode(lines.join('')) });
       lines = [];
     };
     for await (const item of readBackup(input.file, input.backupKey ? Buffer.from(input.backupKey) : null)) {

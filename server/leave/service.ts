@@ -49,35 +49,17 @@ export async function recordLeave(
   const endedSessions = await disableAccountsOfPerson(trx, personId);
   const label = input.reason === 'resigned' ? '退職' : '異動';
   const depositorOrgIds = await depositorsHandledBy(trx, personId, person.roles);
-  const notificationIds = await notifyDepositors(trx, {
+  const { notificationIds, noticeIds } = await reportPersonnelChange(app, trx, {
+    person,
     depositorOrgIds,
-    kind: 'personnel_change',
-    personId,
+    reason: input.reason,
+    effectiveAt,
     message: `${person.name}（${person.org_name}）が${label}しました。入館証 ${revokedBadges} 枚と入室許可 ${removedRoomAccess} 件を取り消しました。 / ${person.name} (${person.org_name}) has ${input.reason === 'resigned' ? 'resigned' : 'been transferred'}; ${revokedBadges} badge(s) and ${removedRoomAccess} room access grant(s) revoked.`,
-    details: { personName: person.name, orgName: person.org_name, reason: input.reason, effectiveAt: effectiveAt.toISOString(), revokedBadges, removedRoomAccess, roles: person.roles },
+    details: { revokedBadges, removedRoomAccess, roles: person.roles },
+    notice: { revokedBadges, removedRoomAccess },
+    cause: { subject: `person:${personId}`, action: 'people.left' },
+    actor: actor.accountId,
   });
-  // Each depositor's contact persons get their own notice, naming nobody else's organisation.
-  const site = await siteOf(app);
-  const noticeIds = await enqueueNotices(
-    app,
-    trx,
-    {
-      kind: 'personnel_change',
-      facts: {
-        siteName: { ja: site.nameJa, en: site.nameEn },
-        personName: person.name,
-        orgName: person.org_name,
-        reason: input.reason,
-        effectiveAt: displayDateTime(effectiveAt, app.config.displayTimeZone),
-        revokedBadges,
-        removedRoomAccess,
-        roles: person.roles,
-      },
-    },
-    await contactRecipients(trx, depositorOrgIds, 'personnel_change'),
-    { subject: `person:${personId}`, action: 'people.left' },
-    actor.accountId,
-  );
   await appendJournal(trx, {
     actor: actor.accountId,
     action: 'people.left',
@@ -100,12 +82,48 @@ export async function endAppointment(app: AppContext, trx: Knex, id: string, inp
   const roleWord = ended.role === 'responsible' ? '責任者' : '担当者';
   const label = input.reason === 'resigned' ? '退職' : '異動';
   const endedAt = ended.ended_at!;
-  const notificationIds = await notifyDepositors(trx, {
+  const { notificationIds, noticeIds } = await reportPersonnelChange(app, trx, {
+    person,
     depositorOrgIds: [ended.depositor_org_id],
+    reason: input.reason,
+    effectiveAt: endedAt,
+    message: `${person.name}（${person.org_name}）が${label}により${roleWord}の選任を終了しました。 / ${person.name} (${person.org_name}) is no longer appointed as ${ended.role === 'responsible' ? 'responsible person' : 'staff member'} (${input.reason === 'resigned' ? 'resigned' : 'transferred'}).`,
+    details: { appointmentId: id, role: ended.role },
+    notice: { revokedBadges: 0, removedRoomAccess: 0, appointmentRole: ended.role },
+    cause: { subject: `person:${person.id}`, action: 'people.depositor_appointment_ended' },
+    actor,
+  });
+  await appendJournal(trx, { actor, action: 'people.appointment_end_notified', subject: `appointment:${id}`, payload: { notificationIds, noticeIds } });
+  return { notificationIds, noticeIds };
+}
+
+/**
+ * E1.1 「直ちに連絡」: a personnel change reported to the depositors concerned — a notification on
+ * screen for each, and a notice to each depositor's own contact persons, naming nobody else's
+ * organisation.
+ */
+async function reportPersonnelChange(
+  app: AppContext,
+  trx: Knex,
+  input: {
+    person: PersonRow;
+    depositorOrgIds: string[];
+    reason: 'resigned' | 'transferred';
+    effectiveAt: Date;
+    message: string;
+    details: Record<string, unknown>;
+    notice: { revokedBadges: number; removedRoomAccess: number; appointmentRole?: string };
+    cause: { subject: string; action: string };
+    actor: string;
+  },
+): Promise<{ notificationIds: string[]; noticeIds: string[] }> {
+  const { person } = input;
+  const notificationIds = await notifyDepositors(trx, {
+    depositorOrgIds: input.depositorOrgIds,
     kind: 'personnel_change',
     personId: person.id,
-    message: `${person.name}（${person.org_name}）が${label}により${roleWord}の選任を終了しました。 / ${person.name} (${person.org_name}) is no longer appointed as ${ended.role === 'responsible' ? 'responsible person' : 'staff member'} (${input.reason === 'resigned' ? 'resigned' : 'transferred'}).`,
-    details: { personName: person.name, orgName: person.org_name, reason: input.reason, effectiveAt: endedAt.toISOString(), appointmentId: id, role: ended.role },
+    message: input.message,
+    details: { personName: person.name, orgName: person.org_name, reason: input.reason, effectiveAt: input.effectiveAt.toISOString(), ...input.details },
   });
   const site = await siteOf(app);
   const noticeIds = await enqueueNotices(
@@ -118,17 +136,14 @@ export async function endAppointment(app: AppContext, trx: Knex, id: string, inp
         personName: person.name,
         orgName: person.org_name,
         reason: input.reason,
-        effectiveAt: displayDateTime(endedAt, app.config.displayTimeZone),
-        revokedBadges: 0,
-        removedRoomAccess: 0,
+        effectiveAt: displayDateTime(input.effectiveAt, app.config.displayTimeZone),
         roles: person.roles,
-        appointmentRole: ended.role,
+        ...input.notice,
       },
     },
-    await contactRecipients(trx, [ended.depositor_org_id], 'personnel_change'),
-    { subject: `person:${person.id}`, action: 'people.depositor_appointment_ended' },
-    actor,
+    await contactRecipients(trx, input.depositorOrgIds, 'personnel_change'),
+    input.cause,
+    input.actor,
   );
-  await appendJournal(trx, { actor, action: 'people.appointment_end_notified', subject: `appointment:${id}`, payload: { notificationIds, noticeIds } });
   return { notificationIds, noticeIds };
 }
