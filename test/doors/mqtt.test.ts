@@ -7,6 +7,9 @@
 // revoked door's scans are refused; the broker going away leaves desk scans working and the
 // worker reconnects; two servers on one database with the shared subscription record each scan once.
 import crypto from 'node:crypto';
+import { spawn } from 'node:child_process';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import mqtt from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import request from 'supertest';
@@ -29,6 +32,7 @@ let worker: DoorBrokerWorker;
 let site: string;
 let contractorOrgId: string;
 const sims: DoorSim[] = [];
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
 const auth = () => ({ authorization: `Bearer ${token}` });
 
@@ -318,6 +322,45 @@ describe.runIf(hasMosquitto)('doors over MQTT (issue 20)', () => {
       expect(sim.verdicts.filter((v) => v.scan === id)).toEqual([]);
       expect(await doorEntries(door.id)).toHaveLength(1);
     });
+  });
+
+  describe('npx tachiai door-sim', () => {
+    const cli = (args: string[], stdin: string, env: NodeJS.ProcessEnv = {}) =>
+      new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
+        const child = spawn(process.execPath, [path.join(ROOT, 'scripts', 'tachiai.mjs'), 'door-sim', ...args], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
+        let stdout = '';
+        let stderr = '';
+        child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+        child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+        const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
+        child.once('error', reject);
+        child.once('close', (code) => {
+          clearTimeout(timer);
+          resolve({ code, stdout, stderr });
+        });
+        child.stdin.end(stdin);
+      });
+
+    it('reads badge values from stdin, publishes them as the door\'s reader and prints what the lock does', async () => {
+      const room = await newRoom();
+      const door = await newDoor(room);
+      const holder = await newBadgeHolder(room);
+      const r = await cli(['--door', door.id, '--site', site, '--url', broker.url], `${holder.token}\nno-such-badge\nout ${holder.token}\n`, { DOOR_SIM_KEY: door.commandKey });
+      expect(r.stderr).toBe('');
+      expect(r.code).toBe(0);
+      const verdicts = r.stdout.split('\n').filter((l) => /UNLOCKED|stays locked|REFUSED/.test(l));
+      expect(verdicts.sort()).toEqual([`UNLOCKED for ${s.ctx.config.doorUnlockMs} ms`, `UNLOCKED for ${s.ctx.config.doorUnlockMs} ms`, 'stays locked: unknown_badge'].sort());
+      expect((await doorEntries(door.id)).map((e) => e.decision).sort()).toEqual(['denied', 'granted', 'granted']);
+    }, 60_000);
+
+    it('refuses to start without the door, site, URL or key (exit 2), naming what is missing', async () => {
+      const r = await cli(['--door', crypto.randomUUID(), '--url', broker.url], '');
+      expect(r.code).toBe(2);
+      expect(r.stderr).toContain('--site');
+      expect(r.stderr).toContain('--key');
+      const bad = await cli(['--door', 'x', '--site', site, '--url', 'http://example', '--key', 'k'], '');
+      expect(bad.code).toBe(2);
+    }, 60_000);
   });
 
   describe('the broker going away', () => {
