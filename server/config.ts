@@ -73,6 +73,9 @@ const envSchema = z.object({
   MQTT_USERNAME: z.string().min(1).max(200).optional(),
   MQTT_PASSWORD: z.string().min(1).max(500).optional(),
   // This server's MQTT client id: stable across restarts (its persistent session), different on every server.
+  // Tachiai manages each controller's broker account and ACL through Mosquitto's dynamic-security
+  // plugin (MQTT_USERNAME must be a dynsec administrator); false: the accounts are made by hand.
+  MQTT_DYNSEC: z.enum(['true', 'false']).default('false'),
   MQTT_CLIENT_ID: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'MQTT_CLIENT_ID is 1 to 64 letters, digits, ".", "_" or "-"').optional(),
   // A reader's scan older than this when it reaches a server is recorded but never unlocks.
   DOOR_SCAN_MAX_AGE_SECONDS: intFromEnv(1, 300).default(5),
@@ -150,6 +153,8 @@ export interface Config {
   mqttPassword: string | undefined;
   /** This server's MQTT client id (its persistent session); default tachiai-<host name>-<PORT>. */
   mqttClientId: string | undefined;
+  /** Controllers' broker accounts are made and disabled through the dynamic-security plugin. */
+  mqttDynsec: boolean;
   doorScanMaxAgeSeconds: number;
   doorUnlockMs: number;
   doorCommandTtlSeconds: number;
@@ -225,6 +230,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     mqttUsername: e.MQTT_USERNAME,
     mqttPassword: e.MQTT_PASSWORD,
     mqttClientId: e.MQTT_CLIENT_ID,
+    mqttDynsec: e.MQTT_DYNSEC === 'true',
     doorScanMaxAgeSeconds: e.DOOR_SCAN_MAX_AGE_SECONDS,
     doorUnlockMs: e.DOOR_UNLOCK_MS,
     doorCommandTtlSeconds: e.DOOR_COMMAND_TTL_SECONDS,
@@ -250,6 +256,9 @@ export function validateConfig(config: Config): void {
   }
   if (config.metricsPort !== undefined && config.metricsPort === config.port) {
     throw new ConfigError(`METRICS_PORT=${config.metricsPort} is the API's own PORT: choose another port for the metrics, or leave METRICS_PORT unset and use METRICS_TOKEN.`);
+  }
+  if (config.mqttDynsec && (!config.mqttUrl || !config.mqttUsername)) {
+    throw new ConfigError('MQTT_DYNSEC=true needs MQTT_URL and MQTT_USERNAME (an administrator of the broker\'s dynamic-security plugin).');
   }
   if (config.smtpUrl && !config.mailFrom) {
     throw new ConfigError('SMTP_URL is set but MAIL_FROM is not: notices need a sender address, e.g. MAIL_FROM="Tachiai <tachiai@example.co.jp>".');

@@ -132,6 +132,10 @@ export function doorBrokerWorker(app: AppContext): DoorBrokerWorker {
       clean: false,
       protocolVersion: 4,
       reconnectPeriod: RECONNECT_MIN_MS,
+      // The subscriptions are sent on every connect (below), session present or not: Mosquitto 2.0
+      // does not restore shared subscriptions from its persistence after a restart, and mqtt.js
+      // would skip topics it believes subscribed already (test: "the broker going away").
+      resubscribe: false,
       connectTimeout: 10_000,
       keepalive: 30,
       ...(app.config.mqttUsername ? { username: app.config.mqttUsername } : {}),

@@ -7,7 +7,8 @@ import { toRfc3339, toRfc3339OrNull } from '../shared/time.js';
 import { siteOf } from '../system/site.js';
 import { doorTopic } from './protocol.js';
 import { listDoors, registerDoor, revokeDoor, type DoorRow } from './service.js';
-import { doorBody, doorSchema, registeredDoorSchema, revokeBody } from './schemas.js';
+import { createControllerAccount, disableControllerAccount } from './dynsec.js';
+import { doorBody, doorSchema, registeredDoorSchema, revokeBody, revokedDoorSchema } from './schemas.js';
 
 function doorJson(row: DoorRow, site: string, tz: string) {
   return {
@@ -42,10 +43,15 @@ export const doorsRoutes: AnyRoute[] = [
     responses: {
       201: { description: 'Registered', schema: registeredDoorSchema },
       404: { description: 'Unknown room', schema: errorSchema },
+      503: { description: 'MQTT_DYNSEC: the broker did not make the controller\'s account (broker_unavailable); nothing recorded', schema: errorSchema },
     },
     handler: async ({ app, db, body, actor }) => {
       const { door, credentials } = await registerDoor(app, db, body, actor!.accountId);
       const site = (await siteOf(app)).id;
+      // The broker account is made before the registration commits: a broker that refuses or does
+      // not answer is 503 and nothing is recorded (an account left by a failed commit is unusable:
+      // nobody ever saw its password).
+      if (app.config.mqttDynsec) await createControllerAccount(app, site, { id: door.id, username: credentials.mqttUsername, password: credentials.mqttPassword });
       return { status: 201, json: { ...doorJson(door, site, app.config.displayTimeZone), mqttPassword: credentials.mqttPassword, commandKey: credentials.commandKey } };
     },
   }),
@@ -69,10 +75,19 @@ export const doorsRoutes: AnyRoute[] = [
     access: 'stations:write',
     params: z.strictObject({ id: idSchema }),
     body: revokeBody,
-    responses: { 200: { description: 'Revoked', schema: doorSchema }, 404: { description: 'Unknown door', schema: errorSchema }, 409: { description: 'Already revoked', schema: errorSchema } },
+    responses: { 200: { description: 'Revoked', schema: revokedDoorSchema }, 404: { description: 'Unknown door', schema: errorSchema }, 409: { description: 'Already revoked', schema: errorSchema } },
     handler: async ({ app, db, params, body, actor }) => {
       const row = await revokeDoor(db, params.id, body.reason, actor!.accountId);
-      return { json: doorJson(row, (await siteOf(app)).id, app.config.displayTimeZone) };
+      // Revoked whatever the broker says (the servers drop the door's messages from now on); its
+      // broker account is disabled too when Tachiai manages it, and the answer says whether it was.
+      let brokerAccount: 'disabled' | 'not_managed' | 'disable_failed' = 'not_managed';
+      if (app.config.mqttDynsec) {
+        brokerAccount = await disableControllerAccount(app, row.mqtt_username).then(
+          () => 'disabled' as const,
+          () => 'disable_failed' as const,
+        );
+      }
+      return { json: { ...doorJson(row, (await siteOf(app)).id, app.config.displayTimeZone), brokerAccount } };
     },
   }),
 ];

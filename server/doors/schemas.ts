@@ -27,3 +27,11 @@ export const registeredDoorSchema = doorSchema
     commandKey: z.string().describe('The key of the commands\' HMAC-SHA256 (base64url of 32 bytes): shown once, kept only sealed under a server secret'),
   })
   .meta({ id: 'RegisteredDoor' });
+
+export const revokedDoorSchema = doorSchema
+  .extend({
+    brokerAccount: z
+      .enum(['disabled', 'not_managed', 'disable_failed'])
+      .describe('The controller\'s broker account: disabled through the dynamic-security plugin (MQTT_DYNSEC), not managed by Tachiai, or the broker did not answer (disable it by hand; the servers drop its messages anyway)'),
+  })
+  .meta({ id: 'RevokedDoor' });

@@ -1,20 +1,25 @@
 // A real Mosquitto broker for one test file: its own configuration in a temp directory, on a free
-// loopback port, anonymous access (the dynamic-security plugin comes with issue 20's broker
-// accounts). Stopped (and its directory removed) by close(); restart() stops and starts it on the
+// loopback port; anonymous access, or (dynsec: true) only the accounts of the dynamic-security
+// plugin, starting with one administrator (Tachiai's own account) allowed to send door commands. Stopped (and its directory removed) by close(); restart() stops and starts it on the
 // same port, keeping its persistence file, like a broker restart in production.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 
 export const MOSQUITTO = '/usr/sbin/mosquitto';
+export const DYNSEC_PLUGIN = '/usr/lib/x86_64-linux-gnu/mosquitto_dynamic_security.so';
 export const hasMosquitto = fs.existsSync(MOSQUITTO);
+export const hasDynsec = hasMosquitto && fs.existsSync(DYNSEC_PLUGIN) && fs.existsSync('/usr/bin/mosquitto_ctrl');
 
 export interface TestBroker {
   url: string;
   port: number;
   dir: string;
+  /** With dynsec: the administrator's account (Tachiai's MQTT_USERNAME / MQTT_PASSWORD). */
+  admin?: { username: string; password: string };
   /** Stops the broker (SIGTERM; it writes its persistence file). */
   stop(): Promise<void>;
   start(): Promise<void>;
@@ -50,15 +55,30 @@ async function waitForPort(port: number, timeoutMs: number, proc: ChildProcess, 
   throw new Error(`mosquitto did not listen on ${port}: ${log()}`);
 }
 
-export async function startTestBroker(): Promise<TestBroker> {
+export async function startTestBroker(options: { dynsec?: boolean } = {}): Promise<TestBroker> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tachiai-mosquitto-'));
   const port = await freePort();
   const conf = path.join(dir, 'mosquitto.conf');
+  let admin: TestBroker['admin'];
+  const dynsecLines: string[] = [];
+  if (options.dynsec) {
+    admin = { username: 'tachiai', password: crypto.randomBytes(18).toString('base64url') };
+    const file = path.join(dir, 'dynsec.json');
+    execFileSync('/usr/bin/mosquitto_ctrl', ['dynsec', 'init', file, admin.username, admin.password], { stdio: 'ignore' });
+    // The plugin's administrator may also send the door commands (docs/operations.md).
+    const config = JSON.parse(fs.readFileSync(file, 'utf8')) as { roles: Array<{ rolename: string; acls: unknown[] }> };
+    config.roles.find((r) => r.rolename === 'admin')!.acls.push({ acltype: 'publishClientSend', topic: 'tachiai/+/doors/+/command', allow: true });
+    fs.writeFileSync(file, JSON.stringify(config));
+    dynsecLines.push(`plugin ${DYNSEC_PLUGIN}`, `plugin_opt_config_file ${file}`);
+  }
   fs.writeFileSync(
     conf,
     [
       'per_listener_settings false',
-      'allow_anonymous true',
+      `allow_anonymous ${options.dynsec ? 'false' : 'true'}`,
+      ...dynsecLines,
+      // Run as root (CI containers), mosquitto would switch to its own user and could not write here.
+      ...(process.getuid?.() === 0 ? ['user root'] : []),
       `listener ${port} 127.0.0.1`,
       'persistence true',
       `persistence_location ${dir}/`,
@@ -82,6 +102,7 @@ export async function startTestBroker(): Promise<TestBroker> {
     url: `mqtt://127.0.0.1:${port}`,
     port,
     dir,
+    ...(admin ? { admin } : {}),
     async start() {
       const p = spawn(MOSQUITTO, ['-c', conf], { stdio: 'ignore' });
       proc = p;
