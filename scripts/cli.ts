@@ -44,7 +44,7 @@ Commands:
                              write this site's secrets, encrypted under a passphrase, for the escrow
   secrets import --in FILE [--passphrase-file F]
                              set up this server's DATA_DIR/secrets from an escrow file
-  door-sim --door ID --site SITE --url mqtt://HOST:PORT [--username U --password P] --key KEY
+  door-sim --door ID --site SITE --url mqtt://HOST:PORT [--username U --password P] [--ca CA.pem] --key KEY
                              a simulated door controller (issue 20): reads badge values from stdin,
                              one per line ("out VALUE" for leaving), publishes them as the door's
                              reader and prints what the lock does with each command: "UNLOCKED for
@@ -437,7 +437,7 @@ async function doorSim(args: string[]): Promise<number> {
   try {
     ({ values } = parseArgs({
       args,
-      options: { door: { type: 'string' }, site: { type: 'string' }, url: { type: 'string' }, username: { type: 'string' }, password: { type: 'string' }, key: { type: 'string' } },
+      options: { door: { type: 'string' }, site: { type: 'string' }, url: { type: 'string' }, username: { type: 'string' }, password: { type: 'string' }, key: { type: 'string' }, ca: { type: 'string' } },
       strict: true,
     }));
   } catch (err) {
@@ -457,7 +457,8 @@ async function doorSim(args: string[]): Promise<number> {
   }
   const { runDoorSim } = await import('../server/doors/simulator.js');
   try {
-    await runDoorSim({ url: values.url!, site: values.site!, door: values.door!, key, username: values.username, password }, process.stdin, (line) => console.log(line));
+    const ca = values.ca ? fs.readFileSync(values.ca) : undefined;
+    await runDoorSim({ url: values.url!, site: values.site!, door: values.door!, key, username: values.username, password, ca }, process.stdin, (line) => console.log(line));
     return 0;
   } catch (err) {
     console.error(`door-sim: ${(err as Error).message}`);

@@ -75,6 +75,8 @@ const envSchema = z.object({
   // This server's MQTT client id: stable across restarts (its persistent session), different on every server.
   // Tachiai manages each controller's broker account and ACL through Mosquitto's dynamic-security
   // plugin (MQTT_USERNAME must be a dynsec administrator); false: the accounts are made by hand.
+  // mqtts://: the CA that signed the broker's certificate (PEM file), when it is not a public one.
+  MQTT_CA_FILE: z.string().min(1).optional(),
   MQTT_DYNSEC: z.enum(['true', 'false']).default('false'),
   MQTT_CLIENT_ID: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'MQTT_CLIENT_ID is 1 to 64 letters, digits, ".", "_" or "-"').optional(),
   // A reader's scan older than this when it reaches a server is recorded but never unlocks.
@@ -153,6 +155,8 @@ export interface Config {
   mqttPassword: string | undefined;
   /** This server's MQTT client id (its persistent session); default tachiai-<host name>-<PORT>. */
   mqttClientId: string | undefined;
+  /** PEM file of the CA of the broker's TLS certificate (mqtts://). */
+  mqttCaFile: string | undefined;
   /** Controllers' broker accounts are made and disabled through the dynamic-security plugin. */
   mqttDynsec: boolean;
   doorScanMaxAgeSeconds: number;
@@ -231,6 +235,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     mqttPassword: e.MQTT_PASSWORD,
     mqttClientId: e.MQTT_CLIENT_ID,
     mqttDynsec: e.MQTT_DYNSEC === 'true',
+    mqttCaFile: e.MQTT_CA_FILE,
     doorScanMaxAgeSeconds: e.DOOR_SCAN_MAX_AGE_SECONDS,
     doorUnlockMs: e.DOOR_UNLOCK_MS,
     doorCommandTtlSeconds: e.DOOR_COMMAND_TTL_SECONDS,
@@ -256,6 +261,9 @@ export function validateConfig(config: Config): void {
   }
   if (config.metricsPort !== undefined && config.metricsPort === config.port) {
     throw new ConfigError(`METRICS_PORT=${config.metricsPort} is the API's own PORT: choose another port for the metrics, or leave METRICS_PORT unset and use METRICS_TOKEN.`);
+  }
+  if (config.mqttCaFile && !config.mqttUrl?.startsWith('mqtts://')) {
+    throw new ConfigError('MQTT_CA_FILE is for a TLS broker: MQTT_URL must then be mqtts://host:port.');
   }
   if (config.mqttDynsec && (!config.mqttUrl || !config.mqttUsername)) {
     throw new ConfigError('MQTT_DYNSEC=true needs MQTT_URL and MQTT_USERNAME (an administrator of the broker\'s dynamic-security plugin).');

@@ -23,6 +23,7 @@ import { siteOf } from '../system/site.js';
 import { metricsOf } from '../monitoring/metrics.js';
 import { commandFor, doorTopic, heartbeatMessage, parseDoorTopic, parseJsonMessage, scanMessage, sharedSubscription, stateMessage, type CommandMessage } from './protocol.js';
 import { findDoor, type LiveDoor } from './service.js';
+import { serverConnectOptions } from './connection.js';
 
 export const RECONNECT_MIN_MS = 1000;
 export const RECONNECT_MAX_MS = 30_000;
@@ -128,9 +129,9 @@ export function doorBrokerWorker(app: AppContext): DoorBrokerWorker {
     const site = (await siteOf(app)).id;
     if (stopped) return;
     const options: IClientOptions = {
+      ...serverConnectOptions(app.config),
       clientId: mqttClientId(app),
       clean: false,
-      protocolVersion: 4,
       reconnectPeriod: RECONNECT_MIN_MS,
       // The subscriptions are sent on every connect (below), session present or not: Mosquitto 2.0
       // does not restore shared subscriptions from its persistence after a restart, and mqtt.js
@@ -138,8 +139,6 @@ export function doorBrokerWorker(app: AppContext): DoorBrokerWorker {
       resubscribe: false,
       connectTimeout: 10_000,
       keepalive: 30,
-      ...(app.config.mqttUsername ? { username: app.config.mqttUsername } : {}),
-      ...(app.config.mqttPassword ? { password: app.config.mqttPassword } : {}),
     };
     const c = mqtt.connect(url, options);
     client = c;

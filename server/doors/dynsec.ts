@@ -11,6 +11,7 @@ import mqtt from 'mqtt';
 import type { AppContext } from '../context.js';
 import { BrokerUnavailableError } from '../errors.js';
 import { doorTopic } from './protocol.js';
+import { serverConnectOptions } from './connection.js';
 
 const CONTROL_TOPIC = '$CONTROL/dynamic-security/v1';
 const RESPONSE_TOPIC = `${CONTROL_TOPIC}/response`;
@@ -29,13 +30,11 @@ export async function dynsecCommands(app: AppContext, commands: Command[]): Prom
   let client: mqtt.MqttClient | null = null;
   try {
     client = await mqtt.connectAsync(url, {
+      ...serverConnectOptions(app.config),
       clientId: `tachiai-dynsec-${crypto.randomBytes(6).toString('hex')}`,
       clean: true,
-      protocolVersion: 4,
       reconnectPeriod: 0,
       connectTimeout: TIMEOUT_MS,
-      ...(app.config.mqttUsername ? { username: app.config.mqttUsername } : {}),
-      ...(app.config.mqttPassword ? { password: app.config.mqttPassword } : {}),
     });
     const c = client;
     const answer = new Promise<Response[]>((resolve, reject) => {

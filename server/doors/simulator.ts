@@ -73,6 +73,8 @@ export interface DoorSimOptions {
   key: string;
   username?: string | undefined;
   password?: string | undefined;
+  /** mqtts://: the CA of the broker's certificate (PEM), when it is not a public one. */
+  ca?: Buffer | undefined;
   now?: () => number;
 }
 
@@ -100,6 +102,8 @@ export async function startDoorSim(options: DoorSimOptions, onVerdict: (v: Verdi
     reconnectPeriod: 1000,
     ...(options.username ? { username: options.username } : {}),
     ...(options.password ? { password: options.password } : {}),
+    ...(options.ca ? { ca: options.ca } : {}),
+    rejectUnauthorized: true,
   });
   const verdicts: Verdict[] = [];
   const waiting = new Set<() => void>();

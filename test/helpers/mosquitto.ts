@@ -20,6 +20,8 @@ export interface TestBroker {
   dir: string;
   /** With dynsec: the administrator's account (Tachiai's MQTT_USERNAME / MQTT_PASSWORD). */
   admin?: { username: string; password: string };
+  /** With tls: the PEM file of the CA that signed the broker's certificate (made here with openssl). */
+  caFile?: string;
   /** Stops the broker (SIGTERM; it writes its persistence file). */
   stop(): Promise<void>;
   start(): Promise<void>;
@@ -55,7 +57,19 @@ async function waitForPort(port: number, timeoutMs: number, proc: ChildProcess, 
   throw new Error(`mosquitto did not listen on ${port}: ${log()}`);
 }
 
-export async function startTestBroker(options: { dynsec?: boolean } = {}): Promise<TestBroker> {
+/** A CA and a certificate for 127.0.0.1 signed by it, made with openssl in `dir` (P-256 keys: quick). */
+export function makeTestCertificates(dir: string): { ca: string; cert: string; key: string } {
+  const f = (name: string) => path.join(dir, name);
+  const openssl = (...args: string[]) => execFileSync('openssl', args, { stdio: 'ignore' });
+  const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
+  openssl('req', '-x509', ...ec, '-keyout', f('ca.key'), '-out', f('ca.pem'), '-days', '2', '-subj', '/CN=Tachiai test CA');
+  openssl('req', ...ec, '-keyout', f('server.key'), '-out', f('server.csr'), '-subj', '/CN=127.0.0.1');
+  fs.writeFileSync(f('server.ext'), 'subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n');
+  openssl('x509', '-req', '-in', f('server.csr'), '-CA', f('ca.pem'), '-CAkey', f('ca.key'), '-CAcreateserial', '-out', f('server.pem'), '-days', '2', '-extfile', f('server.ext'));
+  return { ca: f('ca.pem'), cert: f('server.pem'), key: f('server.key') };
+}
+
+export async function startTestBroker(options: { dynsec?: boolean; tls?: boolean } = {}): Promise<TestBroker> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tachiai-mosquitto-'));
   const port = await freePort();
   const conf = path.join(dir, 'mosquitto.conf');
@@ -71,6 +85,7 @@ export async function startTestBroker(options: { dynsec?: boolean } = {}): Promi
     fs.writeFileSync(file, JSON.stringify(config));
     dynsecLines.push(`plugin ${DYNSEC_PLUGIN}`, `plugin_opt_config_file ${file}`);
   }
+  const certs = options.tls ? makeTestCertificates(dir) : null;
   fs.writeFileSync(
     conf,
     [
@@ -80,6 +95,7 @@ export async function startTestBroker(options: { dynsec?: boolean } = {}): Promi
       // Run as root (CI containers), mosquitto would switch to its own user and could not write here.
       ...(process.getuid?.() === 0 ? ['user root'] : []),
       `listener ${port} 127.0.0.1`,
+      ...(certs ? [`cafile ${certs.ca}`, `certfile ${certs.cert}`, `keyfile ${certs.key}`] : []),
       'persistence true',
       `persistence_location ${dir}/`,
       `log_dest file ${dir}/mosquitto.log`,
@@ -99,7 +115,8 @@ export async function startTestBroker(options: { dynsec?: boolean } = {}): Promi
     }
   };
   const broker: TestBroker = {
-    url: `mqtt://127.0.0.1:${port}`,
+    url: `${certs ? 'mqtts' : 'mqtt'}://127.0.0.1:${port}`,
+    ...(certs ? { caFile: certs.ca } : {}),
     port,
     dir,
     ...(admin ? { admin } : {}),
