@@ -12,7 +12,7 @@
 //
 // Malformed, oversized, unknown-door and revoked-door messages are dropped and counted, never
 // answered; nothing a controller sends can stop the worker. A broker that goes away is
-// reconnected with a growing wait (1 s doubling to 30 s); desk scans never depend on it.
+// reconnected with a growing wait (2 s after a drop, doubling up to 30 s); desk scans never depend on it.
 import os from 'node:os';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import type { AppContext } from '../context.js';
