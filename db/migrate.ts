@@ -20,6 +20,7 @@ import * as m0016 from './migrations/0016_review_speed.js';
 // (There is no 0017: the number was set aside while 0018 was written and never used.)
 import * as m0018 from './migrations/0018_compliance.js';
 import * as m0019 from './migrations/0019_monthly_reports.js';
+import * as m0022 from './migrations/0022_doors.js';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -45,6 +46,7 @@ const migrations: Array<[string, Migration]> = [
   ['0016_review_speed', m0016],
   ['0018_compliance', m0018],
   ['0019_monthly_reports', m0019],
+  ['0022_doors', m0022],
 ];
 
 const source: Knex.MigrationSource<string> = {

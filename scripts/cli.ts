@@ -44,12 +44,18 @@ Commands:
                              write this site's secrets, encrypted under a passphrase, for the escrow
   secrets import --in FILE [--passphrase-file F]
                              set up this server's DATA_DIR/secrets from an escrow file
+  door-sim --door ID --site SITE --url mqtt://HOST:PORT [--username U --password P] [--ca CA.pem] --key KEY
+                             a simulated door controller (issue 20): reads badge values from stdin,
+                             one per line ("out VALUE" for leaving), publishes them as the door's
+                             reader and prints what the lock does with each command: "UNLOCKED for
+                             N ms", "stays locked: REASON", or a forged, late or replayed command
+                             REFUSED. --password and --key may come from DOOR_SIM_PASSWORD and DOOR_SIM_KEY
 
 Environment: DATABASE_URL (PostgreSQL; embedded PGlite in DATA_DIR when unset), DATA_DIR (./data),
 PORT, TZ_DISPLAY, JWT_SECRET, BADGE_SECRET, PIN_PEPPER, SIGNING_KEY, BACKUP_KEY, ACCESS_LOG_RETENTION_MONTHS (≥ 3),
 TACHIAI_ESCROW_PASSPHRASE (for secrets export / import without a terminal).`;
 
-const COMMANDS = ['serve', 'migrate', 'create-admin', 'seed-demo', 'verify', 'checkpoint', 'backup', 'restore', 'restore-drill', 'secrets'];
+const COMMANDS = ['serve', 'migrate', 'create-admin', 'seed-demo', 'verify', 'checkpoint', 'backup', 'restore', 'restore-drill', 'secrets', 'door-sim'];
 
 /** How long `serve` lets requests under way finish after SIGTERM / SIGINT. */
 const SHUTDOWN_GRACE_MS = 5_000;
@@ -73,6 +79,8 @@ async function main(argv: string[]): Promise<number> {
     console.error(`Unknown command "${command}".\n\n${USAGE}`);
     return 2;
   }
+  // The simulated controller is a device, not a server: it needs no configuration and no database.
+  if (command === 'door-sim') return doorSim(rest);
   let config: Config;
   try {
     config = loadConfig();
@@ -422,3 +430,38 @@ main(process.argv.slice(2)).then(
     process.exit(1);
   },
 );
+
+/** `door-sim`: a simulated door controller over MQTT (server/doors/simulator.ts). */
+async function doorSim(args: string[]): Promise<number> {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args,
+      options: { door: { type: 'string' }, site: { type: 'string' }, url: { type: 'string' }, username: { type: 'string' }, password: { type: 'string' }, key: { type: 'string' }, ca: { type: 'string' } },
+      strict: true,
+    }));
+  } catch (err) {
+    console.error(`${(err as Error).message}\n\n${USAGE}`);
+    return 2;
+  }
+  const key = values.key ?? process.env.DOOR_SIM_KEY;
+  const password = values.password ?? process.env.DOOR_SIM_PASSWORD;
+  const missing = (['door', 'site', 'url'] as const).filter((k) => !values[k]);
+  if (missing.length > 0 || !key) {
+    console.error(`door-sim needs ${[...missing.map((m) => `--${m}`), ...(key ? [] : ['--key'])].join(', ')} (the registration of the door shows them)`);
+    return 2;
+  }
+  if (!/^mqtts?:\/\//.test(values.url!)) {
+    console.error('--url is mqtt://host:port or mqtts://host:port');
+    return 2;
+  }
+  const { runDoorSim } = await import('../server/doors/simulator.js');
+  try {
+    const ca = values.ca ? fs.readFileSync(values.ca) : undefined;
+    await runDoorSim({ url: values.url!, site: values.site!, door: values.door!, key, username: values.username, password, ca }, process.stdin, (line) => console.log(line));
+    return 0;
+  } catch (err) {
+    console.error(`door-sim: ${(err as Error).message}`);
+    return 1;
+  }
+}

@@ -24,6 +24,7 @@ import { systemRoutes } from './system/routes.js';
 import { badgeRoutes } from './badges/routes.js';
 import { roomRoutes } from './rooms/routes.js';
 import { doorRoutes } from './door/routes.js';
+import { doorsRoutes } from './doors/routes.js';
 import { mediaRoutes } from './media/routes.js';
 import { custodyRoutes } from './custody/routes.js';
 import { recordRoutes } from './signatures/routes.js';
@@ -55,6 +56,7 @@ export const allRoutes: AnyRoute[] = [
   ...badgeRoutes,
   ...roomRoutes,
   ...doorRoutes,
+  ...doorsRoutes,
   ...mediaRoutes,
   ...custodyRoutes,
   ...recordRoutes,

@@ -67,6 +67,23 @@ const envSchema = z.object({
   METRICS_TOKEN: z.string().regex(/^[\x21-\x7e]{24,512}$/, 'METRICS_TOKEN is 24 to 512 printable ASCII characters without spaces (e.g. openssl rand -hex 32)').optional(),
   METRICS_HOST: z.string().min(1).default('127.0.0.1'),
   METRICS_PORT: intFromEnv(1, 65535).optional(),
+  // Doors that lock (issue 20): the MQTT broker the door controllers speak to. Without MQTT_URL
+  // no server connects and scans are recorded at the desk only.
+  MQTT_URL: z.string().regex(/^mqtts?:\/\/[^\s/]+(:\d+)?\/?$/, 'MQTT_URL is mqtt://host[:port] or mqtts://host[:port] (TLS)').optional(),
+  MQTT_USERNAME: z.string().min(1).max(200).optional(),
+  MQTT_PASSWORD: z.string().min(1).max(500).optional(),
+  // This server's MQTT client id: stable across restarts (its persistent session), different on every server.
+  // Tachiai manages each controller's broker account and ACL through Mosquitto's dynamic-security
+  // plugin (MQTT_USERNAME must be a dynsec administrator); false: the accounts are made by hand.
+  // mqtts://: the CA that signed the broker's certificate (PEM file), when it is not a public one.
+  MQTT_CA_FILE: z.string().min(1).optional(),
+  MQTT_DYNSEC: z.enum(['true', 'false']).default('false'),
+  MQTT_CLIENT_ID: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'MQTT_CLIENT_ID is 1 to 64 letters, digits, ".", "_" or "-"').optional(),
+  // A reader's scan older than this when it reaches a server is recorded but never unlocks.
+  DOOR_SCAN_MAX_AGE_SECONDS: intFromEnv(1, 300).default(5),
+  DOOR_UNLOCK_MS: intFromEnv(500, 60_000).default(5000),
+  // How long an unlock command stays valid at the controller after the decision.
+  DOOR_COMMAND_TTL_SECONDS: intFromEnv(1, 120).default(10),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -131,6 +148,20 @@ export interface Config {
   /** A separate listen address for /metrics only (METRICS_HOST defaults to 127.0.0.1). */
   metricsHost: string;
   metricsPort: number | undefined;
+  /** mqtt://… or mqtts://… of the door controllers' broker; unset: no door controllers (issue 20). */
+  mqttUrl: string | undefined;
+  mqttUsername: string | undefined;
+  /** Never logged. */
+  mqttPassword: string | undefined;
+  /** This server's MQTT client id (its persistent session); default tachiai-<host name>-<PORT>. */
+  mqttClientId: string | undefined;
+  /** PEM file of the CA of the broker's TLS certificate (mqtts://). */
+  mqttCaFile: string | undefined;
+  /** Controllers' broker accounts are made and disabled through the dynamic-security plugin. */
+  mqttDynsec: boolean;
+  doorScanMaxAgeSeconds: number;
+  doorUnlockMs: number;
+  doorCommandTtlSeconds: number;
   logLevel: z.infer<typeof envSchema>['LOG_LEVEL'];
 }
 
@@ -199,6 +230,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     metricsToken: e.METRICS_TOKEN,
     metricsHost: e.METRICS_HOST,
     metricsPort: e.METRICS_PORT,
+    mqttUrl: e.MQTT_URL,
+    mqttUsername: e.MQTT_USERNAME,
+    mqttPassword: e.MQTT_PASSWORD,
+    mqttClientId: e.MQTT_CLIENT_ID,
+    mqttDynsec: e.MQTT_DYNSEC === 'true',
+    mqttCaFile: e.MQTT_CA_FILE,
+    doorScanMaxAgeSeconds: e.DOOR_SCAN_MAX_AGE_SECONDS,
+    doorUnlockMs: e.DOOR_UNLOCK_MS,
+    doorCommandTtlSeconds: e.DOOR_COMMAND_TTL_SECONDS,
     logLevel: e.LOG_LEVEL,
     ...overrides,
   };
@@ -221,6 +261,12 @@ export function validateConfig(config: Config): void {
   }
   if (config.metricsPort !== undefined && config.metricsPort === config.port) {
     throw new ConfigError(`METRICS_PORT=${config.metricsPort} is the API's own PORT: choose another port for the metrics, or leave METRICS_PORT unset and use METRICS_TOKEN.`);
+  }
+  if (config.mqttCaFile && !config.mqttUrl?.startsWith('mqtts://')) {
+    throw new ConfigError('MQTT_CA_FILE is for a TLS broker: MQTT_URL must then be mqtts://host:port.');
+  }
+  if (config.mqttDynsec && (!config.mqttUrl || !config.mqttUsername)) {
+    throw new ConfigError('MQTT_DYNSEC=true needs MQTT_URL and MQTT_USERNAME (an administrator of the broker\'s dynamic-security plugin).');
   }
   if (config.smtpUrl && !config.mailFrom) {
     throw new ConfigError('SMTP_URL is set but MAIL_FROM is not: notices need a sender address, e.g. MAIL_FROM="Tachiai <tachiai@example.co.jp>".');

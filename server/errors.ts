@@ -67,3 +67,10 @@ export class ServiceUnavailableError extends AppError {
     super(503, 'database_unavailable', message, [], { 'Retry-After': '5' });
   }
 }
+
+/** The MQTT broker of the door controllers did not answer (issue 20): nothing was changed. */
+export class BrokerUnavailableError extends AppError {
+  constructor(message = 'The door controllers\' MQTT broker did not answer. Nothing was changed; try again.') {
+    super(503, 'broker_unavailable', message, [], { 'Retry-After': '5' });
+  }
+}

@@ -14,6 +14,7 @@ import { afterHoursAlertsWorker } from './custody/service.js';
 import { rateLimitPurgeWorker } from './throttle/rate-limit.js';
 import { noticeDeliveryWorker } from './notices/delivery.js';
 import { dailyBackupWorker } from './backup/daily.js';
+import { doorBrokerWorker } from './doors/broker.js';
 import { ensureSite } from './system/site.js';
 import { kickIntake } from './journal/intake.js';
 import { metricsListener } from './monitoring/endpoint.js';
@@ -67,6 +68,8 @@ export function startWorkers(ctx: AppContext): void {
   if (ctx.config.smtpUrl) ctx.workers.add('notices.delivery', noticeDeliveryWorker(ctx));
   // The daily backup (issue 17): every server with a BACKUP_DIR looks; one takes it.
   if (ctx.config.backupDir) ctx.workers.add('backup.daily', dailyBackupWorker(ctx));
+  // Door controllers over MQTT (issue 20): every server takes the readers' scans (one server each).
+  if (ctx.config.mqttUrl) ctx.workers.add('doors.broker', doorBrokerWorker(ctx));
   // The journal's chainer runs from the start (not only after this server's first scan): it
   // chains what other servers left, and a shutdown drains the intake through it.
   kickIntake(ctx);

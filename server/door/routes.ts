@@ -8,7 +8,7 @@ import { ForbiddenError, ValidationError } from '../errors.js';
 import { listStations, registerStation, revokeStation, type StationRow } from './stations.js';
 import { CSV_BOM, csvHeaders, csvLine } from '../shared/csv.js';
 import { recordManualExit, recordScan } from './scan.js';
-import { DENY_REASONS } from './rules.js';
+import { ENTRY_REASONS } from './rules.js';
 import { afterCursor, ENTRY_CSV_HEADERS, entriesQuery, entryCsvCells, entryJson, type EntryRow } from './entries.read-model.js';
 import { streamEntries } from './live.js';
 import { metricsOf } from '../monitoring/metrics.js';
@@ -17,7 +17,7 @@ const scanResultSchema = z
   .object({
     entryId: z.string(),
     decision: z.enum(['granted', 'denied']),
-    reason: z.enum(DENY_REASONS).optional(),
+    reason: z.enum(ENTRY_REASONS).optional(),
     direction: z.enum(['in', 'out']),
     person: z.object({ id: z.string(), name: z.string() }).optional(),
     at: z.string(),
@@ -48,7 +48,7 @@ const entriesQuerySchema = z.strictObject({
   from: timestampInput.optional(),
   to: timestampInput.optional(),
   decision: z.enum(['granted', 'denied']).optional(),
-  reason: z.enum(DENY_REASONS).optional(),
+  reason: z.enum(ENTRY_REASONS).optional(),
   limit: limitQuery,
   cursor: z.string().max(200).optional(),
   format: z.enum(['json', 'csv']).default('json'),

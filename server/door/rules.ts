@@ -46,10 +46,16 @@ export interface ScanFacts {
   hostInside: boolean;
 }
 
+/** Reasons only a door's reader over MQTT can be given (issue 20), after the rules of decideScan. */
+export const DOOR_DENY_REASONS = ['late'] as const;
+/** Every reason an entry can carry. */
+export const ENTRY_REASONS = [...DENY_REASONS, ...DOOR_DENY_REASONS] as const;
+export type EntryReason = (typeof ENTRY_REASONS)[number];
+
 export interface ScanDecision {
   direction: Direction;
   decision: 'granted' | 'denied';
-  reason: DenyReason | null;
+  reason: EntryReason | null;
 }
 
 /** Is `now` within the opening hours, on the site's wall clock? No hours = always open. */
@@ -65,7 +71,7 @@ export function withinHours(hours: OpeningHours | null, now: Date, timeZone: str
 
 export function decideScan(f: ScanFacts, requested?: Direction): ScanDecision {
   const direction: Direction = requested ?? (f.inside ? 'out' : 'in');
-  const deny = (reason: DenyReason): ScanDecision => ({ direction, decision: 'denied', reason });
+  const deny = (reason: EntryReason): ScanDecision => ({ direction, decision: 'denied', reason });
   if (!f.badge || !f.person) return deny('unknown_badge');
   if (f.badge.revoked) return deny('badge_revoked');
   if (f.badge.validFrom > f.now || (f.badge.validUntil && f.badge.validUntil <= f.now)) return deny('badge_expired');
@@ -80,4 +86,15 @@ export function decideScan(f: ScanFacts, requested?: Direction): ScanDecision {
   if (secure && f.person.isVisitor && !f.hostInside) return deny('escort_required');
   if (f.inside) return deny('already_inside');
   return { direction, decision: 'granted', reason: null };
+}
+
+/**
+ * A scan from a door's reader (issue 20): the decision of decideScan, except that a message that
+ * arrived late (a broker outage held it; older than DOOR_SCAN_MAX_AGE_SECONDS) is recorded but
+ * never unlocks — the person at the door has long gone or scanned again (E6.4: the room stays
+ * locked). A scan the rules deny keeps the rules' reason.
+ */
+export function atTheDoor(ruled: ScanDecision, facts: { late: boolean }): ScanDecision {
+  if (facts.late && ruled.decision === 'granted') return { direction: ruled.direction, decision: 'denied', reason: 'late' };
+  return ruled;
 }

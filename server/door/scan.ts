@@ -25,7 +25,7 @@ import { coalesce } from '../shared/coalesce.js';
 import { sessionLookupBindings, touchSessions, type Actor, type DeferredSession, type SessionRow } from '../auth/authenticate.js';
 import { READ_FACTS_SQL, type FactsRow } from './facts.read-model.js';
 import { preparedStatement } from '../shared/sql.js';
-import { decideScan, type Direction, type ScanDecision } from './rules.js';
+import { atTheDoor, decideScan, type Direction, type ScanDecision } from './rules.js';
 
 export const ENTRY_CHANNEL = 'tachiai_entries';
 /** Rounds of read-decide-write within one batch before a scan is refused as too contended. */
@@ -37,6 +37,13 @@ export interface ScanInput {
   direction?: Direction | undefined;
   /** Who scans: their session is read with the scan's facts and must pass before anything is written. */
   session: DeferredSession;
+  /**
+   * A scan from a door's reader over MQTT (server/doors): recorded as the door, once per reader
+   * message — (door, messageId) is unique in the entries, so a second write of one message fails
+   * with a unique violation (23505) and writes nothing. `late`: the reader's message is older than
+   * DOOR_SCAN_MAX_AGE_SECONDS; decided by the same rules, but it never unlocks (rules.ts atTheDoor).
+   */
+  door?: { id: string; messageId: string; late: boolean } | undefined;
 }
 
 export interface ScanResult extends ScanDecision {
@@ -62,7 +69,7 @@ WITH s AS MATERIALIZED (
   SELECT s.*, nextval('entries_id_seq') AS id
     FROM json_to_recordset(?::json) AS s(ord int, at timestamptz, room uuid, badge uuid, person uuid,
          direction text, decision text, reason text, hint text, recorded_by uuid, station uuid, flags text,
-         change text, actor text, payload text, rest text)
+         change text, actor text, payload text, rest text, door uuid, door_message text)
 ),
 came_in AS (
   INSERT INTO presence (room_id, person_id, entered_at, entry_id)
@@ -80,8 +87,8 @@ done AS MATERIALIZED (
    WHERE change = 'none' OR id IN (SELECT entry_id FROM came_in) OR id IN (SELECT id FROM went_out)
 ),
 logged AS (
-  INSERT INTO entries (id, at, room_id, badge_id, person_id, direction, decision, reason, presented_hint, recorded_by, station_id, flags)
-  SELECT id, at, room, badge, person, direction, decision, reason, hint, recorded_by, station, string_to_array(flags, ',') FROM done
+  INSERT INTO entries (id, at, room_id, badge_id, person_id, direction, decision, reason, presented_hint, recorded_by, station_id, flags, door_id, door_message_id)
+  SELECT id, at, room, badge, person, direction, decision, reason, hint, recorded_by, station, string_to_array(flags, ','), door, door_message FROM done
 ),
 journaled AS (
   ${intakeInsertSql('done', { at: 'at', actor: 'actor', action: "'door.scan'", subject: "'entry:' || id", payload: 'payload', notifyChannel: '?', notifyPayload: `'{"entryId":"' || id || '",' || rest`, orderBy: 'id' })}
@@ -125,7 +132,8 @@ interface DecidedScan {
 function decide(app: AppContext, scan: PendingScan, f: FactsRow, actor: Actor): DecidedScan {
   const hasBadge = f.badge_id !== null && f.badge_person_id !== null && f.person_name !== null;
   const isVisitor = hasBadge ? (f.roles ?? []).includes('visitor') || f.org_kind === 'visitor_company' : false;
-  const decision = decideScan(
+  const door = scan.input.door;
+  const ruled = decideScan(
     {
       now: f.now,
       timeZone: app.config.displayTimeZone,
@@ -140,6 +148,7 @@ function decide(app: AppContext, scan: PendingScan, f: FactsRow, actor: Actor): 
     },
     scan.input.direction,
   );
+  const decision = door ? atTheDoor(ruled, { late: door.late }) : ruled;
   const flags: string[] = [];
   // E6.5 clean desk: leaving is allowed while holding checked-out media, but flagged.
   if (decision.decision === 'granted' && decision.direction === 'out' && hasBadge && Number(f.held_media) > 0) flags.push('holding_media');
@@ -164,13 +173,15 @@ function decide(app: AppContext, scan: PendingScan, f: FactsRow, actor: Actor): 
       reason: decision.reason,
       hint: hintOf(scan.input.badge),
       // A door station records as itself (no account behind it).
-      recorded_by: actor.station ? null : actor.accountId,
+      recorded_by: actor.station || door ? null : actor.accountId,
       station: actor.station?.id ?? null,
       flags: flags.join(','),
       change,
-      actor: actor.station ? `station:${actor.station.id}` : actor.accountId,
+      actor: door ? `door:${door.id}` : actor.station ? `station:${actor.station.id}` : actor.accountId,
       payload,
       rest: rest.slice(1),
+      door: door?.id ?? null,
+      door_message: door?.messageId ?? null,
     },
   };
 }
@@ -325,4 +336,26 @@ export async function recordManualExit(trx: Knex, input: { roomId: string; perso
     JSON.stringify({ entryId, roomId: room.id, roomName: room.name, at: now.toISOString(), direction: 'out', decision: 'granted', reason: null, person, flags: ['manual_exit'] }),
   ]);
   return { entryId, at: now, person };
+}
+
+/** A scan recorded from a door's reader (issue 20): what was decided for that reader message. */
+export interface DoorScanRecord {
+  entryId: string;
+  at: Date;
+  decision: 'granted' | 'denied';
+  reason: string | null;
+}
+
+/** The entry recorded for this reader message of this door, or null (not recorded yet). */
+export async function findDoorScan(db: Knex, doorId: string, messageId: string): Promise<DoorScanRecord | null> {
+  const row = (await db('entries').where({ door_id: doorId, door_message_id: messageId }).first('id', 'at', 'decision', 'reason')) as
+    | { id: string; at: Date; decision: 'granted' | 'denied'; reason: string | null }
+    | undefined;
+  return row ? { entryId: String(row.id), at: row.at, decision: row.decision, reason: row.reason } : null;
+}
+
+/** Did this write fail because the reader message was recorded already (by this or another server)? */
+export function isDuplicateDoorScan(err: unknown): boolean {
+  const e = err as { code?: unknown; constraint?: unknown; message?: unknown };
+  return e?.code === '23505' && (e.constraint === 'entries_door_message_unique' || String(e.message ?? '').includes('entries_door_message_unique'));
 }

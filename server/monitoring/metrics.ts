@@ -44,6 +44,12 @@ interface PoolStats {
 export class Metrics {
   readonly registry = new Registry();
   private readonly scans = new Counter({ name: 'tachiai_scans_total', help: 'Door scans answered by this process, by decision', labelNames: ['decision'] as const, registers: [this.registry] });
+  private readonly doorMessages = new Counter({
+    name: 'tachiai_door_messages_total',
+    help: 'Door controller messages over MQTT taken by this process, by outcome (recorded, duplicate, state, heartbeat, or dropped: oversized, malformed, unknown_door, revoked_door, failed)',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
   private readonly signInFailures = new Counter({
     name: 'tachiai_signin_failures_total',
     help: 'Failed sign-ins (and wrong current passwords) counted by this process, by reason; locked: refused while the name is locked',
@@ -89,6 +95,10 @@ export class Metrics {
 
   countScan(decision: 'granted' | 'denied'): void {
     this.scans.inc({ decision });
+  }
+
+  countDoorMessage(outcome: string): void {
+    this.doorMessages.inc({ outcome });
   }
 
   countSignInFailure(reason: string): void {

@@ -70,6 +70,7 @@ export const AUDIT_MESSAGES = {
     'audit.reason.escort_required': '来訪者には室内の同行者が必要です',
     'audit.reason.already_inside': 'すでに入室しています',
     'audit.reason.not_inside': '入室の記録がありません',
+    'audit.reason.late': '遅延（解錠せず）',
     'audit.flag.manual_exit': '手動で記録した退室',
     'audit.flag.holding_media': '媒体を持ったまま退室',
 
@@ -276,6 +277,7 @@ export const AUDIT_MESSAGES = {
     'audit.reason.escort_required': 'Visitor needs a host inside',
     'audit.reason.already_inside': 'Already inside',
     'audit.reason.not_inside': 'Not inside',
+    'audit.reason.late': 'Late (not unlocked)',
     'audit.flag.manual_exit': 'Exit recorded by hand',
     'audit.flag.holding_media': 'Left holding media',
 
