@@ -20,6 +20,8 @@ import * as m0016 from './migrations/0016_review_speed.js';
 // (There is no 0017: the number was set aside while 0018 was written and never used.)
 import * as m0018 from './migrations/0018_compliance.js';
 import * as m0019 from './migrations/0019_monthly_reports.js';
+// (0020 is another issue's.)
+import * as m0021 from './migrations/0021_journal_tree.js';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -45,6 +47,7 @@ const migrations: Array<[string, Migration]> = [
   ['0016_review_speed', m0016],
   ['0018_compliance', m0018],
   ['0019_monthly_reports', m0019],
+  ['0021_journal_tree', m0021],
 ];
 
 const source: Knex.MigrationSource<string> = {

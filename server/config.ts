@@ -40,6 +40,9 @@ const envSchema = z.object({
   SESSION_IDLE_SECONDS: intFromEnv(30, 3600).default(300),
   PASSWORD_MAX_AGE_DAYS: intFromEnv(1, 3650).default(30),
   CHECKPOINT_INTERVAL_MINUTES: intFromEnv(0, 7 * 24 * 60).default(60),
+  // The journal's Merkle tree (issue 19): a C2SP checkpoint at least this often while the journal
+  // grows; the tree itself catches up every few seconds. 0 stops both on this server.
+  TLOG_CHECKPOINT_SECONDS: intFromEnv(0, 24 * 3600).default(60),
   CORS_ORIGIN: z.string().min(1).optional(),
   TRUST_PROXY: z.string().min(1).optional(),
   // The address people reach the site at, for the QR code on printed certificates (public check).
@@ -103,6 +106,8 @@ export interface Config {
   sessionIdleSeconds: number;
   passwordMaxAgeDays: number;
   checkpointIntervalMinutes: number;
+  /** A C2SP checkpoint of the journal's tree at least this often while it grows (issue 19); 0: no tree worker on this server. */
+  tlogCheckpointSeconds: number;
   corsOrigin: string | undefined;
   trustProxy: string | undefined;
   /** Base URL printed in certificate QR codes; no QR code without it. */
@@ -179,6 +184,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     sessionIdleSeconds: e.SESSION_IDLE_SECONDS,
     passwordMaxAgeDays: e.PASSWORD_MAX_AGE_DAYS,
     checkpointIntervalMinutes: e.CHECKPOINT_INTERVAL_MINUTES,
+    tlogCheckpointSeconds: e.TLOG_CHECKPOINT_SECONDS,
     corsOrigin: e.CORS_ORIGIN,
     trustProxy: e.TRUST_PROXY,
     publicUrl: e.PUBLIC_URL?.replace(/\/+$/, ''),

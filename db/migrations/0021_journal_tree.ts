@@ -1,0 +1,44 @@
+// The journal as a Merkle tree (issue 19): its stored hashes as tiles, its size and root, and the
+// C2SP checkpoints signed over it. The tree over entries already in the journal is built by the
+// tree worker of any server, or at once by `tachiai tree build` (server/journal/tree.ts).
+// One statement per knex.raw call (PGlite runs one statement per prepared query).
+import type { Knex } from 'knex';
+
+export async function up(knex: Knex): Promise<void> {
+  // Tiles of height 8 (c2sp.org/tlog-tiles): the tile (level L, idx N) holds the hashes of the
+  // nodes [256·N, 256·N + w) at tree level 8·L, 32 bytes each (w ≤ 256; a partial tile is
+  // rewritten as it fills).
+  await knex.schema.createTable('journal_tree_tiles', (t) => {
+    t.smallint('level').notNullable();
+    t.bigInteger('idx').notNullable();
+    t.binary('hashes').notNullable();
+    t.primary(['level', 'idx']);
+  });
+  await knex.raw("ALTER TABLE journal_tree_tiles ADD CONSTRAINT journal_tree_tiles_width CHECK (octet_length(hashes) BETWEEN 32 AND 8192 AND octet_length(hashes) % 32 = 0)");
+  // How far the tree reaches: the number of leaves (= journal entries of the main chain, in seq
+  // order) and its root hash. One row.
+  await knex.schema.createTable('journal_tree', (t) => {
+    t.smallint('id').primary().checkIn(['1'], 'journal_tree_one_row');
+    t.bigInteger('size').notNullable();
+    t.binary('root_hash').notNullable();
+    t.timestamp('updated_at', { useTz: true }).notNullable().defaultTo(knex.fn.now());
+  });
+  // The root of the empty tree: SHA-256 of nothing.
+  await knex.raw("INSERT INTO journal_tree (id, size, root_hash) VALUES (1, 0, decode('e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855', 'hex'))");
+  // C2SP checkpoints (signed notes), one consistent sequence per origin.
+  await knex.schema.createTable('journal_tlog_checkpoints', (t) => {
+    t.bigIncrements('id').primary();
+    t.text('origin').notNullable();
+    t.bigInteger('tree_size').notNullable();
+    t.binary('root_hash').notNullable();
+    t.text('note').notNullable();
+    t.timestamp('signed_at', { useTz: true }).notNullable();
+    t.unique(['origin', 'tree_size']);
+  });
+}
+
+export async function down(knex: Knex): Promise<void> {
+  await knex.schema.dropTable('journal_tlog_checkpoints');
+  await knex.schema.dropTable('journal_tree');
+  await knex.schema.dropTable('journal_tree_tiles');
+}
