@@ -57,9 +57,10 @@ export function verifierFor(name: string, publicKey: KeyObject, type = SIG_ED255
 
 /** Parses a vkey "<name>+<hex id>+<base64(type ‖ key)>" (Ed25519 or cosignature/v1); throws a plain message when it is not one. */
 export function parseVkey(vkey: string): NoteVerifier {
-  const parts = vkey.trim().split('+');
-  if (parts.length !== 3) throw new Error('a verifier key has three parts separated by "+": name+keyid+key');
-  const [name, idHex, keyB64] = parts as [string, string, string];
+  // The name and the ID hold no "+"; the base64 key may.
+  const m = /^([^+]+)\+([^+]+)\+(.+)$/s.exec(vkey.trim());
+  if (!m) throw new Error('a verifier key has three parts separated by "+": name+keyid+key');
+  const [, name, idHex, keyB64] = m as unknown as [string, string, string, string];
   if (!isValidKeyName(name)) throw new Error('the verifier key has no valid name');
   if (!/^[0-9a-f]{8}$/.test(idHex)) throw new Error('the verifier key ID is not 8 lower-case hex digits');
   const material = Buffer.from(keyB64, 'base64');

@@ -17,6 +17,7 @@ import { formatCheckpoint, signNote, verifierFor, type NoteVerifier } from './no
 import { verifyConsistency } from './tlog.js';
 import { buildTree, proveConsistency, rootAt, treeState, treeWorker } from './tree.js';
 import type { Worker } from '../workers.js';
+import { ConflictError } from '../errors.js';
 
 const TLOG_CHECKPOINT_LOCK = [0x7ac41a1, 0x7ee0c] as const;
 
@@ -51,8 +52,12 @@ interface Row {
 
 const fromRow = (r: Row): TlogCheckpoint => ({ id: String(r.id), origin: r.origin, size: Number(r.tree_size), root: Buffer.from(r.root_hash), note: r.note, signedAt: r.signed_at });
 
-export class CheckpointRefusedError extends Error {
-  override name = 'CheckpointRefusedError';
+/** The log refuses to sign (409 through the API): an alarm, never worked around. */
+export class CheckpointRefusedError extends ConflictError {
+  constructor(message: string) {
+    super('checkpoint_refused', message);
+    this.name = 'CheckpointRefusedError';
+  }
 }
 
 /** The newest checkpoint of `origin` (optionally: the newest at least `minSize`), or null. */

@@ -160,6 +160,12 @@ describe('C2SP signed notes and checkpoints', () => {
     expect(hasValidSignature(note, verifierFor(origin, crypto.generateKeyPairSync('ed25519').publicKey))).toBe(false);
   });
 
+  it('reads a vkey whose base64 key holds "+" (only the name and the ID are split off)', () => {
+    let v = verifierFor('tachiai/x/journal', crypto.generateKeyPairSync('ed25519').publicKey);
+    while (v.vkey.split('+').length === 3) v = verifierFor('tachiai/x/journal', crypto.generateKeyPairSync('ed25519').publicKey);
+    expect(parseVkey(v.vkey).keyId).toEqual(v.keyId);
+  });
+
   it('refuses malformed notes and checkpoints', () => {
     expect(() => parseNote('no signatures\n')).toThrow(NoteError);
     expect(() => parseNote('text\n\n— name notbase64!\n')).toThrow(NoteError);
