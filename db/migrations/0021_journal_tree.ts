@@ -16,15 +16,14 @@ export async function up(knex: Knex): Promise<void> {
   });
   await knex.raw("ALTER TABLE journal_tree_tiles ADD CONSTRAINT journal_tree_tiles_width CHECK (octet_length(hashes) BETWEEN 32 AND 8192 AND octet_length(hashes) % 32 = 0)");
   // How far the tree reaches: the number of leaves (= journal entries of the main chain, in seq
-  // order) and its root hash. One row.
+  // order) and its root hash. One row, written by the first build.
   await knex.schema.createTable('journal_tree', (t) => {
     t.smallint('id').primary().checkIn(['1'], 'journal_tree_one_row');
     t.bigInteger('size').notNullable();
     t.binary('root_hash').notNullable();
     t.timestamp('updated_at', { useTz: true }).notNullable().defaultTo(knex.fn.now());
   });
-  // The root of the empty tree: SHA-256 of nothing.
-  await knex.raw("INSERT INTO journal_tree (id, size, root_hash) VALUES (1, 0, decode('e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855', 'hex'))");
+  // No row yet: the empty tree (a restore copies the row of the backup into this table).
   // C2SP checkpoints (signed notes), one consistent sequence per origin.
   await knex.schema.createTable('journal_tlog_checkpoints', (t) => {
     t.bigIncrements('id').primary();

@@ -196,7 +196,7 @@ export async function extendTree(knex: Knex, limit = TREE_BATCH): Promise<Extend
     await trx('journal_tree_tiles').insert(writes).onConflict(['level', 'idx']).merge(['hashes']);
     const size = state.size + leaves.length;
     const root = await rootAt(trx, size);
-    await trx('journal_tree').where({ id: 1 }).update({ size, root_hash: root, updated_at: trx.fn.now() });
+    await trx('journal_tree').insert({ id: 1, size, root_hash: root, updated_at: trx.fn.now() }).onConflict('id').merge(['size', 'root_hash', 'updated_at']);
     return { added: leaves.length, size, root };
   });
 }
@@ -221,7 +221,7 @@ export async function resetTree(knex: Knex): Promise<void> {
   await knex.transaction(async (trx) => {
     await trx.raw('SELECT pg_advisory_xact_lock(?, ?)', TREE_LOCK);
     await trx('journal_tree_tiles').delete();
-    await trx('journal_tree').where({ id: 1 }).update({ size: 0, root_hash: EMPTY_ROOT, updated_at: trx.fn.now() });
+    await trx('journal_tree').delete();
   });
 }
 
