@@ -13,7 +13,7 @@ import { appendJournal, entryHash, rowToEntry, type JournalRow } from '../../ser
 import { hasValidSignature, parseCheckpoint, parseNote, parseVkey, verifierFor } from '../../server/journal/note.js';
 import { CompactRange, leafHashOfEntry, verifyConsistency, verifyInclusion } from '../../server/journal/tlog.js';
 import { buildTree, proveConsistency, resetTree, treeState } from '../../server/journal/tree.js';
-import { CheckpointRefusedError, latestTlogCheckpoint, originFor, signTlogCheckpoint } from '../../server/journal/tlog-checkpoints.js';
+import { CheckpointRefusedError, latestTlogCheckpoint, originFor, signTlogCheckpoint, tlogWorker } from '../../server/journal/tlog-checkpoints.js';
 import { verifyJournal } from '../../server/journal/verify.js';
 import { siteOf } from '../../server/system/site.js';
 import type { AppContext } from '../../server/context.js';
@@ -271,6 +271,27 @@ describe('several servers', () => {
     expect(Number(cps[cps.length - 1]!.tree_size)).toBe(hashes.length);
     expect((await latestTlogCheckpoint(knex, origin))!.root.equals(range.root())).toBe(true);
   }, 60_000);
+});
+
+describe('the tree worker', () => {
+  it('catches the tree up with the journal and signs a checkpoint, at most every TLOG_CHECKPOINT_SECONDS', async () => {
+    const origin = originFor((await siteOf(s.ctx)).id);
+    await addEntries(knex, 4, 'w');
+    const worker = tlogWorker(s.ctx, 1, async () => origin);
+    try {
+      const head = Number((await knex('journal_entries').where({ chain: 'main' }).max('seq as m').first())!.m);
+      await expect.poll(async () => (await latestTlogCheckpoint(knex, origin))?.size, { timeout: 15_000, interval: 200 }).toBe(head);
+      expect((await treeState(knex)).size).toBe(head);
+      expect(worker.health?.().state).toBe('running');
+    } finally {
+      await worker.stop();
+    }
+    // The interval is read from the database: a checkpoint younger than it is not followed by another.
+    await addEntries(knex, 1, 'w2');
+    await buildTree(knex);
+    expect(await signTlogCheckpoint(knex, s.ctx.secrets.signing, origin, { minAgeSeconds: 3600 })).toBeNull();
+    expect(await signTlogCheckpoint(knex, s.ctx.secrets.signing, origin, { minAgeSeconds: 0 })).not.toBeNull();
+  }, 30_000);
 });
 
 describe('a damaged tree', () => {
