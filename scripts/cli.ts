@@ -515,7 +515,9 @@ async function verifyProofCommand(args: string[]): Promise<number> {
     console.log(`  実施者 Performed by:     ${c.performer?.name ?? '?'}${c.performer?.org ? ` (${c.performer.org})` : ''}`);
     console.log(`  立会人 Witnesses:        ${(result.extra.record?.signatures ?? []).map((s) => `${s.manifest.signerName} (${s.manifest.meaning})`).join('、')}`);
   } else if (result.extra?.record) {
-    console.log(`Signed record ${result.extra.record.id} (${result.extra.record.kind}), ${displayDateTime(new Date(result.extra.record.at), tz)} (${tz})`);
+    console.log(`署名記録 Signed record ${result.extra.record.id} (${result.extra.record.kind})`);
+    console.log(`  日時 Signed at:           ${displayDateTime(new Date(result.extra.record.at), tz)} (${tz})`);
+    console.log(`  署名 Signatures:          ${result.extra.record.signatures.map((s) => `${s.manifest.signerName} (${s.manifest.meaning})`).join('、')}`);
   }
   if (result.extra?.record) console.log(`  記録ハッシュ Record SHA-256: ${result.extra.record.contentHash}`);
   const e = result.extra!.entry;

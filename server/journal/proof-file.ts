@@ -179,7 +179,8 @@ export function verifyProofFile(text: string, logKey: LogKey, witnesses: NoteVer
   if (r) {
     const hashOk = sha256Hex(r.content) === r.contentHash;
     if (!step(hashOk, hashOk ? `The signed record ${r.id} hashes to ${r.contentHash}.` : `The signed record ${r.id} does NOT hash to the hash it names: it was changed.`)) return result;
-    const named = payload.contentHash === r.contentHash && (payload.recordId === undefined || payload.recordId === r.id);
+    // The entry names the record by id (destructions.recorded, reports.signed) or by subject (records.signed).
+    const named = payload.contentHash === r.contentHash && (payload.recordId === r.id || (payload.recordId === undefined && e.subject === `record:${r.id}`)) && (payload.kind === undefined || payload.kind === r.kind);
     if (!step(named, named ? 'The journal entry names that record and hash.' : 'The journal entry names ANOTHER record or hash.')) return result;
     try {
       result.content = JSON.parse(r.content) as Record<string, unknown>;

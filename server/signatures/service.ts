@@ -327,3 +327,4 @@ export function signatureJson(s: StoredSignature & { drawnImage?: string | null 
     hasDrawnImage: s.manifest.drawnImageHash !== null,
   };
 }
+

@@ -185,3 +185,55 @@ describe('the proof file of a certificate', () => {
     expect(badKey.code).toBe(2);
   }, 120_000);
 });
+
+describe('the proof file of any signed record (GET /api/records/:id/proof)', () => {
+  it('is given for a checkout receipt and a destruction record, with the read permission of its kind, and verifies', async () => {
+    const m = await site.medium('PF-REC-1');
+    const out = await site.ok('post', `/api/media/${m.id}/checkout`, { personId: performer.id, badge: performer.badge, pin: performer.pin }, 201);
+    const res = await site.call('get', `/api/records/${out.record.id}/proof`);
+    expect(res.status).toBe(200);
+    expect(res.headers['content-disposition']).toBe(`attachment; filename="record-${out.record.id}.tlog-proof"`);
+    const check = verifyProofFile(res.text, { kind: 'vkey', verifier: parseVkey(vkey) });
+    expect(check.steps.filter((x) => !x.ok)).toEqual([]);
+    expect(check.extra!.entry).toMatchObject({ action: 'records.signed', subject: `record:${out.record.id}` });
+    expect(check.extra!.subject).toBe(`signed-record:${check.extra!.record!.kind}`);
+    const cli = await verifyProof([write('receipt.tlog-proof', res.text), '--key', vkey]);
+    expect(cli.code, cli.stdout).toBe(0);
+    expect(cli.stdout).toContain(`署名記録 Signed record ${out.record.id}`);
+
+    const { d } = await destroyed('PF-REC-2');
+    const record = await site.call('get', `/api/records/${d.recordId ?? d.record?.id}/proof`);
+    expect(record.status).toBe(200);
+    expect(verifyProofFile(record.text, { kind: 'vkey', verifier: parseVkey(vkey) }).ok).toBe(true);
+    // Staff read checkout records but not destruction records (review finding 8): nor their proofs.
+    const staff = await s.createUser({ roles: ['staff'] });
+    const staffToken = await s.login(staff);
+    expect((await site.call('get', `/api/records/${d.recordId ?? d.record?.id}/proof`, undefined, staffToken)).status).toBe(403);
+    expect((await site.call('get', `/api/records/${crypto.randomUUID()}/proof`)).status).toBe(404);
+    expect((await request(s.url).get(`/api/records/${out.record.id}/proof`)).status).toBe(401);
+  });
+
+  it('is refused (409) for a record changed behind the application, and a proof of one record cannot pass for another', async () => {
+    const m = await site.medium('PF-REC-3');
+    const out = await site.ok('post', `/api/media/${m.id}/checkout`, { personId: performer.id, badge: performer.badge, pin: performer.pin }, 201);
+    const good = (await site.call('get', `/api/records/${out.record.id}/proof`)).text;
+    const other = await site.ok('post', `/api/media/${(await site.medium('PF-REC-4')).id}/checkout`, { personId: performer.id, badge: performer.badge, pin: performer.pin }, 201);
+    const otherFile = (await site.call('get', `/api/records/${other.record.id}/proof`)).text;
+    // The other record put into this one's proof: its hash is not the one this entry names.
+    const parsed = parseProofFile(good);
+    const extra = JSON.parse(parsed.extra!.toString('utf8'));
+    const otherExtra = JSON.parse(parseProofFile(otherFile).extra!.toString('utf8'));
+    const swapped = `${PROOF_MAGIC}\nextra ${Buffer.from(JSON.stringify({ ...extra, record: otherExtra.record })).toString('base64')}\nindex ${parsed.index}\n${parsed.proof.map((h) => `${h.toString('base64')}\n`).join('')}\n${parsed.note}`;
+    const check = verifyProofFile(swapped, { kind: 'vkey', verifier: parseVkey(vkey) });
+    expect(check.ok).toBe(false);
+    expect(check.steps.at(-1)!.what).toMatch(/names ANOTHER record/);
+
+    const row = await s.ctx.db.knex('signed_records').where({ id: out.record.id }).first();
+    const content = JSON.parse(row.content);
+    content.note = 'changed';
+    await s.ctx.db.knex('signed_records').where({ id: out.record.id }).update({ content: JSON.stringify(content) });
+    const refused = await site.call('get', `/api/records/${out.record.id}/proof`);
+    expect(refused.status).toBe(409);
+    expect(refused.body.error.code).toBe('record_mismatch');
+  });
+});
