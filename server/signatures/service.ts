@@ -327,4 +327,3 @@ export function signatureJson(s: StoredSignature & { drawnImage?: string | null 
     hasDrawnImage: s.manifest.drawnImageHash !== null,
   };
 }
-
