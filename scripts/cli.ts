@@ -45,6 +45,12 @@ Commands:
                              its journal entry, the inclusion proof, the checkpoint's signature (LOG_KEY: a vkey,
                              or a file holding a vkey or a PEM public key) and each witness's cosignature;
                              prints the record's facts; exit 0 if valid, 1 if not
+  witness --name NAME --key FILE --log LOG_VKEY [--log …] --state FILE [--port P] [--host H]
+                             run a witness (C2SP tlog-witness) on the depositor's side: it cosigns a log's
+                             checkpoints only when consistent with the last it cosigned; FILE keys are made if
+                             missing; prints the witness's vkey (for the server's WITNESSES and --witness)
+  witness key --name NAME --key FILE
+                             print the witness's vkey (making the key if missing) and exit
   backup --out FILE          full logical backup of the database to FILE, sealed with BACKUP_KEY
   restore --in FILE [--accept-new-keys]
                              restore a backup into an EMPTY database, then verify the journal
@@ -61,7 +67,7 @@ PORT, TZ_DISPLAY, JWT_SECRET, BADGE_SECRET, PIN_PEPPER, SIGNING_KEY, BACKUP_KEY,
 TLOG_CHECKPOINT_SECONDS (60),
 TACHIAI_ESCROW_PASSPHRASE (for secrets export / import without a terminal).`;
 
-const COMMANDS = ['serve', 'migrate', 'create-admin', 'seed-demo', 'verify', 'checkpoint', 'tree', 'verify-proof', 'backup', 'restore', 'restore-drill', 'secrets'];
+const COMMANDS = ['serve', 'migrate', 'create-admin', 'seed-demo', 'verify', 'checkpoint', 'tree', 'verify-proof', 'witness', 'backup', 'restore', 'restore-drill', 'secrets'];
 
 /** How long `serve` lets requests under way finish after SIGTERM / SIGINT. */
 const SHUTDOWN_GRACE_MS = 5_000;
@@ -85,8 +91,9 @@ async function main(argv: string[]): Promise<number> {
     console.error(`Unknown command "${command}".\n\n${USAGE}`);
     return 2;
   }
-  // Offline: no configuration, no database (issue 19, item 4).
+  // Offline: no configuration, no database (issue 19, items 4 and 5).
   if (command === 'verify-proof') return verifyProofCommand(rest);
+  if (command === 'witness') return witnessCommand(rest);
   let config: Config;
   try {
     config = loadConfig();
@@ -473,6 +480,57 @@ async function readExternalCheckpoint(file: string, keyArg: string) {
     process.exit(1);
   }
   return { checkpoints: [], publicKey: key.publicKey, trees: [{ size: cp.size, root: cp.root, what: `The checkpoint kept off the server (${cp.size} entries)` }] };
+}
+
+/** tachiai witness (issue 19, item 5): a witness server, no database; its key and state in files. */
+async function witnessCommand(args: string[]): Promise<number> {
+  const keyOnly = args[0] === 'key';
+  const { values } = parseArgs({
+    args: keyOnly ? args.slice(1) : args,
+    options: { name: { type: 'string' }, key: { type: 'string' }, log: { type: 'string', multiple: true }, state: { type: 'string' }, port: { type: 'string' }, host: { type: 'string' } },
+    strict: true,
+  });
+  if (!values.name || !values.key) throw new UsageError('witness needs --name NAME (e.g. witness.example.jp/depositor) and --key FILE (made if missing).');
+  const [{ Witness, witnessVerifier }, { startWitnessServer }, { parseVkey, isValidKeyName }] = await Promise.all([import('../server/journal/witness.js'), import('../server/journal/witness-server.js'), import('../server/journal/note.js')]);
+  if (!isValidKeyName(values.name)) throw new UsageError('--name has no spaces and no "+".');
+  if (!fs.existsSync(values.key)) {
+    const { privateKey } = crypto.generateKeyPairSync('ed25519');
+    fs.writeFileSync(values.key, privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(), { mode: 0o600, flag: 'wx' });
+    process.stderr.write(`Made a new witness key in ${values.key} (keep it secret, keep a copy).\n`);
+  }
+  let privateKey: KeyObject;
+  try {
+    privateKey = crypto.createPrivateKey(fs.readFileSync(values.key, 'utf8'));
+    if (privateKey.asymmetricKeyType !== 'ed25519') throw new Error('not an Ed25519 private key');
+  } catch (err) {
+    throw new UsageError(`Cannot read the witness key ${values.key}: ${(err as Error).message}`);
+  }
+  const vkey = witnessVerifier(values.name, crypto.createPublicKey(privateKey)).vkey;
+  if (keyOnly) {
+    console.log(vkey);
+    return 0;
+  }
+  if (!values.state || !values.log?.length) throw new UsageError('witness needs --state FILE and at least one --log LOG_VKEY (the log\'s vkey: tachiai tree key).');
+  const logs = new Map<string, ReturnType<typeof parseVkey>[]>();
+  for (const l of values.log) {
+    let v;
+    try {
+      v = parseVkey(l);
+    } catch (err) {
+      throw new UsageError(`--log ${l}: ${(err as Error).message}`);
+    }
+    logs.set(v.name, [...(logs.get(v.name) ?? []), v]);
+  }
+  const port = values.port === undefined ? 3080 : Number(values.port);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError('--port is a port number.');
+  const witness = new Witness({ name: values.name, privateKey, logs, stateFile: path.resolve(values.state) });
+  const running = await startWitnessServer(witness, { host: values.host ?? '127.0.0.1', port });
+  console.log(vkey);
+  process.stderr.write(`Witness ${values.name} serving ${running.url}/add-checkpoint for ${[...logs.keys()].join(', ')}\n`);
+  const stop = () => void running.close().then(() => process.exit(0));
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+  return -1; // keep running
 }
 
 /** tachiai verify-proof FILE --key LOG_KEY [--witness KEY …] (issue 19, item 4): offline. */

@@ -34,9 +34,30 @@ export async function up(knex: Knex): Promise<void> {
     t.timestamp('signed_at', { useTz: true }).notNullable();
     t.unique(['origin', 'tree_size']);
   });
+  // Witnesses (c2sp.org/tlog-witness): their cosignature lines on our checkpoints, and what each
+  // witness has cosigned so far (the old size of the next request) with its last answer.
+  await knex.schema.createTable('journal_tlog_cosignatures', (t) => {
+    t.bigInteger('checkpoint_id').notNullable().references('journal_tlog_checkpoints.id');
+    t.text('witness').notNullable();
+    t.text('line').notNullable();
+    t.timestamp('cosigned_at', { useTz: true }).notNullable();
+    t.primary(['checkpoint_id', 'witness']);
+  });
+  await knex.schema.createTable('journal_witnesses', (t) => {
+    t.text('vkey').primary();
+    t.text('origin').notNullable();
+    t.bigInteger('size').notNullable();
+    t.text('status').notNullable();
+    t.text('message');
+    t.timestamp('checked_at', { useTz: true }).notNullable();
+    // A 422 (the witness saw a fork or a rollback): an alarm, kept until someone looks into it.
+    t.timestamp('alarm_at', { useTz: true });
+  });
 }
 
 export async function down(knex: Knex): Promise<void> {
+  await knex.schema.dropTable('journal_witnesses');
+  await knex.schema.dropTable('journal_tlog_cosignatures');
   await knex.schema.dropTable('journal_tlog_checkpoints');
   await knex.schema.dropTable('journal_tree');
   await knex.schema.dropTable('journal_tree_tiles');

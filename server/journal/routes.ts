@@ -10,6 +10,7 @@ import { createCheckpoint, listCheckpoints } from './checkpoints.js';
 import { MAIN_CHAIN, rowToEntry, type JournalRow } from './journal.js';
 import { checkpointNow, latestTlogCheckpoint, logVerifier, tlogCheckpointAt, type TlogCheckpoint } from './tlog-checkpoints.js';
 import { proveConsistency, proveInclusion, treeState } from './tree.js';
+import { cosignedNote, newestCosigned, witnessStates } from './witness-client.js';
 
 const checkpointSchema = z
   .object({ id: z.string(), chain: z.string(), seq: z.number().int(), headHash: z.string(), at: z.string(), keyId: z.string(), signature: z.string() })
@@ -52,7 +53,7 @@ export const journalRoutes: AnyRoute[] = [
     path: '/checkpoint',
     summary: "The journal's newest C2SP checkpoint, as a signed note (no sign-in)",
     description:
-      'c2sp.org/tlog-checkpoint in a c2sp.org/signed-note: origin line, tree size, base64 root hash, a blank line, and the Ed25519 signature line of the log key (key name = origin). ' +
+      'c2sp.org/tlog-checkpoint in a c2sp.org/signed-note: origin line, tree size, base64 root hash, a blank line, the Ed25519 signature line of the log key (key name = origin), then the cosignature lines of the witnesses that cosigned it (c2sp.org/tlog-cosignature). ' +
       'Check it with the log\'s verifier key (GET /api/journal/tlog, `tachiai tree key`), obtained out of band. 404 before the first checkpoint.',
     tags: ['journal'],
     access: 'public',
@@ -61,7 +62,7 @@ export const journalRoutes: AnyRoute[] = [
       const cp = await latestTlogCheckpoint(db, await logOriginOf(app));
       if (!cp) throw new NotFoundError('checkpoint', 'No checkpoint of the journal\'s tree has been signed yet.');
       res.set('Cache-Control', 'no-store');
-      return { text: cp.note, contentType: 'text/plain; charset=utf-8' };
+      return { text: await cosignedNote(db, cp), contentType: 'text/plain; charset=utf-8' };
     },
   }),
   defineRoute({
@@ -79,19 +80,29 @@ export const journalRoutes: AnyRoute[] = [
           publicKeyPem: z.string(),
           tree: z.object({ size: z.number().int(), rootHash: hashB64 }).describe('The tree as built so far (it may be ahead of the newest checkpoint)'),
           checkpoint: tlogCheckpointSchema.nullable(),
+          cosigned: z
+            .object({ treeSize: z.number().int(), signedAt: z.string(), ageSeconds: z.number().int() })
+            .nullable()
+            .describe('The newest checkpoint cosigned by a witness, and its age'),
+          witnesses: z
+            .array(z.object({ vkey: z.string(), size: z.number().int(), status: z.enum(['cosigned', 'up_to_date', 'alarm', 'refused', 'unreachable']), message: z.string().nullable(), checkedAt: z.string(), alarmAt: z.string().nullable() }))
+            .describe('Each witness asked (WITNESSES): the size it cosigned, its last answer; alarmAt when it refused a checkpoint as a fork or a rollback (422)'),
         }),
       },
     },
     handler: async ({ app, db }) => {
       const origin = await logOriginOf(app);
-      const [tree, cp] = [await treeState(db), await latestTlogCheckpoint(db, origin)];
+      const [tree, cp, cosigned, witnesses] = [await treeState(db), await latestTlogCheckpoint(db, origin), await newestCosigned(db, origin), await witnessStates(db, origin)];
+      const tz = app.config.displayTimeZone;
       return {
         json: {
           origin,
           vkey: logVerifier(origin, app.secrets.signing).vkey,
           publicKeyPem: app.secrets.signing.publicKeyPem,
           tree: { size: tree.size, rootHash: b64(tree.root) },
-          checkpoint: cp ? tlogCheckpointJson(cp, app.config.displayTimeZone) : null,
+          checkpoint: cp ? { ...tlogCheckpointJson(cp, tz), note: await cosignedNote(db, cp) } : null,
+          cosigned: cosigned ? { treeSize: cosigned.size, signedAt: toRfc3339(cosigned.signedAt, tz), ageSeconds: Math.max(0, Math.floor((Date.now() - cosigned.signedAt.getTime()) / 1000)) } : null,
+          witnesses: witnesses.map((w) => ({ vkey: w.vkey, size: w.size, status: w.status as 'cosigned', message: w.message, checkedAt: toRfc3339(w.checkedAt, tz), alarmAt: w.alarmAt ? toRfc3339(w.alarmAt, tz) : null })),
         },
       };
     },

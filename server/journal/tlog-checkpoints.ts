@@ -18,6 +18,8 @@ import { verifyConsistency } from './tlog.js';
 import { buildTree, proveConsistency, rootAt, treeState, treeWorker } from './tree.js';
 import type { Worker } from '../workers.js';
 import { ConflictError } from '../errors.js';
+import { sendToWitnesses } from './witness-client.js';
+import { fromRow, latestTlogCheckpoint, type TlogCheckpoint, type TlogCheckpointRow } from './tlog-store.js';
 
 const TLOG_CHECKPOINT_LOCK = [0x7ac41a1, 0x7ee0c] as const;
 
@@ -31,27 +33,6 @@ export function logVerifier(origin: string, keys: SigningKeys): NoteVerifier {
   return verifierFor(origin, keys.publicKey);
 }
 
-export interface TlogCheckpoint {
-  id: string;
-  origin: string;
-  size: number;
-  root: Buffer;
-  /** The signed note, verbatim. */
-  note: string;
-  signedAt: Date;
-}
-
-interface Row {
-  id: string;
-  origin: string;
-  tree_size: string;
-  root_hash: Buffer;
-  note: string;
-  signed_at: Date;
-}
-
-const fromRow = (r: Row): TlogCheckpoint => ({ id: String(r.id), origin: r.origin, size: Number(r.tree_size), root: Buffer.from(r.root_hash), note: r.note, signedAt: r.signed_at });
-
 /** The log refuses to sign (409 through the API): an alarm, never worked around. */
 export class CheckpointRefusedError extends ConflictError {
   constructor(message: string) {
@@ -60,16 +41,7 @@ export class CheckpointRefusedError extends ConflictError {
   }
 }
 
-/** The newest checkpoint of `origin` (optionally: the newest at least `minSize`), or null. */
-export async function latestTlogCheckpoint(db: Knex, origin: string): Promise<TlogCheckpoint | null> {
-  const row = (await db('journal_tlog_checkpoints').where({ origin }).orderBy('tree_size', 'desc').first()) as Row | undefined;
-  return row ? fromRow(row) : null;
-}
-
-export async function tlogCheckpointAt(db: Knex, origin: string, size: number): Promise<TlogCheckpoint | null> {
-  const row = (await db('journal_tlog_checkpoints').where({ origin, tree_size: size }).first()) as Row | undefined;
-  return row ? fromRow(row) : null;
-}
+export { latestTlogCheckpoint, tlogCheckpointAt, type TlogCheckpoint } from './tlog-store.js';
 
 export interface SignOptions {
   /** Sign only when the last checkpoint is at least this old (the periodic worker); 0 = whenever the tree grew. */
@@ -99,15 +71,17 @@ export async function signTlogCheckpoint(knex: Knex, keys: SigningKeys, origin: 
       }
     }
     const note = signNote(formatCheckpoint({ origin, size: tree.size, root: tree.root }), origin, keys.privateKey);
-    const [row] = (await trx('journal_tlog_checkpoints').insert({ origin, tree_size: tree.size, root_hash: tree.root, note, signed_at: now }).returning('*')) as Row[];
+    const [row] = (await trx('journal_tlog_checkpoints').insert({ origin, tree_size: tree.size, root_hash: tree.root, note, signed_at: now }).returning('*')) as TlogCheckpointRow[];
     return fromRow(row!);
   });
 }
 
 /** On demand: the tree catches up with the journal, then is signed (when it grew). */
-export async function checkpointNow(app: Pick<AppContext, 'db' | 'secrets'>, origin: string): Promise<{ created: boolean; checkpoint: TlogCheckpoint | null }> {
+export async function checkpointNow(app: Pick<AppContext, 'db' | 'secrets' | 'config'>, origin: string): Promise<{ created: boolean; checkpoint: TlogCheckpoint | null }> {
   await buildTree(app.db.knex);
   const made = await signTlogCheckpoint(app.db.knex, app.secrets.signing, origin);
+  // The witnesses are asked at once (an unreachable one is asked again by the tree worker).
+  if (made && app.config.witnesses.length > 0) await sendToWitnesses(app.db.knex, origin, app.config.witnesses);
   return { created: made !== null, checkpoint: made ?? (await latestTlogCheckpoint(app.db.knex, origin)) };
 }
 
@@ -122,6 +96,9 @@ export const noteDigest = (note: string): string => crypto.createHash('sha256').
 export function tlogWorker(app: AppContext, checkpointSeconds: number, origin: () => Promise<string>): Worker {
   const every = Math.max(1, Math.min(5, checkpointSeconds));
   return treeWorker(app, every, async () => {
-    await signTlogCheckpoint(app.db.knex, app.secrets.signing, await origin(), { minAgeSeconds: Math.max(0, checkpointSeconds - every / 2) });
+    const o = await origin();
+    await signTlogCheckpoint(app.db.knex, app.secrets.signing, o, { minAgeSeconds: Math.max(0, checkpointSeconds - every / 2) });
+    // Witnesses that have not cosigned the newest checkpoint yet are asked (again) every round.
+    if (app.config.witnesses.length > 0) await sendToWitnesses(app.db.knex, o, app.config.witnesses);
   });
 }

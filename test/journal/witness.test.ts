@@ -38,7 +38,7 @@ const body = (old: number, proof: Buffer[], note: string) => `old ${old}\n${proo
 const proofOf = (leaves: Buffer[], from: number, to: number) => (from === 0 || from === to ? [] : consistencyProof(from, to, readerOver(leaves)));
 
 async function post(text: string | Buffer) {
-  const res = await fetch(`${server.url}/add-checkpoint`, { method: 'POST', body: text });
+  const res = await fetch(`${server.url}/add-checkpoint`, { method: 'POST', body: typeof text === 'string' ? text : new Uint8Array(text) });
   return { status: res.status, type: res.headers.get('content-type'), text: await res.text() };
 }
 
