@@ -13,6 +13,7 @@ import { formatCheckpoint, parseNote, signNote, validCosignatureTime, verifierFo
 import { consistencyProof, leafHash, nodeHash, treeRoot, type NodeReader } from '../../server/journal/tlog.js';
 import { Witness, witnessVerifier } from '../../server/journal/witness.js';
 import { startWitnessServer, type RunningWitness } from '../../server/journal/witness-server.js';
+import { ConfigError, loadConfig } from '../../server/config.js';
 
 const ORIGIN = 'tachiai/test-site/journal';
 const logKey = crypto.generateKeyPairSync('ed25519');
@@ -111,5 +112,21 @@ describe('tlog-witness add-checkpoint', () => {
     // The state survives a restart of the witness (it was written before the answer).
     const again = new Witness({ ...witness.config });
     expect(again.state()[ORIGIN]!.size).toBe(size);
+  });
+});
+
+describe('WITNESSES', () => {
+  it('is "<URL prefix> <vkey>", several separated by ";" or new lines; anything else stops the start', () => {
+    const v1 = witnessVerifier('witness.example.jp/a', crypto.generateKeyPairSync('ed25519').publicKey).vkey;
+    const v2 = witnessVerifier('witness.example.jp/b', crypto.generateKeyPairSync('ed25519').publicKey).vkey;
+    const env = { DATA_DIR: dir };
+    expect(loadConfig(env).witnesses).toEqual([]);
+    expect(loadConfig({ ...env, WITNESSES: `https://w.example.jp/a/ ${v1}; http://10.0.0.5:3080 ${v2}\n` }).witnesses).toEqual([
+      { url: 'https://w.example.jp/a', vkey: v1 },
+      { url: 'http://10.0.0.5:3080', vkey: v2 },
+    ]);
+    for (const bad of [v1, `https://w.example.jp ${v1.replace(/\+[0-9a-f]{8}\+/, '+xyz+')}`, `ftp://w.example.jp ${v1}`, 'https://w.example.jp']) {
+      expect(() => loadConfig({ ...env, WITNESSES: bad }), bad).toThrow(ConfigError);
+    }
   });
 });
