@@ -98,6 +98,10 @@ describe('a witness on the depositor\'s side', () => {
     expect(log.witnesses).toMatchObject([{ vkey: witnessVkey, status: 'cosigned', alarmAt: null }]);
     expect(log.cosigned.treeSize).toBe(log.checkpoint.treeSize);
     expect(log.cosigned.ageSeconds).toBeLessThan(60);
+    // Readiness shows the age of the newest cosigned checkpoint.
+    const ready = (await request(s.url).get('/api/health/ready')).body;
+    expect(ready.checks.transparencyLog).toEqual({ cosignedAgeSeconds: expect.any(Number), witnessAlarms: 0 });
+    expect(ready.checks.transparencyLog.cosignedAgeSeconds).toBeLessThan(60);
 
     // More entries: cosigned again, from the size the witness holds (a consistency proof).
     await addEntries(5, 'b');
@@ -151,6 +155,10 @@ describe('a witness on the depositor\'s side', () => {
     expect(log.witnesses[0].status).toBe('alarm');
     expect(log.witnesses[0].alarmAt).not.toBeNull();
     expect(log.cosigned).toBeNull();
+    // The alarm is a readiness warning on every server (it does not make the server unready).
+    const ready = await request(s.url).get('/api/health/ready');
+    expect(ready.body.checks.transparencyLog.witnessAlarms).toBe(1);
+    expect(ready.body.warnings.map((w: { code: string }) => w.code)).toContain('witness_alarm');
     // The witness's state is unchanged: it still holds the honest tree.
     expect(JSON.parse(fs.readFileSync(stateFile, 'utf8'))[origin].size).toBeLessThan(resigned!.size);
 
