@@ -174,6 +174,28 @@ describe('a witness on the depositor\'s side', () => {
     expect(verifyProofFile(honestProof, { kind: 'vkey', verifier: parseVkey(logVkey) }, [parseVkey(witnessVkey)]).ok).toBe(true);
   }, 60_000);
 
+  it('a journal rolled back (tail truncated, as by restoring an old backup as the live system) is refused too', async () => {
+    const held = JSON.parse(fs.readFileSync(stateFile, 'utf8'))[origin].size as number;
+    await knex.transaction(async (trx) => {
+      await trx.raw('SET LOCAL session_replication_role = replica');
+      await trx('journal_entries').where({ chain: 'main' }).andWhere('seq', '>', 5).delete();
+      await trx('journal_tlog_cosignatures').delete();
+      await trx('journal_tlog_checkpoints').delete();
+      // An old backup knows nothing of what the witness cosigned since.
+      await trx('journal_witnesses').delete();
+    });
+    await resetTree(knex);
+    await buildTree(knex);
+    const small = await signTlogCheckpoint(knex, s.ctx.secrets.signing, origin);
+    expect(small!.size).toBe(5);
+    expect(small!.size).toBeLessThan(held);
+    // The witness answers 409 with the larger size it holds: the server sees the rollback.
+    const rounds = await sendToWitnesses(knex, origin, s.ctx.config.witnesses);
+    expect(rounds).toMatchObject([{ status: 'alarm', size: held }]);
+    expect(rounds[0]!.message).toMatch(/rolled back/);
+    expect(JSON.parse(fs.readFileSync(stateFile, 'utf8'))[origin].size).toBe(held);
+  }, 60_000);
+
   it('an unreachable witness never stops a checkpoint; it is asked again on the next round', async () => {
     stopWitness();
     await expect.poll(async () => fetch(`http://127.0.0.1:${port}/add-checkpoint`, { method: 'POST' }).then(() => 'up', () => 'down'), { timeout: 10_000 }).toBe('down');
