@@ -10,6 +10,7 @@ import { loadSecrets } from './secrets.js';
 import { buildRequestListener } from './app.js';
 import { checkpointWorker } from './journal/checkpoints.js';
 import { tlogWorker } from './journal/tlog-checkpoints.js';
+import { noticeWitnessAlarms } from './notices/service.js';
 import { accessLogRetentionWorker } from './access-log/retention.js';
 import { afterHoursAlertsWorker } from './custody/service.js';
 import { rateLimitPurgeWorker } from './throttle/rate-limit.js';
@@ -63,7 +64,8 @@ export function startWorkers(ctx: AppContext): void {
   if (ctx.config.checkpointIntervalMinutes > 0) ctx.workers.add('journal.checkpoints', checkpointWorker(ctx, ctx.config.checkpointIntervalMinutes));
   // The journal's Merkle tree (issue 19): built in batches outside every write's transaction, and
   // signed as a C2SP checkpoint; every server runs it, the locks make them take turns.
-  if (ctx.config.tlogCheckpointSeconds > 0) ctx.workers.add('journal.tree', tlogWorker(ctx, ctx.config.tlogCheckpointSeconds, () => logOriginOf(ctx)));
+  // A witness's refusal (422) is noticed at once to the responsible persons and the depositors.
+  if (ctx.config.tlogCheckpointSeconds > 0) ctx.workers.add('journal.tree', tlogWorker(ctx, ctx.config.tlogCheckpointSeconds, () => logOriginOf(ctx), (origin) => noticeWitnessAlarms(ctx, origin)));
   ctx.workers.add('access-log.retention', accessLogRetentionWorker(ctx));
   ctx.workers.add('custody.after-hours', afterHoursAlertsWorker(ctx));
   ctx.workers.add('throttle.purge', rateLimitPurgeWorker(ctx));

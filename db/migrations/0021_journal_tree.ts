@@ -52,6 +52,8 @@ export async function up(knex: Knex): Promise<void> {
     t.timestamp('checked_at', { useTz: true }).notNullable();
     // A 422 (the witness saw a fork or a rollback): an alarm, kept until someone looks into it.
     t.timestamp('alarm_at', { useTz: true });
+    // When the alarm was noticed to the responsible persons and the depositors (once per alarm).
+    t.timestamp('alarm_noticed_at', { useTz: true });
   });
 }
 

@@ -93,12 +93,13 @@ export const noteDigest = (note: string): string => crypto.createHash('sha256').
  * journal; a checkpoint is signed when the tree grew and the last one is `checkpointSeconds` old
  * (one sequence whichever server signs: the lock, and the age read from the database).
  */
-export function tlogWorker(app: AppContext, checkpointSeconds: number, origin: () => Promise<string>): Worker {
+export function tlogWorker(app: AppContext, checkpointSeconds: number, origin: () => Promise<string>, afterRound?: (origin: string) => Promise<unknown>): Worker {
   const every = Math.max(1, Math.min(5, checkpointSeconds));
   return treeWorker(app, every, async () => {
     const o = await origin();
     await signTlogCheckpoint(app.db.knex, app.secrets.signing, o, { minAgeSeconds: Math.max(0, checkpointSeconds - every / 2) });
     // Witnesses that have not cosigned the newest checkpoint yet are asked (again) every round.
     if (app.config.witnesses.length > 0) await sendToWitnesses(app.db.knex, o, app.config.witnesses);
+    await afterRound?.(o);
   });
 }

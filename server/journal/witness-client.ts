@@ -139,3 +139,23 @@ export async function newestCosigned(db: Knex, origin: string): Promise<TlogChec
     .first('c.id', 'c.tree_size', 'c.signed_at')) as { id: string; tree_size: string; signed_at: Date } | undefined;
   return row ? tlogCheckpointById(db, String(row.id)) : null;
 }
+
+export interface WitnessAlarm {
+  vkey: string;
+  message: string | null;
+  alarmAt: Date;
+}
+
+/**
+ * The alarms not yet noticed, marked as noticed in the caller's transaction (which sends the
+ * notices): each alarm is noticed once, by whichever server claims it first.
+ */
+export async function claimWitnessAlarms(trx: Knex, origin: string): Promise<WitnessAlarm[]> {
+  const rows = (await trx('journal_witnesses')
+    .where({ origin })
+    .whereNotNull('alarm_at')
+    .andWhere((q) => q.whereNull('alarm_noticed_at').orWhereRaw('alarm_noticed_at < alarm_at'))
+    .update({ alarm_noticed_at: trx.ref('alarm_at') })
+    .returning(['vkey', 'message', 'alarm_at'])) as Array<{ vkey: string; message: string | null; alarm_at: Date }>;
+  return rows.map((r) => ({ vkey: r.vkey, message: r.message, alarmAt: r.alarm_at }));
+}

@@ -21,6 +21,7 @@ import { buildTree, resetTree } from '../../server/journal/tree.js';
 import { originFor, signTlogCheckpoint } from '../../server/journal/tlog-checkpoints.js';
 import { sendToWitnesses } from '../../server/journal/witness-client.js';
 import { siteOf } from '../../server/system/site.js';
+import { addContact, noticeWitnessAlarms } from '../../server/notices/service.js';
 
 const dir = tempDir('witness');
 const witnessName = 'witness.example.jp/depositor';
@@ -155,6 +156,18 @@ describe('a witness on the depositor\'s side', () => {
     expect(log.witnesses[0].status).toBe('alarm');
     expect(log.witnesses[0].alarmAt).not.toBeNull();
     expect(log.cosigned).toBeNull();
+    // The alarm is noticed once — to the depositors' contacts who receive alarms — and journaled.
+    const org = (await request(s.url).post('/api/orgs').set('Authorization', `Bearer ${token}`).send({ name: '株式会社預託元', kind: 'depositor' })).body;
+    await knex.transaction((trx) => addContact(trx, org.id, { name: '預託 担当', email: 'contact@depositor.example.jp', lang: 'ja', kinds: ['alarm'] }, 'test'));
+    expect(await noticeWitnessAlarms(s.ctx, origin)).toBe(1);
+    expect(await noticeWitnessAlarms(s.ctx, origin)).toBe(0);
+    const notices = (await knex('notices').where({ kind: 'alarm' }).select('recipient_email', 'subject', 'body_text', 'cause_action')) as Array<{ recipient_email: string; subject: string; body_text: string; cause_action: string }>;
+    expect(notices).toHaveLength(1);
+    expect(notices[0]).toMatchObject({ recipient_email: 'contact@depositor.example.jp', cause_action: 'journal.witness_alarm' });
+    expect(notices[0]!.subject).toContain('警報');
+    expect(notices[0]!.body_text).toContain(witnessName);
+    expect(await knex('journal_entries').where({ action: 'journal.witness_alarm' }).count('* as n').first()).toMatchObject({ n: expect.anything() });
+    expect(Number((await knex('journal_entries').where({ action: 'journal.witness_alarm' }).count('* as n').first())!.n)).toBe(1);
     // The alarm is a readiness warning on every server (it does not make the server unready).
     const ready = await request(s.url).get('/api/health/ready');
     expect(ready.body.checks.transparencyLog.witnessAlarms).toBe(1);
