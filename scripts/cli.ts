@@ -465,7 +465,7 @@ async function readExternalCheckpoint(file: string, keyArg: string) {
     throw new UsageError(`Cannot read the checkpoint file ${file}: ${(err as Error).message}`);
   }
   if (text.trimStart().startsWith('{') || text.trimStart().startsWith('[')) return { checkpoints: readCheckpointFile(file), publicKey: key.publicKey };
-  const { parseNote, parseCheckpoint, hasValidSignature, verifierFor } = await import('../server/journal/note.js');
+  const { parseNote, parseCheckpoint, hasValidSignature, verifierFor, isValidKeyName } = await import('../server/journal/note.js');
   let cp;
   let note;
   try {
@@ -474,8 +474,8 @@ async function readExternalCheckpoint(file: string, keyArg: string) {
   } catch (err) {
     throw new UsageError(`${file} is neither a JSON checkpoint nor a C2SP signed checkpoint: ${(err as Error).message}.`);
   }
-  const verifier = key.kind === 'vkey' ? key.verifier : verifierFor(cp.origin, key.publicKey);
-  if (verifier.name !== cp.origin || !hasValidSignature(note, verifier)) {
+  const verifier = key.kind === 'vkey' ? key.verifier : isValidKeyName(cp.origin) ? verifierFor(cp.origin, key.publicKey) : null;
+  if (!verifier || verifier.name !== cp.origin || !hasValidSignature(note, verifier)) {
     console.log(`FAILED: the checkpoint in ${file} (${cp.origin}, ${cp.size} entries) does not carry a valid signature of the key given.`);
     process.exit(1);
   }

@@ -17,7 +17,7 @@
 import crypto, { type KeyObject } from 'node:crypto';
 import { canonicalJson, sha256Hex } from './canonical.js';
 import { entryHash } from './journal.js';
-import { hasValidSignature, NoteError, parseCheckpoint, parseNote, validCosignatureTime, verifierFor, type Checkpoint, type NoteVerifier } from './note.js';
+import { hasValidSignature, isValidKeyName, NoteError, parseCheckpoint, parseNote, validCosignatureTime, verifierFor, type Checkpoint, type NoteVerifier } from './note.js';
 import { leafHashOfEntry, verifyInclusion } from './tlog.js';
 
 export const PROOF_MAGIC = 'c2sp.org/tlog-proof@v1';
@@ -140,6 +140,10 @@ export function verifyProofFile(text: string, logKey: LogKey, witnesses: NoteVer
   const cp = result.checkpoint;
 
   // The checkpoint: signed by the log key, for the log the key names.
+  if (!isValidKeyName(cp.origin)) {
+    step(false, 'The checkpoint\'s origin is not a valid key name (spaces or "+"): it is not one of ours.');
+    return result;
+  }
   const verifier = logKey.kind === 'vkey' ? logKey.verifier : verifierFor(cp.origin, logKey.publicKey);
   if (!step(verifier.name === cp.origin, verifier.name === cp.origin ? `The checkpoint is of the log "${cp.origin}".` : `The checkpoint is of the log "${cp.origin}", not of "${verifier.name}" (the key given).`)) return result;
   if (!step(hasValidSignature(note, verifier), `The checkpoint (${cp.size} entries) ${hasValidSignature(note, verifier) ? 'carries a valid signature of the log key' : 'does NOT carry a valid signature of the log key given'} ${verifier.vkey}.`)) return result;

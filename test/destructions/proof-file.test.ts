@@ -174,6 +174,13 @@ describe('the proof file of a certificate', () => {
     expect(noCosig.code).toBe(1);
     expect(noCosig.stdout).toMatch(/NO valid cosignature of witness witness.example.jp\/depositor/);
 
+    // A checkpoint whose origin is no key name, checked with the PEM key: refused, not a crash.
+    const oddOrigin = text.replace(/\n\n([^\n]+)\n(\d+)\n([A-Za-z0-9+/=]+)\n\n— \S+ /, '\n\nan origin with spaces\n$2\n$3\n\n— x ');
+    expect(oddOrigin).not.toBe(text);
+    const odd = await verifyProof([write('odd-origin.tlog-proof', oddOrigin), '--key', pemFile]);
+    expect(odd.code).toBe(1);
+    expect(odd.stdout).toMatch(/not a valid key name/);
+
     // Not a proof file; a key that is neither; no key: clear messages.
     const junk = await verifyProof([write('junk.txt', 'hello\n'), '--key', vkey]);
     expect(junk.code).toBe(1);
