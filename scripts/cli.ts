@@ -402,7 +402,7 @@ function reportTable(p: TableProgress) {
 function printVerifyResult(result: VerifyResult | DeepResult, elapsedMs: number | null): number {
   const seconds = elapsedMs === null ? '' : ` in ${(elapsedMs / 1000).toFixed(1)} s`;
   if (result.ok) {
-    console.log(`OK: ${result.entries} entries verified${seconds}, ${result.checkpoints} signed checkpoint(s) match.`);
+    console.log(`OK: ${result.entries} entries verified${seconds}, ${result.checkpoints} signed checkpoint(s) match${result.treeHeads ? `, and the Merkle tree matches ${result.treeHeads} tree head(s) (the stored tree, C2SP checkpoints)` : ''}.`);
     if ('records' in result) console.log(`OK: ${result.records} signed record(s) and ${result.destructions} destruction(s) agree with the journal.`);
     console.log(`head ${result.headSeq} ${result.head}`);
     return 0;

@@ -58,6 +58,8 @@ describe(`tachiai tree on ${kind}`, () => {
   it('verify --checkpoint takes a C2SP checkpoint with the vkey or the PEM key, refuses one the key did not sign, and names a rewrite', async () => {
     const withVkey = await run(site, ['verify', '--checkpoint', noteFile, '--key', vkey]);
     expect(withVkey.code, withVkey.stdout + withVkey.stderr).toBe(0);
+    // The stored tree, the stored checkpoint and the one kept off the server.
+    expect(withVkey.stdout).toMatch(/the Merkle tree matches 3 tree head\(s\)/);
     const pemFile = path.join(dir, 'log.pem');
     fs.writeFileSync(pemFile, (await run(site, ['tree', 'key', '--pem'])).stdout);
     expect((await run(site, ['verify', '--checkpoint', noteFile, '--key', pemFile])).code).toBe(0);
