@@ -201,16 +201,23 @@ export async function extendTree(knex: Knex, limit = TREE_BATCH): Promise<Extend
   });
 }
 
-/** Extends the tree to the journal's head (as it is when each batch starts). */
-export async function buildTree(knex: Knex, options: { batch?: number; onProgress?: (size: number, added: number) => void } = {}): Promise<TreeState & { added: number }> {
+/**
+ * Extends the tree to the journal's head (as it is when each batch starts), or by at most
+ * `maxBatches` batches (the worker: a server catching up with a long journal keeps its CPU for
+ * the door between rounds; `tachiai tree build` goes to the end).
+ */
+export async function buildTree(knex: Knex, options: { batch?: number; maxBatches?: number; onProgress?: (size: number, added: number) => void } = {}): Promise<TreeState & { added: number }> {
   let added = 0;
-  for (;;) {
+  for (let batches = 1; ; batches++) {
     const r = await extendTree(knex, options.batch ?? TREE_BATCH);
     added += r.added;
     if (r.added > 0) options.onProgress?.(r.size, added);
-    if (r.added < (options.batch ?? TREE_BATCH)) return { size: r.size, root: r.root, added };
+    if (r.added < (options.batch ?? TREE_BATCH) || batches === options.maxBatches) return { size: r.size, root: r.root, added };
   }
 }
+
+/** Batches the worker adds per round at most (50,000 entries): a long journal is caught up over several rounds. */
+export const WORKER_MAX_BATCHES = 10;
 
 /**
  * Forgets the stored tree (it is built again from the journal by the worker or `tachiai tree
@@ -236,7 +243,7 @@ export function treeWorker(app: AppContext, seconds: number, then?: () => Promis
   return periodic(
     seconds * 1000,
     async () => {
-      await buildTree(app.db.knex);
+      await buildTree(app.db.knex, { maxBatches: WORKER_MAX_BATCHES });
       await then?.();
     },
     app.logger,

@@ -53,6 +53,10 @@ describe('the tree built in batches', () => {
       expect(r.added).toBe(batch);
       expect(r.root.equals(roots[r.size]!), `size ${r.size}`).toBe(true);
     }
+    // The worker's way: a bounded number of batches per round.
+    const round = await buildTree(knex, { batch: 1000, maxBatches: 3 });
+    expect(round.added).toBe(3000);
+    expect(round.root.equals(roots[round.size]!)).toBe(true);
     const built = await buildTree(knex, { batch: 9_999 });
     expect(built.size).toBe(TOTAL);
     expect(built.root.equals(roots[TOTAL]!)).toBe(true);
