@@ -102,7 +102,7 @@ export const journalRoutes: AnyRoute[] = [
           tree: { size: tree.size, rootHash: b64(tree.root) },
           checkpoint: cp ? { ...tlogCheckpointJson(cp, tz), note: await cosignedNote(db, cp) } : null,
           cosigned: cosigned ? { treeSize: cosigned.size, signedAt: toRfc3339(cosigned.signedAt, tz), ageSeconds: Math.max(0, Math.floor((Date.now() - cosigned.signedAt.getTime()) / 1000)) } : null,
-          witnesses: witnesses.map((w) => ({ vkey: w.vkey, size: w.size, status: w.status as 'cosigned', message: w.message, checkedAt: toRfc3339(w.checkedAt, tz), alarmAt: w.alarmAt ? toRfc3339(w.alarmAt, tz) : null })),
+          witnesses: witnesses.map((w) => ({ vkey: w.vkey, size: w.size, status: w.status, message: w.message, checkedAt: toRfc3339(w.checkedAt, tz), alarmAt: w.alarmAt ? toRfc3339(w.alarmAt, tz) : null })),
         },
       };
     },

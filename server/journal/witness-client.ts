@@ -119,14 +119,14 @@ export async function sendToWitnesses(db: Knex, origin: string, targets: Witness
 export interface WitnessView {
   vkey: string;
   size: number;
-  status: string;
+  status: WitnessStatus;
   message: string | null;
   checkedAt: Date;
   alarmAt: Date | null;
 }
 
 export async function witnessStates(db: Knex, origin: string): Promise<WitnessView[]> {
-  const rows = (await db('journal_witnesses').where({ origin }).orderBy('vkey')) as Array<{ vkey: string; size: string; status: string; message: string | null; checked_at: Date; alarm_at: Date | null }>;
+  const rows = (await db('journal_witnesses').where({ origin }).orderBy('vkey')) as Array<{ vkey: string; size: string; status: WitnessStatus; message: string | null; checked_at: Date; alarm_at: Date | null }>;
   return rows.map((r) => ({ vkey: r.vkey, size: Number(r.size), status: r.status, message: r.message, checkedAt: r.checked_at, alarmAt: r.alarm_at }));
 }
 
