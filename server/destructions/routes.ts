@@ -411,7 +411,15 @@ export const destructionRoutes: AnyRoute[] = [
           <dt>記録ハッシュ Record SHA-256</dt><dd><code>${record.contentHash}</code></dd>
         </dl>
         <p class="proof-file"><a href="/verify/${encodeURIComponent(d.certificateNo)}/proof?c=${encodeURIComponent(query.c ?? '')}" download="${d.certificateNo}.tlog-proof" rel="noreferrer">証明ファイル（.tlog-proof）をダウンロード / Download the proof file</a><br>
-        <span class="small">改ざん検知記録（ジャーナル）に含まれることの証明です。<code>npx tachiai verify-proof FILE --key LOG_KEY</code> で、サーバーに接続せずに確認できます。 It proves that this certificate is in the signed journal; check it offline with <code>npx tachiai verify-proof FILE --key LOG_KEY</code> and the log key you were given.</span></p>`;
+        <span class="small">改ざん検知記録（ジャーナル）に含まれることの証明です。<code>npx tachiai verify-proof FILE --key LOG_KEY</code> で、サーバーに接続せずに確認できます。 It proves that this certificate is in the signed journal; check it offline with <code>npx tachiai verify-proof FILE --key LOG_KEY</code> and the log key you were given.</span></p>
+        <form id="proof-check" class="proof-check" data-testid="proof-check">
+          <h2>このブラウザで確認 <span class="en">Check in this browser</span></h2>
+          <p class="small">便利のための確認です。この確認の仕組みも発行元のサーバーから届くため、独立した確認にはコマンドを使ってください。 A convenience: this check is itself served by the issuer; for an independent check, use the command above.</p>
+          <label>証明ファイル Proof file <input type="file" name="file" accept=".tlog-proof,text/plain" data-testid="proof-check-file"></label>
+          <label>検証鍵（発行元から受け取ったもの） Verifier key (vkey) you were given <input type="text" name="vkey" autocomplete="off" spellcheck="false" data-testid="proof-check-vkey"></label>
+          <button type="submit" data-testid="proof-check-run">確認する Check</button>
+          <div role="status" data-testid="proof-check-result"></div>
+        </form>`;
       } else if (check.status === 'valid') {
         facts = html`${facts}<p class="small">${query.c ? '確認コードが一致しません。証明書のQRコードから開いてください。 The check code does not match: open this page from the certificate\'s QR code.' : '証明書の内容は、証明書のQRコード（確認コード付き）から開いた場合にのみ表示されます。 The certificate\'s contents are shown only when this page is opened from its QR code (with the check code).'}</p>`;
       }
@@ -422,7 +430,7 @@ export const destructionRoutes: AnyRoute[] = [
   <p class="verdict ${verdict.cls}" data-status="${check.status}"><strong>${verdict.ja}</strong><br>${verdict.en}</p>
   ${facts}
 </main>`;
-      return { html: printPage({ lang: 'ja', title: `廃棄証明書の確認 ${params.certificateNo}`, bodyClass: 'print', body }) };
+      return { html: printPage({ lang: 'ja', title: `廃棄証明書の確認 ${params.certificateNo}`, bodyClass: 'print', body, ...(detailed ? { scripts: ['proof-check.js'] } : {}) }) };
     },
   }),
   defineRoute({
