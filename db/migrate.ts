@@ -20,6 +20,8 @@ import * as m0016 from './migrations/0016_review_speed.js';
 // (There is no 0017: the number was set aside while 0018 was written and never used.)
 import * as m0018 from './migrations/0018_compliance.js';
 import * as m0019 from './migrations/0019_monthly_reports.js';
+// (There is no 0020 either: set aside for a branch that needed no migration.)
+import * as m0021 from './migrations/0021_journal_tree.js';
 import * as m0022 from './migrations/0022_doors.js';
 
 interface Migration {
@@ -46,6 +48,7 @@ const migrations: Array<[string, Migration]> = [
   ['0016_review_speed', m0016],
   ['0018_compliance', m0018],
   ['0019_monthly_reports', m0019],
+  ['0021_journal_tree', m0021],
   ['0022_doors', m0022],
 ];
 

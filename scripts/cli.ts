@@ -22,18 +22,35 @@ Commands:
   migrate                    apply database migrations and exit
   create-admin --username U --password P --name N [--org NAME]
                              create an administrator; prints { personId, badgeToken, badgePin }
-  verify [--deep] [--checkpoint FILE --key PUBLIC_KEY_PEM]
+  verify [--deep] [--checkpoint FILE --key LOG_KEY]
                              re-check the whole journal; exit 0 and print the head hash if intact,
                              exit 1 naming the first bad entry if not. --deep also checks that the
                              tables agree with the journal (every signed record recomputed from its
                              rows, every destruction against its record), naming the first difference.
                              --checkpoint checks a checkpoint kept off the server; its signature is
                              checked with --key (the server's public key, kept off the server too),
-                             never with a key inside the file
+                             never with a key inside the file. FILE is a JSON checkpoint ("checkpoint") or a
+                             C2SP signed checkpoint (GET /checkpoint); LOG_KEY a PEM file or a vkey
   seed-demo                  a small demo site (people, rooms, badges with PINs, cabinets, media) to try every flow;
                              prints the demo accounts and badges as JSON
   checkpoint                 sign the journal's current head now; prints it (with the public key)
                              as JSON, to keep off the server for "verify --checkpoint"
+  tree build [--rebuild]     bring the journal's Merkle tree up to the journal's head now, with progress
+                             (the server's tree worker also does it); --rebuild forgets the stored tree first
+  tree checkpoint            bring the tree up to date and sign a C2SP checkpoint now; prints the signed note
+  tree key [--pem]           print the log's verifier key (C2SP vkey; --pem: the public key in PEM), to give
+                             the depositor out of band for "verify-proof" and "verify --checkpoint"
+  verify-proof FILE --key LOG_KEY [--witness KEY …]
+                             check a proof file (.tlog-proof) offline — no database, no network: the record,
+                             its journal entry, the inclusion proof, the checkpoint's signature (LOG_KEY: a vkey,
+                             or a file holding a vkey or a PEM public key) and each witness's cosignature;
+                             prints the record's facts; exit 0 if valid, 1 if not
+  witness --name NAME --key FILE --log LOG_VKEY [--log …] --state FILE [--port P] [--host H]
+                             run a witness (C2SP tlog-witness) on the depositor's side: it cosigns a log's
+                             checkpoints only when consistent with the last it cosigned; FILE keys are made if
+                             missing; prints the witness's vkey (for the server's WITNESSES and --witness)
+  witness key --name NAME --key FILE
+                             print the witness's vkey (making the key if missing) and exit
   backup --out FILE          full logical backup of the database to FILE, sealed with BACKUP_KEY
   restore --in FILE [--accept-new-keys]
                              restore a backup into an EMPTY database, then verify the journal
@@ -53,9 +70,10 @@ Commands:
 
 Environment: DATABASE_URL (PostgreSQL; embedded PGlite in DATA_DIR when unset), DATA_DIR (./data),
 PORT, TZ_DISPLAY, JWT_SECRET, BADGE_SECRET, PIN_PEPPER, SIGNING_KEY, BACKUP_KEY, ACCESS_LOG_RETENTION_MONTHS (≥ 3),
+TLOG_CHECKPOINT_SECONDS (60),
 TACHIAI_ESCROW_PASSPHRASE (for secrets export / import without a terminal).`;
 
-const COMMANDS = ['serve', 'migrate', 'create-admin', 'seed-demo', 'verify', 'checkpoint', 'backup', 'restore', 'restore-drill', 'secrets', 'door-sim'];
+const COMMANDS = ['serve', 'migrate', 'create-admin', 'seed-demo', 'verify', 'checkpoint', 'tree', 'verify-proof', 'witness', 'backup', 'restore', 'restore-drill', 'secrets', 'door-sim'];
 
 /** How long `serve` lets requests under way finish after SIGTERM / SIGINT. */
 const SHUTDOWN_GRACE_MS = 5_000;
@@ -79,6 +97,9 @@ async function main(argv: string[]): Promise<number> {
     console.error(`Unknown command "${command}".\n\n${USAGE}`);
     return 2;
   }
+  // Offline: no configuration, no database (issue 19, items 4 and 5).
+  if (command === 'verify-proof') return verifyProofCommand(rest);
+  if (command === 'witness') return witnessCommand(rest);
   // The simulated controller is a device, not a server: it needs no configuration and no database.
   if (command === 'door-sim') return doorSim(rest);
   let config: Config;
@@ -191,7 +212,7 @@ async function main(argv: string[]): Promise<number> {
       // Review finding 6: the key that checks it comes from --key, never from the file.
       if (values.checkpoint && !values.key) throw new UsageError('verify --checkpoint needs --key FILE: the public key (PEM) to check the checkpoint with, kept off the server (GET /api/signing-key).');
       if (values.key && !values.checkpoint) throw new UsageError('verify --key goes with --checkpoint FILE.');
-      const external = values.checkpoint ? { checkpoints: readCheckpointFile(values.checkpoint), publicKey: readPublicKey(values.key!) } : undefined;
+      const external = values.checkpoint ? await readExternalCheckpoint(values.checkpoint, values.key!) : undefined;
       // Fix: verify used to create an empty embedded database where there was none (a mistyped
       // DATA_DIR) and report "OK: 0 entries"; and on a database without the schema it crashed.
       if (!embeddedDatabaseExists(config, 'nothing to verify')) return 1;
@@ -246,6 +267,56 @@ async function main(argv: string[]): Promise<number> {
       try {
         const cp = await createCheckpoint(ctx.db.knex, ctx.secrets.signing);
         console.log(JSON.stringify(cp ? { site: (await siteOf(ctx)).id, ...cp, publicKeyPem: ctx.secrets.signing.publicKeyPem } : { created: false, reason: 'the latest checkpoint already covers the head' }));
+        return 0;
+      } finally {
+        await ctx.db.close();
+      }
+    }
+    case 'tree': {
+      const [sub, ...args] = rest;
+      const { values } = parseArgs({ args, options: { rebuild: { type: 'boolean' }, pem: { type: 'boolean' } }, strict: true });
+      if (sub !== 'build' && sub !== 'checkpoint' && sub !== 'key') throw new UsageError('tree needs build, checkpoint or key');
+      if (values.rebuild && sub !== 'build') throw new UsageError('--rebuild goes with "tree build"');
+      if (values.pem && sub !== 'key') throw new UsageError('--pem goes with "tree key"');
+      const [{ openContext }, tree, tlog, { logOriginOf }] = await Promise.all([runtime(), import('../server/journal/tree.js'), import('../server/journal/tlog-checkpoints.js'), import('../server/system/site.js')]);
+      const ctx = await openContext(config);
+      try {
+        const origin = await logOriginOf(ctx);
+        if (sub === 'key') {
+          console.log(values.pem ? ctx.secrets.signing.publicKeyPem.trim() : tlog.logVerifier(origin, ctx.secrets.signing).vkey);
+          return 0;
+        }
+        if (sub === 'build') {
+          if (values.rebuild) {
+            await tree.resetTree(ctx.db.knex);
+            process.stderr.write('The stored tree was forgotten; building it again from the journal.\n');
+          }
+          const total = await tree.journalSize(ctx.db.knex);
+          const interactive = process.stderr.isTTY;
+          let lastReported = -1;
+          const started = Date.now();
+          const built = await tree.buildTree(ctx.db.knex, {
+            batch: 20_000,
+            onProgress: (size) => {
+              const percent = total ? Math.min(100, Math.floor((size / total) * 100)) : 100;
+              if (interactive) process.stderr.write(`\rBuilding the journal's tree: ${size.toLocaleString('en')} / ${total.toLocaleString('en')} entries (${percent}%)`);
+              else if (percent >= lastReported + 10) {
+                lastReported = percent;
+                process.stderr.write(`Building the journal's tree: ${size} / ${total} entries (${percent}%)\n`);
+              }
+            },
+          });
+          if (interactive && built.added > 0) process.stderr.write('\n');
+          console.log(`Tree of ${built.size} entries (${built.added} added in ${((Date.now() - started) / 1000).toFixed(1)} s), root ${built.root.toString('base64')}`);
+          return 0;
+        }
+        const made = await tlog.checkpointNow(ctx, origin);
+        if (!made.checkpoint) {
+          console.error('The journal is empty: nothing to sign.');
+          return 1;
+        }
+        if (!made.created) process.stderr.write('The newest checkpoint already covers the journal:\n');
+        process.stdout.write(made.checkpoint.note);
         return 0;
       } finally {
         await ctx.db.close();
@@ -339,7 +410,7 @@ function reportTable(p: TableProgress) {
 function printVerifyResult(result: VerifyResult | DeepResult, elapsedMs: number | null): number {
   const seconds = elapsedMs === null ? '' : ` in ${(elapsedMs / 1000).toFixed(1)} s`;
   if (result.ok) {
-    console.log(`OK: ${result.entries} entries verified${seconds}, ${result.checkpoints} signed checkpoint(s) match.`);
+    console.log(`OK: ${result.entries} entries verified${seconds}, ${result.checkpoints} signed checkpoint(s) match${result.treeHeads ? `, and the Merkle tree matches ${result.treeHeads} tree head(s) (the stored tree, C2SP checkpoints)` : ''}.`);
     if ('records' in result) console.log(`OK: ${result.records} signed record(s), ${result.destructions} destruction(s) and ${result.monthlyReports} monthly report(s) agree with the journal.`);
     console.log(`head ${result.headSeq} ${result.head}`);
     return 0;
@@ -353,16 +424,173 @@ function printVerifyResult(result: VerifyResult | DeepResult, elapsedMs: number 
   return 1;
 }
 
-/** The public key that checks an external checkpoint: an Ed25519 public key in PEM (SPKI). */
-function readPublicKey(file: string): KeyObject {
-  let key: KeyObject;
-  try {
-    key = crypto.createPublicKey(fs.readFileSync(file, 'utf8'));
-  } catch (err) {
-    throw new UsageError(`Cannot read the public key ${file}: ${(err as Error).message}`);
+/**
+ * The log's key as given on the command line: a C2SP verifier key (vkey) — as the argument itself
+ * or in a file — or a file holding an Ed25519 public key in PEM (SPKI).
+ */
+async function readLogKey(arg: string): Promise<{ kind: 'vkey'; verifier: import('../server/journal/note.js').NoteVerifier; publicKey: KeyObject } | { kind: 'pem'; publicKey: KeyObject }> {
+  const { parseVkey } = await import('../server/journal/note.js');
+  let text = arg;
+  if (fs.existsSync(arg)) {
+    try {
+      text = fs.readFileSync(arg, 'utf8');
+    } catch (err) {
+      throw new UsageError(`Cannot read the key ${arg}: ${(err as Error).message}`);
+    }
+  } else if (!arg.includes('+')) {
+    throw new UsageError(`${arg}: no such file, and not a verifier key (name+keyid+key).`);
   }
-  if (key.asymmetricKeyType !== 'ed25519') throw new UsageError(`${file} is not an Ed25519 public key (PEM), as GET /api/signing-key gives it.`);
-  return key;
+  if (text.includes('-----BEGIN')) {
+    let key: KeyObject;
+    try {
+      key = crypto.createPublicKey(text);
+    } catch (err) {
+      throw new UsageError(`Cannot read the public key ${arg}: ${(err as Error).message}`);
+    }
+    if (key.asymmetricKeyType !== 'ed25519') throw new UsageError(`${arg} is not an Ed25519 public key (PEM), as GET /api/signing-key gives it.`);
+    return { kind: 'pem', publicKey: key };
+  }
+  try {
+    const verifier = parseVkey(text.trim());
+    if (verifier.type !== 0x01) throw new Error('it is a witness key (cosignature), not a log key');
+    return { kind: 'vkey', verifier, publicKey: verifier.publicKey };
+  } catch (err) {
+    throw new UsageError(`${arg} is neither an Ed25519 public key (PEM) nor a verifier key: ${(err as Error).message}.`);
+  }
+}
+
+/**
+ * verify --checkpoint FILE --key KEY: FILE is a JSON checkpoint ("tachiai checkpoint") or a C2SP
+ * signed checkpoint (GET /checkpoint, "tachiai tree checkpoint"), whose signature must verify
+ * under KEY before it is compared with the journal's recomputed Merkle tree.
+ */
+async function readExternalCheckpoint(file: string, keyArg: string) {
+  const key = await readLogKey(keyArg);
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new UsageError(`Cannot read the checkpoint file ${file}: ${(err as Error).message}`);
+  }
+  if (text.trimStart().startsWith('{') || text.trimStart().startsWith('[')) return { checkpoints: readCheckpointFile(file), publicKey: key.publicKey };
+  const { parseNote, parseCheckpoint, hasValidSignature, verifierFor, isValidKeyName } = await import('../server/journal/note.js');
+  let cp;
+  let note;
+  try {
+    note = parseNote(text);
+    cp = parseCheckpoint(note.text);
+  } catch (err) {
+    throw new UsageError(`${file} is neither a JSON checkpoint nor a C2SP signed checkpoint: ${(err as Error).message}.`);
+  }
+  const verifier = key.kind === 'vkey' ? key.verifier : isValidKeyName(cp.origin) ? verifierFor(cp.origin, key.publicKey) : null;
+  if (!verifier || verifier.name !== cp.origin || !hasValidSignature(note, verifier)) {
+    console.log(`FAILED: the checkpoint in ${file} (${cp.origin}, ${cp.size} entries) does not carry a valid signature of the key given.`);
+    process.exit(1);
+  }
+  return { checkpoints: [], publicKey: key.publicKey, trees: [{ size: cp.size, root: cp.root, what: `The checkpoint kept off the server (${cp.size} entries)` }] };
+}
+
+/** tachiai witness (issue 19, item 5): a witness server, no database; its key and state in files. */
+async function witnessCommand(args: string[]): Promise<number> {
+  const keyOnly = args[0] === 'key';
+  const { values } = parseArgs({
+    args: keyOnly ? args.slice(1) : args,
+    options: { name: { type: 'string' }, key: { type: 'string' }, log: { type: 'string', multiple: true }, state: { type: 'string' }, port: { type: 'string' }, host: { type: 'string' } },
+    strict: true,
+  });
+  if (!values.name || !values.key) throw new UsageError('witness needs --name NAME (e.g. witness.example.jp/depositor) and --key FILE (made if missing).');
+  const [{ Witness, witnessVerifier }, { startWitnessServer }, { parseVkey, isValidKeyName }] = await Promise.all([import('../server/journal/witness.js'), import('../server/journal/witness-server.js'), import('../server/journal/note.js')]);
+  if (!isValidKeyName(values.name)) throw new UsageError('--name has no spaces and no "+".');
+  if (!fs.existsSync(values.key)) {
+    const { privateKey } = crypto.generateKeyPairSync('ed25519');
+    fs.writeFileSync(values.key, privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(), { mode: 0o600, flag: 'wx' });
+    process.stderr.write(`Made a new witness key in ${values.key} (keep it secret, keep a copy).\n`);
+  }
+  let privateKey: KeyObject;
+  try {
+    privateKey = crypto.createPrivateKey(fs.readFileSync(values.key, 'utf8'));
+    if (privateKey.asymmetricKeyType !== 'ed25519') throw new Error('not an Ed25519 private key');
+  } catch (err) {
+    throw new UsageError(`Cannot read the witness key ${values.key}: ${(err as Error).message}`);
+  }
+  const vkey = witnessVerifier(values.name, crypto.createPublicKey(privateKey)).vkey;
+  if (keyOnly) {
+    console.log(vkey);
+    return 0;
+  }
+  if (!values.state || !values.log?.length) throw new UsageError('witness needs --state FILE and at least one --log LOG_VKEY (the log\'s vkey: tachiai tree key).');
+  const logs = new Map<string, ReturnType<typeof parseVkey>[]>();
+  for (const l of values.log) {
+    let v;
+    try {
+      v = parseVkey(l);
+    } catch (err) {
+      throw new UsageError(`--log ${l}: ${(err as Error).message}`);
+    }
+    logs.set(v.name, [...(logs.get(v.name) ?? []), v]);
+  }
+  const port = values.port === undefined ? 3080 : Number(values.port);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError('--port is a port number.');
+  const witness = new Witness({ name: values.name, privateKey, logs, stateFile: path.resolve(values.state) });
+  const running = await startWitnessServer(witness, { host: values.host ?? '127.0.0.1', port });
+  console.log(vkey);
+  process.stderr.write(`Witness ${values.name} serving ${running.url}/add-checkpoint for ${[...logs.keys()].join(', ')}\n`);
+  const stop = () => void running.close().then(() => process.exit(0));
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+  return -1; // keep running
+}
+
+/** tachiai verify-proof FILE --key LOG_KEY [--witness KEY …] (issue 19, item 4): offline. */
+async function verifyProofCommand(args: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({ args, options: { key: { type: 'string' }, witness: { type: 'string', multiple: true } }, allowPositionals: true, strict: true });
+  if (positionals.length !== 1 || !values.key) throw new UsageError('verify-proof needs one FILE and --key LOG_KEY (the log\'s verifier key, or a file holding it or the PEM public key).');
+  const [{ verifyProofFile }, { parseVkey }, { displayDateTime }] = await Promise.all([import('../server/journal/proof-file.js'), import('../server/journal/note.js'), import('../server/shared/time.js')]);
+  const key = await readLogKey(values.key);
+  const witnesses = (values.witness ?? []).map((w) => {
+    try {
+      const text = fs.existsSync(w) ? fs.readFileSync(w, 'utf8').trim() : w;
+      return parseVkey(text);
+    } catch (err) {
+      throw new UsageError(`--witness ${w}: not a witness verifier key: ${(err as Error).message}`);
+    }
+  });
+  let text: string;
+  try {
+    text = fs.readFileSync(positionals[0]!, 'utf8');
+  } catch (err) {
+    console.error(`Cannot read ${positionals[0]}: ${(err as Error).message}`);
+    return 1;
+  }
+  const result = verifyProofFile(text, key.kind === 'vkey' ? { kind: 'vkey', verifier: key.verifier } : key, witnesses);
+  for (const step of result.steps) console.log(`  ${step.ok ? 'ok ' : 'BAD'} ${step.what}`);
+  if (!result.ok) {
+    console.log(`FAILED: ${result.steps.filter((s) => !s.ok).map((s) => s.what).join(' ') || 'the proof file does not verify.'}`);
+    return 1;
+  }
+  const c = result.content as Record<string, any> | null; // eslint-disable-line @typescript-eslint/no-explicit-any
+  const tz = 'Asia/Tokyo';
+  console.log('');
+  if (result.extra?.subject === 'destruction-certificate' && c) {
+    const depositors = [...new Set(((c.media ?? []) as Array<{ depositor?: { name?: string } }>).map((m) => m.depositor?.name ?? '?'))];
+    console.log(`廃棄証明書 Destruction certificate ${c.certificateNo}`);
+    console.log(`  実施日時 Performed at:  ${displayDateTime(new Date(c.performedAt), tz)} (${tz})`);
+    console.log(`  預託者 Depositor:        ${depositors.join('、')}`);
+    console.log(`  方法 Method:             ${c.method}${c.technique ? ` / ${c.technique}` : ''} · ${c.category}${c.securityLevel ? ` · ${c.securityLevel}` : ''}`);
+    console.log(`  媒体 Media:              ${((c.media ?? []) as Array<{ label?: string }>).map((m) => m.label).join('、')}`);
+    console.log(`  実施者 Performed by:     ${c.performer?.name ?? '?'}${c.performer?.org ? ` (${c.performer.org})` : ''}`);
+    console.log(`  立会人 Witnesses:        ${(result.extra.record?.signatures ?? []).map((s) => `${s.manifest.signerName} (${s.manifest.meaning})`).join('、')}`);
+  } else if (result.extra?.record) {
+    console.log(`署名記録 Signed record ${result.extra.record.id} (${result.extra.record.kind})`);
+    console.log(`  日時 Signed at:           ${displayDateTime(new Date(result.extra.record.at), tz)} (${tz})`);
+    console.log(`  署名 Signatures:          ${result.extra.record.signatures.map((s) => `${s.manifest.signerName} (${s.manifest.meaning})`).join('、')}`);
+  }
+  if (result.extra?.record) console.log(`  記録ハッシュ Record SHA-256: ${result.extra.record.contentHash}`);
+  const e = result.extra!.entry;
+  console.log(`  ジャーナル Journal entry:    #${e.seq} ${e.action} at ${displayDateTime(new Date(e.at), tz)} (${tz}), hash ${e.hash}`);
+  console.log(`  Checkpoint: ${result.checkpoint!.origin}, ${result.checkpoint!.size} entries, root ${result.checkpoint!.root.toString('base64')}`);
+  console.log(`OK: the proof file is valid: this record is in the journal signed by ${key.kind === 'vkey' ? key.verifier.vkey : 'the key given'}${witnesses.length ? ` and cosigned by ${witnesses.length} witness(es)` : ''}. Compare the facts above with the paper.`);
+  return 0;
 }
 
 function readCheckpointFile(file: string): CheckpointRecord[] {

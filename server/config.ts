@@ -40,6 +40,15 @@ const envSchema = z.object({
   SESSION_IDLE_SECONDS: intFromEnv(30, 3600).default(300),
   PASSWORD_MAX_AGE_DAYS: intFromEnv(1, 3650).default(30),
   CHECKPOINT_INTERVAL_MINUTES: intFromEnv(0, 7 * 24 * 60).default(60),
+  // The journal's Merkle tree (issue 19): a C2SP checkpoint at least this often while the journal
+  // grows; the tree itself catches up every few seconds. 0 stops both on this server.
+  TLOG_CHECKPOINT_SECONDS: intFromEnv(0, 24 * 3600).default(60),
+  // Witnesses that cosign the checkpoints (c2sp.org/tlog-witness): "<URL prefix> <witness vkey>",
+  // several separated by ";" or new lines. The URL prefix is the one before /add-checkpoint.
+  WITNESSES: z
+    .string()
+    .regex(/^\s*(https?:\/\/\S+\s+[^\s+;]+\+[0-9a-f]{8}\+[A-Za-z0-9+/=]+\s*)([;\n]\s*https?:\/\/\S+\s+[^\s+;]+\+[0-9a-f]{8}\+[A-Za-z0-9+/=]+\s*)*[;\n]?\s*$/, 'WITNESSES is "<URL prefix> <witness vkey>", several separated by ";", e.g. "https://witness.example/w1 witness.example/w1+1a2b3c4d+BA…"')
+    .optional(),
   CORS_ORIGIN: z.string().min(1).optional(),
   TRUST_PROXY: z.string().min(1).optional(),
   // The address people reach the site at, for the QR code on printed certificates (public check).
@@ -120,6 +129,10 @@ export interface Config {
   sessionIdleSeconds: number;
   passwordMaxAgeDays: number;
   checkpointIntervalMinutes: number;
+  /** A C2SP checkpoint of the journal's tree at least this often while it grows (issue 19); 0: no tree worker on this server. */
+  tlogCheckpointSeconds: number;
+  /** Witnesses that cosign the checkpoints (issue 19): their add-checkpoint URL prefix and vkey. */
+  witnesses: Array<{ url: string; vkey: string }>;
   corsOrigin: string | undefined;
   trustProxy: string | undefined;
   /** Base URL printed in certificate QR codes; no QR code without it. */
@@ -210,6 +223,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     sessionIdleSeconds: e.SESSION_IDLE_SECONDS,
     passwordMaxAgeDays: e.PASSWORD_MAX_AGE_DAYS,
     checkpointIntervalMinutes: e.CHECKPOINT_INTERVAL_MINUTES,
+    tlogCheckpointSeconds: e.TLOG_CHECKPOINT_SECONDS,
+    witnesses: parseWitnesses(e.WITNESSES),
     corsOrigin: e.CORS_ORIGIN,
     trustProxy: e.TRUST_PROXY,
     publicUrl: e.PUBLIC_URL?.replace(/\/+$/, ''),
@@ -244,6 +259,19 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
   };
   validateConfig(config);
   return config;
+}
+
+/** WITNESSES → [{ url, vkey }] (the format is checked by the schema; the vkeys when the client starts). */
+export function parseWitnesses(value: string | undefined): Array<{ url: string; vkey: string }> {
+  if (!value) return [];
+  return value
+    .split(/[;\n]/)
+    .map((part) => part.trim())
+    .filter((part) => part.length > 0)
+    .map((part) => {
+      const [url, vkey] = part.split(/\s+/) as [string, string];
+      return { url: url.replace(/\/+$/, ''), vkey };
+    });
 }
 
 /** "1-5 08:00-20:00" → { days: [1..5], from: '08:00', to: '20:00' } (the format is checked by the schema). */

@@ -9,13 +9,15 @@ import { migrateToLatest } from '../db/migrate.js';
 import { loadSecrets } from './secrets.js';
 import { buildRequestListener } from './app.js';
 import { checkpointWorker } from './journal/checkpoints.js';
+import { tlogWorker } from './journal/tlog-checkpoints.js';
+import { noticeWitnessAlarms } from './notices/service.js';
 import { accessLogRetentionWorker } from './access-log/retention.js';
 import { afterHoursAlertsWorker } from './custody/service.js';
 import { rateLimitPurgeWorker } from './throttle/rate-limit.js';
 import { noticeDeliveryWorker } from './notices/delivery.js';
 import { dailyBackupWorker } from './backup/daily.js';
 import { doorBrokerWorker } from './doors/broker.js';
-import { ensureSite } from './system/site.js';
+import { ensureSite, logOriginOf } from './system/site.js';
 import { kickIntake } from './journal/intake.js';
 import { metricsListener } from './monitoring/endpoint.js';
 import { checkSharedSecrets, escrowedAt } from './system/shared-secrets.js';
@@ -61,6 +63,10 @@ export async function openContext(config: Config, options: OpenOptions = {}): Pr
 /** The periodic jobs of a serving server, each registered on the context by name. */
 export function startWorkers(ctx: AppContext): void {
   if (ctx.config.checkpointIntervalMinutes > 0) ctx.workers.add('journal.checkpoints', checkpointWorker(ctx, ctx.config.checkpointIntervalMinutes));
+  // The journal's Merkle tree (issue 19): built in batches outside every write's transaction, and
+  // signed as a C2SP checkpoint; every server runs it, the locks make them take turns.
+  // A witness's refusal (422) is noticed at once to the responsible persons and the depositors.
+  if (ctx.config.tlogCheckpointSeconds > 0) ctx.workers.add('journal.tree', tlogWorker(ctx, ctx.config.tlogCheckpointSeconds, () => logOriginOf(ctx), (origin) => noticeWitnessAlarms(ctx, origin)));
   ctx.workers.add('access-log.retention', accessLogRetentionWorker(ctx));
   ctx.workers.add('custody.after-hours', afterHoursAlertsWorker(ctx));
   ctx.workers.add('throttle.purge', rateLimitPurgeWorker(ctx));

@@ -14,12 +14,12 @@ import { getSignedRecord } from '../signatures/service.js';
 import { recordJson } from '../signatures/views.js';
 import { CATEGORIES, CATEGORY_WORDS, CERTIFICATE_NO, DESTRUCTION_METHODS, LEVEL_REQUIRED, MATERIAL_CLASS, METHOD_FITS, TECHNIQUE_WORDS } from './rules.js';
 import { KIND_NAMES, MEDIA_KINDS } from '../media/rules.js';
-import { checkCertificate, destroyedMedia, filteredDestructions, getDestruction, getPrint, recordDestruction, recordPrint, signedDestruction, type DestroyedMediumRow, type DestructionRow } from './service.js';
+import { certificateProofFile, checkCertificate, destroyedMedia, filteredDestructions, getDestruction, getPrint, recordDestruction, recordPrint, signedDestruction, type DestroyedMediumRow, type DestructionRow } from './service.js';
 import { checkCodeFor, depositorNames } from './record.js';
 import { roomNameAsOf } from '../rooms/service.js';
 import { enforceRate } from '../throttle/rate-limit.js';
 import { clientIp } from '../shared/client-ip.js';
-import { siteOf } from '../system/site.js';
+import { logOriginOf, siteOf } from '../system/site.js';
 import { renderCertificate } from './certificate.js';
 
 const error = (description: string) => ({ description, schema: errorSchema });
@@ -409,7 +409,17 @@ export const destructionRoutes: AnyRoute[] = [
           <dt>媒体 Media</dt><dd>${d.media.map((m) => m.label).join('、')}</dd>
           <dt>立会人 Witnesses</dt><dd>${record.signatures.map((s) => s.manifest.signerName).join('、')}</dd>
           <dt>記録ハッシュ Record SHA-256</dt><dd><code>${record.contentHash}</code></dd>
-        </dl>`;
+        </dl>
+        <p class="proof-file"><a href="/verify/${encodeURIComponent(d.certificateNo)}/proof?c=${encodeURIComponent(query.c ?? '')}" download="${d.certificateNo}.tlog-proof" rel="noreferrer">証明ファイル（.tlog-proof）をダウンロード / Download the proof file</a><br>
+        <span class="small">改ざん検知記録（ジャーナル）に含まれることの証明です。<code>npx tachiai verify-proof FILE --key LOG_KEY</code> で、サーバーに接続せずに確認できます。 It proves that this certificate is in the signed journal; check it offline with <code>npx tachiai verify-proof FILE --key LOG_KEY</code> and the log key you were given.</span></p>
+        <form id="proof-check" class="proof-check" data-testid="proof-check">
+          <h2>このブラウザで確認 <span class="en">Check in this browser</span></h2>
+          <p class="small">便利のための確認です。この確認の仕組みも発行元のサーバーから届くため、独立した確認にはコマンドを使ってください。 A convenience: this check is itself served by the issuer; for an independent check, use the command above.</p>
+          <label>証明ファイル Proof file <input type="file" name="file" accept=".tlog-proof,text/plain" data-testid="proof-check-file"></label>
+          <label>検証鍵（発行元から受け取ったもの） Verifier key (vkey) you were given <input type="text" name="vkey" autocomplete="off" spellcheck="false" data-testid="proof-check-vkey"></label>
+          <button type="submit" data-testid="proof-check-run">確認する Check</button>
+          <div role="status" data-testid="proof-check-result"></div>
+        </form>`;
       } else if (check.status === 'valid') {
         facts = html`${facts}<p class="small">${query.c ? '確認コードが一致しません。証明書のQRコードから開いてください。 The check code does not match: open this page from the certificate\'s QR code.' : '証明書の内容は、証明書のQRコード（確認コード付き）から開いた場合にのみ表示されます。 The certificate\'s contents are shown only when this page is opened from its QR code (with the check code).'}</p>`;
       }
@@ -420,7 +430,32 @@ export const destructionRoutes: AnyRoute[] = [
   <p class="verdict ${verdict.cls}" data-status="${check.status}"><strong>${verdict.ja}</strong><br>${verdict.en}</p>
   ${facts}
 </main>`;
-      return { html: printPage({ lang: 'ja', title: `廃棄証明書の確認 ${params.certificateNo}`, bodyClass: 'print', body }) };
+      return { html: printPage({ lang: 'ja', title: `廃棄証明書の確認 ${params.certificateNo}`, bodyClass: 'print', body, ...(detailed ? { scripts: ['proof-check.js'] } : {}) }) };
+    },
+  }),
+  defineRoute({
+    method: 'get',
+    path: '/verify/:certificateNo/proof',
+    summary: "A certificate's proof file (c2sp.org/tlog-proof), with its check code (no sign-in)",
+    description:
+      'The inclusion proof of the destruction\'s journal entry in the journal\'s newest signed checkpoint, with the entry and the signed record as extra data; checked offline by `tachiai verify-proof FILE --key LOG_KEY`. ' +
+      'Only with the check code printed in the certificate\'s QR code: without it, or for a number that does not exist, 404 alike. Limited per source address (429 with Retry-After).',
+    tags: ['destructions'],
+    access: 'public',
+    transaction: false,
+    params: z.object({ certificateNo: z.string().max(40) }),
+    query: z.strictObject({ c: z.string().min(1).max(64).describe('The check code printed in the QR code') }),
+    responses: {
+      200: { description: 'The proof file (text/plain, as an attachment NNNN-NNNNNN.tlog-proof)', contentType: 'text/plain' },
+      404: error('No such certificate, or not this check code'),
+      409: error('The certificate does not match the journal, or is not in a signed checkpoint yet'),
+      429: error('Too many checks from this address'),
+    },
+    handler: async ({ app, db, params, query, req }) => {
+      await enforceRate(app, { bucket: 'public_check', limit: app.config.publicRatePerMinute, windowSeconds: 60 }, clientIp(req), 'Too many certificate checks from this address. Try again shortly.');
+      if (!CERTIFICATE_NO.test(params.certificateNo)) throw new NotFoundError('proof', 'No proof file for this certificate number and check code.');
+      const file = await certificateProofFile(app, db, await logOriginOf(app), params.certificateNo, query.c);
+      return { text: file, contentType: 'text/plain; charset=utf-8', headers: { 'Content-Disposition': `attachment; filename="${params.certificateNo}.tlog-proof"`, 'Cache-Control': 'no-store', 'Referrer-Policy': 'no-referrer' } };
     },
   }),
 ];

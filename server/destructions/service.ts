@@ -4,8 +4,9 @@
 // transaction from a per-year counter row: numbers have no gaps, even under concurrency.
 import type { Knex } from 'knex';
 import type { AppContext } from '../context.js';
-import { NotFoundError, ValidationError, type ErrorDetail } from '../errors.js';
-import { appendJournal, findJournalEntry, payloadsOf } from '../journal/journal.js';
+import { ConflictError, NotFoundError, ValidationError, type ErrorDetail } from '../errors.js';
+import { appendJournal, findJournalEntry, MAIN_CHAIN, payloadsOf } from '../journal/journal.js';
+import { proofFileFor } from '../journal/proofs.js';
 import { getOrg, getPerson } from '../people/service.js';
 import { hasValidConsent } from '../people/records.js';
 import { placeViolations, witnessViolations } from '../signatures/rules.js';
@@ -290,6 +291,23 @@ export async function checkCertificate(app: AppContext, db: Knex, number: string
     problem,
     codeMatches: checkCodeMatches(code, row.check_code_hash, row.id, app.secrets.badgeKey),
   };
+}
+
+/**
+ * The proof file of a certificate (issue 19, item 3): only for whoever holds its check code, and
+ * only when the certificate matches the journal — to anyone else, as if there were none (the
+ * public cannot enumerate anything). A c2sp.org/tlog-proof of the destruction's journal entry,
+ * with that entry and the signed record in its extra data; `tachiai verify-proof` checks it offline.
+ */
+export async function certificateProofFile(app: AppContext, db: Knex, origin: string, number: string, code: string): Promise<string> {
+  const check = await checkCertificate(app, db, number, code);
+  if (check.status === 'not_found' || !check.codeMatches) throw new NotFoundError('proof', 'No proof file for this certificate number and check code.');
+  if (check.status !== 'valid' || !check.record) throw new ConflictError('certificate_mismatch', 'This certificate does not match the journal: no proof file is given. Contact the issuer.');
+  const journal = await findJournalEntry(db, 'destructions.recorded', `destruction:${check.destructionId}`);
+  if (!journal || !journal.intact || journal.entry.chain !== MAIN_CHAIN) throw new ConflictError('certificate_mismatch', 'The journal entry of this certificate is missing or changed: no proof file is given.');
+  const r = check.record;
+  const record = { id: r.id, kind: r.kind, at: r.at.toISOString(), content: r.content, contentHash: r.contentHash, signatures: r.signatures.map((sig) => ({ manifest: { ...sig.manifest }, signature: sig.signature })) };
+  return proofFileFor(app, app.db.knex, origin, journal.entry, 'destruction-certificate', record);
 }
 
 /** The signed record of a destruction, and whether its rows still agree (certificate, lists). */

@@ -30,7 +30,7 @@ export const integrityRoutes: AnyRoute[] = [
       200: {
         description: 'Result: { ok, entries, head } or { ok: false, firstBadEntry | firstDifference }',
         schema: z.union([
-          z.object({ ok: z.literal(true), entries: z.number().int(), head: z.string(), headSeq: z.number().int(), checkpoints: z.number().int(), records: z.number().int().optional(), destructions: z.number().int().optional(), monthlyReports: z.number().int().optional() }),
+          z.object({ ok: z.literal(true), entries: z.number().int(), head: z.string(), headSeq: z.number().int(), checkpoints: z.number().int(), treeHeads: z.number().int().optional().describe('Merkle tree heads matched: the stored tree and the signed C2SP checkpoints (issue 19)'), records: z.number().int().optional(), destructions: z.number().int().optional(), monthlyReports: z.number().int().optional() }),
           z.object({ ok: z.literal(false), entries: z.number().int(), firstBadEntry: badEntrySchema }),
           z.object({ ok: z.literal(false), entries: z.number().int(), firstDifference: z.object({ check: z.enum(['signed_records', 'destructions', 'monthly_reports']), message: z.string(), recordId: z.string().optional() }) }),
         ]),

@@ -6,6 +6,8 @@ import { canonicalJson } from './canonical.js';
 import { entryHash, GENESIS_HASH, MAIN_CHAIN, walkChain } from './journal.js';
 import type { KeyObject } from 'node:crypto';
 import { keyIdOf, verifyCheckpointSignature, type CheckpointRecord, type SigningKeys } from './checkpoints.js';
+import { hasValidSignature, parseCheckpoint, parseNote, verifierFor } from './note.js';
+import { CompactRange, leafHashOfEntry } from './tlog.js';
 
 export type BadEntryReason =
   | 'missing_entry' // a sequence number is absent (an entry was deleted)
@@ -14,7 +16,8 @@ export type BadEntryReason =
   | 'not_canonical' // the stored payload is not canonical JSON (it was rewritten)
   | 'checkpoint_mismatch' // a signed checkpoint names a different hash for this entry
   | 'checkpoint_beyond_head' // a signed checkpoint proves entries that are no longer there
-  | 'checkpoint_signature_invalid';
+  | 'checkpoint_signature_invalid'
+  | 'tree_mismatch'; // the Merkle tree (issue 19) or a C2SP checkpoint names another root for the journal up to this entry
 
 export interface BadEntry {
   chain: string;
@@ -24,7 +27,7 @@ export interface BadEntry {
 }
 
 export type VerifyResult =
-  | { ok: true; entries: number; head: string; headSeq: number; checkpoints: number }
+  | { ok: true; entries: number; head: string; headSeq: number; checkpoints: number; /** Tree heads (the stored tree, C2SP checkpoints) the recomputed Merkle tree matched (issue 19). */ treeHeads?: number }
   | { ok: false; entries: number; firstBadEntry: BadEntry };
 
 export interface VerifyOptions {
@@ -34,7 +37,14 @@ export interface VerifyOptions {
    * check their signatures with — given separately, never taken from the file itself (security
    * review, finding 6: a checkpoint signed with an attacker's key was accepted).
    */
-  external?: { checkpoints: CheckpointRecord[]; publicKey: KeyObject };
+  external?: { checkpoints: CheckpointRecord[]; publicKey: KeyObject; trees?: TreeCheckpoint[] };
+}
+
+/** A tree head to check the journal against (issue 19): the stored tree, a C2SP checkpoint (stored or kept off the server). */
+export interface TreeCheckpoint {
+  size: number;
+  root: Buffer;
+  what: string;
 }
 
 function bad(chain: string, seq: number, reason: BadEntryReason, message: string): BadEntry {
@@ -69,6 +79,31 @@ export async function verifyJournal(db: Knex, keys: SigningKeys | null, options:
     })),
     ...(options.external?.checkpoints ?? []).map(({ publicKeyPem: _ignored, ...cp }) => ({ ...cp, verifyWith: options.external!.publicKey })),
   ];
+
+  // The Merkle tree over the main chain (issue 19): its root is recomputed while walking, in
+  // O(log n) memory, and compared with the stored tree's root and every C2SP checkpoint's — each
+  // stored one first checked for the server's signature.
+  const trees: TreeCheckpoint[] = [...(options.external?.trees ?? [])];
+  if (await db.schema.hasTable('journal_tree')) {
+    const tree = (await db('journal_tree').where({ id: 1 }).first('size', 'root_hash')) as { size: string; root_hash: Buffer } | undefined;
+    if (tree && Number(tree.size) > 0) trees.push({ size: Number(tree.size), root: Buffer.from(tree.root_hash), what: 'The stored Merkle tree' });
+    const notes = (await db('journal_tlog_checkpoints').orderBy('id').select('tree_size', 'note')) as Array<{ tree_size: string; note: string }>;
+    for (const n of notes) {
+      let valid = false;
+      try {
+        const note = parseNote(n.note);
+        const cp = parseCheckpoint(note.text);
+        valid = !!keys && cp.size === Number(n.tree_size) && hasValidSignature(note, verifierFor(cp.origin, keys.publicKey));
+        if (valid) trees.push({ size: cp.size, root: cp.root, what: `The signed tree checkpoint of ${cp.size} entries` });
+      } catch {
+        valid = false;
+      }
+      if (!valid) return { ok: false, entries: 0, firstBadEntry: bad(MAIN_CHAIN, Number(n.tree_size), 'checkpoint_signature_invalid', `The tree checkpoint of ${n.tree_size} entries does not carry a valid signature.`) };
+    }
+  }
+  const treesBySize = new Map<number, TreeCheckpoint[]>();
+  for (const t of trees) treesBySize.set(t.size, [...(treesBySize.get(t.size) ?? []), t]);
+  const range = new CompactRange();
 
   let checked = 0;
   let mainHead = { seq: 0, hash: GENESIS_HASH };
@@ -109,6 +144,15 @@ export async function verifyJournal(db: Knex, keys: SigningKeys | null, options:
           return { ok: false, entries: checked, firstBadEntry: bad(chain, entry.seq, 'checkpoint_mismatch', `The signed checkpoint of ${cp.at} names another hash for entry ${entry.seq}: the journal up to it was rewritten.`) };
         }
       }
+      if (chain === MAIN_CHAIN) {
+        range.append(leafHashOfEntry(entry.hash));
+        const heads = treesBySize.get(entry.seq);
+        if (heads) {
+          const root = range.root();
+          const wrong = heads.find((t) => !t.root.equals(root));
+          if (wrong) return { ok: false, entries: checked, firstBadEntry: bad(chain, entry.seq, 'tree_mismatch', `${wrong.what} names another root for the journal up to entry ${entry.seq}: the journal up to it was rewritten.`) };
+        }
+      }
       prev = { seq: entry.seq, hash: entry.hash };
       checked++;
       if (options.onProgress && checked % 1000 === 0) options.onProgress(checked, total);
@@ -117,8 +161,12 @@ export async function verifyJournal(db: Knex, keys: SigningKeys | null, options:
     if (beyond !== undefined) {
       return { ok: false, entries: checked, firstBadEntry: bad(chain, prev.seq + 1, 'checkpoint_beyond_head', `A signed checkpoint proves entries up to ${beyond}, but the journal ends at ${prev.seq}: entries were removed.`) };
     }
-    if (chain === MAIN_CHAIN) mainHead = prev;
+    if (chain === MAIN_CHAIN) {
+      mainHead = prev;
+      const past = trees.filter((t) => t.size > prev.seq).sort((a, b) => a.size - b.size)[0];
+      if (past) return { ok: false, entries: checked, firstBadEntry: bad(chain, prev.seq + 1, 'checkpoint_beyond_head', `${past.what} covers ${past.size} entries, but the journal ends at ${prev.seq}: entries were removed.`) };
+    }
   }
   options.onProgress?.(checked, total);
-  return { ok: true, entries: checked, head: mainHead.hash, headSeq: mainHead.seq, checkpoints: checkpoints.length };
+  return { ok: true, entries: checked, head: mainHead.hash, headSeq: mainHead.seq, checkpoints: checkpoints.length, treeHeads: trees.length };
 }

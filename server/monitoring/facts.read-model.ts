@@ -16,6 +16,9 @@ export interface OperationsFacts {
   backupsRecorded: boolean;
   /** When the secrets were last exported to the escrow: null if never, undefined if the database cannot say. */
   secretsEscrowedAt: Date | null | undefined;
+  /** The journal as a transparency log (issue 19): age of the newest checkpoint a witness cosigned (null: none), witnesses in alarm (null: no such tables). */
+  cosignedAgeSeconds: number | null;
+  witnessAlarms: number | null;
 }
 
 /** Counting stops here: beyond it, "very many" is all that matters (and the count stays cheap). */
@@ -26,7 +29,14 @@ SELECT (SELECT count(*) FROM (SELECT 1 FROM journal_intake LIMIT ${INTAKE_COUNT_
        (SELECT greatest(extract(epoch FROM now() - i.at), 0) FROM journal_intake i ORDER BY i.id LIMIT 1) AS intake_oldest_seconds,
        to_regclass('backups') IS NOT NULL AS has_backups,
        (SELECT (to_jsonb(s) -> 'secrets_escrowed_at') IS NOT NULL FROM site_settings s WHERE s.id = 1) AS has_escrow,
-       (SELECT to_jsonb(s) ->> 'secrets_escrowed_at' FROM site_settings s WHERE s.id = 1) AS escrowed_at`;
+       (SELECT to_jsonb(s) ->> 'secrets_escrowed_at' FROM site_settings s WHERE s.id = 1) AS escrowed_at,
+       to_regclass('journal_witnesses') IS NOT NULL AS has_witnesses`;
+
+const TLOG_SQL = `
+SELECT (SELECT count(*) FROM journal_witnesses w WHERE w.alarm_at IS NOT NULL) AS alarms,
+       (SELECT greatest(extract(epoch FROM now() - c.signed_at), 0) FROM journal_tlog_checkpoints c
+         WHERE EXISTS (SELECT 1 FROM journal_tlog_cosignatures s WHERE s.checkpoint_id = c.id)
+         ORDER BY c.tree_size DESC LIMIT 1) AS cosigned_age`;
 
 const BACKUP_SQL = `
 SELECT max(b.finished_at) AS at, extract(epoch FROM now() - max(b.finished_at)) AS age
@@ -38,6 +48,7 @@ interface FactsRow {
   has_backups: boolean;
   has_escrow: boolean | null;
   escrowed_at: string | null;
+  has_witnesses: boolean;
 }
 
 export async function operationsFacts(db: Knex): Promise<OperationsFacts> {
@@ -54,7 +65,16 @@ export async function operationsFacts(db: Knex): Promise<OperationsFacts> {
       // A backups table of another shape: nothing can be said about it.
     }
   }
+  let witnessAlarms: number | null = null;
+  let cosignedAgeSeconds: number | null = null;
+  if (row.has_witnesses) {
+    const { rows: t } = (await db.raw(TLOG_SQL)) as { rows: Array<{ alarms: string | number; cosigned_age: string | number | null }> };
+    witnessAlarms = Number(t[0]?.alarms ?? 0);
+    cosignedAgeSeconds = t[0]?.cosigned_age === null || t[0]?.cosigned_age === undefined ? null : Math.round(Number(t[0].cosigned_age));
+  }
   return {
+    witnessAlarms,
+    cosignedAgeSeconds,
     intakeWaiting: Number(row.intake_waiting),
     intakeOldestSeconds: row.intake_oldest_seconds === null ? 0 : Number(row.intake_oldest_seconds),
     lastBackupOkAt,

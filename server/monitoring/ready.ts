@@ -23,6 +23,7 @@ export interface ReadinessChecks {
   journalIntake: { waiting: number | null; oldestAgeSeconds: number | null };
   backup: { lastSuccessAt: string | null; ageSeconds: number | null };
   secretsEscrowed: boolean | null;
+  transparencyLog: { cosignedAgeSeconds: number | null; witnessAlarms: number | null };
 }
 
 export interface Warning {
@@ -83,6 +84,10 @@ export async function readiness(app: AppContext): Promise<Readiness> {
     else if (facts.lastBackupAgeSeconds !== null && facts.lastBackupAgeSeconds > BACKUP_AGE_WARNING_SECONDS) {
       warnings.push({ code: 'backup_overdue', message: `The last successful backup is ${hours(facts.lastBackupAgeSeconds)} hours old.` });
     }
+    // Issue 19: a witness refused a checkpoint as a fork or a rollback of the journal (422).
+    if (facts.witnessAlarms) {
+      warnings.push({ code: 'witness_alarm', message: `${facts.witnessAlarms} witness(es) refused a checkpoint of the journal as inconsistent with what they cosigned (a fork or a rollback): investigate at once (GET /api/journal/tlog).` });
+    }
     if (facts.secretsEscrowedAt === null) {
       warnings.push({ code: 'secrets_not_escrowed', message: 'The secrets have not been exported to the escrow: run "tachiai secrets export --out FILE" and keep the file offline.' });
     }
@@ -100,6 +105,7 @@ export async function readiness(app: AppContext): Promise<Readiness> {
         ageSeconds: facts && facts.lastBackupAgeSeconds !== null ? Math.round(facts.lastBackupAgeSeconds) : null,
       },
       secretsEscrowed: facts && facts.secretsEscrowedAt !== undefined ? facts.secretsEscrowedAt !== null : null,
+      transparencyLog: { cosignedAgeSeconds: facts?.cosignedAgeSeconds ?? null, witnessAlarms: facts?.witnessAlarms ?? null },
     },
     problems,
     warnings,

@@ -54,3 +54,9 @@ export async function depositorsHandledBy(db: Knex, personId: string, roles: rea
   );
   return (rows as Array<{ id: string }>).map((r) => r.id);
 }
+
+/** Every depositor organisation (an alarm about the journal concerns them all). */
+export async function depositorOrgIds(db: Knex): Promise<string[]> {
+  const rows = (await db('organisations').where({ kind: 'depositor' }).orderBy('created_at').select('id')) as Array<{ id: string }>;
+  return rows.map((r) => r.id);
+}

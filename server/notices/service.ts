@@ -10,7 +10,9 @@ import { appendJournal } from '../journal/journal.js';
 import { siteOf } from '../system/site.js';
 import { renderNotice, type NoticeFacts } from './templates.js';
 import { oneLine, ROLE_NOTICES, type NoticeKind, type NoticeLang } from './rules.js';
-import { peopleWithRoles } from './recipients.read-model.js';
+import { depositorOrgIds, peopleWithRoles } from './recipients.read-model.js';
+import { claimWitnessAlarms } from '../journal/witness-client.js';
+import { displayDateTime } from '../shared/time.js';
 
 // ---- Contacts ---------------------------------------------------------------------------------
 
@@ -188,4 +190,31 @@ export async function retryNotice(trx: Knex, id: string, actor: string): Promise
   }
   await appendJournal(trx, { actor, action: 'notices.requeued', subject: `notice:${id}`, payload: { messageId: row.message_id } });
   return row;
+}
+
+/**
+ * Issue 19: a witness refused a checkpoint of the journal (a fork or a rollback). Each alarm is
+ * noticed once — to the responsible persons and to every depositor's contacts who receive alarms
+ * — and journaled, in one transaction; several servers claim it, one wins.
+ */
+export async function noticeWitnessAlarms(app: AppContext, origin: string): Promise<number> {
+  return app.db.knex.transaction(async (trx) => {
+    const alarms = await claimWitnessAlarms(trx, origin);
+    if (alarms.length === 0) return 0;
+    const site = await siteOf(app);
+    const recipients = [...(await roleRecipients(trx, 'alarm')), ...(await contactRecipients(trx, await depositorOrgIds(trx), 'alarm'))];
+    for (const a of alarms) {
+      const witness = a.vkey.split('+')[0]!;
+      await appendJournal(trx, { actor: 'system:journal', action: 'journal.witness_alarm', subject: `witness:${witness}`, payload: { origin, vkey: a.vkey, message: a.message, alarmAt: a.alarmAt.toISOString() } });
+      await enqueueNotices(
+        app,
+        trx,
+        { kind: 'alarm', facts: { siteName: { ja: site.nameJa, en: site.nameEn }, witness, at: displayDateTime(a.alarmAt, app.config.displayTimeZone), message: a.message ?? '' } },
+        recipients,
+        { subject: `witness:${witness}`, action: 'journal.witness_alarm' },
+        'system:journal',
+      );
+    }
+    return alarms.length;
+  });
 }

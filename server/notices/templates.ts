@@ -53,7 +53,17 @@ export interface BackupFailedFacts {
   error: string;
 }
 
+/** A witness refused a checkpoint of the journal as a fork or a rollback (issue 19). */
+export interface LogAlarmFacts {
+  siteName: SiteNames;
+  witness: string;
+  /** When the witness refused, as the site writes times. */
+  at: string;
+  message: string;
+}
+
 export type NoticeFacts =
+  | { kind: 'alarm'; facts: LogAlarmFacts }
   | { kind: 'personnel_change'; facts: PersonnelChangeFacts }
   | { kind: 'after_hours'; facts: AfterHoursFacts }
   | { kind: 'weekly_review'; facts: WeeklyReviewFacts }
@@ -136,6 +146,20 @@ export function renderNotice(notice: NoticeFacts, lang: NoticeLang): RenderedNot
           : {
               subject: `[Tachiai] Weekly access review report (${f.week}): ${f.title.en}`,
               text: [`A report from ${f.siteName.en} (E4.2).`, '', `Period: ${f.period}`, `Finding: ${f.title.en}`, `Details: ${f.detail.en}`, ...(f.comment ? ['', `The responsible person's comment: ${f.comment}`] : [])].join('\n') + FOOTER.en(f.siteName.en),
+            };
+      return { subject: oneLine(rendered.subject), text: rendered.text };
+    }
+    case 'alarm': {
+      const f = notice.facts;
+      const rendered =
+        lang === 'ja'
+          ? {
+              subject: `【立会い】警報：改ざん検知記録（ジャーナル）の検証者が記録を拒否しました`,
+              text: [`${f.siteName.ja}からの警報です。`, '', `検証者（ウィットネス）${f.witness} が、ジャーナルのチェックポイントを、以前に確認した記録と矛盾するとして拒否しました（${f.at}）。記録の書き換えまたは巻き戻しのおそれがあります。直ちに確認してください。`, '', `内容：${f.message}`].join('\n') + FOOTER.ja(f.siteName.ja),
+            }
+          : {
+              subject: `[Tachiai] ALARM: a witness refused the journal's checkpoint`,
+              text: [`An alarm from ${f.siteName.en}.`, '', `The witness ${f.witness} refused a checkpoint of the tamper-evident journal as inconsistent with what it had cosigned (${f.at}): the journal may have been rewritten or rolled back. Please look into it at once.`, '', `Details: ${f.message}`].join('\n') + FOOTER.en(f.siteName.en),
             };
       return { subject: oneLine(rendered.subject), text: rendered.text };
     }

@@ -25,7 +25,7 @@ export function html(strings: TemplateStringsArray, ...values: unknown[]): RawHt
   return new RawHtml(out);
 }
 
-export function printPage(opts: { lang: string; title: string; bodyClass: string; body: RawHtml }): string {
+export function printPage(opts: { lang: string; title: string; bodyClass: string; body: RawHtml; /** ES modules under /assets/ */ scripts?: string[] }): string {
   return `<!doctype html>
 <html lang="${escapeHtml(opts.lang)}">
 <head>
@@ -34,7 +34,7 @@ export function printPage(opts: { lang: string; title: string; bodyClass: string
 <meta name="referrer" content="no-referrer">
 <title>${escapeHtml(opts.title)}</title>
 <link rel="stylesheet" href="/assets/print.css">
-</head>
+${(opts.scripts ?? []).map((src) => `<script type="module" src="/assets/${escapeHtml(src)}"></script>\n`).join('')}</head>
 <body class="${escapeHtml(opts.bodyClass)}">
 ${opts.body.html}
 </body>

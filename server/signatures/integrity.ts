@@ -12,7 +12,10 @@
 import crypto from 'node:crypto';
 import type { Knex } from 'knex';
 import type { SigningKeys } from '../journal/checkpoints.js';
-import { findJournalEntry, payloadsOf } from '../journal/journal.js';
+import { findJournalEntry, MAIN_CHAIN, payloadsOf } from '../journal/journal.js';
+import { proofFileFor } from '../journal/proofs.js';
+import { ConflictError } from '../errors.js';
+import type { AppContext } from '../context.js';
 import { recordHash, signatureMessage } from './manifest.js';
 import { getSignedRecords, type StoredRecord } from './service.js';
 
@@ -116,4 +119,17 @@ export async function checkAllRecords(db: Knex, keys: SigningKeys | null, onProg
     onProgress?.(checked);
     after = ids[ids.length - 1]!;
   }
+}
+
+/**
+ * A signed record's proof file (issue 19, item 3): its `records.signed` journal entry's inclusion
+ * proof in the journal's newest signed checkpoint, with that entry and the record as extra data.
+ * Refused (409) when the record no longer matches what the journal recorded at signing.
+ */
+export async function signedRecordProofFile(app: AppContext, db: Knex, origin: string, record: StoredRecord): Promise<string> {
+  if (await checkRecord(db, record, app.secrets.signing)) throw new ConflictError('record_mismatch', 'This record does not match the journal: no proof file is given.');
+  const journal = await findJournalEntry(db, 'records.signed', `record:${record.id}`);
+  if (!journal || !journal.intact || journal.entry.chain !== MAIN_CHAIN) throw new ConflictError('record_mismatch', 'The journal entry of this record is missing or changed: no proof file is given.');
+  const proofRecord = { id: record.id, kind: record.kind, at: record.at.toISOString(), content: record.content, contentHash: record.contentHash, signatures: record.signatures.map((sig) => ({ manifest: { ...sig.manifest }, signature: sig.signature })) };
+  return proofFileFor(app, app.db.knex, origin, journal.entry, `signed-record:${record.kind}`, proofRecord);
 }

@@ -11,7 +11,8 @@ import { getSignedRecord } from './service.js';
 import { presenceLine, RECORD_TITLES, recordJson, signatureRows, verificationBlock } from './views.js';
 import { recordSchema } from './schemas.js';
 import { roomNameAsOf } from '../rooms/service.js';
-import { siteOf } from '../system/site.js';
+import { logOriginOf, siteOf } from '../system/site.js';
+import { signedRecordProofFile } from './integrity.js';
 import { requirePermission } from '../auth/permissions.js';
 import { checkRecord } from './integrity.js';
 import { recordReadPermission } from './service.js';
@@ -104,6 +105,31 @@ ${problem ? html`<p class="verdict mismatch" data-status="mismatch"><strong>記�
   ${verificationBlock(record)}
 </main>`;
       return { html: printPage({ lang: 'ja', title: `${title.ja} ${title.en} — ${record.id.slice(0, 8)}`, bodyClass: 'print', body }) };
+    },
+  }),
+  defineRoute({
+    method: 'get',
+    path: '/api/records/:id/proof',
+    summary: "A signed record's proof file (c2sp.org/tlog-proof): its journal entry's inclusion in the journal's signed checkpoint",
+    description:
+      'For every kind of signed record (receipts, destruction records, weekly reviews, monthly reports, …), read with the permission of its kind as for GET /api/records/:id. ' +
+      'The extra data carries the `records.signed` journal entry and the record; `tachiai verify-proof FILE --key LOG_KEY` checks it offline. A checkpoint is signed on demand when none covers the entry yet.',
+    tags: ['custody'],
+    access: 'signed-in',
+    transaction: false,
+    params: idParams,
+    responses: {
+      200: { description: 'The proof file (text/plain, as an attachment record-<id>.tlog-proof)', contentType: 'text/plain' },
+      403: error('Your role may not read this kind of record'),
+      404: error('Unknown id'),
+      409: error('The record does not match the journal, or is not in a signed checkpoint yet'),
+    },
+    handler: async ({ app, db, params, actor }) => {
+      const record = await getSignedRecord(db, params.id);
+      if (!record) throw new NotFoundError('record');
+      requirePermission(actor!, recordReadPermission(record.kind));
+      const file = await signedRecordProofFile(app, db, await logOriginOf(app), record);
+      return { text: file, contentType: 'text/plain; charset=utf-8', headers: { 'Content-Disposition': `attachment; filename="record-${record.id}.tlog-proof"` } };
     },
   }),
 ];

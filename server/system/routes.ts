@@ -19,6 +19,12 @@ const readinessChecksSchema = z
     journalIntake: z.object({ waiting: z.number().int().nullable().describe('Events waiting to be chained, site-wide'), oldestAgeSeconds: z.number().int().nullable() }),
     backup: z.object({ lastSuccessAt: z.string().nullable(), ageSeconds: z.number().int().nullable().describe('null: none recorded, or backups not recorded in this database') }),
     secretsEscrowed: z.boolean().nullable().describe('Whether an export of the secrets to the escrow is recorded; null when the database cannot say'),
+    transparencyLog: z
+      .object({
+        cosignedAgeSeconds: z.number().int().nullable().describe('Age of the newest checkpoint of the journal a witness cosigned; null: none yet'),
+        witnessAlarms: z.number().int().nullable().describe('Witnesses that refused a checkpoint as a fork or a rollback (422)'),
+      })
+      .describe('The journal as a transparency log (issue 19)'),
   })
   .meta({ id: 'ReadinessChecks' });
 const warningSchema = z.object({ code: z.string(), message: z.string() });
@@ -58,7 +64,7 @@ export const systemRoutes: AnyRoute[] = [
     description:
       'Ready (200) when the database answers, every migration this version knows is applied and no worker of this server has stopped; otherwise 503 `not_ready` with one detail per reason ' +
       '(`database_unavailable`, `migrations_pending`, `worker_stopped`). Warnings never make a server unready: `journal_intake_lagging` (the oldest journal event waits over 60 s), ' +
-      '`no_backup`, `backup_overdue` (over 26 h), `secrets_not_escrowed`, `worker_failing`, `migrations_newer`. Public like GET /api/health: states, ages and names only.',
+      '`no_backup`, `backup_overdue` (over 26 h), `secrets_not_escrowed`, `worker_failing`, `migrations_newer`, `witness_alarm` (a witness refused a checkpoint of the journal: issue 19). Public like GET /api/health: states, ages and names only.',
     tags: ['system'],
     access: 'public',
     responses: {

@@ -8,6 +8,7 @@ import type { Knex } from 'knex';
 import type { AppContext } from '../context.js';
 import { ConfigError, type Config } from '../config.js';
 import { appendJournal } from '../journal/journal.js';
+import { originFor } from '../journal/tlog-checkpoints.js';
 
 export interface Site {
   id: string;
@@ -72,6 +73,11 @@ export async function siteOf(app: AppContext): Promise<Site> {
     };
   });
   return service.get();
+}
+
+/** The origin of this site's transparency log (issue 19): derived from the fixed SITE_ID, never changed. */
+export async function logOriginOf(app: AppContext): Promise<string> {
+  return originFor((await siteOf(app)).id);
 }
 
 /** When the site first started, read from the database (the weekly review looks no further back). */

@@ -253,6 +253,9 @@ describe('GET /api/health/ready', () => {
         lastBackupAgeSeconds: null,
         backupsRecorded: false,
         secretsEscrowedAt: undefined,
+        // No tree tables either (before issue 19's migration): nothing to say.
+        cosignedAgeSeconds: null,
+        witnessAlarms: null,
       });
     } finally {
       await db.close();

@@ -18,6 +18,7 @@ import { startTestServer, type TestServer, type TestUser } from '../helpers/serv
 import { custodySite, type CustodySite, type SitePerson } from '../helpers/custody.js';
 import { activeTestId, openWatchedPage, signIn, text, withPage } from '../helpers/page.js';
 import { verifyCheckpointSignature } from '../../server/journal/checkpoints.js';
+import { hasValidSignature, parseCheckpoint, parseNote, parseVkey } from '../../server/journal/note.js';
 
 let server: TestServer;
 let browser: Browser;
@@ -435,6 +436,10 @@ describe('the journal (記録簿)', () => {
       expect(await page.getByTestId('checkpoint-download').isDisabled()).toBe(true);
       expect(await page.getByTestId('checkpoint-sign').count()).toBe(0);
       expect(await text(page, 'checkpoint-command')).toBe('npx tachiai verify --checkpoint ファイル --key 公開鍵.pem');
+      // Nor a transparency log checkpoint (issue 19): its download waits for one.
+      await expect.poll(() => text(page, 'tlog-latest')).toBe('まだ透明性ログのチェックポイントがありません。');
+      expect(await page.getByTestId('tlog-download').isDisabled()).toBe(true);
+      expect(await text(page, 'tlog-command')).toBe('npx tachiai verify --checkpoint ファイル --key 検証鍵.vkey');
 
       // By action (exact, Enter).
       await page.getByTestId('journal-action').fill('media.registered');
@@ -494,6 +499,19 @@ describe('the journal (記録簿)', () => {
       expect(key.name).toBe(`tachiai-signing-key-${signingKey.keyId}.pem`);
       expect(key.text).toBe(signingKey.publicKeyPem);
       expect(verifyCheckpointSignature(file, crypto.createPublicKey(key.text))).toBe(true);
+      // The C2SP checkpoint of the journal's Merkle tree (issue 19) and the log's verifier key.
+      const tlogCp = await site.ok('post', '/api/journal/tlog/checkpoints', {}, 201);
+      await page.getByTestId('audit-tab-media').click();
+      await page.getByTestId('audit-tab-journal').click();
+      await expect.poll(() => text(page, 'tlog-latest')).toBe(`最新のチェックポイント: 記録 ${tlogCp.treeSize} 件まで`);
+      const note = await downloaded(page, () => page.getByTestId('tlog-download').click());
+      expect(note.name).toBe(`tachiai-checkpoint-${tlogCp.origin.replace(/[^A-Za-z0-9_-]/g, '_')}-${tlogCp.treeSize}.txt`);
+      expect(note.text).toBe(tlogCp.note);
+      const vkey = await downloaded(page, () => page.getByTestId('tlog-vkey').click());
+      expect(vkey.name).toBe(`tachiai-log-${tlogCp.origin.replace(/[^A-Za-z0-9_-]/g, '_')}.vkey`);
+      const parsedNote = parseNote(note.text);
+      expect(hasValidSignature(parsedNote, parseVkey(vkey.text.trim()))).toBe(true);
+      expect(parseCheckpoint(parsedNote.text).size).toBe(tlogCp.treeSize);
       await screenshot(page, 'audit-journal-checkpoint-ja');
       await page.setViewportSize(NARROW);
       await screenshot(page, 'audit-journal-ja-800');

@@ -261,6 +261,12 @@ export function createJournalView(ctx) {
   const keyDownload = el('button', { cls: 'button button-small', attrs: { type: 'button', 'data-m': 'audit.cp.key', 'data-testid': 'checkpoint-key' } });
   const cpSign = el('button', { cls: 'button button-small', attrs: { type: 'button', 'data-m': 'audit.cp.sign', 'data-testid': 'checkpoint-sign' } });
   const cpStatus = el('p', { cls: 'audit-cp-note', attrs: { role: 'status', 'data-testid': 'checkpoint-note' } });
+  // The journal as a transparency log (issue 19): the C2SP checkpoint and the log's verifier key.
+  /** @type {{ origin: string, treeSize: number } | null | undefined} */
+  let tlog;
+  const tlogLatest = el('p', { cls: 'audit-cp-latest', attrs: { 'data-testid': 'tlog-latest' } });
+  const tlogDownload = el('button', { cls: 'button button-small', attrs: { type: 'button', 'data-m': 'audit.tlog.download', 'data-testid': 'tlog-download' } });
+  const vkeyDownload = el('button', { cls: 'button button-small', attrs: { type: 'button', 'data-m': 'audit.tlog.vkey', 'data-testid': 'tlog-vkey' } });
   const cpCard = el(
     'section',
     { cls: 'audit-card audit-checkpoint', attrs: { 'aria-labelledby': 'aj-cp-title', 'data-testid': 'checkpoint-card' } },
@@ -270,6 +276,11 @@ export function createJournalView(ctx) {
     cpLatest,
     cpHint,
     el('div', { cls: 'audit-actions audit-actions-start' }, cpDownload, keyDownload, ...(mayAnySign() ? [cpSign] : [])),
+    el('h4', { attrs: { 'data-m': 'audit.tlog.title' } }),
+    el('p', { cls: 'audit-intro', attrs: { 'data-m': 'audit.tlog.intro' } }),
+    el('p', {}, el('code', { cls: 'audit-command', attrs: { 'data-m': 'audit.tlog.command', 'data-testid': 'tlog-command' } })),
+    tlogLatest,
+    el('div', { cls: 'audit-actions audit-actions-start' }, tlogDownload, vkeyDownload),
     cpStatus,
   );
 
@@ -278,6 +289,36 @@ export function createJournalView(ctx) {
     if (dead || res.status !== 200) return;
     const cp = res.data?.items?.[0];
     latest = cp ? { seq: Number(cp.seq), at: String(cp.at) } : null;
+    const log = await ctx.host.api('GET', '/api/journal/tlog');
+    if (dead) return;
+    if (log.status === 200) tlog = log.data?.checkpoint ? { origin: String(log.data.origin), treeSize: Number(log.data.checkpoint.treeSize) } : null;
+    paintCheckpoint();
+  }
+
+  async function downloadTlogCheckpoint() {
+    const got = await fetchFile(ctx, '/checkpoint');
+    if (dead) return;
+    if (got.blob) {
+      const text = await got.blob.text();
+      const [origin = 'log', size = '0'] = text.split('\n');
+      const name = `tachiai-checkpoint-${safeName(origin)}-${Number(size) || 0}.txt`;
+      saveFile(new Blob([text], { type: 'text/plain' }), name);
+      cpNote = { key: 'audit.cp.saved', params: { file: name } };
+    } else if (got.status === 404) {
+      tlog = null;
+      cpNote = null;
+    } else if (got.status !== 401) cpNote = { key: 'audit.cp.failed', params: { code: got.code }, error: true };
+    paintCheckpoint();
+  }
+
+  async function downloadVkey() {
+    const res = await ctx.host.api('GET', '/api/journal/tlog');
+    if (dead) return;
+    if (res.status === 200 && typeof res.data?.vkey === 'string') {
+      const name = `tachiai-log-${safeName(String(res.data.origin ?? 'log'))}.vkey`;
+      saveFile(new Blob([`${res.data.vkey}\n`], { type: 'text/plain' }), name);
+      cpNote = { key: 'audit.cp.saved', params: { file: name } };
+    } else if (res.status !== 401) cpNote = { key: 'audit.cp.failed', params: { code: res.code ?? `HTTP ${res.status}` }, error: true };
     paintCheckpoint();
   }
 
@@ -337,6 +378,9 @@ export function createJournalView(ctx) {
     cpHint.hidden = latest !== null;
     cpHint.textContent = latest === null ? tx(mayAnySign() ? 'audit.cp.none.sign' : 'audit.cp.none.auto') : '';
     cpDownload.disabled = latest === null;
+    if (tlog === undefined) tlogLatest.textContent = tx('audit.loading');
+    else tlogLatest.textContent = tlog ? tx('audit.tlog.latest', { size: tlog.treeSize }) : tx('audit.tlog.none');
+    tlogDownload.disabled = !tlog;
     cpSign.disabled = signing;
     cpStatus.className = cpNote?.error ? 'alert audit-cp-note' : 'audit-cp-note';
     cpStatus.textContent = cpNote ? tx(cpNote.key, cpNote.params) : '';
@@ -344,6 +388,8 @@ export function createJournalView(ctx) {
 
   cpDownload.addEventListener('click', () => void downloadCheckpoint());
   keyDownload.addEventListener('click', () => void downloadKey());
+  tlogDownload.addEventListener('click', () => void downloadTlogCheckpoint());
+  vkeyDownload.addEventListener('click', () => void downloadVkey());
   cpSign.addEventListener('click', () => void signNow());
 
   // ------------------------------------------------------------------ the entries

@@ -164,6 +164,13 @@ export const AUDIT_MESSAGES = {
     'audit.cp.saved': '{file} を保存しました。',
     'audit.cp.failed': '保存できませんでした（{code}）。',
     'audit.cp.sign.failed': '署名できませんでした（{code}）。',
+    'audit.tlog.title': '透明性ログのチェックポイント（C2SP）',
+    'audit.tlog.intro': '記録簿全体をマークルツリーとして署名したものです。預託者はこのファイルと検証鍵（vkey）をサーバーの外に保管し、後日、次のコマンドで記録簿と照合します（証明ファイルの確認にも同じ検証鍵を使います）。',
+    'audit.tlog.command': 'npx tachiai verify --checkpoint ファイル --key 検証鍵.vkey',
+    'audit.tlog.latest': '最新のチェックポイント: 記録 {size} 件まで',
+    'audit.tlog.none': 'まだ透明性ログのチェックポイントがありません。',
+    'audit.tlog.download': 'C2SP チェックポイントを保存',
+    'audit.tlog.vkey': '検証鍵（vkey）を保存',
 
     // ---- 記録簿（ジャーナル）: 一覧
     'audit.j.list.title': '記録の一覧（新しい順）',
@@ -368,6 +375,13 @@ export const AUDIT_MESSAGES = {
     'audit.cp.saved': 'Saved {file}.',
     'audit.cp.failed': 'Could not be saved ({code}).',
     'audit.cp.sign.failed': 'Could not be signed ({code}).',
+    'audit.tlog.title': 'Transparency log checkpoints (C2SP)',
+    'audit.tlog.intro': 'The server’s signature over the whole journal as a Merkle tree. The depositor keeps this file and the verifier key (vkey) off the server, and later checks the journal against them with the command below (the same key checks proof files):',
+    'audit.tlog.command': 'npx tachiai verify --checkpoint FILE --key LOG.vkey',
+    'audit.tlog.latest': 'Latest checkpoint: the first {size} entries',
+    'audit.tlog.none': 'No transparency log checkpoint yet.',
+    'audit.tlog.download': 'Save the C2SP checkpoint',
+    'audit.tlog.vkey': 'Save the verifier key (vkey)',
 
     'audit.j.list.title': 'Entries, newest first',
     'audit.j.action': 'Action',
