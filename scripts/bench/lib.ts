@@ -75,7 +75,13 @@ export class LeanHttpPool {
           else resolve(res!);
         });
       let c = this.idle.pop();
-      while (c && !c.open) c = this.idle.pop(); // closed by the server while idle
+      // Closed by the server while idle — or about to be: a socket idle for nearly the server's
+      // keep-alive timeout (5 s) may be closed as the request is written (ECONNRESET), which a
+      // browser would retry on a new connection; this client does not reuse such a socket.
+      while (c && (!c.open || performance.now() - c.idleSince > STALE_IDLE_MS)) {
+        if (c.open) c.close(new Error('idle too long'));
+        c = this.idle.pop();
+      }
       c ??= this.all.size < this.maxSockets ? this.open() : undefined;
       if (c) send(c);
       else this.waiting.push({ send, deadline, fail: reject });
@@ -97,7 +103,10 @@ export class LeanHttpPool {
   private release(c: LeanConnection): void {
     const next = this.waiting.shift();
     if (next) next.send(c);
-    else this.idle.push(c);
+    else {
+      c.idleSince = performance.now();
+      this.idle.push(c);
+    }
   }
 
   private sweep(): void {
@@ -107,9 +116,13 @@ export class LeanHttpPool {
   }
 }
 
+/** Below the server's keepAliveTimeout of 5 s (server/runtime.ts). */
+const STALE_IDLE_MS = 4_000;
+
 class LeanConnection {
   open = true;
   deadline = 0;
+  idleSince = 0;
   private readonly socket: net.Socket;
   private buffered: Buffer | null = null;
   private done: ((err: Error | null, res?: HttpResult) => void) | null = null;
