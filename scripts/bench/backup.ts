@@ -38,7 +38,7 @@ import { createPerson } from '../../server/people/service.js';
 import { hashPin } from '../../server/shared/secret-hash.js';
 import { badgeTokenFor, newBadgeNonce, tokenDigest } from '../../server/badges/tokens.js';
 import { seedDoor } from './seed.js';
-import { adminQuery, httpRequest, LeanHttpPool, mb, ms, readMemory, RssSampler, sleep, stats, table } from './lib.js';
+import { adminQuery, httpRequest, LeanHttpPool, mb, ms, readMemory, RssSampler, sleep, stats, table, runBenchmark } from './lib.js';
 import { startServerProcess, type ServerProcess } from './server-process.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -357,13 +357,4 @@ function withoutDatabaseUrl(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
   return copy;
 }
 
-let exitCode = 0;
-try {
-  await main();
-} catch (err) {
-  exitCode = 1;
-  log(`benchmark failed: ${(err as Error).stack ?? String(err)}`);
-} finally {
-  await cleanUp();
-}
-process.exit(exitCode);
+await runBenchmark(main, cleanUp, log);

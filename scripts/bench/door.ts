@@ -33,7 +33,7 @@ import { loadSecrets } from '../../server/secrets.js';
 import { verifyJournal } from '../../server/journal/verify.js';
 import { seedDoor, type Seeded } from './seed.js';
 import { serverNodeArgs, startServerProcess, type ServerProcess } from './server-process.js';
-import { httpRequest, LeanHttpPool, mb, ms, processCpuMs, readMemory, RssSampler, sleep, stats, table, type Stats, cleanUpOnSignals } from './lib.js';
+import { httpRequest, LeanHttpPool, mb, ms, processCpuMs, readMemory, RssSampler, sleep, stats, table, type Stats, cleanUpOnSignals, runBenchmark } from './lib.js';
 
 const execFileP = promisify(execFile);
 
@@ -623,13 +623,4 @@ async function main(): Promise<void> {
   console.log('');
 }
 
-let exitCode = 0;
-try {
-  await main();
-} catch (err) {
-  exitCode = 1;
-  log(`benchmark failed: ${(err as Error).stack ?? String(err)}`);
-} finally {
-  await cleanUp();
-}
-process.exit(exitCode);
+await runBenchmark(main, cleanUp, log);

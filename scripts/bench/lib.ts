@@ -324,3 +324,17 @@ export function cleanUpOnSignals(log: (message: string) => void, cleanUp: () => 
     });
   }
 }
+
+/** Runs a benchmark's main(), always cleans up, and exits 0, or 1 when the run itself failed (never for its figures). */
+export async function runBenchmark(main: () => Promise<void>, cleanUp: () => Promise<unknown>, log: (message: string) => void): Promise<never> {
+  let exitCode = 0;
+  try {
+    await main();
+  } catch (err) {
+    exitCode = 1;
+    log(`benchmark failed: ${(err as Error).stack ?? String(err)}`);
+  } finally {
+    await cleanUp();
+  }
+  process.exit(exitCode);
+}

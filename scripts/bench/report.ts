@@ -49,7 +49,7 @@ import { randomPin } from '../../server/badges/pins.js';
 import { certificateNo } from '../../server/destructions/rules.js';
 import { monthOf, monthPeriod, type ReportContent } from '../../server/reports/content.js';
 import { monthFacts } from '../../server/reports/facts.read-model.js';
-import { adminQuery, httpRequest, mb, ms, readMemory, sleep, stats, table, cleanUpOnSignals } from './lib.js';
+import { adminQuery, httpRequest, mb, ms, readMemory, sleep, stats, table, cleanUpOnSignals, runBenchmark } from './lib.js';
 import { startServerProcess, type ServerProcess } from './server-process.js';
 
 const USAGE = `Usage: npm run bench:report -- [options]
@@ -857,13 +857,4 @@ async function main(): Promise<void> {
   if (checks.some((c) => c[3] !== 'ok')) console.log('\nThe report does not hold what was seeded (see above): the figures may not measure the real thing.');
 }
 
-let exitCode = 0;
-try {
-  await main();
-} catch (err) {
-  exitCode = 1;
-  log(`benchmark failed: ${(err as Error).stack ?? String(err)}`);
-} finally {
-  await cleanUp();
-}
-process.exit(exitCode);
+await runBenchmark(main, cleanUp, log);

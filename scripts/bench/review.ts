@@ -43,7 +43,7 @@ import { periodDigest } from '../../server/reviews/digest.read-model.js';
 import { allFindings } from '../../server/reviews/rules.js';
 import { reviewSettings } from '../../server/reviews/service.js';
 import { seedReview, type ReviewSeeded } from './review-seed.js';
-import { freePort, httpRequest, mb, ms, processCpuMs, readMemory, RssSampler, sleep, stats, table, cleanUpOnSignals } from './lib.js';
+import { freePort, httpRequest, mb, ms, processCpuMs, readMemory, RssSampler, sleep, stats, table, cleanUpOnSignals, runBenchmark } from './lib.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -761,13 +761,4 @@ async function main(): Promise<void> {
   console.log('');
 }
 
-let exitCode = 0;
-try {
-  await main();
-} catch (err) {
-  exitCode = 1;
-  log(`benchmark failed: ${(err as Error).stack ?? String(err)}`);
-} finally {
-  await cleanUp();
-}
-process.exit(exitCode);
+await runBenchmark(main, cleanUp, log);

@@ -1,5 +1,6 @@
 // Headless Chromium for the browser tests: Debian's /usr/bin/chromium driven by playwright-core
 // (never a downloaded browser). Screenshots land in test-artifacts/screenshots/ (git-ignored).
+import fs from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -7,6 +8,9 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 
 const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const SCREENSHOT_DIR = path.join(REPO_ROOT, 'test-artifacts', 'screenshots');
+// Made when a test file imports it: pdftoppm and zbarimg write into it too, and on a fresh clone
+// a file that only prints PDFs would otherwise find it missing ("Could not write image").
+fs.mkdirSync(SCREENSHOT_DIR, { recursive: true });
 
 export async function launchBrowser(): Promise<Browser> {
   return chromium.launch({

@@ -69,6 +69,18 @@ export async function signIn(page: Page, user: { username: string; password: str
   await page.getByTestId('door-desk').waitFor();
 }
 
+/** Signs in with the keyboard, without a badge, as a person whose screens open on the shell (not the door desk); waits for it. */
+export async function signInAs(page: Page, user: { username: string; password: string }) {
+  await expect.poll(() => activeTestId(page)).toBe('username');
+  await page.keyboard.type(user.username);
+  await page.keyboard.press('Tab');
+  await page.keyboard.type(user.password);
+  const answer = page.waitForResponse((r) => r.url().endsWith('/api/auth/login'));
+  await page.keyboard.press('Enter');
+  expect((await answer).status()).toBe(200);
+  await page.getByTestId('shell').waitFor();
+}
+
 /** What a USB reader does with a medium's QR code (or a person typing a label): keys, then Enter; the page looks the medium up. */
 export async function scanMedium(page: Page, code: string) {
   const answer = page.waitForResponse((r) => r.url().includes('/api/media') && r.request().method() === 'GET' && !r.url().includes('/custody'));

@@ -16,7 +16,7 @@ import type { Browser, Download, Page, Request as PwRequest } from 'playwright-c
 import { launchBrowser, screenshot } from '../helpers/browser.js';
 import { startTestServer, type TestServer, type TestUser } from '../helpers/server.js';
 import { custodySite, type CustodySite, type SitePerson } from '../helpers/custody.js';
-import { activeTestId, openWatchedPage, signIn, text, withPage } from '../helpers/page.js';
+import { activeTestId, openWatchedPage, signIn, text, withPage, signInAs } from '../helpers/page.js';
 import { verifyCheckpointSignature } from '../../server/journal/checkpoints.js';
 import { hasValidSignature, parseCheckpoint, parseNote, parseVkey } from '../../server/journal/note.js';
 
@@ -72,18 +72,6 @@ const siteDay = (days = 0) =>
 /** The tabs the page shows, in order. */
 const visibleTabs = (page: Page) =>
   page.evaluate(() => Array.from(document.querySelectorAll<HTMLElement>('[role="tab"][data-section]')).filter((t) => !t.hidden).map((t) => t.dataset.section));
-
-/** Signs in with the keyboard and waits for the shell (whatever tab comes first). */
-async function signInAs(page: Page, user: { username: string; password: string }) {
-  await expect.poll(() => activeTestId(page)).toBe('username');
-  await page.keyboard.type(user.username);
-  await page.keyboard.press('Tab');
-  await page.keyboard.type(user.password);
-  const answer = page.waitForResponse((r) => r.url().endsWith('/api/auth/login'));
-  await page.keyboard.press('Enter');
-  expect((await answer).status()).toBe(200);
-  await page.getByTestId('shell').waitFor();
-}
 
 async function openAudit(page: Page, view = 'entries') {
   await page.getByTestId('nav-audit').click();

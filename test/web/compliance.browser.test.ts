@@ -13,7 +13,7 @@ import { launchBrowser, screenshot } from '../helpers/browser.js';
 import { startTestServer, type TestServer, type TestUser } from '../helpers/server.js';
 import { custodySite, PIN, type CustodySite, type SitePerson } from '../helpers/custody.js';
 import { holderSetsPin } from '../helpers/pins.js';
-import { activeTestId, answerTo, openWatchedPage, pick, sign, signIn, text, withPage } from '../helpers/page.js';
+import { activeTestId, answerTo, openWatchedPage, pick, sign, signIn, text, withPage, signInAs } from '../helpers/page.js';
 import { raiseAfterHoursAlerts } from '../../server/custody/service.js';
 
 let server: TestServer;
@@ -55,18 +55,6 @@ afterAll(async () => {
 // A refused signature (400) is logged by the browser.
 const openPage = (locale = 'ja-JP', viewport = DESKTOP) => openWatchedPage(browser, server.url, { locale, viewport, ignore: /status of (400|403)/ });
 const row = (page: Page, id: string) => page.locator(`[data-testid="compliance-row"][data-clause="${id}"]`);
-
-/** Signs in with the keyboard and waits for the shell (whatever tab comes first). */
-async function signInAs(page: Page, user: { username: string; password: string }) {
-  await expect.poll(() => activeTestId(page)).toBe('username');
-  await page.keyboard.type(user.username);
-  await page.keyboard.press('Tab');
-  await page.keyboard.type(user.password);
-  const answer = page.waitForResponse((r) => r.url().endsWith('/api/auth/login'));
-  await page.keyboard.press('Enter');
-  expect((await answer).status()).toBe(200);
-  await page.getByTestId('shell').waitFor();
-}
 
 /** Opens the compliance tab once the view is read. */
 async function openCompliance(page: Page) {
@@ -268,7 +256,7 @@ describe('the compliance screen', () => {
     });
   });
 
-  it('ending an appointment (E1.1): chosen from the current ones, a reason asked for, a future day refused at the field; ended, it is offered no more and the view asks for the notice', async () => {
+  it('ending an appointment (E1.1): chosen from the current ones, a reason asked for, a future day refused at the field; ended, it is offered no more and the depositor was notified with it (no notice asked for)', async () => {
     const moved = await site.person('異動 花子', ['staff']);
     const appointed = await site.ok('post', '/api/depositor-appointments', { depositorOrgId: site.depositorOrgId, personId: moved.id, role: 'staff' }, 201);
     await withPage(() => openPage(), async ({ page }) => {

@@ -16,7 +16,7 @@ import { launchBrowser, screenshot } from '../helpers/browser.js';
 import { startTestServer, type TestServer, type TestUser } from '../helpers/server.js';
 import { custodySite, PIN, type CustodySite, type SitePerson } from '../helpers/custody.js';
 import { holderSetsPin } from '../helpers/pins.js';
-import { activeTestId, answerTo, openWatchedPage, sign, signIn, text, withPage, type Watched } from '../helpers/page.js';
+import { activeTestId, answerTo, openWatchedPage, sign, signIn, text, withPage, type Watched, signInAs } from '../helpers/page.js';
 
 const TZ = 'Asia/Tokyo';
 const WIDE = { width: 1280, height: 900 };
@@ -73,18 +73,6 @@ afterAll(async () => {
 
 // A refused signature (400) is logged by the browser.
 const openPage = (locale = 'ja-JP', viewport = WIDE) => openWatchedPage(browser, server.url, { locale, viewport, ignore: /status of (400|403|409)/ });
-
-/** Signs in with the keyboard and waits for the shell. */
-async function signInAs(page: Page, user: { username: string; password: string }) {
-  await expect.poll(() => activeTestId(page)).toBe('username');
-  await page.keyboard.type(user.username);
-  await page.keyboard.press('Tab');
-  await page.keyboard.type(user.password);
-  const answer = page.waitForResponse((r) => r.url().endsWith('/api/auth/login'));
-  await page.keyboard.press('Enter');
-  expect((await answer).status()).toBe(200);
-  await page.getByTestId('shell').waitFor();
-}
 
 /** Opens the compliance tab, then its monthly report view; waits for the first draft. */
 async function openReports(page: Page) {

@@ -14,7 +14,7 @@ import { launchBrowser, screenshot } from '../helpers/browser.js';
 import { startTestServer, type TestServer, type TestUser } from '../helpers/server.js';
 import { custodySite, type CustodySite } from '../helpers/custody.js';
 import { startTestSmtp, type TestSmtp } from '../helpers/smtp.js';
-import { activeTestId, answerTo, openWatchedPage, signIn, text, withPage } from '../helpers/page.js';
+import { activeTestId, answerTo, openWatchedPage, signIn, text, withPage, signInAs } from '../helpers/page.js';
 import { deliverDueNotices } from '../../server/notices/delivery.js';
 
 let server: TestServer;
@@ -72,18 +72,6 @@ async function leaveNotice(name: string): Promise<string> {
   const left = await site.ok('post', `/api/people/${p.id}/leave`, { reason: 'resigned' }, 200);
   expect(left.noticeIds).toHaveLength(1);
   return left.noticeIds[0];
-}
-
-/** Signs in with the keyboard and waits for the shell (whatever tab comes first). */
-async function signInAs(page: Page, user: { username: string; password: string }) {
-  await expect.poll(() => activeTestId(page)).toBe('username');
-  await page.keyboard.type(user.username);
-  await page.keyboard.press('Tab');
-  await page.keyboard.type(user.password);
-  const answer = page.waitForResponse((r) => r.url().endsWith('/api/auth/login'));
-  await page.keyboard.press('Enter');
-  expect((await answer).status()).toBe(200);
-  await page.getByTestId('shell').waitFor();
 }
 
 /** Opens the notices tab at the outbox, once its first page is read. */

@@ -24,7 +24,7 @@ import type { Browser, Download, Page } from 'playwright-core';
 import { launchBrowser, screenshot, SCREENSHOT_DIR } from '../helpers/browser.js';
 import { startTestServer, type TestServer, type TestUser } from '../helpers/server.js';
 import { custodySite, type CustodySite, type SitePerson } from '../helpers/custody.js';
-import { activeTestId, openWatchedPage, sign, signIn, text, withPage } from '../helpers/page.js';
+import { activeTestId, openWatchedPage, sign, signIn, text, withPage, signInAs } from '../helpers/page.js';
 import { isoWeekOf, weekPeriod } from '../../server/reviews/period.js';
 
 const run = promisify(execFile);
@@ -115,18 +115,6 @@ const finding = (page: Page, kind: string) => page.locator(`[data-testid="review
 /** The finding about the responsible person (refused at the second room). */
 const ownFinding = (page: Page) => finding(page, 'denied_scans').filter({ has: page.getByTestId('finding-summary').filter({ hasText: '点検 責任者' }) });
 const counts = (page: Page) => page.getByTestId('review-counts');
-
-/** Signs in with the keyboard as a person without a badge at sign-in, and waits for the shell. */
-async function signInAs(page: Page, user: { username: string; password: string }) {
-  await expect.poll(() => activeTestId(page)).toBe('username');
-  await page.keyboard.type(user.username);
-  await page.keyboard.press('Tab');
-  await page.keyboard.type(user.password);
-  const answer = page.waitForResponse((r) => r.url().endsWith('/api/auth/login'));
-  await page.keyboard.press('Enter');
-  expect((await answer).status()).toBe(200);
-  await page.getByTestId('shell').waitFor();
-}
 
 /** Opens the review tab and waits for the counts of the week shown (`week`, last week unless said). */
 async function openReview(page: Page, w = week) {
