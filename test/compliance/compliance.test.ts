@@ -228,6 +228,15 @@ describe('E1.1: the responsible person and staff member per depositor, with the 
     const again = await site.ok('post', '/api/depositor-appointments', { depositorOrgId: site.depositorOrgId, personId: moved.id, role: 'staff' }, 201);
     await site.ok('post', `/api/depositor-appointments/${again.id}/end`, { reason: 'other' }, 200);
     expect(await knex()('notifications').where({ kind: 'personnel_change', person_id: moved.id })).toHaveLength(1);
+    // Two clerks end the same appointment at once: one succeeds, the other is refused, and the
+    // depositor is notified once (the row lock in endDepositorAppointment; the refusal rolls back).
+    const twice = await site.person('同時 五郎', ['staff']);
+    const c = await site.ok('post', '/api/depositor-appointments', { depositorOrgId: site.depositorOrgId, personId: twice.id, role: 'staff' }, 201);
+    const answers = await Promise.all([1, 2].map(() => site.call('post', `/api/depositor-appointments/${c.id}/end`, { reason: 'resigned' })));
+    expect(answers.map((a) => a.status).sort()).toEqual([200, 409]);
+    expect(answers.find((a) => a.status === 409)!.body.error.code).toBe('already_ended');
+    expect(await knex()('notifications').where({ kind: 'personnel_change', person_id: twice.id })).toHaveLength(1);
+    expect(await knex()('notices').where({ kind: 'personnel_change', cause_subject: `person:${twice.id}` })).toHaveLength(1);
     // A staff member appointed and interviewed again, for the tests that follow.
     const next = await site.person('後任 四郎', ['staff']);
     const b = await site.ok('post', '/api/depositor-appointments', { depositorOrgId: site.depositorOrgId, personId: next.id, role: 'staff' }, 201);
