@@ -228,6 +228,8 @@ async function main(argv: string[]): Promise<number> {
         const started = Date.now();
         const options = {
           ...(external ? { external } : {}),
+          // PostgreSQL: ranges of the journal checked side by side on threads with connections of their own.
+          ...(ctx.config.databaseUrl ? { threads: { connectionString: ctx.config.databaseUrl } } : {}),
           onProgress: (checked: number, total: number) => {
             const percent = total ? Math.floor((checked / total) * 100) : 100;
             if (interactive) {

@@ -2,12 +2,19 @@
 // and checks the signed checkpoints against it. It streams: memory stays constant however
 // long the journal is. The first problem found is named precisely.
 import type { Knex } from 'knex';
-import { canonicalJson } from './canonical.js';
-import { entryHash, GENESIS_HASH, MAIN_CHAIN, walkChain } from './journal.js';
+import { GENESIS_HASH, MAIN_CHAIN } from './journal.js';
 import type { KeyObject } from 'node:crypto';
 import { keyIdOf, verifyCheckpointSignature, type CheckpointRecord, type SigningKeys } from './checkpoints.js';
 import { hasValidSignature, parseCheckpoint, parseNote, verifierFor } from './note.js';
-import { CompactRange, leafHashOfEntry } from './tlog.js';
+import { appendNodes, rootOfNodes, RangeChecker, RANGE_COLUMNS_SQL, type RangeNode, type RangeResult, type RangeTask } from './verify-range.js';
+import { VerifyThreadPool } from './verify-thread.js';
+
+/** Entries per range: a power of two, so that a range's leaves are whole subtrees of the Merkle tree. */
+export const VERIFY_RANGE = 2 ** 16;
+/** Below this many entries the threads are not worth starting. */
+export const THREADED_MIN_ENTRIES = 200_000;
+/** Rows per read when a range is checked on this thread. */
+const ROWS_PER_READ = 4096;
 
 export type BadEntryReason =
   | 'missing_entry' // a sequence number is absent (an entry was deleted)
@@ -38,6 +45,40 @@ export interface VerifyOptions {
    * review, finding 6: a checkpoint signed with an attacker's key was accepted).
    */
   external?: { checkpoints: CheckpointRecord[]; publicKey: KeyObject; trees?: TreeCheckpoint[] };
+  /**
+   * PostgreSQL: check ranges of the journal on this many threads, each with a connection of its own
+   * (count: one a CPU, at most 4). Without it, or on the embedded database, one thread walks.
+   */
+  threads?: { connectionString: string; count?: number; /** Start them from this many entries (THREADED_MIN_ENTRIES). */ minEntries?: number };
+  /** Entries per range (a power of two; VERIFY_RANGE): smaller in tests, to cross many range boundaries. */
+  rangeSize?: number;
+}
+
+/** The sorted values of `sorted` within [from, to]. */
+function within(sorted: number[], from: number, to: number): number[] {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (sorted[mid]! < from) lo = mid + 1;
+    else hi = mid;
+  }
+  const out: number[] = [];
+  for (let i = lo; i < sorted.length && sorted[i]! <= to; i++) out.push(sorted[i]!);
+  return out;
+}
+
+/** A range checked on this thread, read in batches of rows (both databases). */
+async function checkRangeHere(db: Knex, task: RangeTask): Promise<RangeResult> {
+  const checker = new RangeChecker(task);
+  for (let from = task.from; from <= task.to && checker.open; from += ROWS_PER_READ) {
+    const to = Math.min(task.to, from + ROWS_PER_READ - 1);
+    const { rows } = (await db.raw(`SELECT ${RANGE_COLUMNS_SQL('at')} FROM journal_entries WHERE chain = ? AND seq BETWEEN ? AND ? ORDER BY journal_entries.seq`, [task.chain, from, to])) as {
+      rows: Array<{ seq: string; at: string; actor: string; action: string; subject: string; payload: string; prev_hash: string; hash: string }>;
+    };
+    for (const r of rows) checker.entry(r.seq, r.at, r.actor, r.action, r.subject, r.payload, r.prev_hash, r.hash);
+  }
+  return checker.finish();
 }
 
 /** A tree head to check the journal against (issue 19): the stored tree, a C2SP checkpoint (stored or kept off the server). */
@@ -103,69 +144,98 @@ export async function verifyJournal(db: Knex, keys: SigningKeys | null, options:
   }
   const treesBySize = new Map<number, TreeCheckpoint[]>();
   for (const t of trees) treesBySize.set(t.size, [...(treesBySize.get(t.size) ?? []), t]);
-  const range = new CompactRange();
+  const treeSizes = [...treesBySize.keys()].sort((a, b) => a - b);
+
+  // The entries are read and checked range by range (verify-range.ts): on threads of their own
+  // when a connection string is given and the journal is long (verify-thread.ts), else here.
+  const rangeSize = options.rangeSize ?? VERIFY_RANGE;
+  if (!Number.isSafeInteger(rangeSize) || rangeSize < 1 || 2 ** Math.round(Math.log2(rangeSize)) !== rangeSize) throw new Error('rangeSize must be a power of two');
+  const threaded = options.threads && total >= (options.threads.minEntries ?? THREADED_MIN_ENTRIES) ? new VerifyThreadPool(options.threads.connectionString, options.threads.count) : null;
+  const checkRange = threaded ? (task: RangeTask) => threaded.check(task) : (task: RangeTask) => checkRangeHere(db, task);
+  const inFlight = threaded ? threaded.size * 2 : 1;
 
   let checked = 0;
   let mainHead = { seq: 0, hash: GENESIS_HASH };
-  for (const chain of chains) {
-    const expectedBySeq = new Map<number, CheckpointRecord[]>();
-    for (const cp of checkpoints.filter((c) => c.chain === chain)) {
-      if (!cp.verifyWith || cp.keyId !== keyIdOf(cp.verifyWith) || !verifyCheckpointSignature(cp, cp.verifyWith)) {
-        return { ok: false, entries: checked, firstBadEntry: bad(chain, cp.seq, 'checkpoint_signature_invalid', `The checkpoint at entry ${cp.seq} does not carry a valid signature.`) };
-      }
-      const list = expectedBySeq.get(cp.seq) ?? [];
-      list.push(cp);
-      expectedBySeq.set(cp.seq, list);
-    }
-
-    let prev = { seq: 0, hash: GENESIS_HASH };
-    for await (const entry of walkChain(db, chain, 2000, limit.get(chain) ?? 0)) {
-      const expectedSeq = prev.seq + 1;
-      if (entry.seq !== expectedSeq) {
-        return { ok: false, entries: checked, firstBadEntry: bad(chain, expectedSeq, 'missing_entry', `Entry ${expectedSeq} is missing (the next entry found is ${entry.seq}).`) };
-      }
-      let payloadValue: unknown;
-      try {
-        payloadValue = JSON.parse(entry.payload);
-      } catch {
-        return { ok: false, entries: checked, firstBadEntry: bad(chain, entry.seq, 'not_canonical', `Entry ${entry.seq} has a payload that is not JSON.`) };
-      }
-      if (canonicalJson(payloadValue) !== entry.payload) {
-        return { ok: false, entries: checked, firstBadEntry: bad(chain, entry.seq, 'not_canonical', `Entry ${entry.seq} has a payload that is not in canonical form; it was rewritten.`) };
-      }
-      if (entry.prevHash !== prev.hash) {
-        return { ok: false, entries: checked, firstBadEntry: bad(chain, entry.seq, 'broken_link', `Entry ${entry.seq} does not link to entry ${prev.seq}.`) };
-      }
-      if (entryHash({ ...entry, payloadValue }) !== entry.hash) {
-        return { ok: false, entries: checked, firstBadEntry: bad(chain, entry.seq, 'hash_mismatch', `Entry ${entry.seq} was changed after it was written.`) };
-      }
-      for (const cp of expectedBySeq.get(entry.seq) ?? []) {
-        if (cp.headHash !== entry.hash) {
-          return { ok: false, entries: checked, firstBadEntry: bad(chain, entry.seq, 'checkpoint_mismatch', `The signed checkpoint of ${cp.at} names another hash for entry ${entry.seq}: the journal up to it was rewritten.`) };
+  try {
+    for (const chain of chains) {
+      const expectedBySeq = new Map<number, Array<{ hash: string; at: string }>>();
+      for (const cp of checkpoints.filter((c) => c.chain === chain)) {
+        if (!cp.verifyWith || cp.keyId !== keyIdOf(cp.verifyWith) || !verifyCheckpointSignature(cp, cp.verifyWith)) {
+          return { ok: false, entries: checked, firstBadEntry: bad(chain, cp.seq, 'checkpoint_signature_invalid', `The checkpoint at entry ${cp.seq} does not carry a valid signature.`) };
         }
+        expectedBySeq.set(cp.seq, [...(expectedBySeq.get(cp.seq) ?? []), { hash: cp.headHash, at: cp.at }]);
       }
-      if (chain === MAIN_CHAIN) {
-        range.append(leafHashOfEntry(entry.hash));
-        const heads = treesBySize.get(entry.seq);
-        if (heads) {
-          const root = range.root();
-          const wrong = heads.find((t) => !t.root.equals(root));
-          if (wrong) return { ok: false, entries: checked, firstBadEntry: bad(chain, entry.seq, 'tree_mismatch', `${wrong.what} names another root for the journal up to entry ${entry.seq}: the journal up to it was rewritten.`) };
+      const expectSeqs = [...expectedBySeq.keys()].sort((a, b) => a - b);
+      const isMain = chain === MAIN_CHAIN;
+      const last = limit.get(chain) ?? 0;
+      const taskAt = (from: number): RangeTask => {
+        const to = Math.min(last, from + rangeSize - 1);
+        return {
+          chain,
+          from,
+          to,
+          tree: isMain,
+          expect: within(expectSeqs, from, to).map((seq) => [seq, expectedBySeq.get(seq)!]),
+          snapshotSizes: isMain ? within(treeSizes, from, to) : [],
+        };
+      };
+      // Ranges in seq order, `inFlight` of them under way at a time; answers joined in order.
+      const pending: Array<{ task: RangeTask; result: Promise<RangeResult> }> = [];
+      let nextFrom = 1;
+      const fill = () => {
+        while (pending.length < inFlight && nextFrom <= last) {
+          const task = taskAt(nextFrom);
+          const result = checkRange(task);
+          result.catch(() => undefined); // awaited in order below
+          pending.push({ task, result });
+          nextFrom = task.to + 1;
         }
+      };
+      const stack: RangeNode[] = [];
+      let prev = { seq: 0, hash: GENESIS_HASH };
+      fill();
+      while (pending.length > 0) {
+        const { task, result: promised } = pending.shift()!;
+        const r = await promised;
+        fill();
+        if (r.firstSeq === null) continue; // an empty range: the next one found names what is missing
+        const expectedSeq = prev.seq + 1;
+        if (r.firstSeq !== expectedSeq) {
+          return { ok: false, entries: checked, firstBadEntry: bad(chain, expectedSeq, 'missing_entry', `Entry ${expectedSeq} is missing (the next entry found is ${r.firstSeq}).`) };
+        }
+        // The range's first entry: a payload that is not JSON is found before its link is checked.
+        if (r.bad && r.bad.seq === r.firstSeq && r.bad.reason === 'not_canonical') return { ok: false, entries: checked + r.checked, firstBadEntry: r.bad };
+        if (r.firstPrevHash !== prev.hash) {
+          return { ok: false, entries: checked, firstBadEntry: bad(chain, r.firstSeq, 'broken_link', `Entry ${r.firstSeq} does not link to entry ${prev.seq}.`) };
+        }
+        if (isMain) {
+          // A tree head inside the range (before its first problem, if any): the root of the leaves up to it.
+          for (const [size, nodes] of r.snapshots) {
+            const upTo = stack.map((n) => ({ ...n }));
+            appendNodes(upTo, nodes);
+            const root = rootOfNodes(upTo);
+            const wrong = treesBySize.get(size)!.find((t) => !t.root.equals(root));
+            if (wrong) return { ok: false, entries: checked + (size - task.from), firstBadEntry: bad(chain, size, 'tree_mismatch', `${wrong.what} names another root for the journal up to entry ${size}: the journal up to it was rewritten.`) };
+          }
+          appendNodes(stack, r.nodes);
+        }
+        if (r.bad) return { ok: false, entries: checked + r.checked, firstBadEntry: r.bad };
+        checked += r.checked;
+        prev = { seq: r.lastSeq!, hash: r.lastHash! };
+        options.onProgress?.(checked, total);
       }
-      prev = { seq: entry.seq, hash: entry.hash };
-      checked++;
-      if (options.onProgress && checked % 1000 === 0) options.onProgress(checked, total);
+      const beyond = expectSeqs.find((seq) => seq > prev.seq);
+      if (beyond !== undefined) {
+        return { ok: false, entries: checked, firstBadEntry: bad(chain, prev.seq + 1, 'checkpoint_beyond_head', `A signed checkpoint proves entries up to ${beyond}, but the journal ends at ${prev.seq}: entries were removed.`) };
+      }
+      if (isMain) {
+        mainHead = prev;
+        const past = trees.filter((t) => t.size > prev.seq).sort((a, b) => a.size - b.size)[0];
+        if (past) return { ok: false, entries: checked, firstBadEntry: bad(chain, prev.seq + 1, 'checkpoint_beyond_head', `${past.what} covers ${past.size} entries, but the journal ends at ${prev.seq}: entries were removed.`) };
+      }
     }
-    const beyond = [...expectedBySeq.keys()].filter((seq) => seq > prev.seq).sort((a, b) => a - b)[0];
-    if (beyond !== undefined) {
-      return { ok: false, entries: checked, firstBadEntry: bad(chain, prev.seq + 1, 'checkpoint_beyond_head', `A signed checkpoint proves entries up to ${beyond}, but the journal ends at ${prev.seq}: entries were removed.`) };
-    }
-    if (chain === MAIN_CHAIN) {
-      mainHead = prev;
-      const past = trees.filter((t) => t.size > prev.seq).sort((a, b) => a.size - b.size)[0];
-      if (past) return { ok: false, entries: checked, firstBadEntry: bad(chain, prev.seq + 1, 'checkpoint_beyond_head', `${past.what} covers ${past.size} entries, but the journal ends at ${prev.seq}: entries were removed.`) };
-    }
+  } finally {
+    await threaded?.close();
   }
   options.onProgress?.(checked, total);
   return { ok: true, entries: checked, head: mainHead.hash, headSeq: mainHead.seq, checkpoints: checkpoints.length, treeHeads: trees.length };
