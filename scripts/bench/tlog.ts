@@ -122,8 +122,9 @@ async function main(): Promise<void> {
   log(`Tachiai transparency-log benchmark — PostgreSQL, ${os.cpus().length} CPU(s), Node ${process.version}; load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
   // Secrets of a throwaway site, kept beside a kept database so that --reuse signs with the same key.
   const secretsFile = path.join(os.tmpdir(), `${benchDb}.json`);
-  const secretsEnv: Record<string, string> = opt.reuse
-    ? (JSON.parse(fs.readFileSync(secretsFile, 'utf8')) as Record<string, string>)
+  const kept = opt.reuse ? (JSON.parse(fs.readFileSync(secretsFile, 'utf8')) as { secrets: Record<string, string>; auditor: { username: string; password: string } }) : null;
+  const secretsEnv: Record<string, string> = kept
+    ? kept.secrets
     : {
         JWT_SECRET: crypto.randomBytes(48).toString('base64url'),
         BADGE_SECRET: crypto.randomBytes(48).toString('base64url'),
@@ -135,7 +136,6 @@ async function main(): Promise<void> {
   if (!opt.reuse) {
     await adminQuery(adminUrl, `CREATE DATABASE ${benchDb}`);
     state.created = true;
-    if (opt.keep) fs.writeFileSync(secretsFile, JSON.stringify(secretsEnv), { mode: 0o600 });
   }
   const config = loadConfig({ DATABASE_URL: url, DATA_DIR: work, LOG_LEVEL: 'silent', ...secretsEnv });
   const db = await createDatabase({ databaseUrl: url, poolMax: 4, queryTimeoutMs: 60 * 60_000 });
@@ -145,19 +145,17 @@ async function main(): Promise<void> {
   const origin = originFor((await siteOf(ctx)).id);
 
   // 1–2. the journal and its tree
-  const auditor = { username: 'bench-tlog-auditor', password: `Au-${crypto.randomBytes(12).toString('base64url')}7!` };
+  const auditor = kept?.auditor ?? { username: 'bench-tlog-auditor', password: `Au-${crypto.randomBytes(12).toString('base64url')}7!` };
+  if (opt.keep && !kept) fs.writeFileSync(secretsFile, JSON.stringify({ secrets: secretsEnv, auditor }), { mode: 0o600 });
   if (!opt.reuse) {
     const [org] = (await db.knex('organisations').insert({ name: '株式会社ベンチ受託', kind: 'contractor' }).returning(['id'])) as Array<{ id: string }>;
     await db.knex.transaction((trx) => createPerson(ctx, trx, { name: '監査 花子', orgId: org!.id, roles: ['auditor'], account: { username: auditor.username, password: auditor.password } }, 'cli:bench'));
-    fs.writeFileSync(path.join(work, 'auditor.json'), JSON.stringify(auditor));
     log(`seeding ${P.entries.toLocaleString('en')} journal entries`);
     const seeded = await seedJournal(url, P.entries, (done, total) => log(`  ${done.toLocaleString('en')} / ${total.toLocaleString('en')}`));
     log(`  seeded in ${seeded.seconds.toFixed(1)} s (${Math.round(seeded.added / seeded.seconds).toLocaleString('en')} entries/s), head ${seeded.head.toLocaleString('en')}`);
     const built = await time(() => buildTree(db.knex, { batch: 100_000, onProgress: (size) => size % 1_000_000 < 100_000 && log(`  tree ${size.toLocaleString('en')}`) }));
     log(`tree built: ${built.value.size.toLocaleString('en')} leaves in ${(built.ms / 1000).toFixed(1)} s (${Math.round(built.value.added / (built.ms / 1000)).toLocaleString('en')} leaves/s)`);
     await db.knex.raw('ANALYZE');
-  } else {
-    await db.knex('accounts').where({ username: auditor.username }).delete().catch(() => undefined);
   }
   const first = await time(() => checkpointNow(ctx, origin));
   const size = first.value.checkpoint!.size;
@@ -192,8 +190,8 @@ async function main(): Promise<void> {
   // 3b. through the API
   let httpInclusion: number[] = [];
   if (!opt['no-http']) {
-    const creds = opt.reuse ? null : (JSON.parse(fs.readFileSync(path.join(work, 'auditor.json'), 'utf8')) as typeof auditor);
-    if (creds) {
+    const creds = auditor;
+    {
       state.server = await startServerProcess({ env: { DATABASE_URL: url, DATA_DIR: work, ...secretsEnv, TLOG_CHECKPOINT_SECONDS: '3600' }, log, echoLines: 5 });
       const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
       const login = await httpRequest(agent, state.server.port, 'POST', '/api/auth/login', { body: creds });
@@ -211,7 +209,7 @@ async function main(): Promise<void> {
       await state.server.stop();
       state.server = undefined;
       log(`${httpInclusion.length} inclusion proofs through GET /api/journal/proof/inclusion`);
-    } else log('(no API proofs with --reuse: the auditor password is not kept)');
+    }
   }
 
   // 4. new checkpoints as the journal grows
