@@ -550,7 +550,7 @@ async function restoreAside(config: Config, file: string, backupKey: Buffer | nu
         const next = await items.next();
         if (next.done) throw new BackupError(`${file} ended before its trailer. Nothing was restored.`);
         const item = next.value;
-        if (item.kind === 'batch') await load.copy(item.table.name, item.text, item.rows);
+        if (item.kind === 'batch') await load.copy(item.table.name, item.text, item.rows, item.format);
         else if (item.kind === 'trailer') {
           options.onChecked?.(header, item.trailer);
           break;
@@ -677,9 +677,9 @@ class TableLoader {
   }
 
   /** A batch already in COPY text, UTF-8 (the embedded database: COPY FROM memory). */
-  async copy(tableName: string, text: Uint8Array<ArrayBuffer>, rows: number): Promise<void> {
+  async copy(tableName: string, text: Uint8Array<ArrayBuffer>, rows: number, format: 'binary' | 'text' = 'text'): Promise<void> {
     const table = await this.enter(tableName);
-    await copyInto(this.trx, table, text, this.truncated);
+    await copyInto(this.trx, table, text, this.truncated, format);
     const before = this.n;
     this.n += rows;
     if (Math.floor(this.n / PROGRESS_EVERY) > Math.floor(before / PROGRESS_EVERY)) this.options.onProgress?.({ table: table.name, rows: this.n, done: false });
@@ -833,10 +833,11 @@ async function insertRows(trx: Knex.Transaction, table: TableInfo, batch: Array<
   );
 }
 
-/** Rows in COPY text into the embedded database (PGlite's COPY FROM '/dev/blob'). */
-async function copyInto(trx: Knex.Transaction, table: TableInfo, text: string | Uint8Array<ArrayBuffer>, freeze = false): Promise<void> {
+/** Rows in COPY text (or binary: copy-binary.ts) into the embedded database (PGlite's COPY FROM '/dev/blob'). */
+async function copyInto(trx: Knex.Transaction, table: TableInfo, text: string | Uint8Array<ArrayBuffer>, freeze = false, format: 'binary' | 'text' = 'text'): Promise<void> {
   const columns = table.columns.map((c) => quoteIdent(c.name)).join(', ');
-  await (trx.raw(`COPY ${quoteIdent(table.name)} (${columns}) FROM '/dev/blob'${freeze ? ' WITH (FREEZE)' : ''}`) as Knex.Raw & { options(o: { blob: Blob }): Knex.Raw }).options({ blob: new Blob([text]) });
+  const options = [...(format === 'binary' ? ['FORMAT binary'] : []), ...(freeze ? ['FREEZE'] : [])];
+  await (trx.raw(`COPY ${quoteIdent(table.name)} (${columns}) FROM '/dev/blob'${options.length ? ` WITH (${options.join(', ')})` : ''}`) as Knex.Raw & { options(o: { blob: Blob }): Knex.Raw }).options({ blob: new Blob([text]) });
 }
 
 interface Deferrable {

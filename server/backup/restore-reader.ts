@@ -8,7 +8,8 @@
 import { fileURLToPath } from 'node:url';
 import { Worker, type MessagePort } from 'node:worker_threads';
 import type { TableInfo } from './catalog.js';
-import { copyLine } from './copy-text.js';
+import { copyText } from './copy-text.js';
+import { binaryCopyEncoder, NotBinaryEncodable } from './copy-binary.js';
 import { BackupFileError, BackupKeyError, readBackup, type BackupHeader, type Trailer } from './format.js';
 
 /** Rows per batch handed over (one COPY each). */
@@ -19,10 +20,11 @@ const AHEAD = 24;
 export type ReaderItem =
   | { kind: 'header'; header: BackupHeader }
   /**
-   * `text`: the rows in COPY text format as UTF-8, columns in the file's order (the table's
-   * `columns`) — encoded on the reader's thread and handed over without a copy.
+   * `text`: the rows in COPY's binary format (copy-binary.ts) where every column's type and value
+   * allows, else in COPY text format as UTF-8; columns in the file's order (the table's `columns`)
+   * — encoded on the reader's thread and handed over without a copy.
    */
-  | { kind: 'batch'; table: TableInfo; rows: number; text: Uint8Array<ArrayBuffer> }
+  | { kind: 'batch'; table: TableInfo; rows: number; format: 'binary' | 'text'; text: Uint8Array<ArrayBuffer> }
   | { kind: 'trailer'; trailer: Trailer };
 
 type Message = ReaderItem | { kind: 'error'; error: { name: string; message: string; file: string | null } };
@@ -45,19 +47,33 @@ export async function runRestoreReader(port: MessagePort, input: { file: string;
   };
   try {
     let table: TableInfo | null = null;
-    let lines: string[] = [];
+    let binary: ReturnType<typeof binaryCopyEncoder> = null;
+    let rows: Array<ReadonlyArray<string | null>> = [];
     const flush = async () => {
-      if (table && lines.length) await post({ kind: 'batch', table, rows: lines.length, text: encoder.encode(lines.join('')) });
-      lines = [];
+      if (table && rows.length) {
+        let encoded: { format: 'binary' | 'text'; text: Uint8Array<ArrayBuffer> } | null = null;
+        if (binary) {
+          try {
+            encoded = { format: 'binary', text: binary(rows) };
+          } catch (err) {
+            if (!(err instanceof NotBinaryEncodable)) throw err;
+            // A value in a form not written in binary (e.g. a timestamp 'infinity'): this batch as text.
+          }
+        }
+        encoded ??= { format: 'text', text: encoder.encode(copyText(rows)) };
+        await post({ kind: 'batch', table, rows: rows.length, ...encoded });
+      }
+      rows = [];
     };
     for await (const item of readBackup(input.file, input.backupKey ? Buffer.from(input.backupKey) : null)) {
       if (item.kind === 'row') {
         if (item.table !== table) {
           await flush();
           table = item.table;
+          binary = binaryCopyEncoder(table.columns.map((c) => c.type));
         }
-        lines.push(copyLine(item.values));
-        if (lines.length >= BATCH_ROWS) await flush();
+        rows.push(item.values);
+        if (rows.length >= BATCH_ROWS) await flush();
       } else {
         if (item.kind === 'trailer') await flush();
         await post(item);
