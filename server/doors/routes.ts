@@ -112,18 +112,20 @@ export const doorsRoutes: AnyRoute[] = [
   defineRoute({
     method: 'get',
     path: '/api/doors/status',
-    summary: 'Every live door with its last state (contact, lock, request-to-exit), its last heartbeat, online or offline, and its open alarms (E6.4)',
-    description: 'Offline: no heartbeat received for DOOR_OFFLINE_SECONDS (30 by default). Cheap enough for the front desk to ask every second or two.',
+    summary: 'Every live door with its last state (contact, lock, request-to-exit), its last heartbeat, online or offline, and the open door alarms (E6.4)',
+    description: 'Offline: no heartbeat received for DOOR_OFFLINE_SECONDS (30 by default). One cheap read: the front desk asks every second.',
     tags: ['door'],
     access: 'alarms:read',
     responses: { 200: { description: 'Door status', schema: doorStatusListSchema } },
     handler: async ({ app, db }) => {
       const tz = app.config.displayTimeZone;
       const { now, doors } = await doorStatuses(app, db);
+      const alarms = await listDoorAlarms(db, { status: 'open' });
       const t = (d: Date | null) => toRfc3339OrNull(d, tz);
       return {
         json: {
           asOf: toRfc3339(now, tz),
+          alarms: alarms.map((a) => alarmJson(a, tz)),
           items: doors.map((d) => ({ ...d, stateAt: t(d.stateAt), stateReceivedAt: t(d.stateReceivedAt), contactOpenedAt: t(d.contactOpenedAt), heartbeatAt: t(d.heartbeatAt), heartbeatReceivedAt: t(d.heartbeatReceivedAt) })),
         },
       };

@@ -62,7 +62,6 @@ export const doorStatusSchema = z
   })
   .meta({ id: 'DoorStatus' });
 
-export const doorStatusListSchema = z.object({ asOf: z.string(), items: z.array(doorStatusSchema) }).meta({ id: 'DoorStatusList' });
 
 export const doorAlarmSchema = z
   .object({
@@ -81,6 +80,14 @@ export const doorAlarmSchema = z
     note: z.string().nullable(),
   })
   .meta({ id: 'DoorAlarm' });
+
+export const doorStatusListSchema = z
+  .object({
+    asOf: z.string(),
+    items: z.array(doorStatusSchema),
+    alarms: z.array(doorAlarmSchema).describe('The open door alarms, newest first (what the front desk shows; one request per poll)'),
+  })
+  .meta({ id: 'DoorStatusList' });
 
 export const doorAlarmListQuery = z.strictObject({ status: z.enum(['open', 'all']).default('open').describe('open (default): unacknowledged only; all: the latest 200, open first') });
 export const doorAlarmListSchema = z.object({ items: z.array(doorAlarmSchema), open: z.number().int(), nextCursor: z.null() }).meta({ id: 'DoorAlarmList' });

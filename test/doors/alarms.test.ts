@@ -162,6 +162,10 @@ describe.runIf(hasMosquitto)('door status and alarms (issue 20, E6.4)', () => {
     expect(Date.now() - t0).toBeLessThan(1000);
     const [alarm] = await alarmsOf(door.id);
     expect(alarm).toMatchObject({ kind: 'forced', status: 'open', clearedAt: null });
+    // The front desk's one read: the doors and the open alarms.
+    const desk = await ok(await request(s.url).get('/api/doors/status').set(auth()), 200);
+    expect(desk.alarms.find((a: AlarmJson) => a.id === alarm!.id)).toMatchObject({ kind: 'forced', doorName: '正面扉', status: 'open' });
+    expect(desk.items.find((d: { id: string }) => d.id === door.id)).toMatchObject({ contact: 'open', openAlarms: 1 });
     // Closed and forced again while the alarm is open: still one alarm; the closing clears the condition.
     await sim.setContact('closed');
     await until('cleared', async () => (await alarmsOf(door.id))[0]!.clearedAt !== null);

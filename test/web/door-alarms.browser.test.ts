@@ -20,8 +20,8 @@ let guard: TestUser;
 let doors: Array<{ id: string; roomId: string; name: string }>;
 
 beforeAll(async () => {
-  // A short offline limit: the second door never reports and shows offline.
-  [server, browser] = await Promise.all([startTestServer({ scryptCost: 1024, doorOfflineSeconds: 5 }), launchBrowser()]);
+  // The second door never reports (registered a minute before the 30 s limit) and shows offline.
+  [server, browser] = await Promise.all([startTestServer({ scryptCost: 1024, doorOfflineSeconds: 30 }), launchBrowser()]);
   site = await custodySite(server);
   guard = await server.createUser({ roles: ['guard'], name: '受付 花子', password: 'Gk7#vQ2$mX9p' });
   doors = [];
@@ -29,7 +29,7 @@ beforeAll(async () => {
     const d = await site.ok('post', '/api/doors', { roomId: site.roomId, name }, 201);
     doors.push({ id: d.id, roomId: d.roomId, name });
   }
-  await server.ctx.db.knex('doors').where({ id: doors[1]!.id }).update({ created_at: server.ctx.db.knex.raw("now() - interval '1 minute'") });
+  await server.ctx.db.knex('doors').where({ id: doors[1]!.id }).update({ created_at: server.ctx.db.knex.raw("now() - interval '2 minutes'") });
 }, 120_000);
 
 afterAll(async () => {

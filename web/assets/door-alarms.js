@@ -4,14 +4,14 @@
 // once the page has had a key or a click), acknowledged with a note by keyboard; every door with
 // its contact, lock and whether its controller reports.
 //
-// Updates come through the database: the desk asks GET /api/door-alarms and GET /api/doors/status
-// every POLL_MS (both cheap reads), so an alarm raised by any server shows on every desk within
-// about a second and a half. Keys: Alt+A goes to the note of the oldest open alarm; Enter in a
+// Updates come through the database: the desk asks GET /api/doors/status (the doors and the open
+// alarms, one cheap read) every POLL_MS, so an alarm raised by any server shows on every desk
+// within about a second. Keys: Alt+A goes to the note of the oldest open alarm; Enter in a
 // note acknowledges it; Esc goes back to the scan input.
 import { t } from './i18n.js';
 import { $, el } from './dom.js';
 
-export const POLL_MS = 1500;
+export const POLL_MS = 1000;
 const KINDS = ['forced', 'held_open', 'offline', 'repeated_denials', 'lone_person'];
 const TITLE_PREFIX = /^\(\d+\) /;
 
@@ -55,11 +55,11 @@ export function createDoorAlarms(ctx) {
   async function poll() {
     const my = s;
     if (!my) return;
-    const [alarms, doors] = await Promise.all([ctx.host.api('GET', '/api/door-alarms?status=open'), ctx.host.api('GET', '/api/doors/status')]);
+    const doors = await ctx.host.api('GET', '/api/doors/status');
     if (s !== my) return;
-    my.failed = alarms.status !== 200 || doors.status !== 200;
-    if (alarms.status === 200) {
-      const items = Array.isArray(alarms.data?.items) ? alarms.data.items : [];
+    my.failed = doors.status !== 200;
+    if (doors.status === 200) {
+      const items = Array.isArray(doors.data?.alarms) ? doors.data.alarms : [];
       // A new alarm sounds — those open when the desk is opened too: a guard must notice them.
       const fresh = items.filter((a) => !my.seen.has(a.id));
       for (const a of items) my.seen.add(a.id);
