@@ -70,6 +70,9 @@ export interface RaiseInput {
  * contact persons who receive alarms, in the same transaction.
  *
  * For the two-person rule: `raiseDoorAlarm(app, trx, { kind: 'lone_person', roomId, doorId })`.
+ * Call it from the doors module (e.g. the broker worker, on what recordScan answers) or from a
+ * module above both: the door module cannot import it, since doors already imports door (a module
+ * cycle, test/unit/architecture.test.ts).
  */
 export async function raiseDoorAlarm(app: AppContext, trx: Knex, input: RaiseInput): Promise<DoorAlarmRow | null> {
   const id = crypto.randomUUID();
