@@ -66,7 +66,9 @@ Commands:
                              one per line ("out VALUE" for leaving), publishes them as the door's
                              reader and prints what the lock does with each command: "UNLOCKED for
                              N ms", "stays locked: REASON", or a forged, late or replayed command
-                             REFUSED. --password and --key may come from DOOR_SIM_PASSWORD and DOOR_SIM_KEY
+                             REFUSED. The lines "open" and "close" open and close the door contact,
+                             "exit" presses the request-to-exit button; a heartbeat goes out every 10 s.
+                             --password and --key may come from DOOR_SIM_PASSWORD and DOOR_SIM_KEY
 
 Environment: DATABASE_URL (PostgreSQL; embedded PGlite in DATA_DIR when unset), DATA_DIR (./data),
 PORT, TZ_DISPLAY, JWT_SECRET, BADGE_SECRET, PIN_PEPPER, SIGNING_KEY, BACKUP_KEY, ACCESS_LOG_RETENTION_MONTHS (≥ 3),

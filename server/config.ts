@@ -93,6 +93,15 @@ const envSchema = z.object({
   DOOR_UNLOCK_MS: intFromEnv(500, 60_000).default(5000),
   // How long an unlock command stays valid at the controller after the decision.
   DOOR_COMMAND_TTL_SECONDS: intFromEnv(1, 120).default(10),
+  // Door alarms (issue 20, E6.4): a controller whose last heartbeat is older than this is offline.
+  DOOR_OFFLINE_SECONDS: intFromEnv(5, 3600).default(30),
+  // The contact opening within this many seconds of a granted scan or a request-to-exit is no forced door.
+  DOOR_FORCED_GRACE_SECONDS: intFromEnv(1, 120).default(10),
+  // Repeated denials: this many denied scans at one door within DOOR_DENIALS_MINUTES raise an alarm.
+  DOOR_DENIALS_LIMIT: intFromEnv(2, 100).default(5),
+  DOOR_DENIALS_MINUTES: intFromEnv(1, 1440).default(2),
+  // How often every server looks for doors held open or offline (milliseconds).
+  DOOR_ALARM_CHECK_MS: intFromEnv(200, 60_000).default(1000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -175,6 +184,11 @@ export interface Config {
   doorScanMaxAgeSeconds: number;
   doorUnlockMs: number;
   doorCommandTtlSeconds: number;
+  doorOfflineSeconds: number;
+  doorForcedGraceSeconds: number;
+  doorDenialsLimit: number;
+  doorDenialsMinutes: number;
+  doorAlarmCheckMs: number;
   logLevel: z.infer<typeof envSchema>['LOG_LEVEL'];
 }
 
@@ -254,6 +268,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     doorScanMaxAgeSeconds: e.DOOR_SCAN_MAX_AGE_SECONDS,
     doorUnlockMs: e.DOOR_UNLOCK_MS,
     doorCommandTtlSeconds: e.DOOR_COMMAND_TTL_SECONDS,
+    doorOfflineSeconds: e.DOOR_OFFLINE_SECONDS,
+    doorForcedGraceSeconds: e.DOOR_FORCED_GRACE_SECONDS,
+    doorDenialsLimit: e.DOOR_DENIALS_LIMIT,
+    doorDenialsMinutes: e.DOOR_DENIALS_MINUTES,
+    doorAlarmCheckMs: e.DOOR_ALARM_CHECK_MS,
     logLevel: e.LOG_LEVEL,
     ...overrides,
   };

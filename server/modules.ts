@@ -24,7 +24,7 @@ export const MODULES: Record<string, ModuleNote> = {
   badges: { owns: ['badges', 'badge_events'], note: 'Badge tokens and card UIDs, PINs set by their holders, the PIN lockout, badge events shown to holders.' },
   rooms: { owns: ['rooms', 'room_access'], note: 'Rooms, opening hours and access lists.' },
   door: { owns: ['entries', 'presence', 'door_stations'], note: 'Scans and their decisions, door stations, who is inside (presence), the entry log and the live log.' },
-  doors: { owns: ['doors'], note: 'Doors that lock (issue 20): doors of rooms with their controllers over MQTT (credentials, sealed command keys), the protocol, the broker worker that decides each reader scan once through the door module and answers with a MAC-ed command, and the simulated controller.' },
+  doors: { owns: ['doors', 'door_status', 'door_alarms'], note: 'Doors that lock (issue 20): doors of rooms with their controllers over MQTT (credentials, sealed command keys), the protocol, the broker worker that decides each reader scan once through the door module and answers with a MAC-ed command, and the simulated controller; each door\'s last state and heartbeat, and the door alarms (forced, held open, offline, repeated denials, lone person) raised once and acknowledged by a guard.' },
   media: { owns: ['locations', 'media', 'custody_steps'], note: 'Storage locations, media with one status at a time, the chain of custody.' },
   signatures: { owns: ['signed_records', 'signatures'], note: 'Witness signatures over canonical records; their integrity against the journal.' },
   custody: { owns: ['custody_alerts'], note: 'Checkout and check-in by the holder, after-hours alerts and their acknowledgement (E1.2).' },

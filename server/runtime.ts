@@ -17,6 +17,7 @@ import { rateLimitPurgeWorker } from './throttle/rate-limit.js';
 import { noticeDeliveryWorker } from './notices/delivery.js';
 import { dailyBackupWorker } from './backup/daily.js';
 import { doorBrokerWorker } from './doors/broker.js';
+import { doorAlarmsWorker } from './doors/alarms.js';
 import { ensureSite, logOriginOf } from './system/site.js';
 import { kickIntake } from './journal/intake.js';
 import { metricsListener } from './monitoring/endpoint.js';
@@ -76,6 +77,9 @@ export function startWorkers(ctx: AppContext): void {
   if (ctx.config.backupDir) ctx.workers.add('backup.daily', dailyBackupWorker(ctx));
   // Door controllers over MQTT (issue 20): every server takes the readers' scans (one server each).
   if (ctx.config.mqttUrl) ctx.workers.add('doors.broker', doorBrokerWorker(ctx));
+  // Door alarms (issue 20): every server looks for doors held open or offline; the database
+  // raises each alarm once. Registered with or without a broker (a broker that is away leaves the doors offline).
+  ctx.workers.add('doors.alarms', doorAlarmsWorker(ctx));
   // The journal's chainer runs from the start (not only after this server's first scan): it
   // chains what other servers left, and a shutdown drains the intake through it.
   kickIntake(ctx);

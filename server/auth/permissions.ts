@@ -44,6 +44,10 @@ export const PERMISSIONS = [
   'backups:read',
   /** Take a backup now, with one's own badge and PIN (E2.13: authorised and responsible persons). */
   'backups:write',
+  /** Door status and door alarms (issue 20): the front desk watches them. */
+  'alarms:read',
+  /** Acknowledge a door alarm with a note (guards, the front desk, responsible and authorised persons). */
+  'alarms:write',
   /** The compliance view (issue 18): every clause with its status and evidence; drills and attestations. */
   'compliance:read',
   /** Record drills (E9.1, E9.2); attest a clause (the responsible person, with badge + PIN). */
@@ -72,10 +76,11 @@ const ROLE_PERMISSIONS: Record<Role, ReadonlySet<Permission>> = {
     'reviews:sign',
     'backups:write',
     'compliance:write',
+    'alarms:write',
   ]),
-  authorized: new Set<Permission>([...READS, 'people:personal', 'badges:pin', 'scans:write', 'media:write', 'custody:write', 'destructions:write', 'backups:write', 'compliance:write']),
+  authorized: new Set<Permission>([...READS, 'people:personal', 'badges:pin', 'scans:write', 'media:write', 'custody:write', 'destructions:write', 'backups:write', 'compliance:write', 'alarms:write']),
   staff: new Set<Permission>(['people:read', 'orgs:read', 'rooms:read', 'media:read', 'custody:write']),
-  guard: new Set<Permission>(['people:read', 'orgs:read', 'rooms:read', 'badges:read', 'badges:pin', 'scans:write', 'entries:read']),
+  guard: new Set<Permission>(['people:read', 'orgs:read', 'rooms:read', 'badges:read', 'badges:pin', 'scans:write', 'entries:read', 'alarms:read', 'alarms:write']),
   auditor: new Set<Permission>([...READS, 'people:personal']),
   visitor: new Set<Permission>(),
 };

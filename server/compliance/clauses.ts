@@ -25,6 +25,7 @@ export const CHECKS = [
   'ndas', // M6.3
   'fire', // E9.1
   'migration', // E9.2
+  'doors', // E6.4: the doors report and no door alarm is open (an attestation while the site has no doors)
   'attestation', // OUT (and the REC clauses only a person can state)
   'enforced', // SYS: enforced by the code at every request
 ] as const;
@@ -99,7 +100,7 @@ export const CLAUSES: readonly Clause[] = [
   { id: 'E6.1', kind: 'SYS', ...enforced({ ja: '入室許可リストを入館証の読み取りごとに確認する', en: 'the access list is checked at every scan' }, '/api/entries?decision=denied'), ja: '入室許可者のみが出入りする', en: 'Only permitted persons enter' },
   { id: 'E6.2', kind: 'SYS', ...enforced({ ja: 'すべての入退室（拒否も）を記録する', en: 'every entry and exit, denials too, is logged' }, '/api/entries'), ja: '入退出記録簿を作成する', en: 'An entry/exit record book is kept' },
   { id: 'E6.3', kind: 'SYS', ...enforced({ ja: '氏名・所属・QRコード入りの入館証を発行する', en: 'badges are printed with name, organisation and QR code' }), ja: '立ち入る者にネームプレートを着用させる', en: 'Everyone entering wears a name plate' },
-  { id: 'E6.4', kind: 'SYS', ...attest, ja: '預託情報を扱う部屋は常に施錠する（扉の制御装置がない間は手動の表明）', en: 'Those rooms stay locked (a manual attestation until doors are controlled)' },
+  { id: 'E6.4', kind: 'SYS', check: 'doors', href: '/api/door-alarms?status=all', ja: '預託情報を扱う部屋は常に施錠する（扉の制御装置で監視。扉が未登録の間は手動の表明）', en: 'Those rooms stay locked (watched through the door controllers; a manual attestation while no door is registered)' },
   { id: 'E6.5', kind: 'SYS', ...enforced({ ja: '媒体を持ったままの退室は記録され週次点検に上がる', en: 'leaving while holding media is flagged and reviewed weekly' }), ja: '退社・外出時に机上に預託情報を置かない', en: 'Clean desk when leaving' },
   // 7 Disposal
   { id: 'E7.1', kind: 'SYS', ...enforced({ ja: '廃棄は方法・規格等級・業者を記録し証明書を発行する', en: 'destruction records method, level and vendor, and issues a certificate' }, '/api/destructions'), ja: '指示により読み取り不能に裁断し、信頼できる業者に委託する', en: 'On instruction, shred until unreadable, then a trusted disposal company' },
@@ -121,5 +122,8 @@ export const CLAUSES: readonly Clause[] = [
 
 export const CLAUSE_BY_ID: ReadonlyMap<string, Clause> = new Map(CLAUSES.map((c) => [c.id, c]));
 
-/** Clauses a responsible person may attest (those decided by an attestation). */
-export const ATTESTABLE_IDS: readonly string[] = CLAUSES.filter((c) => c.check === 'attestation').map((c) => c.id);
+/**
+ * Clauses a responsible person may attest (those decided by an attestation, and E6.4, which falls
+ * back on its attestation while the site has no door controller).
+ */
+export const ATTESTABLE_IDS: readonly string[] = CLAUSES.filter((c) => c.check === 'attestation' || c.check === 'doors').map((c) => c.id);

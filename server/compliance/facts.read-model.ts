@@ -7,7 +7,7 @@
 import type { Knex } from 'knex';
 import type { OpeningHours } from '../rooms/service.js';
 import { roomHours } from '../rooms/rules.js';
-import type { AfterHoursFact, AttestationFact, BackupFact, DepositorFact, DrillFact, LocationFact, TraineeFact } from './rules.js';
+import type { AfterHoursFact, AttestationFact, BackupFact, DepositorFact, DoorsFact, DrillFact, LocationFact, TraineeFact } from './rules.js';
 
 const asDate = (d: Date | string): Date => (d instanceof Date ? d : new Date(d));
 /** Rows grouped by a key, in their order (one pass; the view must not be quadratic in people × rows). */
@@ -250,6 +250,28 @@ export async function latestAttestations(db: Knex): Promise<Map<string, Attestat
       ORDER BY a.clause_id, a.attested_at DESC, a.id DESC`,
   )) as { rows: Array<{ id: string; clause_id: string; record_id: string; attested_at: Date; expires_at: Date; name: string }> };
   return new Map(rows.map((r) => [r.clause_id, { id: r.id, clauseId: r.clause_id, recordId: r.record_id, attestedAt: asDate(r.attested_at), expiresAt: asDate(r.expires_at), signedByName: r.name }]));
+}
+
+// ---- E6.4: doors (issue 20) ---------------------------------------------------------------
+
+/** Live doors with their last heartbeat, and the door alarms not acknowledged (doors module's tables). */
+export async function doorsFacts(db: Knex): Promise<DoorsFact> {
+  const doors = (await db('doors as d')
+    .join('rooms as r', 'r.id', 'd.room_id')
+    .leftJoin('door_status as s', 's.door_id', 'd.id')
+    .whereNull('d.revoked_at')
+    .orderBy([{ column: 'r.name' }, { column: 'd.name' }])
+    .select('d.id', 'd.name', 'r.name as room_name', 'd.created_at', 's.heartbeat_received_at')) as Array<{ id: string; name: string; room_name: string; created_at: Date; heartbeat_received_at: Date | null }>;
+  const alarms = (await db('door_alarms as a')
+    .join('rooms as r', 'r.id', 'a.room_id')
+    .leftJoin('doors as d', 'd.id', 'a.door_id')
+    .whereNull('a.acknowledged_at')
+    .orderBy('a.raised_at')
+    .select('a.id', 'a.kind', 'd.name as door_name', 'r.name as room_name', 'a.raised_at')) as Array<{ id: string; kind: string; door_name: string | null; room_name: string; raised_at: Date }>;
+  return {
+    doors: doors.map((d) => ({ id: d.id, name: d.name, roomName: d.room_name, registeredAt: asDate(d.created_at), heartbeatReceivedAt: d.heartbeat_received_at ? asDate(d.heartbeat_received_at) : null })),
+    openAlarms: alarms.map((a) => ({ id: a.id, kind: a.kind, doorName: a.door_name, roomName: a.room_name, raisedAt: asDate(a.raised_at) })),
+  };
 }
 
 /** Whether this organisation is a depositor (the view for one depositor: 404 otherwise). */

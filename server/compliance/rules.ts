@@ -40,6 +40,8 @@ export interface Verdict {
 /** A fact read from the database, or why it could not be. */
 export type Fact<T> = { ok: true; value: T } | { ok: false; error: string };
 
+import { isOffline } from '../doors/alarm-rules.js';
+
 const DAY = 86_400_000;
 const reason = (code: string, params: Record<string, string | number> = {}): Reason => ({ code, params });
 const newest = (dates: Array<Date | null | undefined>): Date | null => dates.reduce<Date | null>((a, d) => (d && (!a || d.getTime() > a.getTime()) ? d : a), null);
@@ -402,6 +404,40 @@ export function attestationRule(latest: AttestationFact | null, now: Date): Verd
   const evidence = [{ type: 'attestation', id: latest.id, href: `/api/compliance/attestations?clauseId=${latest.clauseId}` }, { type: 'record', id: latest.recordId, href: `/api/records/${latest.recordId}` }];
   if (latest.expiresAt.getTime() <= now.getTime()) return { status: 'attention', reasons: [reason('attestation_expired', { by: latest.signedByName })], evidence, evidenceAt: latest.attestedAt };
   return { status: 'ok', reasons: [reason('attested', { by: latest.signedByName })], evidence, evidenceAt: latest.attestedAt };
+}
+
+// ---- E6.4 (issue 20) -----------------------------------------------------------------------
+
+export interface DoorsFact {
+  /** Every live (not revoked) door. */
+  doors: Array<{ id: string; name: string; roomName: string; registeredAt: Date; heartbeatReceivedAt: Date | null }>;
+  /** Every door alarm not acknowledged. */
+  openAlarms: Array<{ id: string; kind: string; doorName: string | null; roomName: string; raisedAt: Date }>;
+}
+
+/**
+ * E6.4 rooms stay locked: ok while every registered door reports (a heartbeat within
+ * `offlineSeconds`) and no door alarm is open; attention otherwise. A site without doors (and no
+ * open alarm) is decided by the responsible person's attestation, as before the doors.
+ */
+export function doorsRule(f: DoorsFact, attestation: AttestationFact | null, now: Date, offlineSeconds: number): Verdict {
+  if (f.doors.length === 0 && f.openAlarms.length === 0) {
+    const v = attestationRule(attestation, now);
+    return { ...v, reasons: [reason('no_doors'), ...v.reasons] };
+  }
+  const reasons: Reason[] = [];
+  const evidence: Evidence[] = [];
+  if (f.openAlarms.length > 0) {
+    reasons.push(reason('door_alarms_open', { count: f.openAlarms.length, labels: names(f.openAlarms.map((a) => `${a.doorName ?? a.roomName}: ${a.kind}`)) }));
+    for (const a of f.openAlarms) evidence.push({ type: 'door_alarm', id: a.id, href: '/api/door-alarms' });
+  }
+  const offline = f.doors.filter((d) => isOffline({ heartbeatReceivedAt: d.heartbeatReceivedAt, registeredAt: d.registeredAt, now, offlineSeconds }));
+  if (offline.length > 0) {
+    reasons.push(reason('doors_offline', { count: offline.length, labels: names(offline.map((d) => `${d.roomName} ${d.name}`)) }));
+    for (const d of offline) evidence.push({ type: 'door', id: d.id, href: '/api/doors/status' });
+  }
+  if (reasons.length > 0) return { status: 'attention', reasons, evidence, evidenceAt: newest(f.openAlarms.map((a) => a.raisedAt)) };
+  return { status: 'ok', reasons: [reason('doors_report', { doors: f.doors.length })], evidence: [], evidenceAt: newest(f.doors.map((d) => d.heartbeatReceivedAt)) };
 }
 
 /** SYS clauses the code enforces at every request: ok, saying how. */

@@ -21,6 +21,7 @@ import { listDrills, listPeopleByIds, type AttestationRow, type DrillKind, type 
 import {
   accessLogRule,
   afterHoursRule,
+  doorsRule,
   appointmentsRule,
   attestationRule,
   backupCustodyRule,
@@ -109,7 +110,7 @@ export async function computeCompliance(app: AppContext, opts: { depositorOrgId?
 
   // The readers are independent: on PostgreSQL three at a time share the pool (never all of it:
   // the door's scans need their connections meanwhile).
-  const [depositors, media, alerts, backups, accessLog, locations, review, trainees, subcontractors, externals, fire, migration, attestations] = await atMost(READERS_AT_ONCE, [
+  const [depositors, media, alerts, backups, accessLog, locations, review, trainees, subcontractors, externals, fire, migration, attestations, doors] = await atMost(READERS_AT_ONCE, [
     () => read('appointments per depositor', () => facts.depositorFacts(db, opts.depositorOrgId)),
     () => read('media checked out', () => facts.checkedOutMedia(db)),
     () => read('after-hours alerts', () => facts.alertFacts(db)),
@@ -123,6 +124,7 @@ export async function computeCompliance(app: AppContext, opts: { depositorOrgId?
     () => read('fire prevention', () => facts.fireFacts(db)),
     () => read('migration drills', () => facts.migrationFacts(db)),
     () => read('attestations', () => facts.latestAttestations(db)),
+    () => read('the doors', () => facts.doorsFacts(db)),
   ] as const);
 
   const afterHours: Fact<Parameters<typeof afterHoursRule>[0]> =
@@ -154,6 +156,8 @@ export async function computeCompliance(app: AppContext, opts: { depositorOrgId?
     fire: () => withFact(fire, (f) => fireRule(f, now)),
     migration: () => withFact(migration, (m) => migrationRule(m, now)),
     attestation: (clause) => withFact(attestations, (a) => attestationRule(a.get(clause.id) ?? null, now)),
+    // E6.4 (issue 20): the doors report and no alarm is open; without doors, the attestation.
+    doors: (clause) => withFact(attestations, (a) => withFact(doors, (d) => doorsRule(d, a.get(clause.id) ?? null, now, app.config.doorOfflineSeconds))),
     enforced: () => enforcedRule(),
   };
   const rows = sortRows(CLAUSES.map((clause, order) => ({ clause, order, ...decide[clause.check](clause) })));

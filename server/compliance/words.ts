@@ -87,6 +87,11 @@ const REASONS: Record<string, (p: P) => { ja: string; en: string }> = {
   migration_drill_old: (p) => ({ ja: `最後の移行訓練から ${p.days} 日経過（12か月以内に必要）`, en: `The last migration drill was ${p.days} days ago (within 12 months required)` }),
   restore_drill_failed: () => ({ ja: '直近のリストア訓練が失敗しました', en: 'The latest restore drill failed' }),
   migration_drilled: (p) => ({ ja: p.kind === 'restore_drill' ? '12か月以内にリストア訓練を実施' : '12か月以内に移行訓練を実施', en: p.kind === 'restore_drill' ? 'A verified restore drill within 12 months' : 'A migration drill within 12 months' }),
+  // E6.4 (issue 20): doors that lock
+  no_doors: () => ({ ja: '扉の制御装置が登録されていないため、手動の表明で判断します', en: 'No door controller is registered: decided by an attestation' }),
+  door_alarms_open: (p) => ({ ja: `未確認の扉の警報 ${p.count} 件（${p.labels}）`, en: `${p.count} door alarm(s) not acknowledged (${p.labels})` }),
+  doors_offline: (p) => ({ ja: `応答のない扉 ${p.count} 件（${p.labels}）`, en: `${p.count} door(s) not reporting (${p.labels})` }),
+  doors_report: (p) => ({ ja: `扉 ${p.doors} 件がすべて応答し、未確認の警報はありません`, en: `All ${p.doors} door(s) report and no door alarm is open` }),
   // Attestations, enforced
   attestation_needed: () => ({ ja: '責任者による遵守の表明が必要です', en: 'Needs an attestation by the responsible person' }),
   attestation_expired: (p) => ({ ja: `表明（${p.by}）の有効期限が切れています`, en: `The attestation (by ${p.by}) has expired` }),

@@ -24,6 +24,7 @@ import { metricsOf } from '../monitoring/metrics.js';
 import { commandFor, doorTopic, heartbeatMessage, parseDoorTopic, parseJsonMessage, scanMessage, sharedSubscription, stateMessage, type CommandMessage } from './protocol.js';
 import { findDoor, type LiveDoor } from './service.js';
 import { serverConnectOptions } from './connection.js';
+import { checkRepeatedDenials, recordDoorState, recordHeartbeat } from './alarms.js';
 
 export const RECONNECT_MIN_MS = 1000;
 export const RECONNECT_MAX_MS = 30_000;
@@ -75,8 +76,20 @@ export async function handleDoorMessage(app: AppContext, site: string, topic: st
   const door = await findDoor(app, where.doorId);
   if (!door) return { outcome: 'unknown_door' };
   if (door.revoked) return { outcome: 'revoked_door' };
-  if (where.kind === 'state') return { outcome: stateMessage.safeParse(parsed.value).success ? 'state' : 'malformed' };
-  if (where.kind === 'heartbeat') return { outcome: heartbeatMessage.safeParse(parsed.value).success ? 'heartbeat' : 'malformed' };
+  // The door's state and heartbeat are stored (conditional writes: an older message never
+  // overwrites a newer one); a forced opening raises its alarm here, at once (./alarms.ts).
+  if (where.kind === 'state') {
+    const state = stateMessage.safeParse(parsed.value);
+    if (!state.success) return { outcome: 'malformed' };
+    await recordDoorState(app, door, state.data);
+    return { outcome: 'state' };
+  }
+  if (where.kind === 'heartbeat') {
+    const beat = heartbeatMessage.safeParse(parsed.value);
+    if (!beat.success) return { outcome: 'malformed' };
+    await recordHeartbeat(app, door.id, new Date(beat.data.at));
+    return { outcome: 'heartbeat' };
+  }
 
   const scan = scanMessage.safeParse(parsed.value);
   if (!scan.success) return { outcome: 'malformed' };
@@ -95,6 +108,10 @@ export async function handleDoorMessage(app: AppContext, site: string, topic: st
   try {
     const r = await recordScan(app, { roomId: door.roomId, badge: scan.data.presented, direction: scan.data.direction, session: doorSession(door), door: { id: door.id, messageId: scan.data.id, late } });
     metricsOf(app).countScan(r.decision);
+    // Repeated denials at this door raise one alarm (never holds the answer back: failures are logged).
+    if (r.decision === 'denied') {
+      await checkRepeatedDenials(app, door).catch((err: unknown) => app.logger.warn({ err: (err as Error).message, door: door.id }, 'the repeated-denials check failed'));
+    }
     return answer({ entryId: r.entryId, at: r.at, decision: r.decision, reason: r.reason }, 'recorded');
   } catch (err) {
     // Another server recorded it first (the unique (door, message id)): its decision stands.

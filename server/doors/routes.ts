@@ -8,7 +8,26 @@ import { siteOf } from '../system/site.js';
 import { doorTopic } from './protocol.js';
 import { listDoors, registerDoor, revokeDoor, type DoorRow } from './service.js';
 import { createControllerAccount, disableControllerAccount } from './dynsec.js';
-import { doorBody, doorSchema, registeredDoorSchema, revokeBody, revokedDoorSchema } from './schemas.js';
+import { acknowledgeBody, doorAlarmListQuery, doorAlarmListSchema, doorAlarmSchema, doorBody, doorSchema, doorSettingsBody, doorStatusListSchema, registeredDoorSchema, revokeBody, revokedDoorSchema } from './schemas.js';
+import { acknowledgeDoorAlarm, doorStatuses, listDoorAlarms, setHeldOpenSeconds, type DoorAlarmRow } from './alarms.js';
+
+function alarmJson(row: DoorAlarmRow & { door_name?: string | null; room_name?: string }, tz: string) {
+  return {
+    id: row.id,
+    kind: row.kind,
+    doorId: row.door_id,
+    doorName: row.door_name ?? null,
+    roomId: row.room_id,
+    roomName: row.room_name ?? '',
+    raisedAt: toRfc3339(row.raised_at, tz),
+    detail: row.detail,
+    clearedAt: toRfc3339OrNull(row.cleared_at, tz),
+    status: row.acknowledged_at ? ('acknowledged' as const) : ('open' as const),
+    acknowledgedAt: toRfc3339OrNull(row.acknowledged_at, tz),
+    acknowledgedBy: row.acknowledged_by_name,
+    note: row.note,
+  };
+}
 
 function doorJson(row: DoorRow, site: string, tz: string) {
   return {
@@ -88,6 +107,75 @@ export const doorsRoutes: AnyRoute[] = [
         );
       }
       return { json: { ...doorJson(row, (await siteOf(app)).id, app.config.displayTimeZone), brokerAccount } };
+    },
+  }),
+  defineRoute({
+    method: 'get',
+    path: '/api/doors/status',
+    summary: 'Every live door with its last state (contact, lock, request-to-exit), its last heartbeat, online or offline, and the open door alarms (E6.4)',
+    description: 'Offline: no heartbeat received for DOOR_OFFLINE_SECONDS (30 by default). One cheap read: the front desk asks every second.',
+    tags: ['door'],
+    access: 'alarms:read',
+    responses: { 200: { description: 'Door status', schema: doorStatusListSchema } },
+    handler: async ({ app, db }) => {
+      const tz = app.config.displayTimeZone;
+      const { now, doors } = await doorStatuses(app, db);
+      const alarms = await listDoorAlarms(db, { status: 'open' });
+      const t = (d: Date | null) => toRfc3339OrNull(d, tz);
+      return {
+        json: {
+          asOf: toRfc3339(now, tz),
+          alarms: alarms.map((a) => alarmJson(a, tz)),
+          items: doors.map((d) => ({ ...d, stateAt: t(d.stateAt), stateReceivedAt: t(d.stateReceivedAt), contactOpenedAt: t(d.contactOpenedAt), heartbeatAt: t(d.heartbeatAt), heartbeatReceivedAt: t(d.heartbeatReceivedAt) })),
+        },
+      };
+    },
+  }),
+  defineRoute({
+    method: 'patch',
+    path: '/api/doors/:id',
+    summary: 'Change a door\'s settings: how long it may stand open before a held_open alarm; journaled',
+    tags: ['door'],
+    access: 'stations:write',
+    params: z.strictObject({ id: idSchema }),
+    body: doorSettingsBody,
+    responses: { 200: { description: 'Changed', schema: z.object({ id: z.string(), heldOpenSeconds: z.number().int() }) }, 404: { description: 'Unknown door', schema: errorSchema } },
+    handler: async ({ db, params, body, actor }) => {
+      await setHeldOpenSeconds(db, params.id, body.heldOpenSeconds, actor!.accountId);
+      return { json: { id: params.id, heldOpenSeconds: body.heldOpenSeconds } };
+    },
+  }),
+  defineRoute({
+    method: 'get',
+    path: '/api/door-alarms',
+    summary: 'Door alarms: forced, held open, offline, repeated denials, a person left alone (E6.4); open ones first',
+    tags: ['door'],
+    access: 'alarms:read',
+    query: doorAlarmListQuery,
+    responses: { 200: { description: 'Door alarms', schema: doorAlarmListSchema } },
+    handler: async ({ app, db, query }) => {
+      const rows = await listDoorAlarms(db, { status: query.status });
+      const items = rows.map((r) => alarmJson(r, app.config.displayTimeZone));
+      return { json: { items, open: items.filter((a) => a.status === 'open').length, nextCursor: null } };
+    },
+  }),
+  defineRoute({
+    method: 'post',
+    path: '/api/door-alarms/:id/acknowledge',
+    summary: 'Acknowledge an open door alarm with a note (a guard, the front desk, a responsible or authorised person); journaled',
+    tags: ['door'],
+    access: 'alarms:write',
+    params: z.strictObject({ id: idSchema }),
+    body: acknowledgeBody,
+    responses: {
+      200: { description: 'Acknowledged', schema: doorAlarmSchema },
+      404: { description: 'Unknown alarm', schema: errorSchema },
+      409: { description: 'Acknowledged already (already_acknowledged)', schema: errorSchema },
+    },
+    handler: async ({ app, db, params, body, actor }) => {
+      const row = await acknowledgeDoorAlarm(db, params.id, body.note, { accountId: actor!.accountId, name: actor!.name });
+      const [listed] = await listDoorAlarms(db, { status: 'all', id: row.id }, 1);
+      return { json: alarmJson(listed ?? row, app.config.displayTimeZone) };
     },
   }),
 ];

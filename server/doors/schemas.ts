@@ -35,3 +35,60 @@ export const revokedDoorSchema = doorSchema
       .describe('The controller\'s broker account: disabled through the dynamic-security plugin (MQTT_DYNSEC), not managed by Tachiai, or the broker did not answer (disable it by hand; the servers drop its messages anyway)'),
   })
   .meta({ id: 'RevokedDoor' });
+
+// ---- Door status and alarms (issue 20, E6.4) ---------------------------------------------------
+
+export const doorSettingsBody = z.strictObject({
+  heldOpenSeconds: z.number().int().min(1).max(3600).describe('How long the door may stand open before a held_open alarm (default 30)'),
+});
+
+export const doorStatusSchema = z
+  .object({
+    id: z.string(),
+    roomId: z.string(),
+    roomName: z.string(),
+    name: z.string(),
+    heldOpenSeconds: z.number().int(),
+    contact: z.enum(['open', 'closed']).nullable().describe('The door contact as the controller last reported it; null: never reported'),
+    lock: z.enum(['locked', 'unlocked']).nullable(),
+    rex: z.boolean().nullable().describe('The request-to-exit button was pressed in the last state message'),
+    stateAt: z.string().nullable().describe('The controller\'s time of its last state message'),
+    stateReceivedAt: z.string().nullable().describe('When a server received it'),
+    contactOpenedAt: z.string().nullable().describe('When (received) the contact last opened'),
+    heartbeatAt: z.string().nullable().describe('The controller\'s time of its last heartbeat'),
+    heartbeatReceivedAt: z.string().nullable(),
+    online: z.boolean().describe('A heartbeat was received within DOOR_OFFLINE_SECONDS'),
+    openAlarms: z.number().int(),
+  })
+  .meta({ id: 'DoorStatus' });
+
+
+export const doorAlarmSchema = z
+  .object({
+    id: z.string(),
+    kind: z.enum(['forced', 'held_open', 'offline', 'repeated_denials', 'lone_person']),
+    doorId: z.string().nullable(),
+    doorName: z.string().nullable(),
+    roomId: z.string(),
+    roomName: z.string(),
+    raisedAt: z.string(),
+    detail: z.record(z.string(), z.unknown()),
+    clearedAt: z.string().nullable().describe('When the condition ended (the door closed, the controller reported again); the alarm stays open until acknowledged'),
+    status: z.enum(['open', 'acknowledged']),
+    acknowledgedAt: z.string().nullable(),
+    acknowledgedBy: z.string().nullable().describe('The name of who acknowledged it'),
+    note: z.string().nullable(),
+  })
+  .meta({ id: 'DoorAlarm' });
+
+export const doorStatusListSchema = z
+  .object({
+    asOf: z.string(),
+    items: z.array(doorStatusSchema),
+    alarms: z.array(doorAlarmSchema).describe('The open door alarms, newest first (what the front desk shows; one request per poll)'),
+  })
+  .meta({ id: 'DoorStatusList' });
+
+export const doorAlarmListQuery = z.strictObject({ status: z.enum(['open', 'all']).default('open').describe('open (default): unacknowledged only; all: the latest 200, open first') });
+export const doorAlarmListSchema = z.object({ items: z.array(doorAlarmSchema), open: z.number().int(), nextCursor: z.null() }).meta({ id: 'DoorAlarmList' });
+export const acknowledgeBody = z.strictObject({ note: text(500).describe('What was found and done (required)') });

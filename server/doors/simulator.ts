@@ -76,6 +76,8 @@ export interface DoorSimOptions {
   /** mqtts://: the CA of the broker's certificate (PEM), when it is not a public one. */
   ca?: Buffer | undefined;
   now?: () => number;
+  /** How often a heartbeat is published (ms); 0: none (default 10 000, a third of DOOR_OFFLINE_SECONDS' default). */
+  heartbeatMs?: number | undefined;
 }
 
 export interface DoorSim {
@@ -86,6 +88,16 @@ export interface DoorSim {
   scan(presented: string, options?: { id?: string; direction?: 'in' | 'out'; at?: Date }): Promise<string>;
   /** Publishes any payload on one of the door's topics (tests: malformed messages, resends). */
   publish(kind: MessageKind, payload: string | Buffer): Promise<void>;
+  /** The door contact as the simulator last reported it. */
+  contact(): 'open' | 'closed';
+  /** Opens or closes the door contact and publishes the state (lock as it is now). */
+  setContact(contact: 'open' | 'closed'): Promise<void>;
+  /** Presses the request-to-exit button: publishes a state with rex true, then rex false. */
+  pressExit(): Promise<void>;
+  /** Publishes a heartbeat now. */
+  heartbeat(): Promise<void>;
+  /** Stops (or restarts) the periodic heartbeats: a controller that went quiet. */
+  pauseHeartbeats(paused: boolean): void;
   /** The first verdict on the command answering this scan, waiting for it. */
   verdictFor(scanId: string, timeoutMs?: number): Promise<Verdict>;
   close(): Promise<void>;
@@ -119,11 +131,40 @@ export async function startDoorSim(options: DoorSimOptions, onVerdict: (v: Verdi
   const publish = async (kind: MessageKind, payload: string | Buffer) => {
     await client.publishAsync(doorTopic(options.site, options.door, kind), payload, { qos: 1 });
   };
+  const nowIso = () => new Date(options.now?.() ?? Date.now()).toISOString();
+  // The state message's time orders them at the server: two in the same millisecond would be one.
+  let lastStateMs = 0;
+  const stateAt = () => {
+    const t = Math.max(options.now?.() ?? Date.now(), lastStateMs + 1);
+    lastStateMs = t;
+    return new Date(t).toISOString();
+  };
+  let contact: 'open' | 'closed' = 'closed';
+  const publishState = (rex: boolean) => publish('state', JSON.stringify({ at: stateAt(), contact, lock: lock.isUnlocked() ? 'unlocked' : 'locked', rex }));
+  const heartbeat = () => publish('heartbeat', JSON.stringify({ at: nowIso() }));
+  let paused = false;
+  const heartbeatMs = options.heartbeatMs ?? 10_000;
+  const timer = heartbeatMs > 0 ? setInterval(() => void (paused ? undefined : heartbeat().catch(() => undefined)), heartbeatMs) : null;
+  timer?.unref();
+  if (heartbeatMs > 0) await heartbeat();
   return {
     lock,
     client,
     verdicts,
     publish,
+    contact: () => contact,
+    async setContact(c) {
+      contact = c;
+      await publishState(false);
+    },
+    async pressExit() {
+      await publishState(true);
+      await publishState(false);
+    },
+    heartbeat,
+    pauseHeartbeats(p) {
+      paused = p;
+    },
     async scan(presented, o = {}) {
       const id = o.id ?? crypto.randomUUID();
       await publish('scan', JSON.stringify({ id, presented, ...(o.direction ? { direction: o.direction } : {}), at: (o.at ?? new Date(options.now?.() ?? Date.now())).toISOString() }));
@@ -148,6 +189,7 @@ export async function startDoorSim(options: DoorSimOptions, onVerdict: (v: Verdi
       });
     },
     async close() {
+      if (timer) clearInterval(timer);
       await client.endAsync();
     },
   };
@@ -155,8 +197,9 @@ export async function startDoorSim(options: DoorSimOptions, onVerdict: (v: Verdi
 
 /**
  * `tachiai door-sim`: badge values from stdin, one per line (an optional "in " or "out " before
- * the value gives the direction); prints each command's verdict. Ends at the end of stdin, after
- * waiting `settleMs` for the last answers.
+ * the value gives the direction); prints each command's verdict. Three words drive the door
+ * itself: `open` and `close` (the door contact) and `exit` (the request-to-exit button). A
+ * heartbeat goes out every 10 s. Ends at the end of stdin, after waiting `settleMs` for the last answers.
  */
 export async function runDoorSim(options: DoorSimOptions, input: NodeJS.ReadableStream, out: (line: string) => void, settleMs = 2000): Promise<void> {
   const sim = await startDoorSim(options, (v) => out(describeVerdict(v)));
@@ -166,6 +209,16 @@ export async function runDoorSim(options: DoorSimOptions, input: NodeJS.Readable
     for await (const raw of lines) {
       const line = raw.trim();
       if (!line) continue;
+      if (line === 'open' || line === 'close') {
+        await sim.setContact(line === 'open' ? 'open' : 'closed');
+        out(`door contact ${line === 'open' ? 'OPEN' : 'closed'} (lock ${sim.lock.isUnlocked() ? 'unlocked' : 'locked'})`);
+        continue;
+      }
+      if (line === 'exit') {
+        await sim.pressExit();
+        out('request-to-exit pressed');
+        continue;
+      }
       const m = /^(in|out)\s+(.+)$/.exec(line);
       const id = await sim.scan(m ? m[2]! : line, m ? { direction: m[1] as 'in' | 'out' } : {});
       out(`scan ${id} sent`);

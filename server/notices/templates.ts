@@ -62,8 +62,27 @@ export interface LogAlarmFacts {
   message: string;
 }
 
+/** A door alarm (issue 20, E6.4): forced, held open, offline, repeated denials, a person left alone. */
+export interface DoorAlarmFacts {
+  siteName: SiteNames;
+  door: 'door';
+  alarmKind: 'forced' | 'held_open' | 'offline' | 'repeated_denials' | 'lone_person';
+  doorName: string | null;
+  roomName: string;
+  /** When it was raised, as the site writes times. */
+  at: string;
+}
+
+const DOOR_ALARM_WORDS: Record<DoorAlarmFacts['alarmKind'], { ja: string; en: string }> = {
+  forced: { ja: '扉のこじ開け（許可なく開扉）', en: 'door forced open' },
+  held_open: { ja: '扉の開放時間超過', en: 'door held open' },
+  offline: { ja: '扉の制御装置が応答なし', en: 'door controller offline' },
+  repeated_denials: { ja: '入室拒否の繰り返し', en: 'repeated denials' },
+  lone_person: { ja: '二人制の部屋に一人だけ在室', en: 'one person left alone in a two-person room' },
+};
+
 export type NoticeFacts =
-  | { kind: 'alarm'; facts: LogAlarmFacts }
+  | { kind: 'alarm'; facts: LogAlarmFacts | DoorAlarmFacts }
   | { kind: 'personnel_change'; facts: PersonnelChangeFacts }
   | { kind: 'after_hours'; facts: AfterHoursFacts }
   | { kind: 'weekly_review'; facts: WeeklyReviewFacts }
@@ -150,6 +169,22 @@ export function renderNotice(notice: NoticeFacts, lang: NoticeLang): RenderedNot
       return { subject: oneLine(rendered.subject), text: rendered.text };
     }
     case 'alarm': {
+      if ('door' in notice.facts) {
+        const d = notice.facts;
+        const what = DOOR_ALARM_WORDS[d.alarmKind];
+        const where = d.doorName ? `${d.roomName} / ${d.doorName}` : d.roomName;
+        const door =
+          lang === 'ja'
+            ? {
+                subject: `【立会い】警報：${what.ja}（${where}）`,
+                text: [`${d.siteName.ja}からの警報です。`, '', `${where}で「${what.ja}」が発生しました（${d.at}）。預託情報を扱う部屋は常に施錠管理します（E6.4）。直ちに確認し、受付画面で警報を確認済みにしてください。`].join('\n') + FOOTER.ja(d.siteName.ja),
+              }
+            : {
+                subject: `[Tachiai] ALARM: ${what.en} (${where})`,
+                text: [`An alarm from ${d.siteName.en}.`, '', `${where}: ${what.en} (${d.at}). Rooms handling entrusted information stay locked (E6.4). Please look into it at once and acknowledge the alarm on the front desk.`].join('\n') + FOOTER.en(d.siteName.en),
+              };
+        return { subject: oneLine(door.subject), text: door.text };
+      }
       const f = notice.facts;
       const rendered =
         lang === 'ja'

@@ -12,12 +12,20 @@ const col = (expr: string) => `coalesce((${expr})::text, ${NULL})`;
 /** An instant as microseconds since 1970 (exact: extract gives a numeric; cheaper than formatting it). */
 const utc = (expr: string) => `(extract(epoch FROM ${expr}) * 1000000)::bigint`;
 
-/** Each table: when a row belongs to the period, and the columns that make it (those that never change legitimately). */
-const TABLES: Record<string, { at: string; row: string[] }> = {
+/**
+ * Each table: when a row belongs to the period, the columns that make it (those that never change
+ * legitimately), and `optional` columns added later: written only when not null (concat_ws leaves
+ * a null out), so a row from before they existed hashes as it did when a review was signed.
+ */
+const TABLES: Record<string, { at: string; row: string[]; optional?: string[] }> = {
   entries: {
     at: 'at',
     row: ['id', utc('at'), 'room_id', 'badge_id', 'person_id', 'direction', 'decision', 'reason', 'presented_hint', 'recorded_by', 'station_id', "array_to_string(flags, ',')"],
+    // The door of a reader's scan and its message id (issue 20).
+    optional: ["'door:' || door_id::text", "'msg:' || door_message_id"],
   },
+  // Door alarms (issue 20): raised in the period; their acknowledgement comes later by design.
+  door_alarms: { at: 'raised_at', row: ['id', 'kind', 'door_id', 'room_id', utc('raised_at')] },
   access_log: { at: 'at', row: ['id', utc('at'), 'account_id', 'username', 'method', 'path', 'status', 'source_ip', 'duration_ms'] },
   journal_entries: { at: 'at', row: ['chain', 'seq', utc('at'), 'hash'] },
   // An alert's resolution, and a transfer's receipt, come later by design: not part of the row.
@@ -51,7 +59,7 @@ export async function periodDigest(db: Knex, from: Date, to: Date, timeZone: str
     // One plain aggregate per day over the `at` index, no grouping sort; PostgreSQL runs the days
     // side by side (Parallel Append). concat_ws of the non-null texts is the same text as joining
     // them with || and costs one allocation instead of one per column.
-    const hash = `('x' || substr(md5(concat_ws('|', ${t.row.map(col).join(', ')})), 1, 15))::bit(60)::bigint`;
+    const hash = `('x' || substr(md5(concat_ws('|', ${[...t.row.map(col), ...(t.optional ?? []).map((e) => `(${e})`)].join(', ')})), 1, 15))::bit(60)::bigint`;
     const { rows } = await db.raw(
       (days as Array<unknown>).map(() => `SELECT ?::text AS day, count(*)::int AS n, sum(${hash})::text AS s FROM ${table} WHERE ${t.at} >= ? AND ${t.at} < ?`).join(' UNION ALL '),
       (days as Array<{ day: string; lo: Date; hi: Date }>).flatMap((d) => [d.day, d.lo, d.hi]),

@@ -7,7 +7,7 @@
 // access-log, journal, media, custody, inspections and transfers modules' tables; writes nothing.
 import type { Knex } from 'knex';
 import { roomHours } from '../rooms/rules.js';
-import type { AddressHop, BadgeHop, DeniedScan, FlaggedEntry, JournalChange, MediaIssue, MediaReads, OverlappingStay, RequestRow, ReviewSettings, SigninAttempt, Stay } from './rules.js';
+import type { AddressHop, BadgeHop, DeniedScan, DoorAlarmFact, FlaggedEntry, JournalChange, MediaIssue, MediaReads, OverlappingStay, RequestRow, ReviewSettings, SigninAttempt, Stay } from './rules.js';
 
 /** How far before the period a stay may have begun and still be looked at. */
 const STAY_LOOKBACK = "interval '2 days'";
@@ -292,6 +292,22 @@ export async function mediaIssues(db: Knex, p: PeriodArgs): Promise<MediaIssue[]
     [p.to],
   );
   return [...alerts.rows, ...inspections.rows, ...transfers.rows] as MediaIssue[];
+}
+
+/** The door alarms raised in the period (issue 20), with the journal entry that raised each. */
+export async function doorAlarms(db: Knex, p: PeriodArgs): Promise<DoorAlarmFact[]> {
+  const { rows } = await db.raw(
+    `SELECT a.id::text AS id, a.kind, a.raised_at AS at, a.door_id, d.name AS door_name, a.room_id, r.name AS room_name, a.acknowledged_by_name AS acknowledged_by, a.note,
+            (SELECT j.seq::int FROM journal_entries j
+              WHERE j.chain = 'main' AND j.subject = CASE WHEN a.door_id IS NULL THEN 'room:' || a.room_id ELSE 'door:' || a.door_id END
+                AND j.action = 'door.alarm_raised' AND j.at >= a.raised_at - interval '1 minute'
+              ORDER BY j.seq LIMIT 1) AS journal_seq
+       FROM door_alarms a JOIN rooms r ON r.id = a.room_id LEFT JOIN doors d ON d.id = a.door_id
+      WHERE a.raised_at >= ? AND a.raised_at < ?
+      ORDER BY a.raised_at, a.id LIMIT ${ROW_CAP}`,
+    [p.from, p.to],
+  );
+  return (rows as Array<DoorAlarmFact & { journal_seq: number | string | null }>).map((r) => ({ ...r, journal_seq: r.journal_seq === null ? null : Number(r.journal_seq) }));
 }
 
 export interface PeriodCounts {

@@ -62,6 +62,7 @@ export const FINDING_KINDS = [
   'after_hours_media',
   'inspection_discrepancy',
   'open_transfer',
+  'door_alarm',
 ] as const;
 export type FindingKind = (typeof FINDING_KINDS)[number];
 
@@ -624,6 +625,40 @@ export function findMediaIssues(issues: MediaIssue[]): Finding[] {
   }));
 }
 
+// ---- Door alarms (issue 20, E6.4) ----------------------------------------------------------
+
+export interface DoorAlarmFact {
+  id: string;
+  kind: 'forced' | 'held_open' | 'offline' | 'repeated_denials' | 'lone_person';
+  at: Date;
+  door_id: string | null;
+  door_name: string | null;
+  room_id: string;
+  room_name: string;
+  acknowledged_by: string | null;
+  note: string | null;
+  journal_seq: number | null;
+}
+
+/**
+ * Every door alarm raised in the period: a forced door is an alert (someone entered a room that
+ * stays locked without the system letting them); the others are warnings to explain.
+ */
+export function findDoorAlarms(alarms: DoorAlarmFact[]): Finding[] {
+  return alarms.map((a) => ({
+    key: `door_alarm:${a.id}`,
+    kind: 'door_alarm',
+    severity: a.kind === 'forced' ? 'alert' : 'warning',
+    at: iso(a.at),
+    personIds: [],
+    roomIds: [a.room_id],
+    badgeIds: [],
+    mediumIds: [],
+    facts: { alarm: a.kind, door: a.door_name, room: a.room_name, actor: a.acknowledged_by, detail: a.note },
+    ...evidence([], [], a.journal_seq === null ? [] : [a.journal_seq]),
+  }));
+}
+
 const SEVERITY_ORDER: Record<Severity, number> = { alert: 0, warning: 1, info: 2 };
 
 /** Every finding of a period's facts, the most serious first, then by kind and time. */
@@ -641,6 +676,7 @@ export function allFindings(f: {
   leftUse: RequestRow[];
   adminChanges: JournalChange[];
   mediaIssues: MediaIssue[];
+  doorAlarms?: DoorAlarmFact[];
   end: Date;
   timeZone: string;
   settings: ReviewSettings;
@@ -665,6 +701,7 @@ export function allFindings(f: {
     ...findLeftAccountUse(f.leftUse),
     ...findAdminChanges(f.adminChanges),
     ...findMediaIssues(f.mediaIssues),
+    ...findDoorAlarms(f.doorAlarms ?? []),
   ];
   return findings.sort((a, b) => SEVERITY_ORDER[a.severity] - SEVERITY_ORDER[b.severity] || FINDING_KINDS.indexOf(a.kind) - FINDING_KINDS.indexOf(b.kind) || a.at.localeCompare(b.at) || a.key.localeCompare(b.key));
 }

@@ -95,6 +95,7 @@ export async function computeReview(app: AppContext, period: Period, trx?: Knex)
       leftUse: await facts.useAfterLeaving(db, args),
       adminChanges: await facts.adminChanges(db, args),
       mediaIssues: await facts.mediaIssues(db, args),
+      doorAlarms: await facts.doorAlarms(db, args),
     };
   };
   const findingsFrom = (door: Awaited<ReturnType<typeof doorFacts>>, other: Awaited<ReturnType<typeof otherFacts>>): Finding[] =>

@@ -27,6 +27,7 @@ export const FINDING_TITLES: Record<FindingKind, { ja: string; en: string }> = {
   after_hours_media: { ja: '利用時間後の持出し中媒体（E1.2）', en: 'Media checked out after hours (E1.2)' },
   inspection_discrepancy: { ja: '点検での不一致（E4.1）', en: 'Inspection discrepancy (E4.1)' },
   open_transfer: { ja: '未完了の搬送', en: 'Transfer not yet received' },
+  door_alarm: { ja: '扉の警報（E6.4）', en: 'Door alarm (E6.4)' },
 };
 
 export const SEVERITY_WORDS: Record<Severity, { ja: string; en: string }> = {
@@ -69,6 +70,8 @@ const FACT_WORDS: Record<string, { ja: string; en: string }> = {
   actor: { ja: '実行者', en: 'by' },
   labels: { ja: '媒体', en: 'media' },
   detail: { ja: '内容', en: 'detail' },
+  alarm: { ja: '警報', en: 'alarm' },
+  door: { ja: '扉', en: 'door' },
 };
 
 const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/;

@@ -27,3 +27,24 @@ describe('door settings', () => {
     expect(() => load({ MQTT_CLIENT_ID: 'has space' })).toThrow(/MQTT_CLIENT_ID/);
   });
 });
+
+describe('door alarm settings (issue 20, E6.4)', () => {
+  it('defaults: offline after 30 s, a 10 s grace before a forced door, 5 denials in 2 minutes, checked every second', () => {
+    expect(load({})).toMatchObject({ doorOfflineSeconds: 30, doorForcedGraceSeconds: 10, doorDenialsLimit: 5, doorDenialsMinutes: 2, doorAlarmCheckMs: 1000 });
+    expect(load({ DOOR_OFFLINE_SECONDS: '60', DOOR_FORCED_GRACE_SECONDS: '5', DOOR_DENIALS_LIMIT: '3', DOOR_DENIALS_MINUTES: '10', DOOR_ALARM_CHECK_MS: '500' })).toMatchObject({
+      doorOfflineSeconds: 60,
+      doorForcedGraceSeconds: 5,
+      doorDenialsLimit: 3,
+      doorDenialsMinutes: 10,
+      doorAlarmCheckMs: 500,
+    });
+  });
+
+  it('refuses values that cannot work, naming the setting', () => {
+    expect(() => load({ DOOR_OFFLINE_SECONDS: '1' })).toThrow(/DOOR_OFFLINE_SECONDS/);
+    expect(() => load({ DOOR_FORCED_GRACE_SECONDS: '0' })).toThrow(/DOOR_FORCED_GRACE_SECONDS/);
+    expect(() => load({ DOOR_DENIALS_LIMIT: '1' })).toThrow(/DOOR_DENIALS_LIMIT/);
+    expect(() => load({ DOOR_DENIALS_MINUTES: 'two' })).toThrow(/DOOR_DENIALS_MINUTES/);
+    expect(() => load({ DOOR_ALARM_CHECK_MS: '10' })).toThrow(/DOOR_ALARM_CHECK_MS/);
+  });
+});

@@ -64,7 +64,7 @@ export async function openTestContext(overrides: Partial<Config> = {}, existing?
   );
   const db: Database = await createDatabase({ databaseUrl: config.databaseUrl, embeddedDir: undefined });
   await migrateToLatest(db.knex);
-  const ctx: AppContext = createContext({ config, db, secrets: loadSecrets(config, { persist: false }), logger: pino({ level: 'silent' }) });
+  const ctx: AppContext = createContext({ config, db, secrets: loadSecrets(config, { persist: false }), logger: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }) });
   // As openContext does (server/runtime.ts): the site exists before any request, so that no
   // request's transaction (holding the journal's lock) is the one that makes it.
   await siteOf(ctx);

@@ -30,6 +30,14 @@ async function seed(db: Database) {
     });
     await k('access_log').insert({ id: 5000 + i, at: new Date(Date.UTC(2026, 10, 24, 0, 0, 0) + i * 60_000 + 0.25), method: 'GET', path: `/api/x/${i}`, status: i % 5 ? 200 : 403, source_ip: i % 3 ? '192.0.2.1' : null, duration_ms: i, username: i % 4 ? `名前${i}` : null });
   }
+  // Doors that lock (issue 20): scans from a door's reader name the door and the message id, on
+  // a day of their own (Nov 28 on the site's clock); a door alarm.
+  const doorId = '5a0c1f2e-3b4d-4e5f-8a9b-0c1d2e3f4a5b';
+  await k('doors').insert({ id: doorId, room_id: roomId, name: '正面扉', mqtt_username: `door-${doorId}`, mqtt_password_digest: 'x', command_key_sealed: 'v1.x.x.x', created_by: 'test' });
+  for (let i = 0; i < 5; i++) {
+    await k('entries').insert({ id: 2000 + i, at: new Date(Date.UTC(2026, 10, 27, 16, 0, 0) + i * 60_000), room_id: roomId, direction: 'in', decision: i % 2 ? 'denied' : 'granted', reason: i % 2 ? 'unknown_badge' : null, door_id: doorId, door_message_id: `msg-${i}` });
+  }
+  await k('door_alarms').insert({ id: '6b1d2f3e-4c5d-4e6f-9a0b-1c2d3e4f5a6b', kind: 'forced', door_id: doorId, room_id: roomId, raised_at: new Date(Date.UTC(2026, 10, 27, 17, 0, 0, 250)) });
   return roomId;
 }
 
@@ -73,8 +81,35 @@ describe('the period digest', () => {
     const b = await periodDigest(embedded.knex, from, to, 'Asia/Tokyo');
     expect(a.entries).toEqual(b.entries);
     expect(a.access_log).toEqual(b.access_log);
+    expect(a.door_alarms).toEqual(b.door_alarms);
+    expect(a.entries!['2026-11-28']!.count).toBe(5);
     expect(Object.keys(a.entries!).length).toBeGreaterThan(1); // split by day on the site's clock
     expect(digestHash(a)).toBe(digestHash(b));
+  });
+
+  it('a scan without a door hashes as it did before doors existed (a review signed then re-checks unchanged)', async () => {
+    const from = new Date(Date.UTC(2026, 10, 22, 15));
+    const to = new Date(Date.UTC(2026, 10, 29, 15));
+    const d = await periodDigest(embedded.knex, from, to, 'Asia/Tokyo');
+    // Computed with the digest of the commit before issue 20's door column was digested.
+    expect(d.entries!['2026-11-24']).toEqual({ count: 24, sum: '14171841894476602520' });
+    expect(d.entries!['2026-11-25']).toEqual({ count: 24, sum: '15136088108684241178' });
+    expect(d.entries!['2026-11-26']).toEqual({ count: 2, sum: '808585933634260188' });
+    expect(d.door_alarms).toEqual({ '2026-11-28': expect.objectContaining({ count: 1 }) });
+  });
+
+  it('changes with the door of a scan and with a door alarm', async () => {
+    const from = new Date(Date.UTC(2026, 10, 22, 15));
+    const to = new Date(Date.UTC(2026, 10, 29, 15));
+    const before = digestHash(await periodDigest(embedded.knex, from, to, 'Asia/Tokyo'));
+    await embedded.knex('entries').where({ id: 2001 }).update({ door_message_id: 'msg-x' });
+    expect(digestHash(await periodDigest(embedded.knex, from, to, 'Asia/Tokyo'))).not.toBe(before);
+    await embedded.knex('entries').where({ id: 2001 }).update({ door_message_id: 'msg-1' });
+    expect(digestHash(await periodDigest(embedded.knex, from, to, 'Asia/Tokyo'))).toBe(before);
+    await embedded.knex('door_alarms').update({ kind: 'held_open' });
+    expect(digestHash(await periodDigest(embedded.knex, from, to, 'Asia/Tokyo'))).not.toBe(before);
+    await embedded.knex('door_alarms').update({ kind: 'forced' });
+    expect(digestHash(await periodDigest(embedded.knex, from, to, 'Asia/Tokyo'))).toBe(before);
   });
 
   it('changes with any row of the period: changed, added or deleted', async () => {

@@ -12,6 +12,7 @@ import request from 'supertest';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { custodySite, type CustodySite, type SitePerson } from '../helpers/custody.js';
 import { raiseAfterHoursAlerts } from '../../server/custody/service.js';
+import { raiseDoorAlarm } from '../../server/doors/alarms.js';
 import { weekPeriod, isoWeekOf } from '../../server/reviews/period.js';
 
 let s: TestServer;
@@ -52,6 +53,7 @@ const entryIds = async (personId: string) => (await knex()('entries').where({ pe
 
 describe('part one: real traffic with planted anomalies', () => {
   const planted: Record<string, SitePerson> = {};
+  const door: { id?: string; alarmId?: string } = {};
   const ordinary: SitePerson[] = [];
   let unknownValue = '';
   let staffUser: { username: string; password: string; personId: string };
@@ -118,9 +120,20 @@ describe('part one: real traffic with planted anomalies', () => {
     await site.enter(planted.inspector);
     await site.medium('REV-MISSING-1');
     await site.ok('post', '/api/inspections', { locationId: site.cabinetId, foundMediaIds: [], inspector: site.signer(planted.inspector) }, 201);
+    // A door forced open (issue 20, E6.4), raised as the broker worker raises it.
+    door.id = (await site.ok('post', '/api/doors', { roomId: site.roomId, name: '審査 正面扉' }, 201)).id;
+    door.alarmId = (await knex().transaction((trx) => raiseDoorAlarm(s.ctx, trx, { kind: 'forced', roomId: site.roomId, doorId: door.id })))!.id;
 
     findings = (await findingsBetween(started, new Date(Date.now() + 60_000))).findings;
   }, 120_000);
+
+  it('lists the door alarms of the period (issue 20, E6.4): a forced door is an alert, with the journal entry that raised it', async () => {
+    const alarms = ofKind(findings, 'door_alarm');
+    expect(alarms).toHaveLength(1);
+    expect(alarms[0]).toMatchObject({ key: `door_alarm:${door.alarmId}`, severity: 'alert', roomIds: [site.roomId] });
+    expect(alarms[0]!.facts).toMatchObject({ alarm: 'forced', door: '審査 正面扉' });
+    expect(alarms[0]!.evidence.journal).toHaveLength(1);
+  });
 
   it('finds denied scans and the probing burst of one badge, with the entries as evidence', async () => {
     const denied = about(ofKind(findings, 'denied_scans'), planted.denied!.id);

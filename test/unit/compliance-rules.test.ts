@@ -2,6 +2,7 @@
 // facts, one test per outcome, at the boundaries. Clause ids in the test names.
 import { describe, expect, it } from 'vitest';
 import {
+  doorsRule,
   accessLogRule,
   afterHoursRule,
   appointmentsRule,
@@ -46,7 +47,7 @@ describe('the clause list', () => {
     }
   });
 
-  it('decides every OUT clause, and E6.4 until doors are controlled, by an attestation', () => {
+  it('decides every OUT clause by an attestation; E6.4 may be attested (while the site has no doors, E6.4 falls back on it)', () => {
     for (const c of CLAUSES.filter((x) => x.kind === 'OUT')) expect(ATTESTABLE_IDS, c.id).toContain(c.id);
     expect(ATTESTABLE_IDS).toContain('E6.4');
     expect(ATTESTABLE_IDS).not.toContain('E1.1');
@@ -54,7 +55,7 @@ describe('the clause list', () => {
 
   it('has words for every reason code', () => {
     for (const code of REASON_CODES) {
-      const w = reasonWords({ code, params: { depositor: 'X', role: 'staff', person: 'Y', count: 1, labels: 'L', error: 'e', hours: 1, max: 26, takenBy: 't', location: 'l', months: 3, min: 3, rows: 1, seconds: 300, days: 30, failures: 5, month: '2026-12', locations: 'A', week: '2026-W48', weeks: 'W', people: 'P', topics: 'a', orgs: 'O', manager: 'M', kind: 'drill', by: 'B', depositors: 1 } });
+      const w = reasonWords({ code, params: { depositor: 'X', role: 'staff', person: 'Y', count: 1, labels: 'L', error: 'e', hours: 1, max: 26, takenBy: 't', location: 'l', months: 3, min: 3, rows: 1, seconds: 300, days: 30, failures: 5, month: '2026-12', locations: 'A', week: '2026-W48', weeks: 'W', people: 'P', topics: 'a', orgs: 'O', manager: 'M', kind: 'drill', by: 'B', depositors: 1, doors: 2 } });
       expect(w.ja.length, code).toBeGreaterThan(0);
       expect(w.en.length, code).toBeGreaterThan(0);
       expect(w.en, code).not.toContain('undefined');
@@ -259,5 +260,36 @@ describe('order of rows', () => {
       { status: 'attention' as const, order: 4 },
     ]);
     expect(rows.map((r) => `${r.status}${r.order}`)).toEqual(['attention4', 'attention5', 'missing3', 'unknown2', 'manual1', 'ok0']);
+  });
+});
+
+describe('E6.4 rooms stay locked (issue 20): the doors report and no door alarm is open', () => {
+  const door = (id: string, heartbeatAgoMs: number | null) => ({ id, name: `扉${id}`, roomName: '処理室', registeredAt: new Date(NOW.getTime() - 3_600_000), heartbeatReceivedAt: heartbeatAgoMs === null ? null : new Date(NOW.getTime() - heartbeatAgoMs) });
+  const alarm = { id: 'a1', kind: 'forced', doorName: '扉1', roomName: '処理室', raisedAt: new Date(NOW.getTime() - 60_000) };
+  const attested = { id: 'x', clauseId: 'E6.4', recordId: 'r', attestedAt: new Date(NOW.getTime() - 86_400_000), expiresAt: new Date(NOW.getTime() + 86_400_000), signedByName: '責任者' };
+  it('no doors: the attestation decides, as before the doors (manual without one, ok with one)', () => {
+    expect(codes(doorsRule({ doors: [], openAlarms: [] }, null, NOW, 30))).toEqual(['no_doors', 'attestation_needed']);
+    expect(doorsRule({ doors: [], openAlarms: [] }, null, NOW, 30).status).toBe('manual');
+    expect(doorsRule({ doors: [], openAlarms: [] }, attested, NOW, 30).status).toBe('ok');
+  });
+  it('ok: every door reported within the limit and no alarm is open (an attestation does not matter then)', () => {
+    const v = doorsRule({ doors: [door('1', 1000), door('2', 30_000)], openAlarms: [] }, null, NOW, 30);
+    expect(v.status).toBe('ok');
+    expect(v.reasons[0]).toEqual({ code: 'doors_report', params: { doors: 2 } });
+  });
+  it('attention: an open alarm (even with an attestation)', () => {
+    const v = doorsRule({ doors: [door('1', 1000)], openAlarms: [alarm] }, attested, NOW, 30);
+    expect(v.status).toBe('attention');
+    expect(codes(v)).toEqual(['door_alarms_open']);
+    expect(v.evidence).toEqual([{ type: 'door_alarm', id: 'a1', href: '/api/door-alarms' }]);
+  });
+  it('attention: a door past the limit without a heartbeat, or never reporting since registered long ago', () => {
+    const v = doorsRule({ doors: [door('1', 30_001), door('2', null), door('3', 0)], openAlarms: [] }, null, NOW, 30);
+    expect(v.status).toBe('attention');
+    expect(codes(v)).toEqual(['doors_offline']);
+    expect(v.reasons[0]!.params.count).toBe(2);
+  });
+  it('an open alarm of a site whose doors were all revoked still needs attention', () => {
+    expect(doorsRule({ doors: [], openAlarms: [alarm] }, attested, NOW, 30).status).toBe('attention');
   });
 });

@@ -23,6 +23,8 @@ import {
   findLockouts,
   findLongStays,
   findMediaIssues,
+  findDoorAlarms,
+  type DoorAlarmFact,
   findMediaReads,
   findNewAddresses,
   findOutsideHours,
@@ -1058,6 +1060,7 @@ describe('E4.2 allFindings: every kind, the most serious first, then by kind and
       leftUse: [request({ status: 200 })],
       adminChanges: [change()],
       mediaIssues: [mediaIssue(), mediaIssue({ kind: 'inspection_discrepancy' }), mediaIssue({ kind: 'open_transfer' })],
+      doorAlarms: [doorAlarm()],
     });
     const kinds = new Set(allFindings(facts).map((f) => f.kind));
     expect([...kinds].sort()).toEqual([...FINDING_KINDS].sort());
@@ -1102,4 +1105,22 @@ describe('E4.2 allFindings: every kind, the most serious first, then by kind and
     expect(allFindings(noFacts({ signins: [s] }))).toEqual([]);
     expect(allFindings(noFacts({ signins: [s], timeZone: 'UTC' })).map((f) => f.kind)).toEqual(['signin_outside_hours']);
   });
+});
+
+// ---- Door alarms (issue 20, E6.4) ------------------------------------------------------------
+
+function doorAlarm(over: Partial<DoorAlarmFact> = {}): DoorAlarmFact {
+  return { id: 'alarm-1', kind: 'forced', at: new Date('2026-11-24T01:00:00Z'), door_id: 'door-1', door_name: '正面扉', room_id: 'room-1', room_name: '第1処理室', acknowledged_by: '受付 花子', note: '巡回で確認', journal_seq: 42, ...over };
+}
+
+describe('door alarms (issue 20, E6.4)', () => {
+  it('every door alarm of the period is a finding: a forced door an alert, the others warnings, with the journal entry as evidence', () => {
+    const f = findDoorAlarms([doorAlarm(), doorAlarm({ id: 'alarm-2', kind: 'held_open', journal_seq: null, acknowledged_by: null, note: null }), doorAlarm({ id: 'alarm-3', kind: 'lone_person', door_id: null, door_name: null })]);
+    expect(f.map((x) => [x.key, x.severity])).toEqual([['door_alarm:alarm-1', 'alert'], ['door_alarm:alarm-2', 'warning'], ['door_alarm:alarm-3', 'warning']]);
+    expect(f[0]!.facts).toEqual({ alarm: 'forced', door: '正面扉', room: '第1処理室', actor: '受付 花子', detail: '巡回で確認' });
+    expect(f[0]!.evidence.journal).toEqual([42]);
+    expect(f[1]!.evidence.journal).toEqual([]);
+    expect(f[2]!.roomIds).toEqual(['room-1']);
+  });
+  it('no door alarm, no finding', () => expect(findDoorAlarms([])).toEqual([]));
 });

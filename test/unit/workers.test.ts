@@ -75,7 +75,7 @@ describe('a serving server', () => {
     await request(running.url).get('/api/config');
     const health = await request(running.url).get('/api/health');
     expect(health.status).toBe(200);
-    for (const name of ['journal.checkpoints', 'access-log.retention', 'custody.after-hours', 'throttle.purge', 'access-log']) {
+    for (const name of ['journal.checkpoints', 'access-log.retention', 'custody.after-hours', 'throttle.purge', 'doors.alarms', 'access-log']) {
       expect(health.body.workers[name], name).toMatchObject({ state: expect.stringMatching(/running|failing/) });
     }
     expect(JSON.stringify(health.body)).not.toContain('lastError');

@@ -5,7 +5,7 @@
 // Web Audio, no sound files. Browsers start audio only after a key or a click on the page: prime()
 // is called on the reader's keystrokes.
 
-/** @typedef {'granted' | 'denied' | 'error'} Cue */
+/** @typedef {'granted' | 'denied' | 'error' | 'alarm'} Cue */
 
 /** @type {Record<Cue, { type: OscillatorType, gain: number, notes: Array<[number, number, number]> }>} */
 const CUES = {
@@ -13,6 +13,8 @@ const CUES = {
   granted: { type: 'sine', gain: 0.3, notes: [[880, 0, 0.12], [1320, 0.13, 0.18]] },
   denied: { type: 'square', gain: 0.12, notes: [[196, 0, 0.22], [196, 0.3, 0.3]] },
   error: { type: 'sawtooth', gain: 0.14, notes: [[660, 0, 0.14], [440, 0.16, 0.14], [660, 0.32, 0.14], [440, 0.48, 0.3]] },
+  // A door alarm (issue 20): three short high beeps, repeated once.
+  alarm: { type: 'square', gain: 0.14, notes: [[1568, 0, 0.1], [1568, 0.15, 0.1], [1568, 0.3, 0.1], [1568, 0.6, 0.1], [1568, 0.75, 0.1], [1568, 0.9, 0.1]] },
 };
 
 /**

@@ -15,6 +15,7 @@ import { createLiveLog, WARN_FLAGS } from './live-log.js';
 import { createManualExit } from './manual-exit.js';
 import { createOccupancyBoard } from './occupancy-board.js';
 import { createSound } from './door-sound.js';
+import { createDoorAlarms } from './door-alarms.js';
 
 addMessages(DOOR_MESSAGES);
 
@@ -33,6 +34,9 @@ const CAN = {
   log: ['admin', 'responsible', 'authorized', 'guard', 'auditor'],
   rooms: ['admin', 'responsible', 'authorized', 'staff', 'guard', 'auditor'],
   admin: ['admin', 'responsible'],
+  // Door alarms and status (alarms:read, alarms:write; issue 20).
+  alarms: ['admin', 'responsible', 'authorized', 'guard', 'auditor'],
+  ack: ['admin', 'responsible', 'authorized', 'guard'],
 };
 
 /** @typedef {import('./page-types.js').ScanView} ScanView */
@@ -88,6 +92,7 @@ export function createDoor(host) {
   const parts = { host, can, rooms, formatTime, reloadRooms, showNotice, refocus };
   const log = createLiveLog({ ...parts, roomById, reasonText, changed: (roomId) => board.schedule(roomId) });
   const exit = createManualExit({ ...parts, render: () => board.render(), loadOccupancy: (roomId) => board.load(roomId), addEntry: (raw) => log.add(log.normalise(raw)) });
+  const alarms = createDoorAlarms({ host, canRead: () => can('alarms'), canAck: () => can('ack'), formatTime, refocus, sound });
   const board = createOccupancyBoard({ ...parts, learnOrgs: (occupants) => log.learnOrgs(occupants), exit, print: (path) => openPrintable(host, path) });
 
   // ------------------------------------------------------------------ lifecycle
@@ -112,6 +117,7 @@ export function createDoor(host) {
     log.start();
     board.start();
     exit.start();
+    alarms.start();
     soundBox.checked = storageGet(SOUND_KEY) !== 'off';
     render();
     void loadRooms().then(() => {
@@ -132,6 +138,7 @@ export function createDoor(host) {
     log.stop();
     board.stop();
     exit.stop();
+    alarms.stop();
     admin?.stop();
     scanInput.value = '';
     // Nothing of the session stays on the page (E3.6).
@@ -385,6 +392,7 @@ export function createDoor(host) {
     $('scan-card').hidden = !can('scan') || noRooms;
     $('occupancy').hidden = !can('rooms') || noRooms;
     $('live-log').hidden = !can('log');
+    alarms.render();
     $('door-desk').classList.toggle('desk-no-scan', $('scan-card').hidden);
 
     renderNotice();

@@ -77,6 +77,14 @@ export function summary(ctx, f) {
     case 'long_stay':
       p.still = x.stillInside ? ctx.tx('review.f.still_inside') : '';
       break;
+    case 'door_alarm': {
+      // Issue 20: which alarm, where, and who acknowledged it with what note.
+      const sep = ctx.host.lang() === 'ja' ? '・' : ', ';
+      const what = ctx.tx(`review.alarm.${String(x.alarm)}`);
+      const where = [x.room, x.door].filter((v) => v !== null && v !== undefined && v !== '').map(String).join(' / ');
+      const ack = x.actor ? `${x.actor}${x.detail ? `「${x.detail}」` : ''}` : '';
+      return [what, where, ack].filter(Boolean).join(sep);
+    }
     case 'after_hours_media':
     case 'inspection_discrepancy':
     case 'open_transfer': {
