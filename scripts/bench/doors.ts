@@ -222,8 +222,8 @@ async function main(): Promise<void> {
     const closeStream = openLiveStream(state.server.port, token, (e) => {
       if (e.type !== 'alarm') return;
       try {
-        const data = JSON.parse(e.data) as { doorId?: string; kind?: string };
-        if (data.kind === 'forced' && data.doorId && !liveAlarms.has(data.doorId)) liveAlarms.set(data.doorId, e.at);
+        const data = JSON.parse(e.data) as { doorId?: string; kind?: string; state?: string };
+        if (data.state === 'raised' && data.kind === 'forced' && data.doorId && !liveAlarms.has(data.doorId)) liveAlarms.set(data.doorId, e.at);
       } catch {
         /* not ours */
       }

@@ -8,13 +8,21 @@ import { toRfc3339 } from '../shared/time.js';
 import { SESSION_END_CHANNEL, sessionIsLive } from '../auth/authenticate.js';
 import { ServiceUnavailableError } from '../errors.js';
 
-type Client = (event: Record<string, unknown>) => void;
+/**
+ * Door alarms (issue 20), announced by the doors module in the transaction that raises or
+ * acknowledges one: carried on the same streams as `event: alarm`, so a forced door is on every
+ * desk of every server at once (the desk then reads the alarms; its poll is only the fallback).
+ */
+export const DOOR_ALARM_CHANNEL = 'tachiai_door_alarms';
+
+type Client = (event: Record<string, unknown>, type: 'entry' | 'alarm') => void;
 
 interface Feed {
   /** The server is shutting down: every stream has ended and none starts. */
   draining: boolean;
   clients: Set<Client>;
   ready: Promise<() => Promise<void>> | null;
+  alarmsReady: Promise<() => Promise<void>> | null;
   /** The streams of each session, closed the moment the session ends on any server. */
   bySession: Map<string, Set<() => void>>;
   sessionsReady: Promise<() => Promise<void>> | null;
@@ -31,6 +39,7 @@ function feedFor(app: AppContext): Feed {
       draining: false,
       clients: new Set(),
       ready: null,
+      alarmsReady: null,
       bySession: new Map(),
       sessionsReady: null,
       // Graceful shutdown, as soon as the server stops accepting: every stream ends at once (its
@@ -43,7 +52,7 @@ function feedFor(app: AppContext): Feed {
         stopped = true;
         // Every stream ends (its client reconnects to another server); then the LISTENs go.
         feed.drain();
-        for (const listening of [feed.ready, feed.sessionsReady]) {
+        for (const listening of [feed.ready, feed.alarmsReady, feed.sessionsReady]) {
           const unlisten = await listening?.catch(() => null);
           await unlisten?.().catch(() => undefined);
         }
@@ -66,13 +75,27 @@ async function subscribe(app: AppContext, client: Client): Promise<() => void> {
         return;
       }
       if (typeof event.at === 'string') event.at = toRfc3339(new Date(event.at), app.config.displayTimeZone);
-      for (const c of feed.clients) c(event);
+      for (const c of feed.clients) c(event, 'entry');
     });
     feed.ready.catch(() => {
       feed.ready = null;
     });
   }
-  await feed.ready;
+  if (!feed.alarmsReady) {
+    feed.alarmsReady = app.db.listen(DOOR_ALARM_CHANNEL, (payload) => {
+      let event: Record<string, unknown>;
+      try {
+        event = JSON.parse(payload) as Record<string, unknown>;
+      } catch {
+        return;
+      }
+      for (const c of feed.clients) c(event, 'alarm');
+    });
+    feed.alarmsReady.catch(() => {
+      feed.alarmsReady = null;
+    });
+  }
+  await Promise.all([feed.ready, feed.alarmsReady]);
   return () => {
     feed.clients.delete(client);
   };
@@ -112,7 +135,7 @@ const HEARTBEAT_MS = 15_000;
 /** Idle sessions (E3.6) announce nothing: each stream checks its session this often. */
 const SESSION_CHECK_MS = 5_000;
 
-/** Streams entries as `event: entry` server-sent events until the client leaves or the session ends. */
+/** Streams entries as `event: entry` (and door alarms as `event: alarm`) server-sent events until the client leaves or the session ends. */
 export async function streamEntries(app: AppContext, req: Request, res: Response, sessionId: string, roomId?: string): Promise<void> {
   // A server shutting down starts no stream: the client tries again (another server, or this one restarted).
   if (feedFor(app).draining) throw new ServiceUnavailableError('This server is shutting down. Please try again shortly.');
@@ -131,9 +154,9 @@ export async function streamEntries(app: AppContext, req: Request, res: Response
   // Registered before waiting for LISTEN, so a client that leaves meanwhile is still cleaned up.
   req.on('close', () => close());
   unwatch = await watchSession(app, sessionId, () => close());
-  unsubscribe = await subscribe(app, (event) => {
+  unsubscribe = await subscribe(app, (event, type) => {
     if (roomId && event.roomId !== roomId) return;
-    res.write(`event: entry\ndata: ${JSON.stringify(event)}\n\n`);
+    res.write(`event: ${type}\ndata: ${JSON.stringify(event)}\n\n`);
   });
   if (closed) {
     unsubscribe();

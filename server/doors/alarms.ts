@@ -24,6 +24,7 @@ import { contactRecipients, enqueueNotices, roleRecipients } from '../notices/se
 import { siteOf } from '../system/site.js';
 import { displayDateTime } from '../shared/time.js';
 import { periodic, type Worker } from '../workers.js';
+import { DOOR_ALARM_CHANNEL } from '../door/live.js';
 import { clearsOnClose, contactOpened, DOOR_ALARM_KINDS, isForced, isHeldOpen, isNewer, isOffline, tooManyDenials, type DoorAlarmKind } from './alarm-rules.js';
 import { contractorOrgIds, deniedSince, lastGrantAt, roomNames } from './alarms.read-model.js';
 import type { StateMessage } from './protocol.js';
@@ -99,6 +100,7 @@ export async function raiseDoorAlarm(app: AppContext, trx: Knex, input: RaiseInp
   const doorName = doorId ? (((await trx('doors').where({ id: doorId }).first('name')) as { name: string } | undefined)?.name ?? null) : null;
   const roomName = (await roomNames(trx, [input.roomId])).get(input.roomId) ?? input.roomId;
   await appendJournal(trx, { actor: DOOR_ACTOR, action: 'door.alarm_raised', subject, payload: { alarmId: id, kind: input.kind, doorId, roomId: input.roomId, doorName, roomName, detail: input.detail ?? {} } });
+  await announce(trx, { alarmId: id, state: 'raised', kind: input.kind, doorId, roomId: input.roomId });
   const site = await siteOf(app);
   const recipients = [...(await roleRecipients(trx, 'alarm')), ...(await contactRecipients(trx, await contractorOrgIds(trx), 'alarm'))];
   await enqueueNotices(
@@ -267,7 +269,17 @@ export async function acknowledgeDoorAlarm(trx: Knex, id: string, note: string, 
     throw new ConflictError('already_acknowledged', `This alarm was acknowledged already${known.acknowledged_by_name ? ` by ${known.acknowledged_by_name}` : ''}.`);
   }
   await appendJournal(trx, { actor: actor.accountId, action: 'door.alarm_acknowledged', subject: row.door_id ? `door:${row.door_id}` : `room:${row.room_id}`, payload: { alarmId: id, kind: row.kind, note } });
+  await announce(trx, { alarmId: id, state: 'acknowledged', kind: row.kind, doorId: row.door_id, roomId: row.room_id });
   return row;
+}
+
+/**
+ * Tells every server's front desks at once (the live streams, server/door/live.ts): NOTIFY is
+ * delivered when this transaction commits, and never if it rolls back. Ids only: the desk reads
+ * the alarm itself, with its rights.
+ */
+async function announce(trx: Knex, event: { alarmId: string; state: 'raised' | 'acknowledged'; kind: DoorAlarmKind; doorId: string | null; roomId: string }): Promise<void> {
+  await trx.raw('SELECT pg_notify(?, ?)', [DOOR_ALARM_CHANNEL, JSON.stringify(event)]);
 }
 
 export interface ListedAlarm extends DoorAlarmRow {

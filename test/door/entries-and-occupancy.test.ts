@@ -7,6 +7,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import request from 'supertest';
+import { readEvents } from '../helpers/sse.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { ok } from '../helpers/api.js';
 import { openSibling, usingPostgres } from '../helpers/db.js';
@@ -422,81 +423,7 @@ describe('occupancy (E1.6) and the muster list (E9.1)', () => {
   });
 });
 
-/** A reader of server-sent events from fetch(). */
-function sse(url: string, t = token) {
-  const ac = new AbortController();
-  const events: Array<{ event: string; data: Record<string, unknown> }> = [];
-  let buffer = '';
-  let wake: (() => void) | null = null;
-  let endedAt: number | null = null;
-  const ready = (async () => {
-    const res = await fetch(url, { headers: { authorization: `Bearer ${t}`, accept: 'text/event-stream' }, signal: ac.signal });
-    return res;
-  })();
-  const pump = ready.then(async (res) => {
-    if (!res.ok || !res.body) return;
-    const reader = res.body.getReader();
-    const decoder = new TextDecoder();
-    try {
-      for (;;) {
-        const { value, done } = await reader.read();
-        if (done) {
-          endedAt = Date.now();
-          return;
-        }
-        buffer += decoder.decode(value, { stream: true });
-        let i: number;
-        while ((i = buffer.indexOf('\n\n')) >= 0) {
-          const block = buffer.slice(0, i);
-          buffer = buffer.slice(i + 2);
-          let event = 'message';
-          const data: string[] = [];
-          for (const line of block.split('\n')) {
-            if (line.startsWith('event:')) event = line.slice(6).trim();
-            else if (line.startsWith('data:')) data.push(line.slice(5).trim());
-          }
-          if (data.length > 0) events.push({ event, data: JSON.parse(data.join('\n')) as Record<string, unknown> });
-          else if (block.includes(': connected')) events.push({ event: 'connected', data: {} });
-          wake?.();
-        }
-      }
-    } catch {
-      /* aborted */
-    }
-  });
-  return {
-    response: ready,
-    events,
-    /** When the server ended the stream (null while it is open). */
-    endedAt: () => endedAt,
-    /** Waits until the server ends the stream, or the time is up; true when it ended. */
-    async waitForEnd(ms: number) {
-      await Promise.race([pump, new Promise((r) => setTimeout(r, ms))]);
-      return endedAt !== null;
-    },
-    /** Waits until an event matches, or the time is up (then null). */
-    async waitFor(pred: (e: { event: string; data: Record<string, unknown> }) => boolean, ms = 3000) {
-      const deadline = Date.now() + ms;
-      for (;;) {
-        const hit = events.find(pred);
-        if (hit) return hit;
-        const left = deadline - Date.now();
-        if (left <= 0) return null;
-        await new Promise<void>((resolve) => {
-          const timer = setTimeout(resolve, Math.min(left, 200));
-          wake = () => {
-            clearTimeout(timer);
-            resolve();
-          };
-        });
-      }
-    },
-    async close() {
-      ac.abort();
-      await pump.catch(() => undefined);
-    },
-  };
-}
+const sse = (url: string, t = token) => readEvents(url, t);
 
 describe('the live log: GET /api/entries/live (server-sent events)', () => {
   it(`an entry event arrives for a scan made through ${usingPostgres ? 'a SECOND server on the same database' : 'the same server (PGlite)'}`, async () => {

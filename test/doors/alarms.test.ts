@@ -15,6 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import request from 'supertest';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { ok } from '../helpers/api.js';
+import { readEvents } from '../helpers/sse.js';
 import { usingPostgres } from '../helpers/db.js';
 import { hasMosquitto, startTestBroker, type TestBroker } from '../helpers/mosquitto.js';
 import { doorBrokerWorker, type DoorBrokerWorker } from '../../server/doors/broker.js';
@@ -255,6 +256,35 @@ describe.runIf(hasMosquitto)('door status and alarms (issue 20, E6.4)', () => {
     const firstAcked = all.findIndex((x) => x.status === 'acknowledged');
     expect(all.slice(firstAcked).every((x) => x.status === 'acknowledged')).toBe(true);
     expect((await request(s.url).get('/api/door-alarms?status=some').set(auth(t1))).status).toBe(400);
+  });
+
+  it(`a forced door and its acknowledgement are announced at once on the desks' live stream (event: alarm) — ${usingPostgres ? 'raised through a SECOND connection pool, so only NOTIFY can carry it' : 'PGlite: one process'}; a rolled-back raise announces nothing`, async () => {
+    const other = usingPostgres ? await createDatabase({ databaseUrl: s.ctx.testDatabase.url }) : null;
+    const raiser: AppContext = other ? createContext({ config: s.ctx.config, secrets: s.ctx.secrets, logger: s.ctx.logger, db: other }) : s.ctx;
+    const room = await newRoom();
+    const stream = readEvents(`${s.url}/api/entries/live`, token);
+    try {
+      expect((await stream.response).status).toBe(200);
+      expect(await stream.waitFor((e) => e.event === 'connected')).not.toBeNull();
+      // The stream's LISTEN may come just after ': connected': wait until the feed listens.
+      await sleep(300);
+      // Not committed: nothing is announced (NOTIFY is delivered on commit only).
+      await raiser.db.knex
+        .transaction(async (trx) => {
+          await raiseDoorAlarm(raiser, trx, { kind: 'lone_person', roomId: room });
+          throw new Error('rolled back');
+        })
+        .catch(() => undefined);
+      const raised = await raiser.db.knex.transaction((trx) => raiseDoorAlarm(raiser, trx, { kind: 'lone_person', roomId: room }));
+      const announced = await stream.waitFor((e) => e.event === 'alarm' && e.data.alarmId === raised!.id, 5000);
+      expect(announced?.data).toEqual({ alarmId: raised!.id, state: 'raised', kind: 'lone_person', doorId: null, roomId: room });
+      expect(stream.events.filter((e) => e.event === 'alarm')).toHaveLength(1);
+      await ok(await request(s.url).post(`/api/door-alarms/${raised!.id}/acknowledge`).set(auth()).send({ note: '確認した' }), 200);
+      expect(await stream.waitFor((e) => e.event === 'alarm' && e.data.state === 'acknowledged', 5000)).not.toBeNull();
+    } finally {
+      await stream.close();
+      await other?.close();
+    }
   });
 
   it('a controller without heartbeats goes offline and raises one alarm; its next heartbeat ends the condition', async () => {

@@ -4,14 +4,16 @@
 // once the page has had a key or a click), acknowledged with a note by keyboard; every door with
 // its contact, lock and whether its controller reports.
 //
-// Updates come through the database: the desk asks GET /api/doors/status (the doors and the open
-// alarms, one cheap read) every POLL_MS, so an alarm raised by any server shows on every desk
-// within about a second. Keys: Alt+A goes to the note of the oldest open alarm; Enter in a
+// Updates come through the database: an alarm raised or acknowledged by any server is announced on
+// the desk's live stream (`event: alarm`, PostgreSQL NOTIFY), and the desk then reads
+// GET /api/doors/status (the doors and the open alarms, one cheap read) at once — a forced door is
+// on every desk within a fraction of a second. The same read every POLL_MS keeps the doors' states
+// current and is the fallback while the stream is down. Keys: Alt+A goes to the note of the oldest open alarm; Enter in a
 // note acknowledges it; Esc goes back to the scan input.
 import { t } from './i18n.js';
 import { $, el } from './dom.js';
 
-export const POLL_MS = 1000;
+export const POLL_MS = 5000;
 const KINDS = ['forced', 'held_open', 'offline', 'repeated_denials', 'lone_person'];
 const TITLE_PREFIX = /^\(\d+\) /;
 
@@ -27,14 +29,14 @@ const TITLE_PREFIX = /^\(\d+\) /;
  */
 export function createDoorAlarms(ctx) {
   const root = $('door-alarms');
-  /** @type {null | { session: unknown, alarms: any[], doors: any[], loaded: boolean, timer: number, seen: Set<string>, notes: Map<string, string>, busy: Set<string>, errors: Map<string, string>, failed: boolean }} */
+  /** @type {null | { session: unknown, alarms: any[], doors: any[], loaded: boolean, timer: number, polling: boolean, again: boolean, seen: Set<string>, notes: Map<string, string>, busy: Set<string>, errors: Map<string, string>, failed: boolean }} */
   let s = null;
   const lang = () => ctx.host.lang();
 
   function start() {
     stop();
     if (!ctx.canRead()) return;
-    s = { session: ctx.host.session(), alarms: [], doors: [], loaded: false, timer: 0, seen: new Set(), notes: new Map(), busy: new Set(), errors: new Map(), failed: false };
+    s = { session: ctx.host.session(), alarms: [], doors: [], loaded: false, timer: 0, polling: false, again: false, seen: new Set(), notes: new Map(), busy: new Set(), errors: new Map(), failed: false };
     void poll();
   }
 
@@ -52,10 +54,24 @@ export function createDoorAlarms(ctx) {
     document.title = count > 0 ? `(${count}) ${base}` : base;
   }
 
+  /** Read now (the live stream announced an alarm); a read under way is followed by another. */
+  function refresh() {
+    const my = s;
+    if (!my) return;
+    if (my.polling) {
+      my.again = true;
+      return;
+    }
+    clearTimeout(my.timer);
+    void poll();
+  }
+
   async function poll() {
     const my = s;
     if (!my) return;
+    my.polling = true;
     const doors = await ctx.host.api('GET', '/api/doors/status');
+    my.polling = false;
     if (s !== my) return;
     my.failed = doors.status !== 200;
     if (doors.status === 200) {
@@ -69,6 +85,12 @@ export function createDoorAlarms(ctx) {
     if (doors.status === 200) my.doors = Array.isArray(doors.data?.items) ? doors.data.items : [];
     my.loaded = true;
     render();
+    if (s !== my) return;
+    if (my.again) {
+      my.again = false;
+      void poll();
+      return;
+    }
     my.timer = window.setTimeout(() => void poll(), POLL_MS);
   }
 
@@ -222,5 +244,5 @@ export function createDoorAlarms(ctx) {
   });
   document.addEventListener('pointerdown', () => ctx.sound.prime());
 
-  return { start, stop, render };
+  return { start, stop, render, refresh };
 }

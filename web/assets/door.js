@@ -90,7 +90,7 @@ export function createDoor(host) {
   // The entry log, the occupancy board and the manual exit, each with its own per-session state.
   /** @type {import('./page-types.js').DoorParts} */
   const parts = { host, can, rooms, formatTime, reloadRooms, showNotice, refocus };
-  const log = createLiveLog({ ...parts, roomById, reasonText, changed: (roomId) => board.schedule(roomId) });
+  const log = createLiveLog({ ...parts, roomById, reasonText, changed: (roomId) => board.schedule(roomId), alarm: () => alarms.refresh() });
   const exit = createManualExit({ ...parts, render: () => board.render(), loadOccupancy: (roomId) => board.load(roomId), addEntry: (raw) => log.add(log.normalise(raw)) });
   const alarms = createDoorAlarms({ host, canRead: () => can('alarms'), canAck: () => can('ack'), formatTime, refocus, sound });
   const board = createOccupancyBoard({ ...parts, learnOrgs: (occupants) => log.learnOrgs(occupants), exit, print: (path) => openPrintable(host, path) });

@@ -208,6 +208,11 @@ export function createLiveLog(ctx) {
       if (line.startsWith('event:')) type = line.slice(6).trim();
       else if (line.startsWith('data:')) data.push(line.slice(5).replace(/^ /, ''));
     }
+    if (type === 'alarm') {
+      // A door alarm raised or acknowledged on any server (issue 20): the desk reads the alarms now.
+      ctx.alarm?.();
+      return;
+    }
     if (type !== 'entry' || data.length === 0) return;
     try {
       add(normalise(JSON.parse(data.join('\n'))));

@@ -147,9 +147,10 @@ export {};
 /**
  * The log's: also a room by its id, a denial's reason in words, and changed(roomId) (someone went
  * in or out: the occupancy board reads the room again).
- * A door station's kiosk shows one room only (fixedRoomId).
+ * A door station's kiosk shows one room only (fixedRoomId). alarm(): a door alarm was raised or
+ * acknowledged (the stream's `alarm` event), for the desk's alarm list to read them again.
  * @typedef {DoorParts & { roomById: (id: string) => Room | null, reasonText: (reason: string) => string, changed: (roomId: string) => void,
- *   fixedRoomId?: string }} LiveLogParts
+ *   fixedRoomId?: string, alarm?: () => void }} LiveLogParts
  */
 
 /**
