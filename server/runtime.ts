@@ -17,6 +17,7 @@ import { rateLimitPurgeWorker } from './throttle/rate-limit.js';
 import { noticeDeliveryWorker } from './notices/delivery.js';
 import { dailyBackupWorker } from './backup/daily.js';
 import { doorBrokerWorker } from './doors/broker.js';
+import { pairExpiryWorker } from './door/room-guard.js';
 import { ensureSite, logOriginOf } from './system/site.js';
 import { kickIntake } from './journal/intake.js';
 import { metricsListener } from './monitoring/endpoint.js';
@@ -76,6 +77,8 @@ export function startWorkers(ctx: AppContext): void {
   if (ctx.config.backupDir) ctx.workers.add('backup.daily', dailyBackupWorker(ctx));
   // Door controllers over MQTT (issue 20): every server takes the readers' scans (one server each).
   if (ctx.config.mqttUrl) ctx.workers.add('doors.broker', doorBrokerWorker(ctx));
+  // The two-person rule (issue 20 part 5): a first person whose window ran out is recorded (once, on any server).
+  ctx.workers.add('door.pairs', pairExpiryWorker(ctx));
   // The journal's chainer runs from the start (not only after this server's first scan): it
   // chains what other servers left, and a shutdown drains the intake through it.
   kickIntake(ctx);
