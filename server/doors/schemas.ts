@@ -35,3 +35,42 @@ export const revokedDoorSchema = doorSchema
       .describe('The controller\'s broker account: disabled through the dynamic-security plugin (MQTT_DYNSEC), not managed by Tachiai, or the broker did not answer (disable it by hand; the servers drop its messages anyway)'),
   })
   .meta({ id: 'RevokedDoor' });
+
+// Emergency and remote control (issue 20 part 6).
+export const releaseBody = z.strictObject({ reason: text(200).describe('Why, e.g. 火災報知器の発報（訓練ではない）') });
+export const endReleaseBody = z.strictObject({ note: text(500).describe('What was checked before locking again') });
+
+export const releaseSchema = z
+  .object({
+    id: z.string(),
+    source: z.enum(['api', 'fire_panel']).describe('An administrator through the API, or the fire panel on tachiai/<site>/fire'),
+    reason: z.string(),
+    startedBy: z.string(),
+    startedAt: z.string(),
+    endedBy: z.string().nullable(),
+    endedAt: z.string().nullable(),
+    endNote: z.string().nullable(),
+    doorsCommanded: z.number().int().describe('How many doors the release command was handed to the broker for'),
+  })
+  .meta({ id: 'FireRelease' });
+
+export const releaseAnswerSchema = z.object({ release: releaseSchema, doorsCommanded: z.number().int() }).meta({ id: 'FireReleaseAnswer' });
+
+const signerInput = z.strictObject({ personId: idSchema, badge: z.string().trim().min(1).max(512), pin: z.string().min(1).max(64) });
+export const unlockBody = z.strictObject({
+  signer: signerInput.describe('The responsible person (責任者) themself: badge + PIN'),
+  reason: text(500).describe('Why the door is opened remotely (journaled)'),
+});
+
+export const unlockSchema = z
+  .object({
+    id: z.string(),
+    doorId: z.string(),
+    roomId: z.string(),
+    personId: z.string(),
+    reason: z.string(),
+    at: z.string(),
+    durationMs: z.number().int(),
+    expiresAt: z.string().describe('The command expires then: a controller refuses it later'),
+  })
+  .meta({ id: 'RemoteUnlock' });
