@@ -467,6 +467,10 @@ export function createDoor(host) {
     else if (r?.state === 'granted') {
       verdict = t(l, `door.result.granted.${r.direction}`);
       person = r.name ?? '';
+    } else if (r?.state === 'waiting') {
+      verdict = t(l, 'door.result.waiting');
+      person = r.name ?? '';
+      reason = reasonText(r.reason);
     } else if (r?.state === 'denied') {
       verdict = t(l, 'door.result.denied');
       person = r.name ?? '';
