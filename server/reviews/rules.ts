@@ -50,6 +50,8 @@ export const FINDING_KINDS = [
   'long_stay',
   'manual_exit',
   'exit_holding_media',
+  // Issue 20: a re-entry over a presence older than the room's timed anti-passback (no exit recorded).
+  'stale_presence_replaced',
   'failed_signins',
   'lockout',
   'new_address',
@@ -361,17 +363,25 @@ export interface FlaggedEntry {
   flags: string[];
 }
 
-/** Exits recorded by a guard by hand, and exits while holding media (E6.5), one finding each. */
+const FLAG_FINDINGS = {
+  manual_exit: { kind: 'manual_exit', severity: 'info' },
+  holding_media: { kind: 'exit_holding_media', severity: 'warning' },
+  // Timed anti-passback (issue 20): the person entered again with no exit recorded since an entry
+  // older than the room's limit — where were they meanwhile? A missed exit scan, or a tailgate.
+  stale_presence_replaced: { kind: 'stale_presence_replaced', severity: 'warning' },
+} as const satisfies Record<string, { kind: FindingKind; severity: Severity }>;
+
+/** Exits recorded by a guard by hand, exits while holding media (E6.5), re-entries over a stale presence: one finding each. */
 export function findDoorFlags(flagged: FlaggedEntry[]): Finding[] {
   const out: Finding[] = [];
   for (const e of flagged) {
-    for (const flag of ['manual_exit', 'holding_media'] as const) {
+    for (const flag of ['manual_exit', 'holding_media', 'stale_presence_replaced'] as const) {
       if (!e.flags.includes(flag)) continue;
-      const kind = flag === 'manual_exit' ? 'manual_exit' : 'exit_holding_media';
+      const { kind, severity } = FLAG_FINDINGS[flag];
       out.push({
         key: `${kind}:${e.id}`,
         kind,
-        severity: flag === 'manual_exit' ? 'info' : 'warning',
+        severity,
         at: iso(e.at),
         personIds: uniq([e.person_id]),
         roomIds: [e.room_id],

@@ -304,6 +304,14 @@ describe('timed anti-passback', () => {
     // Fresh again: the next entry is blocked, and toggling now leaves.
     expect(await scan(s.url, room, a.token, 'in')).toMatchObject({ decision: 'denied', reason: 'already_inside' });
     expect(await scan(s.url, room, a.token)).toMatchObject({ decision: 'granted', direction: 'out' });
+    // The weekly access review lists the re-entry as a finding naming its entry (E4.2).
+    const from = encodeURIComponent(new Date(Date.now() - 3_600_000).toISOString());
+    const to = encodeURIComponent(new Date(Date.now() + 1000).toISOString());
+    await sleep(1100);
+    const review = await ok(await request(s.url).get(`/api/reviews/findings?from=${from}&to=${to}`).set(auth()), 200);
+    const found = review.findings.filter((f: { kind: string }) => f.kind === 'stale_presence_replaced');
+    expect(found).toHaveLength(1);
+    expect(found[0]).toMatchObject({ key: `stale_presence_replaced:${again.entryId}`, severity: 'warning', personIds: [a.personId], roomIds: [room] });
   });
 
   it('a toggling scan over a stale presence enters; two re-entries at once: one replaces, one is already_inside', async () => {

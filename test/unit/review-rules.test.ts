@@ -649,6 +649,17 @@ describe('E4.2 manual exits by a guard, and exits while holding media (E6.5)', (
     expect(f.evidence.entries).toEqual([e.id]);
   });
 
+  it('issue 20: a re-entry over a presence older than the room\'s timed anti-passback is a warning naming its entry', () => {
+    const e = flagged(['stale_presence_replaced']);
+    const f = only(findDoorFlags([e]));
+    expect(f.key).toBe(`stale_presence_replaced:${e.id}`);
+    expect(f.kind).toBe('stale_presence_replaced');
+    expect(f.severity).toBe('warning');
+    expect(f.evidence.entries).toEqual([e.id]);
+    // The two-person rule's flag is no finding.
+    expect(findDoorFlags([flagged(['two_person'])])).toEqual([]);
+  });
+
   it('both flags on one exit are two findings; other flags none', () => {
     const e = flagged(['holding_media', 'manual_exit']);
     expect(findDoorFlags([e]).map((f) => f.kind)).toEqual(['manual_exit', 'exit_holding_media']);
@@ -1049,7 +1060,7 @@ describe('E4.2 allFindings: every kind, the most serious first, then by kind and
       overlaps: [overlap()],
       hops: [hop()],
       stays: [stay({ in_at: jst('19:00'), out_at: jst('09:00', '2026-11-24') }), stay({ hours: null, in_at: jst('08:00'), out_at: jst('21:00') })],
-      flagged: [flagged(['manual_exit', 'holding_media'])],
+      flagged: [flagged(['manual_exit', 'holding_media']), flagged(['stale_presence_replaced'])],
       signins: [...failsAt([0, 1, 2, 3, 4]), signin({ status: 423 }), signin({ at: jst('22:00') })],
       newAddresses: [signin({ source_ip: '198.51.100.4' })],
       addressHops: [addressHop()],
