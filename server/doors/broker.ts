@@ -29,6 +29,8 @@ import { serverConnectOptions } from './connection.js';
 
 export const RECONNECT_MIN_MS = 1000;
 export const RECONNECT_MAX_MS = 30_000;
+/** How long a command of the server's own (commands.ts) may wait for the broker's acknowledgement. */
+export const PUBLISH_TIMEOUT_MS = 5000;
 
 /** What became of a message. */
 export type DoorMessageOutcome =
@@ -222,7 +224,16 @@ export function doorBrokerWorker(app: AppContext): DoorBrokerWorker {
     // Commands of the server's own (commands.ts: fire release, remote unlock), at QoS 1.
     async publish(topic: string, payload: string) {
       if (!client?.connected) throw new Error('not connected to the MQTT broker');
-      await client.publishAsync(topic, payload, { qos: 1 });
+      // The broker's acknowledgement, or a clear failure within PUBLISH_TIMEOUT_MS (never a request left hanging).
+      let timer: NodeJS.Timeout | undefined;
+      try {
+        await Promise.race([
+          client.publishAsync(topic, payload, { qos: 1 }),
+          new Promise((_, reject) => (timer = setTimeout(() => reject(new Error('the MQTT broker did not acknowledge in time')), PUBLISH_TIMEOUT_MS))),
+        ]);
+      } finally {
+        clearTimeout(timer);
+      }
     },
     async drain() {
       // No new messages: what is under way is finished, then the session is left to the broker,

@@ -10,7 +10,7 @@
 //
 // Remote unlock: the responsible person (責任者), with their own badge and PIN and a reason, has one
 // door unlocked once (DOOR_UNLOCK_MS); journaled with who and why in the transaction that sends
-// the one command. A wrong PIN, someone else's badge or another role: 4xx, nothing sent.
+// the one command (sent first: the broker must take it, or nothing is recorded). A wrong PIN, someone else's badge or another role: 4xx, nothing sent.
 import crypto from 'node:crypto';
 import type { AppContext } from '../context.js';
 import { BrokerUnavailableError, ConflictError, ForbiddenError, NotFoundError } from '../errors.js';
@@ -126,18 +126,22 @@ export async function remoteUnlock(app: AppContext, input: { doorId: string; rea
     const { rows } = await trx.raw("SELECT date_trunc('milliseconds', clock_timestamp()) AS now");
     const at = (rows[0] as { now: Date }).now;
     const durationMs = app.config.doorUnlockMs;
-    await appendJournal(trx, {
-      actor: actor.accountId,
-      action: 'door.remote_unlock',
-      subject: `door:${door.id}`,
-      payload: { unlockId: id, roomId: door.roomId, personId: actor.personId, badgeId: signer!.badgeId, reason: input.reason, durationMs },
-    });
+    // Sent before the journal entry is appended, so that the journal's chain lock is never held
+    // over a network round trip; a command the broker does not take rolls everything back. (A
+    // commit failing after the broker took the command would leave an unlock unrecorded: the
+    // broker's own log has it.)
     let expiresAt: string;
     try {
       expiresAt = (await sendToDoor(app, publisher, door, { cause: `remote:${id}`, action: 'unlock', durationMs, reason: 'remote_unlock', at })).expiresAt;
     } catch (err) {
       throw new BrokerUnavailableError(`The unlock command was not taken by the broker (${(err as Error).message}): nothing was recorded.`);
     }
+    await appendJournal(trx, {
+      actor: actor.accountId,
+      action: 'door.remote_unlock',
+      subject: `door:${door.id}`,
+      payload: { unlockId: id, roomId: door.roomId, personId: actor.personId, badgeId: signer!.badgeId, reason: input.reason, durationMs, expiresAt },
+    });
     return { id, doorId: door.id, roomId: door.roomId, personId: actor.personId, reason: input.reason, at, durationMs, expiresAt };
   });
 }
