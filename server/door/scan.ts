@@ -26,7 +26,8 @@ import { sessionLookupBindings, touchSessions, type Actor, type DeferredSession,
 import { READ_FACTS_SQL, type FactsRow } from './facts.read-model.js';
 import { preparedStatement } from '../shared/sql.js';
 import { ENTRY_CHANNEL, scanJournalPayload } from './payload.js';
-import { atTheDoor, decideScan, isStalePresence, type Direction, type ScanDecision } from './rules.js';
+import { atTheDoor, decideScan, isStalePresence, leavesOneAlone, type Direction, type ScanDecision } from './rules.js';
+import { lonePersonLeft } from './lone-person.js';
 import { writeGuarded, type GuardFacts, type ScanRow } from './room-guard.js';
 
 export { ENTRY_CHANNEL, scanJournalPayload } from './payload.js';
@@ -364,6 +365,11 @@ export async function recordManualExit(trx: Knex, input: { roomId: string; perso
     ENTRY_CHANNEL,
     JSON.stringify({ entryId, roomId: room.id, roomName: room.name, at: now.toISOString(), direction: 'out', decision: 'granted', reason: null, person, flags: ['manual_exit'] }),
   ]);
+  // A two-person room (issue 20): an exit recorded by hand can leave one person alone too.
+  if (room.two_person) {
+    const left = (await trx('presence').where({ room_id: room.id }).limit(2).select('person_id')) as Array<{ person_id: string }>;
+    if (leavesOneAlone(left.length)) await lonePersonLeft(trx, { roomId: room.id, alonePersonId: left[0]!.person_id, exitEntryId: entryId, leftPersonId: input.personId });
+  }
   return { entryId, at: now, person };
 }
 
