@@ -68,6 +68,10 @@ describe('front desk: two-person rule and fire release', () => {
       expect(await readBadge(page, b.token)).toMatchObject({ decision: 'granted', flags: ['two_person'] });
       await expect.poll(() => result.getAttribute('data-state')).toBe('granted');
       expect(await text(page, 'scan-verdict')).toBe('入室許可');
+      // The occupancy board shows the count against the limit, and that the room is two-person.
+      const card = page.locator(`[data-testid="occupancy-room"][data-room-id="${room}"]`);
+      await expect.poll(() => card.getByTestId('occupancy-count').innerText(), { timeout: 10_000 }).toBe('2名／定員4名');
+      expect(await card.getByTestId('occupancy-two-person').innerText()).toBe('二人制');
     });
   });
 

@@ -75,6 +75,8 @@ export const DOOR_MESSAGES = {
 
     'door.occupancy.title': '在室者',
     'door.occupancy.count': '{n}名',
+    'door.occupancy.countOfLimit': '{n}名／定員{limit}名',
+    'door.occupancy.twoPerson': '二人制',
     'door.occupancy.none': '在室者はいません。',
     'door.occupancy.since': '{time}から',
     'door.occupancy.muster': '避難者リストを印刷',
@@ -170,6 +172,8 @@ export const DOOR_MESSAGES = {
 
     'door.occupancy.title': 'Who is inside',
     'door.occupancy.count': '{n} inside',
+    'door.occupancy.countOfLimit': '{n} inside of {limit}',
+    'door.occupancy.twoPerson': 'Two-person rule',
     'door.occupancy.none': 'Nobody is inside.',
     'door.occupancy.since': 'since {time}',
     'door.occupancy.muster': 'Print evacuation list',
