@@ -13,6 +13,9 @@
 // nothing but the log and are written as decided. Within a batch each badge appears once per round
 // (a second scan of the same badge waits for the next round), so no statement moves one person
 // twice; across batches and servers the unique key and the row lock decide (E6.1 anti-passback).
+// A room with rules beyond the access list (two-person rule, occupancy limit, timed anti-passback;
+// issue 20) has its scans that change who is inside written one by one under that room's guard
+// instead (room-guard.ts); a room without them is written exactly as before.
 import type { Knex } from 'knex';
 import type { AppContext } from '../context.js';
 import { appendJournal } from '../journal/journal.js';
