@@ -65,8 +65,8 @@ Commands:
                              a simulated door controller (issue 20): reads badge values from stdin,
                              one per line ("out VALUE" for leaving), publishes them as the door's
                              reader and prints what the lock does with each command: "UNLOCKED for
-                             N ms", "stays locked: REASON", or a forged, late or replayed command
-                             REFUSED. --password and --key may come from DOOR_SIM_PASSWORD and DOOR_SIM_KEY
+                             N ms", "stays locked: REASON", "RELEASED (fire alarm)" until "restored",
+                             or a forged, late or replayed command REFUSED. --password and --key may come from DOOR_SIM_PASSWORD and DOOR_SIM_KEY
 
 Environment: DATABASE_URL (PostgreSQL; embedded PGlite in DATA_DIR when unset), DATA_DIR (./data),
 PORT, TZ_DISPLAY, JWT_SECRET, BADGE_SECRET, PIN_PEPPER, SIGNING_KEY, BACKUP_KEY, ACCESS_LOG_RETENTION_MONTHS (≥ 3),
