@@ -122,11 +122,17 @@ export interface DeniedScan {
 }
 
 const ANTI_PASSBACK = new Set(['already_inside', 'not_inside']);
+/**
+ * The two-person rule's first answer (issue 20): the person waits for a second one — the rule
+ * working, not a refusal to explain. A wait nobody completed is recorded as second_person_timeout,
+ * which is a denial like any other.
+ */
+const waitingForSecond = (d: { reason: string | null }) => d.reason === 'pending_second_person';
 
 /** Denied scans of known badges, by person (or badge) and reason; anti-passback and unknown badges have kinds of their own. */
 export function findDeniedScans(denied: DeniedScan[]): Finding[] {
   const groups = groupBy(denied, (d) => {
-    if (d.reason === 'unknown_badge' || ANTI_PASSBACK.has(d.reason)) return null;
+    if (d.reason === 'unknown_badge' || ANTI_PASSBACK.has(d.reason) || waitingForSecond(d)) return null;
     const who = d.person_id ? `p:${d.person_id}` : d.badge_id ? `b:${d.badge_id}` : `h:${d.hint ?? ''}`;
     return `denied_scans:${who}:${d.reason}`;
   });
@@ -183,7 +189,7 @@ function groupBy<T>(items: T[], keyOf: (x: T) => string | null): Map<string, T[]
 
 /** 3 or more denials of one badge (or of one unknown value) within 10 minutes: someone probing the doors. */
 export function findProbing(denied: DeniedScan[], settings: ReviewSettings): Finding[] {
-  const byBadge = groupBy(denied, (d) => (d.badge_id ? `b:${d.badge_id}` : d.hint ? `h:${d.hint}` : null));
+  const byBadge = groupBy(denied, (d) => (waitingForSecond(d) ? null : d.badge_id ? `b:${d.badge_id}` : d.hint ? `h:${d.hint}` : null));
   return [...byBadge].flatMap(([badge, ds]) =>
     bursts(ds, settings.burstCount, settings.burstMinutes).map((burst): Finding => ({
       key: `probing:${badge}:${iso(burst[0]!.at)}`,

@@ -280,6 +280,14 @@ describe('E4.2 denied scans, grouped by person (or badge) and reason', () => {
   it('no denials, no finding', () => {
     expect(findDeniedScans([])).toEqual([]);
   });
+
+  it('issue 20: waiting for a second person (二人制) is no denial to explain, nor probing; a wait that ran out is', () => {
+    expect(findDeniedScans([denied({ reason: 'pending_second_person' }), denied({ reason: 'pending_second_person' })])).toEqual([]);
+    const waits = deniedAt([0, 1, 2]).map((d) => ({ ...d, reason: 'pending_second_person' }));
+    expect(findProbing(waits, SETTINGS)).toEqual([]);
+    expect(only(findDeniedScans([denied({ reason: 'second_person_timeout' })])).facts.reason).toBe('second_person_timeout');
+    expect(only(findDeniedScans([denied({ reason: 'room_full' })])).facts.reason).toBe('room_full');
+  });
 });
 
 describe('E4.2 probing: a burst of 3 or more denials of one badge within 10 minutes', () => {
