@@ -65,9 +65,10 @@ Commands:
                              a simulated door controller (issue 20): reads badge values from stdin,
                              one per line ("out VALUE" for leaving), publishes them as the door's
                              reader and prints what the lock does with each command: "UNLOCKED for
-                             N ms", "stays locked: REASON", or a forged, late or replayed command
-                             REFUSED. The lines "open" and "close" open and close the door contact,
-                             "exit" presses the request-to-exit button; a heartbeat goes out every 10 s.
+                             N ms", "stays locked: REASON", "RELEASED (fire alarm)" until "restored",
+                             or a forged, late or replayed command REFUSED. The lines "open" and "close"
+                             open and close the door contact, "exit" presses the request-to-exit button;
+                             a heartbeat goes out every 10 s.
                              --password and --key may come from DOOR_SIM_PASSWORD and DOOR_SIM_KEY
 
 Environment: DATABASE_URL (PostgreSQL; embedded PGlite in DATA_DIR when unset), DATA_DIR (./data),

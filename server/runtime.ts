@@ -18,6 +18,7 @@ import { noticeDeliveryWorker } from './notices/delivery.js';
 import { dailyBackupWorker } from './backup/daily.js';
 import { doorBrokerWorker } from './doors/broker.js';
 import { doorAlarmsWorker } from './doors/alarms.js';
+import { pairExpiryWorker } from './door/room-guard.js';
 import { ensureSite, logOriginOf } from './system/site.js';
 import { kickIntake } from './journal/intake.js';
 import { metricsListener } from './monitoring/endpoint.js';
@@ -80,6 +81,8 @@ export function startWorkers(ctx: AppContext): void {
   // Door alarms (issue 20): every server looks for doors held open or offline; the database
   // raises each alarm once. Registered with or without a broker (a broker that is away leaves the doors offline).
   ctx.workers.add('doors.alarms', doorAlarmsWorker(ctx));
+  // The two-person rule (issue 20 part 5): a first person whose window ran out is recorded (once, on any server).
+  ctx.workers.add('door.pairs', pairExpiryWorker(ctx));
   // The journal's chainer runs from the start (not only after this server's first scan): it
   // chains what other servers left, and a shutdown drains the intake through it.
   kickIntake(ctx);

@@ -40,6 +40,11 @@ export class Workers {
     return made;
   }
 
+  /** The worker registered under `name`, or undefined (e.g. the door broker, whose publisher commands.ts uses). */
+  get<T extends Worker>(name: string): T | undefined {
+    return this.entries.get(name) as T | undefined;
+  }
+
   /** Registers a worker started now (a periodic job); names are unique. */
   add(name: string, worker: Worker): void {
     if (this.entries.has(name)) throw new Error(`worker ${name} is registered already`);

@@ -2,7 +2,9 @@
 // scanning guard's session (auth's fragment), the room, the presented badge (badges' fragment,
 // the same lookup as findPresentedBadge), its holder and their organisation, whether they are
 // inside, on the access list, with a valid NDA and a training within a year, whether a host is
-// inside for a visitor, and how many media they hold (media's fragment). Reads the rooms, people,
+// inside for a visitor, and how many media they hold (media's fragment); for a room with rules
+// beyond the access list (issue 20), how many are inside (occupancy limit) and since when the
+// person is (timed anti-passback) — each read only when the room has that rule. Reads the rooms, people,
 // badges, auth and media modules' tables; writes nothing.
 import type { RoomRow } from '../rooms/rules.js';
 import type { SessionRow } from '../auth/authenticate.js';
@@ -31,6 +33,10 @@ interface FactsRow extends Omit<RoomRow, 'created_at'> {
   trained: boolean;
   host_inside: boolean;
   held_media: string;
+  /** How many are inside, read only for a room with an occupancy limit (else null). */
+  occupancy: string | null;
+  /** Since when the person is inside, read only for a room with timed anti-passback (else null). */
+  inside_since: Date | null;
 }
 
 
@@ -47,6 +53,7 @@ SELECT s.ord, f.*, f.id IS NOT NULL AS room_found, to_jsonb(sess) AS session
   LEFT JOIN sess ON sess.id = s.session
   LEFT JOIN LATERAL (
     SELECT r.id, r.name, r.kind, r.hours_days, r.hours_from, r.hours_to, r.requires_training,
+           r.two_person, r.two_person_window_seconds, r.occupancy_limit, r.anti_passback_hours,
            date_trunc('milliseconds', clock_timestamp()) AS now,
            b.id AS badge_id, b.person_id AS badge_person_id, b.valid_from AS badge_valid_from,
            b.valid_until AS badge_valid_until, b.revoked_at AS badge_revoked_at,
@@ -63,7 +70,9 @@ SELECT s.ord, f.*, f.id IS NOT NULL AS room_found, to_jsonb(sess) AS session
                      JOIN organisations ho ON ho.id = hp.org_id
                     WHERE pr.room_id = r.id AND pr.person_id <> p.id
                       AND NOT ('visitor' = ANY (hp.roles)) AND ho.kind <> 'visitor_company') AS host_inside,
-           ${heldMediaCountSql('p.id')} AS held_media
+           ${heldMediaCountSql('p.id')} AS held_media,
+           CASE WHEN r.occupancy_limit IS NOT NULL THEN (SELECT count(*) FROM presence po WHERE po.room_id = r.id) END AS occupancy,
+           CASE WHEN r.anti_passback_hours IS NOT NULL THEN (SELECT pr.entered_at FROM presence pr WHERE pr.room_id = r.id AND pr.person_id = p.id) END AS inside_since
       FROM rooms r
       LEFT JOIN LATERAL (
         ${presentedBadgeSql('s.token_digest', 's.card_digest', 'id, person_id, valid_from, valid_until, revoked_at')}

@@ -13,21 +13,26 @@
 // nothing but the log and are written as decided. Within a batch each badge appears once per round
 // (a second scan of the same badge waits for the next round), so no statement moves one person
 // twice; across batches and servers the unique key and the row lock decide (E6.1 anti-passback).
+// A room with rules beyond the access list (two-person rule, occupancy limit, timed anti-passback;
+// issue 20) has its scans that change who is inside written one by one under that room's guard
+// instead (room-guard.ts); a room without them is written exactly as before.
 import type { Knex } from 'knex';
 import type { AppContext } from '../context.js';
 import { appendJournal } from '../journal/journal.js';
 import { intakeInsertSql, kickIntake } from '../journal/intake.js';
 import { ConflictError, NotFoundError } from '../errors.js';
 import { presentedDigests } from '../badges/service.js';
-import { getRoom, roomHours } from '../rooms/service.js';
+import { getRoom, hasRoomRules, roomHours } from '../rooms/service.js';
 import { getPerson } from '../people/service.js';
 import { coalesce } from '../shared/coalesce.js';
 import { sessionLookupBindings, touchSessions, type Actor, type DeferredSession, type SessionRow } from '../auth/authenticate.js';
 import { READ_FACTS_SQL, type FactsRow } from './facts.read-model.js';
 import { preparedStatement } from '../shared/sql.js';
-import { atTheDoor, decideScan, type Direction, type ScanDecision } from './rules.js';
+import { ENTRY_CHANNEL, scanJournalPayload } from './payload.js';
+import { atTheDoor, decideScan, isStalePresence, type Direction, type ScanDecision } from './rules.js';
+import { writeGuarded, type GuardFacts, type ScanRow } from './room-guard.js';
 
-export const ENTRY_CHANNEL = 'tachiai_entries';
+export { ENTRY_CHANNEL, scanJournalPayload } from './payload.js';
 /** Rounds of read-decide-write within one batch before a scan is refused as too contended. */
 const MAX_ROUNDS = 50;
 
@@ -112,49 +117,50 @@ function pendingScan(app: AppContext, input: ScanInput, index: number): PendingS
   return { index, input, key: token ?? card ?? `none:${index}`, tokenDigest: token, cardDigest: card };
 }
 
-/**
- * A scan's journal payload in canonical form (RFC 8785, as canonicalJson writes it), assembled
- * directly: its values are strings or null, its keys are written in sorted order. The busiest
- * writer skips the general serialiser; test/unit/door-payload.test.ts holds them equal.
- */
-export function scanJournalPayload(p: { roomId: string; badgeId: string | null; personId: string | null; direction: string; decision: string; reason: string | null; at: string }): string {
-  const s = JSON.stringify;
-  return `{"at":${s(p.at)},"badgeId":${s(p.badgeId)},"decision":${s(p.decision)},"direction":${s(p.direction)},"personId":${s(p.personId)},"reason":${s(p.reason)},"roomId":${s(p.roomId)}}`;
-}
-
 interface DecidedScan {
   scan: PendingScan;
   result: Omit<ScanResult, 'entryId'>;
-  /** The statement's row; its `change` ('in' | 'out' | 'none') is what the write must find possible. */
-  row: Record<string, unknown>;
+  /** The statement's row; its `change` ('in' | 'out' | 'none' | 'replace') is what the write must find possible. */
+  row: ScanRow;
+  /** A room with rules beyond the access list, and a scan that changes who is inside: written under the room's guard (room-guard.ts). */
+  guard: GuardFacts | null;
 }
 
 function decide(app: AppContext, scan: PendingScan, f: FactsRow, actor: Actor): DecidedScan {
   const hasBadge = f.badge_id !== null && f.badge_person_id !== null && f.person_name !== null;
   const isVisitor = hasBadge ? (f.roles ?? []).includes('visitor') || f.org_kind === 'visitor_company' : false;
   const door = scan.input.door;
-  const ruled = decideScan(
-    {
-      now: f.now,
-      timeZone: app.config.displayTimeZone,
-      room: { kind: f.kind, hours: roomHours(f), requiresTraining: f.requires_training },
-      badge: hasBadge ? { revoked: f.badge_revoked_at !== null, validFrom: f.badge_valid_from!, validUntil: f.badge_valid_until } : null,
-      person: hasBadge ? { isVisitor, isExternal: f.org_kind !== 'contractor' } : null,
-      inside: f.inside,
-      onAccessList: f.on_access_list,
-      ndaValid: f.nda_valid,
-      trainedWithinYear: f.trained,
-      hostInside: f.host_inside,
-    },
-    scan.input.direction,
-  );
+  const ruleFacts = {
+    now: f.now,
+    timeZone: app.config.displayTimeZone,
+    room: { kind: f.kind, hours: roomHours(f), requiresTraining: f.requires_training },
+    badge: hasBadge ? { revoked: f.badge_revoked_at !== null, validFrom: f.badge_valid_from!, validUntil: f.badge_valid_until } : null,
+    person: hasBadge ? { isVisitor, isExternal: f.org_kind !== 'contractor' } : null,
+    inside: f.inside,
+    onAccessList: f.on_access_list,
+    ndaValid: f.nda_valid,
+    trainedWithinYear: f.trained,
+    hostInside: f.host_inside,
+    // Issue 20 part 5: read only for a room with these rules (null otherwise).
+    occupancy: f.occupancy_limit !== null ? { count: Number(f.occupancy ?? 0), limit: Number(f.occupancy_limit) } : undefined,
+    antiPassbackHours: f.anti_passback_hours,
+    insideSince: f.inside_since,
+  };
+  const ruled = decideScan(ruleFacts, scan.input.direction);
   const decision = door ? atTheDoor(ruled, { late: door.late }) : ruled;
   const flags: string[] = [];
   // E6.5 clean desk: leaving is allowed while holding checked-out media, but flagged.
   if (decision.decision === 'granted' && decision.direction === 'out' && hasBadge && Number(f.held_media) > 0) flags.push('holding_media');
   const person = hasBadge ? { id: f.badge_person_id!, name: f.person_name! } : null;
   const at = f.now.toISOString();
-  const change = decision.decision === 'granted' && person ? decision.direction : 'none';
+  let change: ScanRow['change'] = decision.decision === 'granted' && person ? decision.direction : 'none';
+  // Timed anti-passback: re-entry over a stale presence replaces it, flagged for the weekly review.
+  if (change === 'in' && f.inside && isStalePresence(ruleFacts)) {
+    change = 'replace';
+    flags.push('stale_presence_replaced');
+  }
+  const rules = hasRoomRules(f);
+  const guarded = rules && (change === 'replace' || (change === 'in' && (f.two_person || f.occupancy_limit !== null)) || (change === 'out' && f.two_person));
   // The live-log message is JSON.stringify of { entryId, roomId, … }; the entry id is only known
   // inside the statement, so the text is assembled around it there (ids are digits).
   const rest = JSON.stringify({ roomId: f.id, roomName: f.name, at, direction: decision.direction, decision: decision.decision, reason: decision.reason, person, flags });
@@ -183,6 +189,16 @@ function decide(app: AppContext, scan: PendingScan, f: FactsRow, actor: Actor): 
       door: door?.id ?? null,
       door_message: door?.messageId ?? null,
     },
+    guard: guarded
+      ? {
+          roomName: f.name,
+          twoPerson: f.two_person,
+          windowSeconds: Number(f.two_person_window_seconds),
+          occupancyLimit: f.occupancy_limit === null ? null : Number(f.occupancy_limit),
+          antiPassbackHours: f.anti_passback_hours === null ? null : Number(f.anti_passback_hours),
+          personName: person?.name ?? null,
+        }
+      : null,
   };
 }
 
@@ -227,7 +243,7 @@ async function runScans(app: AppContext, inputs: ScanInput[]): Promise<Array<Sca
         break;
       }
       const factsByIndex = new Map((rows as FactsRow[]).map((row) => [row.ord, row]));
-      const decided: DecidedScan[] = [];
+      let decided: DecidedScan[] = [];
       const sessions: SessionRow[] = [];
       for (const scan of now) {
         const facts = factsByIndex.get(scan.index);
@@ -246,6 +262,22 @@ async function runScans(app: AppContext, inputs: ScanInput[]): Promise<Array<Sca
       // Only moves last_seen_at on (every few seconds per session); a failure loses no scan.
       await touchSessions(app, sessions).catch(() => undefined);
       const retry: PendingScan[] = [];
+      // Scans in rooms with rules beyond the access list that change who is inside: one by one
+      // under the room's guard (room-guard.ts). The rest: one statement, as always.
+      const ruled = decided.filter((d) => d.guard !== null);
+      if (ruled.length > 0) decided = decided.filter((d) => d.guard === null);
+      for (const d of ruled) {
+        try {
+          const out = await writeGuarded(app, d.row, d.guard!);
+          if (out === null) retry.push(d.scan);
+          else {
+            wrote = true;
+            results[d.scan.index] = { ...d.result, decision: out.decision, reason: out.reason, flags: out.flags, entryId: out.entryId };
+          }
+        } catch (err) {
+          results[d.scan.index] = asError(err);
+        }
+      }
       if (decided.length > 0) {
         const entryIds = new Map<number, string>();
         const write = async (rows: DecidedScan[]) => {
@@ -335,6 +367,8 @@ export async function recordManualExit(trx: Knex, input: { roomId: string; perso
     ENTRY_CHANNEL,
     JSON.stringify({ entryId, roomId: room.id, roomName: room.name, at: now.toISOString(), direction: 'out', decision: 'granted', reason: null, person, flags: ['manual_exit'] }),
   ]);
+  // A two-person room (issue 20) left with one person inside raises the lone_person alarm: the doors
+  // module looks for such rooms every few seconds (checkDoorTimers), whatever the exit was.
   return { entryId, at: now, person };
 }
 

@@ -26,7 +26,8 @@ import { displayDateTime } from '../shared/time.js';
 import { periodic, type Worker } from '../workers.js';
 import { DOOR_ALARM_CHANNEL } from '../door/live.js';
 import { clearsOnClose, contactOpened, DOOR_ALARM_KINDS, isForced, isHeldOpen, isNewer, isOffline, tooManyDenials, type DoorAlarmKind } from './alarm-rules.js';
-import { contractorOrgIds, deniedSince, lastGrantAt, roomNames } from './alarms.read-model.js';
+import { contractorOrgIds, deniedSince, lastGrantAt, roomNames, twoPersonRoomsToCheck } from './alarms.read-model.js';
+import { leavesOneAlone } from '../door/rules.js';
 import type { StateMessage } from './protocol.js';
 
 export const DOOR_ACTOR = 'system:doors';
@@ -242,6 +243,19 @@ export async function checkDoorTimers(app: AppContext): Promise<DoorAlarmRow[]> 
       const since = d.heartbeat_received_at ?? d.created_at;
       const r = await db.transaction((trx) => raiseDoorAlarm(app, trx, { kind: 'offline', roomId: d.room_id, doorId: d.id, detail: { lastHeartbeatAt: d.heartbeat_received_at?.toISOString() ?? null, limitSeconds: app.config.doorOfflineSeconds }, notSince: since }));
       if (r) raised.push(r);
+    }
+  }
+  // One person left alone in a two-person room (二人制; the exit is never denied, for fire safety):
+  // raised once per time alone, whichever exit left them so and on whichever server; cleared
+  // (still open until acknowledged) once they are not alone any more.
+  for (const room of await twoPersonRoomsToCheck(db)) {
+    if (leavesOneAlone(room.inside) && room.aloneSince) {
+      const r = await db.transaction((trx) =>
+        raiseDoorAlarm(app, trx, { kind: 'lone_person', roomId: room.roomId, detail: { personId: room.personId, personName: room.personName, aloneSince: room.aloneSince!.toISOString() }, notSince: room.aloneSince! }),
+      );
+      if (r) raised.push(r);
+    } else {
+      await db('door_alarms').where({ room_id: room.roomId, kind: 'lone_person' }).whereNull('door_id').whereNull('cleared_at').update({ cleared_at: now });
     }
   }
   return raised;

@@ -21,13 +21,17 @@ import type { Actor, DeferredSession } from '../auth/authenticate.js';
 import { findDoorScan, isDuplicateDoorScan, recordScan, type DoorScanRecord } from '../door/scan.js';
 import { siteOf } from '../system/site.js';
 import { metricsOf } from '../monitoring/metrics.js';
-import { commandFor, doorTopic, heartbeatMessage, parseDoorTopic, parseJsonMessage, scanMessage, sharedSubscription, stateMessage, type CommandMessage } from './protocol.js';
+import { commandFor, doorTopic, fireTopic, heartbeatMessage, parseDoorTopic, parseJsonMessage, scanMessage, sharedFireSubscription, sharedSubscription, stateMessage, type CommandMessage } from './protocol.js';
+import type { DoorPublisher } from './commands.js';
+import { actOnFire, parseFireMessage } from './emergency.js';
 import { findDoor, type LiveDoor } from './service.js';
 import { serverConnectOptions } from './connection.js';
 import { checkRepeatedDenials, recordDoorState, recordHeartbeat } from './alarms.js';
 
 export const RECONNECT_MIN_MS = 1000;
 export const RECONNECT_MAX_MS = 30_000;
+/** How long a command of the server's own (commands.ts) may wait for the broker's acknowledgement. */
+export const PUBLISH_TIMEOUT_MS = 5000;
 
 /** What became of a message. */
 export type DoorMessageOutcome =
@@ -40,9 +44,10 @@ export type DoorMessageOutcome =
   | 'malformed'
   | 'unknown_door'
   | 'revoked_door'
+  | 'fire'
   | 'failed';
 
-export interface DoorBrokerWorker extends Worker {
+export interface DoorBrokerWorker extends Worker, DoorPublisher {
   /** Messages taken by this server since it started, by outcome. */
   counts(): Record<string, number>;
   /** Connected to the broker now. */
@@ -166,7 +171,18 @@ export function doorBrokerWorker(app: AppContext): DoorBrokerWorker {
         try {
           const payload = Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload);
           let handled: Handled;
-          try {
+          if (packet.topic === fireTopic(site)) {
+            // The fire panel (issue 20 part 6, emergency.ts): acted on beside this message's own
+            // handling — the release publishes commands on this very connection, whose
+            // acknowledgements cannot arrive while this message is unacknowledged.
+            const fire = parseFireMessage(payload);
+            if (fire.ok) {
+              const acting = actOnFire(app, fire.message).catch((err: unknown) => app.logger.warn({ err: (err as Error).message }, 'the fire panel\'s message could not be acted on'));
+              inFlight.add(acting);
+              void acting.finally(() => inFlight.delete(acting));
+            }
+            handled = { outcome: fire.ok ? 'fire' : fire.why };
+          } else try {
             handled = await handleDoorMessage(app, site, packet.topic, payload);
           } catch {
             // The database was away for a moment: once more, then the scan is given up (the door stays locked).
@@ -184,7 +200,7 @@ export function doorBrokerWorker(app: AppContext): DoorBrokerWorker {
           app.logger.warn({ err: (err as Error).message, topic: packet.topic }, 'a door message could not be handled');
         }
         count(outcome);
-        if (!['recorded', 'duplicate', 'state', 'heartbeat', 'ignored'].includes(outcome)) app.logger.warn({ topic: packet.topic.slice(0, 200), outcome }, 'a door message was dropped');
+        if (!['recorded', 'duplicate', 'state', 'heartbeat', 'ignored', 'fire'].includes(outcome)) app.logger.warn({ topic: packet.topic.slice(0, 200), outcome }, 'a door message was dropped');
       })();
       inFlight.add(work);
       void work.finally(() => {
@@ -196,6 +212,7 @@ export function doorBrokerWorker(app: AppContext): DoorBrokerWorker {
       lastError = undefined;
       c.options.reconnectPeriod = RECONNECT_MIN_MS;
       const topics = Object.fromEntries((['scan', 'state', 'heartbeat'] as const).map((kind) => [sharedSubscription(site, kind), { qos: 1 as const }]));
+      topics[sharedFireSubscription(site)] = { qos: 1 as const };
       c.subscribe(topics, (err) => {
         if (err) {
           lastError = err.message;
@@ -221,6 +238,20 @@ export function doorBrokerWorker(app: AppContext): DoorBrokerWorker {
     ready,
     counts: () => ({ ...counts }),
     connected: () => client?.connected ?? false,
+    // Commands of the server's own (commands.ts: fire release, remote unlock), at QoS 1.
+    async publish(topic: string, payload: string) {
+      if (!client?.connected) throw new Error('not connected to the MQTT broker');
+      // The broker's acknowledgement, or a clear failure within PUBLISH_TIMEOUT_MS (never a request left hanging).
+      let timer: NodeJS.Timeout | undefined;
+      try {
+        await Promise.race([
+          client.publishAsync(topic, payload, { qos: 1 }),
+          new Promise((_, reject) => (timer = setTimeout(() => reject(new Error('the MQTT broker did not acknowledge in time')), PUBLISH_TIMEOUT_MS))),
+        ]);
+      } finally {
+        clearTimeout(timer);
+      }
+    },
     async drain() {
       // No new messages: what is under way is finished, then the session is left to the broker,
       // which delivers what this server did not acknowledge to another one (or to it, restarted).

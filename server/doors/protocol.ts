@@ -6,6 +6,7 @@
 //   tachiai/<site>/doors/<door id>/command    server → controller { door, scan, action, durationMs, expiresAt, nonce, decision, reason, mac }
 //   tachiai/<site>/doors/<door id>/state      controller → server { at, contact, lock, rex }
 //   tachiai/<site>/doors/<door id>/heartbeat  controller → server { at }
+//   tachiai/<site>/fire                       fire panel → server { id, state: alarm | clear, at }
 //
 // Every message is one JSON object of at most MAX_MESSAGE_BYTES bytes; anything else is dropped.
 import crypto from 'node:crypto';
@@ -37,6 +38,16 @@ export function parseDoorTopic(site: string, topic: string): { doorId: string; k
   return { doorId, kind };
 }
 
+/** The fire panel's input (issue 20 part 6): every door of the site is released while it is in alarm. */
+export const fireTopic = (site: string): string => `tachiai/${site}/fire`;
+export const sharedFireSubscription = (site: string): string => `$share/${SHARE_GROUP}/${fireTopic(site)}`;
+export const fireMessage = z.strictObject({
+  id: z.string().regex(/^[A-Za-z0-9._:-]{1,100}$/, 'a message id of 1 to 100 letters, digits, ".", "_", ":" or "-"'),
+  state: z.enum(['alarm', 'clear']),
+  at: instant,
+});
+export type FireMessage = z.infer<typeof fireMessage>;
+
 /** A reader's scan. `id` is the reader's message id: a resent message keeps it (recorded once). */
 export const scanMessage = z.strictObject({
   id: z.string().regex(/^[A-Za-z0-9._:-]{1,100}$/, 'a message id of 1 to 100 letters, digits, ".", "_", ":" or "-"'),
@@ -51,7 +62,12 @@ export const commandMessage = z.strictObject({
   door: uuid,
   /** The reader's message id this answers. */
   scan: z.string().regex(/^[A-Za-z0-9._:-]{1,100}$/),
-  action: z.enum(['unlock', 'stay_locked']),
+  /**
+   * `unlock` (a granted scan, or a remote unlock by the responsible person) and `stay_locked`
+   * answer scans; `release` (fire alarm: the door stays unlocked until `restore`) and `restore`
+   * are sent to every door of the site (issue 20 part 6, commands.ts). Every one is MAC-covered.
+   */
+  action: z.enum(['unlock', 'stay_locked', 'release', 'restore']),
   durationMs: z.number().int().min(0).max(60_000),
   expiresAt: instant,
   nonce: z.string().regex(/^[A-Za-z0-9_-]{22}$/),

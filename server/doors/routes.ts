@@ -1,6 +1,7 @@
 // Doors and their controllers (issue 20): register (the controller's credentials shown once),
 // list, revoke. Administrators only (the door-station permissions: both are devices at a door).
 import { z } from 'zod';
+import { ConflictError } from '../errors.js';
 import { defineRoute, type AnyRoute } from '../http/route.js';
 import { errorSchema, idSchema } from '../shared/schemas.js';
 import { toRfc3339, toRfc3339OrNull } from '../shared/time.js';
@@ -8,8 +9,9 @@ import { siteOf } from '../system/site.js';
 import { doorTopic } from './protocol.js';
 import { listDoors, registerDoor, revokeDoor, type DoorRow } from './service.js';
 import { createControllerAccount, disableControllerAccount } from './dynsec.js';
-import { acknowledgeBody, doorAlarmListQuery, doorAlarmListSchema, doorAlarmSchema, doorBody, doorSchema, doorSettingsBody, doorStatusListSchema, registeredDoorSchema, revokeBody, revokedDoorSchema } from './schemas.js';
+import { acknowledgeBody, doorAlarmListQuery, doorAlarmListSchema, doorAlarmSchema, doorBody, doorSchema, doorSettingsBody, doorStatusListSchema, endReleaseBody, registeredDoorSchema, releaseAnswerSchema, releaseBody, releaseSchema, revokeBody, revokedDoorSchema, unlockBody, unlockSchema } from './schemas.js';
 import { acknowledgeDoorAlarm, doorStatuses, listDoorAlarms, setHeldOpenSeconds, type DoorAlarmRow } from './alarms.js';
+import { currentRelease, endRelease, remoteUnlock, startRelease, type ReleaseRow } from './emergency.js';
 
 function alarmJson(row: DoorAlarmRow & { door_name?: string | null; room_name?: string }, tz: string) {
   return {
@@ -26,6 +28,20 @@ function alarmJson(row: DoorAlarmRow & { door_name?: string | null; room_name?: 
     acknowledgedAt: toRfc3339OrNull(row.acknowledged_at, tz),
     acknowledgedBy: row.acknowledged_by_name,
     note: row.note,
+  };
+}
+
+function releaseJson(row: ReleaseRow, tz: string) {
+  return {
+    id: row.id,
+    source: row.source,
+    reason: row.reason,
+    startedBy: row.started_by,
+    startedAt: toRfc3339(row.started_at, tz),
+    endedBy: row.ended_by,
+    endedAt: toRfc3339OrNull(row.ended_at, tz),
+    endNote: row.end_note,
+    doorsCommanded: Number(row.doors_commanded),
   };
 }
 
@@ -176,6 +192,72 @@ export const doorsRoutes: AnyRoute[] = [
       const row = await acknowledgeDoorAlarm(db, params.id, body.note, { accountId: actor!.accountId, name: actor!.name });
       const [listed] = await listDoorAlarms(db, { status: 'all', id: row.id }, 1);
       return { json: alarmJson(listed ?? row, app.config.displayTimeZone) };
+    },
+  }),
+  defineRoute({
+    method: 'post',
+    path: '/api/doors/:id/unlock',
+    summary: 'Unlock one door remotely: the responsible person (責任者) with their own badge + PIN and a reason; one MAC-ed unlock command; journaled with who and why',
+    description: 'Refused with nothing sent: another role or someone else\'s badge (403), a wrong badge or PIN (400 signature_invalid; 423 when the PIN is locked), an unknown door (404), a revoked one (409), no broker reachable (503 broker_unavailable).',
+    tags: ['door'],
+    access: 'rooms:write',
+    transaction: false, // the PIN is checked first (a wrong one must count); then one transaction
+    params: z.strictObject({ id: idSchema }),
+    body: unlockBody,
+    responses: {
+      201: { description: 'Sent', schema: unlockSchema },
+      400: { description: 'Invalid, or signature_invalid (badge or PIN)', schema: errorSchema },
+      403: { description: 'Not the responsible person, or someone else\'s badge', schema: errorSchema },
+      404: { description: 'Unknown door', schema: errorSchema },
+      409: { description: 'The door is revoked', schema: errorSchema },
+      423: { description: 'The PIN is locked', schema: errorSchema },
+      503: { description: 'The broker is not reachable (broker_unavailable); nothing recorded or sent', schema: errorSchema },
+    },
+    handler: async ({ app, params, body, actor }) => {
+      const done = await remoteUnlock(app, { doorId: params.id, reason: body.reason, signer: body.signer }, actor!);
+      return { status: 201, json: { ...done, at: toRfc3339(done.at, app.config.displayTimeZone) } };
+    },
+  }),
+  defineRoute({
+    method: 'get',
+    path: '/api/fire-release',
+    summary: 'The fire release in force (every door of the site released), or null — the front desk shows it as a banner',
+    tags: ['door'],
+    access: 'rooms:read',
+    responses: { 200: { description: 'The release in force', schema: z.object({ active: releaseSchema.nullable() }) } },
+    handler: async ({ app }) => {
+      const row = await currentRelease(app);
+      return { json: { active: row ? releaseJson(row, app.config.displayTimeZone) : null } };
+    },
+  }),
+  defineRoute({
+    method: 'post',
+    path: '/api/fire-release',
+    summary: 'Release every door of the site (fire alarm): a MAC-ed release command to each live door, which stays unlocked until the release ends; journaled',
+    description: 'The doors are released before the release is recorded (fire safety first). 409 already_released when one is in force (its doors are released again all the same).',
+    tags: ['door'],
+    access: 'stations:write',
+    transaction: false, // the doors first, then the record in a transaction of its own
+    body: releaseBody,
+    responses: { 201: { description: 'Released', schema: releaseAnswerSchema }, 409: { description: 'A release is in force already', schema: errorSchema } },
+    handler: async ({ app, body, actor }) => {
+      const r = await startRelease(app, { source: 'api', reason: body.reason, actor: actor!.accountId });
+      if (r.already) throw new ConflictError('already_released', 'A fire release is in force already; its doors were released again.');
+      return { status: 201, json: { release: releaseJson(r.release, app.config.displayTimeZone), doorsCommanded: r.doorsCommanded } };
+    },
+  }),
+  defineRoute({
+    method: 'post',
+    path: '/api/fire-release/end',
+    summary: 'End the fire release: recorded (journaled with a note), then every door is locked again (a MAC-ed restore command)',
+    tags: ['door'],
+    access: 'stations:write',
+    transaction: false, // recorded first, then the doors
+    body: endReleaseBody,
+    responses: { 200: { description: 'Ended', schema: releaseAnswerSchema }, 409: { description: 'No release in force (not_released)', schema: errorSchema } },
+    handler: async ({ app, body, actor }) => {
+      const r = await endRelease(app, { note: body.note, actor: actor!.accountId });
+      return { json: { release: releaseJson(r.release, app.config.displayTimeZone), doorsCommanded: r.doorsCommanded } };
     },
   }),
 ];

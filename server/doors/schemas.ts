@@ -92,3 +92,41 @@ export const doorStatusListSchema = z
 export const doorAlarmListQuery = z.strictObject({ status: z.enum(['open', 'all']).default('open').describe('open (default): unacknowledged only; all: the latest 200, open first') });
 export const doorAlarmListSchema = z.object({ items: z.array(doorAlarmSchema), open: z.number().int(), nextCursor: z.null() }).meta({ id: 'DoorAlarmList' });
 export const acknowledgeBody = z.strictObject({ note: text(500).describe('What was found and done (required)') });
+// Emergency and remote control (issue 20 part 6).
+export const releaseBody = z.strictObject({ reason: text(200).describe('Why, e.g. 火災報知器の発報（訓練ではない）') });
+export const endReleaseBody = z.strictObject({ note: text(500).describe('What was checked before locking again') });
+
+export const releaseSchema = z
+  .object({
+    id: z.string(),
+    source: z.enum(['api', 'fire_panel']).describe('An administrator through the API, or the fire panel on tachiai/<site>/fire'),
+    reason: z.string(),
+    startedBy: z.string(),
+    startedAt: z.string(),
+    endedBy: z.string().nullable(),
+    endedAt: z.string().nullable(),
+    endNote: z.string().nullable(),
+    doorsCommanded: z.number().int().describe('How many doors the release command was handed to the broker for'),
+  })
+  .meta({ id: 'FireRelease' });
+
+export const releaseAnswerSchema = z.object({ release: releaseSchema, doorsCommanded: z.number().int() }).meta({ id: 'FireReleaseAnswer' });
+
+const signerInput = z.strictObject({ personId: idSchema, badge: z.string().trim().min(1).max(512), pin: z.string().min(1).max(64) });
+export const unlockBody = z.strictObject({
+  signer: signerInput.describe('The responsible person (責任者) themself: badge + PIN'),
+  reason: text(500).describe('Why the door is opened remotely (journaled)'),
+});
+
+export const unlockSchema = z
+  .object({
+    id: z.string(),
+    doorId: z.string(),
+    roomId: z.string(),
+    personId: z.string(),
+    reason: z.string(),
+    at: z.string(),
+    durationMs: z.number().int(),
+    expiresAt: z.string().describe('The command expires then: a controller refuses it later'),
+  })
+  .meta({ id: 'RemoteUnlock' });

@@ -99,3 +99,9 @@ export async function findDoor(app: AppContext, id: string): Promise<LiveDoor | 
   if (!row) return null;
   return { id: row.id, roomId: row.room_id, name: row.name, revoked: row.revoked_at !== null, commandKey: unsealCommandKey(app, row.id, row.command_key_sealed) };
 }
+
+/** Every door not revoked, with its command key (a fire release goes to each). */
+export async function liveDoors(app: AppContext): Promise<LiveDoor[]> {
+  const rows = (await app.db.knex('doors').whereNull('revoked_at').orderBy('id').select('id', 'room_id', 'name', 'command_key_sealed')) as Array<{ id: string; room_id: string; name: string; command_key_sealed: string }>;
+  return rows.map((row) => ({ id: row.id, roomId: row.room_id, name: row.name, revoked: false, commandKey: unsealCommandKey(app, row.id, row.command_key_sealed) }));
+}

@@ -15,6 +15,8 @@ import { commandMacValid, commandMessage, doorTopic, parseJsonMessage, type Mess
 export type Verdict =
   | { kind: 'unlocked'; scan: string; durationMs: number }
   | { kind: 'stays_locked'; scan: string; reason: string }
+  | { kind: 'released'; scan: string }
+  | { kind: 'restored'; scan: string }
   | { kind: 'refused'; why: 'malformed' | 'wrong_door' | 'forged' | 'late' | 'replayed'; scan?: string };
 
 /** The lock's side: checks each command and keeps the nonces it obeyed until they expire. */
@@ -22,6 +24,8 @@ export class DoorLock {
   private readonly seen = new Map<string, number>();
   /** Until when the lock is released (ms since the epoch); 0: locked. */
   unlockedUntil = 0;
+  /** Released by a fire alarm: unlocked until a `restore` command. */
+  released = false;
 
   constructor(
     readonly doorId: string,
@@ -30,7 +34,7 @@ export class DoorLock {
   ) {}
 
   isUnlocked(): boolean {
-    return this.now() < this.unlockedUntil;
+    return this.released || this.now() < this.unlockedUntil;
   }
 
   check(payload: Buffer): Verdict {
@@ -46,6 +50,14 @@ export class DoorLock {
     for (const [nonce, until] of this.seen) if (until <= now) this.seen.delete(nonce);
     if (this.seen.has(c.nonce)) return { kind: 'refused', why: 'replayed', scan: c.scan };
     this.seen.set(c.nonce, expires);
+    if (c.action === 'release') {
+      this.released = true;
+      return { kind: 'released', scan: c.scan };
+    }
+    if (c.action === 'restore') {
+      this.released = false;
+      return { kind: 'restored', scan: c.scan };
+    }
     if (c.action === 'unlock' && c.decision === 'granted') {
       this.unlockedUntil = now + c.durationMs;
       return { kind: 'unlocked', scan: c.scan, durationMs: c.durationMs };
@@ -60,6 +72,10 @@ export function describeVerdict(v: Verdict): string {
       return `UNLOCKED for ${v.durationMs} ms`;
     case 'stays_locked':
       return `stays locked: ${v.reason}`;
+    case 'released':
+      return 'RELEASED (fire alarm): unlocked until restored';
+    case 'restored':
+      return 'restored: locked again';
     case 'refused':
       return `command REFUSED (${v.why}): stays locked`;
   }

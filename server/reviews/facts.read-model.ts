@@ -157,7 +157,7 @@ export async function flaggedExits(db: Knex, p: PeriodArgs): Promise<FlaggedEntr
   const { rows } = await db.raw(
     `SELECT e.id, e.at, e.room_id, r.name AS room_name, e.person_id, pe.name AS person_name, e.flags
        FROM entries e JOIN rooms r ON r.id = e.room_id LEFT JOIN people pe ON pe.id = e.person_id
-      WHERE e.at >= ? AND e.at < ? AND e.flags && ARRAY['manual_exit', 'holding_media']::text[]
+      WHERE e.at >= ? AND e.at < ? AND e.flags && ARRAY['manual_exit', 'holding_media', 'stale_presence_replaced']::text[]
       ORDER BY e.at, e.id LIMIT ${ROW_CAP}`,
     [p.from, p.to],
   );

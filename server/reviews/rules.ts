@@ -50,6 +50,8 @@ export const FINDING_KINDS = [
   'long_stay',
   'manual_exit',
   'exit_holding_media',
+  // Issue 20: a re-entry over a presence older than the room's timed anti-passback (no exit recorded).
+  'stale_presence_replaced',
   'failed_signins',
   'lockout',
   'new_address',
@@ -121,11 +123,17 @@ export interface DeniedScan {
 }
 
 const ANTI_PASSBACK = new Set(['already_inside', 'not_inside']);
+/**
+ * The two-person rule's first answer (issue 20): the person waits for a second one — the rule
+ * working, not a refusal to explain. A wait nobody completed is recorded as second_person_timeout,
+ * which is a denial like any other.
+ */
+const waitingForSecond = (d: { reason: string | null }) => d.reason === 'pending_second_person';
 
 /** Denied scans of known badges, by person (or badge) and reason; anti-passback and unknown badges have kinds of their own. */
 export function findDeniedScans(denied: DeniedScan[]): Finding[] {
   const groups = groupBy(denied, (d) => {
-    if (d.reason === 'unknown_badge' || ANTI_PASSBACK.has(d.reason)) return null;
+    if (d.reason === 'unknown_badge' || ANTI_PASSBACK.has(d.reason) || waitingForSecond(d)) return null;
     const who = d.person_id ? `p:${d.person_id}` : d.badge_id ? `b:${d.badge_id}` : `h:${d.hint ?? ''}`;
     return `denied_scans:${who}:${d.reason}`;
   });
@@ -182,7 +190,7 @@ function groupBy<T>(items: T[], keyOf: (x: T) => string | null): Map<string, T[]
 
 /** 3 or more denials of one badge (or of one unknown value) within 10 minutes: someone probing the doors. */
 export function findProbing(denied: DeniedScan[], settings: ReviewSettings): Finding[] {
-  const byBadge = groupBy(denied, (d) => (d.badge_id ? `b:${d.badge_id}` : d.hint ? `h:${d.hint}` : null));
+  const byBadge = groupBy(denied, (d) => (waitingForSecond(d) ? null : d.badge_id ? `b:${d.badge_id}` : d.hint ? `h:${d.hint}` : null));
   return [...byBadge].flatMap(([badge, ds]) =>
     bursts(ds, settings.burstCount, settings.burstMinutes).map((burst): Finding => ({
       key: `probing:${badge}:${iso(burst[0]!.at)}`,
@@ -362,17 +370,25 @@ export interface FlaggedEntry {
   flags: string[];
 }
 
-/** Exits recorded by a guard by hand, and exits while holding media (E6.5), one finding each. */
+const FLAG_FINDINGS = {
+  manual_exit: { kind: 'manual_exit', severity: 'info' },
+  holding_media: { kind: 'exit_holding_media', severity: 'warning' },
+  // Timed anti-passback (issue 20): the person entered again with no exit recorded since an entry
+  // older than the room's limit — where were they meanwhile? A missed exit scan, or a tailgate.
+  stale_presence_replaced: { kind: 'stale_presence_replaced', severity: 'warning' },
+} as const satisfies Record<string, { kind: FindingKind; severity: Severity }>;
+
+/** Exits recorded by a guard by hand, exits while holding media (E6.5), re-entries over a stale presence: one finding each. */
 export function findDoorFlags(flagged: FlaggedEntry[]): Finding[] {
   const out: Finding[] = [];
   for (const e of flagged) {
-    for (const flag of ['manual_exit', 'holding_media'] as const) {
+    for (const flag of ['manual_exit', 'holding_media', 'stale_presence_replaced'] as const) {
       if (!e.flags.includes(flag)) continue;
-      const kind = flag === 'manual_exit' ? 'manual_exit' : 'exit_holding_media';
+      const { kind, severity } = FLAG_FINDINGS[flag];
       out.push({
         key: `${kind}:${e.id}`,
         kind,
-        severity: flag === 'manual_exit' ? 'info' : 'warning',
+        severity,
         at: iso(e.at),
         personIds: uniq([e.person_id]),
         roomIds: [e.room_id],

@@ -15,6 +15,7 @@ export const FINDING_TITLES: Record<FindingKind, { ja: string; en: string }> = {
   long_stay: { ja: '長時間の在室（退室記録漏れの疑い）', en: 'Long stay (missing exit?)' },
   manual_exit: { ja: '係員による手動退室記録', en: 'Exit recorded by hand' },
   exit_holding_media: { ja: '媒体を持ったままの退室', en: 'Exit while holding media' },
+  stale_presence_replaced: { ja: '退室記録のないままの再入室（時限アンチパスバック）', en: 'Re-entry with no exit recorded (timed anti-passback)' },
   failed_signins: { ja: 'サインイン失敗の集中', en: 'Burst of failed sign-ins' },
   lockout: { ja: 'アカウントのロック', en: 'Account locked' },
   new_address: { ja: '90日間使われていない接続元からのサインイン', en: 'Sign-in from an address not used in 90 days' },

@@ -15,7 +15,10 @@ import {
   revokeRoomAccess,
   ROOM_KINDS,
   roomHours,
+  roomRules,
+  setRoomRules,
   updateRoom,
+  DEFAULT_TWO_PERSON_WINDOW_SECONDS,
   type RoomRow,
 } from './service.js';
 
@@ -30,6 +33,23 @@ const hoursSchema = z
   .refine((h) => h.from < h.to, { message: 'from must be before to (hours do not cross midnight)', path: ['to'] })
   .describe('Opening hours in the site time zone; days are ISO weekdays, 1 = Monday');
 
+const rulesSchema = z
+  .object({
+    twoPerson: z.object({ enabled: z.boolean(), windowSeconds: z.number().int() }).describe('The two-person rule (二人制): a lone first entry waits for a second authorised person within the window'),
+    occupancyLimit: z.number().int().nullable().describe('At most this many people inside; null: no limit'),
+    antiPassbackHours: z.number().int().nullable().describe('Timed anti-passback: a presence older than this many hours no longer blocks re-entry; null: off'),
+  })
+  .meta({ id: 'RoomRules' });
+
+const rulesBody = z.strictObject({
+  twoPerson: z.strictObject({ enabled: z.boolean(), windowSeconds: z.number().int().min(1).max(120).default(DEFAULT_TWO_PERSON_WINDOW_SECONDS) }),
+  occupancyLimit: z.number().int().min(1).max(10_000).nullable(),
+  antiPassbackHours: z.number().int().min(1).max(24 * 31).nullable(),
+}).refine((b) => !(b.twoPerson.enabled && b.occupancyLimit !== null && b.occupancyLimit < 2), {
+  message: 'the two-person rule lets two people in together: the occupancy limit must be at least 2',
+  path: ['occupancyLimit'],
+});
+
 const roomSchema = z
   .object({
     id: z.string(),
@@ -37,6 +57,7 @@ const roomSchema = z
     kind: z.enum(ROOM_KINDS),
     hours: z.object({ days: z.array(z.number()), from: z.string(), to: z.string() }).nullable(),
     requiresTraining: z.boolean(),
+    rules: rulesSchema,
     inside: z.number().int().optional(),
     createdAt: z.string(),
   })
@@ -49,6 +70,7 @@ function roomJson(row: RoomRow & { inside?: string }, tz: string) {
     kind: row.kind,
     hours: roomHours(row),
     requiresTraining: row.requires_training,
+    rules: roomRules(row),
     ...(row.inside !== undefined ? { inside: Number(row.inside) } : {}),
     createdAt: toRfc3339(row.created_at, tz),
   };
@@ -58,6 +80,8 @@ const occupancySchema = z.object({
   roomId: z.string(),
   roomName: z.string(),
   count: z.number().int(),
+  limit: z.number().int().nullable().describe('The room\'s occupancy limit (null: none)'),
+  twoPerson: z.boolean().describe('The two-person rule (二人制) is on'),
   occupants: z.array(
     z.object({ personId: z.string(), name: z.string(), orgName: z.string(), roles: z.array(z.string()), since: z.string(), entryId: z.string(), heldMedia: z.array(z.object({ id: z.string(), label: z.string() })) }),
   ),
@@ -103,6 +127,18 @@ export const roomRoutes: AnyRoute[] = [
     body: z.strictObject({ name: text(200).optional(), hours: hoursSchema.nullable().optional(), requiresTraining: z.boolean().optional() }),
     responses: { 200: { description: 'Updated', schema: roomSchema }, 404: error('Unknown id') },
     handler: async ({ app, db, params, body, actor }) => ({ json: roomJson(await updateRoom(db, params.id, body, actor!.accountId), app.config.displayTimeZone) }),
+  }),
+  defineRoute({
+    method: 'put',
+    path: '/api/rooms/:id/rules',
+    summary: 'Set the room’s rules beyond the access list: two-person rule (二人制) and its window, occupancy limit, timed anti-passback; journaled',
+    description: 'Every field is given; null turns the limit or the timed anti-passback off. The next scan at any door or desk of the room, on every server, follows them (docs/contract.md, "Room rules").',
+    tags: ['rooms'],
+    access: 'stations:write', // administrators (the door's devices and rules)
+    params: idParams,
+    body: rulesBody,
+    responses: { 200: { description: 'Set', schema: roomSchema }, 400: error('Invalid'), 404: error('Unknown id') },
+    handler: async ({ app, db, params, body, actor }) => ({ json: roomJson(await setRoomRules(db, params.id, body, actor!.accountId), app.config.displayTimeZone) }),
   }),
   defineRoute({
     method: 'post',
@@ -164,6 +200,8 @@ export const roomRoutes: AnyRoute[] = [
           roomId: room.id,
           roomName: room.name,
           count: people.length,
+          limit: roomRules(room).occupancyLimit,
+          twoPerson: room.two_person,
           occupants: people.map((o) => ({ personId: o.person_id, name: o.name, orgName: o.org_name, roles: o.roles, since: toRfc3339(o.entered_at, app.config.displayTimeZone), entryId: String(o.entry_id), heldMedia: held.get(o.person_id) ?? [] })),
         },
       };
@@ -193,7 +231,7 @@ export const roomRoutes: AnyRoute[] = [
     <dl class="meta">
       <dt>${ja ? '部屋' : 'Room'}</dt><dd>${room.name}（${room.kind === 'secure' ? (ja ? 'セキュリティ区画' : 'secure') : ja ? '応接室' : 'reception'}）</dd>
       <dt>${ja ? '印刷日時' : 'Printed at'}</dt><dd>${displayDateTime(printedAt, tz)} (${tz})</dd>
-      <dt>${ja ? '在室人数' : 'People inside'}</dt><dd>${people.length}</dd>
+      <dt>${ja ? '在室人数' : 'People inside'}</dt><dd>${people.length}${room.occupancy_limit !== null ? (ja ? ` / 定員 ${room.occupancy_limit}` : ` / limit ${room.occupancy_limit}`) : ''}</dd>
     </dl>
   </header>
   ${

@@ -6,11 +6,11 @@ import { appendJournal, payloadValueAsOf } from '../journal/journal.js';
 import { getPerson } from '../people/service.js';
 
 import { accessListOf } from './rooms.read-model.js';
-import type { OpeningHours, RoomKind, RoomRow } from './rules.js';
+import { roomRules, type OpeningHours, type RoomKind, type RoomRow, type RoomRules } from './rules.js';
 
 export { listRooms } from './rooms.read-model.js';
 
-export { ROOM_KINDS, roomHours, type OpeningHours, type RoomKind, type RoomRow } from './rules.js';
+export { ROOM_KINDS, roomHours, roomRules, hasRoomRules, DEFAULT_TWO_PERSON_WINDOW_SECONDS, type OpeningHours, type RoomKind, type RoomRow, type RoomRules } from './rules.js';
 
 export async function createRoom(trx: Knex, input: { name: string; kind: RoomKind; hours?: OpeningHours | undefined; requiresTraining?: boolean | undefined }, actor: string): Promise<RoomRow> {
   const [row] = (await trx('rooms')
@@ -46,6 +46,25 @@ export async function updateRoom(trx: Knex, id: string, input: { name?: string |
     await trx('rooms').where({ id }).update(patch);
     await appendJournal(trx, { actor, action: 'rooms.updated', subject: `room:${id}`, payload: { ...input, hours: input.hours ?? (input.hours === null ? null : undefined) } });
   }
+  return getRoom(trx, id);
+}
+
+/**
+ * Sets a room's rules beyond the access list (issue 20 part 5): the two-person rule (二人制) and its
+ * window, the occupancy limit, timed anti-passback. Every field is given (PUT): what is sent is
+ * what holds. Journaled with the rules before and after. Takes effect with the next scan, on every
+ * server (each scan reads the room's row). Lowering the limit below who is inside lets nobody out
+ * by force: entries are refused until enough have left.
+ */
+export async function setRoomRules(trx: Knex, id: string, rules: RoomRules, actor: string): Promise<RoomRow> {
+  const before = await getRoom(trx, id, true);
+  await trx('rooms').where({ id }).update({
+    two_person: rules.twoPerson.enabled,
+    two_person_window_seconds: rules.twoPerson.windowSeconds,
+    occupancy_limit: rules.occupancyLimit,
+    anti_passback_hours: rules.antiPassbackHours,
+  });
+  await appendJournal(trx, { actor, action: 'rooms.rules_set', subject: `room:${id}`, payload: { before: roomRules(before), after: rules } });
   return getRoom(trx, id);
 }
 

@@ -24,6 +24,7 @@ export const MEANINGS = {
   'took backup': { ja: 'バックアップ取得', en: 'took backup' },
   attested: { ja: '遵守の表明', en: 'attested' },
   'approved monthly report': { ja: '月次報告の承認', en: 'approved monthly report' },
+  'remote unlock': { ja: '遠隔解錠', en: 'remote unlock' },
 } as const;
 export type Meaning = keyof typeof MEANINGS;
 

@@ -282,6 +282,14 @@ describe('E4.2 denied scans, grouped by person (or badge) and reason', () => {
   it('no denials, no finding', () => {
     expect(findDeniedScans([])).toEqual([]);
   });
+
+  it('issue 20: waiting for a second person (二人制) is no denial to explain, nor probing; a wait that ran out is', () => {
+    expect(findDeniedScans([denied({ reason: 'pending_second_person' }), denied({ reason: 'pending_second_person' })])).toEqual([]);
+    const waits = deniedAt([0, 1, 2]).map((d) => ({ ...d, reason: 'pending_second_person' }));
+    expect(findProbing(waits, SETTINGS)).toEqual([]);
+    expect(only(findDeniedScans([denied({ reason: 'second_person_timeout' })])).facts.reason).toBe('second_person_timeout');
+    expect(only(findDeniedScans([denied({ reason: 'room_full' })])).facts.reason).toBe('room_full');
+  });
 });
 
 describe('E4.2 probing: a burst of 3 or more denials of one badge within 10 minutes', () => {
@@ -649,6 +657,17 @@ describe('E4.2 manual exits by a guard, and exits while holding media (E6.5)', (
     expect(f.kind).toBe('exit_holding_media');
     expect(f.severity).toBe('warning');
     expect(f.evidence.entries).toEqual([e.id]);
+  });
+
+  it('issue 20: a re-entry over a presence older than the room\'s timed anti-passback is a warning naming its entry', () => {
+    const e = flagged(['stale_presence_replaced']);
+    const f = only(findDoorFlags([e]));
+    expect(f.key).toBe(`stale_presence_replaced:${e.id}`);
+    expect(f.kind).toBe('stale_presence_replaced');
+    expect(f.severity).toBe('warning');
+    expect(f.evidence.entries).toEqual([e.id]);
+    // The two-person rule's flag is no finding.
+    expect(findDoorFlags([flagged(['two_person'])])).toEqual([]);
   });
 
   it('both flags on one exit are two findings; other flags none', () => {
@@ -1051,7 +1070,7 @@ describe('E4.2 allFindings: every kind, the most serious first, then by kind and
       overlaps: [overlap()],
       hops: [hop()],
       stays: [stay({ in_at: jst('19:00'), out_at: jst('09:00', '2026-11-24') }), stay({ hours: null, in_at: jst('08:00'), out_at: jst('21:00') })],
-      flagged: [flagged(['manual_exit', 'holding_media'])],
+      flagged: [flagged(['manual_exit', 'holding_media']), flagged(['stale_presence_replaced'])],
       signins: [...failsAt([0, 1, 2, 3, 4]), signin({ status: 423 }), signin({ at: jst('22:00') })],
       newAddresses: [signin({ source_ip: '198.51.100.4' })],
       addressHops: [addressHop()],

@@ -92,6 +92,8 @@ export {};
  * @property {string} roomId
  * @property {string} roomName
  * @property {number} count
+ * @property {number | null} limit The room's occupancy limit (issue 20), null: none
+ * @property {boolean} twoPerson The two-person rule (二人制) is on
  * @property {Occupant[]} occupants
  */
 

@@ -11,8 +11,10 @@ import { csvButton, emptyState, field, listArea, loadPage, newList, period, setO
 export const REASONS = [
   'unknown_badge', 'badge_revoked', 'badge_expired', 'not_on_access_list', 'outside_hours',
   'nda_missing', 'training_missing', 'escort_required', 'already_inside', 'not_inside',
+  // Issue 20: a door's reader; the room rules beyond the access list.
+  'late', 'room_full', 'pending_second_person', 'second_person_timeout',
 ];
-const FLAGS = ['manual_exit', 'holding_media'];
+const FLAGS = ['manual_exit', 'holding_media', 'two_person', 'stale_presence_replaced'];
 
 /**
  * @param {import('./audit-shared.js').AuditContext} ctx

@@ -73,6 +73,11 @@ export const AUDIT_MESSAGES = {
     'audit.reason.late': '遅延（解錠せず）',
     'audit.flag.manual_exit': '手動で記録した退室',
     'audit.flag.holding_media': '媒体を持ったまま退室',
+    'audit.reason.room_full': '定員超過',
+    'audit.reason.pending_second_person': '二人制：二人目の入室待ち',
+    'audit.reason.second_person_timeout': '二人制：二人目が時間内に来なかった',
+    'audit.flag.two_person': '二人制で入室',
+    'audit.flag.stale_presence_replaced': '退室記録なしで再入室',
 
     // ---- アクセスログ
     'audit.a.intro': 'システムへのすべてのアクセスの記録です（日時、ユーザー、操作、結果、アクセス元）。',
@@ -287,6 +292,11 @@ export const AUDIT_MESSAGES = {
     'audit.reason.late': 'Late (not unlocked)',
     'audit.flag.manual_exit': 'Exit recorded by hand',
     'audit.flag.holding_media': 'Left holding media',
+    'audit.reason.room_full': 'Room full',
+    'audit.reason.pending_second_person': 'Two-person rule: waiting for a second person',
+    'audit.reason.second_person_timeout': 'Two-person rule: no second person in time',
+    'audit.flag.two_person': 'Two-person entry',
+    'audit.flag.stale_presence_replaced': 'Re-entry, no exit recorded',
 
     'audit.a.intro': 'Every request to the system: time, user, operation, outcome and source address.',
     'audit.a.outcome': 'Outcome',

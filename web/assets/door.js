@@ -24,8 +24,11 @@ const SOUND_KEY = 'tachiai.sound';
 const RESULT_MS = 5000;
 const REASONS = [
   'unknown_badge', 'badge_revoked', 'badge_expired', 'not_on_access_list', 'outside_hours',
-  'already_inside', 'not_inside', 'nda_missing', 'training_missing', 'escort_required',
+  'already_inside', 'not_inside', 'nda_missing', 'training_missing', 'escort_required', 'late',
+  'room_full', 'pending_second_person', 'second_person_timeout',
 ];
+/** How often the front desk asks whether a fire release is in force (the banner). */
+const FIRE_POLL_MS = 5000;
 
 // What each role may do, as the server's permissions (server/auth/permissions.ts) allow it.
 // `scan` (scans:write) also records an exit by hand.
@@ -118,6 +121,7 @@ export function createDoor(host) {
     board.start();
     exit.start();
     alarms.start();
+    void pollFire(session);
     soundBox.checked = storageGet(SOUND_KEY) !== 'off';
     render();
     void loadRooms().then(() => {
@@ -131,6 +135,9 @@ export function createDoor(host) {
 
   function stop() {
     if (!s) return;
+    clearTimeout(fireTimer);
+    fireRelease = null;
+    renderFire();
     clearTimeout(s.resultTimer);
     clearTimeout(s.noticeTimer);
     s = null;
@@ -148,6 +155,33 @@ export function createDoor(host) {
     admin = null;
     adminLoading = null;
     render();
+  }
+
+  // ------------------------------------------------------------------ fire release (issue 20)
+
+  /** The fire release in force (GET /api/fire-release), shown as a red banner above the desk. */
+  let fireRelease = /** @type {{ startedAt: string } | null} */ (null);
+  let fireTimer = 0;
+
+  /** @param {unknown} session */
+  async function pollFire(session) {
+    clearTimeout(fireTimer);
+    if (!s || s.session !== session) return;
+    if (can('rooms')) {
+      const res = await host.api('GET', '/api/fire-release');
+      if (!s || s.session !== session) return;
+      if (res.status === 200 && res.data) {
+        fireRelease = /** @type {{ active: { startedAt: string } | null }} */ (res.data).active;
+        renderFire();
+      }
+    }
+    fireTimer = window.setTimeout(() => void pollFire(session), FIRE_POLL_MS);
+  }
+
+  function renderFire() {
+    const banner = $('fire-banner');
+    banner.hidden = !fireRelease;
+    banner.textContent = fireRelease ? t(lang(), 'door.fire.banner', { since: formatTime(fireRelease.startedAt) }) : '';
   }
 
   /** The door tab was opened with a click: back to the scan input. */
@@ -201,7 +235,8 @@ export function createDoor(host) {
     s.result = result;
     renderResult();
     if (result.state !== 'pending') {
-      sound.cue(result.state === 'granted' ? 'granted' : 'denied');
+      // Waiting for a second person (二人制) is no refusal: no sound, the amber card says what to do.
+      if (result.state !== 'waiting') sound.cue(result.state === 'granted' ? 'granted' : 'denied');
       const my = s;
       // A warning stays twice as long.
       my.resultTimer = setTimeout(() => {
@@ -238,7 +273,7 @@ export function createDoor(host) {
       log.add(entry);
       if (seq === my.scanSeq) {
         showResult({
-          state: d.decision === 'granted' ? 'granted' : 'denied',
+          state: d.decision === 'granted' ? 'granted' : d.reason === 'pending_second_person' ? 'waiting' : 'denied',
           direction: entry.direction,
           name: d.person?.name ?? '',
           reason: d.reason ?? null,
@@ -399,6 +434,7 @@ export function createDoor(host) {
     renderRoomOptions();
     renderDirection();
     renderResult();
+    renderFire();
     log.render();
     board.render();
     admin?.render();
@@ -439,6 +475,10 @@ export function createDoor(host) {
     else if (r?.state === 'granted') {
       verdict = t(l, `door.result.granted.${r.direction}`);
       person = r.name ?? '';
+    } else if (r?.state === 'waiting') {
+      verdict = t(l, 'door.result.waiting');
+      person = r.name ?? '';
+      reason = reasonText(r.reason);
     } else if (r?.state === 'denied') {
       verdict = t(l, 'door.result.denied');
       person = r.name ?? '';

@@ -10,9 +10,9 @@ const LOG_SIZE = 50;
 const BACKOFF_MIN_MS = 1000;
 const BACKOFF_MAX_MS = 30_000;
 /** Flags of an entry that the desk warns about (E6.5 clean desk). */
-export const WARN_FLAGS = ['holding_media'];
+export const WARN_FLAGS = ['holding_media', 'stale_presence_replaced'];
 /** Flags the log shows for information: an exit recorded by hand. */
-const INFO_FLAGS = ['manual_exit'];
+const INFO_FLAGS = ['manual_exit', 'two_person'];
 
 /** @typedef {import('./page-types.js').LogEntry} LogEntry */
 

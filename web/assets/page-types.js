@@ -109,7 +109,7 @@ export {};
 
 /**
  * What the scan card shows: the state, and the scan's answer or what went wrong.
- * @typedef {{ state: 'pending' | 'granted' | 'denied' | 'error', direction?: string, name?: string, reason?: string | null,
+ * @typedef {{ state: 'pending' | 'waiting' | 'granted' | 'denied' | 'error', direction?: string, name?: string, reason?: string | null,
  *   flags?: string[], roomName?: string, at?: string, messageKey?: string, code?: string }} ScanView
  */
 

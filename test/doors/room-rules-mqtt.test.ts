@@ -1,0 +1,87 @@
+// The room rules at doors over MQTT (issue 20 part 5), against a real Mosquitto and the simulated
+// controllers of two doors of one room: under the two-person rule (二人制) the first person's door
+// stays locked (pending_second_person) and the second person's door unlocks; with an occupancy
+// limit, people scanning at the two doors at once are let in up to the limit and no further — the
+// others' doors stay locked with room_full.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import request from 'supertest';
+import { startTestServer, type TestServer } from '../helpers/server.js';
+import { ok } from '../helpers/api.js';
+import { hasMosquitto, startTestBroker, type TestBroker } from '../helpers/mosquitto.js';
+import { doorBrokerWorker, type DoorBrokerWorker } from '../../server/doors/broker.js';
+import { startDoorSim, type DoorSim } from '../../server/doors/simulator.js';
+import { siteOf } from '../../server/system/site.js';
+
+let broker: TestBroker;
+let s: TestServer;
+let token: string;
+let worker: DoorBrokerWorker;
+let site: string;
+let orgId: string;
+const sims: DoorSim[] = [];
+const auth = () => ({ authorization: `Bearer ${token}` });
+
+beforeAll(async () => {
+  broker = await startTestBroker();
+  s = await startTestServer({ scryptCost: 1024, mqttUrl: broker.url, mqttClientId: 'tachiai-rules-a', doorScanMaxAgeSeconds: 30 });
+  token = await s.adminToken();
+  worker = doorBrokerWorker(s.ctx);
+  s.ctx.workers.add('doors.broker', worker);
+  await worker.ready;
+  site = (await siteOf(s.ctx)).id;
+  orgId = (await request(s.url).get('/api/orgs').set(auth())).body.items.find((o: { kind: string }) => o.kind === 'contractor').id;
+}, 60_000);
+
+afterAll(async () => {
+  for (const sim of sims) await sim.close().catch(() => undefined);
+  await s?.close();
+  await broker?.close();
+});
+
+let n = 0;
+async function roomWithTwoDoors(rules: object): Promise<{ room: string; doors: [DoorSim, DoorSim] }> {
+  n += 1;
+  const room = (await ok(await request(s.url).post('/api/rooms').set(auth()).send({ name: `扉規則室${n}`, kind: 'secure' }), 201)).id;
+  await ok(await request(s.url).put(`/api/rooms/${room}/rules`).set(auth()).send({ twoPerson: { enabled: false }, occupancyLimit: null, antiPassbackHours: null, ...rules }), 200);
+  const made: DoorSim[] = [];
+  for (const name of ['正面扉', '裏口']) {
+    const door = await ok(await request(s.url).post('/api/doors').set(auth()).send({ roomId: room, name }), 201);
+    const sim = await startDoorSim({ url: broker.url, site, door: door.id, key: door.commandKey });
+    sims.push(sim);
+    made.push(sim);
+  }
+  return { room, doors: made as [DoorSim, DoorSim] };
+}
+async function holder(room: string): Promise<{ personId: string; token: string }> {
+  n += 1;
+  const p = await ok(await request(s.url).post('/api/people').set(auth()).send({ name: `扉 規則${n}`, orgId, roles: ['staff'] }), 201);
+  const b = await ok(await request(s.url).post('/api/badges').set(auth()).send({ personId: p.id }), 201);
+  await ok(await request(s.url).post(`/api/rooms/${room}/access`).set(auth()).send({ personId: p.id }), 201);
+  return { personId: p.id, token: b.token };
+}
+
+describe.runIf(hasMosquitto)('room rules at doors over MQTT', () => {
+  it('two-person rule: the first person\'s door stays locked (pending_second_person); the second person\'s door unlocks; both inside', async () => {
+    const { room, doors: [front, back] } = await roomWithTwoDoors({ twoPerson: { enabled: true, windowSeconds: 30 } });
+    const [a, b] = [await holder(room), await holder(room)];
+    const first = await front.scan(a.token, { direction: 'in' });
+    expect(await front.verdictFor(first)).toEqual({ kind: 'stays_locked', scan: first, reason: 'pending_second_person' });
+    expect(front.lock.isUnlocked()).toBe(false);
+    const second = await back.scan(b.token, { direction: 'in' });
+    expect(await back.verdictFor(second)).toMatchObject({ kind: 'unlocked', scan: second });
+    expect(back.lock.isUnlocked()).toBe(true);
+    expect(front.lock.isUnlocked()).toBe(false);
+    const inside = (await s.ctx.db.knex('presence').where({ room_id: room }).select('person_id')).map((r: { person_id: string }) => r.person_id).sort();
+    expect(inside).toEqual([a.personId, b.personId].sort());
+  });
+
+  it('occupancy limit 3: 8 people scanning at the two doors at once — exactly 3 doors unlock, 5 stay locked room_full', async () => {
+    const { room, doors } = await roomWithTwoDoors({ occupancyLimit: 3 });
+    const people = await Promise.all(Array.from({ length: 8 }, () => holder(room)));
+    const ids = await Promise.all(people.map((p, i) => doors[i % 2]!.scan(p.token, { direction: 'in' }).then((id) => ({ id, sim: doors[i % 2]! }))));
+    const verdicts = await Promise.all(ids.map(({ id, sim }) => sim.verdictFor(id)));
+    expect(verdicts.filter((v) => v.kind === 'unlocked')).toHaveLength(3);
+    expect(verdicts.filter((v) => v.kind === 'stays_locked').map((v) => (v as { reason: string }).reason)).toEqual(Array(5).fill('room_full'));
+    expect(await s.ctx.db.knex('presence').where({ room_id: room })).toHaveLength(3);
+  });
+});
