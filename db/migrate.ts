@@ -23,6 +23,7 @@ import * as m0019 from './migrations/0019_monthly_reports.js';
 // (There is no 0020 either: set aside for a branch that needed no migration.)
 import * as m0021 from './migrations/0021_journal_tree.js';
 import * as m0022 from './migrations/0022_doors.js';
+import * as m0025 from './migrations/0025_journal_epochs.js';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -50,6 +51,7 @@ const migrations: Array<[string, Migration]> = [
   ['0019_monthly_reports', m0019],
   ['0021_journal_tree', m0021],
   ['0022_doors', m0022],
+  ['0025_journal_epochs', m0025],
 ];
 
 const source: Knex.MigrationSource<string> = {

@@ -40,6 +40,12 @@ Commands:
   tree checkpoint            bring the tree up to date and sign a C2SP checkpoint now; prints the signed note
   tree key [--pem]           print the log's verifier key (C2SP vkey; --pem: the public key in PEM), to give
                              the depositor out of band for "verify-proof" and "verify --checkpoint"
+  new-epoch [--last-checkpoint FILE]
+                             start a new origin of the journal's log (tachiai/<site>/journal/eN) after an old
+                             backup was restored as the LIVE system (never after a drill): the witnesses refuse
+                             the rolled-back log for good. Records the old origin's last checkpoint (the newest in
+                             the database, or FILE: a signed checkpoint from a witness or the depositor), journals
+                             and notices it, signs the new origin's first checkpoint; prints the new vkey
   verify-proof FILE --key LOG_KEY [--witness KEY …]
                              check a proof file (.tlog-proof) offline — no database, no network: the record,
                              its journal entry, the inclusion proof, the checkpoint's signature (LOG_KEY: a vkey,
@@ -73,7 +79,7 @@ PORT, TZ_DISPLAY, JWT_SECRET, BADGE_SECRET, PIN_PEPPER, SIGNING_KEY, BACKUP_KEY,
 TLOG_CHECKPOINT_SECONDS (60),
 TACHIAI_ESCROW_PASSPHRASE (for secrets export / import without a terminal).`;
 
-const COMMANDS = ['serve', 'migrate', 'create-admin', 'seed-demo', 'verify', 'checkpoint', 'tree', 'verify-proof', 'witness', 'backup', 'restore', 'restore-drill', 'secrets', 'door-sim'];
+const COMMANDS = ['serve', 'migrate', 'create-admin', 'seed-demo', 'verify', 'checkpoint', 'tree', 'new-epoch', 'verify-proof', 'witness', 'backup', 'restore', 'restore-drill', 'secrets', 'door-sim'];
 
 /** How long `serve` lets requests under way finish after SIGTERM / SIGINT. */
 const SHUTDOWN_GRACE_MS = 5_000;
@@ -322,6 +328,41 @@ async function main(argv: string[]): Promise<number> {
         await ctx.db.close();
       }
     }
+    case 'new-epoch': {
+      // Issue 19, item 6a. Safe with servers running: the epoch starts under the checkpoint lock.
+      const { values } = parseArgs({ args: rest, options: { 'last-checkpoint': { type: 'string' } }, strict: true });
+      let lastCheckpoint: string | undefined;
+      if (values['last-checkpoint'] !== undefined) {
+        try {
+          lastCheckpoint = fs.readFileSync(values['last-checkpoint'], 'utf8');
+        } catch (err) {
+          throw new UsageError(`Cannot read the checkpoint file ${values['last-checkpoint']}: ${(err as Error).message}`);
+        }
+      }
+      if (!embeddedDatabaseExists(config, 'no log to start an epoch of')) return 1;
+      const [{ openContext }, { startNewEpoch }, tlog, { firstLogOriginOf }, { osUser }] = await Promise.all([
+        runtime(),
+        import('../server/notices/service.js'),
+        import('../server/journal/tlog-checkpoints.js'),
+        import('../server/system/site.js'),
+        import('../server/shared/os-user.js'),
+      ]);
+      const ctx = await openContext(config);
+      try {
+        const made = await startNewEpoch(ctx, await firstLogOriginOf(ctx), { actor: `cli:${osUser()}`, ...(lastCheckpoint !== undefined ? { lastCheckpoint } : {}) });
+        process.stderr.write(
+          `Epoch ${made.epoch} started: the log's origin is now ${made.origin} (was ${made.previousOrigin}), journal entry #${made.entry.seq}.\n` +
+            (made.previous ? `The old origin's last checkpoint (${made.previous.source === 'given' ? 'given' : 'from the database'}): ${made.previous.size} entries.\n` : 'The old origin signed no checkpoint.\n'),
+        );
+        const first = await tlog.checkpointNow(ctx, made.origin);
+        process.stderr.write(`The new origin's verifier key (give it to the depositor for their witness's --log and verify-proof):\n`);
+        console.log(tlog.logVerifier(made.origin, ctx.secrets.signing).vkey);
+        if (first.checkpoint) process.stdout.write(first.checkpoint.note);
+        return 0;
+      } finally {
+        await ctx.db.close();
+      }
+    }
     case 'backup': {
       const { values } = parseArgs({ args: rest, options: { out: { type: 'string' } }, strict: true });
       if (!values.out) throw new UsageError('backup needs --out FILE');
@@ -473,7 +514,7 @@ async function readExternalCheckpoint(file: string, keyArg: string) {
     throw new UsageError(`Cannot read the checkpoint file ${file}: ${(err as Error).message}`);
   }
   if (text.trimStart().startsWith('{') || text.trimStart().startsWith('[')) return { checkpoints: readCheckpointFile(file), publicKey: key.publicKey };
-  const { parseNote, parseCheckpoint, hasValidSignature, verifierFor, isValidKeyName } = await import('../server/journal/note.js');
+  const [{ parseNote, parseCheckpoint, hasValidSignature, verifierFor, isValidKeyName }, { sameLog }] = await Promise.all([import('../server/journal/note.js'), import('../server/journal/tlog-store.js')]);
   let cp;
   let note;
   try {
@@ -482,7 +523,9 @@ async function readExternalCheckpoint(file: string, keyArg: string) {
   } catch (err) {
     throw new UsageError(`${file} is neither a JSON checkpoint nor a C2SP signed checkpoint: ${(err as Error).message}.`);
   }
-  const verifier = key.kind === 'vkey' ? key.verifier : isValidKeyName(cp.origin) ? verifierFor(cp.origin, key.publicKey) : null;
+  // Any epoch of the log (issue 19, item 6a) is signed by the same key under its own origin.
+  const verifier =
+    key.kind === 'vkey' && key.verifier.name === cp.origin ? key.verifier : isValidKeyName(cp.origin) && (key.kind === 'pem' || sameLog(key.verifier.name, cp.origin)) ? verifierFor(cp.origin, key.publicKey) : null;
   if (!verifier || verifier.name !== cp.origin || !hasValidSignature(note, verifier)) {
     console.log(`FAILED: the checkpoint in ${file} (${cp.origin}, ${cp.size} entries) does not carry a valid signature of the key given.`);
     process.exit(1);

@@ -15,7 +15,7 @@ export interface ModuleNote {
 }
 
 export const MODULES: Record<string, ModuleNote> = {
-  journal: { owns: ['journal_entries', 'journal_checkpoints', 'journal_intake', 'journal_tree_tiles', 'journal_tree', 'journal_tlog_checkpoints', 'journal_tlog_cosignatures', 'journal_witnesses'], note: 'The append-only, hash-chained journal every module writes with appendJournal(); checkpoints; verification; the journal as a Merkle tree (issue 19): its tiles, C2SP checkpoints, inclusion and consistency proofs, proof files.' },
+  journal: { owns: ['journal_entries', 'journal_checkpoints', 'journal_intake', 'journal_tree_tiles', 'journal_tree', 'journal_tlog_checkpoints', 'journal_tlog_cosignatures', 'journal_witnesses', 'journal_tlog_epochs'], note: 'The append-only, hash-chained journal every module writes with appendJournal(); checkpoints; verification; the journal as a Merkle tree (issue 19): its tiles, C2SP checkpoints, inclusion and consistency proofs, proof files; the log\'s epochs (new origins after a rollback).' },
   auth: { owns: ['accounts', 'password_history', 'login_throttle', 'sessions', 'print_links'], note: 'Accounts, passwords (E3.11), sign-in with the lockout, sessions, roles and permissions.' },
   people: {
     owns: ['organisations', 'people', 'appointments', 'notifications', 'ndas', 'trainings', 'training_participants', 'org_consents', 'depositor_appointments', 'appointment_interviews', 'fire_prevention_managers'],

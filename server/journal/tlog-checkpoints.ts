@@ -19,14 +19,9 @@ import { buildTree, proveConsistency, rootAt, treeState, treeWorker } from './tr
 import type { Worker } from '../workers.js';
 import { ConflictError } from '../errors.js';
 import { sendToWitnesses } from './witness-client.js';
-import { fromRow, latestTlogCheckpoint, type TlogCheckpoint, type TlogCheckpointRow } from './tlog-store.js';
+import { fromRow, isCurrentOrigin, latestTlogCheckpoint, TLOG_CHECKPOINT_LOCK, type TlogCheckpoint, type TlogCheckpointRow } from './tlog-store.js';
 
-const TLOG_CHECKPOINT_LOCK = [0x7ac41a1, 0x7ee0c] as const;
-
-/** The log's origin (its C2SP identity and key name) for a site's fixed name. */
-export function originFor(siteId: string): string {
-  return `tachiai/${siteId}/journal`;
-}
+export { originFor } from './tlog-store.js';
 
 /** The note verifier of this server's log: the vkey to give the depositor. */
 export function logVerifier(origin: string, keys: SigningKeys): NoteVerifier {
@@ -55,6 +50,8 @@ export interface SignOptions {
 export async function signTlogCheckpoint(knex: Knex, keys: SigningKeys, origin: string, options: SignOptions = {}): Promise<TlogCheckpoint | null> {
   return knex.transaction(async (trx) => {
     await trx.raw('SELECT pg_advisory_xact_lock(?, ?)', TLOG_CHECKPOINT_LOCK);
+    // An origin read just before `tachiai new-epoch` started a newer one is signed no more.
+    if (!(await isCurrentOrigin(trx, origin))) return null;
     const tree = await treeState(trx);
     if (tree.size === 0) return null;
     const last = await latestTlogCheckpoint(trx, origin);
