@@ -232,9 +232,10 @@ export async function noticeWitnessAlarms(app: AppContext, origin: string): Prom
 export async function startNewEpoch(app: AppContext, firstOrigin: string, options: { actor: string; lastCheckpoint?: string }): Promise<NewEpoch> {
   const previousOrigin = (await currentEpoch(app.db.knex, firstOrigin)).origin;
   await noticeWitnessAlarms(app, previousOrigin);
+  // Read before the transaction: on the embedded database (one connection) a first read inside it would wait for itself.
+  const site = await siteOf(app);
   return app.db.knex.transaction(async (trx) => {
     const made = await startEpoch(trx, app.secrets.signing, firstOrigin, options);
-    const site = await siteOf(app);
     const recipients = [...(await roleRecipients(trx, 'alarm')), ...(await contactRecipients(trx, await depositorOrgIds(trx), 'alarm'))];
     await enqueueNotices(
       app,
