@@ -18,6 +18,7 @@ import { noticeDeliveryWorker } from './notices/delivery.js';
 import { dailyBackupWorker } from './backup/daily.js';
 import { doorBrokerWorker } from './doors/broker.js';
 import { ensureSite, logOriginOf } from './system/site.js';
+import { loadKeyHistory } from './system/signing-keys.js';
 import { kickIntake } from './journal/intake.js';
 import { metricsListener } from './monitoring/endpoint.js';
 import { checkSharedSecrets, escrowedAt } from './system/shared-secrets.js';
@@ -53,6 +54,8 @@ export async function openContext(config: Config, options: OpenOptions = {}): Pr
       // Every server on this database shares the secrets: others' differ → the start stops here.
       await checkSharedSecrets(db.knex, secrets);
     }
+    // The site's earlier signing keys (a rotation, issue 19 item 6b): what they signed stays verifiable.
+    await loadKeyHistory(db.knex, secrets.signing);
     return createContext({ config, db, secrets, logger });
   } catch (err) {
     await db.close();

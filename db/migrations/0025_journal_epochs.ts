@@ -3,7 +3,8 @@
 // good; `tachiai new-epoch` then starts a new origin over the same journal (same tree, a new log
 // for the witnesses). The first origin (epoch 1, `tachiai/<siteId>/journal`) has no row here; each
 // later one has a row, with the old origin's last known checkpoint that its first entry records.
-// And the witnesses' state is kept per (witness, origin): a new origin starts from size 0.
+// And the witnesses' state is kept per (witness, origin): a new origin starts from size 0. The
+// signing key's history (item 6b) is here too.
 import type { Knex } from 'knex';
 
 export async function up(knex: Knex): Promise<void> {
@@ -22,9 +23,23 @@ export async function up(knex: Knex): Promise<void> {
   await knex.raw('ALTER TABLE journal_tlog_epochs ADD CONSTRAINT journal_tlog_epochs_from_two CHECK (epoch >= 2)');
   await knex.raw('ALTER TABLE journal_witnesses DROP CONSTRAINT journal_witnesses_pkey');
   await knex.raw('ALTER TABLE journal_witnesses ADD PRIMARY KEY (vkey, origin)');
+  // The signing key's history (issue 19, item 6b: tachiai rotate-key): public keys only. A key is
+  // trusted by the servers only through an endorsement — the signature of a trusted key (its
+  // predecessor when it is the next one, its successor once retired) over its id and public key —
+  // so that a row added behind the application's back makes no key trusted.
+  await knex.schema.createTable('signing_keys', (t) => {
+    t.text('key_id').primary();
+    t.text('public_key_pem').notNullable();
+    t.text('state').notNullable().checkIn(['current', 'next', 'retired'], 'signing_keys_state');
+    t.text('endorsed_by');
+    t.text('endorsement');
+    t.timestamp('added_at', { useTz: true }).notNullable();
+    t.timestamp('retired_at', { useTz: true });
+  });
 }
 
 export async function down(knex: Knex): Promise<void> {
+  await knex.schema.dropTable('signing_keys');
   await knex.raw('DELETE FROM journal_witnesses w WHERE EXISTS (SELECT 1 FROM journal_witnesses n WHERE n.vkey = w.vkey AND n.checked_at > w.checked_at)');
   await knex.raw('ALTER TABLE journal_witnesses DROP CONSTRAINT journal_witnesses_pkey');
   await knex.raw('ALTER TABLE journal_witnesses ADD PRIMARY KEY (vkey)');

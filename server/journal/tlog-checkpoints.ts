@@ -13,7 +13,7 @@ import crypto from 'node:crypto';
 import type { Knex } from 'knex';
 import type { AppContext } from '../context.js';
 import type { SigningKeys } from '../secrets.js';
-import { formatCheckpoint, signNote, verifierFor, type NoteVerifier } from './note.js';
+import { formatCheckpoint, signNoteWithKeys, verifierFor, type NoteVerifier } from './note.js';
 import { verifyConsistency } from './tlog.js';
 import { buildTree, proveConsistency, rootAt, treeState, treeWorker } from './tree.js';
 import type { Worker } from '../workers.js';
@@ -67,7 +67,8 @@ export async function signTlogCheckpoint(knex: Knex, keys: SigningKeys, origin: 
         throw new CheckpointRefusedError(`The tree is not consistent with the checkpoint signed at size ${last.size}: the journal was rewritten. No checkpoint is signed.`);
       }
     }
-    const note = signNote(formatCheckpoint({ origin, size: tree.size, root: tree.root }), origin, keys.privateKey);
+    // During a key rotation both keys sign (issue 19, item 6b): a witness or depositor holding either vkey accepts it.
+    const note = signNoteWithKeys(formatCheckpoint({ origin, size: tree.size, root: tree.root }), origin, [keys.privateKey, ...(keys.next ? [keys.next.privateKey] : [])]);
     const [row] = (await trx('journal_tlog_checkpoints').insert({ origin, tree_size: tree.size, root_hash: tree.root, note, signed_at: now }).returning('*')) as TlogCheckpointRow[];
     return fromRow(row!);
   });
