@@ -84,6 +84,7 @@ export async function startEpoch(trx: Knex, keys: SigningKeys, firstOrigin: stri
   // The old origin's witnesses: their alarm is answered by the new epoch (it stays in the journal).
   await trx('journal_witnesses')
     .whereNot({ origin })
+    .whereNot({ status: 'retired' })
     .update({ status: 'retired', alarm_at: null, message: trx.raw("coalesce(message || ' ', '') || ?", [`(Retired by epoch ${epoch}: ${origin}.)`]) });
   return { epoch, origin, previousOrigin, previous, entry };
 }

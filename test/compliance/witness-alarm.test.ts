@@ -84,5 +84,12 @@ describe('the compliance view and the witnesses', () => {
 
     await startNewEpoch(s.ctx, await firstLogOriginOf(s.ctx), { actor: 'test' });
     expect(await alarms()).toEqual([]);
+    // A second epoch: the next origin; a retired witness row stays as it was.
+    const e3 = await startNewEpoch(s.ctx, await firstLogOriginOf(s.ctx), { actor: 'test' });
+    expect(e3.origin).toBe(`${origin}/e3`);
+    expect(await logOriginOf(s.ctx)).toBe(e3.origin);
+    const retired = (await knex('journal_witnesses').where({ origin }).first('status', 'message')) as { status: string; message: string };
+    expect(retired.status).toBe('retired');
+    expect(retired.message.match(/Retired by epoch/g)).toHaveLength(1);
   }, 60_000);
 });
