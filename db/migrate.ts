@@ -25,6 +25,7 @@ import * as m0021 from './migrations/0021_journal_tree.js';
 import * as m0022 from './migrations/0022_doors.js';
 import * as m0023 from './migrations/0023_door_alarms.js';
 import * as m0024 from './migrations/0024_room_rules.js';
+import * as m0025 from './migrations/0025_journal_epochs.js';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -54,6 +55,7 @@ const migrations: Array<[string, Migration]> = [
   ['0022_doors', m0022],
   ['0023_door_alarms', m0023],
   ['0024_room_rules', m0024],
+  ['0025_journal_epochs', m0025],
 ];
 
 const source: Knex.MigrationSource<string> = {

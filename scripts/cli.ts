@@ -40,6 +40,19 @@ Commands:
   tree checkpoint            bring the tree up to date and sign a C2SP checkpoint now; prints the signed note
   tree key [--pem]           print the log's verifier key (C2SP vkey; --pem: the public key in PEM), to give
                              the depositor out of band for "verify-proof" and "verify --checkpoint"
+  new-epoch [--last-checkpoint FILE]
+                             start a new origin of the journal's log (tachiai/<site>/journal/eN) after an old
+                             backup was restored as the LIVE system (never after a drill): the witnesses refuse
+                             the rolled-back log for good. Records the old origin's last checkpoint (the newest in
+                             the database, or FILE: a signed checkpoint from a witness or the depositor), journals
+                             and notices it, signs the new origin's first checkpoint; prints the new vkey
+  rotate-key --begin | --finish
+                             rotate the signing key (SIGNING_KEY): --begin makes the next key
+                             (DATA_DIR/secrets/signing-key.next.pem, or SIGNING_KEY_NEXT if set), records its
+                             public key in the key history (journaled); copy it to every server, which then
+                             co-signs each checkpoint with both keys. --finish makes it the current key, keeps
+                             the old public key (what it signed stays verifiable), removes the old private key;
+                             then restart every server with the new key and escrow the secrets again
   verify-proof FILE --key LOG_KEY [--witness KEY …]
                              check a proof file (.tlog-proof) offline — no database, no network: the record,
                              its journal entry, the inclusion proof, the checkpoint's signature (LOG_KEY: a vkey,
@@ -76,7 +89,7 @@ PORT, TZ_DISPLAY, JWT_SECRET, BADGE_SECRET, PIN_PEPPER, SIGNING_KEY, BACKUP_KEY,
 TLOG_CHECKPOINT_SECONDS (60),
 TACHIAI_ESCROW_PASSPHRASE (for secrets export / import without a terminal).`;
 
-const COMMANDS = ['serve', 'migrate', 'create-admin', 'seed-demo', 'verify', 'checkpoint', 'tree', 'verify-proof', 'witness', 'backup', 'restore', 'restore-drill', 'secrets', 'door-sim'];
+const COMMANDS = ['serve', 'migrate', 'create-admin', 'seed-demo', 'verify', 'checkpoint', 'tree', 'new-epoch', 'rotate-key', 'verify-proof', 'witness', 'backup', 'restore', 'restore-drill', 'secrets', 'door-sim'];
 
 /** How long `serve` lets requests under way finish after SIGTERM / SIGINT. */
 const SHUTDOWN_GRACE_MS = 5_000;
@@ -327,6 +340,98 @@ async function main(argv: string[]): Promise<number> {
         await ctx.db.close();
       }
     }
+    case 'new-epoch': {
+      // Issue 19, item 6a. Safe with servers running: the epoch starts under the checkpoint lock.
+      const { values } = parseArgs({ args: rest, options: { 'last-checkpoint': { type: 'string' } }, strict: true });
+      let lastCheckpoint: string | undefined;
+      if (values['last-checkpoint'] !== undefined) {
+        try {
+          lastCheckpoint = fs.readFileSync(values['last-checkpoint'], 'utf8');
+        } catch (err) {
+          throw new UsageError(`Cannot read the checkpoint file ${values['last-checkpoint']}: ${(err as Error).message}`);
+        }
+      }
+      if (!embeddedDatabaseExists(config, 'no log to start an epoch of')) return 1;
+      const [{ openContext }, { startNewEpoch }, tlog, { firstLogOriginOf }, { osUser }] = await Promise.all([
+        runtime(),
+        import('../server/notices/service.js'),
+        import('../server/journal/tlog-checkpoints.js'),
+        import('../server/system/site.js'),
+        import('../server/shared/os-user.js'),
+      ]);
+      const ctx = await openContext(config);
+      try {
+        const made = await startNewEpoch(ctx, await firstLogOriginOf(ctx), { actor: `cli:${osUser()}`, ...(lastCheckpoint !== undefined ? { lastCheckpoint } : {}) });
+        process.stderr.write(
+          `Epoch ${made.epoch} started: the log's origin is now ${made.origin} (was ${made.previousOrigin}), journal entry #${made.entry.seq}.\n` +
+            (made.previous ? `The old origin's last checkpoint (${made.previous.source === 'given' ? 'given' : 'from the database'}): ${made.previous.size} entries.\n` : 'The old origin signed no checkpoint.\n'),
+        );
+        const first = await tlog.checkpointNow(ctx, made.origin);
+        process.stderr.write(`The new origin's verifier key (give it to the depositor for their witness's --log and verify-proof):\n`);
+        console.log(tlog.logVerifier(made.origin, ctx.secrets.signing).vkey);
+        if (first.checkpoint) process.stdout.write(first.checkpoint.note);
+        return 0;
+      } finally {
+        await ctx.db.close();
+      }
+    }
+    case 'rotate-key': {
+      // Issue 19, item 6b. The steps: docs/operations.md "Rotating the signing key".
+      const { values } = parseArgs({ args: rest, options: { begin: { type: 'boolean' }, finish: { type: 'boolean' } }, strict: true });
+      if (Boolean(values.begin) === Boolean(values.finish)) throw new UsageError('rotate-key needs --begin or --finish.');
+      if (!embeddedDatabaseExists(config, 'no site to rotate the key of')) return 1;
+      const [{ openContext }, keys, tlog, { logOriginOf }, { osUser }] = await Promise.all([
+        runtime(),
+        import('../server/system/signing-keys.js'),
+        import('../server/journal/tlog-checkpoints.js'),
+        import('../server/system/site.js'),
+        import('../server/shared/os-user.js'),
+      ]);
+      const ctx = await openContext(config);
+      const secretsDir = path.join(config.dataDir, 'secrets');
+      const nextFile = path.join(secretsDir, 'signing-key.next.pem');
+      try {
+        const origin = await logOriginOf(ctx);
+        if (values.begin) {
+          if (ctx.secrets.signing.next && !config.signingKeyNext) throw new UsageError(`${nextFile} exists already: a rotation is under way (finish it with --finish, or remove the file if it was never begun).`);
+          const given = config.signingKeyNext ? ctx.secrets.signing.next?.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString() : undefined;
+          const next = await keys.beginRotation(ctx, `cli:${osUser()}`, given);
+          if (!given) {
+            fs.mkdirSync(secretsDir, { recursive: true, mode: 0o700 });
+            fs.writeFileSync(nextFile, next.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(), { mode: 0o600, flag: 'wx' });
+          }
+          process.stderr.write(
+            `The rotation has begun: the next signing key ${next.keyId} is recorded (journaled), endorsed by the current key ${ctx.secrets.signing.keyId}.\n` +
+              `${given ? 'It is the key of SIGNING_KEY_NEXT' : `Its private key is in ${nextFile}`}: give it to every server (the same file in its DATA_DIR/secrets, or SIGNING_KEY_NEXT) and restart them one by one;\n` +
+              `each then signs every checkpoint with both keys. Give the depositor the new verifier key below (out of band, as the first one) for their witness (--log) and verify-proof.\n` +
+              `Then: tachiai rotate-key --finish\n`,
+          );
+          console.log(tlog.logVerifier(origin, next).vkey);
+          return 0;
+        }
+        const next = ctx.secrets.signing.next;
+        const done = await keys.finishRotation(ctx, `cli:${osUser()}`);
+        const pem = next!.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+        if (!config.signingKey) {
+          // The new key becomes this data directory's key; the old private key is gone (its public key stays in the history).
+          const tmp = path.join(secretsDir, `signing-key.pem.${process.pid}.tmp`);
+          fs.writeFileSync(tmp, pem, { mode: 0o600, flag: 'wx' });
+          fs.renameSync(tmp, path.join(secretsDir, 'signing-key.pem'));
+          fs.rmSync(nextFile, { force: true });
+        }
+        process.stderr.write(
+          `The signing key is now ${done.keyId}; ${done.previousKeyId} is retired (its public key is kept: what it signed stays verifiable).\n` +
+            (config.signingKey
+              ? 'Set SIGNING_KEY to the next key (the one of SIGNING_KEY_NEXT) and unset SIGNING_KEY_NEXT on every server, then restart them.\n'
+              : `${path.join(secretsDir, 'signing-key.pem')} holds the new key; give every server the same file (and remove its signing-key.next.pem), then restart them.\n`) +
+            `A server still holding the old key is refused at its next start. The escrow is out of date: export it again now (tachiai secrets export) and keep it as before.\n`,
+        );
+        console.log(tlog.logVerifier(origin, next!).vkey);
+        return 0;
+      } finally {
+        await ctx.db.close();
+      }
+    }
     case 'backup': {
       const { values } = parseArgs({ args: rest, options: { out: { type: 'string' } }, strict: true });
       if (!values.out) throw new UsageError('backup needs --out FILE');
@@ -478,7 +583,7 @@ async function readExternalCheckpoint(file: string, keyArg: string) {
     throw new UsageError(`Cannot read the checkpoint file ${file}: ${(err as Error).message}`);
   }
   if (text.trimStart().startsWith('{') || text.trimStart().startsWith('[')) return { checkpoints: readCheckpointFile(file), publicKey: key.publicKey };
-  const { parseNote, parseCheckpoint, hasValidSignature, verifierFor, isValidKeyName } = await import('../server/journal/note.js');
+  const [{ parseNote, parseCheckpoint, hasValidSignature, verifierFor, isValidKeyName }, { sameLog }] = await Promise.all([import('../server/journal/note.js'), import('../server/journal/tlog-store.js')]);
   let cp;
   let note;
   try {
@@ -487,7 +592,9 @@ async function readExternalCheckpoint(file: string, keyArg: string) {
   } catch (err) {
     throw new UsageError(`${file} is neither a JSON checkpoint nor a C2SP signed checkpoint: ${(err as Error).message}.`);
   }
-  const verifier = key.kind === 'vkey' ? key.verifier : isValidKeyName(cp.origin) ? verifierFor(cp.origin, key.publicKey) : null;
+  // Any epoch of the log (issue 19, item 6a) is signed by the same key under its own origin.
+  const verifier =
+    key.kind === 'vkey' && key.verifier.name === cp.origin ? key.verifier : isValidKeyName(cp.origin) && (key.kind === 'pem' || sameLog(key.verifier.name, cp.origin)) ? verifierFor(cp.origin, key.publicKey) : null;
   if (!verifier || verifier.name !== cp.origin || !hasValidSignature(note, verifier)) {
     console.log(`FAILED: the checkpoint in ${file} (${cp.origin}, ${cp.size} entries) does not carry a valid signature of the key given.`);
     process.exit(1);

@@ -19,6 +19,8 @@ const envSchema = z.object({
   BADGE_SECRET: z.string().min(32, 'BADGE_SECRET must be at least 32 characters').optional(),
   PIN_PEPPER: z.string().min(32, 'PIN_PEPPER must be at least 32 characters').optional(),
   SIGNING_KEY: z.string().min(1).optional(),
+  // During a key rotation (issue 19, item 6b; tachiai rotate-key): the next Ed25519 key, PEM or a file.
+  SIGNING_KEY_NEXT: z.string().min(1).optional(),
   BACKUP_KEY: z.string().min(32, 'BACKUP_KEY must be at least 32 characters').optional(),
   // The daily backup (issue 17, E2.12): taken once a day at BACKUP_TIME (site time) by one of the
   // servers that have a BACKUP_DIR, keeping the newest BACKUP_KEEP scheduled files there.
@@ -116,6 +118,8 @@ export interface Config {
   pinPepper: string | undefined;
   /** Ed25519 private key as PEM, or the path of a PEM file. */
   signingKey: string | undefined;
+  /** The next signing key during a rotation (PEM or a file path); else DATA_DIR/secrets/signing-key.next.pem when present. */
+  signingKeyNext?: string | undefined;
   /** Seals backups (issue 17): chunked AES-256-GCM under a key derived from it. */
   backupKey: string | undefined;
   /** Where this server writes the daily backup; unset: it never takes one. */
@@ -222,6 +226,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     badgeSecret: e.BADGE_SECRET,
     pinPepper: e.PIN_PEPPER,
     signingKey: e.SIGNING_KEY,
+    signingKeyNext: e.SIGNING_KEY_NEXT,
     backupKey: e.BACKUP_KEY,
     backupDir: e.BACKUP_DIR,
     backupTime: e.BACKUP_TIME,

@@ -15,7 +15,7 @@ export interface ModuleNote {
 }
 
 export const MODULES: Record<string, ModuleNote> = {
-  journal: { owns: ['journal_entries', 'journal_checkpoints', 'journal_intake', 'journal_tree_tiles', 'journal_tree', 'journal_tlog_checkpoints', 'journal_tlog_cosignatures', 'journal_witnesses'], note: 'The append-only, hash-chained journal every module writes with appendJournal(); checkpoints; verification; the journal as a Merkle tree (issue 19): its tiles, C2SP checkpoints, inclusion and consistency proofs, proof files.' },
+  journal: { owns: ['journal_entries', 'journal_checkpoints', 'journal_intake', 'journal_tree_tiles', 'journal_tree', 'journal_tlog_checkpoints', 'journal_tlog_cosignatures', 'journal_witnesses', 'journal_tlog_epochs'], note: 'The append-only, hash-chained journal every module writes with appendJournal(); checkpoints; verification; the journal as a Merkle tree (issue 19): its tiles, C2SP checkpoints, inclusion and consistency proofs, proof files; the log\'s epochs (new origins after a rollback).' },
   auth: { owns: ['accounts', 'password_history', 'login_throttle', 'sessions', 'print_links'], note: 'Accounts, passwords (E3.11), sign-in with the lockout, sessions, roles and permissions.' },
   people: {
     owns: ['organisations', 'people', 'appointments', 'notifications', 'ndas', 'trainings', 'training_participants', 'org_consents', 'depositor_appointments', 'appointment_interviews', 'fire_prevention_managers'],
@@ -37,7 +37,7 @@ export const MODULES: Record<string, ModuleNote> = {
   notices: { owns: ['contacts', 'notices'], note: 'Contact persons of organisations and the outbox of notices by e-mail, delivered by workers with leases (issue 15).' },
   'access-log': { owns: ['access_log'], note: 'Every API request (E2.15) and its retention.' },
   throttle: { owns: ['rate_limits'], note: 'Per-address rate limits counted in the database.' },
-  system: { owns: ['site_settings'], note: 'Health, public settings, the site\'s fixed name, the fingerprint of the shared secrets and their escrow.' },
+  system: { owns: ['site_settings', 'signing_keys'], note: 'Health, public settings, the site\'s fixed name, the fingerprint of the shared secrets and their escrow, the signing key\'s history and its rotation.' },
   leave: { owns: [], note: 'A person leaving (E1.1): drives people, badges, rooms and auth, above them all.' },
   integrity: { owns: [], note: 'verify --deep: the journal, then the tables that must agree with it.' },
   compliance: { owns: ['drills', 'drill_participants', 'compliance_attestations'], note: 'The compliance view (issue 18): every clause with its status by plain rules over facts read from the other modules (facts.read-model.ts); drills (E9.1, E9.2) and manual attestations signed with badge + PIN.' },

@@ -20,6 +20,7 @@ import { doorBrokerWorker } from './doors/broker.js';
 import { doorAlarmsWorker } from './doors/alarms.js';
 import { pairExpiryWorker } from './door/room-guard.js';
 import { ensureSite, logOriginOf } from './system/site.js';
+import { loadKeyHistory } from './system/signing-keys.js';
 import { kickIntake } from './journal/intake.js';
 import { metricsListener } from './monitoring/endpoint.js';
 import { checkSharedSecrets, escrowedAt } from './system/shared-secrets.js';
@@ -55,6 +56,8 @@ export async function openContext(config: Config, options: OpenOptions = {}): Pr
       // Every server on this database shares the secrets: others' differ → the start stops here.
       await checkSharedSecrets(db.knex, secrets);
     }
+    // The site's earlier signing keys (a rotation, issue 19 item 6b): what they signed stays verifiable.
+    await loadKeyHistory(db.knex, secrets.signing);
     return createContext({ config, db, secrets, logger });
   } catch (err) {
     await db.close();

@@ -9,12 +9,41 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Config } from './config.js';
 
-/** The server's Ed25519 key: it signs journal checkpoints and witness signatures. */
-export interface SigningKeys {
-  privateKey: crypto.KeyObject;
+/** A public signing key and its id (the first 16 hex digits of SHA-256 of its SPKI DER). */
+export interface PublicSigningKey {
   publicKey: crypto.KeyObject;
   publicKeyPem: string;
   keyId: string;
+}
+
+/** The server's Ed25519 key: it signs journal checkpoints and witness signatures. */
+export interface SigningKeys extends PublicSigningKey {
+  privateKey: crypto.KeyObject;
+  /**
+   * During a rotation (issue 19, item 6b; `tachiai rotate-key --begin`): the next key, which
+   * co-signs every C2SP checkpoint until `--finish` makes it the current one.
+   */
+  next?: SigningKeys;
+  /**
+   * Earlier keys of this site, public only, trusted through the key history (each endorsed by its
+   * successor: server/system/signing-keys.ts), so that what they signed stays verifiable by key id.
+   */
+  previous?: PublicSigningKey[];
+}
+
+/** Every public key this server trusts for its own signatures: current, next, previous. */
+export function knownSigningKeys(keys: SigningKeys): PublicSigningKey[] {
+  return [keys, ...(keys.next ? [keys.next] : []), ...(keys.previous ?? [])];
+}
+
+/** The trusted public key with this id, or null. */
+export function signingKeyById(keys: SigningKeys | null, keyId: string): PublicSigningKey | null {
+  return keys ? (knownSigningKeys(keys).find((k) => k.keyId === keyId) ?? null) : null;
+}
+
+/** The public key id of a PEM public key (as SigningKeys.keyId). */
+export function publicKeyId(publicKey: crypto.KeyObject): string {
+  return crypto.createHash('sha256').update(publicKey.export({ type: 'spki', format: 'der' })).digest('hex').slice(0, 16);
 }
 
 export interface Secrets {
@@ -48,7 +77,7 @@ function randomSecret(): string {
   return crypto.randomBytes(48).toString('base64url');
 }
 
-function signingKeysFromPem(privatePem: string): SigningKeys {
+export function signingKeysFromPem(privatePem: string): SigningKeys {
   const privateKey = crypto.createPrivateKey(privatePem);
   if (privateKey.asymmetricKeyType !== 'ed25519') throw new Error('SIGNING_KEY must be an Ed25519 private key (PEM)');
   const publicKey = crypto.createPublicKey(privateKey);
@@ -62,7 +91,7 @@ function signingKeysFromPem(privatePem: string): SigningKeys {
   };
 }
 
-function newEd25519Pem(): string {
+export function newEd25519Pem(): string {
   const { privateKey } = crypto.generateKeyPairSync('ed25519');
   return privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
 }
@@ -81,12 +110,26 @@ export function loadSecrets(config: Config, options: { persist?: boolean } = {})
       ? config.signingKey
       : fs.readFileSync(config.signingKey, 'utf8')
     : undefined;
+  // The next key of a rotation: configured, or the file `rotate-key --begin` wrote (never generated here).
+  const nextFile = path.join(dir, 'signing-key.next.pem');
+  const nextPem = config.signingKeyNext
+    ? config.signingKeyNext.includes('-----BEGIN')
+      ? config.signingKeyNext
+      : fs.readFileSync(config.signingKeyNext, 'utf8')
+    : persist && fs.existsSync(nextFile)
+      ? fs.readFileSync(nextFile, 'utf8')
+      : undefined;
+  const signing = signingKeysFromPem(get('signing-key.pem', signingFromEnv, newEd25519Pem));
+  if (nextPem) {
+    const next = signingKeysFromPem(nextPem);
+    if (next.keyId !== signing.keyId) signing.next = next;
+  }
 
   return {
     jwtSecret: Buffer.from(get('jwt-secret', config.jwtSecret, randomSecret).trim(), 'utf8'),
     badgeKey: Buffer.from(get('badge-secret', config.badgeSecret, randomSecret).trim(), 'utf8'),
     pinPepper: Buffer.from(get('pin-pepper', config.pinPepper, randomSecret).trim(), 'utf8'),
     backupKey: Buffer.from(get('backup-key', config.backupKey, randomSecret).trim(), 'utf8'),
-    signing: signingKeysFromPem(get('signing-key.pem', signingFromEnv, newEd25519Pem)),
+    signing,
   };
 }

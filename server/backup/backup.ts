@@ -35,6 +35,7 @@ import { BACKUP_FORMAT, BACKUP_VERSION, readBackup, type BackupHeader, type Trai
 import { sealStream } from './sealed.js';
 import { readBackupOnThread } from './restore-reader.js';
 import { copyText, parseCopyText } from './copy-text.js';
+import { endorsedKeys, loadKeyHistory } from '../system/signing-keys.js';
 
 export { BackupFileError } from './format.js';
 
@@ -240,6 +241,14 @@ export async function writeContent(source: Knex, fd: number, input: ContentInput
       const [now] = await rows<{ now: Date; version: string }>(trx, "SELECT transaction_timestamp() AS now, current_setting('server_version') AS version");
       const head = await journalHead(trx);
       const checkpointKeys = ((await trx('journal_checkpoints').distinct('key_id').orderBy('key_id')) as Array<{ key_id: string }>).map((r) => r.key_id);
+      const keyHistory = (await trx.schema.hasTable('signing_keys'))
+        ? ((await trx('signing_keys').orderBy('added_at').select('key_id', 'public_key_pem', 'endorsed_by', 'endorsement')) as Array<{ key_id: string; public_key_pem: string; endorsed_by: string | null; endorsement: string | null }>).map((r) => ({
+            keyId: r.key_id,
+            publicKeyPem: r.public_key_pem,
+            endorsedBy: r.endorsed_by,
+            endorsement: r.endorsement,
+          }))
+        : [];
       const [badges] = await rows<{ n: string }>(trx, 'SELECT count(*)::text AS n FROM badges');
       const header: BackupHeader = {
         format: BACKUP_FORMAT,
@@ -254,6 +263,7 @@ export async function writeContent(source: Knex, fd: number, input: ContentInput
           signingKeyId: input.keys.signingKeyId,
           signingPublicKeyPem: input.keys.signingPublicKeyPem,
           checkpointKeyIds: checkpointKeys,
+          ...(keyHistory.length ? { history: keyHistory } : {}),
           badgeKeyFingerprint: input.keys.badgeKeyFingerprint,
           pinPepperFingerprint: input.keys.pinPepperFingerprint,
           badges: Number(badges!.n),
@@ -506,6 +516,8 @@ export async function restoreBackup(config: Config, inFile: string, options: Res
     });
     // 5. The proof: the journal verifies with this server's key, and the tables agree with it
     // (security review, finding 3: a backup whose rows were edited fails here).
+    // The site's earlier signing keys, endorsed through the restored key history (a rotation, issue 19 item 6b).
+    await loadKeyHistory(db.knex, secrets.signing);
     const verify = await verifyDeep(db.knex, secrets.signing);
     return { header, counts, totalRows: Object.values(counts).reduce((a, b) => a + b, 0), database: db.kind, verify };
   } finally {
@@ -558,6 +570,8 @@ async function restoreAside(config: Config, file: string, backupKey: Buffer | nu
       }
       return load.finish(problems.length > 0);
     });
+    // The site's earlier signing keys, endorsed through the restored key history (a rotation, issue 19 item 6b).
+    await loadKeyHistory(db.knex, secrets.signing);
     const verify = await verifyDeep(db.knex, secrets.signing);
     await db.promote!();
     return { header, counts, totalRows: Object.values(counts).reduce((a, b) => a + b, 0), database: db.kind, verify };
@@ -775,7 +789,10 @@ function peekSecrets(config: Config): { secrets: Secrets; missing: Set<'signing'
 
 function keyProblems(header: BackupHeader, present: { secrets: Secrets; missing: Set<'signing' | 'badge' | 'pepper'> }): string[] {
   const problems: string[] = [];
-  const foreign = header.keys.checkpointKeyIds.filter((id) => id !== present.secrets.signing.keyId);
+  // The target's key, and the earlier keys it endorses through the backup's key history (a rotation, issue 19 item 6b).
+  const known = new Set([present.secrets.signing.keyId, ...(present.secrets.signing.next ? [present.secrets.signing.next.keyId] : [])]);
+  if (!present.missing.has('signing')) for (const k of endorsedKeys(header.keys.history ?? [], present.secrets.signing)) known.add(k.keyId);
+  const foreign = header.keys.checkpointKeyIds.filter((id) => !known.has(id));
   if (foreign.length > 0) {
     problems.push(
       `the journal's signed checkpoints need signing key ${foreign.join(', ')}; ` +

@@ -41,6 +41,12 @@ export interface BackupHeader {
     signingPublicKeyPem: string;
     /** Key ids of the signed checkpoints in the backup. */
     checkpointKeyIds: string[];
+    /**
+     * The signing key's history (issue 19, item 6b: rotate-key), public keys with their
+     * endorsements: a restore target whose key endorses (through them) the key ids above accepts
+     * them. Absent in backups made before it.
+     */
+    history?: Array<{ keyId: string; publicKeyPem: string; endorsedBy: string | null; endorsement: string | null }>;
     /** HMAC of a fixed text under the badge key: tells whether two keys are equal, reveals nothing. */
     badgeKeyFingerprint: string;
     /** The same for the PIN pepper (absent in backups made before the security review). */

@@ -278,3 +278,11 @@ export async function doorsFacts(db: Knex): Promise<DoorsFact> {
 export async function isDepositor(db: Knex, orgId: string): Promise<boolean> {
   return Boolean(await db('organisations').where({ id: orgId, kind: 'depositor' }).first('id'));
 }
+
+// ---- The journal's witnesses (issue 19, item 5) ------------------------------------------------
+
+/** Open witness alarms (a witness refused a checkpoint as a fork or a rollback: 422, or a larger size than ours), newest first. */
+export async function witnessAlarmFacts(db: Knex): Promise<Array<{ vkey: string; origin: string; message: string | null; at: Date }>> {
+  const rows = (await db('journal_witnesses').whereNotNull('alarm_at').orderBy('alarm_at', 'desc').limit(50).select('vkey', 'origin', 'message', 'alarm_at')) as Array<{ vkey: string; origin: string; message: string | null; alarm_at: Date }>;
+  return rows.map((r) => ({ vkey: r.vkey, origin: r.origin, message: r.message, at: asDate(r.alarm_at) }));
+}

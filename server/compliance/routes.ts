@@ -107,7 +107,17 @@ export const complianceRoutes: AnyRoute[] = [
         }
         return { text: out, contentType: 'text/csv; charset=utf-8', headers: { 'Content-Disposition': 'attachment; filename="compliance.csv"' } };
       }
-      return { json: { asOf: toRfc3339(view.asOf, tz), summary: view.summary, rows: view.rows.map((r) => rowJson(r, view.asOf, tz)) } };
+      const alarms = view.alarms.map((a) => ({
+        code: a.code,
+        witness: a.witness,
+        origin: a.origin,
+        message: a.message,
+        at: a.at ? toRfc3339(a.at, tz) : null,
+        ...(a.code === 'witness_alarm'
+          ? { ja: `警報：検証者 ${a.witness} がジャーナルのチェックポイントを拒否しました（書き換えまたは巻き戻しのおそれ）。`, en: `Alarm: witness ${a.witness} refused the journal's checkpoint (a rewrite or a rollback).` }
+          : { ja: '警報を読み取れませんでした。', en: 'The alarms could not be read.' }),
+      }));
+      return { json: { asOf: toRfc3339(view.asOf, tz), summary: view.summary, rows: view.rows.map((r) => rowJson(r, view.asOf, tz)), alarms } };
     },
   }),
   defineRoute({

@@ -33,6 +33,19 @@ export const complianceViewSchema = z
     asOf: z.string(),
     summary: z.object({ attention: z.number().int(), missing: z.number().int(), unknown: z.number().int(), manual: z.number().int(), ok: z.number().int() }),
     rows: z.array(complianceRowSchema).describe('One row per clause, those needing attention first (attention, missing, unknown, manual, ok), then in clause order'),
+    alarms: z
+      .array(
+        z.object({
+          code: z.enum(['witness_alarm', 'alarms_unreadable']),
+          witness: z.string().nullable().describe('The witness\'s name'),
+          origin: z.string().nullable().describe('The origin of the journal\'s log it refused'),
+          message: z.string(),
+          at: z.string().nullable(),
+          ja: z.string(),
+          en: z.string(),
+        }),
+      )
+      .describe('Open alarms shown above the rows: a witness refused a checkpoint of the journal as a fork or a rollback (issue 19; answered by tachiai new-epoch after a restore promoted as live), or the alarms could not be read'),
   })
   .meta({ id: 'ComplianceView' });
 

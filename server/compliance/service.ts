@@ -50,10 +50,24 @@ export interface ComplianceRow extends Verdict {
   order: number;
 }
 
+/**
+ * An alarm shown above the rows (issue 19, item 5): a witness refused the journal's checkpoint as
+ * a fork or a rollback — open until `tachiai new-epoch` answers it or it is looked into — or the
+ * alarms could not be read (never silence by default).
+ */
+export interface ComplianceAlarm {
+  code: 'witness_alarm' | 'alarms_unreadable';
+  witness: string | null;
+  origin: string | null;
+  message: string;
+  at: Date | null;
+}
+
 export interface ComplianceView {
   asOf: Date;
   rows: ComplianceRow[];
   summary: Record<Status, number>;
+  alarms: ComplianceAlarm[];
 }
 
 async function dbNow(db: Knex): Promise<Date> {
@@ -110,7 +124,7 @@ export async function computeCompliance(app: AppContext, opts: { depositorOrgId?
 
   // The readers are independent: on PostgreSQL three at a time share the pool (never all of it:
   // the door's scans need their connections meanwhile).
-  const [depositors, media, alerts, backups, accessLog, locations, review, trainees, subcontractors, externals, fire, migration, attestations, doors] = await atMost(READERS_AT_ONCE, [
+  const [depositors, media, alerts, backups, accessLog, locations, review, trainees, subcontractors, externals, fire, migration, attestations, doors, witnessAlarms] = await atMost(READERS_AT_ONCE, [
     () => read('appointments per depositor', () => facts.depositorFacts(db, opts.depositorOrgId)),
     () => read('media checked out', () => facts.checkedOutMedia(db)),
     () => read('after-hours alerts', () => facts.alertFacts(db)),
@@ -125,6 +139,7 @@ export async function computeCompliance(app: AppContext, opts: { depositorOrgId?
     () => read('migration drills', () => facts.migrationFacts(db)),
     () => read('attestations', () => facts.latestAttestations(db)),
     () => read('the doors', () => facts.doorsFacts(db)),
+    () => read('the journal\'s witness alarms', () => facts.witnessAlarmFacts(db)),
   ] as const);
 
   const afterHours: Fact<Parameters<typeof afterHoursRule>[0]> =
@@ -163,7 +178,10 @@ export async function computeCompliance(app: AppContext, opts: { depositorOrgId?
   const rows = sortRows(CLAUSES.map((clause, order) => ({ clause, order, ...decide[clause.check](clause) })));
   const summary: Record<Status, number> = { attention: 0, missing: 0, unknown: 0, manual: 0, ok: 0 };
   for (const r of rows) summary[r.status] += 1;
-  return { asOf: now, rows, summary };
+  const alarms: ComplianceAlarm[] = witnessAlarms.ok
+    ? witnessAlarms.value.map((a) => ({ code: 'witness_alarm', witness: a.vkey.split('+')[0]!, origin: a.origin, message: a.message ?? '', at: a.at }))
+    : [{ code: 'alarms_unreadable', witness: null, origin: null, message: witnessAlarms.error, at: null }];
+  return { asOf: now, rows, summary, alarms };
 }
 
 // ---- Drills (E9.1, E9.2) -------------------------------------------------------------------

@@ -99,6 +99,22 @@ export function signNote(text: string, name: string, privateKey: KeyObject): str
   return `${text}\n— ${name} ${Buffer.concat([verifier.keyId, sig]).toString('base64')}\n`;
 }
 
+/**
+ * Signs `text` with several keys under one name (c2sp.org/signed-note allows several signature
+ * lines; each names its key by name and key ID): during a key rotation the log's current and next
+ * keys both sign each checkpoint (issue 19, item 6b), so a verifier holding either vkey accepts it.
+ */
+export function signNoteWithKeys(text: string, name: string, privateKeys: KeyObject[]): string {
+  const [first, ...more] = privateKeys;
+  if (!first) throw new Error('a note is signed by at least one key');
+  let note = signNote(text, name, first);
+  for (const key of more) {
+    const verifier = verifierFor(name, crypto.createPublicKey(key));
+    note += `— ${name} ${Buffer.concat([verifier.keyId, crypto.sign(null, Buffer.from(text, 'utf8'), key)]).toString('base64')}\n`;
+  }
+  return note;
+}
+
 /** Splits a signed note into its text and signature lines; throws NoteError when it is malformed. */
 export function parseNote(note: string): Note {
   if (Buffer.byteLength(note, 'utf8') > MAX_NOTE_BYTES) throw new NoteError('the note is too long');

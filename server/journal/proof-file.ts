@@ -19,6 +19,7 @@ import { canonicalJson, sha256Hex } from './canonical.js';
 import { entryHash } from './journal.js';
 import { hasValidSignature, isValidKeyName, NoteError, parseCheckpoint, parseNote, validCosignatureTime, verifierFor, type Checkpoint, type NoteVerifier } from './note.js';
 import { leafHashOfEntry, verifyInclusion } from './tlog.js';
+import { sameLog } from './tlog-store.js';
 
 export const PROOF_MAGIC = 'c2sp.org/tlog-proof@v1';
 export const EXTRA_TYPE = 'tachiai.tlog-proof-extra/v1';
@@ -144,8 +145,13 @@ export function verifyProofFile(text: string, logKey: LogKey, witnesses: NoteVer
     step(false, 'The checkpoint\'s origin is not a valid key name (spaces or "+"): it is not one of ours.');
     return result;
   }
-  const verifier = logKey.kind === 'vkey' ? logKey.verifier : verifierFor(cp.origin, logKey.publicKey);
-  if (!step(verifier.name === cp.origin, verifier.name === cp.origin ? `The checkpoint is of the log "${cp.origin}".` : `The checkpoint is of the log "${cp.origin}", not of "${verifier.name}" (the key given).`)) return result;
+  // A vkey names one origin; the log's other epochs (issue 19, item 6a: `<first origin>/eN`) are
+  // signed by the same key under their own origin, so a proof file made before or after a new
+  // epoch verifies with the vkey the depositor holds (the origin is printed).
+  const given = logKey.kind === 'vkey' ? logKey.verifier : null;
+  const ofLog = !given || given.name === cp.origin || sameLog(given.name, cp.origin);
+  if (!step(ofLog, ofLog ? `The checkpoint is of the log "${cp.origin}"${given && given.name !== cp.origin ? ` (an epoch of "${given.name}", the key given)` : ''}.` : `The checkpoint is of the log "${cp.origin}", not of "${given!.name}" (the key given).`)) return result;
+  const verifier = given && given.name === cp.origin ? given : verifierFor(cp.origin, given ? given.publicKey : (logKey as { publicKey: KeyObject }).publicKey);
   if (!step(hasValidSignature(note, verifier), `The checkpoint (${cp.size} entries) ${hasValidSignature(note, verifier) ? 'carries a valid signature of the log key' : 'does NOT carry a valid signature of the log key given'} ${verifier.vkey}.`)) return result;
   for (const w of witnesses) {
     const time = validCosignatureTime(note, w);

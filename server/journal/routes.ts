@@ -4,6 +4,8 @@ import { decodeCursor, encodeCursor, errorSchema, limitQuery } from '../shared/s
 import { toRfc3339 } from '../shared/time.js';
 import { NotFoundError, ValidationError } from '../errors.js';
 import { logOriginOf, siteOf } from '../system/site.js';
+import { publishedKeys } from '../system/signing-keys.js';
+import { verifierFor } from './note.js';
 import { clientIp } from '../shared/client-ip.js';
 import { enforceRate } from '../throttle/rate-limit.js';
 import { createCheckpoint, listCheckpoints } from './checkpoints.js';
@@ -78,6 +80,9 @@ export const journalRoutes: AnyRoute[] = [
           origin: z.string().describe('The log\'s identity, derived from SITE_ID; the key name of its signatures'),
           vkey: z.string().describe('The C2SP verifier key: <origin>+<key ID>+<base64(0x01 ‖ Ed25519 public key)>'),
           publicKeyPem: z.string(),
+          vkeys: z
+            .array(z.object({ vkey: z.string(), keyId: z.string(), state: z.enum(['current', 'next', 'previous']) }))
+            .describe('The verifier keys of the log under its current origin: the current key, the next one while a rotation is under way (it co-signs every checkpoint), and the earlier keys (tachiai rotate-key)'),
           tree: z.object({ size: z.number().int(), rootHash: hashB64 }).describe('The tree as built so far (it may be ahead of the newest checkpoint)'),
           checkpoint: tlogCheckpointSchema.nullable(),
           cosigned: z
@@ -99,6 +104,7 @@ export const journalRoutes: AnyRoute[] = [
           origin,
           vkey: logVerifier(origin, app.secrets.signing).vkey,
           publicKeyPem: app.secrets.signing.publicKeyPem,
+          vkeys: publishedKeys(app.secrets.signing).map((k) => ({ vkey: verifierFor(origin, k.publicKey).vkey, keyId: k.keyId, state: k.state })),
           tree: { size: tree.size, rootHash: b64(tree.root) },
           checkpoint: cp ? { ...tlogCheckpointJson(cp, tz), note: await cosignedNote(db, cp) } : null,
           cosigned: cosigned ? { treeSize: cosigned.size, signedAt: toRfc3339(cosigned.signedAt, tz), ageSeconds: Math.max(0, Math.floor((Date.now() - cosigned.signedAt.getTime()) / 1000)) } : null,
@@ -266,7 +272,26 @@ export const journalRoutes: AnyRoute[] = [
     summary: "The server's Ed25519 public key, to check checkpoints and signatures offline",
     tags: ['journal'],
     access: 'public',
-    responses: { 200: { description: 'Public key', schema: z.object({ algorithm: z.literal('Ed25519'), keyId: z.string(), publicKeyPem: z.string() }) } },
-    handler: async ({ app }) => ({ json: { algorithm: 'Ed25519', keyId: app.secrets.signing.keyId, publicKeyPem: app.secrets.signing.publicKeyPem } }),
+    responses: {
+      200: {
+        description: 'Public key',
+        schema: z.object({
+          algorithm: z.literal('Ed25519'),
+          keyId: z.string().describe('The current key'),
+          publicKeyPem: z.string(),
+          keys: z
+            .array(z.object({ keyId: z.string(), publicKeyPem: z.string(), state: z.enum(['current', 'next', 'previous']) }))
+            .describe('Every key of the site: current, next (during a rotation), previous (what they signed stays verifiable by key id)'),
+        }),
+      },
+    },
+    handler: async ({ app }) => ({
+      json: {
+        algorithm: 'Ed25519',
+        keyId: app.secrets.signing.keyId,
+        publicKeyPem: app.secrets.signing.publicKeyPem,
+        keys: publishedKeys(app.secrets.signing).map((k) => ({ keyId: k.keyId, publicKeyPem: k.publicKeyPem, state: k.state })),
+      },
+    }),
   }),
 ];

@@ -13,20 +13,15 @@ import crypto from 'node:crypto';
 import type { Knex } from 'knex';
 import type { AppContext } from '../context.js';
 import type { SigningKeys } from '../secrets.js';
-import { formatCheckpoint, signNote, verifierFor, type NoteVerifier } from './note.js';
+import { formatCheckpoint, signNoteWithKeys, verifierFor, type NoteVerifier } from './note.js';
 import { verifyConsistency } from './tlog.js';
 import { buildTree, proveConsistency, rootAt, treeState, treeWorker } from './tree.js';
 import type { Worker } from '../workers.js';
 import { ConflictError } from '../errors.js';
 import { sendToWitnesses } from './witness-client.js';
-import { fromRow, latestTlogCheckpoint, type TlogCheckpoint, type TlogCheckpointRow } from './tlog-store.js';
+import { fromRow, isCurrentOrigin, latestTlogCheckpoint, TLOG_CHECKPOINT_LOCK, type TlogCheckpoint, type TlogCheckpointRow } from './tlog-store.js';
 
-const TLOG_CHECKPOINT_LOCK = [0x7ac41a1, 0x7ee0c] as const;
-
-/** The log's origin (its C2SP identity and key name) for a site's fixed name. */
-export function originFor(siteId: string): string {
-  return `tachiai/${siteId}/journal`;
-}
+export { originFor } from './tlog-store.js';
 
 /** The note verifier of this server's log: the vkey to give the depositor. */
 export function logVerifier(origin: string, keys: SigningKeys): NoteVerifier {
@@ -55,6 +50,8 @@ export interface SignOptions {
 export async function signTlogCheckpoint(knex: Knex, keys: SigningKeys, origin: string, options: SignOptions = {}): Promise<TlogCheckpoint | null> {
   return knex.transaction(async (trx) => {
     await trx.raw('SELECT pg_advisory_xact_lock(?, ?)', TLOG_CHECKPOINT_LOCK);
+    // An origin read just before `tachiai new-epoch` started a newer one is signed no more.
+    if (!(await isCurrentOrigin(trx, origin))) return null;
     const tree = await treeState(trx);
     if (tree.size === 0) return null;
     const last = await latestTlogCheckpoint(trx, origin);
@@ -70,7 +67,8 @@ export async function signTlogCheckpoint(knex: Knex, keys: SigningKeys, origin: 
         throw new CheckpointRefusedError(`The tree is not consistent with the checkpoint signed at size ${last.size}: the journal was rewritten. No checkpoint is signed.`);
       }
     }
-    const note = signNote(formatCheckpoint({ origin, size: tree.size, root: tree.root }), origin, keys.privateKey);
+    // During a key rotation both keys sign (issue 19, item 6b): a witness or depositor holding either vkey accepts it.
+    const note = signNoteWithKeys(formatCheckpoint({ origin, size: tree.size, root: tree.root }), origin, [keys.privateKey, ...(keys.next ? [keys.next.privateKey] : [])]);
     const [row] = (await trx('journal_tlog_checkpoints').insert({ origin, tree_size: tree.size, root_hash: tree.root, note, signed_at: now }).returning('*')) as TlogCheckpointRow[];
     return fromRow(row!);
   });

@@ -2,6 +2,44 @@
 // client and the routes.
 import type { Knex } from 'knex';
 
+/** The advisory lock under which checkpoints are signed and epochs started: one sequence, whichever process. */
+export const TLOG_CHECKPOINT_LOCK = [0x7ac41a1, 0x7ee0c] as const;
+
+/** The first origin of a site's log (epoch 1): derived from the site's fixed name. */
+export function originFor(siteId: string): string {
+  return `tachiai/${siteId}/journal`;
+}
+
+/** The origin of an epoch of the log whose first origin is `first` (issue 19, item 6a): epoch 1 is `first`, later ones `first/eN`. */
+export function epochOrigin(first: string, epoch: number): string {
+  return epoch === 1 ? first : `${first}/e${epoch}`;
+}
+
+/** The first origin and the epoch of an origin of ours (`tachiai/site/journal/e3` → first origin, 3). */
+export function splitEpoch(origin: string): { first: string; epoch: number } {
+  const m = /^(.*)\/e([2-9]|[1-9][0-9]{1,5})$/.exec(origin);
+  return m ? { first: m[1]!, epoch: Number(m[2]) } : { first: origin, epoch: 1 };
+}
+
+/** Whether two origins are epochs of one log (so one key may sign both). */
+export const sameLog = (a: string, b: string): boolean => splitEpoch(a).first === splitEpoch(b).first;
+
+/**
+ * The current epoch of the log whose first origin is `first`: read from the database each time
+ * (`tachiai new-epoch` runs beside the servers; the tree worker, /checkpoint, proofs and the
+ * witness client follow it at once).
+ */
+export async function currentEpoch(db: Knex, first: string): Promise<{ epoch: number; origin: string }> {
+  const row = (await db('journal_tlog_epochs').orderBy('epoch', 'desc').first('epoch', 'origin')) as { epoch: number; origin: string } | undefined;
+  return row ? { epoch: Number(row.epoch), origin: row.origin } : { epoch: 1, origin: first };
+}
+
+/** False when a newer epoch has started than `origin`'s (a server that read the origin just before). */
+export async function isCurrentOrigin(db: Knex, origin: string): Promise<boolean> {
+  const row = (await db('journal_tlog_epochs').orderBy('epoch', 'desc').first('origin')) as { origin: string } | undefined;
+  return !row || row.origin === origin;
+}
+
 export interface TlogCheckpoint {
   id: string;
   origin: string;

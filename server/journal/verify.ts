@@ -5,6 +5,7 @@ import type { Knex } from 'knex';
 import { GENESIS_HASH, MAIN_CHAIN } from './journal.js';
 import type { KeyObject } from 'node:crypto';
 import { keyIdOf, verifyCheckpointSignature, type CheckpointRecord, type SigningKeys } from './checkpoints.js';
+import { knownSigningKeys, signingKeyById } from '../secrets.js';
 import { hasValidSignature, parseCheckpoint, parseNote, verifierFor } from './note.js';
 import { appendNodes, rootOfNodes, RangeChecker, RANGE_COLUMNS_SQL, type RangeNode, type RangeResult, type RangeTask } from './verify-range.js';
 import { VerifyThreadPool } from './verify-thread.js';
@@ -116,7 +117,8 @@ export async function verifyJournal(db: Knex, keys: SigningKeys | null, options:
       at: (c.at as Date).toISOString(),
       keyId: String(c.key_id),
       signature: String(c.signature),
-      verifyWith: keys?.publicKey ?? null,
+      // By its key id: the current key, or one of the site's earlier keys (a rotation, issue 19 item 6b).
+      verifyWith: signingKeyById(keys, String(c.key_id))?.publicKey ?? null,
     })),
     ...(options.external?.checkpoints ?? []).map(({ publicKeyPem: _ignored, ...cp }) => ({ ...cp, verifyWith: options.external!.publicKey })),
   ];
@@ -134,7 +136,7 @@ export async function verifyJournal(db: Knex, keys: SigningKeys | null, options:
       try {
         const note = parseNote(n.note);
         const cp = parseCheckpoint(note.text);
-        valid = !!keys && cp.size === Number(n.tree_size) && hasValidSignature(note, verifierFor(cp.origin, keys.publicKey));
+        valid = !!keys && cp.size === Number(n.tree_size) && knownSigningKeys(keys).some((k) => hasValidSignature(note, verifierFor(cp.origin, k.publicKey)));
         if (valid) trees.push({ size: cp.size, root: cp.root, what: `The signed tree checkpoint of ${cp.size} entries` });
       } catch {
         valid = false;

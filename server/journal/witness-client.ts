@@ -15,7 +15,8 @@ export interface WitnessTarget {
   vkey: string;
 }
 
-export type WitnessStatus = 'cosigned' | 'up_to_date' | 'alarm' | 'refused' | 'unreachable';
+/** 'retired': the witness's state for an origin of an earlier epoch (issue 19, item 6a). */
+export type WitnessStatus = 'cosigned' | 'up_to_date' | 'alarm' | 'refused' | 'unreachable' | 'retired';
 
 export interface WitnessRound {
   witness: string;
@@ -40,9 +41,10 @@ export async function cosignedNote(db: Knex, cp: TlogCheckpoint): Promise<string
 
 async function record(db: Knex, w: NoteVerifier, origin: string, fields: { size?: number; status: WitnessStatus; message: string | null; alarm?: boolean }) {
   const now = new Date();
-  const existing = (await db('journal_witnesses').where({ vkey: w.vkey }).first('size')) as { size: string } | undefined;
+  // Per (witness, origin): a new epoch's origin starts from size 0 at every witness (migration 0025).
+  const existing = (await db('journal_witnesses').where({ vkey: w.vkey, origin }).first('size')) as { size: string } | undefined;
   const row = { vkey: w.vkey, origin, size: fields.size ?? Number(existing?.size ?? 0), status: fields.status, message: fields.message, checked_at: now, ...(fields.alarm ? { alarm_at: now } : {}) };
-  await db('journal_witnesses').insert(row).onConflict('vkey').merge(Object.keys(row).filter((k) => k !== 'vkey'));
+  await db('journal_witnesses').insert(row).onConflict(['vkey', 'origin']).merge(Object.keys(row).filter((k) => k !== 'vkey' && k !== 'origin'));
 }
 
 async function post(url: string, body: string, fetchImpl: typeof fetch): Promise<{ status: number; text: string } | { error: string }> {
@@ -73,7 +75,7 @@ export async function sendToWitnesses(db: Knex, origin: string, targets: Witness
       rounds.push({ witness: w.name, vkey: w.vkey, status: 'up_to_date', size: cp.size, message: null });
       continue;
     }
-    const state = (await db('journal_witnesses').where({ vkey: w.vkey }).first('size')) as { size: string } | undefined;
+    const state = (await db('journal_witnesses').where({ vkey: w.vkey, origin }).first('size')) as { size: string } | undefined;
     let old = Number(state?.size ?? 0);
     let round: WitnessRound | null = null;
     for (let attempt = 0; attempt < 2 && !round; attempt++) {

@@ -12,6 +12,9 @@ import { renderNotice, type NoticeFacts } from './templates.js';
 import { oneLine, ROLE_NOTICES, type NoticeKind, type NoticeLang } from './rules.js';
 import { depositorOrgIds, peopleWithRoles } from './recipients.read-model.js';
 import { claimWitnessAlarms } from '../journal/witness-client.js';
+import { startEpoch, type NewEpoch } from '../journal/epochs.js';
+import { currentEpoch } from '../journal/tlog-store.js';
+import { verifierFor } from '../journal/note.js';
 import { displayDateTime } from '../shared/time.js';
 
 // ---- Contacts ---------------------------------------------------------------------------------
@@ -216,5 +219,44 @@ export async function noticeWitnessAlarms(app: AppContext, origin: string): Prom
       );
     }
     return alarms.length;
+  });
+}
+
+/**
+ * Issue 19, item 6a: `tachiai new-epoch` — the journal's log starts a new origin, in one
+ * transaction: the epoch and its journal entry (journal/epochs.ts), the old origin's alarms not yet
+ * noticed are noticed first (so none is lost when the epoch retires them), and the new epoch is
+ * noticed to the responsible persons and to every depositor's contacts who receive alarms, with the
+ * new origin's verifier key for their witnesses.
+ */
+export async function startNewEpoch(app: AppContext, firstOrigin: string, options: { actor: string; lastCheckpoint?: string }): Promise<NewEpoch> {
+  const previousOrigin = (await currentEpoch(app.db.knex, firstOrigin)).origin;
+  await noticeWitnessAlarms(app, previousOrigin);
+  // Read before the transaction: on the embedded database (one connection) a first read inside it would wait for itself.
+  const site = await siteOf(app);
+  return app.db.knex.transaction(async (trx) => {
+    const made = await startEpoch(trx, app.secrets.signing, firstOrigin, options);
+    const recipients = [...(await roleRecipients(trx, 'alarm')), ...(await contactRecipients(trx, await depositorOrgIds(trx), 'alarm'))];
+    await enqueueNotices(
+      app,
+      trx,
+      {
+        kind: 'alarm',
+        facts: {
+          siteName: { ja: site.nameJa, en: site.nameEn },
+          epoch: made.epoch,
+          origin: made.origin,
+          previousOrigin: made.previousOrigin,
+          previousSize: made.previous?.size ?? null,
+          startedSeq: made.entry.seq,
+          vkey: verifierFor(made.origin, app.secrets.signing.publicKey).vkey,
+          at: displayDateTime(made.entry.at, app.config.displayTimeZone),
+        },
+      },
+      recipients,
+      { subject: `log:${made.origin}`, action: 'journal.new_epoch' },
+      options.actor,
+    );
+    return made;
   });
 }

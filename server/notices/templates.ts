@@ -81,8 +81,26 @@ const DOOR_ALARM_WORDS: Record<DoorAlarmFacts['alarmKind'], { ja: string; en: st
   lone_person: { ja: '二人制の部屋に一人だけ在室', en: 'one person left alone in a two-person room' },
 };
 
+/**
+ * The journal's log started a new epoch (issue 19, item 6a: `tachiai new-epoch` after an old
+ * backup was restored as the live system): the depositor's witnesses must follow the new origin.
+ */
+export interface LogEpochFacts {
+  siteName: SiteNames;
+  epoch: number;
+  origin: string;
+  previousOrigin: string;
+  /** The old origin's last known checkpoint size, or null. */
+  previousSize: number | null;
+  /** The journal's size when the epoch started (its first entry). */
+  startedSeq: number;
+  /** The new origin's verifier key (the witnesses' --log). */
+  vkey: string;
+  at: string;
+}
+
 export type NoticeFacts =
-  | { kind: 'alarm'; facts: LogAlarmFacts | DoorAlarmFacts }
+  | { kind: 'alarm'; facts: LogAlarmFacts | LogEpochFacts | DoorAlarmFacts }
   | { kind: 'personnel_change'; facts: PersonnelChangeFacts }
   | { kind: 'after_hours'; facts: AfterHoursFacts }
   | { kind: 'weekly_review'; facts: WeeklyReviewFacts }
@@ -184,6 +202,37 @@ export function renderNotice(notice: NoticeFacts, lang: NoticeLang): RenderedNot
                 text: [`An alarm from ${d.siteName.en}.`, '', `${where}: ${what.en} (${d.at}). Rooms handling entrusted information stay locked (E6.4). Please look into it at once and acknowledge the alarm on the front desk.`].join('\n') + FOOTER.en(d.siteName.en),
               };
         return { subject: oneLine(door.subject), text: door.text };
+      }
+      if ('epoch' in notice.facts) {
+        const e = notice.facts;
+        const lost = e.previousSize === null ? null : e.previousSize - (e.startedSeq - 1);
+        const r =
+          lang === 'ja'
+            ? {
+                subject: `【立会い】重要：改ざん検知記録（ジャーナル）の新しいエポック（${e.origin}）`,
+                text: [
+                  `${e.siteName.ja}からの重要なお知らせです。`,
+                  '',
+                  `バックアップから復元したシステムを本番として使用したため（E9.2）、ジャーナルの透明性ログを新しいオリジン ${e.origin}（エポック ${e.epoch}）で開始しました（${e.at}）。旧オリジン ${e.previousOrigin} への署名は終了しました。`,
+                  e.previousSize === null ? '旧オリジンの最後のチェックポイントは記録されていません。' : `旧オリジンの最後のチェックポイントは ${e.previousSize} 件でした。新しいエポックはジャーナルの ${e.startedSeq - 1} 件の後に始まります${lost !== null && lost > 0 ? `（${lost} 件が復元で失われた可能性があります）` : ''}。`,
+                  '',
+                  `検証者（ウィットネス）に新しいログの検証鍵を追加してください：`,
+                  e.vkey,
+                ].join('\n') + FOOTER.ja(e.siteName.ja),
+              }
+            : {
+                subject: `[Tachiai] Important: the journal's log started a new epoch (${e.origin})`,
+                text: [
+                  `An important notice from ${e.siteName.en}.`,
+                  '',
+                  `A system restored from a backup was made the live system (E9.2), so the journal's transparency log started a new origin, ${e.origin} (epoch ${e.epoch}), at ${e.at}. The old origin ${e.previousOrigin} is signed no more.`,
+                  e.previousSize === null ? 'No last checkpoint of the old origin is recorded.' : `The old origin's last checkpoint had ${e.previousSize} entries; the new epoch starts after entry ${e.startedSeq - 1} of the journal${lost !== null && lost > 0 ? ` (${lost} entries may have been lost by the restore)` : ''}.`,
+                  '',
+                  'Please add the new log\'s verifier key to your witness:',
+                  e.vkey,
+                ].join('\n') + FOOTER.en(e.siteName.en),
+              };
+        return { subject: oneLine(r.subject), text: r.text };
       }
       const f = notice.facts;
       const rendered =

@@ -12,6 +12,7 @@
 import crypto from 'node:crypto';
 import type { Knex } from 'knex';
 import type { SigningKeys } from '../journal/checkpoints.js';
+import { signingKeyById } from '../secrets.js';
 import { findJournalEntry, MAIN_CHAIN, payloadsOf } from '../journal/journal.js';
 import { proofFileFor } from '../journal/proofs.js';
 import { ConflictError } from '../errors.js';
@@ -79,10 +80,12 @@ export function recordProblem(record: StoredRecord, journal: SignedEntryPayload 
     ) {
       return problem('signature_changed', `Record ${record.id}: signature ${i + 1} differs from the one recorded when it was signed.`);
     }
-    if (keys && m.keyId === keys.keyId) {
+    // By key id: the current key or one of the site's earlier keys (issue 19, item 6b: a rotation).
+    const key = signingKeyById(keys, String(m.keyId));
+    if (key) {
       let valid = false;
       try {
-        valid = crypto.verify(null, Buffer.from(signatureMessage(m), 'utf8'), keys.publicKey, Buffer.from(s.signature, 'base64'));
+        valid = crypto.verify(null, Buffer.from(signatureMessage(m), 'utf8'), key.publicKey, Buffer.from(s.signature, 'base64'));
       } catch {
         valid = false;
       }

@@ -8,7 +8,7 @@ import type { Knex } from 'knex';
 import type { AppContext } from '../context.js';
 import { ConfigError, type Config } from '../config.js';
 import { appendJournal } from '../journal/journal.js';
-import { originFor } from '../journal/tlog-checkpoints.js';
+import { currentEpoch, originFor } from '../journal/tlog-store.js';
 
 export interface Site {
   id: string;
@@ -75,9 +75,18 @@ export async function siteOf(app: AppContext): Promise<Site> {
   return service.get();
 }
 
-/** The origin of this site's transparency log (issue 19): derived from the fixed SITE_ID, never changed. */
-export async function logOriginOf(app: AppContext): Promise<string> {
+/** The first origin of this site's transparency log (issue 19): derived from the fixed SITE_ID. */
+export async function firstLogOriginOf(app: AppContext): Promise<string> {
   return originFor((await siteOf(app)).id);
+}
+
+/**
+ * The current origin of this site's transparency log: the first one, or the newest epoch's
+ * (`tachiai new-epoch`, issue 19 item 6a), read from the database each time so that every server
+ * follows a new epoch started beside it.
+ */
+export async function logOriginOf(app: AppContext): Promise<string> {
+  return (await currentEpoch(app.db.knex, await firstLogOriginOf(app))).origin;
 }
 
 /** When the site first started, read from the database (the weekly review looks no further back). */

@@ -12,6 +12,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import request from 'supertest';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { appendJournal } from '../../server/journal/journal.js';
+import { verifierFor } from '../../server/journal/note.js';
+import { newEd25519Pem, signingKeysFromPem } from '../../server/secrets.js';
 
 const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../..');
 const PROGRAM = path.join(ROOT, 'test', 'go', 'tlogcheck', 'main.go');
@@ -94,5 +96,30 @@ describe.skipIf(reason !== null)(`Go's sumdb/note and sumdb/tlog${reason ? ` (sk
     const bad3 = runGo({ ...input, consistency: wrongRoot });
     expect(bad3.status).toBe(1);
     expect(bad3.out).toMatch(/consistency/);
+  }, 240_000);
+
+  it('open a checkpoint signed by two keys during a key rotation (issue 19, item 6b) with either vkey', async () => {
+    const knex = s.ctx.db.knex;
+    const keys = s.ctx.secrets.signing;
+    keys.next = signingKeysFromPem(newEd25519Pem()); // as `rotate-key --begin` gives every server
+    try {
+      await knex.transaction((trx) => appendJournal(trx, { actor: 'test', action: 'test.event', subject: 'go:rotation', payload: {} }));
+      expect((await request(s.url).post('/api/journal/tlog/checkpoints').set('Authorization', `Bearer ${token}`)).status).toBe(201);
+      const checkpoint = (await request(s.url).get('/checkpoint')).text;
+      const entryHashes = ((await knex('journal_entries').where({ chain: 'main' }).orderBy('seq').select('hash')) as Array<{ hash: string }>).map((r) => r.hash);
+      const origin = (await request(s.url).get('/api/journal/tlog')).body.origin as string;
+      expect(checkpoint.split('\n').filter((l) => l.startsWith(`— ${origin} `))).toHaveLength(2);
+      for (const key of [keys, keys.next]) {
+        const r = runGo({ vkey: verifierFor(origin, key.publicKey).vkey, checkpoint, entryHashes, inclusion: [], consistency: [] });
+        expect(r.out).toMatch(/^OK: note verified/m);
+        expect(r.status).toBe(0);
+      }
+      // A third key it was not signed by: Go refuses the note.
+      const other = runGo({ vkey: verifierFor(origin, signingKeysFromPem(newEd25519Pem()).publicKey).vkey, checkpoint, entryHashes, inclusion: [], consistency: [] });
+      expect(other.status).toBe(1);
+      expect(other.out).toMatch(/note.Open/);
+    } finally {
+      delete keys.next;
+    }
   }, 240_000);
 });

@@ -89,6 +89,8 @@ export function createCompliance(host) {
   const readOnly = el('p', { cls: 'notice cp-readonly', attrs: { 'data-testid': 'compliance-read-only', 'data-m': 'cp.read_only', hidden: true } });
   const said = el('p', { cls: 'notice cp-said', attrs: { role: 'status', tabindex: '-1', hidden: true, 'data-testid': 'compliance-said' } });
   const failed = el('div', { cls: 'alert', attrs: { role: 'alert', hidden: true, 'data-testid': 'compliance-failed' } });
+  // Open alarms above the rows (issue 19: a witness refused the journal's checkpoint), in the server's words.
+  const alarmBox = el('div', { cls: 'alert', attrs: { role: 'alert', hidden: true, 'data-testid': 'compliance-alarms' } });
   const table = el('table', { cls: 'log-table cp-table', attrs: { 'data-testid': 'compliance-table' } });
   const tableWrap = el('div', { cls: 'table-wrap cp-table-wrap' }, table);
   const toolbar = el('div', { cls: 'cp-toolbar' }, el('div', { cls: 'cp-head' }, summary, asOf), el('div', { cls: 'cp-actions' }, refresh, jsonButton, csvButton));
@@ -176,6 +178,7 @@ export function createCompliance(host) {
         readOnly,
         said,
         failed,
+        alarmBox,
         tableWrap,
       ),
       ...(writer ? [el('div', { cls: 'cp-records' }, alerts.node, drills.node)] : []),
@@ -352,6 +355,9 @@ export function createCompliance(host) {
     failed.hidden = !s.failed;
     failed.textContent = s.failed ? tx('cp.failed', { code: s.failed }) : '';
     asOf.textContent = v ? tx('cp.as_of', { time: ctx.time(v.asOf) }) : '';
+    const lines = v?.alarms ?? [];
+    alarmBox.hidden = lines.length === 0;
+    alarmBox.replaceChildren(...lines.map((a) => el('p', { text: `${a[lang === 'en' ? 'en' : 'ja']}${a.at ? ` (${ctx.time(a.at)})` : ''} ${a.message}`.trim(), attrs: { 'data-testid': 'compliance-alarm' } })));
     if (v) {
       const counts = v.summary;
       const good = STATUS_ORDER.every((k) => k === 'ok' || !counts[k]);

@@ -146,14 +146,19 @@ export async function checkProofFile(text, vkeyText) {
   if (!/^(0|[1-9][0-9]{0,15})$/.test(sizeText) || root.length !== 32) return step(false, 'pc.file.bad'), result;
 
   // The checkpoint's signature.
-  if (!step(origin === name, origin === name ? 'pc.origin.ok' : 'pc.origin.other', { origin, name })) return result;
+  // Another epoch of the same log (issue 19: `<first origin>/eN` after `tachiai new-epoch`) is
+  // signed by the same key under its own origin: the key ID is recomputed for that origin.
+  const firstOf = (/** @type {string} */ o) => o.replace(/\/e([2-9]|[1-9][0-9]{1,5})$/, '');
+  const ofLog = origin === name || firstOf(origin) === firstOf(name);
+  if (!step(ofLog, ofLog ? 'pc.origin.ok' : 'pc.origin.other', { origin, name })) return result;
+  const signKeyId = origin === name ? keyId : (await sha256(concat(enc.encode(origin), Uint8Array.of(0x0a, 0x01), raw))).subarray(0, 4);
   const pub = await crypto.subtle.importKey('raw', /** @type {BufferSource} */ (raw), { name: 'Ed25519' }, false, ['verify']);
   let signed = false;
   for (const line of note.slice(split + 2).split('\n')) {
     const m = /^— (\S+) ([A-Za-z0-9+/=]+)$/.exec(line);
-    if (!m || m[1] !== name) continue;
+    if (!m || m[1] !== origin) continue;
     const sig = fromBase64(/** @type {string} */ (m[2]));
-    if (sig.length !== 68 || !same(sig.subarray(0, 4), keyId)) continue;
+    if (sig.length !== 68 || !same(sig.subarray(0, 4), signKeyId)) continue;
     signed = await crypto.subtle.verify({ name: 'Ed25519' }, pub, /** @type {BufferSource} */ (sig.subarray(4)), /** @type {BufferSource} */ (enc.encode(noteText)));
     if (signed) break;
   }
