@@ -12,7 +12,24 @@
 // its leaves, and the snapshots of it the caller asks for (tree sizes to compare with a root).
 import crypto from 'node:crypto';
 import { canonicalJson } from './canonical.js';
-import type { BadEntry } from './verify.js';
+
+/** What the first problem found is (verify.ts's answer names it). */
+export type BadEntryReason =
+  | 'missing_entry' // a sequence number is absent (an entry was deleted)
+  | 'broken_link' // prev_hash does not match the previous entry's hash
+  | 'hash_mismatch' // the entry's content does not hash to its stored hash (it was changed)
+  | 'not_canonical' // the stored payload is not canonical JSON (it was rewritten)
+  | 'checkpoint_mismatch' // a signed checkpoint names a different hash for this entry
+  | 'checkpoint_beyond_head' // a signed checkpoint proves entries that are no longer there
+  | 'checkpoint_signature_invalid'
+  | 'tree_mismatch'; // the Merkle tree (issue 19) or a C2SP checkpoint names another root for the journal up to this entry
+
+export interface BadEntry {
+  chain: string;
+  seq: number;
+  reason: BadEntryReason;
+  message: string;
+}
 
 /** The columns a range reads, in this order: seq, at (ISO 8601 UTC, ms), actor, action, subject, payload, prev_hash, hash. */
 export const RANGE_COLUMNS_SQL = (at: string) =>

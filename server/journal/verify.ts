@@ -17,22 +17,8 @@ export const THREADED_MIN_ENTRIES = 200_000;
 /** Rows per read when a range is checked on this thread. */
 const ROWS_PER_READ = 4096;
 
-export type BadEntryReason =
-  | 'missing_entry' // a sequence number is absent (an entry was deleted)
-  | 'broken_link' // prev_hash does not match the previous entry's hash
-  | 'hash_mismatch' // the entry's content does not hash to its stored hash (it was changed)
-  | 'not_canonical' // the stored payload is not canonical JSON (it was rewritten)
-  | 'checkpoint_mismatch' // a signed checkpoint names a different hash for this entry
-  | 'checkpoint_beyond_head' // a signed checkpoint proves entries that are no longer there
-  | 'checkpoint_signature_invalid'
-  | 'tree_mismatch'; // the Merkle tree (issue 19) or a C2SP checkpoint names another root for the journal up to this entry
-
-export interface BadEntry {
-  chain: string;
-  seq: number;
-  reason: BadEntryReason;
-  message: string;
-}
+export type { BadEntry, BadEntryReason } from './verify-range.js';
+import type { BadEntry, BadEntryReason } from './verify-range.js';
 
 export type VerifyResult =
   | { ok: true; entries: number; head: string; headSeq: number; checkpoints: number; /** Tree heads (the stored tree, C2SP checkpoints) the recomputed Merkle tree matched (issue 19). */ treeHeads?: number }
