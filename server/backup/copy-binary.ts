@@ -21,7 +21,7 @@ type FieldWriter = (w: BinaryWriter, text: string) => void;
 
 const SIGNATURE = Buffer.from('PGCOPY\n\xff\r\n\0', 'latin1');
 /** Microseconds and days from 1970-01-01 to PostgreSQL's epoch, 2000-01-01 UTC. */
-const PG_EPOCH_SECONDS = 946_684_800n;
+const PG_EPOCH = 946_684_800;
 const PG_EPOCH_DAYS = 10_957;
 
 /** A growable big-endian byte buffer. */
@@ -55,6 +55,31 @@ export class BinaryWriter {
     this.length = this.buf.writeBigInt64BE(v, this.length);
   }
 
+  /** A whole number within ±2^53 as a 64-bit integer, without a BigInt. */
+  int64n(v: number): void {
+    this.room(8);
+    const hi = Math.floor(v / 4294967296);
+    this.buf.writeInt32BE(hi, this.length);
+    this.buf.writeUInt32BE(v - hi * 4294967296, this.length + 4);
+    this.length += 8;
+  }
+
+  /** 32 hex digits of a uuid (lower case, with its four dashes) as 16 bytes; false if it is not one. */
+  uuid(t: string): boolean {
+    if (t.length !== 36 || t.charCodeAt(8) !== 45 || t.charCodeAt(13) !== 45 || t.charCodeAt(18) !== 45 || t.charCodeAt(23) !== 45) return false;
+    this.room(16);
+    let o = this.length;
+    for (let i = 0; i < 36; i += 2) {
+      if (i === 8 || i === 13 || i === 18 || i === 23) i++;
+      const hi = HEX[t.charCodeAt(i)] ?? -1;
+      const lo = HEX[t.charCodeAt(i + 1)] ?? -1;
+      if (hi < 0 || lo < 0) return false;
+      this.buf[o++] = (hi << 4) | lo;
+    }
+    this.length = o;
+    return true;
+  }
+
   bytes(b: Uint8Array): void {
     this.room(b.length);
     this.buf.set(b, this.length);
@@ -79,8 +104,15 @@ export class BinaryWriter {
   }
 }
 
+/** Lower-case hex digits by character code (-1: not one): PostgreSQL writes uuids and bytea in lower case. */
+const HEX: Int8Array = (() => {
+  const t = new Int8Array(128).fill(-1);
+  for (let i = 0; i < 10; i++) t[48 + i] = i;
+  for (let i = 0; i < 6; i++) t[97 + i] = 10 + i;
+  return t;
+})();
+
 const INTEGER = /^-?\d{1,19}$/;
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 /** PostgreSQL's ISO output of a timestamp with time zone: date, time, up to six fraction digits, offset ±HH[:MM[:SS]]. */
 const TIMESTAMPTZ = /^(\d{4})-(\d\d)-(\d\d) (\d\d):(\d\d):(\d\d)(?:\.(\d{1,6}))?([+-])(\d\d)(?::(\d\d))?(?::(\d\d))?$/;
 const DATE = /^(\d{4})-(\d\d)-(\d\d)$/;
@@ -90,7 +122,9 @@ function int(bits: 16 | 32 | 64): FieldWriter {
     if (!INTEGER.test(t)) throw new NotBinaryEncodable(`not an integer: ${t.slice(0, 40)}`);
     if (bits === 64) {
       w.int32(8);
-      w.int64(BigInt(t));
+      // Up to 15 digits is exact as a number; longer ones go through a BigInt.
+      if (t.length <= 16) w.int64n(Number(t));
+      else w.int64(BigInt(t));
       return;
     }
     const n = Number(t);
@@ -110,9 +144,12 @@ const boolWriter: FieldWriter = (w, t) => {
 };
 
 const uuidWriter: FieldWriter = (w, t) => {
-  if (!UUID.test(t)) throw new NotBinaryEncodable(`not a uuid: ${t.slice(0, 40)}`);
+  const at = w.length;
   w.int32(16);
-  w.bytes(Buffer.from(t.replace(/-/g, ''), 'hex'));
+  if (!w.uuid(t)) {
+    w.length = at;
+    throw new NotBinaryEncodable(`not a uuid: ${t.slice(0, 40)}`);
+  }
 };
 
 /** Seconds since 1970 of a UTC wall-clock time; years 1000–9999 only (Date.UTC's two-digit years never arise). */
@@ -125,14 +162,26 @@ function utcSeconds(y: number, mo: number, d: number, h: number, mi: number, s: 
   return ms / 1000;
 }
 
+/** The last date seen and its seconds since 1970 (a batch's timestamps mostly share their day). */
+let lastDay = { text: '', seconds: 0 };
+
 const timestamptzWriter: FieldWriter = (w, t) => {
   const m = TIMESTAMPTZ.exec(t);
   if (!m) throw new NotBinaryEncodable(`a timestamp in another form: ${t.slice(0, 40)}`);
-  const local = utcSeconds(Number(m[1]), Number(m[2]), Number(m[3]), Number(m[4]), Number(m[5]), Number(m[6]));
+  const day = t.slice(0, 10);
+  if (day !== lastDay.text) lastDay = { text: day, seconds: utcSeconds(Number(m[1]), Number(m[2]), Number(m[3]), 0, 0, 0) };
+  const h = Number(m[4]);
+  const mi = Number(m[5]);
+  const sec = Number(m[6]);
+  if (h > 23 || mi > 59 || sec > 59) throw new NotBinaryEncodable('a time out of the plain range');
   const offset = (m[8] === '-' ? -1 : 1) * (Number(m[9]) * 3600 + Number(m[10] ?? 0) * 60 + Number(m[11] ?? 0));
-  const micros = (m[7] ?? '').padEnd(6, '0');
+  const seconds = lastDay.seconds + h * 3600 + mi * 60 + sec - offset - PG_EPOCH;
+  const micros = m[7] ? Number(m[7]) * 10 ** (6 - m[7].length) : 0;
   w.int32(8);
-  w.int64((BigInt(local - offset) - PG_EPOCH_SECONDS) * 1_000_000n + BigInt(micros));
+  // Exact as a number up to year 2255 (±2^53 µs); beyond, a BigInt.
+  const total = seconds * 1_000_000 + micros;
+  if (Math.abs(total) < Number.MAX_SAFE_INTEGER) w.int64n(total);
+  else w.int64(BigInt(seconds) * 1_000_000n + BigInt(micros));
 };
 
 const dateWriter: FieldWriter = (w, t) => {
@@ -188,6 +237,14 @@ export function parseArrayLiteral(t: string): Array<string | null> {
 function arrayWriter(elementOid: 25 | 21): FieldWriter {
   const element = elementOid === 25 ? textWriter : int(16);
   return (w, t) => {
+    if (t === '{}') {
+      // No dimensions, no nulls, the element type: the empty array.
+      w.int32(12);
+      w.int32(0);
+      w.int32(0);
+      w.int32(elementOid);
+      return;
+    }
     const elements = parseArrayLiteral(t);
     const inner = new BinaryWriter(64);
     const hasNull = elements.some((e) => e === null);
