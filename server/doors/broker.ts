@@ -210,6 +210,9 @@ export function doorBrokerWorker(app: AppContext): DoorBrokerWorker {
     };
     c.on('connect', () => {
       lastError = undefined;
+      // A door command is a small message that must go out at once (scan → lock ≤ 50 ms, issue 20):
+      // no Nagle delay on our side of the connection (the broker: set_tcp_nodelay, docs/operations.md).
+      (c.stream as { setNoDelay?: (on: boolean) => void } | undefined)?.setNoDelay?.(true);
       c.options.reconnectPeriod = RECONNECT_MIN_MS;
       const topics = Object.fromEntries((['scan', 'state', 'heartbeat'] as const).map((kind) => [sharedSubscription(site, kind), { qos: 1 as const }]));
       topics[sharedFireSubscription(site)] = { qos: 1 as const };

@@ -133,6 +133,8 @@ export async function startDoorSim(options: DoorSimOptions, onVerdict: (v: Verdi
     ...(options.ca ? { ca: options.ca } : {}),
     rejectUnauthorized: true,
   });
+  // A reader's scan goes out at once, as a real controller's should (no Nagle delay).
+  (client.stream as { setNoDelay?: (on: boolean) => void } | undefined)?.setNoDelay?.(true);
   const verdicts: Verdict[] = [];
   const waiting = new Set<() => void>();
   const commandTopic = doorTopic(options.site, options.door, 'command');
