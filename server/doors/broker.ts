@@ -23,7 +23,7 @@ import { siteOf } from '../system/site.js';
 import { metricsOf } from '../monitoring/metrics.js';
 import { commandFor, doorTopic, fireTopic, heartbeatMessage, parseDoorTopic, parseJsonMessage, scanMessage, sharedFireSubscription, sharedSubscription, stateMessage, type CommandMessage } from './protocol.js';
 import type { DoorPublisher } from './commands.js';
-import { actOnFire, parseFireMessage } from './emergency.js';
+import { actOnFire, keepReleased, parseFireMessage } from './emergency.js';
 import { findDoor, type LiveDoor } from './service.js';
 import { serverConnectOptions } from './connection.js';
 import { checkRepeatedDenials, recordDoorState, recordHeartbeat } from './alarms.js';
@@ -87,6 +87,8 @@ export async function handleDoorMessage(app: AppContext, site: string, topic: st
     const state = stateMessage.safeParse(parsed.value);
     if (!state.success) return { outcome: 'malformed' };
     await recordDoorState(app, door, state.data);
+    // A door locked during a fire release (it missed the release) is released again.
+    await keepReleased(app, door, state.data.lock).catch((err: unknown) => app.logger.warn({ door: door.id, err: (err as Error).message }, 'a door locked during a fire release could not be released again'));
     return { outcome: 'state' };
   }
   if (where.kind === 'heartbeat') {

@@ -18,7 +18,7 @@ import { appendJournal } from '../journal/journal.js';
 import { verifySigners, type SignerInput } from '../signatures/service.js';
 import { fireMessage, parseJsonMessage, type FireMessage } from './protocol.js';
 import { doorPublisher, sendToDoor, sendToDoors } from './commands.js';
-import { findDoor, liveDoors } from './service.js';
+import { findDoor, liveDoors, type LiveDoor } from './service.js';
 
 export interface ReleaseRow {
   id: string;
@@ -61,6 +61,21 @@ export async function startRelease(app: AppContext, input: { source: 'api' | 'fi
     await appendJournal(trx, { actor: input.actor, action: 'door.fire_release_started', subject: `release:${id}`, payload: { source: input.source, reason: input.reason, doorsCommanded, doors: doors.map((d) => d.id) } });
     return { release: inserted[0]!, doorsCommanded, already: false };
   });
+}
+
+/**
+ * A door that reports itself locked while a fire release is in force — it was offline or restarted
+ * when the release went out, or was registered since — is released again at once (fire safety:
+ * every door of the site stays open until the release ends). Answers whether a command went out.
+ */
+export async function keepReleased(app: AppContext, door: Pick<LiveDoor, 'id' | 'commandKey'>, lock: 'locked' | 'unlocked'): Promise<boolean> {
+  if (lock !== 'locked') return false;
+  const release = await currentRelease(app);
+  if (!release) return false;
+  const publisher = doorPublisher(app);
+  if (!publisher) return false;
+  await sendToDoor(app, publisher, door, { cause: `fire:${release.id}`, action: 'release', durationMs: 0, reason: 'fire_release', at: new Date() });
+  return true;
 }
 
 /** Ends the release in force (journaled), then locks every door again; 409 not_released when none is. */

@@ -112,6 +112,28 @@ describe.runIf(hasMosquitto)('fire release (issue 20 part 6)', () => {
     expect(endedJ.filter((j) => j.subject === `release:${started.release.id}`)).toHaveLength(1);
   });
 
+  it('a door that missed the release (registered or back since) is released as soon as it reports itself locked; after the end it is not', async () => {
+    const first = await newDoor();
+    const a = await simFor(first);
+    const started = await ok(await request(s.url).post('/api/fire-release').set(auth()).send({ reason: '火災報知器の発報' }), 201);
+    await until('the first door released', () => a.lock.released);
+    // A controller that was away: it comes back and reports its state (locked).
+    const late = await newDoor();
+    const b = await simFor(late);
+    expect(b.lock.released).toBe(false);
+    await b.setContact('closed');
+    await until('the late door released', () => b.lock.released);
+    expect(b.verdicts.at(-1)).toMatchObject({ kind: 'released', scan: `fire:${started.release.id}` });
+    await ok(await request(s.url).post('/api/fire-release/end').set(auth()).send({ note: '復旧' }), 200);
+    await until('both restored', () => !a.lock.released && !b.lock.released);
+    // No release in force: a door reporting itself locked stays locked.
+    const count = b.verdicts.length;
+    await b.setContact('closed');
+    await sleep(500);
+    expect(b.verdicts.slice(count).some((v) => v.kind === 'released')).toBe(false);
+    expect(b.lock.released).toBe(false);
+  });
+
   it('the fire panel\'s alarm on tachiai/<site>/fire releases every door; two alarms at once record one release; clear ends it; malformed is dropped', async () => {
     const door = await newDoor();
     const sim = await simFor(door);
