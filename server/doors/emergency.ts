@@ -127,11 +127,12 @@ export interface RemoteUnlock {
  * broker does not take rolls the record back (503 broker_unavailable, nothing sent).
  */
 export async function remoteUnlock(app: AppContext, input: { doorId: string; reason: string; signer: SignerInput }, actor: { accountId: string; personId: string; roles: readonly string[] }): Promise<RemoteUnlock> {
-  if (!actor.roles.includes('responsible')) throw new ForbiddenError('forbidden', 'A door is unlocked remotely by the responsible person (責任者).');
-  if (input.signer.personId !== actor.personId) throw new ForbiddenError('signer_not_you', 'You unlock with your own badge and PIN.');
+  // The door first (an unknown one is 404 for whoever asks, as on every route with an id), then who.
   const door = await findDoor(app, input.doorId);
   if (!door) throw new NotFoundError('door');
   if (door.revoked) throw new ConflictError('door_revoked', 'This door\'s controller is revoked.');
+  if (!actor.roles.includes('responsible')) throw new ForbiddenError('forbidden', 'A door is unlocked remotely by the responsible person (責任者).');
+  if (input.signer.personId !== actor.personId) throw new ForbiddenError('signer_not_you', 'You unlock with your own badge and PIN.');
   // The PIN first, outside the transaction: a wrong one counts toward the badge's lockout.
   const [signer] = await verifySigners(app, [{ ...input.signer, meaning: 'remote unlock', field: 'body.signer' }]);
   const publisher = doorPublisher(app);
