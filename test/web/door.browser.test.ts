@@ -673,7 +673,7 @@ describe('door: registration forms', () => {
       for (const id of ['badge', 'newPin', 'newPinConfirm', 'confirmerBadge', 'confirmerPin']) expect(await page.getByTestId(`admin-pin-${id}`).inputValue(), id).toBe('');
       await screenshot(page, 'door-admin-pin-ja');
       await fillPin('583920', '583920');
-      await expect.poll(() => text(page, 'admin-pin-status')).toBe('鈴木 一郎さんの暗証番号を設定しました。入館証で署名できます。');
+      await expect.poll(() => text(page, 'admin-pin-status'), { timeout: 15_000 }).toBe('鈴木 一郎さんの暗証番号を設定しました。入館証で署名できます。');
       for (const id of ['badge', 'newPin', 'newPinConfirm', 'confirmerBadge', 'confirmerPin']) expect(await page.getByTestId(`admin-pin-${id}`).inputValue(), id).toBe('');
       expect((await request(server.url).get(`/api/badges/${badge.id}`).set('Authorization', `Bearer ${await adminToken()}`)).body.pinSet).toBe(true);
 
