@@ -11,6 +11,10 @@ import { hasMosquitto, startTestBroker, type TestBroker } from '../helpers/mosqu
 import { doorBrokerWorker, type DoorBrokerWorker } from '../../server/doors/broker.js';
 import { startDoorSim, type DoorSim } from '../../server/doors/simulator.js';
 import { siteOf } from '../../server/system/site.js';
+import { usingPostgres } from '../helpers/db.js';
+import { createContext, type AppContext } from '../../server/context.js';
+import { createDatabase } from '../../db/connection.js';
+import mqtt from 'mqtt';
 
 let broker: TestBroker;
 let s: TestServer;
@@ -83,5 +87,46 @@ describe.runIf(hasMosquitto)('room rules at doors over MQTT', () => {
     expect(verdicts.filter((v) => v.kind === 'unlocked')).toHaveLength(3);
     expect(verdicts.filter((v) => v.kind === 'stays_locked').map((v) => (v as { reason: string }).reason)).toEqual(Array(5).fill('room_full'));
     expect(await s.ctx.db.knex('presence').where({ room_id: room })).toHaveLength(3);
+  });
+
+  describe('two servers on one database, each taking its share of the doors\' messages', () => {
+    // PGlite is one process's database: PostgreSQL only.
+    it.runIf(usingPostgres)('the occupancy limit and the two-person rule hold at two doors of one room whichever server decides each scan', async () => {
+      const db = await createDatabase({ databaseUrl: s.ctx.testDatabase.url });
+      const other: AppContext = createContext({ config: { ...s.ctx.config, mqttClientId: 'tachiai-rules-b' }, secrets: s.ctx.secrets, logger: s.ctx.logger, db });
+      const otherWorker = doorBrokerWorker(other);
+      other.workers.add('doors.broker', otherWorker);
+      try {
+        await otherWorker.ready;
+        const before = { a: worker.counts().recorded ?? 0, b: otherWorker.counts().recorded ?? 0 };
+        for (let round = 0; round < 2; round++) {
+          const { room, doors } = await roomWithTwoDoors({ occupancyLimit: 3 });
+          const people = await Promise.all(Array.from({ length: 10 }, () => holder(room)));
+          const ids = await Promise.all(people.map((p, i) => doors[i % 2]!.scan(p.token, { direction: 'in' }).then((id) => ({ id, sim: doors[i % 2]! }))));
+          const verdicts = await Promise.all(ids.map(({ id, sim }) => sim.verdictFor(id)));
+          expect(verdicts.filter((v) => v.kind === 'unlocked')).toHaveLength(3);
+          expect(await s.ctx.db.knex('presence').where({ room_id: room })).toHaveLength(3);
+        }
+        for (let round = 0; round < 2; round++) {
+          const { room, doors } = await roomWithTwoDoors({ twoPerson: { enabled: true, windowSeconds: 30 } });
+          const people = await Promise.all(Array.from({ length: 6 }, () => holder(room)));
+          const ids = await Promise.all(people.map((p, i) => doors[i % 2]!.scan(p.token, { direction: 'in' }).then((id) => ({ id, sim: doors[i % 2]! }))));
+          await Promise.all(ids.map(({ id, sim }) => sim.verdictFor(id)));
+          // Exactly one pairing, never one person inside alone.
+          const pairs = await s.ctx.db.knex('entries').where({ room_id: room, decision: 'granted' }).whereRaw("'two_person' = ANY (flags)");
+          expect(pairs).toHaveLength(2);
+          expect((await s.ctx.db.knex('presence').where({ room_id: room })).length).not.toBe(1);
+        }
+        // Both servers decided scans.
+        expect((worker.counts().recorded ?? 0) - before.a).toBeGreaterThan(0);
+        expect((otherWorker.counts().recorded ?? 0) - before.b).toBeGreaterThan(0);
+      } finally {
+        await other.workers.stopAll();
+        await db.close();
+        // The second server is gone for good: its persistent session leaves the shared group.
+        const gone = await mqtt.connectAsync(broker.url, { clientId: 'tachiai-rules-b', clean: true, protocolVersion: 4 });
+        await gone.endAsync();
+      }
+    }, 60_000);
   });
 });
