@@ -70,7 +70,7 @@ export function createDoorAlarms(ctx) {
     const my = s;
     if (!my) return;
     my.polling = true;
-    const doors = await ctx.host.api('GET', '/api/doors/status');
+    const doors = await ctx.host.api('GET', '/api/doors/status', { background: true });
     my.polling = false;
     if (s !== my) return;
     my.failed = doors.status !== 200;

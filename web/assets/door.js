@@ -168,7 +168,7 @@ export function createDoor(host) {
     clearTimeout(fireTimer);
     if (!s || s.session !== session) return;
     if (can('rooms')) {
-      const res = await host.api('GET', '/api/fire-release');
+      const res = await host.api('GET', '/api/fire-release', { background: true });
       if (!s || s.session !== session) return;
       if (res.status === 200 && res.data) {
         fireRelease = /** @type {{ active: { startedAt: string } | null }} */ (res.data).active;
