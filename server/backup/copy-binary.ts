@@ -122,8 +122,8 @@ function int(bits: 16 | 32 | 64): FieldWriter {
     if (!INTEGER.test(t)) throw new NotBinaryEncodable(`not an integer: ${t.slice(0, 40)}`);
     if (bits === 64) {
       w.int32(8);
-      // Up to 15 digits is exact as a number; longer ones go through a BigInt.
-      if (t.length <= 16) w.int64n(Number(t));
+      // Up to 15 digits (and a sign) is exact as a number (below 2^53); longer ones go through a BigInt.
+      if (t.length <= 15) w.int64n(Number(t));
       else w.int64(BigInt(t));
       return;
     }

@@ -15,6 +15,9 @@ const ROWS: Array<Array<string | null>> = [
   ['9223372036854775807', '2147483647', '32767', 'f', 'ffffffff-ffff-ffff-ffff-ffffffffffff', '2026-12-06 15:29:52.678123+09', '2000-01-01', '\\x00ff10', 'tab\there\nline\\slash "quote" 日本語 😀', 'varchar 文字', '{manual_exit,holding_media}', '{1,2,3,7}'],
   ['-9223372036854775808', '-2147483648', '-32768', 't', 'a1b2c3d4-e5f6-4789-8abc-def012345678', '1999-12-31 23:59:59.5-05:30', '1970-01-01', '\\xdeadbeef', 'x', 'y', '{"a b","with \\"quote\\"","back\\\\slash",NULL,"NULL",""}', '{-1,NULL,32767}'],
   ['42', '7', '1', 'f', 'a1b2c3d4-e5f6-4789-8abc-def012345679', '1000-01-01 00:00:00+05:45:12', '9999-12-31', '\\x01', 'a,b{c}', 'z', '{single}', '{0}'],
+  // Beyond 2^53: 16 and 17 digits, where a JavaScript number is no longer exact.
+  ['9007199254740993', '1', '1', 't', 'a1b2c3d4-e5f6-4789-8abc-def01234567a', '2026-01-01 00:00:00.000001+00', '2026-01-01', '\\x02', 'a', 'b', '{}', '{}'],
+  ['-12345678901234567', '2', '2', 'f', 'a1b2c3d4-e5f6-4789-8abc-def01234567b', '2026-01-01 00:00:00.999999+00', '2026-01-02', '\\x03', 'c', 'd', '{}', '{}'],
   ['43', null, null, null, null, null, null, null, null, null, null, null],
 ];
 
