@@ -19,12 +19,13 @@
 // is found by the doors module's alarm check (checkDoorTimers: the lone_person alarm).
 import type { Knex } from 'knex';
 import type { AppContext } from '../context.js';
-import { intakeInsertSql, kickIntake } from '../journal/intake.js';
+import { kickIntake } from '../journal/intake.js';
 import { getPerson } from '../people/service.js';
 import { getRoom } from '../rooms/service.js';
 import { periodic, type Worker } from '../workers.js';
 import { ENTRY_CHANNEL, scanJournalPayload } from './payload.js';
 import { twoPersonStep, type EntryReason } from './rules.js';
+import { GUARDED_WRITE_SQL } from './write-sql.js';
 
 /** The advisory-lock namespace of the room guard (pg_advisory_xact_lock(namespace, hashtext(room))). */
 export const ROOM_GUARD_LOCK = 20_005;
@@ -68,49 +69,7 @@ export interface GuardedOutcome {
   flags: string[];
 }
 
-// As scan.ts's WRITE_SQL, with the rules' conditions: the limit on the insert (`need`: how many
-// enter together, 2 for a pair — both rows see the same count, so a pair enters whole or not at
-// all), and the replacement of a stale presence.
-const GUARDED_WRITE_SQL = `
-WITH s AS MATERIALIZED (
-  SELECT s.*, nextval('entries_id_seq') AS id
-    FROM json_to_recordset(?::json) AS s(ord int, at timestamptz, room uuid, badge uuid, person uuid,
-         direction text, decision text, reason text, hint text, recorded_by uuid, station uuid, flags text,
-         change text, actor text, payload text, rest text, door uuid, door_message text,
-         room_limit int, need int, stale_hours int)
-),
-came_in AS (
-  INSERT INTO presence (room_id, person_id, entered_at, entry_id)
-  SELECT room, person, at, id FROM s
-   WHERE change = 'in'
-     AND (room_limit IS NULL OR (SELECT count(*) FROM presence po WHERE po.room_id = s.room) + need <= room_limit)
-  ON CONFLICT DO NOTHING
-  RETURNING entry_id
-),
-replaced AS (
-  UPDATE presence pr SET entered_at = s.at, entry_id = s.id
-    FROM s
-   WHERE s.change = 'replace' AND pr.room_id = s.room AND pr.person_id = s.person
-     AND pr.entered_at <= s.at - make_interval(hours => s.stale_hours)
-  RETURNING s.id
-),
-went_out AS (
-  DELETE FROM presence pr USING s
-   WHERE s.change = 'out' AND pr.room_id = s.room AND pr.person_id = s.person
-  RETURNING s.id
-),
-done AS MATERIALIZED (
-  SELECT * FROM s
-   WHERE change = 'none' OR id IN (SELECT entry_id FROM came_in) OR id IN (SELECT id FROM replaced) OR id IN (SELECT id FROM went_out)
-),
-logged AS (
-  INSERT INTO entries (id, at, room_id, badge_id, person_id, direction, decision, reason, presented_hint, recorded_by, station_id, flags, door_id, door_message_id)
-  SELECT id, at, room, badge, person, direction, decision, reason, hint, recorded_by, station, string_to_array(flags, ','), door, door_message FROM done
-),
-journaled AS (
-  ${intakeInsertSql('done', { at: 'at', actor: 'actor', action: "'door.scan'", subject: "'entry:' || id", payload: 'payload', notifyChannel: '?', notifyPayload: `'{"entryId":"' || id || '",' || rest`, orderBy: 'id' })}
-)
-SELECT ord, id FROM done`;
+
 
 type GuardedRow = ScanRow & { room_limit: number | null; need: number; stale_hours: number | null };
 

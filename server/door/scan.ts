@@ -19,7 +19,7 @@
 import type { Knex } from 'knex';
 import type { AppContext } from '../context.js';
 import { appendJournal } from '../journal/journal.js';
-import { intakeInsertSql, kickIntake } from '../journal/intake.js';
+import { kickIntake } from '../journal/intake.js';
 import { ConflictError, NotFoundError } from '../errors.js';
 import { presentedDigests } from '../badges/service.js';
 import { getRoom, hasRoomRules, roomHours } from '../rooms/service.js';
@@ -29,6 +29,7 @@ import { sessionLookupBindings, touchSessions, type Actor, type DeferredSession,
 import { READ_FACTS_SQL, type FactsRow } from './facts.read-model.js';
 import { preparedStatement } from '../shared/sql.js';
 import { ENTRY_CHANNEL, scanJournalPayload } from './payload.js';
+import { WRITE_SQL } from './write-sql.js';
 import { atTheDoor, decideScan, isStalePresence, type Direction, type ScanDecision } from './rules.js';
 import { writeGuarded, type GuardFacts, type ScanRow } from './room-guard.js';
 
@@ -66,39 +67,7 @@ function hintOf(presented: string): string {
   return chars.length <= 4 ? '*'.repeat(chars.length) : `…${chars.slice(-4).join('')}`;
 }
 
-// Every decided scan of a round in one statement. `change` says what the decision does to
-// presence; only the rows whose change happened (or that change nothing) get their entry and
-// journal event. Entry ids come from the entries' own sequence, so presence can point at them.
-const WRITE_SQL = `
-WITH s AS MATERIALIZED (
-  SELECT s.*, nextval('entries_id_seq') AS id
-    FROM json_to_recordset(?::json) AS s(ord int, at timestamptz, room uuid, badge uuid, person uuid,
-         direction text, decision text, reason text, hint text, recorded_by uuid, station uuid, flags text,
-         change text, actor text, payload text, rest text, door uuid, door_message text)
-),
-came_in AS (
-  INSERT INTO presence (room_id, person_id, entered_at, entry_id)
-  SELECT room, person, at, id FROM s WHERE change = 'in'
-  ON CONFLICT DO NOTHING
-  RETURNING entry_id
-),
-went_out AS (
-  DELETE FROM presence pr USING s
-   WHERE s.change = 'out' AND pr.room_id = s.room AND pr.person_id = s.person
-  RETURNING s.id
-),
-done AS MATERIALIZED (
-  SELECT * FROM s
-   WHERE change = 'none' OR id IN (SELECT entry_id FROM came_in) OR id IN (SELECT id FROM went_out)
-),
-logged AS (
-  INSERT INTO entries (id, at, room_id, badge_id, person_id, direction, decision, reason, presented_hint, recorded_by, station_id, flags, door_id, door_message_id)
-  SELECT id, at, room, badge, person, direction, decision, reason, hint, recorded_by, station, string_to_array(flags, ','), door, door_message FROM done
-),
-journaled AS (
-  ${intakeInsertSql('done', { at: 'at', actor: 'actor', action: "'door.scan'", subject: "'entry:' || id", payload: 'payload', notifyChannel: '?', notifyPayload: `'{"entryId":"' || id || '",' || rest`, orderBy: 'id' })}
-)
-SELECT ord, id FROM done`;
+
 
 interface PendingScan {
   index: number;
