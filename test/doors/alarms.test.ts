@@ -13,84 +13,51 @@ import { fileURLToPath } from 'node:url';
 import mqtt from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import request from 'supertest';
-import { startTestServer, type TestServer } from '../helpers/server.js';
+import type { TestServer } from '../helpers/server.js';
+import { sleep, startDoorSite, until, type DoorSite, type RegisteredDoor } from '../helpers/door-site.js';
 import { ok } from '../helpers/api.js';
 import { readEvents } from '../helpers/sse.js';
 import { usingPostgres } from '../helpers/db.js';
-import { hasMosquitto, startTestBroker, type TestBroker } from '../helpers/mosquitto.js';
+import { hasMosquitto, type TestBroker } from '../helpers/mosquitto.js';
 import { doorBrokerWorker, type DoorBrokerWorker } from '../../server/doors/broker.js';
 import { checkDoorTimers, doorAlarmsWorker, raiseDoorAlarm } from '../../server/doors/alarms.js';
-import { startDoorSim, type DoorSim } from '../../server/doors/simulator.js';
-import { siteOf } from '../../server/system/site.js';
+import type { DoorSim } from '../../server/doors/simulator.js';
 import { drainIntake } from '../../server/journal/intake.js';
 import { createContext, type AppContext } from '../../server/context.js';
 import { createDatabase } from '../../db/connection.js';
 
+let d: DoorSite;
 let broker: TestBroker;
 let s: TestServer;
 let token: string;
 let worker: DoorBrokerWorker;
 let site: string;
 let contractorOrgId: string;
-const sims: DoorSim[] = [];
+let sims: DoorSim[];
 
 const auth = (t = token) => ({ authorization: `Bearer ${t}` });
 const OFFLINE_SECONDS = 5;
 
 beforeAll(async () => {
-  broker = await startTestBroker();
-  s = await startTestServer({
-    scryptCost: 1024,
-    mqttUrl: broker.url,
-    mqttClientId: 'tachiai-alarms-a',
-    doorOfflineSeconds: OFFLINE_SECONDS,
-    doorForcedGraceSeconds: 3,
-    doorDenialsLimit: 3,
-    doorDenialsMinutes: 1,
+  d = await startDoorSite({
+    clientId: 'tachiai-alarms-a',
+    server: { doorOfflineSeconds: OFFLINE_SECONDS, doorForcedGraceSeconds: 3, doorDenialsLimit: 3, doorDenialsMinutes: 1 },
   });
-  token = await s.adminToken();
-  worker = doorBrokerWorker(s.ctx);
-  s.ctx.workers.add('doors.broker', worker);
+  ({ broker, s, token, worker, site, contractorOrgId, sims } = d);
   s.ctx.workers.add('doors.alarms', doorAlarmsWorker(s.ctx, 200));
-  await worker.ready;
-  site = (await siteOf(s.ctx)).id;
-  const orgs = await request(s.url).get('/api/orgs').set(auth());
-  contractorOrgId = orgs.body.items.find((o: { kind: string }) => o.kind === 'contractor').id;
   // A responsible person with an e-mail address: door alarms are noticed to them.
   await ok(await request(s.url).post('/api/people').set(auth()).send({ name: '警報 責任者', orgId: contractorOrgId, roles: ['responsible'], email: 'sekinin@example.jp' }), 201);
 }, 60_000);
 
 afterAll(async () => {
-  for (const sim of sims) await sim.close().catch(() => undefined);
-  await s?.close();
-  await broker?.close();
+  await d?.close();
 });
 
-let n = 0;
-async function newRoom(): Promise<string> {
-  n += 1;
-  return (await ok(await request(s.url).post('/api/rooms').set(auth()).send({ name: `警報室${n}`, kind: 'secure' }), 201)).id;
-}
-async function newBadgeHolder(roomId: string | null): Promise<{ personId: string; token: string }> {
-  n += 1;
-  const p = await ok(await request(s.url).post('/api/people').set(auth()).send({ name: `扉 太郎${n}`, orgId: contractorOrgId, roles: ['staff'] }), 201);
-  const b = await ok(await request(s.url).post('/api/badges').set(auth()).send({ personId: p.id }), 201);
-  if (roomId) await ok(await request(s.url).post(`/api/rooms/${roomId}/access`).set(auth()).send({ personId: p.id }), 201);
-  return { personId: p.id, token: b.token };
-}
-interface Registered {
-  id: string;
-  roomId: string;
-  commandKey: string;
-}
-async function newDoor(roomId: string, name = '正面扉'): Promise<Registered> {
-  return ok(await request(s.url).post('/api/doors').set(auth()).send({ roomId, name }), 201);
-}
-async function simFor(door: Registered, heartbeatMs = 1000): Promise<DoorSim> {
-  const sim = await startDoorSim({ url: broker.url, site, door: door.id, key: door.commandKey, heartbeatMs });
-  sims.push(sim);
-  return sim;
-}
+type Registered = RegisteredDoor;
+const newRoom = () => d.newRoom('警報室');
+const newBadgeHolder = (roomId: string | null) => d.newBadgeHolder(roomId, '扉 太郎');
+const newDoor = (roomId: string, name?: string) => d.newDoor(roomId, name);
+const simFor = (door: Registered, heartbeatMs = 1000) => d.simFor(door, { heartbeatMs });
 interface AlarmJson {
   id: string;
   kind: string;
@@ -103,14 +70,6 @@ interface AlarmJson {
 const alarmsOf = async (doorId: string, status: 'open' | 'all' = 'all'): Promise<AlarmJson[]> =>
   (await ok(await request(s.url).get(`/api/door-alarms?status=${status}`).set(auth()), 200)).items.filter((a: AlarmJson) => a.doorId === doorId);
 const statusOf = async (doorId: string) => (await ok(await request(s.url).get('/api/doors/status').set(auth()), 200)).items.find((d: { id: string }) => d.id === doorId);
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-async function until(what: string, check: () => boolean | Promise<boolean>, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(25);
-  }
-}
 /** A door whose reader grants `holder` and whose contact is closed. */
 async function readyDoor(): Promise<{ door: Registered; sim: DoorSim; holder: { personId: string; token: string } }> {
   const room = await newRoom();

@@ -8,66 +8,40 @@ import crypto from 'node:crypto';
 import mqtt from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import request from 'supertest';
-import { startTestServer, type TestServer } from '../helpers/server.js';
+import type { TestServer } from '../helpers/server.js';
+import { sleep, startDoorSite, type DoorSite, type RegisteredDoor } from '../helpers/door-site.js';
 import { ok } from '../helpers/api.js';
-import { hasDynsec, startTestBroker, type TestBroker } from '../helpers/mosquitto.js';
-import { doorBrokerWorker, type DoorBrokerWorker } from '../../server/doors/broker.js';
+import { hasDynsec, type TestBroker } from '../helpers/mosquitto.js';
+import type { DoorBrokerWorker } from '../../server/doors/broker.js';
 import { doorTopic } from '../../server/doors/protocol.js';
-import { startDoorSim, type DoorSim } from '../../server/doors/simulator.js';
-import { siteOf } from '../../server/system/site.js';
 
+let d: DoorSite;
 let broker: TestBroker;
 let s: TestServer;
 let token: string;
 let worker: DoorBrokerWorker;
 let site: string;
-let contractorOrgId: string;
-const sims: DoorSim[] = [];
 const auth = () => ({ authorization: `Bearer ${token}` });
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 beforeAll(async () => {
   if (!hasDynsec) return;
-  broker = await startTestBroker({ dynsec: true });
-  s = await startTestServer({ scryptCost: 1024, mqttUrl: broker.url, mqttUsername: broker.admin!.username, mqttPassword: broker.admin!.password, mqttDynsec: true, mqttClientId: 'tachiai-dynsec-a' });
-  token = await s.adminToken();
-  worker = doorBrokerWorker(s.ctx);
-  s.ctx.workers.add('doors.broker', worker);
-  await worker.ready;
-  site = (await siteOf(s.ctx)).id;
-  const orgs = await request(s.url).get('/api/orgs').set(auth());
-  contractorOrgId = orgs.body.items.find((o: { kind: string }) => o.kind === 'contractor').id;
+  d = await startDoorSite({ clientId: 'tachiai-dynsec-a', broker: { dynsec: true } });
+  ({ broker, s, token, worker, site } = d);
 }, 60_000);
 
 afterAll(async () => {
-  for (const sim of sims) await sim.close().catch(() => undefined);
-  await s?.close();
-  await broker?.close();
+  await d?.close();
 });
 
-let n = 0;
+/** A room and a person on its access list with a badge. */
 async function setup(): Promise<{ room: string; token: string }> {
-  n += 1;
-  const room = (await ok(await request(s.url).post('/api/rooms').set(auth()).send({ name: `制御室${n}`, kind: 'secure' }), 201)).id;
-  const p = await ok(await request(s.url).post('/api/people').set(auth()).send({ name: `制御 次郎${n}`, orgId: contractorOrgId, roles: ['staff'] }), 201);
-  const b = await ok(await request(s.url).post('/api/badges').set(auth()).send({ personId: p.id }), 201);
-  await ok(await request(s.url).post(`/api/rooms/${room}/access`).set(auth()).send({ personId: p.id }), 201);
-  return { room, token: b.token };
+  const room = await d.newRoom('制御室');
+  return { room, token: (await d.newBadgeHolder(room, '制御 次郎')).token };
 }
-interface Registered {
-  id: string;
-  mqttUsername: string;
-  mqttPassword: string;
-  commandKey: string;
-}
-async function newDoor(room: string, name = '正面扉'): Promise<Registered> {
-  return ok(await request(s.url).post('/api/doors').set(auth()).send({ roomId: room, name }), 201);
-}
-async function simFor(door: Registered): Promise<DoorSim> {
-  const sim = await startDoorSim({ url: broker.url, site, door: door.id, key: door.commandKey, username: door.mqttUsername, password: door.mqttPassword });
-  sims.push(sim);
-  return sim;
-}
+type Registered = RegisteredDoor;
+const newDoor = (room: string, name?: string) => d.newDoor(room, name);
+/** The door's controller, logged in with its own broker account. */
+const simFor = (door: Registered) => d.simFor(door, { account: true });
 const connect = (username: string, password: string) =>
   mqtt.connectAsync(broker.url, { clientId: `probe-${crypto.randomBytes(3).toString('hex')}`, username, password, reconnectPeriod: 0, connectTimeout: 5000 });
 

@@ -10,66 +10,38 @@ import crypto from 'node:crypto';
 import mqtt from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import request from 'supertest';
-import { startTestServer, type TestServer } from '../helpers/server.js';
+import type { TestServer } from '../helpers/server.js';
+import { sleep, startDoorSite, until, type DoorSite, type RegisteredDoor } from '../helpers/door-site.js';
 import { ok } from '../helpers/api.js';
 import { holderSetsPin } from '../helpers/pins.js';
-import { hasMosquitto, startTestBroker, type TestBroker } from '../helpers/mosquitto.js';
-import { doorBrokerWorker, type DoorBrokerWorker } from '../../server/doors/broker.js';
+import { hasMosquitto, type TestBroker } from '../helpers/mosquitto.js';
+import type { DoorBrokerWorker } from '../../server/doors/broker.js';
 import { fireTopic } from '../../server/doors/protocol.js';
-import { startDoorSim, type DoorSim } from '../../server/doors/simulator.js';
-import { siteOf } from '../../server/system/site.js';
 import { drainIntake } from '../../server/journal/intake.js';
 
+let d: DoorSite;
 let broker: TestBroker;
 let s: TestServer;
 let token: string;
 let worker: DoorBrokerWorker;
 let site: string;
-const sims: DoorSim[] = [];
 const PIN = '482913';
 
 const auth = (t = token) => ({ authorization: `Bearer ${t}` });
 
 beforeAll(async () => {
-  broker = await startTestBroker();
-  s = await startTestServer({ scryptCost: 1024, mqttUrl: broker.url, mqttClientId: 'tachiai-emergency-a' });
-  token = await s.adminToken();
-  worker = doorBrokerWorker(s.ctx);
-  s.ctx.workers.add('doors.broker', worker);
-  await worker.ready;
-  site = (await siteOf(s.ctx)).id;
+  d = await startDoorSite({ clientId: 'tachiai-emergency-a' });
+  ({ broker, s, token, worker, site } = d);
 }, 60_000);
 
 afterAll(async () => {
-  for (const sim of sims) await sim.close().catch(() => undefined);
-  await s?.close();
-  await broker?.close();
+  await d?.close();
 });
 
-let n = 0;
-interface Registered {
-  id: string;
-  commandKey: string;
-  topics: Record<string, string>;
-}
-async function newDoor(): Promise<Registered> {
-  n += 1;
-  const room = (await ok(await request(s.url).post('/api/rooms').set(auth()).send({ name: `非常室${n}`, kind: 'secure' }), 201)).id;
-  return ok(await request(s.url).post('/api/doors').set(auth()).send({ roomId: room, name: `扉${n}` }), 201);
-}
-async function simFor(door: Registered): Promise<DoorSim> {
-  const sim = await startDoorSim({ url: broker.url, site, door: door.id, key: door.commandKey });
-  sims.push(sim);
-  return sim;
-}
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-async function until(what: string, check: () => boolean | Promise<boolean>, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(25);
-  }
-}
+type Registered = RegisteredDoor;
+/** A door of a room of its own. */
+const newDoor = async (): Promise<Registered> => d.newDoor(await d.newRoom('非常室'));
+const simFor = (door: Registered) => d.simFor(door);
 async function journalOf(action: string) {
   await drainIntake(s.ctx.db.knex);
   return (await s.ctx.db.knex('journal_entries').where({ action }).orderBy('seq')) as Array<{ actor: string; subject: string; payload: string }>;

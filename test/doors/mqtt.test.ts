@@ -13,84 +13,42 @@ import { fileURLToPath } from 'node:url';
 import mqtt from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import request from 'supertest';
-import { startTestServer, type TestServer } from '../helpers/server.js';
+import type { TestServer } from '../helpers/server.js';
+import { sleep, startDoorSite, until, type DoorSite, type RegisteredDoor } from '../helpers/door-site.js';
 import { ok } from '../helpers/api.js';
 import { usingPostgres } from '../helpers/db.js';
-import { hasMosquitto, startTestBroker, type TestBroker } from '../helpers/mosquitto.js';
+import { hasMosquitto, type TestBroker } from '../helpers/mosquitto.js';
 import { doorBrokerWorker, type DoorBrokerWorker } from '../../server/doors/broker.js';
 import { commandFor, commandMessage, doorTopic, MAX_MESSAGE_BYTES } from '../../server/doors/protocol.js';
-import { startDoorSim, type DoorSim } from '../../server/doors/simulator.js';
-import { siteOf } from '../../server/system/site.js';
 import { drainIntake } from '../../server/journal/intake.js';
 import { createContext, type AppContext } from '../../server/context.js';
 import { createDatabase } from '../../db/connection.js';
 
+let d: DoorSite;
 let broker: TestBroker;
 let s: TestServer;
 let token: string;
 let worker: DoorBrokerWorker;
 let site: string;
-let contractorOrgId: string;
-const sims: DoorSim[] = [];
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
 const auth = () => ({ authorization: `Bearer ${token}` });
 
 beforeAll(async () => {
-  broker = await startTestBroker();
-  s = await startTestServer({ scryptCost: 1024, mqttUrl: broker.url, mqttClientId: 'tachiai-test-a', doorScanMaxAgeSeconds: 5 });
-  token = await s.adminToken();
-  worker = doorBrokerWorker(s.ctx);
-  s.ctx.workers.add('doors.broker', worker);
-  await worker.ready;
-  site = (await siteOf(s.ctx)).id;
-  const orgs = await request(s.url).get('/api/orgs').set(auth());
-  contractorOrgId = orgs.body.items.find((o: { kind: string }) => o.kind === 'contractor').id;
+  d = await startDoorSite({ clientId: 'tachiai-test-a', server: { doorScanMaxAgeSeconds: 5 } });
+  ({ broker, s, token, worker, site } = d);
 }, 60_000);
 
 afterAll(async () => {
-  for (const sim of sims) await sim.close().catch(() => undefined);
-  await s?.close();
-  await broker?.close();
+  await d?.close();
 });
 
-let n = 0;
-async function newRoom(): Promise<string> {
-  n += 1;
-  return (await ok(await request(s.url).post('/api/rooms').set(auth()).send({ name: `扉室${n}`, kind: 'secure' }), 201)).id;
-}
-async function newBadgeHolder(roomId: string | null): Promise<{ personId: string; token: string }> {
-  n += 1;
-  const p = await ok(await request(s.url).post('/api/people').set(auth()).send({ name: `扉 花子${n}`, orgId: contractorOrgId, roles: ['staff'] }), 201);
-  const b = await ok(await request(s.url).post('/api/badges').set(auth()).send({ personId: p.id }), 201);
-  if (roomId) await ok(await request(s.url).post(`/api/rooms/${roomId}/access`).set(auth()).send({ personId: p.id }), 201);
-  return { personId: p.id, token: b.token };
-}
-interface Registered {
-  id: string;
-  roomId: string;
-  mqttUsername: string;
-  mqttPassword: string;
-  commandKey: string;
-  topics: Record<string, string>;
-}
-async function newDoor(roomId: string, name = '正面扉'): Promise<Registered> {
-  return ok(await request(s.url).post('/api/doors').set(auth()).send({ roomId, name }), 201);
-}
-async function simFor(door: Registered): Promise<DoorSim> {
-  const sim = await startDoorSim({ url: broker.url, site, door: door.id, key: door.commandKey });
-  sims.push(sim);
-  return sim;
-}
+type Registered = RegisteredDoor;
+const newRoom = () => d.newRoom('扉室');
+const newBadgeHolder = (roomId: string | null) => d.newBadgeHolder(roomId, '扉 花子');
+const newDoor = (roomId: string, name?: string) => d.newDoor(roomId, name);
+const simFor = (door: Registered) => d.simFor(door);
 const doorEntries = (doorId: string) => s.ctx.db.knex('entries').where({ door_id: doorId }).orderBy('id') as Promise<Array<{ id: string; decision: string; reason: string | null; door_message_id: string; person_id: string | null; direction: string }>>;
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-async function until(what: string, check: () => boolean | Promise<boolean>, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(25);
-  }
-}
 
 describe.runIf(hasMosquitto)('doors over MQTT (issue 20)', () => {
   describe('registering doors', () => {

@@ -5,64 +5,41 @@
 // others' doors stay locked with room_full.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import request from 'supertest';
-import { startTestServer, type TestServer } from '../helpers/server.js';
+import type { TestServer } from '../helpers/server.js';
+import { startDoorSite, type DoorSite } from '../helpers/door-site.js';
 import { ok } from '../helpers/api.js';
-import { hasMosquitto, startTestBroker, type TestBroker } from '../helpers/mosquitto.js';
+import { hasMosquitto, type TestBroker } from '../helpers/mosquitto.js';
 import { doorBrokerWorker, type DoorBrokerWorker } from '../../server/doors/broker.js';
-import { startDoorSim, type DoorSim } from '../../server/doors/simulator.js';
-import { siteOf } from '../../server/system/site.js';
+import type { DoorSim } from '../../server/doors/simulator.js';
 import { usingPostgres } from '../helpers/db.js';
 import { createContext, type AppContext } from '../../server/context.js';
 import { createDatabase } from '../../db/connection.js';
 import mqtt from 'mqtt';
 
+let d: DoorSite;
 let broker: TestBroker;
 let s: TestServer;
 let token: string;
 let worker: DoorBrokerWorker;
-let site: string;
-let orgId: string;
-const sims: DoorSim[] = [];
 const auth = () => ({ authorization: `Bearer ${token}` });
 
 beforeAll(async () => {
-  broker = await startTestBroker();
-  s = await startTestServer({ scryptCost: 1024, mqttUrl: broker.url, mqttClientId: 'tachiai-rules-a', doorScanMaxAgeSeconds: 30 });
-  token = await s.adminToken();
-  worker = doorBrokerWorker(s.ctx);
-  s.ctx.workers.add('doors.broker', worker);
-  await worker.ready;
-  site = (await siteOf(s.ctx)).id;
-  orgId = (await request(s.url).get('/api/orgs').set(auth())).body.items.find((o: { kind: string }) => o.kind === 'contractor').id;
+  d = await startDoorSite({ clientId: 'tachiai-rules-a', server: { doorScanMaxAgeSeconds: 30 } });
+  ({ broker, s, token, worker } = d);
 }, 60_000);
 
 afterAll(async () => {
-  for (const sim of sims) await sim.close().catch(() => undefined);
-  await s?.close();
-  await broker?.close();
+  await d?.close();
 });
 
-let n = 0;
 async function roomWithTwoDoors(rules: object): Promise<{ room: string; doors: [DoorSim, DoorSim] }> {
-  n += 1;
-  const room = (await ok(await request(s.url).post('/api/rooms').set(auth()).send({ name: `扉規則室${n}`, kind: 'secure' }), 201)).id;
+  const room = await d.newRoom('扉規則室');
   await ok(await request(s.url).put(`/api/rooms/${room}/rules`).set(auth()).send({ twoPerson: { enabled: false }, occupancyLimit: null, antiPassbackHours: null, ...rules }), 200);
   const made: DoorSim[] = [];
-  for (const name of ['正面扉', '裏口']) {
-    const door = await ok(await request(s.url).post('/api/doors').set(auth()).send({ roomId: room, name }), 201);
-    const sim = await startDoorSim({ url: broker.url, site, door: door.id, key: door.commandKey });
-    sims.push(sim);
-    made.push(sim);
-  }
+  for (const name of ['正面扉', '裏口']) made.push(await d.simFor(await d.newDoor(room, name)));
   return { room, doors: made as [DoorSim, DoorSim] };
 }
-async function holder(room: string): Promise<{ personId: string; token: string }> {
-  n += 1;
-  const p = await ok(await request(s.url).post('/api/people').set(auth()).send({ name: `扉 規則${n}`, orgId, roles: ['staff'] }), 201);
-  const b = await ok(await request(s.url).post('/api/badges').set(auth()).send({ personId: p.id }), 201);
-  await ok(await request(s.url).post(`/api/rooms/${room}/access`).set(auth()).send({ personId: p.id }), 201);
-  return { personId: p.id, token: b.token };
-}
+const holder = (room: string) => d.newBadgeHolder(room, '扉 規則');
 
 describe.runIf(hasMosquitto)('room rules at doors over MQTT', () => {
   it('two-person rule: the first person\'s door stays locked (pending_second_person); the second person\'s door unlocks; both inside', async () => {
