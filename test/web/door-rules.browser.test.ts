@@ -4,9 +4,9 @@
 // red banner on the desk, which goes when the release ends.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import request from 'supertest';
-import type { Browser, Page } from 'playwright-core';
-import { launchBrowser } from '../helpers/browser.js';
-import { activeTestId, openWatchedPage, signIn, text, withPage } from '../helpers/page.js';
+import type { Browser } from 'playwright-core';
+import { launchBrowser, screenshot } from '../helpers/browser.js';
+import { activeTestId, openWatchedPage, readBadge, signIn, text, withPage } from '../helpers/page.js';
 import { startTestServer, type TestServer, type TestUser } from '../helpers/server.js';
 
 let server: TestServer;
@@ -42,14 +42,6 @@ afterAll(async () => {
   await server?.close();
 });
 
-async function readBadge(page: Page, badge: string) {
-  const answer = page.waitForResponse((r) => r.url().endsWith('/api/scans') && r.request().method() === 'POST');
-  await page.keyboard.type(badge, { delay: 1 });
-  await page.keyboard.press('Enter');
-  const res = await answer;
-  expect(res.status()).toBe(201);
-  return res.json();
-}
 
 describe('front desk: two-person rule and fire release', () => {
   it('a lone first scan shows 二人制 — 二人目の入室待ち (amber, not a refusal); the second scan lets both in', async () => {
@@ -65,6 +57,7 @@ describe('front desk: two-person rule and fire release', () => {
       expect(await text(page, 'scan-verdict')).toBe('二人制 — 二人目の入室待ち');
       expect(await text(page, 'scan-person')).toBe('一人目 太郎');
       expect(await text(page, 'scan-reason')).toContain('もう一人の入室許可者');
+      await screenshot(page, 'door-two-person-waiting-ja');
       expect(await readBadge(page, b.token)).toMatchObject({ decision: 'granted', flags: ['two_person'] });
       await expect.poll(() => result.getAttribute('data-state')).toBe('granted');
       expect(await text(page, 'scan-verdict')).toBe('入室許可');
@@ -72,6 +65,7 @@ describe('front desk: two-person rule and fire release', () => {
       const card = page.locator(`[data-testid="occupancy-room"][data-room-id="${room}"]`);
       await expect.poll(() => card.getByTestId('occupancy-count').innerText(), { timeout: 10_000 }).toBe('2名／定員4名');
       expect(await card.getByTestId('occupancy-two-person').innerText()).toBe('二人制');
+      await screenshot(page, 'door-two-person-paired-ja');
     });
   });
 
@@ -84,6 +78,7 @@ describe('front desk: two-person rule and fire release', () => {
       await expect.poll(() => page.getByTestId('fire-banner').isVisible(), { timeout: 10_000 }).toBe(true);
       expect(await text(page, 'fire-banner')).toContain('Fire alarm: every door is released');
       expect(await page.getByTestId('fire-banner').getAttribute('role')).toBe('alert');
+      await screenshot(page, 'door-fire-release-en');
       await send('post', '/api/fire-release/end', { note: '復旧' });
       await expect.poll(() => page.getByTestId('fire-banner').isVisible(), { timeout: 10_000 }).toBe(false);
     });
