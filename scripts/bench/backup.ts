@@ -38,7 +38,7 @@ import { createPerson } from '../../server/people/service.js';
 import { hashPin } from '../../server/shared/secret-hash.js';
 import { badgeTokenFor, newBadgeNonce, tokenDigest } from '../../server/badges/tokens.js';
 import { seedDoor } from './seed.js';
-import { adminQuery, httpRequest, LeanHttpPool, mb, ms, readMemory, RssSampler, sleep, stats, table, runBenchmark } from './lib.js';
+import { adminQuery, httpRequest, LeanHttpPool, mb, ms, readMemory, RssSampler, sleep, stats, table, runBenchmark, throwawaySecretsEnv } from './lib.js';
 import { startServerProcess, type ServerProcess } from './server-process.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -114,13 +114,7 @@ const KEPT_RUN = 'bench-run.json';
 async function main(): Promise<void> {
   log(`Tachiai backup benchmark — ${embedded ? 'embedded database' : 'PostgreSQL'}, ${os.cpus().length} CPU(s), Node ${process.version}; load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
   if (opt['restore-only']) return restoreOnly(opt['restore-only']);
-  const secretsEnv = {
-    JWT_SECRET: crypto.randomBytes(48).toString('base64url'),
-    BADGE_SECRET: crypto.randomBytes(48).toString('base64url'),
-    SIGNING_KEY: crypto.generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
-    PIN_PEPPER: crypto.randomBytes(32).toString('base64url'),
-    BACKUP_KEY: crypto.randomBytes(32).toString('base64url'),
-  };
+  const secretsEnv = throwawaySecretsEnv();
 
   // 1. the site
   const benchDb = `tachiai_bench_${stamp}`;

@@ -20,7 +20,6 @@
 // Exit 0 whatever the figures; non-zero only when the run itself failed.
 //
 // Admin connection: DATABASE_URL if set, otherwise postgres://postgres@127.0.0.1:5432/postgres.
-import crypto from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
@@ -37,7 +36,7 @@ import { startDoorSim, type DoorSim } from '../../server/doors/simulator.js';
 import { siteOf } from '../../server/system/site.js';
 import { startTestBroker, type TestBroker } from '../../test/helpers/mosquitto.js';
 import { seedDoor } from './seed.js';
-import { adminQuery, cleanUpOnSignals, httpRequest, ms, runBenchmark, sleep, stats, table } from './lib.js';
+import { adminQuery, cleanUpOnSignals, httpRequest, ms, runBenchmark, sleep, stats, table, throwawaySecretsEnv } from './lib.js';
 import { startServerProcess, type ServerProcess } from './server-process.js';
 
 const USAGE = `Usage: npm run bench:doors -- [options]
@@ -123,13 +122,7 @@ function openLiveStream(port: number, token: string, onEvent: (event: { type: st
 
 async function main(): Promise<void> {
   log(`Tachiai doors benchmark — PostgreSQL + Mosquitto, ${os.cpus().length} CPU(s), Node ${process.version}; load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
-  const secretsEnv = {
-    JWT_SECRET: crypto.randomBytes(48).toString('base64url'),
-    BADGE_SECRET: crypto.randomBytes(48).toString('base64url'),
-    SIGNING_KEY: crypto.generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
-    PIN_PEPPER: crypto.randomBytes(32).toString('base64url'),
-    BACKUP_KEY: crypto.randomBytes(32).toString('base64url'),
-  };
+  const secretsEnv = throwawaySecretsEnv();
 
   // 1. the site and its doors
   await adminQuery(adminUrl, `CREATE DATABASE ${benchDb}`);

@@ -1,5 +1,6 @@
 // Small helpers for the benchmarks: HTTP over a keep-alive agent, percentiles, RSS sampling of a
 // child process, formatting. No dependencies beyond node:, pg and the project's own.
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
@@ -337,4 +338,15 @@ export async function runBenchmark(main: () => Promise<void>, cleanUp: () => Pro
     await cleanUp();
   }
   process.exit(exitCode);
+}
+
+/** The secrets of a throwaway benchmark site, as environment variables (fresh every run). */
+export function throwawaySecretsEnv(): Record<'JWT_SECRET' | 'BADGE_SECRET' | 'SIGNING_KEY' | 'PIN_PEPPER' | 'BACKUP_KEY', string> {
+  return {
+    JWT_SECRET: crypto.randomBytes(48).toString('base64url'),
+    BADGE_SECRET: crypto.randomBytes(48).toString('base64url'),
+    SIGNING_KEY: crypto.generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
+    PIN_PEPPER: crypto.randomBytes(32).toString('base64url'),
+    BACKUP_KEY: crypto.randomBytes(32).toString('base64url'),
+  };
 }

@@ -49,7 +49,7 @@ import { randomPin } from '../../server/badges/pins.js';
 import { certificateNo } from '../../server/destructions/rules.js';
 import { monthOf, monthPeriod, type ReportContent } from '../../server/reports/content.js';
 import { monthFacts } from '../../server/reports/facts.read-model.js';
-import { adminQuery, httpRequest, mb, ms, readMemory, sleep, stats, table, cleanUpOnSignals, runBenchmark } from './lib.js';
+import { adminQuery, httpRequest, mb, ms, readMemory, sleep, stats, table, cleanUpOnSignals, runBenchmark, throwawaySecretsEnv } from './lib.js';
 import { startServerProcess, type ServerProcess } from './server-process.js';
 
 const USAGE = `Usage: npm run bench:report -- [options]
@@ -705,12 +705,7 @@ async function pdfRuns(port: number, token: string, pageUrl: string, runs: numbe
 async function main(): Promise<void> {
   const loadBefore = os.loadavg();
   log(`Tachiai monthly report benchmark — PostgreSQL, ${os.cpus().length} CPU(s), Node ${process.version}; load average ${loadBefore.map((l) => l.toFixed(2)).join(' ')}`);
-  const secretsEnv = {
-    JWT_SECRET: crypto.randomBytes(48).toString('base64url'),
-    BADGE_SECRET: crypto.randomBytes(48).toString('base64url'),
-    SIGNING_KEY: crypto.generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
-    PIN_PEPPER: crypto.randomBytes(32).toString('base64url'),
-  };
+  const secretsEnv = throwawaySecretsEnv();
 
   // 1. the site
   await adminQuery(adminUrl, `CREATE DATABASE ${benchDb}`);

@@ -43,7 +43,7 @@ import { periodDigest } from '../../server/reviews/digest.read-model.js';
 import { allFindings } from '../../server/reviews/rules.js';
 import { reviewSettings } from '../../server/reviews/service.js';
 import { seedReview, type ReviewSeeded } from './review-seed.js';
-import { freePort, httpRequest, mb, ms, processCpuMs, readMemory, RssSampler, sleep, stats, table, cleanUpOnSignals, runBenchmark } from './lib.js';
+import { freePort, httpRequest, mb, ms, processCpuMs, readMemory, RssSampler, sleep, stats, table, cleanUpOnSignals, runBenchmark, throwawaySecretsEnv } from './lib.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -524,13 +524,7 @@ async function main(): Promise<void> {
   } else {
     // Secrets shared by this process (badge tokens, journal) and the server — all of them, so that
     // a later run with --reuse starts a server the database recognises (its secrets' fingerprint).
-    secretsEnv = {
-      JWT_SECRET: crypto.randomBytes(48).toString('base64url'),
-      BADGE_SECRET: crypto.randomBytes(48).toString('base64url'),
-      PIN_PEPPER: crypto.randomBytes(48).toString('base64url'),
-      BACKUP_KEY: crypto.randomBytes(48).toString('base64url'),
-      SIGNING_KEY: crypto.generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
-    };
+    secretsEnv = throwawaySecretsEnv();
     await adminQuery(`CREATE DATABASE ${benchDbName}`);
     state.databases.add(benchDbName);
     benchUrl = dbUrl(benchDbName);

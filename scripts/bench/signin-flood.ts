@@ -30,7 +30,7 @@ import { createDatabase, type Database } from '../../db/connection.js';
 import { migrateToLatest } from '../../db/migrate.js';
 import { loadSecrets } from '../../server/secrets.js';
 import { seedDoor } from './seed.js';
-import { adminQuery, freePort, LeanHttpPool, ms, sleep, stats, table, type Stats } from './lib.js';
+import { adminQuery, freePort, LeanHttpPool, ms, sleep, stats, table, type Stats, throwawaySecretsEnv } from './lib.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const USAGE = `Usage: npm run bench:signin-flood -- [options]
@@ -202,12 +202,7 @@ async function phase(name: string, seconds: number, port: number, guardToken: st
 
 async function main() {
   log(`Tachiai sign-in flood benchmark — ${os.cpus().length} CPU(s), Node ${process.version}`);
-  const secretsEnv = {
-    JWT_SECRET: crypto.randomBytes(48).toString('base64url'),
-    BADGE_SECRET: crypto.randomBytes(48).toString('base64url'),
-    PIN_PEPPER: crypto.randomBytes(48).toString('base64url'),
-    SIGNING_KEY: crypto.generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
-  };
+  const secretsEnv = throwawaySecretsEnv();
   await adminQuery(adminUrl, `CREATE DATABASE ${dbName}`);
   const config = loadConfig({ DATABASE_URL: dbUrl, DATA_DIR: dataDir, LOG_LEVEL: 'silent', ...secretsEnv });
   db = await createDatabase({ databaseUrl: dbUrl, poolMax: 2 });

@@ -40,7 +40,7 @@ import { leafHashOfEntry, verifyConsistency, verifyInclusion } from '../../serve
 import { verifyJournal } from '../../server/journal/verify.js';
 import { siteOf } from '../../server/system/site.js';
 import { seedJournal } from './journal-seed.js';
-import { adminQuery, cleanUpOnSignals, httpRequest, mb, ms, runBenchmark, stats, table } from './lib.js';
+import { adminQuery, cleanUpOnSignals, httpRequest, mb, ms, runBenchmark, stats, table, throwawaySecretsEnv } from './lib.js';
 import { startServerProcess, type ServerProcess } from './server-process.js';
 
 const USAGE = `Usage: npm run bench:tlog -- [options]
@@ -125,13 +125,7 @@ async function main(): Promise<void> {
   const kept = opt.reuse ? (JSON.parse(fs.readFileSync(secretsFile, 'utf8')) as { secrets: Record<string, string>; auditor: { username: string; password: string } }) : null;
   const secretsEnv: Record<string, string> = kept
     ? kept.secrets
-    : {
-        JWT_SECRET: crypto.randomBytes(48).toString('base64url'),
-        BADGE_SECRET: crypto.randomBytes(48).toString('base64url'),
-        SIGNING_KEY: crypto.generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
-        PIN_PEPPER: crypto.randomBytes(32).toString('base64url'),
-        BACKUP_KEY: crypto.randomBytes(32).toString('base64url'),
-      };
+    : throwawaySecretsEnv();
   const url = dbUrl(benchDb);
   if (!opt.reuse) {
     await adminQuery(adminUrl, `CREATE DATABASE ${benchDb}`);

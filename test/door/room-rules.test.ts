@@ -7,16 +7,13 @@
 // are never denied; timed anti-passback: a presence older than N hours no longer blocks re-entry
 // and the entry is flagged for the weekly review. Clauses: E6.1, E6.2 (every scan recorded).
 import crypto from 'node:crypto';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import request from 'supertest';
 import { drainIntake } from '../../server/journal/intake.js';
 import { checkDoorTimers } from '../../server/doors/alarms.js';
-import { startTestServer, type TestServer } from '../helpers/server.js';
+import { startTestServer, withSecondServer as withSecondServerOf, type TestServer } from '../helpers/server.js';
 import { ok } from '../helpers/api.js';
-import { openSibling, usingPostgres } from '../helpers/db.js';
-import { buildRequestListener } from '../../server/app.js';
+import { usingPostgres } from '../helpers/db.js';
 import { expirePairs } from '../../server/door/room-guard.js';
 
 let s: TestServer;
@@ -59,18 +56,7 @@ async function scan(url: string, roomId: string, badge: string, direction?: 'in'
 const inside = async (roomId: string) => ((await s.ctx.db.knex('presence').where({ room_id: roomId }).select('person_id')) as Array<{ person_id: string }>).map((r) => r.person_id).sort();
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-async function withSecondServer<T>(run: (url: string) => Promise<T>): Promise<T> {
-  const sibling = await openSibling(s.ctx);
-  const server = http.createServer(buildRequestListener(sibling));
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
-  try {
-    return await run(`http://127.0.0.1:${(server.address() as AddressInfo).port}`);
-  } finally {
-    await new Promise((resolve) => server.close(resolve));
-    await sibling.workers.stopAll();
-    await sibling.db.close();
-  }
-}
+const withSecondServer = <T>(run: (url: string) => Promise<T>) => withSecondServerOf(s.ctx, run);
 
 describe('room rules: the settings', () => {
   it('are off for a new room; an administrator sets them (journaled, before and after); the room shows them', async () => {

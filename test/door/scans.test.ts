@@ -6,15 +6,12 @@
 // M6.3 (NDA), E1.1 (revocation).
 import crypto from 'node:crypto';
 import jwt from 'jsonwebtoken';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import request from 'supertest';
 import { drainIntake } from '../../server/journal/intake.js';
-import { startTestServer, type TestServer } from '../helpers/server.js';
+import { startTestServer, withSecondServer as withSecondServerOf, type TestServer } from '../helpers/server.js';
 import { ok, DAY, iso } from '../helpers/api.js';
-import { openSibling, usingPostgres } from '../helpers/db.js';
-import { buildRequestListener } from '../../server/app.js';
+import { usingPostgres } from '../helpers/db.js';
 
 let s: TestServer;
 let token: string;
@@ -682,18 +679,7 @@ describe('two servers on one database (E6.1 anti-passback across servers)', () =
   // Each server batches its own scans (server/door/scan.ts); only the database's check on the
   // presence row keeps two servers from both letting the same person in. On PGlite there is one
   // server by construction.
-  async function withSecondServer<T>(run: (url: string) => Promise<T>): Promise<T> {
-    const sibling = await openSibling(s.ctx);
-    const server = http.createServer(buildRequestListener(sibling));
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
-    try {
-      return await run(`http://127.0.0.1:${(server.address() as AddressInfo).port}`);
-    } finally {
-      await new Promise((resolve) => server.close(resolve));
-      await sibling.workers.stopAll();
-      await sibling.db.close();
-    }
-  }
+  const withSecondServer = <T>(run: (url: string) => Promise<T>) => withSecondServerOf(s.ctx, run);
 
   it.runIf(usingPostgres)('5 people, each scanning in 10 times on each of two servers at once: exactly one grant each, the rest already_inside', async () => {
     const room = await newRoom();

@@ -166,3 +166,13 @@ export async function answerTo(page: Page, pathEnd: string, action: () => Promis
   await action();
   return answer;
 }
+
+/** What a USB badge reader does: types the token quickly, then Enter; the scan's answer (201). */
+export async function readBadge(page: Page, badge: string) {
+  const answer = page.waitForResponse((r) => r.url().endsWith('/api/scans') && r.request().method() === 'POST');
+  await page.keyboard.type(badge, { delay: 1 });
+  await page.keyboard.press('Enter');
+  const res = await answer;
+  expect(res.status()).toBe(201);
+  return res.json();
+}

@@ -8,7 +8,7 @@ import type { Config } from '../../server/config.js';
 import { buildRequestListener } from '../../server/app.js';
 import { createAdmin } from '../../server/setup/create-admin.js';
 import { createPerson } from '../../server/people/service.js';
-import { openTestContext, type TestContext } from './db.js';
+import { openSibling, openTestContext, type TestContext } from './db.js';
 import { passwordPolicyViolations } from '../../server/auth/password-policy.js';
 
 export const ADMIN_PASSWORD = 'Kx7#mQ2$vL';
@@ -80,4 +80,21 @@ export async function startTestServer(overrides: Partial<Config> = {}): Promise<
       await ctx.dispose();
     },
   };
+}
+
+/**
+ * A second server on the same PostgreSQL database (its own pool, workers and LISTENs) for the
+ * length of `run`, which gets its address: what two servers behind a load balancer do.
+ */
+export async function withSecondServer<T>(ctx: TestContext, run: (url: string) => Promise<T>): Promise<T> {
+  const sibling = await openSibling(ctx);
+  const server = http.createServer(buildRequestListener(sibling));
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+  try {
+    return await run(`http://127.0.0.1:${(server.address() as AddressInfo).port}`);
+  } finally {
+    await new Promise((resolve) => server.close(resolve));
+    await sibling.workers.stopAll();
+    await sibling.db.close();
+  }
 }

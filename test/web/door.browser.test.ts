@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import request from 'supertest';
 import type { Browser, Page, Route } from 'playwright-core';
 import { launchBrowser, screenshot, SCREENSHOT_DIR } from '../helpers/browser.js';
-import { activeTestId, openWatchedPage, popupOf, signIn, text, withPage } from '../helpers/page.js';
+import { activeTestId, openWatchedPage, popupOf, readBadge, signIn, text, withPage } from '../helpers/page.js';
 import { holderSetsPin } from '../helpers/pins.js';
 import { startTestServer, type TestServer, type TestUser } from '../helpers/server.js';
 
@@ -87,15 +87,6 @@ const tones = (page: Page) =>
     const w = window as unknown as { __tones: string[] };
     return w.__tones.splice(0);
   });
-/** What a USB badge reader does: types the token quickly, then Enter. */
-async function readBadge(page: Page, badge: string) {
-  const answer = page.waitForResponse((r) => r.url().endsWith('/api/scans') && r.request().method() === 'POST');
-  await page.keyboard.type(badge, { delay: 1 });
-  await page.keyboard.press('Enter');
-  const res = await answer;
-  expect(res.status()).toBe(201);
-  return res.json();
-}
 
 /** Signs in as the administrator and opens the registration forms. */
 async function openAdmin(page: Page) {
