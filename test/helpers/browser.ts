@@ -28,10 +28,10 @@ export async function launchBrowser(): Promise<Browser> {
   });
 }
 
-/** Saves a full-page PNG as test-artifacts/screenshots/<name>.png and returns its path. */
-export async function screenshot(page: Page, name: string): Promise<string> {
+/** Saves a full-page PNG (or only what the window shows: `viewportOnly`, for a long page's top) as test-artifacts/screenshots/<name>.png and returns its path. */
+export async function screenshot(page: Page, name: string, options: { viewportOnly?: boolean } = {}): Promise<string> {
   await mkdir(SCREENSHOT_DIR, { recursive: true });
   const file = path.join(SCREENSHOT_DIR, name.endsWith('.png') ? name : `${name}.png`);
-  await page.screenshot({ path: file, fullPage: true });
+  await page.screenshot({ path: file, fullPage: !options.viewportOnly });
   return file;
 }

@@ -204,6 +204,26 @@ describe('the compliance screen', () => {
     });
   });
 
+  it('a witness that refused the journal (a fork or a rollback, issue 19) is an alarm line above the rows, in the reader\'s language', async () => {
+    // The row the witness client keeps for a witness's 422 (server/journal/witness-client.ts).
+    const knex = server.ctx.db.knex;
+    const vkey = 'witness.example+1a2b3c4d+AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA';
+    await knex('journal_witnesses').insert({ vkey, origin: 'tachiai/site/journal', size: 120, status: 'alarm', message: 'HTTP 422: inconsistent tree', checked_at: knex.fn.now(), alarm_at: knex.fn.now() });
+    try {
+      await withPage(() => openPage('en-US', DESKTOP), async ({ page }) => {
+        await signInAs(page, auditor);
+        await openCompliance(page);
+        const line = page.getByTestId('compliance-alarm');
+        await expect.poll(() => line.count()).toBe(1);
+        expect(await line.innerText()).toContain('HTTP 422: inconsistent tree');
+        expect(await page.getByTestId('compliance-alarms').getAttribute('role')).toBe('alert');
+        await screenshot(page, 'compliance-witness-alarm-en-1366', { viewportOnly: true });
+      });
+    } finally {
+      await knex('journal_witnesses').where({ vkey }).delete();
+    }
+  });
+
   it('the registration forms: an appointment per depositor and its interview, the fire-prevention manager, a training with topics a–f', async () => {
     await withPage(() => openPage(), async ({ page }) => {
       await signIn(page, server.admin, server.admin.badgeToken, server.admin.badgePin);
