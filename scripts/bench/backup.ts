@@ -38,7 +38,7 @@ import { createPerson } from '../../server/people/service.js';
 import { hashPin } from '../../server/shared/secret-hash.js';
 import { badgeTokenFor, newBadgeNonce, tokenDigest } from '../../server/badges/tokens.js';
 import { seedDoor } from './seed.js';
-import { adminQuery, httpRequest, LeanHttpPool, mb, ms, readMemory, RssSampler, sleep, stats, table, runBenchmark, throwawaySecretsEnv } from './lib.js';
+import { adminQuery, httpRequest, LeanHttpPool, mb, ms, readMemory, RssSampler, sleep, stats, table, runBenchmark, throwawaySecretsEnv, policyPassword } from './lib.js';
 import { startServerProcess, type ServerProcess } from './server-process.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -131,7 +131,7 @@ async function main(): Promise<void> {
   const seeded = await seedDoor(ctx, { people: 1000, rooms: 4, entries: P.entries }, log);
   // The authorised person who takes the backup (E2.13), with a badge and a PIN known here.
   const orgId = ((await db.knex('organisations').first('id')) as { id: string }).id;
-  const password = `Bk-${crypto.randomBytes(12).toString('base64url')}9!`;
+  const password = policyPassword({ username: 'bench-authorised', personName: '権限 花子', orgName: '株式会社ベンチ受託' });
   const pin = String(crypto.randomInt(0, 1_000_000)).padStart(6, '0');
   const person = await db.knex.transaction((trx) => createPerson(ctx, trx, { name: '権限 花子', orgId, roles: ['authorized'], account: { username: 'bench-authorised', password } }, 'cli:bench'));
   const nonce = newBadgeNonce();

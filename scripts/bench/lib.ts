@@ -5,6 +5,7 @@ import fs from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
 import pg from 'pg';
+import { passwordPolicyViolations } from '../../server/auth/password-policy.js';
 
 export interface HttpResult {
   status: number;
@@ -349,4 +350,13 @@ export function throwawaySecretsEnv(): Record<'JWT_SECRET' | 'BADGE_SECRET' | 'S
     PIN_PEPPER: crypto.randomBytes(32).toString('base64url'),
     BACKUP_KEY: crypto.randomBytes(32).toString('base64url'),
   };
+}
+
+/** A random password the site's policy (E3.11) accepts for this account: a benchmark's sign-in never fails on it. */
+export function policyPassword(context: { username: string; personName: string; orgName: string }): string {
+  const alphabet = 'ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789#$%&!';
+  for (;;) {
+    const pw = Array.from(crypto.randomBytes(16), (b) => alphabet[b % alphabet.length]).join('');
+    if (passwordPolicyViolations(pw, context).length === 0) return pw;
+  }
 }

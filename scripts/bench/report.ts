@@ -49,7 +49,7 @@ import { randomPin } from '../../server/badges/pins.js';
 import { certificateNo } from '../../server/destructions/rules.js';
 import { monthOf, monthPeriod, type ReportContent } from '../../server/reports/content.js';
 import { monthFacts } from '../../server/reports/facts.read-model.js';
-import { adminQuery, httpRequest, mb, ms, readMemory, sleep, stats, table, cleanUpOnSignals, runBenchmark, throwawaySecretsEnv } from './lib.js';
+import { adminQuery, httpRequest, mb, ms, readMemory, sleep, stats, table, cleanUpOnSignals, runBenchmark, throwawaySecretsEnv, policyPassword } from './lib.js';
 import { startServerProcess, type ServerProcess } from './server-process.js';
 
 const USAGE = `Usage: npm run bench:report -- [options]
@@ -505,7 +505,7 @@ async function seed(ctx: AppContext): Promise<Seeded> {
   const [contactA, contactB] = ((await knex('people').insert([{ name: '預託 一郎', org_id: depA!.id, roles: [] }, { name: '預託 二郎', org_id: depB!.id, roles: [] }]).returning('id')) as Array<{ id: string }>).map((r) => r.id) as [string, string];
 
   // The responsible person (責任者) who signs, with an account and a badge whose PIN is known here.
-  const password = `Rp-${crypto.randomBytes(12).toString('base64url')}9!`;
+  const password = policyPassword({ username: 'bench-responsible', personName: '責任 花子', orgName: '立会警備株式会社' });
   const pin = randomPin((max) => crypto.randomInt(0, max));
   const person = await knex.transaction((trx) => createPerson(ctx, trx, { name: '責任 花子', orgId: contractor, roles: ['responsible'], account: { username: 'bench-responsible', password } }, 'cli:bench'));
   const nonce = newBadgeNonce();

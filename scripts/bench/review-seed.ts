@@ -31,7 +31,7 @@
 import crypto from 'node:crypto';
 import pg from 'pg';
 import type { AppContext } from '../../server/context.js';
-import { passwordPolicyViolations } from '../../server/auth/password-policy.js';
+import { policyPassword } from './lib.js';
 import { hashSecret } from '../../server/shared/secret-hash.js';
 import { badgeTokenFor, newBadgeNonce, tokenDigest } from '../../server/badges/tokens.js';
 import { canonicalJson } from '../../server/journal/canonical.js';
@@ -85,13 +85,7 @@ function groupOf(n: number): Group {
 /** Staff accounts used by the planted anomalies: 28 + offset. */
 const STAFF0 = 28;
 
-function randomPassword(context: { username: string; personName: string; orgName: string }): string {
-  const alphabet = 'ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789#$%&!';
-  for (;;) {
-    const pw = Array.from(crypto.randomBytes(16), (b) => alphabet[b % alphabet.length]).join('');
-    if (passwordPolicyViolations(pw, context).length === 0) return pw;
-  }
-}
+const randomPassword = policyPassword;
 
 /** The address an account uses on a day (the same formula as the SQL below): one of 1–3 desks; guards always the same one. */
 function addressOf(n: number, nAddr: number, dayNo: number): string {

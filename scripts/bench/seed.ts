@@ -3,7 +3,7 @@
 import crypto from 'node:crypto';
 import type { AppContext } from '../../server/context.js';
 import { createPerson } from '../../server/people/service.js';
-import { passwordPolicyViolations } from '../../server/auth/password-policy.js';
+import { policyPassword } from './lib.js';
 import { hashSecret } from '../../server/shared/secret-hash.js';
 import { badgeTokenFor, newBadgeNonce, tokenDigest } from '../../server/badges/tokens.js';
 
@@ -15,13 +15,7 @@ export interface Seeded {
   rooms: string[];
 }
 
-function guardPassword(): string {
-  const alphabet = 'ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789#$%&!';
-  for (;;) {
-    const pw = Array.from(crypto.randomBytes(16), (b) => alphabet[b % alphabet.length]).join('');
-    if (passwordPolicyViolations(pw, { username: 'bench-guard', personName: 'Bench Guard', orgName: 'Bench Contractor' }).length === 0) return pw;
-  }
-}
+const guardPassword = () => policyPassword({ username: 'bench-guard', personName: 'Bench Guard', orgName: 'Bench Contractor' });
 
 export interface SeedOptions {
   people: number;

@@ -20,7 +20,6 @@
 // Exit 0 whatever the figures; non-zero only when the run itself failed.
 //
 // Admin connection: DATABASE_URL if set, otherwise postgres://postgres@127.0.0.1:5432/postgres.
-import crypto from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
@@ -40,7 +39,7 @@ import { leafHashOfEntry, verifyConsistency, verifyInclusion } from '../../serve
 import { verifyJournal } from '../../server/journal/verify.js';
 import { siteOf } from '../../server/system/site.js';
 import { seedJournal } from './journal-seed.js';
-import { adminQuery, cleanUpOnSignals, httpRequest, mb, ms, runBenchmark, stats, table, throwawaySecretsEnv } from './lib.js';
+import { adminQuery, cleanUpOnSignals, httpRequest, mb, ms, runBenchmark, stats, table, throwawaySecretsEnv, policyPassword } from './lib.js';
 import { startServerProcess, type ServerProcess } from './server-process.js';
 
 const USAGE = `Usage: npm run bench:tlog -- [options]
@@ -139,7 +138,7 @@ async function main(): Promise<void> {
   const origin = originFor((await siteOf(ctx)).id);
 
   // 1–2. the journal and its tree
-  const auditor = kept?.auditor ?? { username: 'bench-tlog-auditor', password: `Au-${crypto.randomBytes(12).toString('base64url')}7!` };
+  const auditor = kept?.auditor ?? { username: 'bench-tlog-auditor', password: policyPassword({ username: 'bench-tlog-auditor', personName: '監査 花子', orgName: '株式会社ベンチ受託' }) };
   if (opt.keep && !kept) fs.writeFileSync(secretsFile, JSON.stringify({ secrets: secretsEnv, auditor }), { mode: 0o600 });
   if (!opt.reuse) {
     const [org] = (await db.knex('organisations').insert({ name: '株式会社ベンチ受託', kind: 'contractor' }).returning(['id'])) as Array<{ id: string }>;
