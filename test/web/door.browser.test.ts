@@ -120,6 +120,8 @@ describe('door: scanning at the front desk', () => {
       expect(await text(page, 'scan-verdict')).toBe('入室許可');
       expect(await text(page, 'scan-person')).toBe('山田 花子');
       expect(await result.innerText()).toContain('第1処理室');
+      // No door has a controller on this site: the desk says nothing of doors (the space is the scan's).
+      expect(await page.getByTestId('door-alarms').isVisible()).toBe(false);
       // On a 1280 × 800 screen the decision is in view without scrolling, under the previous-session notice.
       const box = (await result.boundingBox())!;
       expect(box.y + box.height).toBeLessThanOrEqual(800);

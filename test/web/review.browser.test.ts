@@ -299,7 +299,9 @@ describe('the overdue notice', () => {
       await expect.poll(() => page.getByTestId('panel-review').isVisible()).toBe(true);
       await expect.poll(() => counts(page).getAttribute('data-week')).toBe(quietWeek);
       await expect.poll(() => counts(page).getAttribute('data-state')).toBe('ready');
-      expect(await text(page, 'review-week-state')).toBe('期限超過');
+      // The week's findings and the list of weeks signed/overdue are two requests; the pill
+      // words the week as soon as the second one answers.
+      await expect.poll(() => text(page, 'review-week-state')).toBe('期限超過');
       expect(await text(page, 'review-count-entries')).toBe('2件');
       expect(await text(page, 'review-none')).toContain('この週の記録に異常は見つかりませんでした。');
       expect(await page.getByTestId('review-groups').isVisible()).toBe(false);

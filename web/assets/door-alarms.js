@@ -202,11 +202,11 @@ export function createDoorAlarms(ctx) {
           ),
         ),
       );
-    } else if (s.alarms.length === 0) {
-      parts.push(el('p', { cls: 'empty-inline door-states-empty', text: t(l, 'door.state.none'), attrs: { 'data-testid': 'door-states-empty' } }));
     }
     if (s.failed) parts.push(el('p', { cls: 'alarm-error', text: t(l, 'door.alarms.poll_failed'), attrs: { role: 'status' } }));
     root.replaceChildren(...parts);
+    // A site without controlled doors (a desk only) sees nothing here: the scan card keeps its place.
+    root.hidden = parts.length === 0;
     if (activeId) {
       const again = /** @type {HTMLInputElement | null} */ (root.querySelector(`input[data-alarm="${CSS.escape(activeId)}"]`));
       if (again) {
