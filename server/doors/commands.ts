@@ -53,11 +53,16 @@ export function serverCommand(
   return { ...fields, mac: commandMac(key, fields) };
 }
 
+/** Hands one command made already to the broker, on its door's command topic; rejects when it could not. */
+export async function publishCommand(app: AppContext, publisher: DoorPublisher, message: CommandMessage): Promise<void> {
+  const site = (await siteOf(app)).id;
+  await publisher.publish(doorTopic(site, message.door, 'command'), JSON.stringify(message));
+}
+
 /** Sends one command to one door; rejects when it could not be handed to the broker. */
 export async function sendToDoor(app: AppContext, publisher: DoorPublisher, door: Pick<LiveDoor, 'id' | 'commandKey'>, c: Omit<Parameters<typeof serverCommand>[1], 'door'>): Promise<CommandMessage> {
-  const site = (await siteOf(app)).id;
   const message = serverCommand(door.commandKey, { ...c, door: door.id }, app.config.doorCommandTtlSeconds);
-  await publisher.publish(doorTopic(site, door.id, 'command'), JSON.stringify(message));
+  await publishCommand(app, publisher, message);
   return message;
 }
 

@@ -9,15 +9,17 @@
 // journaled; the front desk shows the open release as a banner.
 //
 // Remote unlock: the responsible person (責任者), with their own badge and PIN and a reason, has one
-// door unlocked once (DOOR_UNLOCK_MS); journaled with who and why in the transaction that sends
-// the one command (sent first: the broker must take it, or nothing is recorded). A wrong PIN, someone else's badge or another role: 4xx, nothing sent.
+// door unlocked once (DOOR_UNLOCK_MS). The unlock is journaled with who and why and committed
+// *before* its one command is sent, so no unlock ever happens unrecorded; a command the broker then
+// does not take is journaled as not sent (`door.remote_unlock_unsent`) and answered 503. A wrong
+// PIN, someone else's badge or another role: 4xx, nothing sent or recorded.
 import crypto from 'node:crypto';
 import type { AppContext } from '../context.js';
 import { BrokerUnavailableError, ConflictError, ForbiddenError, NotFoundError } from '../errors.js';
 import { appendJournal } from '../journal/journal.js';
 import { verifySigners, type SignerInput } from '../signatures/service.js';
 import { fireMessage, parseJsonMessage, type FireMessage } from './protocol.js';
-import { doorPublisher, sendToDoor, sendToDoors } from './commands.js';
+import { doorPublisher, publishCommand, sendToDoor, sendToDoors, serverCommand } from './commands.js';
 import { findDoor, liveDoors, type LiveDoor } from './service.js';
 
 export interface ReleaseRow {
@@ -122,9 +124,11 @@ export interface RemoteUnlock {
 }
 
 /**
- * A remote unlock by the responsible person with their own badge + PIN and a reason: one MAC-ed
- * unlock command to that door, journaled (who, why) in the same transaction — a command that the
- * broker does not take rolls the record back (503 broker_unavailable, nothing sent).
+ * A remote unlock by the responsible person with their own badge + PIN and a reason: the unlock is
+ * journaled (who, which badge, why, the command's nonce and expiry) and committed, then its one
+ * MAC-ed command is sent to that door. A broker this server cannot reach refuses before anything
+ * is recorded; a command the broker does not take after the record is journaled as not sent and
+ * answered 503 (the journal never lacks an unlock that happened).
  */
 export async function remoteUnlock(app: AppContext, input: { doorId: string; reason: string; signer: SignerInput }, actor: { accountId: string; personId: string; roles: readonly string[] }): Promise<RemoteUnlock> {
   // The door first (an unknown one is 404 for whoever asks, as on every route with an id), then who.
@@ -136,28 +140,27 @@ export async function remoteUnlock(app: AppContext, input: { doorId: string; rea
   // The PIN first, outside the transaction: a wrong one counts toward the badge's lockout.
   const [signer] = await verifySigners(app, [{ ...input.signer, meaning: 'remote unlock', field: 'body.signer' }]);
   const publisher = doorPublisher(app);
-  if (!publisher?.connected()) throw new BrokerUnavailableError('The door controllers\' broker is not reachable from this server: nothing was sent.');
+  if (!publisher?.connected()) throw new BrokerUnavailableError('The door controllers\' broker is not reachable from this server: nothing was sent or recorded.');
   const id = crypto.randomUUID();
-  return app.db.knex.transaction(async (trx) => {
+  const durationMs = app.config.doorUnlockMs;
+  const { at, command } = await app.db.knex.transaction(async (trx) => {
     const { rows } = await trx.raw("SELECT date_trunc('milliseconds', clock_timestamp()) AS now");
     const at = (rows[0] as { now: Date }).now;
-    const durationMs = app.config.doorUnlockMs;
-    // Sent before the journal entry is appended, so that the journal's chain lock is never held
-    // over a network round trip; a command the broker does not take rolls everything back. (A
-    // commit failing after the broker took the command would leave an unlock unrecorded: the
-    // broker's own log has it.)
-    let expiresAt: string;
-    try {
-      expiresAt = (await sendToDoor(app, publisher, door, { cause: `remote:${id}`, action: 'unlock', durationMs, reason: 'remote_unlock', at })).expiresAt;
-    } catch (err) {
-      throw new BrokerUnavailableError(`The unlock command was not taken by the broker (${(err as Error).message}): nothing was recorded.`);
-    }
+    const command = serverCommand(door.commandKey, { door: door.id, cause: `remote:${id}`, action: 'unlock', durationMs, reason: 'remote_unlock', at }, app.config.doorCommandTtlSeconds);
     await appendJournal(trx, {
       actor: actor.accountId,
       action: 'door.remote_unlock',
       subject: `door:${door.id}`,
-      payload: { unlockId: id, roomId: door.roomId, personId: actor.personId, badgeId: signer!.badgeId, reason: input.reason, durationMs, expiresAt },
+      payload: { unlockId: id, roomId: door.roomId, personId: actor.personId, badgeId: signer!.badgeId, reason: input.reason, durationMs, expiresAt: command.expiresAt, nonce: command.nonce },
     });
-    return { id, doorId: door.id, roomId: door.roomId, personId: actor.personId, reason: input.reason, at, durationMs, expiresAt };
+    return { at, command };
   });
+  try {
+    await publishCommand(app, publisher, command);
+  } catch (err) {
+    const why = (err as Error).message;
+    await app.db.knex.transaction((trx) => appendJournal(trx, { actor: actor.accountId, action: 'door.remote_unlock_unsent', subject: `door:${door.id}`, payload: { unlockId: id, error: why.slice(0, 200) } }));
+    throw new BrokerUnavailableError(`The unlock was recorded, but the broker did not take its command (${why}): recorded as not sent; the door was not opened by it.`);
+  }
+  return { id, doorId: door.id, roomId: door.roomId, personId: actor.personId, reason: input.reason, at, durationMs, expiresAt: command.expiresAt };
 }

@@ -186,6 +186,39 @@ describe.runIf(hasMosquitto)('remote unlock by the responsible person (issue 20 
     expect(JSON.parse(journal[0]!.payload)).toMatchObject({ unlockId: done.id, personId: r.user.personId, reason: '保守業者の入室（立会いあり）' });
   });
 
+  it('the unlock is recorded before its command is sent: a command the broker does not take is journaled as not sent (503) and opens nothing', async () => {
+    const door = await newDoor();
+    const sim = await simFor(door);
+    const r = await responsiblePerson();
+    // The broker refuses this one publish (a fault injected into the real worker, once).
+    const publish = worker.publish.bind(worker);
+    let refused = 0;
+    worker.publish = async () => {
+      worker.publish = publish;
+      refused++;
+      throw new Error('broker refused the message');
+    };
+    try {
+      const res = await ok(
+        await request(s.url).post(`/api/doors/${door.id}/unlock`).set(auth(r.token)).send({ signer: { personId: r.user.personId, badge: r.badge, pin: PIN }, reason: '点検' }),
+        503,
+      );
+      expect(res.error.code).toBe('broker_unavailable');
+      expect(res.error.message).toContain('recorded');
+    } finally {
+      worker.publish = publish;
+    }
+    expect(refused).toBe(1);
+    const asked = (await journalOf('door.remote_unlock')).filter((j) => j.subject === `door:${door.id}`);
+    const unsent = (await journalOf('door.remote_unlock_unsent')).filter((j) => j.subject === `door:${door.id}`);
+    expect(asked).toHaveLength(1);
+    expect(unsent).toHaveLength(1);
+    expect(JSON.parse(unsent[0]!.payload)).toMatchObject({ unlockId: JSON.parse(asked[0]!.payload).unlockId, error: 'broker refused the message' });
+    await sleep(300);
+    expect(sim.verdicts).toHaveLength(0);
+    expect(sim.lock.isUnlocked()).toBe(false);
+  });
+
   it('a wrong PIN, someone else\'s badge, another role, a revoked or unknown door: a clear 4xx and nothing sent or journaled', async () => {
     const door = await newDoor();
     const sim = await simFor(door);
