@@ -1,6 +1,7 @@
 // Schemas of the doors module (issue 20), declared once for validation and the OpenAPI document.
 import { z } from 'zod';
 import { idSchema, text } from '../shared/schemas.js';
+import { DOOR_ALARM_KINDS } from './alarm-rules.js';
 
 export const doorBody = z.strictObject({ roomId: idSchema, name: text(100).describe('Which door, e.g. 第1処理室 正面扉') });
 export const revokeBody = z.strictObject({ reason: text(200) });
@@ -66,7 +67,7 @@ export const doorStatusSchema = z
 export const doorAlarmSchema = z
   .object({
     id: z.string(),
-    kind: z.enum(['forced', 'held_open', 'offline', 'repeated_denials', 'lone_person']),
+    kind: z.enum(DOOR_ALARM_KINDS),
     doorId: z.string().nullable(),
     doorName: z.string().nullable(),
     roomId: z.string(),

@@ -19,6 +19,9 @@ export interface OperationsFacts {
   /** The journal as a transparency log (issue 19): age of the newest checkpoint a witness cosigned (null: none), witnesses in alarm (null: no such tables). */
   cosignedAgeSeconds: number | null;
   witnessAlarms: number | null;
+  /** Doors (issue 20): open (unacknowledged) door alarms by kind, and whether a fire release is in force; null: no such tables. */
+  doorAlarmsOpen: Record<string, number> | null;
+  fireReleaseActive: boolean | null;
 }
 
 /** Counting stops here: beyond it, "very many" is all that matters (and the count stays cheap). */
@@ -30,7 +33,12 @@ SELECT (SELECT count(*) FROM (SELECT 1 FROM journal_intake LIMIT ${INTAKE_COUNT_
        to_regclass('backups') IS NOT NULL AS has_backups,
        (SELECT (to_jsonb(s) -> 'secrets_escrowed_at') IS NOT NULL FROM site_settings s WHERE s.id = 1) AS has_escrow,
        (SELECT to_jsonb(s) ->> 'secrets_escrowed_at' FROM site_settings s WHERE s.id = 1) AS escrowed_at,
-       to_regclass('journal_witnesses') IS NOT NULL AS has_witnesses`;
+       to_regclass('journal_witnesses') IS NOT NULL AS has_witnesses,
+       to_regclass('door_releases') IS NOT NULL AS has_doors`;
+
+const DOORS_SQL = `
+SELECT coalesce((SELECT jsonb_object_agg(a.kind, a.n) FROM (SELECT kind, count(*) AS n FROM door_alarms WHERE acknowledged_at IS NULL GROUP BY kind) a), '{}'::jsonb) AS alarms,
+       EXISTS (SELECT 1 FROM door_releases r WHERE r.ended_at IS NULL) AS released`;
 
 const TLOG_SQL = `
 SELECT (SELECT count(*) FROM journal_witnesses w WHERE w.alarm_at IS NOT NULL) AS alarms,
@@ -49,6 +57,7 @@ interface FactsRow {
   has_escrow: boolean | null;
   escrowed_at: string | null;
   has_witnesses: boolean;
+  has_doors: boolean;
 }
 
 export async function operationsFacts(db: Knex): Promise<OperationsFacts> {
@@ -72,7 +81,18 @@ export async function operationsFacts(db: Knex): Promise<OperationsFacts> {
     witnessAlarms = Number(t[0]?.alarms ?? 0);
     cosignedAgeSeconds = t[0]?.cosigned_age === null || t[0]?.cosigned_age === undefined ? null : Math.round(Number(t[0].cosigned_age));
   }
+  let doorAlarmsOpen: Record<string, number> | null = null;
+  let fireReleaseActive: boolean | null = null;
+  if (row.has_doors) {
+    const { rows: d } = (await db.raw(DOORS_SQL)) as { rows: Array<{ alarms: Record<string, string | number> | string; released: boolean }> };
+    // PGlite and pg both parse jsonb; a string (another driver's habit) is parsed here.
+    const alarms = typeof d[0]?.alarms === 'string' ? (JSON.parse(d[0].alarms) as Record<string, string | number>) : (d[0]?.alarms ?? {});
+    doorAlarmsOpen = Object.fromEntries(Object.entries(alarms).map(([k, v]) => [k, Number(v)]));
+    fireReleaseActive = Boolean(d[0]?.released);
+  }
   return {
+    doorAlarmsOpen,
+    fireReleaseActive,
     witnessAlarms,
     cosignedAgeSeconds,
     intakeWaiting: Number(row.intake_waiting),

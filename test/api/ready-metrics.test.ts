@@ -256,6 +256,9 @@ describe('GET /api/health/ready', () => {
         // No tree tables either (before issue 19's migration): nothing to say.
         cosignedAgeSeconds: null,
         witnessAlarms: null,
+        // Nor door tables (before issue 20's).
+        doorAlarmsOpen: null,
+        fireReleaseActive: null,
       });
     } finally {
       await db.close();

@@ -22,6 +22,7 @@ import { hasMosquitto, type TestBroker } from '../helpers/mosquitto.js';
 import { doorBrokerWorker, type DoorBrokerWorker } from '../../server/doors/broker.js';
 import { checkDoorTimers, doorAlarmsWorker, raiseDoorAlarm } from '../../server/doors/alarms.js';
 import type { DoorSim } from '../../server/doors/simulator.js';
+import { metricsOf } from '../../server/monitoring/metrics.js';
 import { drainIntake } from '../../server/journal/intake.js';
 import { createContext, type AppContext } from '../../server/context.js';
 import { createDatabase } from '../../db/connection.js';
@@ -140,8 +141,18 @@ describe.runIf(hasMosquitto)('door status and alarms (issue 20, E6.4)', () => {
     expect(notices.map((x: { recipient_email: string }) => x.recipient_email)).toEqual(['sekinin@example.jp']);
     expect(notices[0].subject).toContain('こじ開け');
 
+    // In the metrics, site-wide: open alarms by kind (every kind present), for an alert rule.
+    const openForced = async () => {
+      const text = await metricsOf(s.ctx).scrape();
+      expect(text).toMatch(/^tachiai_door_alarms_open\{kind="held_open"\} \d+$/m);
+      return Number(/^tachiai_door_alarms_open\{kind="forced"\} (\d+)$/m.exec(text)?.[1]);
+    };
+    const forcedBefore = await openForced();
+    expect(forcedBefore).toBeGreaterThanOrEqual(1);
+
     // Acknowledged; then a granted scan opens the door: no alarm. The exit button: none either.
     await ok(await request(s.url).post(`/api/door-alarms/${alarm!.id}/acknowledge`).set(auth()).send({ note: '巡回で確認、異常なし' }), 200);
+    expect(await openForced()).toBe(forcedBefore - 1);
     const id = await sim.scan(holder.token, { direction: 'in' });
     expect(await sim.verdictFor(id)).toMatchObject({ kind: 'unlocked' });
     await sim.setContact('open');

@@ -17,6 +17,7 @@ import { holderSetsPin } from '../helpers/pins.js';
 import { hasMosquitto, type TestBroker } from '../helpers/mosquitto.js';
 import type { DoorBrokerWorker } from '../../server/doors/broker.js';
 import { fireTopic } from '../../server/doors/protocol.js';
+import { metricsOf } from '../../server/monitoring/metrics.js';
 import { drainIntake } from '../../server/journal/intake.js';
 
 let d: DoorSite;
@@ -53,7 +54,10 @@ describe.runIf(hasMosquitto)('fire release (issue 20 part 6)', () => {
     await ok(await request(s.url).post(`/api/doors/${gone.id}/revoke`).set(auth()).send({ reason: '撤去' }), 200);
     const [a, b, c] = [await simFor(d1), await simFor(d2), await simFor(gone)];
     expect((await ok(await request(s.url).get('/api/fire-release').set(auth()), 200)).active).toBeNull();
+    const releaseMetric = async () => /^tachiai_fire_release_active (\d)$/m.exec(await metricsOf(s.ctx).scrape())?.[1];
+    expect(await releaseMetric()).toBe('0');
     const started = await ok(await request(s.url).post('/api/fire-release').set(auth()).send({ reason: '火災報知器の発報' }), 201);
+    expect(await releaseMetric()).toBe('1');
     expect(started.release).toMatchObject({ source: 'api', reason: '火災報知器の発報', endedAt: null });
     expect(started.doorsCommanded).toBeGreaterThanOrEqual(2);
     await until('both doors released', () => a.lock.released && b.lock.released);
@@ -71,6 +75,7 @@ describe.runIf(hasMosquitto)('fire release (issue 20 part 6)', () => {
     // A second release while one is in force: 409, nothing recorded twice.
     await ok(await request(s.url).post('/api/fire-release').set(auth()).send({ reason: 'again' }), 409);
     const ended = await ok(await request(s.url).post('/api/fire-release/end').set(auth()).send({ note: '消防署の確認後に復旧' }), 200);
+    expect(await releaseMetric()).toBe('0');
     expect(ended.release).toMatchObject({ id: started.release.id, endNote: '消防署の確認後に復旧' });
     await until('both doors restored', () => !a.lock.released && !b.lock.released);
     expect(a.lock.isUnlocked()).toBe(false);
