@@ -25,7 +25,7 @@ import { commandFor, doorTopic, fireTopic, heartbeatMessage, parseDoorTopic, par
 import type { DoorPublisher } from './commands.js';
 import { actOnFire, keepReleased, parseFireMessage } from './emergency.js';
 import { findDoor, type LiveDoor } from './service.js';
-import { serverConnectOptions } from './connection.js';
+import { sendSmallMessagesAtOnce, serverConnectOptions } from './connection.js';
 import { checkRepeatedDenials, recordDoorState, recordHeartbeat } from './alarms.js';
 
 export const RECONNECT_MIN_MS = 1000;
@@ -166,6 +166,7 @@ export function doorBrokerWorker(app: AppContext): DoorBrokerWorker {
     };
     const c = mqtt.connect(url, options);
     client = c;
+    sendSmallMessagesAtOnce(c);
     // The PUBACK of a scan goes out only when `done` is called: after it is recorded and answered.
     c.handleMessage = (packet, done) => {
       const work = (async () => {
@@ -212,9 +213,6 @@ export function doorBrokerWorker(app: AppContext): DoorBrokerWorker {
     };
     c.on('connect', () => {
       lastError = undefined;
-      // A door command is a small message that must go out at once (scan → lock ≤ 50 ms, issue 20):
-      // no Nagle delay on our side of the connection (the broker: set_tcp_nodelay, docs/operations.md).
-      (c.stream as { setNoDelay?: (on: boolean) => void } | undefined)?.setNoDelay?.(true);
       c.options.reconnectPeriod = RECONNECT_MIN_MS;
       const topics = Object.fromEntries((['scan', 'state', 'heartbeat'] as const).map((kind) => [sharedSubscription(site, kind), { qos: 1 as const }]));
       topics[sharedFireSubscription(site)] = { qos: 1 as const };

@@ -10,6 +10,7 @@
 import crypto from 'node:crypto';
 import readline from 'node:readline';
 import mqtt, { type MqttClient } from 'mqtt';
+import { sendSmallMessagesAtOnce } from './connection.js';
 import { commandMacValid, commandMessage, doorTopic, parseJsonMessage, type MessageKind } from './protocol.js';
 
 export type Verdict =
@@ -134,7 +135,7 @@ export async function startDoorSim(options: DoorSimOptions, onVerdict: (v: Verdi
     rejectUnauthorized: true,
   });
   // A reader's scan goes out at once, as a real controller's should (no Nagle delay).
-  (client.stream as { setNoDelay?: (on: boolean) => void } | undefined)?.setNoDelay?.(true);
+  sendSmallMessagesAtOnce(client);
   const verdicts: Verdict[] = [];
   const waiting = new Set<() => void>();
   const commandTopic = doorTopic(options.site, options.door, 'command');
