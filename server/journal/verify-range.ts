@@ -11,6 +11,7 @@
 // entry is also a leaf of the Merkle tree (RFC 9162 §2.1): the range keeps the compact range of
 // its leaves, and the snapshots of it the caller asks for (tree sizes to compare with a root).
 import crypto from 'node:crypto';
+import { surelyCanonical } from './canonical-scan.js';
 import { canonicalJson } from './canonical.js';
 
 /** What the first problem found is (verify.ts's answer names it). */
@@ -31,9 +32,29 @@ export interface BadEntry {
   message: string;
 }
 
-/** The columns a range reads, in this order: seq, at (ISO 8601 UTC, ms), actor, action, subject, payload, prev_hash, hash. */
+/** The columns a range reads as rows, in this order: seq, at (ISO 8601 UTC, ms), actor, action, subject, payload, prev_hash, hash. */
 export const RANGE_COLUMNS_SQL = (at: string) =>
   `seq::text AS seq, to_char(${at} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS at, actor, action, subject, payload, prev_hash, hash`;
+
+/**
+ * The same columns for COPY, `at` in PostgreSQL's own output form — on a connection set to
+ * COPY_SESSION_SQL, "2026-12-06 07:52:00.123+00" — which the checker turns into the ISO form
+ * (to_char cost the database about a fifth of its time sending the rows).
+ */
+export const RANGE_COPY_COLUMNS_SQL = 'seq, at, actor, action, subject, payload, prev_hash, hash';
+export const COPY_SESSION_SQL = "SET TimeZone = 'UTC'; SET DateStyle = 'ISO, YMD'";
+
+/** "2026-12-06 07:52:00.123+00" (or without a fraction) → "2026-12-06T07:52:00.123Z" (as to_char's MS: milliseconds, cut); null for any other form. */
+export function isoOfUtcText(text: string): string | null {
+  const n = text.length;
+  if (n < 22 || text.charCodeAt(10) !== 0x20 || text.charCodeAt(4) !== 0x2d || !text.endsWith('+00')) return null;
+  let ms = '000';
+  if (n > 22) {
+    if (text.charCodeAt(19) !== 0x2e /* . */ || n > 29) return null;
+    ms = (text.slice(20, n - 3) + '00').slice(0, 3);
+  } else if (n !== 22) return null;
+  return `${text.slice(0, 10)}T${text.slice(11, 19)}.${ms}Z`;
+}
 
 /** A node of a compact range: the root of a complete subtree of 2^level leaves. */
 export interface RangeNode {
@@ -159,12 +180,13 @@ export class RangeChecker {
     this.done = true;
   }
 
-  /** One COPY text line (fields escaped as COPY escapes them). */
+  /** One COPY text line of RANGE_COPY_COLUMNS_SQL (fields escaped as COPY escapes them). */
   line(line: string): void {
     if (this.done) return;
     const f = line.split('\t');
-    if (f.length !== 8) return this.fail(this.expected, 'not_canonical', `Entry ${this.expected} could not be read.`);
-    this.entry(f[0]!, f[1]!, unescapeCopy(f[2]!), unescapeCopy(f[3]!), unescapeCopy(f[4]!), unescapeCopy(f[5]!), f[6]!, f[7]!);
+    const at = f.length === 8 ? isoOfUtcText(f[1]!) : null;
+    if (at === null) return this.fail(this.expected, 'not_canonical', `Entry ${this.expected} could not be read.`);
+    this.entry(f[0]!, at, unescapeCopy(f[2]!), unescapeCopy(f[3]!), unescapeCopy(f[4]!), unescapeCopy(f[5]!), f[6]!, f[7]!);
   }
 
   /** One entry's columns as they are (RANGE_COLUMNS_SQL, read as a row). */
@@ -180,13 +202,16 @@ export class RangeChecker {
     }
     // The first entry's place is the caller's to check (it knows what came before the range).
     this.expected = seq + 1;
-    let value: unknown;
-    try {
-      value = JSON.parse(payload);
-    } catch {
-      return this.fail(seq, 'not_canonical', `Entry ${seq} has a payload that is not JSON.`);
+    // The one-pass check confirms almost every payload; what it is not sure of is judged in full.
+    if (!surelyCanonical(payload)) {
+      let value: unknown;
+      try {
+        value = JSON.parse(payload);
+      } catch {
+        return this.fail(seq, 'not_canonical', `Entry ${seq} has a payload that is not JSON.`);
+      }
+      if (!isCanonicalPayload(payload, value)) return this.fail(seq, 'not_canonical', `Entry ${seq} has a payload that is not in canonical form; it was rewritten.`);
     }
-    if (!isCanonicalPayload(payload, value)) return this.fail(seq, 'not_canonical', `Entry ${seq} has a payload that is not in canonical form; it was rewritten.`);
     if (this.prevHash !== null && prevHash !== this.prevHash) return this.fail(seq, 'broken_link', `Entry ${seq} does not link to entry ${seq - 1}.`);
     // journal.ts entryHashOfCanonical, over the same bytes (the payload is canonical: checked above).
     const s = JSON.stringify;

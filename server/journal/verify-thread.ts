@@ -10,14 +10,14 @@ import { fileURLToPath } from 'node:url';
 import { Worker, type MessagePort } from 'node:worker_threads';
 import pg from 'pg';
 import { to as copyTo } from 'pg-copy-streams';
-import { LineSplitter, RANGE_COLUMNS_SQL, RangeChecker, type RangeNode, type RangeResult, type RangeTask } from './verify-range.js';
+import { COPY_SESSION_SQL, LineSplitter, RANGE_COPY_COLUMNS_SQL, RangeChecker, type RangeNode, type RangeResult, type RangeTask } from './verify-range.js';
 
 const literal = (text: string) => `'${text.replace(/'/g, "''")}'`;
 
 /** The COPY statement of a range (literals only: COPY takes no parameters; the chain is quoted, the seqs are integers). */
 export function rangeCopySql(task: Pick<RangeTask, 'chain' | 'from' | 'to'>, table = 'journal_entries'): string {
   if (!Number.isSafeInteger(task.from) || !Number.isSafeInteger(task.to)) throw new Error('a range of whole numbers');
-  return `COPY (SELECT ${RANGE_COLUMNS_SQL('at')} FROM ${table} WHERE chain = ${literal(task.chain)} AND seq BETWEEN ${task.from} AND ${task.to} ORDER BY ${table}.seq) TO STDOUT`;
+  return `COPY (SELECT ${RANGE_COPY_COLUMNS_SQL} FROM ${table} WHERE chain = ${literal(task.chain)} AND seq BETWEEN ${task.from} AND ${task.to} ORDER BY ${table}.seq) TO STDOUT`;
 }
 
 /** The thread's side: one connection, ranges in, results out, until told to end. */
@@ -25,6 +25,7 @@ export async function runVerifyThread(port: MessagePort | null, data: { connecti
   if (!port) throw new Error('runVerifyThread runs as a worker thread');
   const client = new pg.Client({ connectionString: data.connectionString, application_name: 'tachiai verify' });
   await client.connect();
+  await client.query(COPY_SESSION_SQL);
   // The same isolation as the caller's snapshot is not possible across connections; entries are
   // never changed once written, and each range is bounded by the head read when the walk began.
   // Ranges are checked one after the other on the one connection (a COPY holds it).

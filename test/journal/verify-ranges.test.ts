@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Knex } from 'knex';
 import { appendJournal, entryHash, rowToEntry, type JournalRow } from '../../server/journal/journal.js';
 import { verifyJournal, type VerifyOptions, type VerifyResult } from '../../server/journal/verify.js';
+import { isoOfUtcText } from '../../server/journal/verify-range.js';
 import { createCheckpoint } from '../../server/journal/checkpoints.js';
 import { buildTree } from '../../server/journal/tree.js';
 import { originFor, signTlogCheckpoint } from '../../server/journal/tlog-checkpoints.js';
@@ -81,6 +82,24 @@ async function verifiedEveryWay(): Promise<VerifyResult> {
 }
 
 const firstBad = (r: VerifyResult) => (r.ok ? null : { seq: r.firstBadEntry.seq, reason: r.firstBadEntry.reason, message: r.firstBadEntry.message });
+
+describe('the time of an entry as COPY sends it (the threads read at::text, not to_char)', () => {
+  it('becomes exactly the ISO form to_char gives, for every kind of fraction; any other form is refused', async () => {
+    const times = ['2026-12-06 07:52:00+00', '2026-12-06 07:52:00.1+00', '2026-12-06 07:52:00.12+00', '2026-12-06 07:52:00.123+00', '2026-12-06 07:52:00.1234+00', '2026-12-06 23:59:59.999999+00', '1999-01-01 00:00:00.5+09', '0001-01-01 00:00:00+00', '2024-02-29 12:00:00.007-05:30'];
+    const rows = await knex.transaction(async (trx) => {
+      await trx.raw("SET LOCAL TimeZone = 'UTC'");
+      await trx.raw("SET LOCAL DateStyle = 'ISO, YMD'");
+      const { rows } = (await trx.raw(
+        `SELECT t::timestamptz::text AS text, to_char(t::timestamptz AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS iso FROM unnest(?::text[]) AS t`,
+        [times],
+      )) as { rows: Array<{ text: string; iso: string }> };
+      return rows;
+    });
+    expect(rows).toHaveLength(times.length);
+    for (const r of rows) expect(isoOfUtcText(r.text), r.text).toBe(r.iso);
+    for (const bad of ['2026-12-06T07:52:00Z', '2026-12-06 07:52:00+09', '2026-12-06 07:52:00.1234567+00', '12026-12-06 07:52:00+00', '2026-12-06 07:52:00,5+00', '']) expect(isoOfUtcText(bad), bad).toBeNull();
+  });
+});
 
 describe('the journal verified in ranges (and on threads on PostgreSQL) gives the single walk\'s answer', () => {
   it('an intact journal, with tabs, line breaks, backslashes and integer-like keys in its entries', async () => {
