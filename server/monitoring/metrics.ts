@@ -13,7 +13,6 @@ import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom
 import type { AppContext } from '../context.js';
 import type { Workers } from '../workers.js';
 import { VERSION } from '../version.js';
-import { DOOR_ALARM_KINDS } from '../doors/alarm-rules.js';
 import { operationsFacts } from './facts.read-model.js';
 
 /** Seconds, for request latency: a scan takes milliseconds, a report or an export seconds. */
@@ -69,7 +68,7 @@ export class Metrics {
   private readonly intakeOldest = new Gauge({ name: 'tachiai_journal_intake_oldest_age_seconds', help: 'Age of the oldest journal event waiting to be chained, 0 when none waits (site-wide, read at scrape)', registers: [this.registry] });
   private readonly backupAge = new Gauge({ name: 'tachiai_backup_last_success_age_seconds', help: 'Seconds since the last successful backup finished (site-wide, read at scrape); absent when none is recorded', registers: [this.registry] });
   private readonly escrowed = new Gauge({ name: 'tachiai_secrets_escrowed', help: '1 when an export of the secrets to the escrow is recorded, else 0; absent when the database cannot say', registers: [this.registry] });
-  private readonly doorAlarmsOpen = new Gauge({ name: 'tachiai_door_alarms_open', help: 'Door alarms not yet acknowledged, by kind (site-wide, read at scrape); absent without the doors tables', labelNames: ['kind'] as const, registers: [this.registry] });
+  private readonly doorAlarmsOpen = new Gauge({ name: 'tachiai_door_alarms_open', help: 'Door alarms not yet acknowledged, by kind (site-wide, read at scrape); a kind without an open alarm has no series', labelNames: ['kind'] as const, registers: [this.registry] });
   private readonly fireRelease = new Gauge({ name: 'tachiai_fire_release_active', help: '1 while a fire release holds every door of the site open, else 0 (site-wide, read at scrape)', registers: [this.registry] });
   private readonly workerHealthy = new Gauge({ name: 'tachiai_worker_healthy', help: 'Background workers of this process: 1 running, 0 failing or stopped', labelNames: ['worker'] as const, registers: [this.registry] });
 
@@ -147,9 +146,9 @@ export class Metrics {
       else this.backupAge.set(facts.lastBackupAgeSeconds);
       if (facts.secretsEscrowedAt === undefined) this.escrowed.remove();
       else this.escrowed.set(facts.secretsEscrowedAt ? 1 : 0);
+      // The kinds with an open alarm (an alert: sum(tachiai_door_alarms_open) > 0); a kind with none has no series.
       this.doorAlarmsOpen.reset();
-      // Every kind is present (0 when none is open), so that an alert rule sees the series at all times.
-      if (facts.doorAlarmsOpen) for (const kind of DOOR_ALARM_KINDS) this.doorAlarmsOpen.set({ kind }, facts.doorAlarmsOpen[kind] ?? 0);
+      if (facts.doorAlarmsOpen) for (const [kind, n] of Object.entries(facts.doorAlarmsOpen)) this.doorAlarmsOpen.set({ kind }, n);
       if (facts.fireReleaseActive === null) this.fireRelease.remove();
       else this.fireRelease.set(facts.fireReleaseActive ? 1 : 0);
     } catch {
