@@ -115,8 +115,7 @@ export function createAdminDoors(ctx) {
     if (res.status === 401) return;
     if (res.status === 400) edit.error = 'admin.door.held.invalid';
     else {
-      const failed = ctx.failure(res);
-      a.status.door = failed;
+      a.status.door = ctx.failure(res);
       ctx.renderStatus('door');
     }
     renderList();
@@ -341,15 +340,16 @@ export function createAdminDoors(ctx) {
         if (error) error.hidden = true;
       }
     });
+    const save = el('button', {
+      cls: 'button button-small',
+      text: t(l, edit?.busy ? 'admin.busy' : 'admin.door.held.save'),
+      attrs: { type: 'submit', disabled: edit?.busy, 'aria-label': t(l, 'admin.door.held.save.label', { name: d.name }), 'data-testid': 'admin-door-held-save' },
+    });
     const form = el(
       'form',
       { cls: 'door-held-form', attrs: { novalidate: true, 'data-testid': 'admin-door-held-form' } },
       el('label', { attrs: { for: id }, text: t(l, 'admin.door.held') }),
-      el('div', { cls: 'door-held-input' }, input, el('span', { text: t(l, 'admin.door.held.unit') }), el('button', {
-        cls: 'button button-small',
-        text: t(l, edit?.busy ? 'admin.busy' : 'admin.door.held.save'),
-        attrs: { type: 'submit', disabled: edit?.busy, 'aria-label': t(l, 'admin.door.held.save.label', { name: d.name }), 'data-testid': 'admin-door-held-save' },
-      })),
+      el('div', { cls: 'door-held-input' }, input, el('span', { text: t(l, 'admin.door.held.unit') }), save),
       el('p', { cls: 'field-hint', attrs: { id: `${id}-hint` }, text: t(l, 'admin.door.held.hint') }),
       el('p', { cls: 'field-error', attrs: { id: `${id}-error`, hidden: !edit?.error, 'data-testid': 'admin-door-held-error' }, text: edit?.error ? t(l, edit.error) : '' }),
     );
