@@ -7,6 +7,7 @@
 // (shown only then), attrs of the control.
 import { ROLE_CODES } from './i18n.js';
 import { siteNow, siteTime } from './screen.js';
+import { countOrNull } from './admin-room-rules.js';
 
 const ORG_KINDS = ['depositor', 'contractor', 'subcontractor', 'carrier', 'disposal_vendor', 'visitor_company'];
 
@@ -40,11 +41,12 @@ const opt = (v) => (v === '' || v === undefined ? undefined : v);
 /**
  * The forms, by task. ctx: { api, tz(), isAdmin(), personName(id), roomName(id), orgName(id),
  * setValue(task, name, value), loadPeople(), loadOrgs(), loadBadges(), loadNotifications(), loadAppointments(),
- * loadAccess(), reloadRooms(), fillSources(), render(), stationRegistered(answer) }.
+ * loadAccess(), reloadRooms(), fillSources(), render(), stationRegistered(answer), doorRegistered(answer),
+ * roomRulesSaved() }.
  * @returns {Record<string, FormSpec>}
  */
 export function formSpecs(ctx) {
-  const { api, tz, isAdmin, personName, roomName, orgName, setValue, loadPeople, loadOrgs, loadBadges, loadNotifications, loadAppointments, loadAccess, reloadRooms, fillSources, render, stationRegistered } = ctx;
+  const { api, tz, isAdmin, personName, roomName, orgName, setValue, loadPeople, loadOrgs, loadBadges, loadNotifications, loadAppointments, loadAccess, reloadRooms, fillSources, render, stationRegistered, doorRegistered, roomRulesSaved } = ctx;
   return {
     person: {
       fields: [
@@ -334,6 +336,48 @@ export function formSpecs(ctx) {
       done: (d) => ({ key: 'admin.station.done', params: { name: d.name, room: roomName(d.roomId) } }),
       after: (d) => stationRegistered(d),
       focus: () => document.getElementById('admin-station-issued-title'),
+    },
+    // A door with its controller (issue 20): its broker password and command key are shown once,
+    // above the form (admin-doors.js), and the focus goes there.
+    door: {
+      fields: [
+        { n: 'roomId', type: 'select', src: 'rooms' },
+        { n: 'name', attrs: { maxlength: 100, autocomplete: 'off' } },
+      ],
+      keep: ['roomId'],
+      check: (v) => (v.roomId ? null : { roomId: 'admin.error.select' }),
+      body: (v) => ({ roomId: v.roomId, name: v.name }),
+      send: (body) => api('POST', '/api/doors', { body }),
+      done: (d) => ({ key: 'admin.door.done', params: { name: d.name, room: roomName(d.roomId) } }),
+      after: (d) => doorRegistered(d),
+      focus: () => document.getElementById('admin-door-issued-title'),
+    },
+    // A room's rules (issue 20): what is sent is what holds, so every field is sent; empty is off.
+    roomRules: {
+      fields: [
+        { n: 'roomId', type: 'select', src: 'rooms', api: '-' },
+        { n: 'twoPerson', type: 'checkbox', api: 'twoPerson.enabled' },
+        { n: 'windowSeconds', api: 'twoPerson.windowSeconds', when: (v) => v.twoPerson, attrs: { inputmode: 'numeric', maxlength: 3, autocomplete: 'off' } },
+        { n: 'occupancyLimit', attrs: { inputmode: 'numeric', maxlength: 5, autocomplete: 'off' } },
+        { n: 'antiPassbackHours', attrs: { inputmode: 'numeric', maxlength: 3, autocomplete: 'off' } },
+      ],
+      keep: ['roomId'],
+      check: (v) => {
+        if (!v.roomId) return { roomId: 'admin.error.select' };
+        if (v.twoPerson && v.windowSeconds === '') return { windowSeconds: 'admin.error.required' };
+        // Two people enter together under the rule: a limit of 1 would let nobody in (the server refuses it too).
+        if (v.twoPerson && v.occupancyLimit === '1') return { occupancyLimit: 'admin.roomRules.occupancyLimit.twoPerson' };
+        return null;
+      },
+      body: (v) => ({
+        // With the rule off, its window is kept when it is one the server takes (nothing to refuse in a hidden field).
+        twoPerson: { enabled: v.twoPerson, windowSeconds: v.twoPerson || /^\d+$/.test(v.windowSeconds) && Number(v.windowSeconds) >= 1 && Number(v.windowSeconds) <= 120 ? (countOrNull(v.windowSeconds) ?? undefined) : undefined },
+        occupancyLimit: countOrNull(v.occupancyLimit),
+        antiPassbackHours: countOrNull(v.antiPassbackHours),
+      }),
+      send: (body, v) => api('PUT', `/api/rooms/${encodeURIComponent(v.roomId)}/rules`, { body }),
+      done: (d) => ({ key: 'admin.roomRules.done', params: { room: d.name } }),
+      after: () => roomRulesSaved(),
     },
   };
 }

@@ -2,7 +2,8 @@
 // Registration forms of the door (administrators and responsible persons only): rooms,
 // organisations, people, badges, access lists (E6.1), NDAs (M6.3), trainings (E5), leaving (E1.1),
 // appointments per depositor with their interviews and their end (E1.1), the fire-prevention manager (E9.1)
-// and the notices to the depositor; door stations (admin-stations.js). Loaded by door.js, with its stylesheets (forms.css, admin.css),
+// and the notices to the depositor; door stations (admin-stations.js); doors with a controller (admin-doors.js) and
+// room rules (admin-room-rules.js), issue 20. Loaded by door.js, with its stylesheets (forms.css, admin.css),
 // when the "Registration" view is first opened; the lists on file are admin-lists.js.
 //
 // Each form is built once from its description (admin-forms.js); its labels carry data-i18n keys,
@@ -17,13 +18,15 @@ import { ADMIN_MESSAGES } from './admin-messages.js';
 import { badgeNo, formSpecs } from './admin-forms.js';
 import { createAdminLists } from './admin-lists.js';
 import { createAdminStations } from './admin-stations.js';
+import { createAdminDoors, emptyDoors } from './admin-doors.js';
+import { createAdminRoomRules } from './admin-room-rules.js';
 
 addMessages(ADMIN_MESSAGES);
 
 /** The screen's stylesheets (the forms', then its own): door.js shows the screen once they are loaded. */
 export const styles = Promise.all([loadCss('/assets/forms.css'), loadCss('/assets/admin.css')]);
 
-const TASKS = ['person', 'badge', 'pin', 'access', 'nda', 'consent', 'training', 'appointment', 'interview', 'appointmentEnd', 'fireManager', 'revoke', 'leave', 'notifications', 'org', 'room', 'station'];
+const TASKS = ['person', 'badge', 'pin', 'access', 'nda', 'consent', 'training', 'appointment', 'interview', 'appointmentEnd', 'fireManager', 'revoke', 'leave', 'notifications', 'org', 'room', 'station', 'door', 'roomRules'];
 const CONFLICTS = ['pin_locked', 'pin_change_required', 'person_left', 'already_on_access_list', 'already_revoked', 'badge_revoked', 'consent_missing', 'consent_not_applicable', 'already_left', 'already_ended', 'already_acknowledged', 'forbidden', 'not_found', 'database_unavailable'];
 
 /**
@@ -34,7 +37,7 @@ const CONFLICTS = ['pin_locked', 'pin_change_required', 'person_left', 'already_
  *   appointments: import('./api-types.js').DepositorAppointment[],
  *   access: null | { roomId: string, items: null | import('./api-types.js').AccessGrant[] },
  *   stations: null | import('./api-types.js').DoorStation[], stationIssued: null | import('./admin-stations.js').IssuedStation,
- *   stationRevoke: null | import('./admin-stations.js').StationRevoke,
+ *   stationRevoke: null | import('./admin-stations.js').StationRevoke, doors: import('./admin-doors.js').DoorsState,
  *   errors: Record<string, Record<string, { key?: string, detail?: import('./api-types.js').ErrorDetail, value?: unknown }[]>>,
  *   status: Record<string, import('./admin-forms.js').Status | null>, busy: Record<string, boolean> }} AdminState
  */
@@ -77,6 +80,13 @@ export function createAdmin(host, door) {
     fillSources: () => fillSources(),
     render: () => render(),
     stationRegistered: (d) => stations.registered(d),
+    doorRegistered: (d) => doors.registered(d),
+    roomRulesSaved: async () => {
+      await door.reloadRooms();
+      fillSources();
+      roomRules.fill();
+      roomRules.render();
+    },
   });
   const lists = createAdminLists({
     host,
@@ -95,6 +105,23 @@ export function createAdmin(host, door) {
     failure: (res) => failure(res),
     renderStatus: (task) => renderStatus(task),
     focusForm: () => /** @type {HTMLElement | null} */ (forms.station?.querySelector('input, select'))?.focus(),
+  });
+  const doors = createAdminDoors({
+    host,
+    state: () => a,
+    roomName: (id) => roomName(id),
+    isAdmin,
+    failure: (res) => failure(res),
+    renderStatus: (task) => renderStatus(task),
+    focusForm: () => /** @type {HTMLElement | null} */ (forms.door?.querySelector('input, select'))?.focus(),
+  });
+  const roomRules = createAdminRoomRules({
+    host,
+    state: () => a,
+    rooms: () => door.rooms(),
+    isAdmin,
+    form: () => forms.roomRules,
+    fieldsChanged: () => applyWhen('roomRules'),
   });
 
   // ------------------------------------------------------------------ data
@@ -182,8 +209,9 @@ export function createAdmin(host, door) {
     });
     form.addEventListener('change', (event) => {
       const name = /** @type {HTMLInputElement} */ (event.target).name;
-      if (task === 'person' && name === 'withAccount') applyWhen(task);
+      applyWhen(task);
       if (task === 'access' && name === 'roomId') void lists.loadAccess();
+      if (task === 'roomRules' && name === 'roomId') roomRules.fill();
     });
     forms[task] = form;
     return form;
@@ -215,8 +243,18 @@ export function createAdmin(host, door) {
           el('section', { cls: 'station-issued', attrs: { id: 'admin-station-issued', 'aria-labelledby': 'admin-station-issued-title', 'data-testid': 'admin-station-issued', hidden: true } }),
         );
       }
+      // Doors: as the stations, the credentials just issued (shown once) above the form (issue 20).
+      if (task === 'door') {
+        panel.append(
+          el('p', { cls: 'field-hint', attrs: { id: 'admin-door-readonly', 'data-i18n': 'admin.door.readonly', hidden: true } }),
+          el('section', { cls: 'station-issued', attrs: { id: 'admin-door-issued', 'aria-labelledby': 'admin-door-issued-title', 'data-testid': 'admin-door-issued', hidden: true } }),
+        );
+      }
+      if (task === 'roomRules') panel.append(el('p', { cls: 'field-hint', attrs: { id: 'admin-roomRules-readonly', 'data-i18n': 'admin.roomRules.readonly', hidden: true } }));
       if (SPECS[task]) panel.append(buildForm(task));
       if (task === 'station') panel.append(el('div', { cls: 'stations', attrs: { id: 'admin-stations', 'data-testid': 'admin-stations' } }));
+      if (task === 'door') panel.append(el('div', { cls: 'stations', attrs: { id: 'admin-doors', 'data-testid': 'admin-doors' } }));
+      if (task === 'roomRules') panel.append(el('div', { cls: 'stations', attrs: { id: 'admin-room-rules-list', 'data-testid': 'admin-room-rules-list' } }));
       if (task === 'access') panel.append(el('div', { cls: 'access-list', attrs: { id: 'admin-access-list', 'data-testid': 'admin-access-list' } }));
       if (task === 'notifications') panel.append(el('div', { attrs: { id: 'admin-notifications-list', 'data-testid': 'admin-notifications-list' } }));
       panels.append(panel);
@@ -517,6 +555,11 @@ export function createAdmin(host, door) {
     // Registering and revoking stations is for administrators (stations:write); others see the list.
     if (forms.station) forms.station.hidden = !isAdmin();
     stations.render();
+    // Doors and room rules likewise (stations:write, issue 20): others see the doors and every room's rules.
+    if (forms.door) forms.door.hidden = !isAdmin();
+    if (forms.roomRules) forms.roomRules.hidden = !isAdmin();
+    doors.render();
+    roomRules.render();
     // Lists whose labels are translated (organisation kinds, "Choose…").
     if (a.lang !== lang()) {
       a.lang = lang();
@@ -531,13 +574,14 @@ export function createAdmin(host, door) {
     if (focusTab) document.getElementById(`admin-tab-${task}`)?.focus();
     if (task === 'access' && !a.access) void lists.loadAccess();
     if (task === 'station') void stations.load(); // fresh: when each station was last seen
+    if (task === 'door') void doors.load(); // fresh: whether each controller reports
   }
 
   // ------------------------------------------------------------------ lifecycle
 
   function start(task) {
     if (!a) {
-      a = { task: 'person', lang: lang(), people: [], orgs: [], badges: [], notifications: [], appointments: [], access: null, stations: null, stationIssued: null, stationRevoke: null, errors: {}, status: {}, busy: {} };
+      a = { task: 'person', lang: lang(), people: [], orgs: [], badges: [], notifications: [], appointments: [], access: null, stations: null, stationIssued: null, stationRevoke: null, doors: emptyDoors(), errors: {}, status: {}, busy: {} };
       build();
       fillSources();
       void Promise.all([loadPeople(), loadOrgs(), loadBadges(), loadNotifications(), loadAppointments()]).then(() => render());

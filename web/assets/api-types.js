@@ -70,8 +70,17 @@ export {};
  * @property {'secure' | 'reception'} kind
  * @property {{ days: number[], from: string, to: string } | null} hours
  * @property {boolean} requiresTraining
+ * @property {RoomRules} [rules]
  * @property {number} [inside]
  * @property {string} createdAt
+ */
+
+/**
+ * A room's rules beyond the access list (issue 20; PUT /api/rooms/:id/rules). null: off.
+ * @typedef {object} RoomRules
+ * @property {{ enabled: boolean, windowSeconds: number }} twoPerson
+ * @property {number | null} occupancyLimit
+ * @property {number | null} antiPassbackHours
  */
 
 /**
@@ -153,6 +162,30 @@ export {};
  * A door station just registered (server/door/routes.ts, POST /api/door-stations): its
  * credential, shown once, the enrolment address and its QR code (SVG text).
  * @typedef {DoorStation & { credential: string, enrolUrl: string, enrolQrSvg: string }} DoorStationRegistered
+ */
+
+/**
+ * A door with its controller (server/doors/routes.ts, doorSchema): never its secrets.
+ * @typedef {object} Door
+ * @property {string} id
+ * @property {string} roomId
+ * @property {string} name
+ * @property {string} mqttUsername
+ * @property {string} createdAt
+ * @property {string | null} revokedAt
+ * @property {string | null} revokedReason
+ * @property {'active' | 'revoked'} status
+ * @property {{ scan: string, command: string, state: string, heartbeat: string }} topics
+ */
+
+/**
+ * A door just registered (POST /api/doors): its controller's broker password and command key, shown once.
+ * @typedef {Door & { mqttPassword: string, commandKey: string }} DoorRegistered
+ */
+
+/**
+ * A live door as GET /api/doors/status shows it (the part this screen reads).
+ * @typedef {{ id: string, heldOpenSeconds: number, online: boolean, heartbeatAt: string | null }} DoorStatus
  */
 
 /**
