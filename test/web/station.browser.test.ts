@@ -321,15 +321,18 @@ describe('door stations: registration, the kiosk, offline, the guard, revocation
 
   it('a server that stops answering (3 s) or answers 503 counts as offline too; a 403 is said in words; down at load: said, and retried', async () => {
     const { page } = kiosk;
+    // The request hangs far longer than the kiosk waits: offline must show while it still hangs
+    // (its own 3 s limit, not the request's end) — a fact, not a timing, on a busy machine too.
+    let ended = false;
     await page.route('**/api/scans', async (route) => {
-      await new Promise((r) => setTimeout(r, 5000));
+      await new Promise((r) => setTimeout(r, 20_000));
+      ended = true;
       await route.abort().catch(() => undefined);
     });
     try {
-      const started = Date.now();
       await read(page, bob.badge);
-      await page.getByTestId('station-offline').waitFor({ timeout: 6000 });
-      expect(Date.now() - started).toBeLessThan(5000);
+      await page.getByTestId('station-offline').waitFor({ timeout: 15_000 });
+      expect(ended).toBe(false);
       expect(await text(page, 'station-reason')).toContain('サーバーの応答がありません');
     } finally {
       await page.unroute('**/api/scans');
