@@ -10,6 +10,7 @@
 // neither can be shown again.
 import { t } from './i18n.js';
 import { el } from './dom.js';
+import { revokeForm } from './revoke-form.js';
 import { formatDateTime } from './dates.js';
 
 /**
@@ -293,7 +294,7 @@ export function createAdminDoors(ctx) {
           !revoked && live && !admin ? el('span', { attrs: { 'data-testid': 'admin-door-held-text' }, text: t(l, 'admin.door.held.value', { n: live.heldOpenSeconds }) }) : '',
         ),
         !revoked && live && admin ? heldForm(l, d, live) : '',
-        open ? revokeForm(l, d, open) : '',
+        open ? revokeForm({ l, kind: 'door', name: d.name, r: open, confirm: () => void confirmRevoke(), cancel: closeRevoke }) : '',
       );
     });
     box.replaceChildren(el('h4', { text: t(l, 'admin.door.list') }), el('ul', { cls: 'station-items' }, ...rows));
@@ -364,65 +365,6 @@ export function createAdminDoors(ctx) {
     return form;
   }
 
-  /**
-   * Confirming first: the reason, a warning that it cannot be undone, then the button.
-   * @param {string} l
-   * @param {import('./api-types.js').Door} d
-   * @param {DoorRevoke} r
-   */
-  function revokeForm(l, d, r) {
-    const input = el('input', {
-      attrs: {
-        id: 'admin-door-revoke-reason',
-        type: 'text',
-        maxlength: 200,
-        autocomplete: 'off',
-        value: r.reason,
-        'aria-describedby': 'admin-door-revoke-warning admin-door-revoke-error',
-        'aria-invalid': r.error ? 'true' : null,
-        'data-testid': 'admin-door-revoke-reason',
-      },
-    });
-    input.addEventListener('input', () => {
-      r.reason = input.value;
-      if (r.error) {
-        r.error = null;
-        input.removeAttribute('aria-invalid');
-        const error = document.getElementById('admin-door-revoke-error');
-        if (error) error.hidden = true;
-      }
-    });
-    const form = el(
-      'form',
-      { cls: 'station-revoke-form', attrs: { novalidate: true, 'data-testid': 'admin-door-revoke-form' } },
-      el('label', { attrs: { for: 'admin-door-revoke-reason' }, text: t(l, 'admin.door.revoke.reason') }),
-      input,
-      el('p', { cls: 'field-error', attrs: { id: 'admin-door-revoke-error', hidden: !r.error, 'data-testid': 'admin-door-revoke-error' }, text: r.error ? t(l, r.error) : '' }),
-      el('p', { cls: 'field-hint', attrs: { id: 'admin-door-revoke-warning' }, text: t(l, 'admin.door.revoke.warning', { name: d.name }) }),
-      el(
-        'div',
-        { cls: 'exit-actions' },
-        el('button', {
-          cls: 'button button-small button-danger',
-          text: t(l, r.busy ? 'admin.busy' : 'admin.door.revoke.confirm'),
-          attrs: { type: 'submit', disabled: r.busy, 'data-testid': 'admin-door-revoke-confirm' },
-        }),
-        el('button', { cls: 'button button-small', text: t(l, 'admin.door.revoke.cancel'), attrs: { type: 'button', 'data-cancel': '', 'data-testid': 'admin-door-revoke-cancel' } }),
-      ),
-    );
-    form.addEventListener('submit', (event) => {
-      event.preventDefault();
-      void confirmRevoke();
-    });
-    form.addEventListener('keydown', (event) => {
-      if (event.key === 'Escape') {
-        event.preventDefault();
-        closeRevoke();
-      }
-    });
-    form.querySelector('[data-cancel]')?.addEventListener('click', closeRevoke);
-    return form;
-  }
 
   function render() {
     renderIssued();

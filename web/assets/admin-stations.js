@@ -10,6 +10,7 @@
 // ends): the server keeps only its digest, so it can never be shown again.
 import { t } from './i18n.js';
 import { el } from './dom.js';
+import { revokeForm } from './revoke-form.js';
 import { formatDateTime } from './dates.js';
 
 /**
@@ -255,7 +256,7 @@ export function createAdminStations(ctx) {
           el('span', { text: s.lastSeenAt ? t(l, 'admin.station.lastSeen', { time: formatDateTime(s.lastSeenAt, tz()) }) : t(l, 'admin.station.neverSeen') }),
           revoked ? el('span', { text: t(l, 'admin.station.revokedAt', { time: formatDateTime(s.revokedAt, tz()), reason: s.revokedReason ?? '' }) }) : '',
         ),
-        open ? revokeForm(l, s, open) : '',
+        open ? revokeForm({ l, kind: 'station', name: s.name, r: open, confirm: () => void confirmRevoke(), cancel: closeRevoke }) : '',
       );
     });
     box.replaceChildren(el('h4', { text: t(l, 'admin.station.list') }), el('ul', { cls: 'station-items' }, ...rows));
@@ -266,65 +267,6 @@ export function createAdminStations(ctx) {
     }
   }
 
-  /**
-   * Confirming first: the reason, a warning that it cannot be undone, then the button.
-   * @param {string} l
-   * @param {import('./api-types.js').DoorStation} s
-   * @param {StationRevoke} r
-   */
-  function revokeForm(l, s, r) {
-    const input = el('input', {
-      attrs: {
-        id: 'admin-station-revoke-reason',
-        type: 'text',
-        maxlength: 200,
-        autocomplete: 'off',
-        value: r.reason,
-        'aria-describedby': 'admin-station-revoke-warning admin-station-revoke-error',
-        'aria-invalid': r.error ? 'true' : null,
-        'data-testid': 'admin-station-revoke-reason',
-      },
-    });
-    input.addEventListener('input', () => {
-      r.reason = input.value;
-      if (r.error) {
-        r.error = null;
-        input.removeAttribute('aria-invalid');
-        const error = document.getElementById('admin-station-revoke-error');
-        if (error) error.hidden = true;
-      }
-    });
-    const form = el(
-      'form',
-      { cls: 'station-revoke-form', attrs: { novalidate: true, 'data-testid': 'admin-station-revoke-form' } },
-      el('label', { attrs: { for: 'admin-station-revoke-reason' }, text: t(l, 'admin.station.revoke.reason') }),
-      input,
-      el('p', { cls: 'field-error', attrs: { id: 'admin-station-revoke-error', hidden: !r.error, 'data-testid': 'admin-station-revoke-error' }, text: r.error ? t(l, r.error) : '' }),
-      el('p', { cls: 'field-hint', attrs: { id: 'admin-station-revoke-warning' }, text: t(l, 'admin.station.revoke.warning', { name: s.name }) }),
-      el(
-        'div',
-        { cls: 'exit-actions' },
-        el('button', {
-          cls: 'button button-small button-danger',
-          text: t(l, r.busy ? 'admin.busy' : 'admin.station.revoke.confirm'),
-          attrs: { type: 'submit', disabled: r.busy, 'data-testid': 'admin-station-revoke-confirm' },
-        }),
-        el('button', { cls: 'button button-small', text: t(l, 'admin.station.revoke.cancel'), attrs: { type: 'button', 'data-cancel': '', 'data-testid': 'admin-station-revoke-cancel' } }),
-      ),
-    );
-    form.addEventListener('submit', (event) => {
-      event.preventDefault();
-      void confirmRevoke();
-    });
-    form.addEventListener('keydown', (event) => {
-      if (event.key === 'Escape') {
-        event.preventDefault();
-        closeRevoke();
-      }
-    });
-    form.querySelector('[data-cancel]')?.addEventListener('click', closeRevoke);
-    return form;
-  }
 
   function render() {
     renderIssued();
