@@ -47,6 +47,24 @@ const opt = (v) => (v === '' || v === undefined ? undefined : v);
  */
 export function formSpecs(ctx) {
   const { api, tz, isAdmin, personName, roomName, orgName, setValue, loadPeople, loadOrgs, loadBadges, loadNotifications, loadAppointments, loadAccess, reloadRooms, fillSources, render, stationRegistered, doorRegistered, roomRulesSaved } = ctx;
+  /**
+   * A device registered at one room (a door station, a door's controller): a room and a name; its
+   * credentials are shown once above the form (`admin-<kind>-issued-title` takes the focus).
+   * @param {string} kind @param {string} path @param {(answer: any) => void} registered
+   */
+  const deviceOfRoom = (kind, path, registered) => ({
+    fields: [
+      { n: 'roomId', type: 'select', src: 'rooms' },
+      { n: 'name', attrs: { maxlength: 100, autocomplete: 'off' } },
+    ],
+    keep: ['roomId'],
+    check: (/** @type {Record<string, any>} */ v) => (v.roomId ? null : { roomId: 'admin.error.select' }),
+    body: (/** @type {Record<string, any>} */ v) => ({ roomId: v.roomId, name: v.name }),
+    send: (/** @type {unknown} */ body) => api('POST', path, { body }),
+    done: (/** @type {any} */ d) => ({ key: `admin.${kind}.done`, params: { name: d.name, room: roomName(d.roomId) } }),
+    after: registered,
+    focus: () => document.getElementById(`admin-${kind}-issued-title`),
+  });
   return {
     person: {
       fields: [
@@ -324,34 +342,10 @@ export function formSpecs(ctx) {
     },
     // A door station (issue 14, item 1): a kiosk or reader at one room's door. Its credential is
     // shown once, above the form (admin-stations.js), and the focus goes there.
-    station: {
-      fields: [
-        { n: 'roomId', type: 'select', src: 'rooms' },
-        { n: 'name', attrs: { maxlength: 100, autocomplete: 'off' } },
-      ],
-      keep: ['roomId'],
-      check: (v) => (v.roomId ? null : { roomId: 'admin.error.select' }),
-      body: (v) => ({ roomId: v.roomId, name: v.name }),
-      send: (body) => api('POST', '/api/door-stations', { body }),
-      done: (d) => ({ key: 'admin.station.done', params: { name: d.name, room: roomName(d.roomId) } }),
-      after: (d) => stationRegistered(d),
-      focus: () => document.getElementById('admin-station-issued-title'),
-    },
+    station: deviceOfRoom('station', '/api/door-stations', (d) => stationRegistered(d)),
     // A door with its controller (issue 20): its broker password and command key are shown once,
     // above the form (admin-doors.js), and the focus goes there.
-    door: {
-      fields: [
-        { n: 'roomId', type: 'select', src: 'rooms' },
-        { n: 'name', attrs: { maxlength: 100, autocomplete: 'off' } },
-      ],
-      keep: ['roomId'],
-      check: (v) => (v.roomId ? null : { roomId: 'admin.error.select' }),
-      body: (v) => ({ roomId: v.roomId, name: v.name }),
-      send: (body) => api('POST', '/api/doors', { body }),
-      done: (d) => ({ key: 'admin.door.done', params: { name: d.name, room: roomName(d.roomId) } }),
-      after: (d) => doorRegistered(d),
-      focus: () => document.getElementById('admin-door-issued-title'),
-    },
+    door: deviceOfRoom('door', '/api/doors', (d) => doorRegistered(d)),
     // A room's rules (issue 20): what is sent is what holds, so every field is sent; empty is off.
     roomRules: {
       fields: [

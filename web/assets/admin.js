@@ -97,24 +97,18 @@ export function createAdmin(host, door) {
     renderStatus: (task) => renderStatus(task),
     loadNotifications: () => loadNotifications(),
   });
-  const stations = createAdminStations({
+  /** What the screens of devices registered at a room (stations, doors) need; `task` names their form. */
+  const deviceScreen = (/** @type {'station' | 'door'} */ task) => ({
     host,
     state: () => a,
-    roomName: (id) => roomName(id),
+    roomName: (/** @type {string} */ id) => roomName(id),
     isAdmin,
-    failure: (res) => failure(res),
-    renderStatus: (task) => renderStatus(task),
-    focusForm: () => /** @type {HTMLElement | null} */ (forms.station?.querySelector('input, select'))?.focus(),
+    failure: (/** @type {import('./page-types.js').ApiResult} */ res) => failure(res),
+    renderStatus: (/** @type {string} */ t) => renderStatus(t),
+    focusForm: () => /** @type {HTMLElement | null} */ (forms[task]?.querySelector('input, select'))?.focus(),
   });
-  const doors = createAdminDoors({
-    host,
-    state: () => a,
-    roomName: (id) => roomName(id),
-    isAdmin,
-    failure: (res) => failure(res),
-    renderStatus: (task) => renderStatus(task),
-    focusForm: () => /** @type {HTMLElement | null} */ (forms.door?.querySelector('input, select'))?.focus(),
-  });
+  const stations = createAdminStations(deviceScreen('station'));
+  const doors = createAdminDoors(deviceScreen('door'));
   const roomRules = createAdminRoomRules({
     host,
     state: () => a,
