@@ -10,7 +10,7 @@
 // neither can be shown again.
 import { t } from './i18n.js';
 import { el } from './dom.js';
-import { revokeForm } from './revoke-form.js';
+import { createRevokeFlow } from './revoke-form.js';
 import { formatDateTime } from './dates.js';
 
 /**
@@ -128,62 +128,24 @@ export function createAdminDoors(ctx) {
 
   // ------------------------------------------------------------------ revoking
 
-  /** @param {string} id */
-  function openRevoke(id) {
-    const a = state();
-    if (!a) return;
-    a.doors.revoke = { id, reason: '', error: null, busy: false };
-    renderList();
-    document.getElementById('admin-door-revoke-reason')?.focus();
-  }
-
-  function closeRevoke() {
-    const a = state();
-    if (!a?.doors.revoke) return;
-    const id = a.doors.revoke.id;
-    a.doors.revoke = null;
-    renderList();
-    /** @type {HTMLElement | null} */ (document.querySelector(`[data-door-id="${CSS.escape(id)}"] [data-revoke]`))?.focus();
-  }
-
-  async function confirmRevoke() {
-    const a = state();
-    const r = a?.doors.revoke;
-    if (!a || !r || r.busy) return;
-    const reason = r.reason.trim();
-    if (!reason) {
-      r.error = 'admin.error.required';
-      renderList();
-      document.getElementById('admin-door-revoke-reason')?.focus();
-      return;
-    }
-    r.busy = true;
-    r.error = null;
-    renderList();
-    const door = a.doors.items?.find((x) => x.id === r.id);
-    const res = await api('POST', `/api/doors/${encodeURIComponent(r.id)}/revoke`, { body: { reason } });
-    if (state() !== a) return;
-    r.busy = false;
-    if (res.status === 200) {
-      a.doors.revoke = null;
-      // The servers drop the door's messages whatever the broker says; a broker account left enabled is for the administrator to disable by hand.
+  const revoke = createRevokeFlow({
+    kind: 'door',
+    host,
+    state,
+    get: (a) => a.doors.revoke,
+    set: (a, r) => (a.doors.revoke = r),
+    nameOf: (a, id) => a.doors.items?.find((/** @type {{ id: string }} */ x) => x.id === id)?.name ?? '',
+    path: (id) => `/api/doors/${encodeURIComponent(id)}/revoke`,
+    // The servers drop the door's messages whatever the broker says; a broker account left enabled is for the administrator to disable by hand.
+    done: (res, name) => {
       const broker = String(res.data?.brokerAccount ?? 'not_managed');
-      a.status.door = { ok: broker !== 'disable_failed', key: `admin.door.revoke.done.${broker === 'disabled' || broker === 'disable_failed' ? broker : 'not_managed'}`, params: { name: door?.name ?? '' } };
-    } else if (res.status === 400) {
-      r.error = 'admin.error.invalid';
-      renderList();
-      document.getElementById('admin-door-revoke-reason')?.focus();
-      return;
-    } else if (res.status === 401) {
-      return;
-    } else {
-      a.doors.revoke = null;
-      a.status.door = res.code === 'already_revoked' ? { ok: false, key: 'admin.door.already_revoked', params: {} } : ctx.failure(res);
-    }
-    await load();
-    ctx.renderStatus('door');
-    document.getElementById('admin-door-status')?.focus();
-  }
+      return { ok: broker !== 'disable_failed', key: `admin.door.revoke.done.${broker === 'disabled' || broker === 'disable_failed' ? broker : 'not_managed'}`, params: { name } };
+    },
+    failure: ctx.failure,
+    renderStatus: ctx.renderStatus,
+    renderList: () => renderList(),
+    reload: () => load(),
+  });
 
   // ------------------------------------------------------------------ rendering
 
@@ -266,7 +228,7 @@ export function createAdminDoors(ctx) {
               attrs: { type: 'button', 'data-revoke': d.id, 'aria-label': t(l, 'admin.door.revoke.label', { name: d.name }), 'data-testid': 'admin-door-revoke' },
             })
           : '';
-      if (revokeButton) revokeButton.addEventListener('click', () => openRevoke(d.id));
+      if (revokeButton) revokeButton.addEventListener('click', () => revoke.open(d.id));
       // A controller that never reported is said so (the server counts it online for its first DOOR_OFFLINE_SECONDS).
       const reported = live ? (live.heartbeatAt === null ? 'never' : live.online ? 'online' : 'offline') : null;
       const controller =
@@ -294,7 +256,7 @@ export function createAdminDoors(ctx) {
           !revoked && live && !admin ? el('span', { attrs: { 'data-testid': 'admin-door-held-text' }, text: t(l, 'admin.door.held.value', { n: live.heldOpenSeconds }) }) : '',
         ),
         !revoked && live && admin ? heldForm(l, d, live) : '',
-        open ? revokeForm({ l, kind: 'door', name: d.name, r: open, confirm: () => void confirmRevoke(), cancel: closeRevoke }) : '',
+        open ? revoke.form(l, d.name, open) : '',
       );
     });
     box.replaceChildren(el('h4', { text: t(l, 'admin.door.list') }), el('ul', { cls: 'station-items' }, ...rows));

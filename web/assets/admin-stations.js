@@ -10,7 +10,7 @@
 // ends): the server keeps only its digest, so it can never be shown again.
 import { t } from './i18n.js';
 import { el } from './dom.js';
-import { revokeForm } from './revoke-form.js';
+import { createRevokeFlow } from './revoke-form.js';
 import { formatDateTime } from './dates.js';
 
 /**
@@ -105,58 +105,22 @@ export function createAdminStations(ctx) {
     renderIssued();
   }
 
-  /** @param {string} id */
-  function openRevoke(id) {
-    const a = state();
-    if (!a) return;
-    a.stationRevoke = { id, reason: '', error: null, busy: false };
-    renderList();
-    document.getElementById('admin-station-revoke-reason')?.focus();
-  }
+  // ------------------------------------------------------------------ revoking
 
-  function closeRevoke() {
-    const a = state();
-    if (!a?.stationRevoke) return;
-    const id = a.stationRevoke.id;
-    a.stationRevoke = null;
-    renderList();
-    /** @type {HTMLElement | null} */ (document.querySelector(`[data-station-id="${CSS.escape(id)}"] [data-revoke]`))?.focus();
-  }
-
-  async function confirmRevoke() {
-    const a = state();
-    const r = a?.stationRevoke;
-    if (!a || !r || r.busy) return;
-    const reason = r.reason.trim();
-    if (!reason) {
-      r.error = 'admin.error.required';
-      renderList();
-      document.getElementById('admin-station-revoke-reason')?.focus();
-      return;
-    }
-    r.busy = true;
-    r.error = null;
-    renderList();
-    const station = a.stations?.find((s) => s.id === r.id);
-    const res = await api('POST', `/api/door-stations/${encodeURIComponent(r.id)}/revoke`, { body: { reason } });
-    if (state() !== a) return;
-    r.busy = false;
-    if (res.status === 200) {
-      a.stationRevoke = null;
-      a.status.station = { ok: true, key: 'admin.station.revoke.done', params: { name: station?.name ?? '' } };
-    } else if (res.status === 400) {
-      r.error = 'admin.error.invalid';
-      renderList();
-      document.getElementById('admin-station-revoke-reason')?.focus();
-      return;
-    } else {
-      a.stationRevoke = null;
-      a.status.station = res.code === 'already_revoked' ? { ok: false, key: 'admin.station.already_revoked', params: {} } : ctx.failure(res);
-    }
-    await load();
-    ctx.renderStatus('station');
-    document.getElementById('admin-station-status')?.focus();
-  }
+  const revoke = createRevokeFlow({
+    kind: 'station',
+    host,
+    state,
+    get: (a) => a.stationRevoke,
+    set: (a, r) => (a.stationRevoke = r),
+    nameOf: (a, id) => a.stations?.find((/** @type {{ id: string }} */ x) => x.id === id)?.name ?? '',
+    path: (id) => `/api/door-stations/${encodeURIComponent(id)}/revoke`,
+    done: (_res, name) => ({ ok: true, key: 'admin.station.revoke.done', params: { name } }),
+    failure: ctx.failure,
+    renderStatus: ctx.renderStatus,
+    renderList: () => renderList(),
+    reload: () => load(),
+  });
 
   // ------------------------------------------------------------------ rendering
 
@@ -237,7 +201,7 @@ export function createAdminStations(ctx) {
               attrs: { type: 'button', 'data-revoke': s.id, 'aria-label': t(l, 'admin.station.revoke.label', { name: s.name }), 'data-testid': 'admin-station-revoke' },
             })
           : '';
-      if (revokeButton) revokeButton.addEventListener('click', () => openRevoke(s.id));
+      if (revokeButton) revokeButton.addEventListener('click', () => revoke.open(s.id));
       return el(
         'li',
         { cls: revoked ? 'station-revoked' : '', attrs: { 'data-testid': 'admin-station', 'data-station-id': s.id, 'data-status': s.status } },
@@ -256,7 +220,7 @@ export function createAdminStations(ctx) {
           el('span', { text: s.lastSeenAt ? t(l, 'admin.station.lastSeen', { time: formatDateTime(s.lastSeenAt, tz()) }) : t(l, 'admin.station.neverSeen') }),
           revoked ? el('span', { text: t(l, 'admin.station.revokedAt', { time: formatDateTime(s.revokedAt, tz()), reason: s.revokedReason ?? '' }) }) : '',
         ),
-        open ? revokeForm({ l, kind: 'station', name: s.name, r: open, confirm: () => void confirmRevoke(), cancel: closeRevoke }) : '',
+        open ? revoke.form(l, s.name, open) : '',
       );
     });
     box.replaceChildren(el('h4', { text: t(l, 'admin.station.list') }), el('ul', { cls: 'station-items' }, ...rows));

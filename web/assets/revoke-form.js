@@ -64,3 +64,79 @@ export function revokeForm({ l, kind, name, r, confirm, cancel }) {
   form.querySelector('[data-cancel]')?.addEventListener('click', cancel);
   return form;
 }
+
+/**
+ * The revoke flow around the form: open it under a device, close it (Escape, Cancel), confirm (the
+ * reason required; POST …/revoke; the outcome in the screen's status line, the list read again).
+ * The screen keeps the open form in its state (`get` / `set`) and says how the answer reads (`done`).
+ * @param {{ kind: string, host: import('./page-types.js').Host, state: () => any,
+ *   get: (a: any) => { id: string, reason: string, error: string | null, busy: boolean } | null,
+ *   set: (a: any, r: { id: string, reason: string, error: string | null, busy: boolean } | null) => void,
+ *   nameOf: (a: any, id: string) => string, path: (id: string) => string,
+ *   done: (res: import('./page-types.js').ApiResult, name: string) => any,
+ *   failure: (res: import('./page-types.js').ApiResult) => any, renderStatus: (task: string) => void,
+ *   renderList: () => void, reload: () => Promise<void> }} o
+ */
+export function createRevokeFlow(o) {
+  const reasonField = () => document.getElementById(`admin-${o.kind}-revoke-reason`);
+
+  /** @param {string} id */
+  function open(id) {
+    const a = o.state();
+    if (!a) return;
+    o.set(a, { id, reason: '', error: null, busy: false });
+    o.renderList();
+    reasonField()?.focus();
+  }
+
+  function close() {
+    const a = o.state();
+    const r = a && o.get(a);
+    if (!r) return;
+    o.set(a, null);
+    o.renderList();
+    /** @type {HTMLElement | null} */ (document.querySelector(`[data-${o.kind}-id="${CSS.escape(r.id)}"] [data-revoke]`))?.focus();
+  }
+
+  async function confirm() {
+    const a = o.state();
+    const r = a && o.get(a);
+    if (!a || !r || r.busy) return;
+    const reason = r.reason.trim();
+    if (!reason) {
+      r.error = 'admin.error.required';
+      o.renderList();
+      reasonField()?.focus();
+      return;
+    }
+    r.busy = true;
+    r.error = null;
+    o.renderList();
+    const name = o.nameOf(a, r.id);
+    const res = await o.host.api('POST', o.path(r.id), { body: { reason } });
+    if (o.state() !== a) return;
+    r.busy = false;
+    if (res.status === 400) {
+      r.error = 'admin.error.invalid';
+      o.renderList();
+      reasonField()?.focus();
+      return;
+    }
+    if (res.status === 401) return; // the page asks to sign in again
+    o.set(a, null);
+    if (res.status === 200) a.status[o.kind] = o.done(res, name);
+    else a.status[o.kind] = res.code === 'already_revoked' ? { ok: false, key: `admin.${o.kind}.already_revoked`, params: {} } : o.failure(res);
+    await o.reload();
+    o.renderStatus(o.kind);
+    document.getElementById(`admin-${o.kind}-status`)?.focus();
+  }
+
+  return {
+    open,
+    /**
+     * The form under the device whose revoke is open.
+     * @param {string} l @param {string} name @param {{ reason: string, error: string | null, busy: boolean }} r
+     */
+    form: (l, name, r) => revokeForm({ l, kind: o.kind, name, r, confirm: () => void confirm(), cancel: close }),
+  };
+}
