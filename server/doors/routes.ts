@@ -198,7 +198,7 @@ export const doorsRoutes: AnyRoute[] = [
     method: 'post',
     path: '/api/doors/:id/unlock',
     summary: 'Unlock one door remotely: the responsible person (責任者) with their own badge + PIN and a reason; one MAC-ed unlock command; journaled with who and why',
-    description: 'Refused with nothing sent: another role or someone else\'s badge (403), a wrong badge or PIN (400 signature_invalid; 423 when the PIN is locked), an unknown door (404), a revoked one (409), no broker reachable (503 broker_unavailable).',
+    description: 'Refused with nothing sent: another role or someone else\'s badge (403), a wrong badge or PIN (400 signature_invalid; 423 when the PIN is locked), an unknown door (404), a revoked one (409), no broker reachable from the server (503 broker_unavailable). The unlock is journaled and committed before its command is sent; a command the broker then does not take is journaled door.remote_unlock_unsent and answered 503 too.',
     tags: ['door'],
     access: 'rooms:write',
     transaction: false, // the PIN is checked first (a wrong one must count); then one transaction
@@ -211,7 +211,7 @@ export const doorsRoutes: AnyRoute[] = [
       404: { description: 'Unknown door', schema: errorSchema },
       409: { description: 'The door is revoked', schema: errorSchema },
       423: { description: 'The PIN is locked', schema: errorSchema },
-      503: { description: 'The broker is not reachable (broker_unavailable); nothing recorded or sent', schema: errorSchema },
+      503: { description: 'broker_unavailable: the broker is not reachable (nothing recorded or sent), or did not take the command after the unlock was recorded (journaled door.remote_unlock_unsent; the door was not opened by it)', schema: errorSchema },
     },
     handler: async ({ app, params, body, actor }) => {
       const done = await remoteUnlock(app, { doorId: params.id, reason: body.reason, signer: body.signer }, actor!);

@@ -9,7 +9,7 @@
 // the address or the console. The server keeps the password as a digest and the key sealed, so
 // neither can be shown again.
 import { t } from './i18n.js';
-import { el } from './dom.js';
+import { el, keepFocus } from './dom.js';
 import { createRevokeFlow } from './revoke-form.js';
 import { formatDateTime } from './dates.js';
 
@@ -206,9 +206,7 @@ export function createAdminDoors(ctx) {
       return;
     }
     // The list is rebuilt on every render: the control that had the focus gets it back.
-    const active = document.activeElement;
-    const focusedId = active && box.contains(active) && active.id ? active.id : null;
-    const caret = active instanceof HTMLInputElement && active.id === 'admin-door-revoke-reason' ? [active.selectionStart, active.selectionEnd] : null;
+    const refocus = keepFocus(box);
     if (!items.length) {
       box.replaceChildren(
         el('h4', { text: t(l, 'admin.door.list') }),
@@ -220,15 +218,7 @@ export function createAdminDoors(ctx) {
       const revoked = d.status === 'revoked';
       const live = a.doors.live[d.id];
       const open = a.doors.revoke?.id === d.id ? a.doors.revoke : null;
-      const revokeButton =
-        admin && !revoked && !open
-          ? el('button', {
-              cls: 'button button-small button-danger',
-              text: t(l, 'admin.door.revoke'),
-              attrs: { type: 'button', 'data-revoke': d.id, 'aria-label': t(l, 'admin.door.revoke.label', { name: d.name }), 'data-testid': 'admin-door-revoke' },
-            })
-          : '';
-      if (revokeButton) revokeButton.addEventListener('click', () => revoke.open(d.id));
+      const revokeButton = admin && !revoked && !open ? revoke.button(l, d.id, d.name) : '';
       // A controller that never reported is said so (the server counts it online for its first DOOR_OFFLINE_SECONDS).
       const reported = live ? (live.heartbeatAt === null ? 'never' : live.online ? 'online' : 'offline') : null;
       const controller =
@@ -260,11 +250,7 @@ export function createAdminDoors(ctx) {
       );
     });
     box.replaceChildren(el('h4', { text: t(l, 'admin.door.list') }), el('ul', { cls: 'station-items' }, ...rows));
-    if (focusedId) {
-      const again = /** @type {HTMLInputElement | null} */ (document.getElementById(focusedId));
-      again?.focus();
-      if (caret && again) again.setSelectionRange(caret[0], caret[1]);
-    }
+    refocus();
   }
 
   /**

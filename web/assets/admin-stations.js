@@ -9,7 +9,7 @@
 // open on the kiosk. It lives only in this screen's memory until "close" (or until the screen
 // ends): the server keeps only its digest, so it can never be shown again.
 import { t } from './i18n.js';
-import { el } from './dom.js';
+import { el, keepFocus } from './dom.js';
 import { createRevokeFlow } from './revoke-form.js';
 import { formatDateTime } from './dates.js';
 
@@ -181,8 +181,7 @@ export function createAdminStations(ctx) {
       return;
     }
     // The revoke form is rebuilt with the list: it keeps its focus and caret.
-    const active = document.activeElement;
-    const caret = active instanceof HTMLInputElement && active.id === 'admin-station-revoke-reason' ? [active.selectionStart, active.selectionEnd] : null;
+    const refocus = keepFocus(box);
     if (!a.stations.length) {
       box.replaceChildren(
         el('h4', { text: t(l, 'admin.station.list') }),
@@ -193,15 +192,7 @@ export function createAdminStations(ctx) {
     const rows = a.stations.map((s) => {
       const revoked = s.status === 'revoked';
       const open = a.stationRevoke?.id === s.id ? a.stationRevoke : null;
-      const revokeButton =
-        admin && !revoked && !open
-          ? el('button', {
-              cls: 'button button-small button-danger',
-              text: t(l, 'admin.station.revoke'),
-              attrs: { type: 'button', 'data-revoke': s.id, 'aria-label': t(l, 'admin.station.revoke.label', { name: s.name }), 'data-testid': 'admin-station-revoke' },
-            })
-          : '';
-      if (revokeButton) revokeButton.addEventListener('click', () => revoke.open(s.id));
+      const revokeButton = admin && !revoked && !open ? revoke.button(l, s.id, s.name) : '';
       return el(
         'li',
         { cls: revoked ? 'station-revoked' : '', attrs: { 'data-testid': 'admin-station', 'data-station-id': s.id, 'data-status': s.status } },
@@ -224,11 +215,7 @@ export function createAdminStations(ctx) {
       );
     });
     box.replaceChildren(el('h4', { text: t(l, 'admin.station.list') }), el('ul', { cls: 'station-items' }, ...rows));
-    if (caret) {
-      const input = /** @type {HTMLInputElement | null} */ (document.getElementById('admin-station-revoke-reason'));
-      input?.focus();
-      input?.setSelectionRange(caret[0], caret[1]);
-    }
+    refocus();
   }
 
 

@@ -21,3 +21,21 @@ export function el(tag, { cls, text, attrs } = {}, ...children) {
   node.append(...children);
   return node;
 }
+
+/**
+ * Before a container is rebuilt: remembers the control inside it that has the focus (by its id)
+ * and its caret; the function returned gives both back once the new content is in.
+ * @param {HTMLElement} box
+ * @returns {() => void}
+ */
+export function keepFocus(box) {
+  const active = document.activeElement;
+  const id = active && box.contains(active) && active.id ? active.id : null;
+  const caret = active instanceof HTMLInputElement && active.type === 'text' ? [active.selectionStart, active.selectionEnd] : null;
+  return () => {
+    if (!id) return;
+    const again = document.getElementById(id);
+    again?.focus();
+    if (caret && again instanceof HTMLInputElement && caret[0] !== null && caret[1] !== null) again.setSelectionRange(caret[0], caret[1]);
+  };
+}

@@ -134,6 +134,19 @@ export function createRevokeFlow(o) {
   return {
     open,
     /**
+     * The button that opens the form under a device (none for a revoked one, or while its form is open).
+     * @param {string} l @param {string} id @param {string} name
+     */
+    button: (l, id, name) => {
+      const button = el('button', {
+        cls: 'button button-small button-danger',
+        text: t(l, `admin.${o.kind}.revoke`),
+        attrs: { type: 'button', 'data-revoke': id, 'aria-label': t(l, `admin.${o.kind}.revoke.label`, { name }), 'data-testid': `admin-${o.kind}-revoke` },
+      });
+      button.addEventListener('click', () => open(id));
+      return button;
+    },
+    /**
      * The form under the device whose revoke is open.
      * @param {string} l @param {string} name @param {{ reason: string, error: string | null, busy: boolean }} r
      */
