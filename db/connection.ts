@@ -13,6 +13,7 @@ import knexFactory, { type Knex } from 'knex';
 import pg from 'pg';
 import type { PGlite } from '@electric-sql/pglite';
 import { acquireDataDirLock, type DataDirLock } from './embedded-lock.js';
+import { copyEmbeddedTemplate, embeddedTemplatePath, hasEmbeddedTemplate, keepAsEmbeddedTemplate } from './embedded-template.js';
 
 export type DatabaseKind = 'postgres' | 'pglite';
 
@@ -262,7 +263,7 @@ async function createEmbedded(embeddedDir: string | undefined, sharedBuffers: st
       if (fs.existsSync(path.join(embeddedDir!, 'pgdata'))) throw new Error(`${embeddedDir} already holds a database: a restore only goes into a directory without one`);
       fs.rmSync(pgdata!, { recursive: true, force: true });
     }
-    if (pgdata && !fs.existsSync(path.join(pgdata, 'PG_VERSION'))) await initdbInChild(pgdata, sharedBuffers);
+    if (pgdata && !fs.existsSync(path.join(pgdata, 'PG_VERSION'))) await makeEmbeddedDirectory(pgdata, sharedBuffers);
     // One options object: PGlite ignores the second argument when the first is not a string.
     if (!/^\d{1,6}(kB|MB|GB)$/.test(sharedBuffers)) throw new Error(`shared_buffers "${sharedBuffers}" is not a size such as 32MB`);
     pglite = new PGlite({
@@ -321,6 +322,31 @@ async function createEmbedded(embeddedDir: string | undefined, sharedBuffers: st
 }
 
 const execFileP = promisify(execFile);
+
+/**
+ * A new embedded directory: a copy of the kept empty one (./embedded-template.ts), or else made by
+ * initdb — which then becomes the kept one. Built aside and renamed into place, so an interrupted
+ * start never leaves a directory that looks like a database and is half of one.
+ */
+async function makeEmbeddedDirectory(pgdata: string, sharedBuffers: string): Promise<void> {
+  if (fs.existsSync(pgdata)) {
+    if (fs.readdirSync(pgdata).length > 0) throw new Error(`${pgdata} holds files but no database (no PG_VERSION): move them away and start again`);
+    fs.rmdirSync(pgdata);
+  }
+  const building = `${pgdata}.new`;
+  fs.rmSync(building, { recursive: true, force: true });
+  const template = embeddedTemplatePath();
+  try {
+    if (hasEmbeddedTemplate(template)) copyEmbeddedTemplate(template, building);
+    else {
+      await initdbInChild(building, sharedBuffers);
+      keepAsEmbeddedTemplate(building, template);
+    }
+    fs.renameSync(building, pgdata);
+  } finally {
+    fs.rmSync(building, { recursive: true, force: true });
+  }
+}
 
 /** A new embedded directory is made by a short-lived process (./embedded-initdb.mjs says why). */
 async function initdbInChild(pgdata: string, sharedBuffers: string): Promise<void> {

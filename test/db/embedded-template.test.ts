@@ -1,0 +1,89 @@
+// New embedded directories are copies of the kept empty one (db/embedded-template.ts; issue 17,
+// item 5: initdb was 4 s of a restore's 24). A copy is a working database; the kept one is never
+// opened (its files stay exactly as initdb left them); a directory half made by an interrupted
+// start is never taken for a database.
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { createDatabase } from '../../db/connection.js';
+import { embeddedTemplatePath, hasEmbeddedTemplate, keepAsEmbeddedTemplate } from '../../db/embedded-template.js';
+
+const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'tachiai-template-'));
+afterAll(() => fs.rmSync(scratch, { recursive: true, force: true }));
+
+/** The first 8 bytes of pg_control: the system identifier initdb chose. */
+const systemIdOf = (pgdata: string) => fs.readFileSync(path.join(pgdata, 'global', 'pg_control')).subarray(0, 8).toString('hex');
+
+/** Every file under a directory with its SHA-256, to show the template is left as it was. */
+function digestOf(dir: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const entry of fs.readdirSync(dir, { recursive: true, withFileTypes: true })) {
+    if (!entry.isFile()) continue;
+    const file = path.join(entry.parentPath, entry.name);
+    out[path.relative(dir, file)] = crypto.createHash('sha256').update(fs.readFileSync(file)).digest('hex');
+  }
+  return out;
+}
+
+describe.skipIf(Boolean(process.env.DATABASE_URL))('embedded directories from the kept empty one', () => {
+  it('the second new directory is a copy of the template, works, and leaves the template untouched', async () => {
+    // The first creates the template if this installation has none yet (initdb), the second copies it.
+    const first = await createDatabase({ embeddedDir: path.join(scratch, 'one') });
+    await first.close();
+    const template = embeddedTemplatePath();
+    expect(hasEmbeddedTemplate(template)).toBe(true);
+    const before = digestOf(template);
+
+    const second = await createDatabase({ embeddedDir: path.join(scratch, 'two') });
+    try {
+      await second.knex.raw('CREATE TABLE t (n int)');
+      await second.knex('t').insert({ n: 7 });
+      expect(await second.knex('t').sum('n as s').first()).toEqual({ s: '7' });
+    } finally {
+      await second.close();
+    }
+    // Made from the template: initdb would have chosen a new system identifier.
+    expect(systemIdOf(path.join(scratch, 'two', 'pgdata'))).toBe(systemIdOf(template));
+    expect(digestOf(template)).toEqual(before);
+    expect(fs.readdirSync(path.join(scratch, 'two')).sort()).toEqual(['pgdata']);
+  });
+
+  it('a half-made directory from an interrupted start is thrown away, and files that are not a database are refused', async () => {
+    const dir = path.join(scratch, 'interrupted');
+    fs.mkdirSync(path.join(dir, 'pgdata.new', 'base'), { recursive: true });
+    fs.writeFileSync(path.join(dir, 'pgdata.new', 'PG_VERSION'), '17\n');
+    const db = await createDatabase({ embeddedDir: dir });
+    await db.knex.raw('SELECT 1');
+    await db.close();
+    expect(fs.existsSync(path.join(dir, 'pgdata.new'))).toBe(false);
+    expect(fs.existsSync(path.join(dir, 'pgdata', 'global', 'pg_control'))).toBe(true);
+
+    const odd = path.join(scratch, 'odd');
+    fs.mkdirSync(path.join(odd, 'pgdata'), { recursive: true });
+    fs.writeFileSync(path.join(odd, 'pgdata', 'notes.txt'), 'not a database');
+    await expect(createDatabase({ embeddedDir: odd })).rejects.toThrow(/holds files but no database/);
+    expect(fs.readdirSync(path.join(odd, 'pgdata'))).toEqual(['notes.txt']);
+  });
+
+  it('keeping a template: one rename, never over an existing one, silent where it cannot write', () => {
+    const source = path.join(scratch, 'source');
+    fs.mkdirSync(path.join(source, 'global'), { recursive: true });
+    fs.writeFileSync(path.join(source, 'PG_VERSION'), '17\n');
+    const kept = embeddedTemplatePath(path.join(scratch, 'cache'));
+    keepAsEmbeddedTemplate(source, kept);
+    expect(hasEmbeddedTemplate(kept)).toBe(true);
+    fs.writeFileSync(path.join(source, 'PG_VERSION'), 'changed\n');
+    keepAsEmbeddedTemplate(source, kept); // already there: left as it is
+    expect(fs.readFileSync(path.join(kept, 'PG_VERSION'), 'utf8')).toBe('17\n');
+    expect(fs.readdirSync(path.dirname(kept))).toEqual(['pgdata']); // no copy left aside
+
+    const readOnly = path.join(scratch, 'read-only');
+    fs.mkdirSync(readOnly, { mode: 0o500 });
+    if (process.getuid?.() !== 0) {
+      expect(() => keepAsEmbeddedTemplate(source, embeddedTemplatePath(readOnly))).not.toThrow();
+      expect(fs.readdirSync(readOnly)).toEqual([]);
+    }
+  });
+});
