@@ -194,7 +194,11 @@ async function main(): Promise<void> {
   // The embedded backup's reader is a child process of the server: its peak RSS counts too.
   let childPeakKb = 0;
   const childSampler = setInterval(() => {
-    for (const pid of childrenOf(server.child.pid!)) childPeakKb = Math.max(childPeakKb, readMemory(pid)?.rssKb ?? 0);
+    for (const pid of childrenOf(server.child.pid!)) {
+      // A child that has just exited (a zombie) has no VmRSS: NaN, which would poison the peak.
+      const kb = readMemory(pid)?.rssKb ?? 0;
+      if (Number.isFinite(kb)) childPeakKb = Math.max(childPeakKb, kb);
+    }
   }, 100);
   const res = await httpRequest(probe, server.port, 'POST', '/api/backups', {
     token: authorisedToken,

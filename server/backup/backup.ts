@@ -34,7 +34,7 @@ import { nonEmptyTables, quoteIdent, readSequences, readTables, rows, type Colum
 import { BACKUP_FORMAT, BACKUP_VERSION, readBackup, type BackupHeader, type Trailer } from './format.js';
 import { sealStream } from './sealed.js';
 import { readBackupOnThread } from './restore-reader.js';
-import { copyText, parseCopyText } from './copy-text.js';
+import { copyText } from './copy-text.js';
 import { endorsedKeys, loadKeyHistory } from '../system/signing-keys.js';
 
 export { BackupFileError } from './format.js';
@@ -158,7 +158,7 @@ export async function createBackup(ctx: AppContext, outFile: string, options: Ba
       written = await writeInChild({ snapshotDir: copy.dir, fd, file, actor, dbName: dbInfo!.name, keys: keyFacts(ctx.secrets), backupKey: ctx.secrets.backupKey, ...progress });
     } else {
       options.onSnapshot?.(null);
-      written = await writeContent(knex, fd, { kind: ctx.db.kind, dbName: dbInfo!.name, actor, file, keys: keyFacts(ctx.secrets), backupKey: ctx.secrets.backupKey, fromCopy: false, ...progress });
+      written = await writeContent(knex, fd, { kind: ctx.db.kind, dbName: dbInfo!.name, actor, file, keys: keyFacts(ctx.secrets), backupKey: ctx.secrets.backupKey, ...progress });
     }
     const { summary, fileSha256 } = written;
     fs.fsyncSync(fd);
@@ -200,8 +200,6 @@ export interface ContentInput {
   keys: KeyFacts;
   /** The key that seals the file. */
   backupKey: Buffer;
-  /** Read with COPY (the embedded database's copy) rather than in row batches. */
-  fromCopy: boolean;
   onProgress?: (p: TableProgress) => void;
   signal?: AbortSignal;
 }
@@ -287,10 +285,14 @@ export async function writeContent(source: Knex, fd: number, input: ContentInput
         yield encode(header);
         for (const table of snapshotTables) {
           let n = 0;
-          for await (const batch of input.fromCopy ? copyTableBatches(trx, table) : readTableBatches(trx, table)) {
-            yield Buffer.concat(batch.map((values) => encode({ table: table.name, values })));
+          for await (const batch of tableLineBatches(trx, table)) {
+            const buf = Buffer.from(batch.text, 'utf8');
+            hash.update(buf);
+            contentLines += batch.rows;
+            contentBytes += buf.length;
+            yield buf;
             const before = n;
-            n += batch.length;
+            n += batch.rows;
             if (Math.floor(n / PROGRESS_EVERY) > Math.floor(before / PROGRESS_EVERY)) input.onProgress?.({ table: table.name, rows: n, done: false });
           }
           counts[table.name] = n;
@@ -381,36 +383,58 @@ async function writeInChild(input: { snapshotDir: string; fd: number; file: stri
 }
 
 /** Rows per COPY from the embedded copy: about 15 MB of text for the widest table. */
-const COPY_BATCH = 10_000;
+/** Rows a batch of content lines holds: about 0.6 MB of text for the door's entries (10,000 were no faster and held 50 MB more in the reading process). */
+const LINE_BATCH = 2_000;
+
+/** A batch of a table's content lines, as the file holds them (each line ends in a newline). */
+interface LineBatch {
+  text: string;
+  rows: number;
+}
 
 /**
- * The same rows and text values as readTableBatches, read from the embedded database's copy with
- * COPY … TO '/dev/blob' — three times as fast as row batches through PGlite's protocol, which
- * alone would stay under the 50,000 rows/s the backup must reach (issue 17, item 5). COPY takes no
- * bind parameters, so the key to continue after is written as a literal (standard_conforming_strings
- * is on: only the quote is doubled).
+ * A table with a primary key as its content lines, built by the database: each row's line is
+ * `{"table":…,"values":[…]}` with the columns' text values — array_to_json writes exactly the
+ * bytes JSON.stringify would (the same escapes: \" \\ \b \f \n \r \t and \u00xx below 0x20,
+ * no spaces; test/backup/content-lines.test.ts holds it to that) — a batch at a time, in key
+ * order. On the embedded database parsing rows into values and writing them out again as JSON
+ * was most of the backup's time and garbage (issue 17, item 5: ≥ 50,000 rows/s); here a batch is
+ * one text value, hashed and compressed as it comes.
  */
-async function* copyTableBatches(trx: Knex.Transaction, table: TableInfo): AsyncGenerator<Array<Array<string | null>>> {
-  if (table.primaryKey.length === 0) {
-    yield* readTableBatches(trx, table);
-    return;
-  }
-  const select = table.columns.map((c, i) => `${quoteIdent(c.name)}::text AS c${i}`).join(', ');
+async function* contentLineBatches(trx: Knex.Transaction, table: TableInfo): AsyncGenerator<LineBatch> {
   const pkIndex = table.primaryKey.map((name) => table.columns.findIndex((c) => c.name === name));
-  const pkList = table.primaryKey.map(quoteIdent).join(', ');
-  const literal = (value: string, i: number) => `'${value.replaceAll("'", "''")}'::${table.columns[i]!.type}`;
+  // Qualified: an output column of the same name would otherwise be what ORDER BY sorts by.
+  const pkList = table.primaryKey.map((name) => `source.${quoteIdent(name)}`).join(', ');
+  const keyAliases = pkIndex.map((_, k) => `k${k}`);
+  const pkCasts = pkIndex.map((i) => `?::${table.columns[i]!.type}`).join(', ');
+  const prefix = `{"table":${JSON.stringify(table.name)},"values":`.replaceAll("'", "''");
+  const values = `array_to_json(ARRAY[${table.columns.map((c) => `source.${quoteIdent(c.name)}::text`).join(', ')}]::text[])::text`;
+  const keys = table.primaryKey.map((name, k) => `source.${quoteIdent(name)} AS ${keyAliases[k]}`).join(', ');
   let after: Array<string | null> | null = null;
   for (;;) {
-    const where = after ? `WHERE (${pkList}) > (${pkIndex.map((i, k) => literal(after![k]!, i)).join(', ')})` : '';
-    const result = (await trx.raw(`COPY (SELECT ${select} FROM ${quoteIdent(table.name)} ${where} ORDER BY ${pkList} LIMIT ${COPY_BATCH}) TO '/dev/blob'`)) as { blob?: Blob };
-    // (No rows, no blob.)
-    const values = result.blob ? parseCopyText(await result.blob.text()) : [];
-    if (values.length === 0) return;
-    yield values;
-    if (values.length < COPY_BATCH) return;
-    const last = values[values.length - 1]!;
-    after = pkIndex.map((i) => last[i]!);
+    const where = after ? `WHERE (${pkList}) > (${pkCasts})` : '';
+    // The aggregate's own ORDER BY keeps the lines in key order (its input is already sorted).
+    const [batch] = await rows<{ text: string | null; n: number }>(
+      trx,
+      `SELECT string_agg(line, E'\\n' ORDER BY ${keyAliases.join(', ')}) AS text, count(*)::int AS n
+         FROM (SELECT '${prefix}' || ${values} || '}' AS line, ${keys} FROM ${quoteIdent(table.name)} AS source ${where} ORDER BY ${pkList} LIMIT ${LINE_BATCH}) AS batch`,
+      after ?? [],
+    );
+    if (!batch || batch.n === 0 || batch.text === null) return;
+    yield { text: `${batch.text}\n`, rows: batch.n };
+    if (batch.n < LINE_BATCH) return;
+    const lastLine = JSON.parse(batch.text.slice(batch.text.lastIndexOf('\n') + 1)) as { values: Array<string | null> };
+    after = pkIndex.map((i) => lastLine.values[i]!);
   }
+}
+
+/** A table's content lines a batch at a time: built by the database, or rows turned into lines here for a table without a key. */
+export async function* tableLineBatches(trx: Knex.Transaction, table: TableInfo): AsyncGenerator<LineBatch> {
+  if (table.primaryKey.length > 0) {
+    yield* contentLineBatches(trx, table);
+    return;
+  }
+  for await (const batch of readTableBatches(trx, table)) yield { text: batch.map((values) => `${JSON.stringify({ table: table.name, values })}\n`).join(''), rows: batch.length };
 }
 
 /** A table's rows as text values, in primary-key order, a batch at a time. */

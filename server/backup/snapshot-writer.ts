@@ -32,7 +32,7 @@ export async function runSnapshotWriter(stdin: NodeJS.ReadStream): Promise<numbe
   const db = await createDatabase({ embeddedDir: input.snapshotDir, embeddedSharedBuffers: SNAPSHOT_SHARED_BUFFERS });
   try {
     const say = (message: unknown) => process.stdout.write(`${JSON.stringify(message)}\n`);
-    const done = await writeContent(db.knex, BACKUP_FD, { kind: db.kind, dbName: input.dbName, actor: input.actor, file: input.file, keys: input.keys, backupKey: Buffer.from(input.backupKey, 'base64'), fromCopy: true, onProgress: (progress) => say({ progress }) });
+    const done = await writeContent(db.knex, BACKUP_FD, { kind: db.kind, dbName: input.dbName, actor: input.actor, file: input.file, keys: input.keys, backupKey: Buffer.from(input.backupKey, 'base64'), onProgress: (progress) => say({ progress }) });
     say({ done });
     return 0;
   } finally {
