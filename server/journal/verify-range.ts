@@ -1,8 +1,9 @@
 // Checking a run of consecutive journal entries of one chain (issue 19, "verifying the whole
 // journal at ≥ 200,000 entries/s"): the per-entry work of `verifyJournal`, shared by the walk on
 // one thread (the embedded database, short journals) and by the verifier threads that check
-// ranges side by side on PostgreSQL (verify-threads.ts). Pure: it is given the rows as COPY text
-// lines and says what it found; nothing here reads the database.
+// ranges side by side on PostgreSQL (verify-threads.ts). Pure: it is given the rows — as values
+// (entry), COPY text lines (line) or COPY's raw bytes (chunk: the threads' path) — and says what it
+// found; nothing here reads the database.
 //
 // Per entry, in this order (the first failure is the answer): the seq follows the last one
 // (missing_entry), the payload is JSON in canonical form (not_canonical), it names the previous
