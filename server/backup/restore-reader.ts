@@ -1,8 +1,9 @@
 // The restore's reader of a backup file, on a thread of its own (issue 17, item 5): it opens the
 // seal chunk by chunk (each authenticated before it is decompressed), checks every line as
-// readBackup does, and hands the restoring thread the rows of each table already in COPY text,
-// batch by batch. The embedded database works on the restoring thread; decrypting, decompressing
-// and parsing a million lines no longer take turns with it.
+// readBackup does, and hands the restoring thread the rows of each table already encoded for
+// COPY (binary where every column allows, else text), batch by batch — for every restore, into
+// PostgreSQL (COPY FROM STDIN) as into the embedded database (COPY FROM memory). Decrypting,
+// decompressing and parsing a million lines no longer take turns with the loading.
 //
 // The thread is started through scripts/backup-restore-reader.mjs (tsx, like the command itself).
 import { fileURLToPath } from 'node:url';
