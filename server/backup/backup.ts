@@ -511,10 +511,10 @@ export async function restoreBackup(config: Config, inFile: string, options: Res
   if (!config.databaseUrl && !fs.existsSync(path.join(config.dataDir, 'pgdata'))) return restoreAside(config, file, backupKey, options);
 
   // 1. The whole file, before the database is touched: every chunk authenticated (sealed), the
-  //    hash and the counts checked.
+  //    hash and the counts checked (the values are parsed and checked by the loading reading).
   options.onStep?.('Checking the whole file first');
   let header: BackupHeader | null = null;
-  for await (const item of readBackup(file, backupKey)) {
+  for await (const item of readBackup(file, backupKey, { rows: 'count' })) {
     if (item.kind === 'header') header = item.header;
     else if (item.kind === 'trailer') options.onChecked?.(header!, item.trailer);
   }

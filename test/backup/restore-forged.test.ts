@@ -3,7 +3,8 @@
 // while the rows go in and adds them back over the whole table (as pg_restore does); adding them
 // back checks every row, so the forged file is refused and the target is left as it was — on
 // PostgreSQL (checked, then loaded) and on the embedded database (read once into a database built
-// aside, which is removed).
+// aside, which is removed). A row line whose values are not a row's is refused the same way (the
+// check of the whole file only counts the lines; the loading reading parses them).
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -37,6 +38,21 @@ async function site(label: string): Promise<{ dataDir: string; databaseUrl?: str
 }
 const configOf = (s: { dataDir: string; databaseUrl?: string }) => loadConfig({ DATA_DIR: s.dataDir, ...(s.databaseUrl ? { DATABASE_URL: s.databaseUrl } : {}), LOG_LEVEL: 'silent', SCRYPT_COST: '1024' });
 
+/** The lines with the trailer's hash and size made to match again (a forger with the key can do that: the seal and hash are not signatures). */
+function withTrailerFixed(lines: string[]): string[] {
+  const content = lines.slice(0, -1);
+  const trailer = JSON.parse(lines.at(-1)!) as { sha256: string; contentBytes: number };
+  const hash = crypto.createHash('sha256');
+  let bytes = 0;
+  for (const l of content) {
+    hash.update(l).update('\n');
+    bytes += Buffer.byteLength(l) + 1;
+  }
+  trailer.sha256 = hash.digest('hex');
+  trailer.contentBytes = bytes;
+  return [...content, JSON.stringify(trailer)];
+}
+
 describe('a backup forged with the backup key', () => {
   it('whose row names a missing organisation is refused when the foreign keys are added back; nothing is left', async () => {
     const source = await site('source');
@@ -62,18 +78,8 @@ describe('a backup forged with the backup key', () => {
     const row = JSON.parse(lines[at]!) as { table: string; values: Array<string | null> };
     row.values[orgColumn] = '4f1d0c52-0000-4000-8000-00000000dead';
     lines[at] = JSON.stringify(row);
-    const content = lines.slice(0, -1);
-    const trailer = JSON.parse(lines.at(-1)!) as { sha256: string; contentBytes: number };
-    const hash = crypto.createHash('sha256');
-    let bytes = 0;
-    for (const l of content) {
-      hash.update(l).update('\n');
-      bytes += Buffer.byteLength(l) + 1;
-    }
-    trailer.sha256 = hash.digest('hex');
-    trailer.contentBytes = bytes;
     const forged = path.join(tempDir('forged'), 'forged.tbk');
-    fs.writeFileSync(forged, await sealBytes(zlib.gzipSync([...content, JSON.stringify(trailer)].join('\n') + '\n'), key));
+    fs.writeFileSync(forged, await sealBytes(zlib.gzipSync(withTrailerFixed(lines).join('\n') + '\n'), key));
 
     const target = await site('target');
     fs.cpSync(path.join(source.dataDir, 'secrets'), path.join(target.dataDir, 'secrets'), { recursive: true });
@@ -88,6 +94,28 @@ describe('a backup forged with the backup key', () => {
     } else {
       expect(fs.readdirSync(target.dataDir).filter((f) => f.startsWith('pgdata'))).toEqual([]);
     }
+    // A row line in the writer's form whose values are not the row's: the whole-file check only
+    // counts such lines (backup.ts), the loading reading parses them — refused there, inside the
+    // load's transaction, and nothing is left either.
+    const badValues = [...lines];
+    badValues[at] = '{"table":"people","values":[1,{"x":2}]}';
+    const bad = path.join(tempDir('forged'), 'bad-values.tbk');
+    fs.writeFileSync(bad, await sealBytes(zlib.gzipSync(withTrailerFixed(badValues).join('\n') + '\n'), key));
+    const target2 = await site('target2');
+    fs.cpSync(path.join(source.dataDir, 'secrets'), path.join(target2.dataDir, 'secrets'), { recursive: true });
+    await expect(restoreBackup(configOf(target2), bad)).rejects.toThrow(/a row of people does not have its \d+ values/);
+    if (usingPostgres) {
+      const check = await openContext(configOf(target2), { migrate: false });
+      try {
+        expect(Number((await check.db.knex('organisations').count({ n: '*' }))[0]!.n)).toBe(0);
+        expect(Number((await check.db.knex('people').count({ n: '*' }))[0]!.n)).toBe(0);
+      } finally {
+        await check.db.close();
+      }
+    } else {
+      expect(fs.readdirSync(target2.dataDir).filter((f) => f.startsWith('pgdata'))).toEqual([]);
+    }
+
     // The file as it was made restores (the refusal came from the forged row alone).
     const clean = await site('clean');
     fs.cpSync(path.join(source.dataDir, 'secrets'), path.join(clean.dataDir, 'secrets'), { recursive: true });
