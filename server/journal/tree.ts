@@ -16,6 +16,7 @@
 // its own (not the chain's): several servers therefore build one tree, taking turns. Entries
 // are committed in seq order (appendJournal and the intake chainer hold the chain's lock until
 // they commit), so the tree never skips one; it stops at a gap rather than build past it.
+import crypto from 'node:crypto';
 import type { Knex } from 'knex';
 import type { AppContext } from '../context.js';
 import { periodic, type Worker } from '../workers.js';
@@ -57,19 +58,27 @@ function locate(level: number, index: number): { tile: TileKey; from: number; co
 }
 
 /** The root of `count` consecutive hashes (a power of two) — a complete subtree over them. */
-function hashUp(hashes: Buffer[]): Buffer {
-  let row = hashes;
-  while (row.length > 1) {
-    const next: Buffer[] = [];
-    for (let i = 0; i < row.length; i += 2) next.push(nodeHash(row[i]!, row[i + 1]!));
-    row = next;
-  }
-  return row[0]!;
-}
+// Hashing up inside a tile is most of a proof's work (about 800 node hashes at 10 million
+// entries). Done in one scratch buffer, each hash taken as a 32-character string and written back
+// in place: a Buffer per node hash made the garbage collector the tail of the proofs' times
+// (issue 19: proofs in ≤ 5 ms p95). Proofs are computed one at a time on a thread: one scratch.
+const tileScratch = Buffer.alloc(TILE_WIDTH * HASH_SIZE);
+const pairInput = Buffer.alloc(1 + 2 * HASH_SIZE);
+pairInput[0] = 0x01;
 
-function sliceHashes(data: Buffer, from: number, count: number): Buffer[] {
+/** The root of the complete subtree over a tile's hashes [from, from + count) (count a power of two): RFC 9162's MTH. */
+function subtreeRoot(data: Buffer, from: number, count: number): Buffer {
   if (data.length < (from + count) * HASH_SIZE) throw new TreeError('a tree tile is shorter than the tree it belongs to: the tree is damaged (tachiai tree build --rebuild)');
-  return Array.from({ length: count }, (_, i) => data.subarray((from + i) * HASH_SIZE, (from + i + 1) * HASH_SIZE));
+  const scratch = tileScratch;
+  data.copy(scratch, 0, from * HASH_SIZE, (from + count) * HASH_SIZE);
+  for (let width = count; width > 1; width >>= 1) {
+    for (let i = 0; i < width; i += 2) {
+      // SHA-256(0x01 ‖ left ‖ right): the two children sit side by side in the scratch.
+      scratch.copy(pairInput, 1, i * HASH_SIZE, (i + 2) * HASH_SIZE);
+      scratch.write(crypto.hash('sha256', pairInput, 'binary'), (i >> 1) * HASH_SIZE, HASH_SIZE, 'latin1');
+    }
+  }
+  return Buffer.from(scratch.subarray(0, HASH_SIZE));
 }
 
 /** Reads the stored nodes `nodes` in one query; answers a reader over them. */
@@ -87,7 +96,7 @@ export async function readNodes(db: Knex, nodes: NodeId[]): Promise<NodeReader> 
   for (const { n, at } of located) {
     const data = tiles.get(`${at.tile.level}/${at.tile.idx}`);
     if (!data) throw new TreeError(`the tree tile ${at.tile.level}/${at.tile.idx} is missing: the tree is damaged (tachiai tree build --rebuild)`);
-    values.set(nodeKey(n.level, n.index), hashUp(sliceHashes(data, at.from, at.count)));
+    values.set(nodeKey(n.level, n.index), subtreeRoot(data, at.from, at.count));
   }
   return (level, index) => {
     const v = values.get(nodeKey(level, index));
@@ -178,14 +187,15 @@ export async function extendTree(knex: Knex, limit = TREE_BATCH): Promise<Extend
       if (partial > 0) {
         const data = edgeData.get(level);
         if (!data || data.length !== partial * HASH_SIZE) throw new TreeError(`the tree tile ${level}/${idx} does not hold the ${partial} hashes the tree's size says: the tree is damaged (tachiai tree build --rebuild)`);
-        current = sliceHashes(data, 0, partial);
+        current = Array.from({ length: partial }, (_, i) => data.subarray(i * HASH_SIZE, (i + 1) * HASH_SIZE));
       }
       const up: Buffer[] = [];
       for (const h of incoming) {
         current.push(h);
         if (current.length === TILE_WIDTH) {
-          writes.push({ level, idx, hashes: Buffer.concat(current) });
-          up.push(hashUp(current));
+          const full = Buffer.concat(current);
+          writes.push({ level, idx, hashes: full });
+          up.push(subtreeRoot(full, 0, TILE_WIDTH));
           idx += 1;
           current = [];
         }
