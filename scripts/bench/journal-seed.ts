@@ -18,6 +18,46 @@ export interface JournalSeedResult {
 
 const ACTIONS = ['door.entry', 'door.entry', 'door.entry', 'door.entry', 'door.exit', 'door.exit', 'door.exit', 'custody.checked_out', 'custody.checked_in', 'auth.login'] as const;
 
+export interface SeedEntry {
+  seq: number;
+  at: Date;
+  actor: string;
+  action: string;
+  subject: string;
+  payload: string;
+  prevHash: string;
+  hash: string;
+}
+
+/**
+ * `count` main-chain entries as the door writes them (a scan's action, subject and payload, for
+ * 1,000 people in 10 rooms), after `seq` / `prevHash`, `step` ms apart from `at`, chained as
+ * appendJournal chains them. Shared by the seed and the verifier's micro-benchmark.
+ */
+export function* benchJournalEntries(start: { seq: number; prevHash: string; at: number; step: number }, count: number): Generator<SeedEntry> {
+  const people = Array.from({ length: 1000 }, () => crypto.randomUUID());
+  const rooms = Array.from({ length: 10 }, () => crypto.randomUUID());
+  let { seq, prevHash, at } = start;
+  for (let i = 0; i < count; i++) {
+    seq++;
+    at += start.step;
+    const action = ACTIONS[i % ACTIONS.length]!;
+    const person = people[(i * 7919) % people.length]!;
+    const room = rooms[i % rooms.length]!;
+    const entryId = crypto.randomUUID();
+    const subject = action.startsWith('door.') ? `entry:${entryId}` : action === 'auth.login' ? `account:${person}` : `medium:${entryId}`;
+    // Canonical text (RFC 8785: keys sorted; these values need no escaping).
+    const payload = action.startsWith('door.')
+      ? `{"decision":"granted","direction":"${action === 'door.entry' ? 'in' : 'out'}","entryId":"${entryId}","personId":"${person}","reason":null,"roomId":"${room}"}`
+      : `{"personId":"${person}","roomId":"${room}"}`;
+    const actor = `station:${room}`;
+    const when = new Date(at);
+    const hash = entryHashOfCanonical({ chain: MAIN_CHAIN, seq, at: when, actor, action, subject, payload, prevHash });
+    yield { seq, at: when, actor, action, subject, payload, prevHash, hash };
+    prevHash = hash;
+  }
+}
+
 /** Appends `count` entries to the main chain after its current head (PostgreSQL only). */
 export async function seedJournal(connectionString: string, count: number, onProgress: (done: number, total: number) => void): Promise<JournalSeedResult> {
   const started = performance.now();
@@ -26,12 +66,9 @@ export async function seedJournal(connectionString: string, count: number, onPro
   try {
     const head = (await client.query<{ seq: string; hash: string; at: Date }>(`SELECT seq, hash, at FROM journal_entries WHERE chain = $1 ORDER BY seq DESC LIMIT 1`, [MAIN_CHAIN])).rows[0];
     let seq = head ? Number(head.seq) : 0;
-    let prevHash = head?.hash ?? GENESIS_HASH;
     // A year of history ending now, in time order (about 3 s apart for 10 million entries).
     const step = Math.max(1, Math.floor((365 * 86_400_000) / Math.max(1, count)));
-    let at = Math.min(Date.now() - count * step, head ? head.at.getTime() + step : Infinity);
-    const people = Array.from({ length: 1000 }, () => crypto.randomUUID());
-    const rooms = Array.from({ length: 10 }, () => crypto.randomUUID());
+    const at = Math.min(Date.now() - count * step, head ? head.at.getTime() + step : Infinity);
 
     const indexes = (await client.query<{ name: string; definition: string }>(
       `SELECT indexrelid::regclass::text AS name, pg_get_indexdef(indexrelid) AS definition FROM pg_index
@@ -45,27 +82,15 @@ export async function seedJournal(connectionString: string, count: number, onPro
       stream.on('error', reject);
     });
     let buffered: string[] = [];
-    for (let i = 0; i < count; i++) {
-      seq++;
-      at += step;
-      const action = ACTIONS[i % ACTIONS.length]!;
-      const person = people[(i * 7919) % people.length]!;
-      const room = rooms[i % rooms.length]!;
-      const entryId = crypto.randomUUID();
-      const subject = action.startsWith('door.') ? `entry:${entryId}` : action === 'auth.login' ? `account:${person}` : `medium:${entryId}`;
-      // Canonical text (RFC 8785: keys sorted; these values need no escaping).
-      const payload = action.startsWith('door.')
-        ? `{"decision":"granted","direction":"${action === 'door.entry' ? 'in' : 'out'}","entryId":"${entryId}","personId":"${person}","reason":null,"roomId":"${room}"}`
-        : `{"personId":"${person}","roomId":"${room}"}`;
-      const actor = `station:${room}`;
-      const when = new Date(at);
-      const hash = entryHashOfCanonical({ chain: MAIN_CHAIN, seq, at: when, actor, action, subject, payload, prevHash });
-      buffered.push(`${MAIN_CHAIN}\t${seq}\t${when.toISOString()}\t${actor}\t${action}\t${subject}\t${payload}\t${prevHash}\t${hash}\n`);
-      prevHash = hash;
+    let i = 0;
+    for (const e of benchJournalEntries({ seq, prevHash: head?.hash ?? GENESIS_HASH, at, step }, count)) {
+      seq = e.seq;
+      buffered.push(`${MAIN_CHAIN}\t${e.seq}\t${e.at.toISOString()}\t${e.actor}\t${e.action}\t${e.subject}\t${e.payload}\t${e.prevHash}\t${e.hash}\n`);
+      i++;
       if (buffered.length === 5000) {
         if (!stream.write(buffered.join(''))) await once(stream, 'drain');
         buffered = [];
-        if ((i + 1) % 500_000 === 0) onProgress(i + 1, count);
+        if (i % 500_000 === 0) onProgress(i, count);
       }
     }
     stream.end(buffered.join(''));

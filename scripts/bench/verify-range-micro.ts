@@ -5,14 +5,13 @@
 // interleaved, five rounds each. Prints µs per entry for both and their ratio.
 //
 //   npm run bench:verify-micro [-- entries]
-import crypto from 'node:crypto';
-import { entryHashOfCanonical, GENESIS_HASH, MAIN_CHAIN } from '../../server/journal/journal.js';
+import { GENESIS_HASH, MAIN_CHAIN } from '../../server/journal/journal.js';
+import { benchJournalEntries } from './journal-seed.js';
 import { LineSplitter, RangeChecker, type RangeResult, type RangeTask } from '../../server/journal/verify-range.js';
 
 const COUNT = Number(process.argv[2] ?? 300_000);
 const CHUNK = 64 * 1024;
 const ROUNDS = 5;
-const ACTIONS = ['door.entry', 'door.entry', 'door.entry', 'door.entry', 'door.exit', 'door.exit', 'door.exit', 'custody.checked_out', 'custody.checked_in', 'auth.login'] as const;
 
 /** A timestamptz as COPY writes it on a UTC session (DateStyle ISO): no trailing zeros in the fraction. */
 function pgTimeText(at: Date): string {
@@ -22,28 +21,10 @@ function pgTimeText(at: Date): string {
 }
 
 function copyText(count: number): Buffer {
-  const people = Array.from({ length: 1000 }, () => crypto.randomUUID());
-  const rooms = Array.from({ length: 10 }, () => crypto.randomUUID());
-  const parts: string[] = [];
-  let prevHash = GENESIS_HASH;
-  let at = Date.now() - 365 * 86_400_000;
   const step = Math.max(1, Math.floor((365 * 86_400_000) / count)) + 7; // not whole seconds: fractions of every length
-  for (let i = 0; i < count; i++) {
-    const seq = i + 1;
-    at += step;
-    const action = ACTIONS[i % ACTIONS.length]!;
-    const person = people[(i * 7919) % people.length]!;
-    const room = rooms[i % rooms.length]!;
-    const entryId = crypto.randomUUID();
-    const subject = action.startsWith('door.') ? `entry:${entryId}` : action === 'auth.login' ? `account:${person}` : `medium:${entryId}`;
-    const payload = action.startsWith('door.')
-      ? `{"decision":"granted","direction":"${action === 'door.entry' ? 'in' : 'out'}","entryId":"${entryId}","personId":"${person}","reason":null,"roomId":"${room}"}`
-      : `{"personId":"${person}","roomId":"${room}"}`;
-    const actor = `station:${room}`;
-    const when = new Date(at);
-    const hash = entryHashOfCanonical({ chain: MAIN_CHAIN, seq, at: when, actor, action, subject, payload, prevHash });
-    parts.push(`${seq}\t${pgTimeText(when)}\t${actor}\t${action}\t${subject}\t${payload}\t${prevHash}\t${hash}\n`);
-    prevHash = hash;
+  const parts: string[] = [];
+  for (const e of benchJournalEntries({ seq: 0, prevHash: GENESIS_HASH, at: Date.now() - 365 * 86_400_000, step }, count)) {
+    parts.push(`${e.seq}\t${pgTimeText(e.at)}\t${e.actor}\t${e.action}\t${e.subject}\t${e.payload}\t${e.prevHash}\t${e.hash}\n`);
   }
   return Buffer.from(parts.join(''), 'utf8');
 }

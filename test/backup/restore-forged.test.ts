@@ -7,36 +7,18 @@
 // check of the whole file only counts the lines; the loading reading parses them).
 import crypto from 'node:crypto';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../server/config.js';
 import { openContext } from '../../server/runtime.js';
 import { createBackup, restoreBackup } from '../../server/backup/backup.js';
 import { openSealedFile, sealBytes } from '../../server/backup/sealed.js';
 import { createOrg, createPerson } from '../../server/people/service.js';
-import { createTestDatabase, usingPostgres, type TestDatabase } from '../helpers/db.js';
+import { backupSites } from '../helpers/backup-site.js';
+import { usingPostgres } from '../helpers/db.js';
 
-const dirs: string[] = [];
-const databases: TestDatabase[] = [];
-afterAll(async () => {
-  for (const dir of dirs) fs.rmSync(dir, { recursive: true, force: true });
-  for (const db of databases) await db.drop();
-});
-function tempDir(label: string): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `tachiai-forged-${label}-`));
-  dirs.push(dir);
-  return dir;
-}
-async function site(label: string): Promise<{ dataDir: string; databaseUrl?: string }> {
-  const dataDir = tempDir(label);
-  if (!usingPostgres) return { dataDir };
-  const db = await createTestDatabase();
-  databases.push(db);
-  return { dataDir, databaseUrl: db.url };
-}
-const configOf = (s: { dataDir: string; databaseUrl?: string }) => loadConfig({ DATA_DIR: s.dataDir, ...(s.databaseUrl ? { DATABASE_URL: s.databaseUrl } : {}), LOG_LEVEL: 'silent', SCRYPT_COST: '1024' });
+const { tempDir, site, configOf, cleanUp } = backupSites('forged');
+afterAll(cleanUp);
 
 /** The lines with the trailer's hash and size made to match again (a forger with the key can do that: the seal and hash are not signatures). */
 function withTrailerFixed(lines: string[]): string[] {

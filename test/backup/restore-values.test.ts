@@ -5,34 +5,16 @@
 // value comes back exactly — tabs, newlines, backslashes, quotes, arrays with awkward elements,
 // non-ASCII and astral characters, NULLs.
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../server/config.js';
 import { openContext } from '../../server/runtime.js';
 import { createBackup, restoreBackup } from '../../server/backup/backup.js';
 import { createOrg, createPerson } from '../../server/people/service.js';
-import { createTestDatabase, usingPostgres, type TestDatabase } from '../helpers/db.js';
+import { backupSites } from '../helpers/backup-site.js';
+import { usingPostgres } from '../helpers/db.js';
 
-const dirs: string[] = [];
-const databases: TestDatabase[] = [];
-afterAll(async () => {
-  for (const dir of dirs) fs.rmSync(dir, { recursive: true, force: true });
-  for (const db of databases) await db.drop();
-});
-function tempDir(label: string): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `tachiai-values-${label}-`));
-  dirs.push(dir);
-  return dir;
-}
-async function site(label: string): Promise<{ dataDir: string; databaseUrl?: string }> {
-  const dataDir = tempDir(label);
-  if (!usingPostgres) return { dataDir };
-  const db = await createTestDatabase();
-  databases.push(db);
-  return { dataDir, databaseUrl: db.url };
-}
-const configOf = (s: { dataDir: string; databaseUrl?: string }) => loadConfig({ DATA_DIR: s.dataDir, ...(s.databaseUrl ? { DATABASE_URL: s.databaseUrl } : {}), LOG_LEVEL: 'silent', SCRYPT_COST: '1024' });
+const { tempDir, site, configOf, cleanUp } = backupSites('values');
+afterAll(cleanUp);
 
 const AWKWARD = ['tab\there', 'new\nline\r\n', 'back\\slash \\N \\t', `quote " and 'single'`, '立会い 𠮷 😀', '\\', ''];
 

@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { canonicalJson } from '../../server/journal/canonical.js';
 import { surelyCanonical } from '../../server/journal/canonical-scan.js';
 import { isCanonicalPayload } from '../../server/journal/verify-range.js';
+import { randomOf } from '../helpers/seeded-random.js';
 
 /** The full judgement: valid JSON, and canonical. */
 function slowJudge(text: string): boolean {
@@ -19,18 +20,6 @@ function slowJudge(text: string): boolean {
   return isCanonicalPayload(text, value);
 }
 
-/** A small deterministic generator (xorshift), so a failure can be reproduced from its seed. */
-function randomOf(seed: number) {
-  let x = seed | 0 || 1;
-  const next = () => {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    return (x >>> 0) / 0x1_0000_0000;
-  };
-  const pick = <T,>(items: readonly T[]): T => items[Math.floor(next() * items.length)]!;
-  return { next, pick };
-}
 
 const PIECES = ['a', 'b', 'z', 'A', '0', '9', '10', '', ' ', '日本', '語', '€', '"', '\\', '\n', '\u0001', '\u007f', '\u2028', '😀', 'é', 'key', 'id'];
 const NUMBERS = [0, -0, 1, -1, 0.1, 1e21, 1e-7, 123456789, 2 ** 53, -3.5, 1 / 3];

@@ -12,22 +12,8 @@ import { canonicalJson } from '../../server/journal/canonical.js';
 import { surelyCanonical, surelyCanonicalBytes } from '../../server/journal/canonical-scan.js';
 import { entryHashOfCanonical, GENESIS_HASH } from '../../server/journal/journal.js';
 import { appendNodes, LineSplitter, RangeChecker, type RangeNode, type RangeResult, type RangeTask } from '../../server/journal/verify-range.js';
+import { randomOf, type Random } from '../helpers/seeded-random.js';
 
-/** A small deterministic generator (xorshift), so a failure can be reproduced from its seed. */
-function randomOf(seed: number) {
-  let x = seed | 0 || 1;
-  const next = () => {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    return (x >>> 0) / 0x1_0000_0000;
-  };
-  const int = (n: number) => Math.floor(next() * n);
-  const pick = <T,>(items: readonly T[]): T => items[int(items.length)]!;
-  const uuid = () => Array.from({ length: 32 }, () => '0123456789abcdef'[int(16)]).join('').replace(/^(.{8})(.{4})(.{4})(.{4})/, '$1-$2-$3-$4-');
-  return { next, int, pick, uuid };
-}
-type Random = ReturnType<typeof randomOf>;
 
 const PIECES = ['a', 'b', 'z', 'A', '0', '9', '10', '', ' ', ':', '日本', '語', '€', 'é', '"', '\\', '\t', '\n', '\r', '\b', '\f', '\v', '\u0001', '\u007f', '\u2028', '😀', '\ufeff', 'key', 'id'];
 const NUMBERS = [0, 1, -1, 0.1, 1e21, 1e-7, 123456789, 2 ** 53, -3.5, 1 / 3, 123456789012345];
