@@ -7,7 +7,7 @@ import crypto from 'node:crypto';
 import { once } from 'node:events';
 import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
-import { entryHashOfCanonical, GENESIS_HASH, MAIN_CHAIN } from '../../server/journal/journal.js';
+import { entryHashOfCanonical, GENESIS_HASH, MAIN_CHAIN, type JournalEntry } from '../../server/journal/journal.js';
 
 export interface JournalSeedResult {
   /** The journal's last seq after the seed. */
@@ -18,23 +18,12 @@ export interface JournalSeedResult {
 
 const ACTIONS = ['door.entry', 'door.entry', 'door.entry', 'door.entry', 'door.exit', 'door.exit', 'door.exit', 'custody.checked_out', 'custody.checked_in', 'auth.login'] as const;
 
-export interface SeedEntry {
-  seq: number;
-  at: Date;
-  actor: string;
-  action: string;
-  subject: string;
-  payload: string;
-  prevHash: string;
-  hash: string;
-}
-
 /**
  * `count` main-chain entries as the door writes them (a scan's action, subject and payload, for
  * 1,000 people in 10 rooms), after `seq` / `prevHash`, `step` ms apart from `at`, chained as
  * appendJournal chains them. Shared by the seed and the verifier's micro-benchmark.
  */
-export function* benchJournalEntries(start: { seq: number; prevHash: string; at: number; step: number }, count: number): Generator<SeedEntry> {
+export function* benchJournalEntries(start: { seq: number; prevHash: string; at: number; step: number }, count: number): Generator<JournalEntry> {
   const people = Array.from({ length: 1000 }, () => crypto.randomUUID());
   const rooms = Array.from({ length: 10 }, () => crypto.randomUUID());
   let { seq, prevHash, at } = start;
@@ -53,7 +42,7 @@ export function* benchJournalEntries(start: { seq: number; prevHash: string; at:
     const actor = `station:${room}`;
     const when = new Date(at);
     const hash = entryHashOfCanonical({ chain: MAIN_CHAIN, seq, at: when, actor, action, subject, payload, prevHash });
-    yield { seq, at: when, actor, action, subject, payload, prevHash, hash };
+    yield { chain: MAIN_CHAIN, seq, at: when, actor, action, subject, payload, prevHash, hash };
     prevHash = hash;
   }
 }

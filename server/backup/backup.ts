@@ -383,7 +383,6 @@ async function writeInChild(input: { snapshotDir: string; fd: number; file: stri
   return done;
 }
 
-/** Rows per COPY from the embedded copy: about 15 MB of text for the widest table. */
 /** Rows a batch of content lines holds: about 0.6 MB of text for the door's entries (10,000 were no faster and held 50 MB more in the reading process). */
 const LINE_BATCH = 2_000;
 
