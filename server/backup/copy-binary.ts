@@ -317,3 +317,56 @@ export function binaryCopyEncoder(types: readonly string[]): ((rows: ReadonlyArr
     return w.take();
   };
 }
+
+/** COPY binary output that is not what the reader asked for: the backup stops rather than guess. */
+export class MalformedBinaryCopy extends Error {
+  override name = 'MalformedBinaryCopy';
+}
+
+/**
+ * The fields of the one row a `COPY (SELECT …) TO … WITH (FORMAT binary)` wrote, as views into
+ * `bytes` (null for a NULL field), or null when it wrote no row. Read strictly: the signature, no
+ * header extension, exactly `fields` fields, lengths inside the data, one row, the trailer, and
+ * nothing after it.
+ */
+export function readSingleBinaryCopyRow(bytes: Uint8Array, fields: number): Array<Uint8Array | null> | null {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const fail = (why: string): never => {
+    throw new MalformedBinaryCopy(`COPY binary output: ${why}`);
+  };
+  const need = (at: number, n: number) => {
+    if (at + n > bytes.length) fail('cut short');
+  };
+  need(0, SIGNATURE.length + 8);
+  for (let i = 0; i < SIGNATURE.length; i++) if (bytes[i] !== SIGNATURE[i]) fail('no signature');
+  let at = SIGNATURE.length;
+  if (view.getInt32(at) !== 0) fail('unexpected header flags');
+  if (view.getInt32(at + 4) !== 0) fail('unexpected header extension');
+  at += 8;
+  need(at, 2);
+  const count = view.getInt16(at);
+  at += 2;
+  if (count === -1) {
+    if (at !== bytes.length) fail('bytes after the trailer');
+    return null;
+  }
+  if (count !== fields) fail(`${count} fields where ${fields} were expected`);
+  const out: Array<Uint8Array | null> = [];
+  for (let f = 0; f < fields; f++) {
+    need(at, 4);
+    const length = view.getInt32(at);
+    at += 4;
+    if (length === -1) {
+      out.push(null);
+      continue;
+    }
+    if (length < 0) fail('a negative field length');
+    need(at, length);
+    out.push(bytes.subarray(at, at + length));
+    at += length;
+  }
+  need(at, 2);
+  if (view.getInt16(at) !== -1) fail('more than one row');
+  if (at + 2 !== bytes.length) fail('bytes after the trailer');
+  return out;
+}

@@ -14,6 +14,7 @@ beforeAll(async () => {
   await ctx.db.knex.raw(`CREATE TABLE awkward (id uuid PRIMARY KEY, t text, j jsonb, at timestamptz, n numeric, tags text[], b bytea, ok boolean)`);
   await ctx.db.knex.raw(`CREATE TABLE pairs (a int, b text, v text, PRIMARY KEY (a, b))`);
   await ctx.db.knex.raw(`CREATE TABLE keyless (v text)`);
+  await ctx.db.knex.raw(`CREATE TABLE tricky_keys (k text, at timestamptz, v text, PRIMARY KEY (k, at))`);
 });
 afterAll(async () => {
   await ctx?.dispose();
@@ -37,10 +38,11 @@ async function linesOf(table: TableInfo): Promise<{ lines: string[]; batches: nu
     let text = '';
     let batches = 0;
     let rows = 0;
-    for await (const batch of tableLineBatches(trx, table)) {
-      expect(batch.text.endsWith('\n')).toBe(true);
-      expect(batch.text.split('\n').length - 1).toBe(batch.rows);
-      text += batch.text;
+    for await (const batch of tableLineBatches(trx, table, ctx.db.kind)) {
+      const batchText = batch.bytes.toString('utf8');
+      expect(batchText.endsWith('\n')).toBe(true);
+      expect(batchText.split('\n').length - 1).toBe(batch.rows);
+      text += batchText;
       rows += batch.rows;
       batches++;
     }
@@ -84,6 +86,21 @@ describe(`backup content lines built by the database (${process.env.DATABASE_URL
     await ctx.db.knex.raw(`INSERT INTO pairs (a, b, v) SELECT 1000 + g, 'b', 'v' FROM generate_series(1, 25000 - ${Number(n)}) AS g`);
     const { lines, batches } = await linesOf(table);
     expect(lines.length).toBe(25000);
+    expect(batches).toBeGreaterThan(2);
+    expect(lines).toEqual(await expectedLines(table));
+  });
+
+  it('keys that look like SQL or placeholders go on exactly (the key after is a bound setting, never spliced)', async () => {
+    // Text keys a hostile value could hold — quotes, backslashes, placeholders, a newline, non-ASCII
+    // — across several batches, with a timestamp as the key's second column.
+    const awkwardKeys = ["'; DROP TABLE pairs; --", '?', '$1', '\\', "\\'", 'a\nb', '立会い', '𠮷', '%', "E'\\n'"];
+    await ctx.db.knex.raw(
+      `INSERT INTO tricky_keys (k, at, v) SELECT k.k || (g % 7), timestamptz '2026-12-06 00:00:00.123456+00' + g * interval '1 second', 'v' || g FROM unnest(?::text[]) AS k(k), generate_series(1, 700) AS g`,
+      [awkwardKeys],
+    );
+    const table: TableInfo = { name: 'tricky_keys', primaryKey: ['k', 'at'], columns: [{ name: 'k', type: 'text', identity: '' }, { name: 'at', type: 'timestamp with time zone', identity: '' }, { name: 'v', type: 'text', identity: '' }] };
+    const { lines, batches } = await linesOf(table);
+    expect(lines.length).toBe(7000);
     expect(batches).toBeGreaterThan(2);
     expect(lines).toEqual(await expectedLines(table));
   });

@@ -4,7 +4,7 @@
 // never written wrong. Checked against the embedded PostgreSQL itself.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PGlite } from '@electric-sql/pglite';
-import { binaryCopyEncoder, NotBinaryEncodable, parseArrayLiteral } from '../../server/backup/copy-binary.js';
+import { binaryCopyEncoder, MalformedBinaryCopy, NotBinaryEncodable, parseArrayLiteral, readSingleBinaryCopyRow } from '../../server/backup/copy-binary.js';
 import { copyText } from '../../server/backup/copy-text.js';
 
 const TYPES = ['bigint', 'integer', 'smallint', 'boolean', 'uuid', 'timestamp with time zone', 'date', 'bytea', 'text', 'character varying(255)', 'text[]', 'smallint[]'] as const;
@@ -66,5 +66,44 @@ describe('COPY binary from a backup\'s text values', () => {
     expect(parseArrayLiteral('{}')).toEqual([]);
     expect(parseArrayLiteral('{a,NULL,"NULL","",null}')).toEqual(['a', null, 'NULL', '', null]);
     expect(parseArrayLiteral('{"a\\\\b","c\\"d","e,f"}')).toEqual(['a\\b', 'c"d', 'e,f']);
+  });
+});
+
+describe('readSingleBinaryCopyRow (the backup reads a batch of content lines from the embedded database as bytes)', () => {
+  async function copyOut(sql: string): Promise<Uint8Array> {
+    const result = await db.query(`COPY (${sql}) TO '/dev/blob' WITH (FORMAT binary)`);
+    return new Uint8Array(await result.blob!.arrayBuffer());
+  }
+  const text = (field: Uint8Array | null | undefined) => (field ? Buffer.from(field).toString('utf8') : field);
+
+  it('gives the fields of the one row COPY wrote, exactly (NULL as null), and null when it wrote none', async () => {
+    const bytes = await copyOut(`SELECT E'立会い\\n"quote"\\\\' AS a, NULL::text AS b, '2'::text AS c`);
+    const row = readSingleBinaryCopyRow(bytes, 3)!;
+    expect(row.map(text)).toEqual(['立会い\n"quote"\\', null, '2']);
+    expect(readSingleBinaryCopyRow(await copyOut('SELECT 1::text WHERE false'), 1)).toBeNull();
+  });
+
+  it('refuses what is not exactly one row of the fields asked for', async () => {
+    const one = await copyOut(`SELECT 'ab'::text AS a, 'c'::text AS b`);
+    const two = await copyOut(`SELECT g::text, g::text FROM generate_series(1, 2) AS g`);
+    const changed = (at: number, value: number) => {
+      const copy = Uint8Array.from(one);
+      copy[at] = value;
+      return copy;
+    };
+    const bad: Array<[string, Uint8Array, number]> = [
+      ['another signature', changed(0, 0x51), 2],
+      ['header flags', changed(14, 1), 2],
+      ['a header extension', changed(18, 4), 2],
+      ['other field count', one, 3],
+      ['cut short', one.subarray(0, one.length - 3), 2],
+      ['without trailer', one.subarray(0, one.length - 2), 2],
+      ['two rows', two, 2],
+      ['bytes after the trailer', Uint8Array.from([...one, 0]), 2],
+      ['a negative length', changed(21, 0xff), 2],
+      ['a length beyond the data', changed(23, 0x7f), 2],
+      ['a first field longer than the data', changed(24, 0xfe), 2],
+    ];
+    for (const [why, bytes, fields] of bad) expect(() => readSingleBinaryCopyRow(bytes, fields), why).toThrow(MalformedBinaryCopy);
   });
 });
