@@ -230,6 +230,13 @@ export const EMBEDDED_SHARED_BUFFERS = '32MB';
 /** Where a restore builds the embedded database before promote() moves it to `pgdata`. */
 const RESTORING_DIR = 'pgdata.restoring';
 
+/** The embedded database's modules, loaded once: a process that will open one soon can start loading them early. */
+let embeddedModules: Promise<[typeof import('@electric-sql/pglite'), { default: unknown }]> | null = null;
+export function loadEmbeddedModules(): Promise<[typeof import('@electric-sql/pglite'), { default: unknown }]> {
+  embeddedModules ??= Promise.all([import('@electric-sql/pglite'), import('knex-pglite') as Promise<{ default: unknown }>]);
+  return embeddedModules;
+}
+
 async function createEmbedded(embeddedDir: string | undefined, sharedBuffers: string, wasm: 'baseline' | 'optimising', restore: boolean): Promise<Database> {
   if (restore && !embeddedDir) throw new Error('a restore needs an embedded directory');
   // Read by V8 when PGlite compiles its module, below; the process holds one embedded database.
@@ -237,7 +244,7 @@ async function createEmbedded(embeddedDir: string | undefined, sharedBuffers: st
   if (wasm === 'baseline') v8.setFlagsFromString('--liftoff-only');
   // Loaded only when the embedded database is used: a server on PostgreSQL never pays its
   // memory (about 45 MB measured).
-  const [{ PGlite, types: pgliteTypes }, { default: ClientPGLite }] = await Promise.all([import('@electric-sql/pglite'), import('knex-pglite')]);
+  const [{ PGlite, types: pgliteTypes }, { default: ClientPGLite }] = await loadEmbeddedModules();
   /**
    * knex-pglite 0.14 derives the command from knex's method name, so `.delete()` comes back as
    * 'DEL' and knex returns the raw result instead of the row count PostgreSQL gives. Same answer

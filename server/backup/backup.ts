@@ -154,10 +154,16 @@ export async function createBackup(ctx: AppContext, outFile: string, options: Ba
     let written: WrittenContent;
     const progress = { ...(options.onProgress ? { onProgress: options.onProgress } : {}), ...(options.signal ? { signal: options.signal } : {}) };
     if (ctx.db.copyFiles) {
-      const copy = await embeddedSnapshot(ctx);
-      snapshot = copy;
-      options.onSnapshot?.({ heldMs: copy.heldMs, bytes: copy.bytes });
-      written = await writeInChild({ snapshotDir: copy.dir, fd, file, actor, dbName: dbInfo!.name, keys: keyFacts(ctx.secrets), backupKey: ctx.secrets.backupKey, ...progress });
+      // The reader starts (node, its modules, the database's WebAssembly) while the files are copied.
+      const reader = startSnapshotReader({ fd, ...progress });
+      try {
+        const copy = await embeddedSnapshot(ctx);
+        snapshot = copy;
+        options.onSnapshot?.({ heldMs: copy.heldMs, bytes: copy.bytes });
+        written = await reader.read({ snapshotDir: copy.dir, file, actor, dbName: dbInfo!.name, keys: keyFacts(ctx.secrets), backupKey: ctx.secrets.backupKey });
+      } finally {
+        await reader.stop();
+      }
     } else {
       options.onSnapshot?.(null);
       written = await writeContent(knex, fd, { kind: ctx.db.kind, dbName: dbInfo!.name, actor, file, keys: keyFacts(ctx.secrets), backupKey: ctx.secrets.backupKey, ...progress });
@@ -336,24 +342,38 @@ async function embeddedSnapshot(ctx: AppContext): Promise<{ dir: string; heldMs:
   }
 }
 
-/**
- * Runs ./snapshot-writer.ts in a process of its own on the embedded copy: it writes the sealed
- * content into `fd` (handed over as its descriptor 3) and reports progress and the summary as
- * JSON lines on its standard output. The backup key goes through its standard input, never its
- * command line or environment.
- */
 /** A line of ./snapshot-writer.ts's standard output. */
 type ChildMessage = { progress?: TableProgress; done?: WrittenContent } | null;
 
-async function writeInChild(input: { snapshotDir: string; fd: number; file: string; actor: string; dbName: string; keys: KeyFacts; backupKey: Buffer; onProgress?: (p: TableProgress) => void; signal?: AbortSignal }): Promise<WrittenContent> {
+/** What the reader of the embedded copy is told once the copy is made (its standard input). */
+interface SnapshotReaderInput {
+  snapshotDir: string;
+  file: string;
+  actor: string;
+  dbName: string;
+  keys: KeyFacts;
+  backupKey: Buffer;
+}
+
+/**
+ * Starts ./snapshot-writer.ts in a process of its own, to read the embedded copy once it exists:
+ * read() hands it the copy (through its standard input: the backup key never goes on its command
+ * line or in its environment) and resolves when it has written the sealed content into `fd` (its
+ * descriptor 3); it reports progress and the summary as JSON lines on its standard output.
+ * stop() ends a reader that was never given its input (the copy failed) or is still running.
+ */
+function startSnapshotReader(options: { fd: number; onProgress?: (p: TableProgress) => void; signal?: AbortSignal }): { read(input: SnapshotReaderInput): Promise<WrittenContent>; stop(): Promise<void> } {
   const launcher = fileURLToPath(new URL('../../scripts/backup-snapshot.mjs', import.meta.url));
   // The V8 flags of `npm start`: a small young generation keeps the reader's memory down.
   const child = spawn(process.execPath, ['--max-semi-space-size=4', '--heap-growing-percent=50', launcher], {
-    stdio: ['pipe', 'pipe', 'pipe', input.fd],
-    ...(input.signal ? { signal: input.signal, killSignal: 'SIGKILL' as const } : {}),
+    stdio: ['pipe', 'pipe', 'pipe', options.fd],
+    ...(options.signal ? { signal: options.signal, killSignal: 'SIGKILL' as const } : {}),
+  });
+  const exited = new Promise<number | null>((resolve) => {
+    child.once('error', () => resolve(null));
+    child.once('close', resolve);
   });
   child.stdin!.on('error', () => undefined); // a child that died early: its exit says why
-  child.stdin!.end(JSON.stringify({ snapshotDir: input.snapshotDir, file: input.file, actor: input.actor, dbName: input.dbName, keys: input.keys, backupKey: input.backupKey.toString('base64') }));
   let done: WrittenContent | null = null;
   let stderr = '';
   let buffered = '';
@@ -370,18 +390,24 @@ async function writeInChild(input: { snapshotDir: string; fd: number; file: stri
       } catch {
         continue;
       }
-      if (message?.progress) input.onProgress?.(message.progress);
+      if (message?.progress) options.onProgress?.(message.progress);
       if (message?.done) done = message.done;
     }
   });
   child.stderr!.setEncoding('utf8').on('data', (text: string) => void (stderr = (stderr + text).slice(-4000)));
-  const code = await new Promise<number | null>((resolve, reject) => {
-    child.once('error', reject);
-    child.once('close', resolve);
-  });
-  if (input.signal?.aborted) throw new BackupError('interrupted: the server was shutting down');
-  if (code !== 0 || !done) throw new BackupError(`the backup's reader of the embedded copy failed (exit ${String(code)}): ${stderr.trim().split('\n').at(-1) ?? ''}`);
-  return done;
+  return {
+    async read(input) {
+      child.stdin!.end(JSON.stringify({ ...input, backupKey: input.backupKey.toString('base64') }));
+      const code = await exited;
+      if (options.signal?.aborted) throw new BackupError('interrupted: the server was shutting down');
+      if (code !== 0 || !done) throw new BackupError(`the backup's reader of the embedded copy failed (exit ${String(code)}): ${stderr.trim().split('\n').at(-1) ?? ''}`);
+      return done;
+    },
+    async stop() {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      await exited;
+    },
+  };
 }
 
 /** Rows a batch of content lines holds: about 0.6 MB of text for the door's entries (10,000 were no faster and held 50 MB more in the reading process). */

@@ -1,5 +1,5 @@
 // The reader of the embedded database's copy during a backup (issue 17, item 5), run by
-// backup.ts's writeInChild() in a process of its own through scripts/backup-snapshot.mjs: the
+// backup.ts's startSnapshotReader() in a process of its own through scripts/backup-snapshot.mjs: the
 // server keeps its thread and memory for the door while this process reads a million rows (its
 // memory goes when it exits; optimised WebAssembly would cost 70 MB more here and gain nothing —
 // JSON, gzip and sealing are the work, not the reads).
@@ -8,7 +8,7 @@
 // backupKey (base64) }; the open backup file as descriptor 3. Out: JSON lines on stdout — { progress } as it
 // goes, { done: { summary, fileSha256 } } at the end; exit 0. A failure: a message on stderr, exit 1.
 import { z } from 'zod';
-import { createDatabase } from '../../db/connection.js';
+import { createDatabase, loadEmbeddedModules } from '../../db/connection.js';
 import { writeContent } from './backup.js';
 
 const Input = z.strictObject({
@@ -25,6 +25,8 @@ const SNAPSHOT_SHARED_BUFFERS = '16MB';
 const BACKUP_FD = 3;
 
 export async function runSnapshotWriter(stdin: NodeJS.ReadStream): Promise<number> {
+  // Started while the server copies the files: the database's modules load meanwhile.
+  void loadEmbeddedModules().catch(() => undefined);
   stdin.setEncoding('utf8');
   let text = '';
   for await (const chunk of stdin) text += String(chunk);
