@@ -82,4 +82,46 @@ describe.skipIf(usingPostgres)('the embedded backup under writes', () => {
       await ctx.db.close();
     }
   }, 240_000);
+
+  it('a copy that fails: the backup fails with its reason, recorded, and the reader process started beside the copy is stopped', async () => {
+    const dataDir = tempDir('failing');
+    const config = loadConfig({ DATA_DIR: dataDir, LOG_LEVEL: 'silent', SCRYPT_COST: '1024' });
+    const ctx = await openContext(config);
+    try {
+      let readersDuringCopy: number[] = [];
+      // The disk fills while the files are copied.
+      ctx.db.copyFiles = async () => {
+        readersDuringCopy = snapshotReaders();
+        throw new Error('ENOSPC: no space left on device');
+      };
+      const file = path.join(tempDir('out-failing'), 'site.tbk');
+      await expect(createBackup(ctx, file)).rejects.toThrow(/ENOSPC/);
+      // The reader was already starting (it loads while the files are copied) and is gone now.
+      expect(readersDuringCopy.length).toBe(1);
+      expect(snapshotReaders()).toEqual([]);
+      expect(fs.readdirSync(path.dirname(file))).toEqual([]);
+      expect(fs.readdirSync(dataDir).filter((f) => f.startsWith('backup-snapshot-'))).toEqual([]);
+      const [failed] = (await ctx.db.knex('journal_entries').where({ action: 'backup.failed' }).select('payload')) as Array<{ payload: unknown }>;
+      expect(JSON.stringify(failed!.payload)).toMatch(/ENOSPC/);
+    } finally {
+      await ctx.db.close();
+    }
+  }, 120_000);
 });
+
+/** Running children of this process that are a backup's reader of the embedded copy (scripts/backup-snapshot.mjs). */
+function snapshotReaders(): number[] {
+  const found: number[] = [];
+  for (const entry of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      if (fields[0] === 'Z' || Number(fields[1]) !== process.pid) continue;
+      if (fs.readFileSync(`/proc/${entry}/cmdline`, 'utf8').includes('backup-snapshot.mjs')) found.push(Number(entry));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return found;
+}
