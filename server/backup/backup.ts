@@ -345,6 +345,9 @@ async function embeddedSnapshot(ctx: AppContext): Promise<{ dir: string; heldMs:
 /** A line of ./snapshot-writer.ts's standard output. */
 type ChildMessage = { progress?: TableProgress; done?: WrittenContent } | null;
 
+/** The reader's scheduling priority (nice): below the server's, so a scan never waits for it. */
+const READER_NICENESS = 10;
+
 /** What the reader of the embedded copy is told once the copy is made (its standard input). */
 interface SnapshotReaderInput {
   snapshotDir: string;
@@ -369,6 +372,14 @@ function startSnapshotReader(options: { fd: number; onProgress?: (p: TableProgre
     stdio: ['pipe', 'pipe', 'pipe', options.fd],
     ...(options.signal ? { signal: options.signal, killSignal: 'SIGKILL' as const } : {}),
   });
+  // The door before the backup: when both want the CPU, the reader yields (a lower priority).
+  if (child.pid !== undefined) {
+    try {
+      os.setPriority(child.pid, READER_NICENESS);
+    } catch {
+      // not allowed here: the reader runs at the server's priority
+    }
+  }
   const exited = new Promise<number | null>((resolve) => {
     child.once('error', () => resolve(null));
     child.once('close', resolve);
