@@ -64,6 +64,10 @@ export function keepAsEmbeddedTemplate(initdbDir: string, template: string): voi
   } catch {
     // Read-only installation, full disk, or another process kept one first: initdb stays the way.
   } finally {
-    fs.rmSync(aside, { recursive: true, force: true });
+    try {
+      fs.rmSync(aside, { recursive: true, force: true });
+    } catch {
+      // Nothing was made there (its folder could not be made either): nothing to remove.
+    }
   }
 }

@@ -2,6 +2,7 @@
 // item 5: initdb was 4 s of a restore's 24). A copy is a working database; the kept one is never
 // opened (its files stay exactly as initdb left them); a directory half made by an interrupted
 // start is never taken for a database.
+import { spawn } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -79,6 +80,11 @@ describe.skipIf(Boolean(process.env.DATABASE_URL))('embedded directories from th
     expect(fs.readFileSync(path.join(kept, 'PG_VERSION'), 'utf8')).toBe('17\n');
     expect(fs.readdirSync(path.dirname(kept))).toEqual(['pgdata']); // no copy left aside
 
+    // A cache that cannot be written: under a file (refused even to root), and a read-only directory.
+    const aFile = path.join(scratch, 'a-file');
+    fs.writeFileSync(aFile, '');
+    expect(() => keepAsEmbeddedTemplate(source, embeddedTemplatePath(path.join(aFile, 'cache')))).not.toThrow();
+    expect(fs.statSync(aFile).isFile()).toBe(true);
     const readOnly = path.join(scratch, 'read-only');
     fs.mkdirSync(readOnly, { mode: 0o500 });
     if (process.getuid?.() !== 0) {
@@ -86,4 +92,32 @@ describe.skipIf(Boolean(process.env.DATABASE_URL))('embedded directories from th
       expect(fs.readdirSync(readOnly)).toEqual([]);
     }
   });
+
+  it('processes keeping the template at the same moment: one whole template, nothing left aside', async () => {
+    // A source of a few hundred files, so that the copies overlap in time.
+    const source = path.join(scratch, 'race-source');
+    for (let d = 0; d < 20; d++) {
+      fs.mkdirSync(path.join(source, 'base', String(d)), { recursive: true });
+      for (let f = 0; f < 20; f++) fs.writeFileSync(path.join(source, 'base', String(d), String(f)), crypto.randomBytes(8192));
+    }
+    fs.writeFileSync(path.join(source, 'PG_VERSION'), '17\n');
+    const cacheRoot = path.join(scratch, 'race-cache');
+    const kept = embeddedTemplatePath(cacheRoot);
+    const moduleUrl = new URL('../../db/embedded-template.ts', import.meta.url).href;
+    const startAt = Date.now() + 1500;
+    const racer = `const { keepAsEmbeddedTemplate } = await import(${JSON.stringify(moduleUrl)});
+      while (Date.now() < ${startAt}) {}
+      keepAsEmbeddedTemplate(${JSON.stringify(source)}, ${JSON.stringify(kept)});`;
+    const exits = await Promise.all(
+      Array.from({ length: 6 }, () => {
+        const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', racer], { stdio: ['ignore', 'ignore', 'pipe'] });
+        let stderr = '';
+        child.stderr.on('data', (chunk: Buffer) => void (stderr += chunk.toString()));
+        return new Promise<{ code: number | null; stderr: string }>((resolve) => child.on('close', (code) => resolve({ code, stderr })));
+      }),
+    );
+    expect(exits).toEqual(Array.from({ length: 6 }, () => ({ code: 0, stderr: '' })));
+    expect(digestOf(kept)).toEqual(digestOf(source));
+    expect(fs.readdirSync(path.dirname(kept))).toEqual(['pgdata']);
+  }, 60_000);
 });
