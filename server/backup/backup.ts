@@ -320,7 +320,7 @@ export async function writeContent(source: Knex, fd: number, input: ContentInput
         },
       });
       // Level 1: a tenth larger than level 6 and twice as fast, which the 50,000 rows/s needs.
-      await pipeline(Readable.from(content()), zlib.createGzip({ level: 1 }), sealStream(input.backupKey), hashing, fs.createWriteStream('', { fd, autoClose: false }), ...(input.signal ? [{ signal: input.signal }] : []));
+      await pipeline(Readable.from(content()), zlib.createGzip({ level: 1, chunkSize: GZIP_CHUNK }), sealStream(input.backupKey), hashing, fs.createWriteStream('', { fd, autoClose: false }), ...(input.signal ? [{ signal: input.signal }] : []));
       fileSha256 = fileHash.digest('hex');
     },
     { isolationLevel: 'repeatable read', readOnly: true },
@@ -420,6 +420,13 @@ function startSnapshotReader(options: { fd: number; onProgress?: (p: TableProgre
     },
   };
 }
+
+/**
+ * Output a gzip step writes before it hands back to the main thread (zlib's default is 16 KB): the
+ * compression runs on a worker thread, but each step needs the main thread to start the next, which
+ * is busy with the database's reads; a larger step lets the two overlap (about a tenth faster).
+ */
+const GZIP_CHUNK = 256 * 1024;
 
 /** Rows a batch of content lines holds: about 0.6 MB of text for the door's entries (10,000 were no faster and held 50 MB more in the reading process). */
 const LINE_BATCH = 2_000;
