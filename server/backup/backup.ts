@@ -120,7 +120,12 @@ export async function createBackup(ctx: AppContext, outFile: string, options: Ba
   let keepPartial = false;
   let journaled = false;
   let snapshot: { heldMs: number; bytes: number; dispose(): Promise<void> } | null = null;
+  const progress = { ...(options.onProgress ? { onProgress: options.onProgress } : {}), ...(options.signal ? { signal: options.signal } : {}) };
+  // The embedded database's reader process starts now (node, its modules, the database's
+  // WebAssembly) and loads while the backup is journaled and the files are copied (see below).
+  let reader: SnapshotReader | null = null;
   try {
+    reader = ctx.db.copyFiles ? startSnapshotReader({ fd, ...progress }) : null;
     // Who, when, where, how much: journaled in its own transaction before the snapshot starts.
     const tables = await readTables(knex);
     const sizes: Record<string, { rows: number; bytes: number }> = {};
@@ -152,18 +157,11 @@ export async function createBackup(ctx: AppContext, outFile: string, options: Ba
     // milliseconds) and the copy is read by a process of its own (./snapshot-writer.ts): the
     // server's thread and memory stay with the door (issue 17, item 5).
     let written: WrittenContent;
-    const progress = { ...(options.onProgress ? { onProgress: options.onProgress } : {}), ...(options.signal ? { signal: options.signal } : {}) };
-    if (ctx.db.copyFiles) {
-      // The reader starts (node, its modules, the database's WebAssembly) while the files are copied.
-      const reader = startSnapshotReader({ fd, ...progress });
-      try {
-        const copy = await embeddedSnapshot(ctx);
-        snapshot = copy;
-        options.onSnapshot?.({ heldMs: copy.heldMs, bytes: copy.bytes });
-        written = await reader.read({ snapshotDir: copy.dir, file, actor, dbName: dbInfo!.name, keys: keyFacts(ctx.secrets), backupKey: ctx.secrets.backupKey });
-      } finally {
-        await reader.stop();
-      }
+    if (reader) {
+      const copy = await embeddedSnapshot(ctx);
+      snapshot = copy;
+      options.onSnapshot?.({ heldMs: copy.heldMs, bytes: copy.bytes });
+      written = await reader.read({ snapshotDir: copy.dir, file, actor, dbName: dbInfo!.name, keys: keyFacts(ctx.secrets), backupKey: ctx.secrets.backupKey });
     } else {
       options.onSnapshot?.(null);
       written = await writeContent(knex, fd, { kind: ctx.db.kind, dbName: dbInfo!.name, actor, file, keys: keyFacts(ctx.secrets), backupKey: ctx.secrets.backupKey, ...progress });
@@ -195,6 +193,8 @@ export async function createBackup(ctx: AppContext, outFile: string, options: Ba
     }
     throw err;
   } finally {
+    // A reader that never got its copy (a failure before) is stopped; one that ran has exited.
+    await reader?.stop();
     await snapshot?.dispose();
   }
 }
@@ -365,7 +365,12 @@ interface SnapshotReaderInput {
  * descriptor 3); it reports progress and the summary as JSON lines on its standard output.
  * stop() ends a reader that was never given its input (the copy failed) or is still running.
  */
-function startSnapshotReader(options: { fd: number; onProgress?: (p: TableProgress) => void; signal?: AbortSignal }): { read(input: SnapshotReaderInput): Promise<WrittenContent>; stop(): Promise<void> } {
+interface SnapshotReader {
+  read(input: SnapshotReaderInput): Promise<WrittenContent>;
+  stop(): Promise<void>;
+}
+
+function startSnapshotReader(options: { fd: number; onProgress?: (p: TableProgress) => void; signal?: AbortSignal }): SnapshotReader {
   const launcher = fileURLToPath(new URL('../../scripts/backup-snapshot.mjs', import.meta.url));
   // The V8 flags of `npm start`: a small young generation keeps the reader's memory down.
   const child = spawn(process.execPath, ['--max-semi-space-size=4', '--heap-growing-percent=50', launcher], {
