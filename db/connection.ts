@@ -13,6 +13,7 @@ import knexFactory, { type Knex } from 'knex';
 import pg from 'pg';
 import type { PGlite } from '@electric-sql/pglite';
 import { acquireDataDirLock, type DataDirLock } from './embedded-lock.js';
+import { treeCopierThread } from './copy-tree.js';
 import { copyEmbeddedTemplate, embeddedTemplatePath, hasEmbeddedTemplate, keepAsEmbeddedTemplate } from './embedded-template.js';
 
 export type DatabaseKind = 'postgres' | 'pglite';
@@ -391,16 +392,16 @@ async function copyEmbeddedFiles(knex: Knex, pglite: PGlite, source: string, tar
     }
   };
   const walDir = path.join(source, 'pg_wal');
-  const isSegment = (name: string) => /^[0-9A-F]{24}$/.test(name);
-  const start = await holding(async () => (await pglite.query<{ file: string }>("SELECT pg_walfile_name(pg_backup_start('tachiai backup', true)) AS file")).rows[0]!.file);
+  // The files are copied on a thread of their own (./copy-tree.ts), which loads meanwhile.
+  const copier = treeCopierThread();
+  let bytes = 0;
   let stopped = false;
+  let started = false;
   try {
-    await fs.promises.cp(source, target, {
-      recursive: true,
-      mode: fs.constants.COPYFILE_FICLONE,
-      // WAL comes after the stop; a label left by an earlier copy is not this one's.
-      filter: (from) => !(path.dirname(from) === walDir && isSegment(path.basename(from))) && path.basename(from) !== 'backup_label',
-    });
+    const start = await holding(async () => (await pglite.query<{ file: string }>("SELECT pg_walfile_name(pg_backup_start('tachiai backup', true)) AS file")).rows[0]!.file);
+    started = true;
+    // WAL comes after the stop; a label left by an earlier copy is not this one's.
+    bytes += await copier.copy({ source, target, exclude: ['^pg_wal/[0-9A-F]{24}$', '(^|/)backup_label$'] });
     const stop = await holding(async () => {
       const [row] = (await pglite.query<{ file: string; labelfile: string; spcmapfile: string }>('SELECT pg_walfile_name(lsn) AS file, labelfile, spcmapfile FROM pg_backup_stop(false)')).rows;
       stopped = true;
@@ -412,15 +413,23 @@ async function copyEmbeddedFiles(knex: Knex, pglite: PGlite, source: string, tar
     if (wanted.some((name) => !fs.existsSync(path.join(walDir, name)))) {
       throw new Error(`the write-ahead log from ${start} to ${stop.file} is no longer complete (a checkpoint ran during the copy); try again`);
     }
-    for (const name of wanted) await fs.promises.copyFile(path.join(walDir, name), path.join(target, 'pg_wal', name));
-    fs.writeFileSync(path.join(target, 'backup_label'), stop.labelfile, { mode: 0o600 });
-    if (stop.spcmapfile) fs.writeFileSync(path.join(target, 'tablespace_map'), stop.spcmapfile, { mode: 0o600 });
+    for (const name of wanted) {
+      await fs.promises.copyFile(path.join(walDir, name), path.join(target, 'pg_wal', name));
+      bytes += (await fs.promises.stat(path.join(target, 'pg_wal', name))).size;
+    }
+    for (const [name, text] of [['backup_label', stop.labelfile], ['tablespace_map', stop.spcmapfile]] as const) {
+      if (!text) continue;
+      fs.writeFileSync(path.join(target, name), text, { mode: 0o600 });
+      bytes += Buffer.byteLength(text);
+    }
   } catch (err) {
-    if (!stopped) await holding(() => pglite.query('SELECT pg_backup_stop(false)')).catch(() => undefined);
+    if (started && !stopped) await holding(() => pglite.query('SELECT pg_backup_stop(false)')).catch(() => undefined);
     await fs.promises.rm(target, { recursive: true, force: true });
     throw err;
+  } finally {
+    await copier.close();
   }
-  return { heldMs, bytes: await directoryBytes(target) };
+  return { heldMs, bytes };
 }
 
 /**
@@ -436,12 +445,4 @@ export function segmentsBetween(first: string, last: string, segmentBytes: numbe
   const names: string[] = [];
   for (let p = position(first); p <= position(last); p++) names.push(`${first.slice(0, 8)}${hex(p / perHigh)}${hex(p % perHigh)}`);
   return names;
-}
-
-async function directoryBytes(dir: string): Promise<number> {
-  let total = 0;
-  for (const entry of await fs.promises.readdir(dir, { withFileTypes: true, recursive: true })) {
-    if (entry.isFile()) total += (await fs.promises.stat(path.join(entry.parentPath, entry.name))).size;
-  }
-  return total;
 }
