@@ -358,6 +358,12 @@ interface SnapshotReaderInput {
   backupKey: Buffer;
 }
 
+/** The reader of the embedded copy, started before the copy exists (startSnapshotReader). */
+interface SnapshotReader {
+  read(input: SnapshotReaderInput): Promise<WrittenContent>;
+  stop(): Promise<void>;
+}
+
 /**
  * Starts ./snapshot-writer.ts in a process of its own, to read the embedded copy once it exists:
  * read() hands it the copy (through its standard input: the backup key never goes on its command
@@ -365,11 +371,6 @@ interface SnapshotReaderInput {
  * descriptor 3); it reports progress and the summary as JSON lines on its standard output.
  * stop() ends a reader that was never given its input (the copy failed) or is still running.
  */
-interface SnapshotReader {
-  read(input: SnapshotReaderInput): Promise<WrittenContent>;
-  stop(): Promise<void>;
-}
-
 function startSnapshotReader(options: { fd: number; onProgress?: (p: TableProgress) => void; signal?: AbortSignal }): SnapshotReader {
   const launcher = fileURLToPath(new URL('../../scripts/backup-snapshot.mjs', import.meta.url));
   // The V8 flags of `npm start`: a small young generation keeps the reader's memory down.
