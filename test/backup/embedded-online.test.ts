@@ -90,14 +90,18 @@ describe.skipIf(usingPostgres)('the embedded backup under writes', () => {
     try {
       let readersDuringCopy: number[] = [];
       // The disk fills while the files are copied.
+      let niceness: number[] = [];
       ctx.db.copyFiles = async () => {
         readersDuringCopy = snapshotReaders();
+        // The door first: the reader runs below the server's priority (field 19 of /proc/PID/stat).
+        niceness = readersDuringCopy.map((pid) => { const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8'); return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]); });
         throw new Error('ENOSPC: no space left on device');
       };
       const file = path.join(tempDir('out-failing'), 'site.tbk');
       await expect(createBackup(ctx, file)).rejects.toThrow(/ENOSPC/);
       // The reader was already starting (it loads while the files are copied) and is gone now.
       expect(readersDuringCopy.length).toBe(1);
+      expect(niceness).toEqual([os.getPriority() + 10]);
       expect(snapshotReaders()).toEqual([]);
       expect(fs.readdirSync(path.dirname(file))).toEqual([]);
       expect(fs.readdirSync(dataDir).filter((f) => f.startsWith('backup-snapshot-'))).toEqual([]);
