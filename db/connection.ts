@@ -6,7 +6,8 @@
 import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { createRequire } from 'node:module';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import v8 from 'node:v8';
 import knexFactory, { type Knex } from 'knex';
@@ -14,7 +15,8 @@ import pg from 'pg';
 import type { PGlite } from '@electric-sql/pglite';
 import { acquireDataDirLock, type DataDirLock } from './embedded-lock.js';
 import { treeCopierThread } from './copy-tree.js';
-import { copyEmbeddedTemplate, embeddedTemplatePath, hasEmbeddedTemplate, keepAsEmbeddedTemplate } from './embedded-template.js';
+import { copyEmbeddedTemplate, embeddedTemplatePath, hasEmbeddedTemplate, keepAsEmbeddedTemplate, migratedTemplatePath } from './embedded-template.js';
+import { migrationsFingerprint } from './migrate.js';
 
 export type DatabaseKind = 'postgres' | 'pglite';
 
@@ -76,6 +78,12 @@ export interface DatabaseOptions {
    * directory's database only by promote().
    */
   embeddedRestore?: boolean;
+  /**
+   * A new embedded directory starts with this version's migrations applied: a copy of the kept
+   * migrated template (./embedded-template.ts), made by a process of its own the first time. For
+   * a restore, which migrates its new database before anything else.
+   */
+  embeddedStartMigrated?: boolean;
 }
 
 const OID = { INT8: 20, NUMERIC: 1700, DATE: 1082 } as const;
@@ -84,7 +92,7 @@ const identity = (value: string) => value;
 export async function createDatabase(options: DatabaseOptions): Promise<Database> {
   return options.databaseUrl
     ? createPostgres(options.databaseUrl, options.poolMax ?? 10, options.log, options.queryTimeoutMs ?? 30_000)
-    : createEmbedded(options.embeddedDir, options.embeddedSharedBuffers ?? EMBEDDED_SHARED_BUFFERS, options.embeddedWasm ?? 'baseline', options.embeddedRestore ?? false);
+    : createEmbedded(options.embeddedDir, options.embeddedSharedBuffers ?? EMBEDDED_SHARED_BUFFERS, options.embeddedWasm ?? 'baseline', options.embeddedRestore ?? false, options.embeddedStartMigrated ?? false);
 }
 
 // ---------------------------------------------------------------- PostgreSQL
@@ -238,7 +246,7 @@ export function loadEmbeddedModules(): Promise<[typeof import('@electric-sql/pgl
   return embeddedModules;
 }
 
-async function createEmbedded(embeddedDir: string | undefined, sharedBuffers: string, wasm: 'baseline' | 'optimising', restore: boolean): Promise<Database> {
+async function createEmbedded(embeddedDir: string | undefined, sharedBuffers: string, wasm: 'baseline' | 'optimising', restore: boolean, startMigrated: boolean): Promise<Database> {
   if (restore && !embeddedDir) throw new Error('a restore needs an embedded directory');
   // Read by V8 when PGlite compiles its module, below; the process holds one embedded database.
   // (docs/performance.md, "The embedded database": what each setting gave.)
@@ -271,7 +279,7 @@ async function createEmbedded(embeddedDir: string | undefined, sharedBuffers: st
       if (fs.existsSync(path.join(embeddedDir!, 'pgdata'))) throw new Error(`${embeddedDir} already holds a database: a restore only goes into a directory without one`);
       fs.rmSync(pgdata!, { recursive: true, force: true });
     }
-    if (pgdata && !fs.existsSync(path.join(pgdata, 'PG_VERSION'))) await makeEmbeddedDirectory(pgdata, sharedBuffers);
+    const madeMigrated = pgdata && !fs.existsSync(path.join(pgdata, 'PG_VERSION')) ? await makeEmbeddedDirectory(pgdata, sharedBuffers, startMigrated) : false;
     // One options object: PGlite ignores the second argument when the first is not a string.
     if (!/^\d{1,6}(kB|MB|GB)$/.test(sharedBuffers)) throw new Error(`shared_buffers "${sharedBuffers}" is not a size such as 32MB`);
     pglite = new PGlite({
@@ -285,6 +293,8 @@ async function createEmbedded(embeddedDir: string | undefined, sharedBuffers: st
     });
     await pglite.waitReady;
     await pglite.exec("SET TIME ZONE 'UTC'");
+    // The kept copy's migrations were applied when it was made; this database is made now.
+    if (madeMigrated) await pglite.exec('UPDATE knex_migrations SET migration_time = now()');
   } catch (err) {
     if (restore) fs.rmSync(pgdata!, { recursive: true, force: true });
     lock?.release();
@@ -333,26 +343,60 @@ const execFileP = promisify(execFile);
 
 /**
  * A new embedded directory: a copy of the kept empty one (./embedded-template.ts), or else made by
- * initdb — which then becomes the kept one. Built aside and renamed into place, so an interrupted
- * start never leaves a directory that looks like a database and is half of one.
+ * initdb — which then becomes the kept one. With `migrated`, a copy of the kept migrated one, or
+ * else made and migrated by a process of its own — which then becomes the kept migrated one; where
+ * that cannot be done, the empty one (the caller migrates). Built aside and renamed into place, so
+ * an interrupted start never leaves a directory that looks like a database and is half of one.
+ * Returns whether the directory is migrated.
  */
-async function makeEmbeddedDirectory(pgdata: string, sharedBuffers: string): Promise<void> {
+async function makeEmbeddedDirectory(pgdata: string, sharedBuffers: string, migrated: boolean): Promise<boolean> {
   if (fs.existsSync(pgdata)) {
     if (fs.readdirSync(pgdata).length > 0) throw new Error(`${pgdata} holds files but no database (no PG_VERSION): move them away and start again`);
     fs.rmdirSync(pgdata);
   }
   const building = `${pgdata}.new`;
   fs.rmSync(building, { recursive: true, force: true });
-  const template = embeddedTemplatePath();
+  const fingerprint = migrated ? migrationsFingerprint() : null;
   try {
+    if (fingerprint && (await makeMigratedDirectory(building, sharedBuffers, migratedTemplatePath(fingerprint)))) {
+      fs.renameSync(building, pgdata);
+      return true;
+    }
+    const template = embeddedTemplatePath();
     if (hasEmbeddedTemplate(template)) copyEmbeddedTemplate(template, building);
     else {
       await initdbInChild(building, sharedBuffers);
       keepAsEmbeddedTemplate(building, template);
     }
     fs.renameSync(building, pgdata);
+    return false;
   } finally {
     fs.rmSync(building, { recursive: true, force: true });
+  }
+}
+
+/** A migrated new directory in `building`, from the kept one or made in a child (then kept); false if it could not be made. */
+async function makeMigratedDirectory(building: string, sharedBuffers: string, template: string): Promise<boolean> {
+  if (hasEmbeddedTemplate(template)) {
+    copyEmbeddedTemplate(template, building);
+    return true;
+  }
+  const work = `${building}-migrating`;
+  fs.rmSync(work, { recursive: true, force: true });
+  try {
+    const script = fileURLToPath(new URL('./embedded-migrated.ts', import.meta.url));
+    // tsx by its path: `--import tsx` would be looked for from the working directory.
+    const tsx = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
+    await execFileP(process.execPath, ['--liftoff-only', '--import', tsx, script, work, sharedBuffers], { timeout: 120_000 });
+    keepAsEmbeddedTemplate(path.join(work, 'pgdata'), template);
+    fs.renameSync(path.join(work, 'pgdata'), building);
+    return true;
+  } catch {
+    // Only speed is lost: the empty directory is made instead, and migrated by the caller.
+    fs.rmSync(building, { recursive: true, force: true });
+    return false;
+  } finally {
+    fs.rmSync(work, { recursive: true, force: true });
   }
 }
 

@@ -1,5 +1,8 @@
 // Migrations are listed in code (not discovered on disk), so the same list runs under tsx,
 // vitest and any bundler, on PostgreSQL and on PGlite alike.
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import { createRequire } from 'node:module';
 import type { Knex } from 'knex';
 import * as m0001 from './migrations/0001_foundation.js';
 import * as m0002 from './migrations/0002_door.js';
@@ -82,4 +85,25 @@ export async function pendingMigrations(knex: Knex): Promise<string[]> {
 /** The names of every migration this version knows, in order (readiness compares them with those applied). */
 export function knownMigrations(): string[] {
   return migrations.map(([name]) => name);
+}
+
+/**
+ * What makes this version's schema: knex's version (it turns the migrations into SQL) and every
+ * migration's name and source text (they import nothing but knex's types). Null where a source
+ * cannot be read: nothing is then assumed about the schema (db/embedded-template.ts).
+ */
+export function migrationsFingerprint(): string | null {
+  try {
+    const knexVersion = (createRequire(import.meta.url)('knex/package.json') as { version: string }).version;
+    return fingerprintOf(knexVersion, migrations.map(([name]) => [name, fs.readFileSync(new URL(`./migrations/${name}.ts`, import.meta.url), 'utf8')]));
+  } catch {
+    return null;
+  }
+}
+
+export function fingerprintOf(knexVersion: string, sources: Array<[name: string, text: string]>): string {
+  const hash = crypto.createHash('sha256').update(`knex ${knexVersion}\n`);
+  // Lengths first: no two different lists hash the same text.
+  for (const [name, text] of sources) hash.update(`${Buffer.byteLength(name)}:${name}${Buffer.byteLength(text)}:`).update(text);
+  return hash.digest('hex');
 }

@@ -123,10 +123,14 @@ export async function readSequences(db: Knex): Promise<SequenceInfo[]> {
 
 /** Names of the public tables (knex's excluded) that hold at least one row. */
 export async function nonEmptyTables(db: Knex): Promise<string[]> {
+  // A table whose files are empty holds no row: only the others are looked into. (One EXISTS per
+  // table took 0.4 s of an embedded restore into a new database, where every file is empty.) A
+  // partitioned table has no files of its own: it is always looked into.
   const list = await rows<{ name: string }>(
     db,
     `SELECT c.relname AS name FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-      WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p') AND NOT c.relispartition ORDER BY c.relname`,
+      WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p') AND NOT c.relispartition
+        AND (c.relkind = 'p' OR pg_relation_size(c.oid) > 0) ORDER BY c.relname`,
   );
   const found: string[] = [];
   for (const { name } of list) {

@@ -3,9 +3,11 @@
 // connection a single count(*) of the entries held the guard's scans for 0.4 s). Every slicing
 // gives the count(*) of the table: keys whose text order is not their order, composite keys with
 // hostile text, a count that is a whole number of slices, an empty table, a table without a key;
-// and the event loop gets a turn between the slices.
+// and the event loop gets a turn between the slices. Also which tables hold rows (a restore goes
+// only into an empty database): a table's files are looked at first, its rows only when they are
+// not empty.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readTables, type TableInfo } from '../../server/backup/catalog.js';
+import { nonEmptyTables, readTables, type TableInfo } from '../../server/backup/catalog.js';
 import { countRowsInSlices } from '../../server/backup/backup.js';
 import { openTestContext, type TestContext } from '../helpers/db.js';
 
@@ -29,6 +31,15 @@ beforeAll(async () => {
   await knex.raw('CREATE TABLE empty_one (id int PRIMARY KEY)');
   await knex.raw('CREATE TABLE keyless (v text)');
   await knex.raw("INSERT INTO keyless SELECT 'x' FROM generate_series(1, 7)");
+  // Files not empty, rows gone: not a table that holds rows.
+  await knex.raw('CREATE TABLE emptied (id int PRIMARY KEY)');
+  await knex.raw('INSERT INTO emptied SELECT g FROM generate_series(1, 100) AS g');
+  await knex.raw('DELETE FROM emptied');
+  // A partitioned table has no files of its own: its rows are in its partitions.
+  await knex.raw('CREATE TABLE parted (id int, at date) PARTITION BY RANGE (at)');
+  await knex.raw("CREATE TABLE parted_2026 PARTITION OF parted FOR VALUES FROM ('2026-01-01') TO ('2027-01-01')");
+  await knex.raw("INSERT INTO parted VALUES (1, '2026-12-06')");
+  await knex.raw('CREATE TABLE parted_empty (id int, at date) PARTITION BY RANGE (at)');
   tables = new Map((await readTables(knex)).map((t) => [t.name, t]));
 });
 afterAll(async () => {
@@ -40,7 +51,7 @@ async function countAll(name: string): Promise<number> {
   return rows[0]!.n;
 }
 
-describe(`backup row counts in slices (${process.env.DATABASE_URL ? 'PostgreSQL' : 'PGlite'})`, () => {
+describe(`backup row counts in slices, and the tables that hold rows (${process.env.DATABASE_URL ? 'PostgreSQL' : 'PGlite'})`, () => {
   it('give count(*) for every slice size, whatever the keys', async () => {
     for (const name of ['numbered', 'named_like_output', 'pairs', 'empty_one', 'keyless']) {
       const expected = await countAll(name);
@@ -64,6 +75,11 @@ describe(`backup row counts in slices (${process.env.DATABASE_URL ? 'PostgreSQL'
     expect(total).toBe(25);
     expect(reports).toEqual([5, 10, 15, 20, 25, 25]);
     expect(ranAfterReports).toBe(1);
+  });
+
+  it('tell which tables hold rows, looking into a table only when its files are not empty', async () => {
+    const ours = new Set(['numbered', 'named_like_output', 'pairs', 'empty_one', 'keyless', 'emptied', 'parted', 'parted_2026', 'parted_empty']);
+    expect((await nonEmptyTables(ctx.db.knex)).filter((name) => ours.has(name))).toEqual(['keyless', 'named_like_output', 'numbered', 'pairs', 'parted']);
   });
 
   it('refuses a slice that is not a positive whole number', async () => {

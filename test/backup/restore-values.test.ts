@@ -3,12 +3,16 @@
 // for a batch that holds a value binary is not written for (a timestamp 'infinity'). Into
 // PostgreSQL (COPY FROM STDIN on the restore's transaction) as into the embedded database, every
 // value comes back exactly — tabs, newlines, backslashes, quotes, arrays with awkward elements,
-// non-ASCII and astral characters, NULLs.
+// non-ASCII and astral characters, NULLs. Into a new embedded directory, a table whose rows come
+// in large batches is emptied in the restore's transaction first (its rows then skip the WAL),
+// the journal's append-only table included; the tables with few rows are left as they are.
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openContext } from '../../server/runtime.js';
 import { createBackup, restoreBackup } from '../../server/backup/backup.js';
+import { appendJournal } from '../../server/journal/journal.js';
+import { createDatabase } from '../../db/connection.js';
 import { createOrg, createPerson } from '../../server/people/service.js';
 import { backupSites } from '../helpers/backup-site.js';
 import { usingPostgres } from '../helpers/db.js';
@@ -57,5 +61,44 @@ describe(`restore by COPY (${usingPostgres ? 'PostgreSQL' : 'PGlite'})`, () => {
     const [before, after] = [await snapshot(sourceConfig), await snapshot(configOf(target))];
     expect(after).toEqual(before);
     expect(JSON.stringify(after)).toContain('infinity');
+  }, 180_000);
+
+  it.skipIf(usingPostgres)('into a new embedded directory: large tables emptied in its transaction first (new files), the journal too; small ones left', async () => {
+    const source = await site('large');
+    const ctx = await openContext(configOf(source));
+    const file = path.join(tempDir('large-backup'), 'site.tbk');
+    try {
+      await ctx.db.knex.transaction(async (trx) => {
+        const org = await createOrg(trx, { name: '株式会社大量', kind: 'contractor' }, 'test');
+        for (let i = 0; i < 3; i++) await createPerson(ctx, trx, { name: `少数 ${i}`, orgId: org.id, roles: ['staff'] }, 'test');
+        for (let i = 0; i < 1100; i++) await appendJournal(trx, { actor: 'test', action: 'test.filler', subject: `filler:${i}`, payload: { i } });
+        await trx.raw("INSERT INTO access_log (at, method, path, status, duration_ms) SELECT now(), 'GET', '/api/x/' || g, 200, 1 FROM generate_series(1, 1500) AS g");
+      });
+      await createBackup(ctx, file);
+    } finally {
+      await ctx.db.close();
+    }
+    const target = await site('large-target');
+    fs.cpSync(path.join(source.dataDir, 'secrets'), path.join(target.dataDir, 'secrets'), { recursive: true });
+    const restored = await restoreBackup(configOf(target), file);
+    expect(restored.counts.journal_entries).toBeGreaterThan(1100);
+    expect(restored.counts.access_log).toBeGreaterThanOrEqual(1500);
+    expect(restored.verify.ok).toBe(true);
+    // A table emptied by TRUNCATE has new files: its relfilenode is no longer that of a new database.
+    const filesOf = async (dataDir: string) => {
+      const db = await createDatabase({ embeddedDir: dataDir, embeddedStartMigrated: true });
+      try {
+        const { rows } = (await db.knex.raw("SELECT c.relname, c.relfilenode::text AS f FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'public' AND c.relkind = 'r'")) as { rows: Array<{ relname: string; f: string }> };
+        return Object.fromEntries(rows.map((r) => [r.relname, r.f]));
+      } finally {
+        await db.close();
+      }
+    };
+    const [fresh, after] = [await filesOf(tempDir('fresh')), await filesOf(target.dataDir)];
+    const small = Object.keys(restored.counts).filter((t) => restored.counts[t]! > 0 && restored.counts[t]! < 1000);
+    expect(small.length).toBeGreaterThan(2);
+    const changed = (tables: string[]) => tables.filter((t) => after[t] !== fresh[t]);
+    expect(changed(['journal_entries', 'access_log'])).toEqual(['journal_entries', 'access_log']);
+    expect(changed(small)).toEqual([]);
   }, 180_000);
 });

@@ -1,7 +1,8 @@
 // New embedded directories are copies of the kept empty one (db/embedded-template.ts; issue 17,
 // item 5: initdb was 4 s of a restore's 24). A copy is a working database; the kept one is never
 // opened (its files stay exactly as initdb left them); a directory half made by an interrupted
-// start is never taken for a database.
+// start is never taken for a database. A restore's new directory starts from a second kept copy,
+// already migrated, kept per fingerprint of the migrations (never taken for another schema).
 import { spawn } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
@@ -9,7 +10,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createDatabase } from '../../db/connection.js';
-import { embeddedTemplatePath, hasEmbeddedTemplate, keepAsEmbeddedTemplate } from '../../db/embedded-template.js';
+import { embeddedTemplatePath, hasEmbeddedTemplate, keepAsEmbeddedTemplate, migratedTemplatePath } from '../../db/embedded-template.js';
+import { fingerprintOf, knownMigrations, migrationsFingerprint, pendingMigrations } from '../../db/migrate.js';
 
 const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'tachiai-template-'));
 afterAll(() => fs.rmSync(scratch, { recursive: true, force: true }));
@@ -49,6 +51,62 @@ describe.skipIf(Boolean(process.env.DATABASE_URL))('embedded directories from th
     expect(systemIdOf(path.join(scratch, 'two', 'pgdata'))).toBe(systemIdOf(template));
     expect(digestOf(template)).toEqual(before);
     expect(fs.readdirSync(path.join(scratch, 'two')).sort()).toEqual(['pgdata']);
+  });
+
+  it("a restore's new directory starts migrated, from the kept migrated copy, and records its migrations as applied now", async () => {
+    const fingerprint = migrationsFingerprint();
+    expect(fingerprint).toMatch(/^[0-9a-f]{64}$/);
+    const template = migratedTemplatePath(fingerprint!);
+    const startedAt = Date.now() - 1000;
+    const migratedNow = async (name: string) => {
+      const db = await createDatabase({ embeddedDir: path.join(scratch, name), embeddedStartMigrated: true });
+      try {
+        // No migrateToLatest here: the directory came migrated.
+        const applied = (await db.knex('knex_migrations').orderBy('id').select('name', 'migration_time')) as Array<{ name: string; migration_time: Date }>;
+        expect(applied.map((m) => m.name)).toEqual(knownMigrations());
+        expect(await pendingMigrations(db.knex)).toEqual([]);
+        for (const m of applied) expect(m.migration_time.getTime()).toBeGreaterThanOrEqual(startedAt);
+        const { rows } = (await db.knex.raw("SELECT count(*)::int AS n FROM people")) as { rows: Array<{ n: number }> };
+        expect(rows[0]!.n).toBe(0);
+      } finally {
+        await db.close();
+      }
+    };
+    // The first makes the kept copy if this installation has none for these migrations yet.
+    await migratedNow('migrated-one');
+    expect(hasEmbeddedTemplate(template)).toBe(true);
+    const before = digestOf(template);
+    await migratedNow('migrated-two');
+    expect(systemIdOf(path.join(scratch, 'migrated-two', 'pgdata'))).toBe(systemIdOf(template));
+    expect(digestOf(template)).toEqual(before);
+    // Without the option a new directory is the empty one, as before.
+    const plain = await createDatabase({ embeddedDir: path.join(scratch, 'not-migrated') });
+    try {
+      expect(await plain.knex.schema.hasTable('knex_migrations')).toBe(false);
+    } finally {
+      await plain.close();
+    }
+  }, 120_000);
+
+  it("the migrations' fingerprint changes with any migration's name, text or place, and with knex's version", () => {
+    const sources: Array<[string, string]> = [
+      ['0001_a', 'export async function up() {}'],
+      ['0002_b', 'export async function up() { /* b */ }'],
+    ];
+    const base = fingerprintOf('3.3.0', sources);
+    expect(fingerprintOf('3.3.0', sources.map(([n, t]) => [n, t]))).toBe(base);
+    const variants = [
+      fingerprintOf('3.3.1', sources),
+      fingerprintOf('3.3.0', [sources[0]!, ['0002_b', 'export async function up() { /* c */ }']]),
+      fingerprintOf('3.3.0', [sources[0]!, ['0002_c', sources[1]![1]]]),
+      fingerprintOf('3.3.0', [sources[1]!, sources[0]!]),
+      fingerprintOf('3.3.0', [sources[0]!]),
+      // The same characters split otherwise between name and text.
+      fingerprintOf('3.3.0', [['0001_', `a${sources[0]![1]}`], sources[1]!]),
+    ];
+    expect(new Set([base, ...variants]).size).toBe(variants.length + 1);
+    expect(migratedTemplatePath(base)).not.toBe(migratedTemplatePath(variants[1]!));
+    expect(() => migratedTemplatePath('../../elsewhere')).toThrow(/64 hexadecimal/);
   });
 
   it('a half-made directory from an interrupted start is thrown away, and files that are not a database are refused', async () => {
