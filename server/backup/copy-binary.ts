@@ -299,8 +299,10 @@ export function binaryCopyEncoder(types: readonly string[]): ((rows: ReadonlyArr
   const writers = types.map(writerFor);
   if (writers.some((w) => w === null)) return null;
   const fields = writers as FieldWriter[];
+  // One writer for every batch: its memory, grown once, is reused (take() copies what it hands over).
+  const w = new BinaryWriter();
   return (rows) => {
-    const w = new BinaryWriter();
+    w.length = 0;
     w.bytes(SIGNATURE);
     w.int32(0); // flags: no OIDs
     w.int32(0); // no header extension

@@ -67,14 +67,16 @@ export async function runRestoreReader(port: MessagePort, input: { file: string;
       rows = [];
     };
     for await (const item of readBackup(input.file, input.backupKey ? Buffer.from(input.backupKey) : null)) {
-      if (item.kind === 'row') {
+      if (item.kind === 'rows') {
         if (item.table !== table) {
           await flush();
           table = item.table;
           binary = binaryCopyEncoder(table.columns.map((c) => c.type));
         }
-        rows.push(item.values);
-        if (rows.length >= BATCH_ROWS) await flush();
+        for (const values of item.rows) {
+          rows.push(values);
+          if (rows.length >= BATCH_ROWS) await flush();
+        }
       } else {
         if (item.kind === 'trailer') await flush();
         await post(item);
