@@ -11,13 +11,13 @@ import path from 'node:path';
 import zlib from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openContext } from '../../server/runtime.js';
-import { createBackup, restoreBackup } from '../../server/backup/backup.js';
+import { restoreBackup } from '../../server/backup/backup.js';
 import { openSealedFile, sealBytes } from '../../server/backup/sealed.js';
 import { createOrg, createPerson } from '../../server/people/service.js';
 import { backupSites } from '../helpers/backup-site.js';
 import { usingPostgres } from '../helpers/db.js';
 
-const { tempDir, site, configOf, cleanUp } = backupSites('forged');
+const { tempDir, configOf, backedUpSite, targetFor, cleanUp } = backupSites('forged');
 afterAll(cleanUp);
 
 /** The lines with the trailer's hash and size made to match again (a forger with the key can do that: the seal and hash are not signatures). */
@@ -37,18 +37,10 @@ function withTrailerFixed(lines: string[]): string[] {
 
 describe('a backup forged with the backup key', () => {
   it('whose row names a missing organisation is refused when the foreign keys are added back; nothing is left', async () => {
-    const source = await site('source');
-    const ctx = await openContext(configOf(source));
-    const file = path.join(tempDir('backup'), 'site.tbk');
-    try {
-      await ctx.db.knex.transaction(async (trx) => {
-        const org = await createOrg(trx, { name: '株式会社偽造検査', kind: 'contractor' }, 'test');
-        await createPerson(ctx, trx, { name: '偽造 検査', orgId: org.id, roles: ['staff'] }, 'test');
-      });
-      await createBackup(ctx, file);
-    } finally {
-      await ctx.db.close();
-    }
+    const { source, file } = await backedUpSite('source', async (ctx, trx) => {
+      const org = await createOrg(trx, { name: '株式会社偽造検査', kind: 'contractor' }, 'test');
+      await createPerson(ctx, trx, { name: '偽造 検査', orgId: org.id, roles: ['staff'] }, 'test');
+    });
     const key = Buffer.from(fs.readFileSync(path.join(source.dataDir, 'secrets', 'backup-key'), 'utf8').trim(), 'utf8');
     const lines = zlib.gunzipSync(await openSealedFile(file, key)).toString('utf8').trimEnd().split('\n');
     // The person's organisation replaced by one that does not exist; the trailer's hash made to
@@ -63,8 +55,7 @@ describe('a backup forged with the backup key', () => {
     const forged = path.join(tempDir('forged'), 'forged.tbk');
     fs.writeFileSync(forged, await sealBytes(zlib.gzipSync(withTrailerFixed(lines).join('\n') + '\n'), key));
 
-    const target = await site('target');
-    fs.cpSync(path.join(source.dataDir, 'secrets'), path.join(target.dataDir, 'secrets'), { recursive: true });
+    const target = await targetFor(source, 'target');
     await expect(restoreBackup(configOf(target), forged)).rejects.toThrow(/people_org_id_foreign|foreign key/);
     if (usingPostgres) {
       const check = await openContext(configOf(target), { migrate: false });
@@ -83,8 +74,7 @@ describe('a backup forged with the backup key', () => {
     badValues[at] = '{"table":"people","values":[1,{"x":2}]}';
     const bad = path.join(tempDir('forged'), 'bad-values.tbk');
     fs.writeFileSync(bad, await sealBytes(zlib.gzipSync(withTrailerFixed(badValues).join('\n') + '\n'), key));
-    const target2 = await site('target2');
-    fs.cpSync(path.join(source.dataDir, 'secrets'), path.join(target2.dataDir, 'secrets'), { recursive: true });
+    const target2 = await targetFor(source, 'target2');
     await expect(restoreBackup(configOf(target2), bad)).rejects.toThrow(/a row of people does not have its \d+ values/);
     if (usingPostgres) {
       const check = await openContext(configOf(target2), { migrate: false });
@@ -99,8 +89,7 @@ describe('a backup forged with the backup key', () => {
     }
 
     // The file as it was made restores (the refusal came from the forged row alone).
-    const clean = await site('clean');
-    fs.cpSync(path.join(source.dataDir, 'secrets'), path.join(clean.dataDir, 'secrets'), { recursive: true });
+    const clean = await targetFor(source, 'clean');
     const restored = await restoreBackup(configOf(clean), file);
     expect(restored.verify.ok).toBe(true);
   }, 180_000);

@@ -6,18 +6,16 @@
 // non-ASCII and astral characters, NULLs. Into a new embedded directory, a table whose rows come
 // in large batches is emptied in the restore's transaction first (its rows then skip the WAL),
 // the journal's append-only table included; the tables with few rows are left as they are.
-import fs from 'node:fs';
-import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openContext } from '../../server/runtime.js';
-import { createBackup, restoreBackup } from '../../server/backup/backup.js';
+import { restoreBackup } from '../../server/backup/backup.js';
 import { appendJournal } from '../../server/journal/journal.js';
 import { createDatabase } from '../../db/connection.js';
 import { createOrg, createPerson } from '../../server/people/service.js';
 import { backupSites } from '../helpers/backup-site.js';
 import { usingPostgres } from '../helpers/db.js';
 
-const { tempDir, site, configOf, cleanUp } = backupSites('values');
+const { tempDir, configOf, backedUpSite, targetFor, cleanUp } = backupSites('values');
 afterAll(cleanUp);
 
 const AWKWARD = ['tab\there', 'new\nline\r\n', 'back\\slash \\N \\t', `quote " and 'single'`, '立会い 𠮷 😀', '\\', ''];
@@ -35,27 +33,18 @@ async function snapshot(config: ReturnType<typeof configOf>): Promise<unknown> {
 
 describe(`restore by COPY (${usingPostgres ? 'PostgreSQL' : 'PGlite'})`, () => {
   it('gives back every value exactly, from binary batches and from a batch that had to go as text', async () => {
-    const source = await site('source');
+    const { source, file } = await backedUpSite('source', async (ctx, trx) => {
+      const org = await createOrg(trx, { name: '株式会社値検査', kind: 'contractor' }, 'test');
+      for (const [i, text] of AWKWARD.entries()) {
+        const person = await createPerson(ctx, trx, { name: `値 検査 ${i}`, orgId: org.id, roles: ['staff'] }, 'test');
+        // Values no form of the service would write, straight into the row: the restore must not care.
+        await trx('people').where({ id: person.id }).update({ left_reason: text, email: null, phone: text === '' ? '' : null, roles: trx.raw('?::text[]', [[text, 'NULL', 'a,b', '{x}']]) });
+      }
+      // A value COPY's binary form is not written for: this table's batch goes as text.
+      await trx.raw("UPDATE people SET left_at = 'infinity' WHERE name = '値 検査 0'");
+    });
     const sourceConfig = configOf(source);
-    const ctx = await openContext(sourceConfig);
-    const file = path.join(tempDir('backup'), 'site.tbk');
-    try {
-      await ctx.db.knex.transaction(async (trx) => {
-        const org = await createOrg(trx, { name: '株式会社値検査', kind: 'contractor' }, 'test');
-        for (const [i, text] of AWKWARD.entries()) {
-          const person = await createPerson(ctx, trx, { name: `値 検査 ${i}`, orgId: org.id, roles: ['staff'] }, 'test');
-          // Values no form of the service would write, straight into the row: the restore must not care.
-          await trx('people').where({ id: person.id }).update({ left_reason: text, email: null, phone: text === '' ? '' : null, roles: trx.raw('?::text[]', [[text, 'NULL', 'a,b', '{x}']]) });
-        }
-        // A value COPY's binary form is not written for: this table's batch goes as text.
-        await trx.raw("UPDATE people SET left_at = 'infinity' WHERE name = '値 検査 0'");
-      });
-      await createBackup(ctx, file);
-    } finally {
-      await ctx.db.close();
-    }
-    const target = await site('target');
-    fs.cpSync(path.join(source.dataDir, 'secrets'), path.join(target.dataDir, 'secrets'), { recursive: true });
+    const target = await targetFor(source, 'target');
     const restored = await restoreBackup(configOf(target), file);
     expect(restored.counts.people).toBe(AWKWARD.length);
     const [before, after] = [await snapshot(sourceConfig), await snapshot(configOf(target))];
@@ -64,22 +53,13 @@ describe(`restore by COPY (${usingPostgres ? 'PostgreSQL' : 'PGlite'})`, () => {
   }, 180_000);
 
   it.skipIf(usingPostgres)('into a new embedded directory: large tables emptied in its transaction first (new files), the journal too; small ones left', async () => {
-    const source = await site('large');
-    const ctx = await openContext(configOf(source));
-    const file = path.join(tempDir('large-backup'), 'site.tbk');
-    try {
-      await ctx.db.knex.transaction(async (trx) => {
-        const org = await createOrg(trx, { name: '株式会社大量', kind: 'contractor' }, 'test');
-        for (let i = 0; i < 3; i++) await createPerson(ctx, trx, { name: `少数 ${i}`, orgId: org.id, roles: ['staff'] }, 'test');
-        for (let i = 0; i < 1100; i++) await appendJournal(trx, { actor: 'test', action: 'test.filler', subject: `filler:${i}`, payload: { i } });
-        await trx.raw("INSERT INTO access_log (at, method, path, status, duration_ms) SELECT now(), 'GET', '/api/x/' || g, 200, 1 FROM generate_series(1, 1500) AS g");
-      });
-      await createBackup(ctx, file);
-    } finally {
-      await ctx.db.close();
-    }
-    const target = await site('large-target');
-    fs.cpSync(path.join(source.dataDir, 'secrets'), path.join(target.dataDir, 'secrets'), { recursive: true });
+    const { source, file } = await backedUpSite('large', async (ctx, trx) => {
+      const org = await createOrg(trx, { name: '株式会社大量', kind: 'contractor' }, 'test');
+      for (let i = 0; i < 3; i++) await createPerson(ctx, trx, { name: `少数 ${i}`, orgId: org.id, roles: ['staff'] }, 'test');
+      for (let i = 0; i < 1100; i++) await appendJournal(trx, { actor: 'test', action: 'test.filler', subject: `filler:${i}`, payload: { i } });
+      await trx.raw("INSERT INTO access_log (at, method, path, status, duration_ms) SELECT now(), 'GET', '/api/x/' || g, 200, 1 FROM generate_series(1, 1500) AS g");
+    });
+    const target = await targetFor(source, 'large-target');
     const restored = await restoreBackup(configOf(target), file);
     expect(restored.counts.journal_entries).toBeGreaterThan(1100);
     expect(restored.counts.access_log).toBeGreaterThanOrEqual(1500);
