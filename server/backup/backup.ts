@@ -33,7 +33,7 @@ import { loadSecrets, type Secrets } from '../secrets.js';
 import { osUser } from '../shared/os-user.js';
 import { appendJournal, journalHead } from '../journal/journal.js';
 import { verifyDeep, type DeepResult } from '../integrity/deep-verify.js';
-import { nonEmptyTables, quoteIdent, readSequences, readTables, rows, type ColumnInfo, type TableInfo } from './catalog.js';
+import { nonEmptyTables, ownedSequences, quoteIdent, readSequences, readTables, rows, type ColumnInfo, type TableInfo } from './catalog.js';
 import { BACKUP_FORMAT, BACKUP_VERSION, readBackup, type BackupHeader, type Trailer } from './format.js';
 import { sealStream } from './sealed.js';
 import { readSingleBinaryCopyRow } from './copy-binary.js';
@@ -1037,15 +1037,13 @@ async function restoreSequences(trx: Knex.Transaction, header: BackupHeader, tar
   for (const s of header.sequences) {
     if (s.lastValue !== null && existing.has(s.name)) await trx.raw('SELECT setval(?::regclass, ?::bigint, true)', [quoteIdent(s.name), s.lastValue]);
   }
-  for (const t of target) {
-    for (const c of t.columns) {
-      const [owned] = await rows<{ seq: string | null }>(trx, 'SELECT pg_get_serial_sequence(?, ?) AS seq', [quoteIdent(t.name), c.name]);
-      if (!owned?.seq) continue;
-      await trx.raw(
-        `SELECT setval(?::regclass, m) FROM (SELECT max(${quoteIdent(c.name)})::bigint AS m FROM ${quoteIdent(t.name)}) AS restored
-          WHERE m IS NOT NULL AND m > (SELECT CASE WHEN is_called THEN last_value ELSE 0 END FROM ${owned.seq})`,
-        [owned.seq],
-      );
-    }
+  const columns = new Set(target.flatMap((t) => t.columns.map((c) => `${t.name}\u0000${c.name}`)));
+  for (const owned of await ownedSequences(trx)) {
+    if (!columns.has(`${owned.table}\u0000${owned.column}`)) continue;
+    await trx.raw(
+      `SELECT setval(?::regclass, m) FROM (SELECT max(${quoteIdent(owned.column)})::bigint AS m FROM ${quoteIdent(owned.table)}) AS restored
+        WHERE m IS NOT NULL AND m > (SELECT CASE WHEN is_called THEN last_value ELSE 0 END FROM ${owned.sequence})`,
+      [owned.sequence],
+    );
   }
 }

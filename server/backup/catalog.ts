@@ -121,6 +121,27 @@ export async function readSequences(db: Knex): Promise<SequenceInfo[]> {
   return result;
 }
 
+/**
+ * The sequences that belong to a column of a public table (serial and identity columns), as
+ * pg_get_serial_sequence names them (schema-qualified, quoted where needed), in one catalog query:
+ * pg_get_serial_sequence asked column by column took 0.3–0.5 s of an embedded restore (610 columns).
+ */
+export async function ownedSequences(db: Knex): Promise<Array<{ table: string; column: string; sequence: string }>> {
+  return rows<{ table: string; column: string; sequence: string }>(
+    db,
+    `SELECT t.relname AS table, a.attname AS column, quote_ident(sn.nspname) || '.' || quote_ident(s.relname) AS sequence
+       FROM pg_depend d
+       JOIN pg_class s ON s.oid = d.objid AND s.relkind = 'S'
+       JOIN pg_namespace sn ON sn.oid = s.relnamespace
+       JOIN pg_class t ON t.oid = d.refobjid
+       JOIN pg_namespace tn ON tn.oid = t.relnamespace
+       JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = d.refobjsubid
+      WHERE d.classid = 'pg_class'::regclass AND d.refclassid = 'pg_class'::regclass AND d.deptype IN ('a', 'i')
+        AND tn.nspname = 'public'
+      ORDER BY 1, 2`,
+  );
+}
+
 /** Names of the public tables (knex's excluded) that hold at least one row. */
 export async function nonEmptyTables(db: Knex): Promise<string[]> {
   // A table whose files are empty holds no row: only the others are looked into. (One EXISTS per

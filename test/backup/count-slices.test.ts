@@ -7,7 +7,7 @@
 // only into an empty database): a table's files are looked at first, its rows only when they are
 // not empty.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { nonEmptyTables, readTables, type TableInfo } from '../../server/backup/catalog.js';
+import { nonEmptyTables, ownedSequences, readTables, type TableInfo } from '../../server/backup/catalog.js';
 import { countRowsInSlices } from '../../server/backup/backup.js';
 import { openTestContext, type TestContext } from '../helpers/db.js';
 
@@ -40,6 +40,10 @@ beforeAll(async () => {
   await knex.raw("CREATE TABLE parted_2026 PARTITION OF parted FOR VALUES FROM ('2026-01-01') TO ('2027-01-01')");
   await knex.raw("INSERT INTO parted VALUES (1, '2026-12-06')");
   await knex.raw('CREATE TABLE parted_empty (id int, at date) PARTITION BY RANGE (at)');
+  // Sequences: serial, identity, one owned by a column explicitly, one that belongs to no column.
+  await knex.raw('CREATE TABLE "Numbered Too" (id serial PRIMARY KEY, "Other" bigint GENERATED ALWAYS AS IDENTITY, n bigint)');
+  await knex.raw('CREATE SEQUENCE "Owned Seq" OWNED BY "Numbered Too".n');
+  await knex.raw('CREATE SEQUENCE free_standing');
   tables = new Map((await readTables(knex)).map((t) => [t.name, t]));
 });
 afterAll(async () => {
@@ -80,6 +84,21 @@ describe(`backup row counts in slices, and the tables that hold rows (${process.
   it('tell which tables hold rows, looking into a table only when its files are not empty', async () => {
     const ours = new Set(['numbered', 'named_like_output', 'pairs', 'empty_one', 'keyless', 'emptied', 'parted', 'parted_2026', 'parted_empty']);
     expect((await nonEmptyTables(ctx.db.knex)).filter((name) => ours.has(name))).toEqual(['keyless', 'named_like_output', 'numbered', 'pairs', 'parted']);
+  });
+
+  it('name the sequences that belong to columns exactly as pg_get_serial_sequence does, in one query', async () => {
+    const expected: Array<{ table: string; column: string; sequence: string }> = [];
+    for (const table of tables.values()) {
+      for (const column of table.columns) {
+        const { rows } = (await ctx.db.knex.raw('SELECT pg_get_serial_sequence(?, ?) AS seq', [`"${table.name.replaceAll('"', '""')}"`, column.name])) as { rows: Array<{ seq: string | null }> };
+        if (rows[0]!.seq) expected.push({ table: table.name, column: column.name, sequence: rows[0]!.seq });
+      }
+    }
+    const sort = (list: typeof expected) => [...list].sort((a, b) => `${a.table}.${a.column}`.localeCompare(`${b.table}.${b.column}`));
+    const found = await ownedSequences(ctx.db.knex);
+    expect(sort(found.filter((o) => tables.has(o.table)))).toEqual(sort(expected));
+    expect(found.filter((o) => o.table === 'Numbered Too').map((o) => o.column).sort()).toEqual(['Other', 'id', 'n']);
+    expect(found.some((o) => o.sequence.includes('free_standing'))).toBe(false);
   });
 
   it('refuses a slice that is not a positive whole number', async () => {

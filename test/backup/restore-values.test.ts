@@ -64,6 +64,14 @@ describe(`restore by COPY (${usingPostgres ? 'PostgreSQL' : 'PGlite'})`, () => {
     expect(restored.counts.journal_entries).toBeGreaterThan(1100);
     expect(restored.counts.access_log).toBeGreaterThanOrEqual(1500);
     expect(restored.verify.ok).toBe(true);
+    // The sequences go on after the restored ids.
+    const restoredSite = await openContext(configOf(target), { migrate: false });
+    try {
+      const { rows } = (await restoredSite.db.knex.raw("INSERT INTO access_log (at, method, path, status, duration_ms) VALUES (now(), 'GET', '/api/after', 200, 1) RETURNING id::bigint AS id, (SELECT max(id) FROM access_log)::bigint AS before")) as { rows: Array<{ id: string; before: string }> };
+      expect(BigInt(rows[0]!.id)).toBeGreaterThan(BigInt(rows[0]!.before));
+    } finally {
+      await restoredSite.db.close();
+    }
     // A table emptied by TRUNCATE has new files: its relfilenode is no longer that of a new database.
     const filesOf = async (dataDir: string) => {
       const db = await createDatabase({ embeddedDir: dataDir, embeddedStartMigrated: true });
