@@ -179,7 +179,7 @@ const NEWLINE = Buffer.from('\n');
  * one after another in one decompressed piece, a newline between each two, go in as one update:
  * two updates a line were a tenth of the reading.
  */
-class LineHasher {
+export class LineHasher {
   private run: Buffer | null = null;
   private start = 0;
   private end = 0;
