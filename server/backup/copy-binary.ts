@@ -17,11 +17,11 @@ export class NotBinaryEncodable extends Error {
   override name = 'NotBinaryEncodable';
 }
 
-type FieldWriter = (w: BinaryWriter, text: string) => void;
+export type FieldWriter = (w: BinaryWriter, text: string) => void;
 
 const SIGNATURE = Buffer.from('PGCOPY\n\xff\r\n\0', 'latin1');
 /** Microseconds and days from 1970-01-01 to PostgreSQL's epoch, 2000-01-01 UTC. */
-const PG_EPOCH = 946_684_800;
+export const PG_EPOCH = 946_684_800;
 const PG_EPOCH_DAYS = 10_957;
 
 /** A growable big-endian byte buffer. */
@@ -40,14 +40,29 @@ export class BinaryWriter {
     this.buf = next;
   }
 
+  // The integers are written byte by byte (a Uint8Array keeps the low 8 bits of each): the
+  // Buffer methods' checks cost a tenth of the restore's encoding. Callers pass values in range.
   int16(v: number): void {
     this.room(2);
-    this.length = this.buf.writeInt16BE(v, this.length);
+    const b = this.buf;
+    const o = this.length;
+    b[o] = v >> 8;
+    b[o + 1] = v;
+    this.length = o + 2;
   }
 
   int32(v: number): void {
     this.room(4);
-    this.length = this.buf.writeInt32BE(v, this.length);
+    this.put32(v, this.length);
+    this.length += 4;
+  }
+
+  private put32(v: number, o: number): void {
+    const b = this.buf;
+    b[o] = v >>> 24;
+    b[o + 1] = v >>> 16;
+    b[o + 2] = v >>> 8;
+    b[o + 3] = v;
   }
 
   int64(v: bigint): void {
@@ -59,8 +74,8 @@ export class BinaryWriter {
   int64n(v: number): void {
     this.room(8);
     const hi = Math.floor(v / 4294967296);
-    this.buf.writeInt32BE(hi, this.length);
-    this.buf.writeUInt32BE(v - hi * 4294967296, this.length + 4);
+    this.put32(hi, this.length);
+    this.put32(v - hi * 4294967296, this.length + 4);
     this.length += 8;
   }
 
@@ -86,12 +101,46 @@ export class BinaryWriter {
     this.length += b.length;
   }
 
+  /**
+   * A uuid field from its 36 characters at src[at…] as PostgreSQL writes them (lower-case hex,
+   * four dashes); false, with nothing written, if they are not that.
+   */
+  uuidField(src: Buffer, at: number): boolean {
+    if (at + 36 > src.length || src[at + 8] !== 45 || src[at + 13] !== 45 || src[at + 18] !== 45 || src[at + 23] !== 45) return false;
+    this.room(20);
+    let o = this.length + 4;
+    for (let i = 0; i < 36; i += 2) {
+      if (i === 8 || i === 13 || i === 18 || i === 23) i++;
+      const hi = HEX_BYTE[src[at + i]!]!;
+      const lo = HEX_BYTE[src[at + i + 1]!]!;
+      if ((hi | lo) < 0) return false;
+      this.buf[o++] = (hi << 4) | lo;
+    }
+    this.put32(16, this.length);
+    this.length = o;
+    return true;
+  }
+
+  /** A length-prefixed field of the bytes src[start, end). */
+  field(src: Buffer, start: number, end: number): void {
+    const n = end - start;
+    this.room(4 + n);
+    this.put32(n, this.length);
+    const o = this.length + 4;
+    // A short field byte by byte: a call into Buffer.copy costs more than the copy.
+    if (n <= 64) {
+      const b = this.buf;
+      for (let k = 0; k < n; k++) b[o + k] = src[start + k]!;
+    } else src.copy(this.buf, o, start, end);
+    this.length = o + n;
+  }
+
   /** A length-prefixed field of UTF-8 text. */
   textField(s: string): void {
     const max = s.length * 3;
     this.room(4 + max);
     const n = this.buf.write(s, this.length + 4, 'utf8');
-    this.buf.writeInt32BE(n, this.length);
+    this.put32(n, this.length);
     this.length += 4 + n;
   }
 
@@ -105,13 +154,22 @@ export class BinaryWriter {
 }
 
 /** Lower-case hex digits by character code (-1: not one): PostgreSQL writes uuids and bytea in lower case. */
-const HEX: Int8Array = (() => {
+export const HEX: Int8Array = (() => {
   const t = new Int8Array(128).fill(-1);
   for (let i = 0; i < 10; i++) t[48 + i] = i;
   for (let i = 0; i < 6; i++) t[97 + i] = 10 + i;
   return t;
 })();
 
+/** HEX by byte value, every byte covered. */
+const HEX_BYTE: Int8Array = (() => {
+  const t = new Int8Array(256).fill(-1);
+  t.set(HEX);
+  return t;
+})();
+
+const INT64_MIN = -(2n ** 63n);
+const INT64_MAX = 2n ** 63n - 1n;
 const INTEGER = /^-?\d{1,19}$/;
 /** PostgreSQL's ISO output of a timestamp with time zone: date, time, up to six fraction digits, offset ±HH[:MM[:SS]]. */
 const TIMESTAMPTZ = /^(\d{4})-(\d\d)-(\d\d) (\d\d):(\d\d):(\d\d)(?:\.(\d{1,6}))?([+-])(\d\d)(?::(\d\d))?(?::(\d\d))?$/;
@@ -124,7 +182,11 @@ function int(bits: 16 | 32 | 64): FieldWriter {
       w.int32(8);
       // Up to 15 digits (and a sign) is exact as a number (below 2^53); longer ones go through a BigInt.
       if (t.length <= 15) w.int64n(Number(t));
-      else w.int64(BigInt(t));
+      else {
+        const big = BigInt(t);
+        if (big < INT64_MIN || big > INT64_MAX) throw new NotBinaryEncodable(`out of range: ${t}`);
+        w.int64(big);
+      }
       return;
     }
     const n = Number(t);
@@ -153,7 +215,7 @@ const uuidWriter: FieldWriter = (w, t) => {
 };
 
 /** Seconds since 1970 of a UTC wall-clock time; years 1000–9999 only (Date.UTC's two-digit years never arise). */
-function utcSeconds(y: number, mo: number, d: number, h: number, mi: number, s: number): number {
+export function utcSeconds(y: number, mo: number, d: number, h: number, mi: number, s: number): number {
   if (y < 1000 || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || s > 59) throw new NotBinaryEncodable('a time out of the plain range');
   const ms = Date.UTC(y, mo - 1, d, h, mi, s);
   // Date.UTC rolls over an impossible day (Feb 30); PostgreSQL never writes one, but never guess.
@@ -177,12 +239,17 @@ const timestamptzWriter: FieldWriter = (w, t) => {
   const offset = (m[8] === '-' ? -1 : 1) * (Number(m[9]) * 3600 + Number(m[10] ?? 0) * 60 + Number(m[11] ?? 0));
   const seconds = lastDay.seconds + h * 3600 + mi * 60 + sec - offset - PG_EPOCH;
   const micros = m[7] ? Number(m[7]) * 10 ** (6 - m[7].length) : 0;
+  writeTimestampField(w, seconds, micros);
+};
+
+/** A timestamp field: whole seconds since PostgreSQL's epoch and microseconds. */
+export function writeTimestampField(w: BinaryWriter, seconds: number, micros: number): void {
   w.int32(8);
   // Exact as a number up to year 2255 (±2^53 µs); beyond, a BigInt.
   const total = seconds * 1_000_000 + micros;
   if (Math.abs(total) < Number.MAX_SAFE_INTEGER) w.int64n(total);
   else w.int64(BigInt(seconds) * 1_000_000n + BigInt(micros));
-};
+}
 
 const dateWriter: FieldWriter = (w, t) => {
   const m = DATE.exec(t);
@@ -233,16 +300,20 @@ export function parseArrayLiteral(t: string): Array<string | null> {
   }
 }
 
+/** The empty array field: no dimensions, no nulls, the element type. */
+export function writeEmptyArray(w: BinaryWriter, elementOid: number): void {
+  w.int32(12);
+  w.int32(0);
+  w.int32(0);
+  w.int32(elementOid);
+}
+
 /** An array column (one dimension, lower bound 1) of text or smallint elements. */
 function arrayWriter(elementOid: 25 | 21): FieldWriter {
   const element = elementOid === 25 ? textWriter : int(16);
   return (w, t) => {
     if (t === '{}') {
-      // No dimensions, no nulls, the element type: the empty array.
-      w.int32(12);
-      w.int32(0);
-      w.int32(0);
-      w.int32(elementOid);
+      writeEmptyArray(w, elementOid);
       return;
     }
     const elements = parseArrayLiteral(t);
@@ -266,7 +337,7 @@ function arrayWriter(elementOid: 25 | 21): FieldWriter {
 }
 
 /** The writer of each type the restore writes in binary (format_type names). */
-function writerFor(type: string): FieldWriter | null {
+export function writerFor(type: string): FieldWriter | null {
   if (type === 'text' || /^character varying(\(\d+\))?$/.test(type)) return textWriter;
   switch (type) {
     case 'bigint':
@@ -302,22 +373,35 @@ export function binaryCopyEncoder(types: readonly string[]): ((rows: ReadonlyArr
   // One writer for every batch: its memory, grown once, is reused (take() copies what it hands over).
   const w = new BinaryWriter();
   return (rows) => {
-    w.length = 0;
-    w.bytes(SIGNATURE);
-    w.int32(0); // flags: no OIDs
-    w.int32(0); // no header extension
-    for (const row of rows) {
-      if (row.length !== fields.length) throw new NotBinaryEncodable('a row with another number of columns');
-      w.int16(fields.length);
-      for (let i = 0; i < fields.length; i++) {
-        const v = row[i];
-        if (v === null || v === undefined) w.int32(-1);
-        else fields[i]!(w, v);
-      }
-    }
-    w.int16(-1);
-    return w.take();
+    startBinaryCopy(w);
+    for (const row of rows) writeBinaryRow(w, fields, row);
+    return endBinaryCopy(w);
   };
+}
+
+/** The format's header, at the start of a reused writer. */
+export function startBinaryCopy(w: BinaryWriter): void {
+  w.length = 0;
+  w.bytes(SIGNATURE);
+  w.int32(0); // flags: no OIDs
+  w.int32(0); // no header extension
+}
+
+/** One row from its text values. */
+export function writeBinaryRow(w: BinaryWriter, fields: readonly FieldWriter[], row: ReadonlyArray<string | null>): void {
+  if (row.length !== fields.length) throw new NotBinaryEncodable('a row with another number of columns');
+  w.int16(fields.length);
+  for (let i = 0; i < fields.length; i++) {
+    const v = row[i];
+    if (v === null || v === undefined) w.int32(-1);
+    else fields[i]!(w, v);
+  }
+}
+
+/** The trailer; the bytes written, handed over. */
+export function endBinaryCopy(w: BinaryWriter): Uint8Array<ArrayBuffer> {
+  w.int16(-1);
+  return w.take();
 }
 
 /** COPY binary output that is not what the reader asked for: the backup stops rather than guess. */

@@ -87,8 +87,18 @@ export class BackupKeyError extends Error {
   }
 }
 
-/** `rows`: consecutive rows of one table, in the file's order (a yield per row cost a quarter of the reading). */
-export type BackupItem = { kind: 'header'; header: BackupHeader } | { kind: 'rows'; table: TableInfo; rows: Array<Array<string | null>> } | { kind: 'trailer'; trailer: Trailer };
+/**
+ * A row as readBackup hands it over: its values, or (with `rows: 'lines'`) the row line itself
+ * when it is in the writer's own form, for ./copy-binary-lines.ts to read its values from the bytes
+ * (rowLineValues reads them as JSON, with every check).
+ */
+export type RowSource = Buffer | Array<string | null>;
+
+/**
+ * `rows`: consecutive rows of one table, in the file's order (a yield per row cost a quarter of
+ * the reading); `firstLine`: the file's line number of the first.
+ */
+export type BackupItem = { kind: 'header'; header: BackupHeader } | { kind: 'rows'; table: TableInfo; rows: RowSource[]; firstLine: number } | { kind: 'trailer'; trailer: Trailer };
 
 /**
  * Raw lines (without "\n") of the decompressed file, those of each decompressed chunk together
@@ -162,6 +172,29 @@ function tableOfRowLine(line: Buffer): string | null {
   return line.toString('utf8', ROW_OPEN.length, close);
 }
 
+/** Where the values of a row line of `table` in the writer's own form begin: just after its `"values":[`. */
+export function rowValuesStart(table: string): number {
+  return ROW_OPEN.length + Buffer.byteLength(table) + ROW_VALUES.length;
+}
+
+/**
+ * The values of a row line of `table` (line `lineNo` of `file`) read as JSON, with readBackup's
+ * checks: a line that is not JSON, names another table, or does not have one string or null per
+ * column throws BackupFileError.
+ */
+export function rowLineValues(file: string, line: Buffer, table: TableInfo, lineNo: number): Array<string | null> {
+  let value: unknown;
+  try {
+    value = JSON.parse(line.toString('utf8'));
+  } catch {
+    throw new BackupFileError(file, `line ${lineNo} is not JSON`);
+  }
+  const obj = value as Partial<RowLine> | null;
+  if (obj?.table !== table.name || !Array.isArray(obj.values)) throw new BackupFileError(file, `line ${lineNo} is not a row of ${table.name} in the form this Tachiai writes`);
+  if (!valuesOf(obj.values, table.columns.length)) throw new BackupFileError(file, `line ${lineNo}: a row of ${table.name} does not have its ${table.columns.length} values`);
+  return obj.values;
+}
+
 /** Whether a row's values are `columns` strings or nulls (a loop: every() with a callback was a tenth of the reading). */
 function valuesOf(values: unknown[], columns: number): values is Array<string | null> {
   if (values.length !== columns) return false;
@@ -213,12 +246,15 @@ export class LineHasher {
  * matching counts and hash. Every problem throws BackupFileError; the trailer item is only
  * produced once the whole file has been proven intact.
  */
-export async function* readBackup(file: string, backupKey: Buffer | null, options: { rows?: 'parse' | 'count' } = {}): AsyncGenerator<BackupItem> {
+export async function* readBackup(file: string, backupKey: Buffer | null, options: { rows?: 'parse' | 'count' | 'lines' } = {}): AsyncGenerator<BackupItem> {
   // 'count' (a check of the whole file before a second reading loads it, backup.ts): a row line in
   // the writer's own form is only counted under its table's name, not parsed — every chunk is still
   // authenticated and the hash and counts checked; the loading reading parses every value, inside
   // the transaction that a bad line rolls back (issue 17, item 5: the parse was two thirds of it).
+  // 'lines' (the loading reading, restore-reader.ts): such a line is handed over as it is, and its
+  // values are read where they are encoded for COPY — from the bytes, or with rowLineValues.
   const countOnly = options.rows === 'count';
+  const asLines = options.rows === 'lines';
   const hash = crypto.createHash('sha256');
   const hashed = new LineHasher(hash);
   let header: BackupHeader | null = null;
@@ -232,11 +268,11 @@ export async function* readBackup(file: string, backupKey: Buffer | null, option
 
   for await (const lines of rawLines(file, backupKey)) {
     // The rows of this piece of the file, yielded together while they are of one table.
-    let batch = null as { table: TableInfo; rows: Array<Array<string | null>> } | null;
+    let batch = null as { table: TableInfo; rows: RowSource[]; firstLine: number } | null;
     for (const line of lines) {
       lineNo++;
       if (trailer) throw new BackupFileError(file, `there is data after the trailer (line ${lineNo})`);
-      const counted = countOnly && header ? tableOfRowLine(line) : null;
+      const counted = (countOnly || asLines) && header ? tableOfRowLine(line) : null;
       if (counted !== null) {
         const index = tableIndex.get(counted);
         if (index === undefined) throw new BackupFileError(file, `line ${lineNo} is not a row of a table named in the header`);
@@ -246,6 +282,14 @@ export async function* readBackup(file: string, backupKey: Buffer | null, option
         hashed.line(line);
         contentLines++;
         contentBytes += line.length + 1;
+        if (asLines) {
+          const table = header!.tables[index]!;
+          if (batch?.table !== table) {
+            if (batch) yield { kind: 'rows', ...batch };
+            batch = { table, rows: [], firstLine: lineNo };
+          }
+          batch.rows.push(line);
+        }
         continue;
       }
       let value: unknown;
@@ -287,7 +331,7 @@ export async function* readBackup(file: string, backupKey: Buffer | null, option
       if (countOnly) continue;
       if (batch?.table !== table) {
         if (batch) yield { kind: 'rows', ...batch };
-        batch = { table, rows: [] };
+        batch = { table, rows: [], firstLine: lineNo };
       }
       batch.rows.push(obj.values);
     }

@@ -10,8 +10,9 @@ import { fileURLToPath } from 'node:url';
 import { Worker, type MessagePort } from 'node:worker_threads';
 import type { TableInfo } from './catalog.js';
 import { copyText } from './copy-text.js';
-import { binaryCopyEncoder, NotBinaryEncodable } from './copy-binary.js';
-import { BackupFileError, BackupKeyError, readBackup, type BackupHeader, type Trailer } from './format.js';
+import { NotBinaryEncodable } from './copy-binary.js';
+import { binaryLineEncoder } from './copy-binary-lines.js';
+import { BackupFileError, BackupKeyError, readBackup, rowLineValues, rowValuesStart, type BackupHeader, type RowSource, type Trailer } from './format.js';
 
 /** Rows per batch handed over (one COPY each). */
 const BATCH_ROWS = 5000;
@@ -48,33 +49,41 @@ export async function runRestoreReader(port: MessagePort, input: { file: string;
   };
   try {
     let table: TableInfo | null = null;
-    let binary: ReturnType<typeof binaryCopyEncoder> = null;
-    let rows: Array<ReadonlyArray<string | null>> = [];
+    let binary: ReturnType<typeof binaryLineEncoder> = null;
+    let valuesStart = 0;
+    // The rows of the batch being gathered, and each one's line in the file (for what a bad line is told).
+    let rows: RowSource[] = [];
+    let lineNos: number[] = [];
+    const valuesOf = (line: Buffer, index: number) => rowLineValues(input.file, line, table!, lineNos[index]!);
     const flush = async () => {
       if (table && rows.length) {
         let encoded: { format: 'binary' | 'text'; text: Uint8Array<ArrayBuffer> } | null = null;
         if (binary) {
           try {
-            encoded = { format: 'binary', text: binary(rows) };
+            encoded = { format: 'binary', text: binary(rows, valuesStart, valuesOf) };
           } catch (err) {
             if (!(err instanceof NotBinaryEncodable)) throw err;
             // A value in a form not written in binary (e.g. a timestamp 'infinity'): this batch as text.
           }
         }
-        encoded ??= { format: 'text', text: encoder.encode(copyText(rows)) };
+        encoded ??= { format: 'text', text: encoder.encode(copyText(rows.map((row, i) => (Buffer.isBuffer(row) ? valuesOf(row, i) : row)))) };
         await post({ kind: 'batch', table, rows: rows.length, ...encoded });
       }
       rows = [];
+      lineNos = [];
     };
-    for await (const item of readBackup(input.file, input.backupKey ? Buffer.from(input.backupKey) : null)) {
+    // Row lines in the writer's own form come as they are: their values are read from the bytes (copy-binary-lines.ts).
+    for await (const item of readBackup(input.file, input.backupKey ? Buffer.from(input.backupKey) : null, { rows: 'lines' })) {
       if (item.kind === 'rows') {
         if (item.table !== table) {
           await flush();
           table = item.table;
-          binary = binaryCopyEncoder(table.columns.map((c) => c.type));
+          binary = binaryLineEncoder(table.columns.map((c) => c.type));
+          valuesStart = rowValuesStart(table.name);
         }
-        for (const values of item.rows) {
-          rows.push(values);
+        for (let i = 0; i < item.rows.length; i++) {
+          rows.push(item.rows[i]!);
+          lineNos.push(item.firstLine + i);
           if (rows.length >= BATCH_ROWS) await flush();
         }
       } else {

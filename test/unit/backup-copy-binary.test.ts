@@ -55,6 +55,8 @@ describe('COPY binary from a backup\'s text values', () => {
     expect(one('text[]', '{{a},{b}}')).toThrow(NotBinaryEncodable);
     expect(one('bytea', '\\001abc')).toThrow(NotBinaryEncodable);
     expect(one('smallint', '40000')).toThrow(NotBinaryEncodable);
+    expect(one('bigint', '9223372036854775808')).toThrow(NotBinaryEncodable);
+    expect(one('bigint', '-9223372036854775809')).toThrow(NotBinaryEncodable);
     expect(one('uuid', 'A1B2C3D4-E5F6-4789-8ABC-DEF012345678')).toThrow(NotBinaryEncodable);
     expect(one('boolean', 'true')).toThrow(NotBinaryEncodable);
     // A type it does not write at all: the whole table goes as text.
