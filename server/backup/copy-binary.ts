@@ -108,16 +108,17 @@ export class BinaryWriter {
   uuidField(src: Buffer, at: number): boolean {
     if (at + 36 > src.length || src[at + 8] !== 45 || src[at + 13] !== 45 || src[at + 18] !== 45 || src[at + 23] !== 45) return false;
     this.room(20);
-    let o = this.length + 4;
-    for (let i = 0; i < 36; i += 2) {
-      if (i === 8 || i === 13 || i === 18 || i === 23) i++;
-      const hi = HEX_BYTE[src[at + i]!]!;
-      const lo = HEX_BYTE[src[at + i + 1]!]!;
+    const b = this.buf;
+    const o = this.length + 4;
+    for (let k = 0; k < 16; k++) {
+      const i = at + UUID_DIGIT_PAIRS[k]!;
+      const hi = HEX_BYTE[src[i]!]!;
+      const lo = HEX_BYTE[src[i + 1]!]!;
       if ((hi | lo) < 0) return false;
-      this.buf[o++] = (hi << 4) | lo;
+      b[o + k] = (hi << 4) | lo;
     }
     this.put32(16, this.length);
-    this.length = o;
+    this.length = o + 16;
     return true;
   }
 
@@ -160,6 +161,9 @@ export const HEX: Int8Array = (() => {
   for (let i = 0; i < 6; i++) t[97 + i] = 10 + i;
   return t;
 })();
+
+/** Where each byte's two hex digits begin in a uuid's 36 characters. */
+const UUID_DIGIT_PAIRS = Uint8Array.of(0, 2, 4, 6, 9, 11, 14, 16, 19, 21, 24, 26, 28, 30, 32, 34);
 
 /** HEX by byte value, every byte covered. */
 const HEX_BYTE: Int8Array = (() => {
