@@ -7,7 +7,7 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import type { Config } from './config.js';
+import { ConfigError, type Config } from './config.js';
 
 /** A public signing key and its id (the first 16 hex digits of SHA-256 of its SPKI DER). */
 export interface PublicSigningKey {
@@ -77,9 +77,20 @@ function randomSecret(): string {
   return crypto.randomBytes(48).toString('base64url');
 }
 
-export function signingKeysFromPem(privatePem: string): SigningKeys {
-  const privateKey = crypto.createPrivateKey(privatePem);
-  if (privateKey.asymmetricKeyType !== 'ed25519') throw new Error('SIGNING_KEY must be an Ed25519 private key (PEM)');
+/** `what`: where the key came from, for the operator's message (SIGNING_KEY, a file). */
+export function signingKeysFromPem(privatePem: string, what = 'SIGNING_KEY'): SigningKeys {
+  let privateKey: crypto.KeyObject;
+  try {
+    privateKey = crypto.createPrivateKey(privatePem);
+  } catch (err) {
+    // Said as configuration (exit 2, one message), not a stack trace: the commonest cause is a PEM
+    // pasted into an environment variable without its line breaks. (OpenSSL's reason holds no key material.)
+    throw new ConfigError(
+      `${what} is not a readable private key in PEM form (${(err as Error).message}). ` +
+        'In an environment variable keep the PEM\'s line breaks, or give the path of its .pem file.',
+    );
+  }
+  if (privateKey.asymmetricKeyType !== 'ed25519') throw new ConfigError(`${what} must be an Ed25519 private key (PEM); it is ${privateKey.asymmetricKeyType ?? 'another kind of key'}.`);
   const publicKey = crypto.createPublicKey(privateKey);
   const publicKeyPem = publicKey.export({ type: 'spki', format: 'pem' }).toString();
   const der = publicKey.export({ type: 'spki', format: 'der' });
@@ -119,9 +130,9 @@ export function loadSecrets(config: Config, options: { persist?: boolean } = {})
     : persist && fs.existsSync(nextFile)
       ? fs.readFileSync(nextFile, 'utf8')
       : undefined;
-  const signing = signingKeysFromPem(get('signing-key.pem', signingFromEnv, newEd25519Pem));
+  const signing = signingKeysFromPem(get('signing-key.pem', signingFromEnv, newEd25519Pem), signingFromEnv ? 'SIGNING_KEY' : path.join(dir, 'signing-key.pem'));
   if (nextPem) {
-    const next = signingKeysFromPem(nextPem);
+    const next = signingKeysFromPem(nextPem, config.signingKeyNext ? 'SIGNING_KEY_NEXT' : nextFile);
     if (next.keyId !== signing.keyId) signing.next = next;
   }
 

@@ -393,11 +393,18 @@ describe.each(targets)('npx tachiai on %s', (kind) => {
   it('an unknown command exits 2 with the usage; ACCESS_LOG_RETENTION_MONTHS=2 keeps serve from starting (E2.15); nothing to verify is no success', async () => {
     // A database that does not exist (embedded: a mistyped DATA_DIR; PostgreSQL: no schema).
     const nowhere: Site = kind === 'embedded' ? { dataDir: path.join(tempDir('nowhere'), 'typo'), databaseUrl: undefined } : await newSite(kind, 'nowhere');
-    const [unknown, retention, empty] = await Promise.all([
+    // A PEM pasted into an environment variable without its line breaks.
+    const flattened = crypto.generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }).toString().replace(/\n/g, ' ');
+    const [unknown, retention, empty, badKey] = await Promise.all([
       run(site, ['frobnicate']),
       run(site, ['serve'], { ACCESS_LOG_RETENTION_MONTHS: '2', PORT: String(await freePort()) }),
       run(nowhere, ['verify']),
+      run(site, ['verify'], { SIGNING_KEY: flattened }),
     ]);
+    expect(badKey.code, badKey.stderr).toBe(2);
+    expect(badKey.stderr).toMatch(/SIGNING_KEY is not a readable private key in PEM form .*keep the PEM's line breaks/);
+    expect(badKey.stderr).not.toMatch(/^\s+at /m);
+    expect(badKey.stderr).not.toContain(flattened.split(' ')[3]!);
     expect(empty.code, empty.stderr).toBe(1);
     expect(empty.stderr).toMatch(/nothing to verify/);
     expect(empty.stdout).not.toMatch(/^OK/m);
