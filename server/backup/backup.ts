@@ -665,7 +665,7 @@ export async function restoreBackup(config: Config, inFile: string, options: Res
     //    the batch before), checked again as it goes.
     const firstHeader = JSON.stringify(header);
     const counts = await db.knex.transaction(async (trx) => {
-      const load = new TableLoader(trx, db.kind, header!, target, options);
+      const load = new TableLoader(trx, db, header!, target, options);
       await load.begin();
       for await (const item of readBackupOnThread(file, backupKey)) {
         if (item.kind === 'header' && JSON.stringify(item.header) !== firstHeader) throw new BackupError(`${file} changed while it was being restored. Nothing was restored.`);
@@ -715,7 +715,7 @@ async function restoreAside(config: Config, file: string, backupKey: Buffer | nu
     const secrets = loadSecrets(config);
     options.onTargetReady?.(db.kind);
     const counts = await db.knex.transaction(async (trx) => {
-      const load = new TableLoader(trx, 'pglite', header, target, options);
+      const load = new TableLoader(trx, db!, header, target, options);
       await load.begin({ truncate: true });
       for (;;) {
         const next = await items.next();
@@ -812,7 +812,7 @@ class TableLoader {
 
   constructor(
     private readonly trx: Knex.Transaction,
-    private readonly kind: Database['kind'],
+    private readonly db: Pick<Database, 'kind' | 'withMemoryFile'>,
     private readonly header: BackupHeader,
     target: TableInfo[],
     private readonly options: RestoreOptions,
@@ -843,7 +843,7 @@ class TableLoader {
       await this.trx.raw('SET LOCAL session_replication_role = origin');
       this.truncated.add(table.name);
     }
-    await copyInto(this.trx, this.kind, table, text, this.truncated.has(table.name), format);
+    await copyInto(this.trx, this.db, table, text, this.truncated.has(table.name), format);
     const before = this.n;
     this.n += rows;
     if (Math.floor(this.n / PROGRESS_EVERY) > Math.floor(before / PROGRESS_EVERY)) this.options.onProgress?.({ table: table.name, rows: this.n, done: false });
@@ -975,12 +975,13 @@ function schemaMismatch(backup: TableInfo[], target: TableInfo[]): string | null
  * '/dev/blob', PostgreSQL's COPY FROM STDIN on the transaction's own connection — on PostgreSQL
  * three times as fast as the INSERT … unnest it replaces (issue 17, item 5: ≥ 50,000 rows/s).
  */
-async function copyInto(trx: Knex.Transaction, kind: Database['kind'], table: TableInfo, data: Uint8Array<ArrayBuffer>, freeze = false, format: 'binary' | 'text' = 'text'): Promise<void> {
+async function copyInto(trx: Knex.Transaction, db: Pick<Database, 'kind' | 'withMemoryFile'>, table: TableInfo, data: Uint8Array<ArrayBuffer>, freeze = false, format: 'binary' | 'text' = 'text'): Promise<void> {
   const columns = table.columns.map((c) => quoteIdent(c.name)).join(', ');
   const options = [...(format === 'binary' ? ['FORMAT binary'] : []), ...(freeze ? ['FREEZE'] : [])];
   const withOptions = options.length ? ` WITH (${options.join(', ')})` : '';
-  if (kind === 'pglite') {
-    await (trx.raw(`COPY ${quoteIdent(table.name)} (${columns}) FROM '/dev/blob'${withOptions}`) as Knex.Raw & { options(o: { blob: Blob }): Knex.Raw }).options({ blob: new Blob([data]) });
+  if (db.kind === 'pglite') {
+    // The batch as a file of PGlite's in-memory file system (a name it made, never from the backup).
+    await db.withMemoryFile!(data, (file) => trx.raw(`COPY ${quoteIdent(table.name)} (${columns}) FROM '${file.replace(/'/g, "''")}'${withOptions}`));
     return;
   }
   // The transaction's connection (knex hands the same one to every query of the transaction).
