@@ -971,8 +971,8 @@ function schemaMismatch(backup: TableInfo[], target: TableInfo[]): string | null
 }
 
 /**
- * Rows in COPY's binary format (copy-binary.ts) or text into a table: PGlite's COPY FROM
- * '/dev/blob', PostgreSQL's COPY FROM STDIN on the transaction's own connection — on PostgreSQL
+ * Rows in COPY's binary format (copy-binary.ts) or text into a table: PGlite's COPY FROM a file of
+ * its in-memory file system (db.withMemoryFile), PostgreSQL's COPY FROM STDIN on the transaction's own connection — on PostgreSQL
  * three times as fast as the INSERT … unnest it replaces (issue 17, item 5: ≥ 50,000 rows/s).
  */
 async function copyInto(trx: Knex.Transaction, db: Pick<Database, 'kind' | 'withMemoryFile'>, table: TableInfo, data: Uint8Array<ArrayBuffer>, freeze = false, format: 'binary' | 'text' = 'text'): Promise<void> {
