@@ -1022,14 +1022,24 @@ async function dropDeferrable(trx: Knex.Transaction): Promise<Deferrable> {
 /** The indexes built again and the foreign keys added again (checked over every row) from their own definitions. */
 async function recreateDeferrable(trx: Knex.Transaction, deferred: Deferrable, onStep?: (message: string) => void): Promise<void> {
   await trx.raw("SET LOCAL maintenance_work_mem = '64MB'");
-  // Each one said with its time: on a large site these are the restore's longest silent seconds.
+  // Each one that takes a while said with its time, as it ends: on a large site these are the
+  // restore's longest silent seconds. The many quick ones (a small table's) are summed at the end
+  // rather than listed, a line each, among them.
+  let quick = 0;
+  let quickSeconds = 0;
   const timed = async (what: string, sql: string) => {
     const started = performance.now();
     await trx.raw(sql);
-    onStep?.(`  ${what} (${((performance.now() - started) / 1000).toFixed(1)} s)`);
+    const seconds = (performance.now() - started) / 1000;
+    if (seconds >= 0.1) onStep?.(`  ${what} (${seconds.toFixed(1)} s)`);
+    else {
+      quick++;
+      quickSeconds += seconds;
+    }
   };
   for (const ix of deferred.indexes) await timed(`index ${ix.name}`, ix.definition);
   for (const fk of deferred.foreignKeys) await timed(`foreign key ${fk.table}.${fk.name}`, `ALTER TABLE ${fk.table} ADD CONSTRAINT ${quoteIdent(fk.name)} ${fk.definition}`);
+  if (quick > 0) onStep?.(`  and ${quick} more, each under 0.1 s (${quickSeconds.toFixed(1)} s in all)`);
 }
 
 /** Sequences as they were, and never behind the ids restored into their columns. */

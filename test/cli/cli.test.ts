@@ -268,6 +268,13 @@ describe.each(targets)('npx tachiai on %s', (kind) => {
     expect(restore.code, restore.stderr).toBe(0);
     expect(restore.stderr).toMatch(/intact/);
     expect(restore.stderr).toMatch(/^ {2}people: 2 rows$/m);
+    // The index step says the slow ones, each with its time, and sums the quick ones.
+    const [, indexes, keys] = /^Building (\d+) indexes and checking (\d+) foreign keys$/m.exec(restore.stderr) ?? [];
+    const listed = restore.stderr.match(/^ {2}(index|foreign key) .* \(\d+\.\d s\)$/gm) ?? [];
+    expect(listed.filter((l) => l.endsWith('(0.0 s)'))).toEqual([]);
+    const [, more] = /^ {2}and (\d+) more, each under 0\.1 s \(\d+\.\d s in all\)$/m.exec(restore.stderr) ?? [];
+    expect(listed.length + Number(more ?? 0)).toBe(Number(indexes) + Number(keys));
+    expect(Number(indexes)).toBeGreaterThan(0);
     expect(restore.stdout).toMatch(/^OK: /m);
     expect(headOf(restore.stdout)).toEqual(backupHead);
 
