@@ -710,12 +710,13 @@ async function restoreAside(config: Config, file: string, backupKey: Buffer | nu
     if (first.done || first.value.kind !== 'header') throw new BackupError(`${file} has no header.`);
     const header = first.value.header;
     const problems = refuseWrongKeys(config, header, options);
-    db = await opening;
-    const target = await prepareTarget(db, header);
+    const opened = await opening;
+    db = opened;
+    const target = await prepareTarget(opened, header);
     const secrets = loadSecrets(config);
-    options.onTargetReady?.(db.kind);
-    const counts = await db.knex.transaction(async (trx) => {
-      const load = new TableLoader(trx, db!, header, target, options);
+    options.onTargetReady?.(opened.kind);
+    const counts = await opened.knex.transaction(async (trx) => {
+      const load = new TableLoader(trx, opened, header, target, options);
       await load.begin({ truncate: true });
       for (;;) {
         const next = await items.next();

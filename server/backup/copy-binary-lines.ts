@@ -10,7 +10,7 @@
 // (./copy-binary.ts), a line not quite in that form through JSON.parse (the caller's `valuesOf`).
 // test/unit/backup-copy-binary-lines.test.ts compares the two byte for byte.
 import type { RowSource } from './format.js';
-import { BinaryWriter, endBinaryCopy, NotBinaryEncodable, PG_EPOCH, startBinaryCopy, utcSeconds, writeBinaryRow, writeEmptyArray, writerFor, writeTimestampField, type FieldWriter } from './copy-binary.js';
+import { BinaryWriter, endBinaryCopy, isTextType, NotBinaryEncodable, PG_EPOCH, startBinaryCopy, utcSeconds, writeBinaryRow, writeEmptyArray, writerFor, writeTimestampField, type FieldWriter } from './copy-binary.js';
 
 /**
  * Writes the field whose characters start at `at` (after the opening quote) and returns the index
@@ -170,7 +170,7 @@ const timestamptzReader: ByteReader = (w, line, at) => {
 
 /** The byte reader of a type, where there is one (the types of the large tables); the others go the long way. */
 function byteReaderFor(type: string): ByteReader | null {
-  if (type === 'text' || /^character varying(\(\d+\))?$/.test(type)) return textReader;
+  if (isTextType(type)) return textReader;
   switch (type) {
     case 'uuid':
       return uuidReader;

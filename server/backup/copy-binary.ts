@@ -341,8 +341,13 @@ function arrayWriter(elementOid: 25 | 21): FieldWriter {
 }
 
 /** The writer of each type the restore writes in binary (format_type names). */
+/** Whether a column of this type (format_type) holds plain text: text, or character varying with or without a length. */
+export function isTextType(type: string): boolean {
+  return type === 'text' || /^character varying(\(\d+\))?$/.test(type);
+}
+
 export function writerFor(type: string): FieldWriter | null {
-  if (type === 'text' || /^character varying(\(\d+\))?$/.test(type)) return textWriter;
+  if (isTextType(type)) return textWriter;
   switch (type) {
     case 'bigint':
       return int(64);

@@ -217,8 +217,13 @@ export function rowLineValues(file: string, line: Buffer, table: TableInfo, line
   }
   const obj = value as Partial<RowLine> | null;
   if (obj?.table !== table.name || !Array.isArray(obj.values)) throw new BackupFileError(file, `line ${lineNo} is not a row of ${table.name} in the form this Tachiai writes`);
-  if (!valuesOf(obj.values, table.columns.length)) throw new BackupFileError(file, `line ${lineNo}: a row of ${table.name} does not have its ${table.columns.length} values`);
-  return obj.values;
+  return checkedValues(file, obj.values, table, lineNo);
+}
+
+/** A row's values, `table`'s number of strings or nulls; else BackupFileError naming line `lineNo`. */
+function checkedValues(file: string, values: unknown[], table: TableInfo, lineNo: number): Array<string | null> {
+  if (!valuesOf(values, table.columns.length)) throw new BackupFileError(file, `line ${lineNo}: a row of ${table.name} does not have its ${table.columns.length} values`);
+  return values;
 }
 
 /** Whether a row's values are `columns` strings or nulls (a loop: every() with a callback was a tenth of the reading). */
@@ -348,9 +353,7 @@ export async function* readBackup(file: string, backupKey: Buffer | null, option
       if (index < current) throw new BackupFileError(file, `line ${lineNo}: rows of ${obj.table} appear after those of a later table`);
       current = index;
       const table = header.tables[index]!;
-      if (!valuesOf(obj.values, table.columns.length)) {
-        throw new BackupFileError(file, `line ${lineNo}: a row of ${table.name} does not have its ${table.columns.length} values`);
-      }
+      const values = checkedValues(file, obj.values, table, lineNo);
       counts.set(table.name, (counts.get(table.name) ?? 0) + 1);
       hashed.line(line);
       contentLines++;
@@ -360,7 +363,7 @@ export async function* readBackup(file: string, backupKey: Buffer | null, option
         if (batch) yield { kind: 'rows', ...batch };
         batch = { table, rows: [], firstLine: lineNo };
       }
-      batch.rows.push(obj.values);
+      batch.rows.push(values);
     }
     if (batch) yield { kind: 'rows', ...batch };
   }
